@@ -1,0 +1,221 @@
+/**
+ * The stack's configuration, typed and validated. Pure: no `@pulumi/*` import, so the dispatcher's
+ * local mode reads the very same Pulumi.<stack>.yaml through it and deploys the same pool locally.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { parse as parseYaml } from "yaml";
+
+export const PROJECT = "batch-ocr";
+
+export type NodeFillType = "Spread" | "Pack";
+
+export interface OcrConfig {
+  /** Azure region for every resource. Required. */
+  location: string;
+  /** Prefix for resource names (lowercase letters and digits, 3–11 chars; storage and Batch names derive from it). */
+  namePrefix: string;
+  imagesContainer: string;
+  resultsContainer: string;
+  /** Results (records, stdout, stderr) are deleted by a lifecycle rule after this many days. */
+  resultsRetentionDays: number;
+  /** Deleted blobs stay recoverable for this many days. */
+  blobSoftDeleteDays: number;
+  /** Storage shared-key (account key / account SAS) access. Off unless a team opts in. */
+  storageSharedKeyAccess: boolean;
+  /** Let the Batch account accept Shared Key on the data plane besides Entra ID. Off unless opted in. */
+  batchSharedKeyAccess: boolean;
+  /** Public network access to the Batch account and storage endpoints. */
+  publicNetworkAccess: boolean;
+  poolId: string;
+  applicationId: string;
+  vmSize: string;
+  taskSlotsPerNode: number;
+  minNodes: number;
+  maxNodes: number;
+  /** Share of the pool's nodes that may be Spot (low-priority), 0..1. */
+  spotShare: number;
+  /** Autoscale evaluation interval in minutes (Batch's minimum is 5). */
+  autoscaleIntervalMinutes: number;
+  nodeFillType: NodeFillType;
+  startTaskRetries: number;
+  /** Put the pool in a new virtual network whose nodes get no public IP addresses. */
+  privateNetwork: boolean;
+  vnetAddressSpace: string;
+  subnetPrefix: string;
+  /** Optional Entra ID object id of the operator (user or group) who runs `npm run ocr`. */
+  operatorPrincipalId: string | undefined;
+}
+
+type Kind = "string" | "integer" | "number" | "boolean";
+
+interface KeySpec<K extends keyof OcrConfig> {
+  key: K;
+  kind: Kind;
+  default?: OcrConfig[K];
+}
+
+/** Every key with its type and default; Pulumi.yaml's schema is tested against this table. */
+export const CONFIG_KEYS: readonly KeySpec<keyof OcrConfig>[] = [
+  { key: "location", kind: "string" },
+  { key: "namePrefix", kind: "string", default: "batchocr" },
+  { key: "imagesContainer", kind: "string", default: "images" },
+  { key: "resultsContainer", kind: "string", default: "results" },
+  { key: "resultsRetentionDays", kind: "integer", default: 30 },
+  { key: "blobSoftDeleteDays", kind: "integer", default: 7 },
+  { key: "storageSharedKeyAccess", kind: "boolean", default: false },
+  { key: "batchSharedKeyAccess", kind: "boolean", default: false },
+  { key: "publicNetworkAccess", kind: "boolean", default: true },
+  { key: "poolId", kind: "string", default: "ocr-pool" },
+  { key: "applicationId", kind: "string", default: "ocrworker" },
+  { key: "vmSize", kind: "string", default: "Standard_D2as_v5" },
+  { key: "taskSlotsPerNode", kind: "integer", default: 2 },
+  { key: "minNodes", kind: "integer", default: 0 },
+  { key: "maxNodes", kind: "integer", default: 4 },
+  { key: "spotShare", kind: "number", default: 0 },
+  { key: "autoscaleIntervalMinutes", kind: "integer", default: 5 },
+  { key: "nodeFillType", kind: "string", default: "Pack" },
+  { key: "startTaskRetries", kind: "integer", default: 3 },
+  { key: "privateNetwork", kind: "boolean", default: false },
+  { key: "vnetAddressSpace", kind: "string", default: "10.40.0.0/16" },
+  { key: "subnetPrefix", kind: "string", default: "10.40.0.0/24" },
+  { key: "operatorPrincipalId", kind: "string" },
+];
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/**
+ * VM families Azure has retired or is retiring (A, D/DS v1 and v2, older GPU/HPC): a pool on them
+ * would stop allocating. Current families (Dv5, Dasv5, Fsv2, Ev5...) pass.
+ */
+const RETIRED_VM_FAMILIES: readonly RegExp[] = [
+  /^Standard_A\d+(m)?(_v2)?$/i,
+  /^Basic_A\d+$/i,
+  /^Standard_D\d+$/i,
+  /^Standard_DS\d+$/i,
+  /^Standard_D\d+_v2(_Promo)?$/i,
+  /^Standard_DS\d+_v2(_Promo)?$/i,
+  /^Standard_(NV|NC|ND)\d+r?s?$/i,
+  /^Standard_(G|GS)\d+(-\d+)?$/i,
+  /^Standard_H\d+[mr]*$/i,
+];
+
+const VM_SIZE_SHAPE = /^Standard_[A-Z][A-Za-z0-9]*(-\d+)?[a-z]*(_v\d+)?$/;
+
+function coerce(kind: Kind, key: string, value: unknown, problems: string[]): unknown {
+  if (kind === "string") {
+    if (typeof value === "string") return value;
+    problems.push(`${key} must be a string`);
+    return undefined;
+  }
+  if (kind === "boolean") {
+    if (typeof value === "boolean") return value;
+    if (value === "true" || value === "false") return value === "true";
+    problems.push(`${key} must be true or false (got ${JSON.stringify(value)})`);
+    return undefined;
+  }
+  const n = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : NaN;
+  if (!Number.isFinite(n) || (kind === "integer" && !Number.isInteger(n))) {
+    problems.push(`${key} must be ${kind === "integer" ? "an integer" : "a number"} (got ${JSON.stringify(value)})`);
+    return undefined;
+  }
+  return n;
+}
+
+/**
+ * Turns a stack's raw config (values as YAML gives them, or strings as Pulumi's Config gives them;
+ * keys with or without the `batch-ocr:` prefix) into a validated OcrConfig. Every problem is
+ * reported at once, each naming the key and what it needs.
+ */
+export function parseConfig(raw: Record<string, unknown>, stack = "the stack"): OcrConfig {
+  const values = new Map<string, unknown>();
+  for (const [k, v] of Object.entries(raw)) {
+    const name = k.startsWith(`${PROJECT}:`) ? k.slice(PROJECT.length + 1) : k;
+    if (!k.includes(":") || k.startsWith(`${PROJECT}:`)) values.set(name, v);
+  }
+  const known = new Set<string>(CONFIG_KEYS.map((s) => s.key));
+  const problems: string[] = [];
+  for (const name of values.keys()) {
+    if (!known.has(name)) problems.push(`unknown key ${PROJECT}:${name}`);
+  }
+  const cfg: Record<string, unknown> = {};
+  for (const spec of CONFIG_KEYS) {
+    const v = values.get(spec.key);
+    cfg[spec.key] = v === undefined || v === null || v === "" ? spec.default : coerce(spec.kind, spec.key, v, problems);
+  }
+  const c = cfg as unknown as OcrConfig;
+
+  if (!c.location) problems.push(`${PROJECT}:location is required (e.g. westeurope)`);
+  if (c.namePrefix !== undefined && !/^[a-z][a-z0-9]{2,10}$/.test(c.namePrefix)) {
+    problems.push("namePrefix must be 3–11 lowercase letters or digits, starting with a letter (storage account names allow nothing else)");
+  }
+  for (const key of ["imagesContainer", "resultsContainer"] as const) {
+    const v = c[key];
+    if (v !== undefined && !/^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(v)) {
+      problems.push(`${key} must be a valid blob container name (3–63 lowercase letters, digits, single hyphens)`);
+    }
+  }
+  if (c.imagesContainer && c.imagesContainer === c.resultsContainer) problems.push("imagesContainer and resultsContainer must differ");
+  if (c.resultsRetentionDays !== undefined && (c.resultsRetentionDays < 1 || c.resultsRetentionDays > 36500)) {
+    problems.push("resultsRetentionDays must be between 1 and 36500");
+  }
+  if (c.blobSoftDeleteDays !== undefined && (c.blobSoftDeleteDays < 1 || c.blobSoftDeleteDays > 365)) {
+    problems.push("blobSoftDeleteDays must be between 1 and 365");
+  }
+  if (c.poolId !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(c.poolId)) problems.push("poolId must be 1–64 letters, digits, hyphens or underscores");
+  if (c.applicationId !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(c.applicationId)) {
+    problems.push("applicationId must be 1–64 letters, digits, hyphens or underscores");
+  }
+  if (c.vmSize !== undefined) {
+    if (!VM_SIZE_SHAPE.test(c.vmSize)) {
+      problems.push(`vmSize ${JSON.stringify(c.vmSize)} is not an Azure VM size (e.g. Standard_D2as_v5)`);
+    } else if (RETIRED_VM_FAMILIES.some((re) => re.test(c.vmSize))) {
+      problems.push(`vmSize ${c.vmSize} is in a retired or retiring family; use a current one such as Standard_D2as_v5, Standard_D2s_v5 or Standard_F2s_v2`);
+    }
+  }
+  if (c.taskSlotsPerNode !== undefined && (c.taskSlotsPerNode < 1 || c.taskSlotsPerNode > 256)) {
+    problems.push("taskSlotsPerNode must be between 1 and 256");
+  }
+  if (c.minNodes !== undefined && c.minNodes < 0) problems.push("minNodes must be 0 or more");
+  if (c.maxNodes !== undefined && c.maxNodes < 1) problems.push("maxNodes must be at least 1");
+  if (c.minNodes !== undefined && c.maxNodes !== undefined && c.maxNodes < c.minNodes) {
+    problems.push(`maxNodes (${c.maxNodes}) must not be below minNodes (${c.minNodes})`);
+  }
+  if (c.spotShare !== undefined && (c.spotShare < 0 || c.spotShare > 1)) problems.push("spotShare must be between 0 and 1");
+  if (c.autoscaleIntervalMinutes !== undefined && (c.autoscaleIntervalMinutes < 5 || c.autoscaleIntervalMinutes > 168 * 60)) {
+    problems.push("autoscaleIntervalMinutes must be at least 5 (Batch's minimum) and at most 10080");
+  }
+  if (c.nodeFillType !== undefined && c.nodeFillType !== "Spread" && c.nodeFillType !== "Pack") {
+    problems.push(`nodeFillType must be Spread or Pack (got ${JSON.stringify(c.nodeFillType)})`);
+  }
+  if (c.startTaskRetries !== undefined && (c.startTaskRetries < 0 || c.startTaskRetries > 100)) {
+    problems.push("startTaskRetries must be between 0 and 100");
+  }
+  const cidr = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
+  for (const key of ["vnetAddressSpace", "subnetPrefix"] as const) {
+    if (c[key] !== undefined && !cidr.test(c[key])) problems.push(`${key} must be a CIDR block such as 10.40.0.0/16`);
+  }
+  if (c.operatorPrincipalId !== undefined && !/^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i.test(c.operatorPrincipalId)) {
+    problems.push("operatorPrincipalId must be an Entra ID object id (a GUID)");
+  }
+
+  if (problems.length > 0) {
+    throw new ConfigError(`invalid configuration for ${stack}:\n  - ${problems.join("\n  - ")}`);
+  }
+  return c;
+}
+
+/** Reads `Pulumi.<stack>.yaml` from the project directory and parses its `config:` map. */
+export function loadStackConfig(stack: string, projectDir: string): OcrConfig {
+  const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    throw new ConfigError(`no stack file ${file} (is "${stack}" a stack of this project?)`);
+  }
+  const doc = (parseYaml(text) ?? {}) as { config?: Record<string, unknown> };
+  return parseConfig(doc.config ?? {}, `stack ${stack} (${file})`);
+}

@@ -1,0 +1,53 @@
+/**
+ * The whole Azure side, composed from one module per concern. `index.ts` calls this with the
+ * stack's config; tests call it with configs of their own under Pulumi's mocks.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as resources from "@pulumi/azure-native/resources";
+import type { StackOutputs } from "../contracts/stack-outputs";
+import type { WorkerPackage } from "../tasks/worker/package";
+import { createWorkerApplication } from "./application";
+import { allowedAuthModes, createBatchAccount } from "./batch-account";
+import type { OcrConfig } from "./config";
+import { createIdentities } from "./identity";
+import { createPrivateNetwork } from "./network";
+import { createPool } from "./pool";
+import { createStorage } from "./storage";
+
+/** Stack outputs as Pulumi exports them: each key of the dispatcher's contract, as an Output. */
+export type StackOutputsOf<T> = { [K in keyof T]: pulumi.Output<T[K]> };
+
+export interface InfraOptions {
+  /** The worker application package (built from tasks/worker by default in index.ts). */
+  workerPackage: pulumi.Input<WorkerPackage>;
+  /** ARM endpoint for package activation; Azure public cloud by default. */
+  armEndpoint?: string;
+}
+
+export function createInfrastructure(cfg: OcrConfig, options: InfraOptions): StackOutputsOf<StackOutputs> {
+  const rg = new resources.ResourceGroup(`${cfg.namePrefix}-rg`, { location: cfg.location });
+  const store = createStorage(cfg, rg);
+  const ids = createIdentities(cfg, rg, store);
+  const account = createBatchAccount(cfg, rg, store, ids);
+  const app = createWorkerApplication(cfg, rg, account, options.workerPackage, options.armEndpoint);
+  const subnet = cfg.privateNetwork ? createPrivateNetwork(cfg, rg) : undefined;
+  const pool = createPool(cfg, rg, account, ids, app, subnet);
+
+  return {
+    batchAccountName: account.name,
+    batchAccountEndpoint: pulumi.interpolate`https://${account.accountEndpoint}`,
+    batchAuthModes: pulumi.output(allowedAuthModes(cfg)),
+    poolId: pool.name,
+    storageAccountName: store.account.name,
+    blobEndpoint: store.blobEndpoint,
+    storageSharedKeyAccess: pulumi.output(cfg.storageSharedKeyAccess),
+    imagesContainer: store.images.name,
+    resultsContainer: store.results.name,
+    applicationId: app.application.name,
+    applicationVersion: app.version,
+    poolIdentityResourceId: ids.pool.id,
+    poolIdentityClientId: ids.pool.clientId,
+    location: pulumi.output(cfg.location),
+    resourceGroupName: rg.name,
+  };
+}

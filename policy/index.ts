@@ -1,0 +1,5 @@
+/** The policy pack: `pulumi preview --policy-pack policy` (or publish it to the organisation). */
+import { PolicyPack } from "@pulumi/policy";
+import { POLICIES } from "./policies";
+
+new PolicyPack("batch-ocr-hardening", { policies: POLICIES });

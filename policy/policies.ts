@@ -1,0 +1,89 @@
+/**
+ * The hardening this project promises, as policies. Kept apart from the PolicyPack so tests can
+ * run each one on compliant and non-compliant resources (and on everything the program declares).
+ */
+import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import { RETIRED_NODE_AGENTS } from "../infra/pool-spec";
+
+type Props = Record<string, unknown>;
+
+const STORAGE_ACCOUNT = "azure-native:storage:StorageAccount";
+const BATCH_ACCOUNT = "azure-native:batch:BatchAccount";
+const BATCH_POOL = "azure-native:batch:Pool";
+
+function ofType(type: string, check: (props: Props, report: ReportViolation, args: ResourceValidationArgs) => void) {
+  return (args: ResourceValidationArgs, report: ReportViolation) => {
+    if (args.type === type) check(args.props as Props, report, args);
+  };
+}
+
+export const storageHardened: ResourceValidationPolicy = {
+  name: "storage-account-hardened",
+  description: "Storage accounts accept HTTPS only with TLS 1.2 or later, never serve public blobs, and refuse shared-key access unless allowed.",
+  enforcementLevel: "mandatory",
+  configSchema: { properties: { allowSharedKey: { type: "boolean", default: false } } },
+  validateResource: ofType(STORAGE_ACCOUNT, (props, report, args) => {
+    if (props.enableHttpsTrafficOnly !== true) report("enableHttpsTrafficOnly must be true");
+    if (props.minimumTlsVersion !== "TLS1_2" && props.minimumTlsVersion !== "TLS1_3") {
+      report(`minimumTlsVersion must be TLS1_2 or later (got ${JSON.stringify(props.minimumTlsVersion)})`);
+    }
+    if (props.allowBlobPublicAccess !== false) report("allowBlobPublicAccess must be false");
+    const { allowSharedKey } = args.getConfig<{ allowSharedKey: boolean }>();
+    if (!allowSharedKey && props.allowSharedKeyAccess !== false) {
+      report("allowSharedKeyAccess must be false (set the policy's allowSharedKey to make an exception)");
+    }
+  }),
+};
+
+export const batchAccountEntraOnly: ResourceValidationPolicy = {
+  name: "batch-account-entra-id-only",
+  description: "Batch accounts accept Microsoft Entra ID only, unless the stack makes an explicit exception for Shared Key.",
+  enforcementLevel: "mandatory",
+  configSchema: { properties: { allowSharedKey: { type: "boolean", default: false } } },
+  validateResource: ofType(BATCH_ACCOUNT, (props, report, args) => {
+    const modes = props.allowedAuthenticationModes;
+    // Unset means Azure's default, which includes SharedKey.
+    if (!Array.isArray(modes) || modes.length === 0) {
+      report("allowedAuthenticationModes must be set explicitly (Azure's default allows Shared Key)");
+      return;
+    }
+    const { allowSharedKey } = args.getConfig<{ allowSharedKey: boolean }>();
+    if (modes.includes("SharedKey") && !allowSharedKey) {
+      report("allowedAuthenticationModes includes SharedKey; use AAD only, or set the policy's allowSharedKey as an explicit exception");
+    }
+  }),
+};
+
+export const poolNodeAgentCurrent: ResourceValidationPolicy = {
+  name: "batch-pool-node-agent-current",
+  description: "Pools run on an image whose Batch node agent is not retired.",
+  enforcementLevel: "mandatory",
+  validateResource: ofType(BATCH_POOL, (props, report) => {
+    const vm = (props.deploymentConfiguration as Props | undefined)?.virtualMachineConfiguration as Props | undefined;
+    const agent = vm?.nodeAgentSkuId;
+    if (typeof agent !== "string") {
+      report("the pool must declare a virtual machine configuration with a node agent");
+    } else if (RETIRED_NODE_AGENTS.includes(agent.toLowerCase())) {
+      report(`node agent "${agent}" is retired; use "batch.node.ubuntu 24.04"`);
+    }
+  }),
+};
+
+export const poolScalesToZero: ResourceValidationPolicy = {
+  name: "batch-pool-scales-to-zero",
+  description: "Pools autoscale with a floor of zero nodes, so an idle pool costs nothing. Formulas declare their floor as `$minNodes`.",
+  enforcementLevel: "mandatory",
+  validateResource: ofType(BATCH_POOL, (props, report) => {
+    const scale = props.scaleSettings as Props | undefined;
+    const formula = (scale?.autoScale as Props | undefined)?.formula;
+    if (typeof formula !== "string") {
+      report("the pool must autoscale (a fixed-size pool never reaches zero nodes)");
+      return;
+    }
+    const floor = /\$minNodes\s*=\s*(\d+)\s*;/.exec(formula);
+    if (!floor) report("the autoscale formula must declare its floor as `$minNodes = <n>;`");
+    else if (Number(floor[1]) !== 0) report(`the autoscale formula's floor is ${floor[1]} nodes; it must be able to reach 0`);
+  }),
+};
+
+export const POLICIES: ResourceValidationPolicy[] = [storageHardened, batchAccountEntraOnly, poolNodeAgentCurrent, poolScalesToZero];

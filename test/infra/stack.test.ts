@@ -1,0 +1,211 @@
+import { declared, installMocks, ofType, one, settled, valueOf, type DeclaredResource } from "./mocks";
+installMocks();
+
+import { parseStackOutputs, STACK_OUTPUT_KEYS, type StackOutputs } from "../../contracts/stack-outputs";
+import { startTaskCommandLine } from "../../contracts/node-setup";
+import { parseConfig, type OcrConfig } from "../../infra/config";
+import { POOL_REPLACE_ON_CHANGES } from "../../infra/pool";
+import { createInfrastructure } from "../../infra/stack";
+import { POLICIES } from "../../policy/policies";
+import { runPolicy } from "./policy-harness";
+
+const WORKER = { zipPath: "/fixture/worker.zip", version: "0123456789ab", sha256: "a".repeat(64) };
+const BASE = { location: "westeurope", namePrefix: "ocrtest" };
+
+async function deploy(overrides: Record<string, unknown> = {}): Promise<{ cfg: OcrConfig; outputs: Record<string, unknown> }> {
+  declared.length = 0;
+  const cfg = parseConfig({ ...BASE, ...overrides });
+  const out = createInfrastructure(cfg, { workerPackage: WORKER });
+  const outputs: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(out)) outputs[k] = await valueOf(v);
+  await settled();
+  return { cfg, outputs };
+}
+
+const props = (r: DeclaredResource) => r.inputs as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+describe("the declared Azure environment (default config)", () => {
+  let outputs: Record<string, unknown>;
+  beforeAll(async () => {
+    ({ outputs } = await deploy());
+  });
+
+  test("storage is StorageV2, HTTPS only, TLS 1.2, no public blobs, shared key off, Entra ID by default", () => {
+    const st = props(one("storage:StorageAccount"));
+    expect(st).toMatchObject({
+      kind: "StorageV2",
+      enableHttpsTrafficOnly: true,
+      minimumTlsVersion: "TLS1_2",
+      allowBlobPublicAccess: false,
+      allowSharedKeyAccess: false,
+      defaultToOAuthAuthentication: true,
+    });
+  });
+
+  test("blobs and containers are soft-deleted, and results expire after the retention", () => {
+    const svc = props(one("storage:BlobServiceProperties"));
+    expect(svc.deleteRetentionPolicy).toEqual({ enabled: true, days: 7 });
+    expect(svc.containerDeleteRetentionPolicy).toEqual({ enabled: true, days: 7 });
+    const rule = props(one("storage:ManagementPolicy")).policy.rules[0];
+    expect(rule.definition.filters.prefixMatch).toEqual(["results/"]);
+    expect(rule.definition.actions.baseBlob.delete.daysAfterModificationGreaterThan).toBe(30);
+  });
+
+  test("the two containers are named from config and private", () => {
+    const names = ofType("storage:BlobContainer").map((c) => props(c).containerName).sort();
+    expect(names).toEqual(["images", "results"]);
+    for (const c of ofType("storage:BlobContainer")) expect(props(c).publicAccess).toBe("None");
+  });
+
+  test("the Batch account allocates in the Batch service, accepts Entra ID only, and links storage through its identity", () => {
+    const account = props(one("batch:BatchAccount"));
+    expect(account.poolAllocationMode).toBe("BatchService");
+    expect(account.allowedAuthenticationModes).toEqual(["AAD"]);
+    expect(account.publicNetworkAccess).toBe("Enabled");
+    expect(account.identity).toEqual({ type: "UserAssigned", userAssignedIdentities: [expect.stringContaining("/userAssignedIdentities/batchaccountidentity")] });
+    expect(account.autoStorage).toEqual({
+      storageAccountId: expect.stringContaining("/storageAccounts/ocrtestst"),
+      authenticationMode: "BatchAccountManagedIdentity",
+      nodeIdentityReference: { resourceId: expect.stringContaining("/userAssignedIdentities/poolidentity") },
+    });
+  });
+
+  test("roles: the pool reads storage and writes only the results container; the account writes packages", () => {
+    const roles = ofType("authorization:RoleAssignment").map((r) => ({ name: r.name, ...props(r) }));
+    const byName = Object.fromEntries(roles.map((r) => [r.name, r]));
+    expect(byName["pool-reads-storage"]).toMatchObject({
+      principalId: "pool-identity-principal-id",
+      roleDefinitionId: expect.stringMatching(/roleDefinitions\/2a2b9908-6ea1-4ae2-8e65-a410df84e7d1$/),
+      scope: expect.stringMatching(/\/storageAccounts\/ocrtestst1a2b3c$/),
+    });
+    expect(byName["pool-writes-results"]).toMatchObject({
+      principalId: "pool-identity-principal-id",
+      roleDefinitionId: expect.stringMatching(/roleDefinitions\/ba92f5b4-2d11-453d-a403-e96b0029c9fe$/),
+      scope: expect.stringMatching(/\/containers\/results$/),
+    });
+    expect(byName["account-writes-packages"]).toMatchObject({ principalId: "batch-account-identity-principal-id" });
+    // No operator configured: no operator grants, and nothing grants write on the images container.
+    expect(roles).toHaveLength(3);
+    expect(roles.filter((r) => String(r.scope).endsWith("/containers/images"))).toHaveLength(0);
+  });
+
+  test("the pool: Ubuntu 24.04, current node agent, VM size and slots from config, elevated start task, identity, simplified comms", () => {
+    const pool = props(one("batch:Pool"));
+    expect(pool.poolName).toBe("ocr-pool");
+    expect(pool.vmSize).toBe("Standard_D2as_v5");
+    expect(pool.taskSlotsPerNode).toBe(2);
+    expect(pool.deploymentConfiguration.virtualMachineConfiguration).toEqual({
+      imageReference: { publisher: "canonical", offer: "ubuntu-24_04-lts", sku: "server", version: "latest" },
+      nodeAgentSkuId: "batch.node.ubuntu 24.04",
+    });
+    expect(pool.startTask).toEqual({
+      commandLine: startTaskCommandLine(),
+      userIdentity: { autoUser: { scope: "Pool", elevationLevel: "Admin" } },
+      waitForSuccess: true,
+      maxTaskRetryCount: 3,
+    });
+    expect(pool.startTask.commandLine).toMatch(/apt-get install .*imagemagick tesseract-ocr tesseract-ocr-eng nodejs/);
+    expect(pool.identity).toEqual({ type: "UserAssigned", userAssignedIdentities: [expect.stringContaining("/userAssignedIdentities/poolidentity")] });
+    expect(pool.targetNodeCommunicationMode).toBe("Simplified");
+    expect(pool.taskSchedulingPolicy).toEqual({ nodeFillType: "Pack" });
+    expect(pool.networkConfiguration).toBeUndefined();
+    expect(pool.scaleSettings.autoScale.evaluationInterval).toBe("PT5M");
+    expect(pool.scaleSettings.autoScale.formula).toContain("$minNodes = 0;");
+  });
+
+  test("the pool runs the activated worker package, referenced by its content-hash version", () => {
+    const pool = props(one("batch:Pool"));
+    expect(pool.applicationPackages).toEqual([{ id: expect.stringMatching(/\/applications\/ocrworker$/), version: WORKER.version }]);
+    const pkg = props(one("batch:ApplicationPackage"));
+    expect(pkg.versionName).toBe(WORKER.version);
+    const upload = declared.find((r) => r.type === "pulumi-nodejs:dynamic:Resource");
+    expect(upload).toBeDefined();
+    expect(props(upload as DeclaredResource)).toMatchObject({
+      packageResourceId: expect.stringMatching(/\/applications\/ocrworker\/versions\/0123456789ab$/),
+      sha256: WORKER.sha256,
+      zipPath: WORKER.zipPath,
+    });
+    // The provider's code is serialized into the state; it must carry the upload and activate steps.
+    expect(String(props(upload as DeclaredResource).__provider)).toMatch(/activatePackage/);
+  });
+
+  test("stack outputs are exactly the dispatcher's contract and parse as such", () => {
+    expect(Object.keys(outputs).sort()).toEqual([...STACK_OUTPUT_KEYS].sort());
+    const parsed: StackOutputs = parseStackOutputs(outputs, "mocked stack");
+    expect(parsed).toMatchObject({
+      batchAccountEndpoint: "https://ocrtestbatch1a2b3c.westeurope.batch.azure.com",
+      batchAuthModes: ["AAD"],
+      poolId: "ocr-pool",
+      blobEndpoint: "https://ocrtestst1a2b3c.blob.core.windows.net/",
+      storageSharedKeyAccess: false,
+      imagesContainer: "images",
+      resultsContainer: "results",
+      applicationId: "ocrworker",
+      applicationVersion: WORKER.version,
+      poolIdentityClientId: "pool-identity-client-id",
+      location: "westeurope",
+    });
+  });
+
+  test("every declared resource passes the policy pack", async () => {
+    for (const r of declared) {
+      for (const policy of POLICIES) {
+        expect({ resource: `${r.type} ${r.name}`, policy: policy.name, violations: await runPolicy(policy, r.type, r.inputs) }).toEqual({
+          resource: `${r.type} ${r.name}`,
+          policy: policy.name,
+          violations: [],
+        });
+      }
+    }
+  });
+
+  test("snapshot of the declared resources and their key properties (review infra changes as this diff)", () => {
+    const volatile = new Set(["__provider", "storageUrl"]);
+    const view = declared
+      .map((r) => ({
+        type: r.type,
+        name: r.name,
+        inputs: Object.fromEntries(Object.entries(r.inputs).filter(([k]) => !volatile.has(k)).sort(([a], [b]) => a.localeCompare(b))),
+      }))
+      .sort((a, b) => `${a.type} ${a.name}`.localeCompare(`${b.type} ${b.name}`));
+    expect(view).toMatchSnapshot();
+  });
+});
+
+describe("options that change the environment", () => {
+  test("pool properties Azure cannot update in place replace the pool instead of failing", async () => {
+    expect(POOL_REPLACE_ON_CHANGES).toEqual(expect.arrayContaining(["vmSize", "deploymentConfiguration", "networkConfiguration", "taskSlotsPerNode"]));
+  });
+
+  test("privateNetwork puts the pool in a subnet with no public IPs and NAT egress", async () => {
+    await deploy({ privateNetwork: true });
+    const subnet = one("network:Subnet");
+    expect(props(subnet)).toMatchObject({ addressPrefix: "10.40.0.0/24", defaultOutboundAccess: false, natGateway: { id: expect.stringContaining("/natGateways/") } });
+    expect(props(one("batch:Pool")).networkConfiguration).toMatchObject({
+      subnetId: expect.stringContaining("/subnets/") as unknown,
+      publicIPAddressConfiguration: { provision: "NoPublicIPAddresses" },
+    });
+  });
+
+  test("opting into shared key shows in the account, the storage and the outputs", async () => {
+    const { outputs } = await deploy({ batchSharedKeyAccess: true, storageSharedKeyAccess: true });
+    expect(props(one("batch:BatchAccount")).allowedAuthenticationModes).toEqual(["AAD", "SharedKey"]);
+    expect(props(one("storage:StorageAccount")).allowSharedKeyAccess).toBe(true);
+    expect(outputs.batchAuthModes).toEqual(["AAD", "SharedKey"]);
+    expect(outputs.storageSharedKeyAccess).toBe(true);
+  });
+
+  test("an operator gets write on images and read on results, nothing wider", async () => {
+    await deploy({ operatorPrincipalId: "11111111-2222-3333-4444-555555555555" });
+    const op = ofType("authorization:RoleAssignment").filter((r) => props(r).principalId === "11111111-2222-3333-4444-555555555555");
+    expect(op.map((r) => [r.name, String(props(r).scope).split("/").pop()]).sort()).toEqual([
+      ["operator-reads-results", "results"],
+      ["operator-writes-images", "images"],
+    ]);
+  });
+
+  test("private Batch endpoint when public network access is off", async () => {
+    await deploy({ publicNetworkAccess: false });
+    expect(props(one("batch:BatchAccount")).publicNetworkAccess).toBe("Disabled");
+  });
+});
