@@ -5,6 +5,8 @@
  */
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import { DefaultAzureCredential } from "@azure/identity";
+import { BlockBlobClient } from "@azure/storage-blob";
 
 export const ARM_ENDPOINT = "https://management.azure.com";
 /** Microsoft.Batch management API version used for the activate call. */
@@ -14,7 +16,6 @@ export type TokenSource = (scope: string) => Promise<string>;
 
 /** Entra ID token for ARM from whatever `DefaultAzureCredential` finds (az login, managed identity...). */
 export const defaultTokenSource: TokenSource = async (scope) => {
-  const { DefaultAzureCredential } = await import("@azure/identity");
   const token = await new DefaultAzureCredential().getToken(scope);
   if (!token) throw new Error(`no Entra ID token for ${scope}: run \`az login\` or provide a managed identity`);
   return token.token;
@@ -27,7 +28,6 @@ export async function uploadPackageZip(storageUrl: string, zipPath: string, expe
   if (actual !== expectedSha256) {
     throw new Error(`${zipPath} changed since it was built (sha256 ${actual}, expected ${expectedSha256}); rebuild and run again`);
   }
-  const { BlockBlobClient } = await import("@azure/storage-blob");
   await new BlockBlobClient(storageUrl).uploadData(zip, { blobHTTPHeaders: { blobContentType: "application/zip" } });
 }
 

@@ -1,3 +1,4 @@
+import type * as pulumi from "@pulumi/pulumi";
 import { declared, installMocks, ofType, one, settled, valueOf, type DeclaredResource } from "./mocks";
 installMocks();
 
@@ -17,7 +18,7 @@ async function deploy(overrides: Record<string, unknown> = {}): Promise<{ cfg: O
   const cfg = parseConfig({ ...BASE, ...overrides });
   const out = createInfrastructure(cfg, { workerPackage: WORKER });
   const outputs: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(out)) outputs[k] = await valueOf(v);
+  for (const [k, v] of Object.entries(out)) outputs[k] = await valueOf<unknown>(v as pulumi.Output<unknown>);
   await settled();
   return { cfg, outputs };
 }
@@ -71,7 +72,7 @@ describe("the declared Azure environment (default config)", () => {
   });
 
   test("roles: the pool reads storage and writes only the results container; the account writes packages", () => {
-    const roles = ofType("authorization:RoleAssignment").map((r) => ({ name: r.name, ...props(r) }));
+    const roles: Record<string, any>[] = ofType("authorization:RoleAssignment").map((r) => ({ name: r.name, ...props(r) })); // eslint-disable-line @typescript-eslint/no-explicit-any
     const byName = Object.fromEntries(roles.map((r) => [r.name, r]));
     expect(byName["pool-reads-storage"]).toMatchObject({
       principalId: "pool-identity-principal-id",

@@ -1,0 +1,75 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { parse } from "yaml";
+import { CONFIG_KEYS, ConfigError, loadStackConfig, parseConfig } from "../../infra/config";
+import { poolSpec } from "../../infra/pool-spec";
+
+const ROOT = path.join(__dirname, "..", "..");
+
+function problemsOf(raw: Record<string, unknown>): string {
+  try {
+    parseConfig(raw, "test");
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error("expected the config to be rejected");
+}
+
+describe("stack configuration", () => {
+  test("the dev stack parses, and Pulumi's string values are coerced to their types", () => {
+    const dev = loadStackConfig("dev", ROOT);
+    expect(dev).toMatchObject({ location: "westeurope", minNodes: 0, maxNodes: 4, spotShare: 0.5, vmSize: "Standard_D2as_v5" });
+    const fromStrings = parseConfig({ "batch-ocr:location": "northeurope", "batch-ocr:maxNodes": "8", "batch-ocr:privateNetwork": "true" });
+    expect(fromStrings).toMatchObject({ location: "northeurope", maxNodes: 8, privateNetwork: true });
+  });
+
+  test("Pulumi.yaml's config schema declares every key with the parser's type and default", () => {
+    const schema = (parse(readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { config: Record<string, { type: string; default?: unknown; description?: string }> }).config;
+    expect(Object.keys(schema).sort()).toEqual(CONFIG_KEYS.map((s) => s.key).sort());
+    for (const spec of CONFIG_KEYS) {
+      const entry = schema[spec.key];
+      expect({ key: spec.key, type: entry?.type, default: entry?.default, described: Boolean(entry?.description) }).toEqual({
+        key: spec.key,
+        type: spec.kind,
+        default: spec.default,
+        described: true,
+      });
+    }
+  });
+
+  test("a missing location is refused with a message that says what to set", () => {
+    expect(problemsOf({})).toMatch(/batch-ocr:location is required/);
+  });
+
+  test("max nodes below min nodes is refused", () => {
+    expect(problemsOf({ location: "westeurope", minNodes: 5, maxNodes: 2 })).toMatch(/maxNodes \(2\) must not be below minNodes \(5\)/);
+  });
+
+  test.each(["Standard_D2_v2", "Standard_DS3_v2", "Standard_D4", "Standard_A2", "Standard_DS2"])("retiring VM family %s is refused", (vmSize) => {
+    expect(problemsOf({ location: "westeurope", vmSize })).toMatch(/retired or retiring family/);
+  });
+
+  test.each(["Standard_D2as_v5", "Standard_D4s_v5", "Standard_F2s_v2", "Standard_E2ads_v5"])("current VM size %s is accepted", (vmSize) => {
+    expect(parseConfig({ location: "westeurope", vmSize }).vmSize).toBe(vmSize);
+  });
+
+  test("nonsense is refused, every problem at once", () => {
+    const message = problemsOf({ location: "westeurope", vmSize: "big", spotShare: 2, autoscaleIntervalMinutes: 1, maxNodes: "many", colour: "red" });
+    expect(message).toMatch(/vmSize "big" is not an Azure VM size/);
+    expect(message).toMatch(/spotShare must be between 0 and 1/);
+    expect(message).toMatch(/autoscaleIntervalMinutes must be at least 5/);
+    expect(message).toMatch(/maxNodes must be an integer \(got "many"\)/);
+    expect(message).toMatch(/unknown key batch-ocr:colour/);
+  });
+
+  test("an unknown stack names the file it looked for", () => {
+    expect(() => loadStackConfig("nope", ROOT)).toThrow(/no stack file .*Pulumi\.nope\.yaml/);
+  });
+
+  test("the pool spec carries the config through (the local pool is deployed from it too)", () => {
+    const spec = poolSpec(parseConfig({ location: "westeurope", poolId: "p1", taskSlotsPerNode: 4, nodeFillType: "Spread" }));
+    expect(spec).toMatchObject({ poolId: "p1", taskSlotsPerNode: 4, taskSchedulingPolicy: "Spread", nodeAgentSkuId: "batch.node.ubuntu 24.04" });
+    expect(spec.startTask).toMatchObject({ elevated: true, waitForSuccess: true, maxTaskRetryCount: 3 });
+  });
+});
