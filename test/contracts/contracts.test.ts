@@ -1,0 +1,92 @@
+import { appPackageEnvVar, startTaskCommandLine, WORKER_APT_PACKAGES } from "../../contracts/node-setup";
+import { parseResultRecord, parseResultRecords, RESULT_SCHEMA } from "../../contracts/result-record";
+import { parseStackOutputs, STACK_OUTPUT_KEYS } from "../../contracts/stack-outputs";
+import { execFileSync } from "node:child_process";
+
+const OUTPUTS = {
+  batchAccountName: "acct",
+  batchAccountEndpoint: "https://acct.westeurope.batch.azure.com",
+  batchAuthModes: ["AAD"],
+  poolId: "ocr-pool",
+  storageAccountName: "st",
+  blobEndpoint: "https://st.blob.core.windows.net/",
+  storageSharedKeyAccess: false,
+  imagesContainer: "images",
+  resultsContainer: "results",
+  applicationId: "ocrworker",
+  applicationVersion: "0123456789ab",
+  poolIdentityResourceId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/pool",
+  poolIdentityClientId: "client",
+  location: "westeurope",
+  resourceGroupName: "rg",
+};
+
+describe("stack outputs contract", () => {
+  test("a complete set parses, and extra keys are dropped", () => {
+    expect(parseStackOutputs({ ...OUTPUTS, somethingElse: 1 }, "outputs.json")).toEqual(OUTPUTS);
+  });
+
+  test("a file missing fields names them and itself", () => {
+    const { poolId: _p, blobEndpoint: _b, ...partial } = OUTPUTS;
+    expect(() => parseStackOutputs(partial, "outputs.json")).toThrow("outputs.json: stack outputs are missing poolId, blobEndpoint");
+  });
+
+  test("wrong types and endpoints without a scheme are refused", () => {
+    expect(() => parseStackOutputs({ ...OUTPUTS, batchAuthModes: ["Password"], blobEndpoint: "st.blob.core.windows.net" }, "x")).toThrow(
+      /batchAuthModes must be a non-empty array.*blobEndpoint must be a URL with scheme/,
+    );
+    expect(() => parseStackOutputs([], "x")).toThrow(/must be a JSON object/);
+  });
+
+  test("the key list is the whole contract", () => {
+    expect([...STACK_OUTPUT_KEYS].sort()).toEqual(Object.keys(OUTPUTS).sort());
+  });
+});
+
+describe("result record contract", () => {
+  const record = {
+    schema: RESULT_SCHEMA,
+    photo: "meter 1.jpg",
+    status: "ok",
+    reading: "00530",
+    confidence: 0.93,
+    rawText: "00530\n",
+    error: null,
+    mode: "profile",
+    timings: { convertMs: 10, ocrMs: 20, totalMs: 35 },
+  };
+
+  test("records round-trip through JSON Lines, blank lines skipped", () => {
+    const body = `${JSON.stringify(record)}\n\n${JSON.stringify({ ...record, photo: "b.jpg", status: "unreadable", reading: null, error: "low confidence" })}\n`;
+    expect(parseResultRecords(body).map((r) => [r.photo, r.status])).toEqual([
+      ["meter 1.jpg", "ok"],
+      ["b.jpg", "unreadable"],
+    ]);
+  });
+
+  test("an unknown schema version is refused rather than guessed", () => {
+    expect(() => parseResultRecord(JSON.stringify({ ...record, schema: "batch-ocr/result@2" }))).toThrow(/unknown record schema/);
+    expect(() => parseResultRecord("{not json")).toThrow(/not JSON/);
+    expect(() => parseResultRecord(JSON.stringify({ ...record, status: "maybe" }))).toThrow(/bad status/);
+  });
+});
+
+describe("node setup contract", () => {
+  test("application package variables follow Batch's Linux naming", () => {
+    expect(appPackageEnvVar("ocrworker", "0123456789ab")).toBe("AZ_BATCH_APP_PACKAGE_ocrworker_0123456789ab");
+    expect(appPackageEnvVar("ocr-worker", "1.2#3")).toBe("AZ_BATCH_APP_PACKAGE_ocr_worker_1_2_3");
+  });
+
+  test("the start task installs exactly the worker's packages, and skips apt where the tools exist", () => {
+    const cmd = startTaskCommandLine();
+    expect(cmd).toContain(`apt-get install -y -q --no-install-recommends ${WORKER_APT_PACKAGES.join(" ")}`);
+    // This machine has ImageMagick, Tesseract and Node (CI installs them): the start task must
+    // succeed here without touching apt, which is what a local "node" relies on.
+    const script = /^\/bin\/bash -c "(.*)"$/.exec(cmd)?.[1];
+    expect(script).toBeDefined();
+    const out = execFileSync("/bin/bash", ["-c", String(script)], { encoding: "utf8", env: { ...process.env, PATH: process.env.PATH } });
+    expect(out).toMatch(/^tesseract \d+\.\d+/m);
+    expect(out).toMatch(/^v\d+\./m);
+    expect(out).not.toMatch(/apt-get|Reading package lists/);
+  });
+});
