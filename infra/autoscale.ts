@@ -13,6 +13,11 @@ export interface AutoscaleInput {
   windowMinutes: number;
 }
 
+/** The Spot share as the formula writes it: two decimals. */
+function spotShareOf(input: AutoscaleInput): number {
+  return Math.round(input.spotShare * 100) / 100;
+}
+
 /** Below this share of samples in the window, the history is not trusted and only the last sample counts. */
 export const MIN_SAMPLE_PERCENT = 70;
 
@@ -23,7 +28,7 @@ export const MIN_SAMPLE_PERCENT = 70;
  * dedicated. Nodes are released only when their tasks complete.
  */
 export function autoscaleFormula(input: AutoscaleInput): string {
-  const spot = Math.round(input.spotShare * 100) / 100;
+  const spot = spotShareOf(input);
   return [
     `$minNodes = ${input.minNodes};`,
     `$maxNodes = ${input.maxNodes};`,
@@ -53,6 +58,6 @@ export function autoscaleInterval(minutes: number): string {
 export function evaluateAutoscale(input: AutoscaleInput, pending: number): { dedicated: number; spot: number } {
   const needed = pending === 0 ? 0 : Math.ceil(pending / input.taskSlotsPerNode);
   const total = Math.min(input.maxNodes, Math.max(input.minNodes, needed));
-  const spot = Math.floor(total * (Math.round(input.spotShare * 100) / 100));
+  const spot = Math.floor(total * spotShareOf(input));
   return { dedicated: total - spot, spot };
 }

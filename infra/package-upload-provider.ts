@@ -7,6 +7,7 @@
  * nothing, because deleting the package version (its own resource) removes the blob with it.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { ARM_ENDPOINT } from "./package-activation";
 
 export interface PackageUploadInputs {
   /** ARM id of the application package version. */
@@ -82,14 +83,8 @@ export class PackageUpload extends pulumi.dynamic.Resource {
     super(
       packageUploadProvider,
       name,
-      {
-        ...args,
-        storageUrl: pulumi.secret(args.storageUrl),
-        armEndpoint: args.armEndpoint ?? "https://management.azure.com",
-        packageResourceId: args.packageResourceId,
-        sha256: args.sha256,
-      },
-      { ...opts, additionalSecretOutputs: ["storageUrl"] },
+      { ...args, storageUrl: pulumi.secret(args.storageUrl), armEndpoint: args.armEndpoint ?? ARM_ENDPOINT },
+      opts,
     );
   }
 }

@@ -11,6 +11,9 @@ const STORAGE_ACCOUNT = "azure-native:storage:StorageAccount";
 const BATCH_ACCOUNT = "azure-native:batch:BatchAccount";
 const BATCH_POOL = "azure-native:batch:Pool";
 
+/** The one explicit exception to Entra-ID-only access, set in the stack's policy config. */
+const SHARED_KEY_EXCEPTION = { properties: { allowSharedKey: { type: "boolean" as const, default: false } } };
+
 function ofType(type: string, check: (props: Props, report: ReportViolation, args: ResourceValidationArgs) => void) {
   return (args: ResourceValidationArgs, report: ReportViolation) => {
     if (args.type === type) check(args.props as Props, report, args);
@@ -21,7 +24,7 @@ export const storageHardened: ResourceValidationPolicy = {
   name: "storage-account-hardened",
   description: "Storage accounts accept HTTPS only with TLS 1.2 or later, never serve public blobs, and refuse shared-key access unless allowed.",
   enforcementLevel: "mandatory",
-  configSchema: { properties: { allowSharedKey: { type: "boolean", default: false } } },
+  configSchema: SHARED_KEY_EXCEPTION,
   validateResource: ofType(STORAGE_ACCOUNT, (props, report, args) => {
     if (props.enableHttpsTrafficOnly !== true) report("enableHttpsTrafficOnly must be true");
     if (props.minimumTlsVersion !== "TLS1_2" && props.minimumTlsVersion !== "TLS1_3") {
@@ -39,7 +42,7 @@ export const batchAccountEntraOnly: ResourceValidationPolicy = {
   name: "batch-account-entra-id-only",
   description: "Batch accounts accept Microsoft Entra ID only, unless the stack makes an explicit exception for Shared Key.",
   enforcementLevel: "mandatory",
-  configSchema: { properties: { allowSharedKey: { type: "boolean", default: false } } },
+  configSchema: SHARED_KEY_EXCEPTION,
   validateResource: ofType(BATCH_ACCOUNT, (props, report, args) => {
     const modes = props.allowedAuthenticationModes;
     // Unset means Azure's default, which includes SharedKey.
