@@ -1,12 +1,79 @@
 /**
- * The program a Batch task runs from the application package.
- *
- * Until the OCR worker lands (issue 4), this is the classic Azure Batch proof of concept: it
- * prints the node's Batch environment, so a deployed pool can be checked end to end.
+ * The worker a Batch task runs from the application package:
+ *   node $AZ_BATCH_APP_PACKAGE_<app>_<version>/worker.js [--profile FILE] [--out DIR] [--concurrency N] [--input DIR | PHOTO...]
+ * Writes one result record per photo to DIR/records.jsonl. Exit 0 when every photo got a record
+ * (error records included); 1 only when the batch could not run at all.
  */
-const batchVars = Object.entries(process.env)
-  .filter(([name]) => name.startsWith("AZ_BATCH_"))
-  .sort(([a], [b]) => a.localeCompare(b));
+import { readdir, readFile, stat } from "node:fs/promises";
+import path from "node:path";
+import { Command, InvalidArgumentError } from "commander";
+import { parseMeterProfile, type MeterProfile } from "../../contracts/meter-profile";
+import { RECORDS_FILE, runBatch } from "./batch";
 
-console.log(`batch-ocr worker (proof of concept) on node ${process.env.AZ_BATCH_NODE_ID ?? "(not on Batch)"}`);
-for (const [name, value] of batchVars) console.log(`${name}=${value}`);
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("must be a whole number of 1 or more");
+  return n;
+}
+
+async function photosIn(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile() && !e.name.startsWith(".") && e.name !== RECORDS_FILE)
+    .map((e) => path.join(dir, e.name))
+    .sort();
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = new Command()
+    .name("worker.js")
+    .description("Reads meter photos with ImageMagick and Tesseract; one result record per photo in <out>/records.jsonl.")
+    .option("--profile <file>", "meter profile JSON (crop, rotate, invert, digits...); without one the whole photo is searched")
+    .option("--out <dir>", "where records.jsonl is written", "results")
+    .option("--concurrency <n>", "Tesseract processes at once (one per task slot)", positiveInt, 1)
+    .option("--input <dir>", "read every photo in this directory")
+    .argument("[photos...]", "photo files (instead of --input)")
+    .showHelpAfterError();
+  program.parse(argv);
+  const opts = program.opts<{ profile?: string; out: string; concurrency: number; input?: string }>();
+
+  let profile: MeterProfile | undefined;
+  if (opts.profile) {
+    const file = opts.profile;
+    const text = await readFile(file, "utf8").catch(() => {
+      throw new Error(`cannot read the profile ${file}`);
+    });
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (err) {
+      throw new Error(`the profile ${file} is not JSON: ${(err as Error).message}`);
+    }
+    profile = parseMeterProfile(json, file);
+  }
+
+  const inputDir = opts.input ? path.resolve(opts.input) : undefined;
+  const photos = inputDir ? await photosIn(inputDir) : program.args.map((p) => path.resolve(p));
+  if (photos.length === 0) throw new Error(inputDir ? `no photos in ${inputDir}` : "no photos given (use --input DIR or list files)");
+  if (inputDir && !(await stat(inputDir)).isDirectory()) throw new Error(`${inputDir} is not a directory`);
+
+  const records = await runBatch({
+    photos,
+    profile,
+    outDir: opts.out,
+    concurrency: opts.concurrency,
+    nameOf: (p) => (inputDir ? path.relative(inputDir, p) : path.basename(p)),
+  });
+  const count = (s: string) => records.filter((r) => r.status === s).length;
+  console.log(`${records.length} photos: ${count("ok")} read, ${count("unreadable")} unreadable, ${count("error")} errors -> ${path.join(opts.out, RECORDS_FILE)}`);
+  for (const r of records.filter((r) => r.status === "error")) console.error(`${r.photo}: ${r.error}`);
+  return 0;
+}
+
+main(process.argv).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`worker: ${(err as Error).message}`);
+    process.exit(1);
+  },
+);

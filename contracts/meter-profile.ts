@@ -1,0 +1,62 @@
+/**
+ * A meter profile: where a meter model (or a fixed camera) shows its counter, and how to read it.
+ * Passed to the job with `--profile FILE` and to every task; the worker reads the whole photo
+ * when there is none.
+ */
+
+export interface MeterProfile {
+  /** The counter window, in pixels of the photo as displayed (EXIF orientation applied). */
+  crop?: { x: number; y: number; width: number; height: number };
+  /** Degrees to rotate the crop so the digits run level (ImageMagick's sense: positive = clockwise). */
+  rotate?: number;
+  /** After rotating, keep this many pixels of height around the centre (the row of digits). */
+  bandHeight?: number;
+  /** ...and this many pixels of width (the crop's width by default): trims the window's edges, which read as a "1". */
+  bandWidth?: number;
+  /** Light digits on a dark background (most counter wheels): negate before reading. */
+  invert?: boolean;
+  /** Integer digits on the counter, leading zeros included (e.g. 5 for `00530`). */
+  digits?: number;
+  /** Height in pixels the band is scaled to before Tesseract reads it. */
+  scaleHeight?: number;
+  /** Below this confidence (0..1) a reading is `unreadable` instead of a number nobody should trust. */
+  minConfidence?: number;
+}
+
+export const PROFILE_DEFAULTS = { scaleHeight: 96, minConfidence: 0.6 } as const;
+
+export class MeterProfileError extends Error {
+  override name = "MeterProfileError";
+}
+
+const KEYS = new Set(["crop", "rotate", "bandHeight", "bandWidth", "invert", "digits", "scaleHeight", "minConfidence"]);
+
+/** Validates parsed JSON as a profile; `source` names the file in every message. */
+export function parseMeterProfile(value: unknown, source: string): MeterProfile {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new MeterProfileError(`${source}: a meter profile must be a JSON object`);
+  }
+  const p = value as Record<string, unknown>;
+  const problems: string[] = [];
+  for (const key of Object.keys(p)) if (!KEYS.has(key)) problems.push(`unknown field "${key}"`);
+  const positiveInt = (v: unknown) => Number.isInteger(v) && (v as number) > 0;
+  if (p.crop !== undefined) {
+    const c = p.crop as Record<string, unknown>;
+    if (typeof c !== "object" || c === null) problems.push("crop must be an object {x, y, width, height}");
+    else {
+      for (const k of ["x", "y"]) if (!Number.isInteger(c[k]) || (c[k] as number) < 0) problems.push(`crop.${k} must be an integer ≥ 0`);
+      for (const k of ["width", "height"]) if (!positiveInt(c[k])) problems.push(`crop.${k} must be a positive integer`);
+    }
+  }
+  if (p.rotate !== undefined && (typeof p.rotate !== "number" || Math.abs(p.rotate) > 360)) problems.push("rotate must be degrees between -360 and 360");
+  if (p.bandHeight !== undefined && !positiveInt(p.bandHeight)) problems.push("bandHeight must be a positive integer");
+  if (p.bandWidth !== undefined && !positiveInt(p.bandWidth)) problems.push("bandWidth must be a positive integer");
+  if (p.invert !== undefined && typeof p.invert !== "boolean") problems.push("invert must be true or false");
+  if (p.digits !== undefined && (!positiveInt(p.digits) || (p.digits as number) > 12)) problems.push("digits must be an integer from 1 to 12");
+  if (p.scaleHeight !== undefined && (!positiveInt(p.scaleHeight) || (p.scaleHeight as number) > 1000)) problems.push("scaleHeight must be an integer from 1 to 1000");
+  if (p.minConfidence !== undefined && (typeof p.minConfidence !== "number" || p.minConfidence < 0 || p.minConfidence > 1)) {
+    problems.push("minConfidence must be between 0 and 1");
+  }
+  if (problems.length > 0) throw new MeterProfileError(`${source}: ${problems.join("; ")}`);
+  return p as MeterProfile;
+}

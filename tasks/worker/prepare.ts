@@ -1,0 +1,84 @@
+/**
+ * Turns photos into TIFs Tesseract reads well: orientation, crop to the counter, rotation level,
+ * a band around the digits, grayscale, inversion for light-on-dark wheels, scaled to the glyph
+ * height Tesseract reads best. One `convert` per chunk of photos; a chunk that fails is redone
+ * photo by photo, so one photo that decodes badly fails alone.
+ */
+import path from "node:path";
+import { PROFILE_DEFAULTS, type MeterProfile } from "../../contracts/meter-profile";
+import { run } from "./exec";
+
+export const CHUNK = 16;
+
+export function cleanOps(profile: MeterProfile | undefined): string[] {
+  const ops = ["-auto-orient"];
+  if (profile?.crop) {
+    const c = profile.crop;
+    ops.push("-crop", `${c.width}x${c.height}+${c.x}+${c.y}`, "+repage");
+  }
+  if (profile?.rotate) ops.push("-background", profile.invert ? "black" : "white", "-rotate", String(profile.rotate), "+repage");
+  if (profile?.bandHeight || profile?.bandWidth) {
+    const width = profile.bandWidth ?? profile.crop?.width ?? 100000;
+    const height = profile.bandHeight ?? 100000;
+    ops.push("-gravity", "center", "-crop", `${width}x${height}+0+0`, "+repage", "+gravity");
+  }
+  ops.push("-colorspace", "Gray");
+  if (profile?.invert) ops.push("-negate");
+  ops.push("-resize", `x${profile?.scaleHeight ?? PROFILE_DEFAULTS.scaleHeight}`, "-normalize", "-depth", "8");
+  return ops;
+}
+
+export interface Prepared {
+  photo: string;
+  tif?: string;
+  error?: string;
+  convertMs: number;
+}
+
+/**
+ * ImageMagick decodes a truncated or corrupt JPEG with only a warning, filling the missing part
+ * with grey; reading that would be guessing, so the photo fails with ImageMagick's own words.
+ */
+export function corruptionOf(photo: string, stderr: string): string | undefined {
+  const line = stderr.split("\n").find((l) => l.includes(photo) && /Premature end|Corrupt|Bogus|Invalid|truncated/i.test(l));
+  return line?.replace(/^convert(-im6\.q16)?: /, "").replace(/ [`'].*$/, "").trim();
+}
+
+async function convertChunk(photos: string[], tifs: string[], ops: string[]): Promise<{ code: number; stderr: string }> {
+  const args: string[] = [];
+  photos.forEach((p, i) => args.push("(", `${p}[0]`, ...ops, "-write", tifs[i] as string, "+delete", ")"));
+  // Every photo was written and deleted inside its parentheses; a 1x1 canvas gives convert an image to discard.
+  args.push("xc:", "null:");
+  return run("convert", args);
+}
+
+export async function preparePhotos(photos: string[], profile: MeterProfile | undefined, workDir: string, firstIndex = 0): Promise<Prepared[]> {
+  const ops = cleanOps(profile);
+  const out: Prepared[] = [];
+  for (let start = 0; start < photos.length; start += CHUNK) {
+    const chunk = photos.slice(start, start + CHUNK);
+    const tifs = chunk.map((_, i) => path.join(workDir, `${firstIndex + start + i}.tif`));
+    const began = Date.now();
+    const { code, stderr } = await convertChunk(chunk, tifs, ops);
+    if (code === 0) {
+      const each = (Date.now() - began) / chunk.length;
+      chunk.forEach((photo, i) => {
+        const corrupt = corruptionOf(photo, stderr);
+        out.push(corrupt ? { photo, error: `corrupt image: ${corrupt}`, convertMs: each } : { photo, tif: tifs[i] as string, convertMs: each });
+      });
+      continue;
+    }
+    for (const [i, photo] of chunk.entries()) {
+      const t0 = Date.now();
+      const single = await convertChunk([photo], [tifs[i] as string], ops);
+      const message = single.stderr.split("\n").find((l) => l.trim() !== "")?.replace(/^convert(-im6\.q16)?: /, "").replace(/ @ (error|warning)\/.*$/, "");
+      const corrupt = corruptionOf(photo, single.stderr);
+      if (corrupt) {
+        out.push({ photo, error: `corrupt image: ${corrupt}`, convertMs: Date.now() - t0 });
+        continue;
+      }
+      out.push(single.code === 0 ? { photo, tif: tifs[i] as string, convertMs: Date.now() - t0 } : { photo, error: `cannot convert: ${message ?? "ImageMagick failed"}`, convertMs: Date.now() - t0 });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,137 @@
+import { execFileSync } from "node:child_process";
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import yauzl from "yauzl";
+import { appPackageEnvVar, WORKER_ENTRY } from "../../contracts/node-setup";
+import { parseResultRecords, RESULT_SCHEMA } from "../../contracts/result-record";
+import { RECORDS_FILE, runBatch } from "../../tasks/worker/batch";
+import { buildWorkerPackage } from "../../tasks/worker/package";
+import { drawMeterPhoto, SYNTHETIC_PROFILE } from "./synthetic";
+
+const READINGS = ["00530", "04271", "19083", "00007", "65432", "30918"];
+let dir: string;
+let photos: string[];
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), "worker-test-"));
+  photos = READINGS.map((reading, i) => {
+    const file = path.join(dir, `meter-${i}.jpg`);
+    drawMeterPhoto(file, reading, i + 1);
+    return file;
+  });
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("the OCR worker", () => {
+  test("reads synthetic meters with known readings, leading zeros kept, confident", async () => {
+    const out = path.join(dir, "out-known");
+    const records = await runBatch({ photos, profile: SYNTHETIC_PROFILE, outDir: out, concurrency: 2 });
+    const byPhoto = Object.fromEntries(records.map((r) => [r.photo, r]));
+    READINGS.forEach((reading, i) => {
+      expect({ photo: `meter-${i}.jpg`, status: byPhoto[`meter-${i}.jpg`]?.status, reading: byPhoto[`meter-${i}.jpg`]?.reading }).toEqual({
+        photo: `meter-${i}.jpg`,
+        status: "ok",
+        reading,
+      });
+      expect(byPhoto[`meter-${i}.jpg`]?.confidence).toBeGreaterThanOrEqual(0.6);
+    });
+    // The same records are on disk, one JSON line per photo, in the versioned contract.
+    const onDisk = parseResultRecords(await readFile(path.join(out, RECORDS_FILE), "utf8"));
+    expect(onDisk.map((r) => r.photo).sort()).toEqual(records.map((r) => r.photo).sort());
+    expect(onDisk.every((r) => r.schema === RESULT_SCHEMA && r.mode === "profile")).toBe(true);
+  });
+
+  test("bad photos each get a clear error record and the rest of the batch is read", async () => {
+    const bad = path.join(dir, "bad");
+    await mkdir(bad);
+    const good = [path.join(bad, "meter 1 ünïcode.jpg"), path.join(bad, "..dots..jpg")];
+    await copyFile(photos[0] as string, good[0] as string);
+    await copyFile(photos[1] as string, good[1] as string);
+    await writeFile(path.join(bad, "empty.jpg"), "");
+    const jpeg = await readFile(photos[2] as string);
+    await writeFile(path.join(bad, "truncated.jpg"), jpeg.subarray(0, Math.floor(jpeg.length / 3)));
+    await writeFile(path.join(bad, "notes.jpg"), "this is a text file, not a photo\n");
+    execFileSync("convert", ["-size", "9000x6700", "xc:gray", "-quality", "5", path.join(bad, "huge.jpg")]);
+
+    const all = [...good, ...["empty", "truncated", "notes", "huge"].map((n) => path.join(bad, `${n}.jpg`))];
+    const records = await runBatch({ photos: all, profile: SYNTHETIC_PROFILE, outDir: path.join(bad, "out") });
+    const byPhoto = Object.fromEntries(records.map((r) => [r.photo, r]));
+
+    expect(records).toHaveLength(all.length);
+    expect(byPhoto["meter 1 ünïcode.jpg"]).toMatchObject({ status: "ok", reading: "00530" });
+    expect(byPhoto["..dots..jpg"]).toMatchObject({ status: "ok", reading: "04271" });
+    expect(byPhoto["empty.jpg"]).toMatchObject({ status: "error", error: expect.stringMatching(/not a readable image/) });
+    expect(byPhoto["notes.jpg"]).toMatchObject({ status: "error", error: expect.stringMatching(/not a readable image/) });
+    expect(byPhoto["huge.jpg"]).toMatchObject({ status: "error", error: "photo too large: 9000x6700 is over 40 megapixels" });
+    // A truncated JPEG decodes partly: it must not pass as a confident reading of the full counter.
+    expect(byPhoto["truncated.jpg"]).toMatchObject({ status: "error", error: "corrupt image: Premature end of JPEG file" });
+  });
+
+  test("a reading with the wrong number of digits is unreadable, with the reason", async () => {
+    const records = await runBatch({ photos: [photos[1] as string], profile: { ...SYNTHETIC_PROFILE, digits: 6 }, outDir: path.join(dir, "out-digits") });
+    expect(records[0]).toMatchObject({ status: "unreadable", reading: null, error: 'read 5 digits ("04271"), the counter has 6' });
+  });
+
+  test("the bundle runs as Batch runs it: node worker.js from the unzipped application package, photos in the task dir", async () => {
+    const pkgDir = path.join(dir, "pkg");
+    const pkg = await buildWorkerPackage({ outDir: pkgDir });
+    const appDir = path.join(pkgDir, "app");
+    const taskDir = path.join(dir, "task", "wd");
+    await mkdir(path.join(taskDir, "images"), { recursive: true });
+    await mkdir(appDir, { recursive: true });
+    await unzipInto(pkg.zipPath, appDir);
+    for (const p of photos.slice(0, 3)) await copyFile(p, path.join(taskDir, "images", path.basename(p)));
+    await writeFile(path.join(taskDir, "profile.json"), JSON.stringify(SYNTHETIC_PROFILE));
+
+    const envVar = appPackageEnvVar("ocrworker", pkg.version);
+    // Batch runs command lines without a shell; the task's command line calls bash itself.
+    const out = execFileSync("/bin/bash", ["-c", `node "$${envVar}/${WORKER_ENTRY}" --profile profile.json --input images --out results`], {
+      cwd: taskDir,
+      encoding: "utf8",
+      env: { PATH: process.env.PATH, [envVar]: appDir },
+    });
+    expect(out).toContain("3 photos: 3 read, 0 unreadable, 0 errors");
+    const records = parseResultRecords(await readFile(path.join(taskDir, "results", RECORDS_FILE), "utf8"));
+    expect(records.map((r) => [r.photo, r.reading]).sort()).toEqual([
+      ["meter-0.jpg", "00530"],
+      ["meter-1.jpg", "04271"],
+      ["meter-2.jpg", "19083"],
+    ]);
+  });
+
+  test("bad usage stops with a clear message and exit 1", () => {
+    const run = (args: string[]) => {
+      try {
+        execFileSync(process.execPath, [require.resolve("tsx/cli"), path.join(__dirname, "..", "..", "tasks", "worker", "main.ts"), ...args], { encoding: "utf8", stdio: "pipe" });
+        return { code: 0, stderr: "" };
+      } catch (err) {
+        const e = err as { status: number; stderr: string };
+        return { code: e.status, stderr: e.stderr };
+      }
+    };
+    expect(run([])).toEqual({ code: 1, stderr: expect.stringContaining("no photos given") });
+    expect(run(["--profile", path.join(dir, "nope.json"), photos[0] as string])).toEqual({ code: 1, stderr: expect.stringContaining(`cannot read the profile ${path.join(dir, "nope.json")}`) });
+  });
+});
+
+function unzipInto(zipPath: string, into: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    yauzl.open(zipPath, { lazyEntries: true }, (err, zip) => {
+      if (err || !zip) return reject(err);
+      zip.on("entry", (entry: yauzl.Entry) => {
+        zip.openReadStream(entry, (e, stream) => {
+          if (e || !stream) return reject(e);
+          const chunks: Buffer[] = [];
+          stream.on("data", (c: Buffer) => chunks.push(c));
+          stream.on("end", () => void writeFile(path.join(into, entry.fileName), Buffer.concat(chunks)).then(() => zip.readEntry(), reject));
+        });
+      });
+      zip.on("end", () => resolve());
+      zip.readEntry();
+    });
+  });
+}
