@@ -4,24 +4,17 @@
  * Writes one result record per photo to DIR/records.jsonl. Exit 0 when every photo got a record
  * (error records included); 1 only when the batch could not run at all.
  */
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { parseMeterProfile, type MeterProfile } from "../../contracts/meter-profile";
 import { RECORDS_FILE, runBatch } from "./batch";
+import { PHOTO_EXTENSIONS, photosIn } from "./photos";
 
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("must be a whole number of 1 or more");
   return n;
-}
-
-async function photosIn(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile() && !e.name.startsWith(".") && e.name !== RECORDS_FILE)
-    .map((e) => path.join(dir, e.name))
-    .sort();
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -53,7 +46,13 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const inputDir = opts.input ? path.resolve(opts.input) : undefined;
-  const photos = inputDir ? await photosIn(inputDir) : program.args.map((p) => path.resolve(p));
+  let photos = program.args.map((p) => path.resolve(p));
+  if (inputDir) {
+    const listed = await photosIn(inputDir);
+    photos = listed.photos;
+    // Not silently: a photo with an unexpected extension should be noticed.
+    if (listed.skipped > 0) console.error(`skipped ${listed.skipped} file(s) in ${inputDir} that are not photos (${PHOTO_EXTENSIONS.join(" ")})`);
+  }
   if (photos.length === 0) throw new Error(inputDir ? `no photos in ${inputDir}` : "no photos given (use --input DIR or list files)");
   if (inputDir && !(await stat(inputDir)).isDirectory()) throw new Error(`${inputDir} is not a directory`);
 

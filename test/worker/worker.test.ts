@@ -7,7 +7,9 @@ import { appPackageEnvVar, WORKER_ENTRY } from "../../contracts/node-setup";
 import { parseResultRecords, RESULT_SCHEMA } from "../../contracts/result-record";
 import { RECORDS_FILE, runBatch } from "../../tasks/worker/batch";
 import { buildWorkerPackage } from "../../tasks/worker/package";
-import { drawMeterPhoto, SYNTHETIC_PROFILE } from "./synthetic";
+import { drawMeterPhoto, profileFor } from "../../scripts/meter-photos";
+
+const SYNTHETIC_PROFILE = profileFor(12, 5);
 
 const READINGS = ["00530", "04271", "19083", "00007", "65432", "30918"];
 let dir: string;
@@ -17,7 +19,7 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "worker-test-"));
   photos = READINGS.map((reading, i) => {
     const file = path.join(dir, `meter-${i}.jpg`);
-    drawMeterPhoto(file, reading, i + 1);
+    drawMeterPhoto(file, { reading, tilt: 12, seed: i + 1, glare: i % 2 === 0 });
     return file;
   });
 });

@@ -1,0 +1,47 @@
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+import { RESULT_SCHEMA, type ResultRecord } from "../../contracts/result-record";
+import { score, truthFromName } from "../../tasks/worker/eval";
+
+const ROOT = path.join(__dirname, "..", "..");
+
+function rec(photo: string, status: ResultRecord["status"], reading: string | null): ResultRecord {
+  return { schema: RESULT_SCHEMA, photo, status, reading, confidence: 0.9, rawText: "", error: null, mode: "profile", timings: { convertMs: 0, ocrMs: 0, totalMs: 0 } };
+}
+
+describe("accuracy report", () => {
+  test("truth from a file name is the integer part of its number", () => {
+    expect(truthFromName("530.95675.jpg")).toBe(530);
+    expect(truthFromName("/x/00521.jpg")).toBe(521);
+    expect(truthFromName("meter-001.jpg")).toBeUndefined();
+  });
+
+  test("scores exact, unreadable, wrong and errors apart", () => {
+    const report = score(
+      [rec("a", "ok", "00530"), rec("b", "ok", "00531"), rec("c", "unreadable", null), rec("d", "error", null), rec("e", "ok", "1")],
+      (p) => ({ a: 530, b: 530, c: 530, d: 530 })[p],
+    );
+    expect(report).toMatchObject({ photos: 5, exact: 1, wrong: 1, unreadable: 1, errors: 1, noTruth: 1 });
+    expect(report.misses.map((m) => m.photo)).toEqual(["b", "c", "d"]);
+  });
+
+  test("the bundled samples read exactly with their profile: no wrong reading, nothing unreadable", () => {
+    const out = execFileSync(
+      process.execPath,
+      [require.resolve("tsx/cli"), "tasks/worker/eval-cli.ts", "--input", "samples", "--profile", "samples/profile.json", "--truth", "samples/truth.csv", "--json", "--concurrency", "2"],
+      { cwd: ROOT, encoding: "utf8" },
+    );
+    const report = JSON.parse(out) as { photos: number; exact: number; wrong: number; unreadable: number; errors: number };
+    expect(report).toMatchObject({ photos: 12, exact: 12, wrong: 0, unreadable: 0, errors: 0 });
+  });
+
+  test("a missing input folder is a clear error", () => {
+    let stderr = "";
+    try {
+      execFileSync(process.execPath, [require.resolve("tsx/cli"), "tasks/worker/eval-cli.ts", "--input", "no-such-dir"], { cwd: ROOT, encoding: "utf8", stdio: "pipe" });
+    } catch (err) {
+      stderr = (err as { stderr: string }).stderr;
+    }
+    expect(stderr).toMatch(/^eval: .*no-such-dir/m);
+  });
+});
