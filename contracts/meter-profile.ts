@@ -13,6 +13,8 @@ export interface MeterProfile {
   bandHeight?: number;
   /** ...and this many pixels of width (the crop's width by default): trims the window's edges, which read as a "1". */
   bandWidth?: number;
+  /** Shift of that band from the centre, in pixels (positive: right and down). */
+  bandOffset?: { x: number; y: number };
   /** Light digits on a dark background (most counter wheels): negate before reading. */
   invert?: boolean;
   /** Integer digits on the counter, leading zeros included (e.g. 5 for `00530`). */
@@ -29,7 +31,7 @@ export class MeterProfileError extends Error {
   override name = "MeterProfileError";
 }
 
-const KEYS = new Set(["crop", "rotate", "bandHeight", "bandWidth", "invert", "digits", "scaleHeight", "minConfidence"]);
+const KEYS = new Set(["crop", "rotate", "bandHeight", "bandWidth", "bandOffset", "invert", "digits", "scaleHeight", "minConfidence"]);
 
 /** Validates parsed JSON as a profile; `source` names the file in every message. */
 export function parseMeterProfile(value: unknown, source: string): MeterProfile {
@@ -51,6 +53,10 @@ export function parseMeterProfile(value: unknown, source: string): MeterProfile 
   if (p.rotate !== undefined && (typeof p.rotate !== "number" || Math.abs(p.rotate) > 360)) problems.push("rotate must be degrees between -360 and 360");
   if (p.bandHeight !== undefined && !positiveInt(p.bandHeight)) problems.push("bandHeight must be a positive integer");
   if (p.bandWidth !== undefined && !positiveInt(p.bandWidth)) problems.push("bandWidth must be a positive integer");
+  if (p.bandOffset !== undefined) {
+    const o = p.bandOffset as Record<string, unknown>;
+    if (typeof o !== "object" || o === null || !Number.isInteger(o.x) || !Number.isInteger(o.y)) problems.push("bandOffset must be {x, y} in whole pixels");
+  }
   if (p.invert !== undefined && typeof p.invert !== "boolean") problems.push("invert must be true or false");
   if (p.digits !== undefined && (!positiveInt(p.digits) || (p.digits as number) > 12)) problems.push("digits must be an integer from 1 to 12");
   if (p.scaleHeight !== undefined && (!positiveInt(p.scaleHeight) || (p.scaleHeight as number) > 1000)) problems.push("scaleHeight must be an integer from 1 to 1000");

@@ -20,7 +20,10 @@ export function cleanOps(profile: MeterProfile | undefined): string[] {
   if (profile?.bandHeight || profile?.bandWidth) {
     const width = profile.bandWidth ?? profile.crop?.width ?? 100000;
     const height = profile.bandHeight ?? 100000;
-    ops.push("-gravity", "center", "-crop", `${width}x${height}+0+0`, "+repage", "+gravity");
+    const dx = profile.bandOffset?.x ?? 0;
+    const dy = profile.bandOffset?.y ?? 0;
+    const signed = (n: number) => (n < 0 ? String(n) : `+${n}`);
+    ops.push("-gravity", "center", "-crop", `${width}x${height}${signed(dx)}${signed(dy)}`, "+repage", "+gravity");
   }
   ops.push("-colorspace", "Gray");
   if (profile?.invert) ops.push("-negate");

@@ -2,6 +2,9 @@ import { appPackageEnvVar, startTaskCommandLine, WORKER_APT_PACKAGES } from "../
 import { parseResultRecord, parseResultRecords, RESULT_SCHEMA } from "../../contracts/result-record";
 import { parseStackOutputs, STACK_OUTPUT_KEYS } from "../../contracts/stack-outputs";
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { parseMeterProfile } from "../../contracts/meter-profile";
 
 const OUTPUTS = {
   batchAccountName: "acct",
@@ -88,5 +91,23 @@ describe("node setup contract", () => {
     expect(out).toMatch(/^tesseract \d+\.\d+/m);
     expect(out).toMatch(/^v\d+\./m);
     expect(out).not.toMatch(/apt-get|Reading package lists/);
+  });
+});
+
+describe("meter profile contract", () => {
+  test("the committed profiles parse", () => {
+    for (const file of ["samples/profile.json", "profiles/jomjol-water-meter.json"]) {
+      const json = JSON.parse(readFileSync(path.join(__dirname, "..", "..", file), "utf8")) as unknown;
+      expect(parseMeterProfile(json, file).digits).toBe(5);
+    }
+  });
+
+  test("every problem is named, with the file", () => {
+    expect(() =>
+      parseMeterProfile({ crop: { x: -1, y: 0, width: 0, height: 10 }, bandOffset: { x: 1.5, y: 0 }, digits: 0, colour: "red" }, "p.json"),
+    ).toThrow(
+      'p.json: unknown field "colour"; crop.x must be an integer ≥ 0; crop.width must be a positive integer; bandOffset must be {x, y} in whole pixels; digits must be an integer from 1 to 12',
+    );
+    expect(() => parseMeterProfile([], "q.json")).toThrow("q.json: a meter profile must be a JSON object");
   });
 });
