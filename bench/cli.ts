@@ -1,0 +1,151 @@
+/**
+ * `npm run bench`: the project's performance as ratios against baselines measured in the same run,
+ * on the same photos, interleaved, medians over repetitions. Prints a table and writes JSON.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Command, InvalidArgumentError } from "commander";
+import { goal, type Goal } from "./goals";
+import { machineInfo, versions } from "./machine";
+import { benchOcr, type OcrResult } from "./ocr";
+import { missingParts, type Missing } from "./parts";
+import { makePhotoSet } from "./photos";
+import { benchUpload, type UploadResult } from "./upload";
+
+const SECTIONS = ["ocr", "submission", "upload", "scale"] as const;
+type Section = (typeof SECTIONS)[number];
+
+interface Options {
+  quick: boolean;
+  photos: number;
+  reps: number;
+  tasks: number;
+  scale: number;
+  only?: Section[];
+  out: string;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("must be a whole number of 1 or more");
+  return n;
+}
+
+function sectionList(value: string): Section[] {
+  const names = value.split(",").map((s) => s.trim()).filter(Boolean);
+  const bad = names.filter((n) => !(SECTIONS as readonly string[]).includes(n));
+  if (bad.length > 0) throw new InvalidArgumentError(`unknown section(s) ${bad.join(", ")}; choose from ${SECTIONS.join(", ")}`);
+  return names as Section[];
+}
+
+const ROOT = path.resolve(__dirname, "..");
+
+function parseOptions(argv: string[]): Options {
+  const program = new Command()
+    .name("bench")
+    .description("Performance figures of batch-ocr, each a ratio against a baseline measured in the same run.")
+    .option("--quick", "tiny sizes and one repetition (a smoke run, well under a minute)", false)
+    .option("--photos <n>", "photos for the OCR and upload sections", positiveInt)
+    .option("--reps <n>", "repetitions of each contender (interleaved)", positiveInt)
+    .option("--tasks <n>", "tasks for the submission section", positiveInt)
+    .option("--scale <n>", "photos for the dispatcher scale section", positiveInt)
+    .option("--only <sections>", `run only these sections (${SECTIONS.join(",")})`, sectionList)
+    .option("--out <file>", "where the results JSON is written", path.join(ROOT, "bench", "results.json"))
+    .showHelpAfterError();
+  program.parse(argv);
+  const o = program.opts<Partial<Options> & { quick: boolean; out: string }>();
+  const quick = o.quick;
+  return {
+    quick,
+    photos: o.photos ?? (quick ? 6 : 200),
+    reps: o.reps ?? (quick ? 1 : 3),
+    tasks: o.tasks ?? (quick ? 200 : 10_000),
+    scale: o.scale ?? (quick ? 1_000 : 100_000),
+    ...(o.only ? { only: o.only } : {}),
+    out: path.resolve(o.out),
+  };
+}
+
+type SectionResult<T> = T | Missing | { status: "skipped"; reason: string };
+
+function fmt(n: number | null | undefined, digits = 2): string {
+  return n === null || n === undefined || !Number.isFinite(n) ? "-" : n.toFixed(digits);
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ")).join("\n");
+}
+
+async function main(): Promise<void> {
+  const opts = parseOptions(process.argv);
+  const wanted = (s: Section) => !opts.only || opts.only.includes(s);
+  const log = (line: string) => console.error(line);
+  const cores = machineInfo().cores;
+  const work = await mkdtemp(path.join(tmpdir(), "bench-"));
+  const skipped = { status: "skipped" as const, reason: "not selected with --only" };
+  try {
+    const set = await makePhotoSet(ROOT, path.join(work, "photos"), opts.photos);
+    log(`${set.photos.length} photos (${set.source}), ${opts.reps} repetition(s), ${cores} cores`);
+
+    let ocr: SectionResult<OcrResult> = skipped;
+    if (wanted("ocr")) {
+      log("OCR throughput");
+      ocr = await benchOcr(ROOT, set, path.join(work, "ocr"), cores, opts.reps, log);
+    }
+    const submission: SectionResult<never> = wanted("submission") ? (missingParts(ROOT, ["local/index.ts", "tasks/submit.ts"]) ?? { status: "unavailable", reason: "parts exist; the bench does not drive them yet" }) : skipped;
+    let upload: SectionResult<UploadResult> = skipped;
+    if (wanted("upload")) {
+      log("Upload");
+      upload = await benchUpload(ROOT, set, opts.reps, log);
+    }
+    const scale: SectionResult<never> = wanted("scale") ? (missingParts(ROOT, ["local/index.ts", "tasks/plan.ts", "tasks/submit.ts"]) ?? { status: "unavailable", reason: "parts exist; the bench does not drive them yet" }) : skipped;
+
+    const o = "ratios" in ocr ? ocr : undefined;
+    const u = "ratios" in upload ? upload : undefined;
+    const goals: Goal[] = [
+      goal("OCR pipeline vs per-photo shell loop (x)", "min", 3, o?.ratios.vsLoop),
+      goal("OCR pipeline vs GNU parallel (x)", "min", 1.3, o?.ratios.vsParallel),
+      goal("OCR pipeline fraction of the floor", "min", 0.75, o?.ratios.fractionOfFloor),
+      goal("submission tasks per second", "min", 1000, null),
+      goal("submission vs one call per task (x)", "min", 20, null),
+      goal("upload vs sequential (x)", "min", 4, u?.ratios.vsSequential),
+      goal("second upload photo bytes sent", "max", 0, u?.secondRunBytesSent),
+      goal("100,000 photos planned+submitted, peak RSS (MB)", "max", 300, null),
+    ];
+
+    const results = {
+      schema: "batch-ocr/bench@1",
+      startedBy: "npm run bench",
+      date: new Date().toISOString(),
+      options: opts,
+      machine: machineInfo(),
+      versions: versions(ROOT),
+      sections: { ocr, submission, upload, scale },
+      goals,
+    };
+    await mkdir(path.dirname(opts.out), { recursive: true });
+    await writeFile(opts.out, JSON.stringify(results, null, 2) + "\n");
+
+    const rows: string[][] = [["figure", "value", "goal", "status"]];
+    if (o) {
+      rows.push([`OCR ${o.pipelineKind.startsWith("interim") ? "worker alone (interim)" : "pipeline"} photos/s`, fmt(o.medians.pipeline), "", ""]);
+      rows.push(["OCR shell loop photos/s", fmt(o.medians.loop), "", ""]);
+      rows.push(["OCR GNU parallel photos/s", fmt(o.medians.parallel), "", ""]);
+      rows.push(["OCR floor photos/s", fmt(o.medians.floor), "", ""]);
+    }
+    if (u) rows.push(["upload sequential photos/s", fmt(u.medians.sequential), "", ""]);
+    for (const g of goals) rows.push([g.goal, fmt(g.measured), `${g.kind === "min" ? ">=" : "<="} ${g.target}`, g.status + (g.shortBy !== undefined ? ` (short by ${(g.shortBy * 100).toFixed(0)}%)` : "")]);
+    for (const [name, s] of Object.entries(results.sections)) if ("reason" in s && s.reason) rows.push([`[${name}] ${s.status}`, s.reason, "", ""]);
+    console.log(table(rows));
+    console.log(`\nwritten ${opts.out}`);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(`bench: ${(err as Error).stack ?? String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,105 @@
+/**
+ * OCR throughput: the pipeline against a per-photo shell loop and GNU parallel on the same photos,
+ * and the floor, Tesseract's own recognition time with the model loaded once, spread over the cores.
+ */
+import { execFile } from "node:child_process";
+import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { promisify } from "node:util";
+import { cleanOps } from "../tasks/worker/prepare";
+import { bundleWorker } from "../tasks/worker/package";
+import type { PhotoSet } from "./photos";
+import { interleave, medianRate, ratio, timed, type Contender, type Sample } from "./stats";
+
+const exec = promisify(execFile);
+const OCR_ENV = { ...process.env, OMP_THREAD_LIMIT: "1" };
+
+export interface OcrResult {
+  photos: number;
+  cores: number;
+  /** What "pipeline" measured: the whole dispatcher path, or the worker alone (interim). */
+  pipelineKind: string;
+  samples: Sample[];
+  floor: { tesseractSeconds: number; photosPerSecond: number };
+  medians: Record<string, number>;
+  ratios: { vsLoop: number | null; vsParallel: number | null; fractionOfFloor: number | null };
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The per-photo pipeline a user would write by hand, with the worker's own clean-up steps. */
+function perPhotoCommand(ops: string[], input: string, outBase: string): string {
+  const convert = ["convert", input, ...ops, `${outBase}.tif`].map((a) => (a.startsWith("{") ? a : shellQuote(a))).join(" ");
+  return `${convert} && tesseract ${outBase}.tif ${outBase} --psm 7 digits 2>/dev/null`;
+}
+
+async function loop(set: PhotoSet, work: string): Promise<number> {
+  const list = path.join(work, "photos.txt");
+  await writeFile(list, set.photos.join("\n") + "\n");
+  const script = `while IFS= read -r f; do ${perPhotoCommand(cleanOps(set.profile), "{f}", path.join(work, "out"))}; done < ${shellQuote(list)}`;
+  await exec("bash", ["-c", script.replace("{f}", '"$f"')], { env: OCR_ENV, maxBuffer: 1 << 26 });
+  return set.photos.length;
+}
+
+async function gnuParallel(set: PhotoSet, work: string, cores: number): Promise<number> {
+  const list = path.join(work, "photos.txt");
+  await writeFile(list, set.photos.join("\n") + "\n");
+  const cmd = perPhotoCommand(cleanOps(set.profile), "{}", path.join(work, "out-{#}"));
+  await exec("parallel", ["-j", String(cores), "-a", list, cmd], { env: OCR_ENV, maxBuffer: 1 << 26 });
+  return set.photos.length;
+}
+
+/** The worker, bundled as a node runs it, over every photo with one Tesseract per core. */
+async function workerAlone(workerJs: string, set: PhotoSet, work: string, cores: number): Promise<number> {
+  const out = path.join(work, "results");
+  await rm(out, { recursive: true, force: true });
+  const args = [workerJs, "--out", out, "--concurrency", String(cores), "--input", set.dir];
+  if (set.profilePath) args.push("--profile", set.profilePath);
+  await exec(process.execPath, args, { maxBuffer: 1 << 26 });
+  return set.photos.length;
+}
+
+/** Tesseract alone over TIFs prepared beforehand, one process, model loaded once. */
+async function floor(set: PhotoSet, work: string, cores: number): Promise<{ tesseractSeconds: number; photosPerSecond: number }> {
+  const tifDir = path.join(work, "floor");
+  await mkdir(tifDir, { recursive: true });
+  const list = path.join(work, "floor-photos.txt");
+  await writeFile(list, set.photos.join("\n") + "\n");
+  const ops = cleanOps(set.profile).map(shellQuote).join(" ");
+  await exec("parallel", ["-j", String(cores), "-a", list, `convert {} ${ops} ${shellQuote(tifDir)}/{#}.tif`], { maxBuffer: 1 << 26 });
+  const tifs = (await readdir(tifDir)).filter((f) => f.endsWith(".tif")).map((f) => path.join(tifDir, f));
+  const tifList = path.join(work, "tifs.txt");
+  await writeFile(tifList, tifs.join("\n") + "\n");
+  const { seconds } = await timed(() => exec("tesseract", [tifList, path.join(work, "floor-out"), "--psm", "7", "digits"], { env: OCR_ENV, maxBuffer: 1 << 26 }));
+  // Perfect spreading over the cores is the best any pipeline can do with this recogniser.
+  return { tesseractSeconds: seconds, photosPerSecond: tifs.length / (seconds / cores) };
+}
+
+export async function benchOcr(root: string, set: PhotoSet, work: string, cores: number, reps: number, log: (l: string) => void): Promise<OcrResult> {
+  await mkdir(work, { recursive: true });
+  const workerJs = path.join(work, "worker.js");
+  await writeFile(workerJs, await bundleWorker(path.join(root, "tasks", "worker", "main.ts")));
+  const dirs = { loop: path.join(work, "loop"), parallel: path.join(work, "parallel"), pipeline: path.join(work, "pipeline") };
+  for (const d of Object.values(dirs)) await mkdir(d, { recursive: true });
+  const pipelineKind = "interim: worker alone (bundled worker.js, --concurrency = cores), not yet the dispatcher path";
+  const contenders: Contender[] = [
+    { name: "loop", run: async () => ({ units: await loop(set, dirs.loop) }) },
+    { name: "parallel", run: async () => ({ units: await gnuParallel(set, dirs.parallel, cores) }) },
+    { name: "pipeline", run: async () => ({ units: await workerAlone(workerJs, set, dirs.pipeline, cores) }) },
+  ];
+  const samples = await interleave(contenders, reps, log);
+  const fl = await floor(set, work, cores);
+  log(`  floor: tesseract ${fl.tesseractSeconds.toFixed(2)} s for ${set.photos.length} photos -> ${fl.photosPerSecond.toFixed(2)} photos/s over ${cores} cores`);
+  const medians = { loop: medianRate(samples, "loop"), parallel: medianRate(samples, "parallel"), pipeline: medianRate(samples, "pipeline"), floor: fl.photosPerSecond };
+  return {
+    photos: set.photos.length,
+    cores,
+    pipelineKind,
+    samples,
+    floor: fl,
+    medians,
+    ratios: { vsLoop: ratio(medians.pipeline, medians.loop), vsParallel: ratio(medians.pipeline, medians.parallel), fractionOfFloor: ratio(medians.pipeline, medians.floor) },
+  };
+}
