@@ -20,7 +20,7 @@ export interface OcrResult {
   /** What "pipeline" measured: the whole dispatcher path, or the worker alone (interim). */
   pipelineKind: string;
   samples: Sample[];
-  floor: { tesseractSeconds: number; photosPerSecond: number };
+  floor: Floor;
   medians: Record<string, number>;
   ratios: { vsLoop: number | null; vsParallel: number | null; fractionOfFloor: number | null };
 }
@@ -62,19 +62,27 @@ async function workerAlone(workerJs: string, set: PhotoSet, work: string, cores:
 }
 
 /** Tesseract alone over TIFs prepared beforehand, one process, model loaded once. */
-async function floor(set: PhotoSet, work: string, cores: number): Promise<{ tesseractSeconds: number; photosPerSecond: number }> {
+interface Floor {
+  tesseractSeconds: number;
+  photosPerSecond: number;
+  /** Wall time of the ImageMagick step for all photos, one convert per photo, -j cores. */
+  prepareSecondsParallel: number;
+}
+
+async function floor(set: PhotoSet, work: string, cores: number): Promise<Floor> {
   const tifDir = path.join(work, "floor");
   await mkdir(tifDir, { recursive: true });
   const list = path.join(work, "floor-photos.txt");
   await writeFile(list, set.photos.join("\n") + "\n");
   const ops = cleanOps(set.profile).map(shellQuote).join(" ");
-  await exec("parallel", ["-j", String(cores), "-a", list, `convert {} ${ops} ${shellQuote(tifDir)}/{#}.tif`], { maxBuffer: 1 << 26 });
+  // Timed too, though not part of the floor: it shows how much of a pipeline's time ImageMagick takes.
+  const prepare = await timed(() => exec("parallel", ["-j", String(cores), "-a", list, `convert {} ${ops} ${shellQuote(tifDir)}/{#}.tif`], { maxBuffer: 1 << 26 }));
   const tifs = (await readdir(tifDir)).filter((f) => f.endsWith(".tif")).map((f) => path.join(tifDir, f));
   const tifList = path.join(work, "tifs.txt");
   await writeFile(tifList, tifs.join("\n") + "\n");
   const { seconds } = await timed(() => exec("tesseract", [tifList, path.join(work, "floor-out"), "--psm", "7", "digits"], { env: OCR_ENV, maxBuffer: 1 << 26 }));
   // Perfect spreading over the cores is the best any pipeline can do with this recogniser.
-  return { tesseractSeconds: seconds, photosPerSecond: tifs.length / (seconds / cores) };
+  return { tesseractSeconds: seconds, photosPerSecond: tifs.length / (seconds / cores), prepareSecondsParallel: prepare.seconds };
 }
 
 export async function benchOcr(root: string, set: PhotoSet, work: string, cores: number, reps: number, log: (l: string) => void): Promise<OcrResult> {
@@ -91,7 +99,7 @@ export async function benchOcr(root: string, set: PhotoSet, work: string, cores:
   ];
   const samples = await interleave(contenders, reps, log);
   const fl = await floor(set, work, cores);
-  log(`  floor: tesseract ${fl.tesseractSeconds.toFixed(2)} s for ${set.photos.length} photos -> ${fl.photosPerSecond.toFixed(2)} photos/s over ${cores} cores`);
+  log(`  floor: tesseract ${fl.tesseractSeconds.toFixed(2)} s for ${set.photos.length} photos -> ${fl.photosPerSecond.toFixed(2)} photos/s over ${cores} cores; ImageMagick step ${fl.prepareSecondsParallel.toFixed(2)} s with -j ${cores}`);
   const medians = { loop: medianRate(samples, "loop"), parallel: medianRate(samples, "parallel"), pipeline: medianRate(samples, "pipeline"), floor: fl.photosPerSecond };
   return {
     photos: set.photos.length,
