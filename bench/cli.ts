@@ -11,6 +11,7 @@ import { machineInfo, versions } from "./machine";
 import { benchOcr, type OcrResult } from "./ocr";
 import { missingParts, type Missing } from "./parts";
 import { makePhotoSet } from "./photos";
+import { benchSubmission, type SubmissionResult } from "./submission";
 import { benchUpload, type UploadResult } from "./upload";
 
 const SECTIONS = ["ocr", "submission", "upload", "scale"] as const;
@@ -67,7 +68,17 @@ function parseOptions(argv: string[]): Options {
   };
 }
 
-type SectionResult<T> = T | Missing | { status: "skipped"; reason: string };
+type SectionResult<T> = T | Missing | { status: "skipped" | "failed"; reason: string };
+
+/** A section that throws is recorded as failed (with why) so the other sections still report. */
+async function attempt<T>(name: string, fn: () => Promise<T>, log: (l: string) => void): Promise<T | { status: "failed"; reason: string }> {
+  try {
+    return await fn();
+  } catch (err) {
+    log(`  ${name} failed: ${(err as Error).stack ?? String(err)}`);
+    return { status: "failed", reason: (err as Error).message };
+  }
+}
 
 function fmt(n: number | null | undefined, digits = 2): string {
   return n === null || n === undefined || !Number.isFinite(n) ? "-" : n.toFixed(digits);
@@ -92,24 +103,33 @@ async function main(): Promise<void> {
     let ocr: SectionResult<OcrResult> = skipped;
     if (wanted("ocr")) {
       log("OCR throughput");
-      ocr = await benchOcr(ROOT, set, path.join(work, "ocr"), cores, opts.reps, log);
+      ocr = await attempt("ocr", () => benchOcr(ROOT, set, path.join(work, "ocr"), cores, opts.reps, log), log);
     }
-    const submission: SectionResult<never> = wanted("submission") ? (missingParts(ROOT, ["local/index.ts", "tasks/submit.ts"]) ?? { status: "unavailable", reason: "parts exist; the bench does not drive them yet" }) : skipped;
+    let submission: SectionResult<SubmissionResult> = skipped;
+    if (wanted("submission")) {
+      const missing = missingParts(ROOT, ["local/index.ts"]);
+      if (missing) submission = missing;
+      else {
+        log("Task submission");
+        submission = await attempt("submission", () => benchSubmission(ROOT, opts.tasks, opts.reps, log), log);
+      }
+    }
     let upload: SectionResult<UploadResult> = skipped;
     if (wanted("upload")) {
       log("Upload");
-      upload = await benchUpload(ROOT, set, opts.reps, log);
+      upload = await attempt("upload", () => benchUpload(ROOT, set, opts.reps, log), log);
     }
     const scale: SectionResult<never> = wanted("scale") ? (missingParts(ROOT, ["local/index.ts", "tasks/plan.ts", "tasks/submit.ts"]) ?? { status: "unavailable", reason: "parts exist; the bench does not drive them yet" }) : skipped;
 
     const o = "ratios" in ocr ? ocr : undefined;
     const u = "ratios" in upload ? upload : undefined;
+    const sub = "ratios" in submission ? submission : undefined;
     const goals: Goal[] = [
       goal("OCR pipeline vs per-photo shell loop (x)", "min", 3, o?.ratios.vsLoop),
       goal("OCR pipeline vs GNU parallel (x)", "min", 1.3, o?.ratios.vsParallel),
       goal("OCR pipeline fraction of the floor", "min", 0.75, o?.ratios.fractionOfFloor),
-      goal("submission tasks per second", "min", 1000, null),
-      goal("submission vs one call per task (x)", "min", 20, null),
+      goal("submission tasks per second", "min", 1000, sub?.medians.submitter),
+      goal("submission vs one call per task (x)", "min", 20, sub?.ratios.vsOneByOne),
       goal("upload vs sequential (x)", "min", 4, u?.ratios.vsSequential),
       goal("second upload photo bytes sent", "max", 0, u?.secondRunBytesSent),
       goal("100,000 photos planned+submitted, peak RSS (MB)", "max", 300, null),
@@ -136,6 +156,7 @@ async function main(): Promise<void> {
       rows.push(["OCR floor photos/s", fmt(o.medians.floor), "", ""]);
     }
     if (u) rows.push(["upload sequential photos/s", fmt(u.medians.sequential), "", ""]);
+    if (sub) rows.push(["submission one call per task, tasks/s", fmt(sub.medians.oneByOne), "", ""]);
     for (const g of goals) rows.push([g.goal, fmt(g.measured), `${g.kind === "min" ? ">=" : "<="} ${g.target}`, g.status + (g.shortBy !== undefined ? ` (short by ${(g.shortBy * 100).toFixed(0)}%)` : "")]);
     for (const [name, s] of Object.entries(results.sections)) if ("reason" in s && s.reason) rows.push([`[${name}] ${s.status}`, s.reason, "", ""]);
     console.log(table(rows));
