@@ -1,0 +1,162 @@
+/**
+ * One OCR job from photos to readings, against any set of stack outputs: upload, plan, submit,
+ * monitor, collect, clean up. Each step finds what an earlier, interrupted run with the same job id
+ * did and continues from there.
+ */
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { RestError } from "@azure/ms-rest-js";
+import { parseMeterProfile } from "../contracts/meter-profile";
+import type { StackOutputs } from "../contracts/stack-outputs";
+import { collectResults, type Collected } from "./collect";
+import type { Access } from "./credentials";
+import { readManifest, resumeMismatch, writeManifest, ManifestError, MANIFEST_SCHEMA, type JobManifest } from "./manifest";
+import { monitorProgressBar, waitForJob, type JobOutcome } from "./monitor";
+import { findPhotos, InputError } from "./photos";
+import { planTasks } from "./plan";
+import { poolCapacity } from "./pool";
+import { withRetry, type RetryOptions } from "./retry";
+import { taskSasUrls } from "./sas";
+import { addTasks, ensureJob, sealJob, type AddTasksResult } from "./submit";
+import { buildTask, maxWallClockMinutes, type TaskStorageAccess } from "./task-spec";
+import { uploadPhotos, uploadProgressBar, type UploadResult } from "./upload";
+
+export type TaskStorageMode = "identity" | "sas";
+
+export interface DispatchOptions {
+  outputs: StackOutputs;
+  access: Access;
+  inputDir: string;
+  profileFile?: string;
+  outDir: string;
+  jobId: string;
+  imagesPerTask?: number;
+  wait: boolean;
+  keepJob: boolean;
+  taskStorage: TaskStorageMode;
+  log: (line: string) => void;
+  /** Progress bars (TTY) or lines; off, only the log's step lines are written. */
+  progress?: boolean;
+  pollMs?: number;
+  retry?: RetryOptions;
+}
+
+export interface DispatchReport {
+  jobId: string;
+  photos: number;
+  upload: UploadResult;
+  tasks: { planned: number; added: number; existed: number; resumed: boolean };
+  outcome?: JobOutcome;
+  collected?: Collected;
+  jobDeleted: boolean;
+  /** 0: every photo has a result (a reading or an explicit "unreadable"); 2: some photos failed. */
+  exitCode: 0 | 2;
+}
+
+async function readProfile(file: string | undefined): Promise<{ json?: string; sha256: string | null }> {
+  if (!file) return { sha256: null };
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch {
+    throw new InputError(`cannot read the meter profile ${file}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new InputError(`the meter profile ${file} is not JSON: ${(err as Error).message}`);
+  }
+  const json = JSON.stringify(parseMeterProfile(value, file));
+  return { json, sha256: createHash("sha256").update(json).digest("hex") };
+}
+
+async function taskStorage(options: DispatchOptions, jobMinutes: number): Promise<TaskStorageAccess> {
+  const { outputs, access } = options;
+  const images = access.blobService.getContainerClient(outputs.imagesContainer);
+  const results = access.blobService.getContainerClient(outputs.resultsContainer);
+  if (options.taskStorage === "identity") {
+    return { kind: "identity", identityResourceId: outputs.poolIdentityResourceId, imagesUrl: images.url, resultsUrl: results.url };
+  }
+  const expiresOn = new Date(Date.now() + (jobMinutes + 15) * 60_000);
+  const sas = await taskSasUrls(access.blobService, { images: outputs.imagesContainer, results: outputs.resultsContainer }, expiresOn, access.storageSharedKey);
+  return { kind: "sas", imagesUrlWithSas: sas.imagesUrlWithSas, resultsUrlWithSas: sas.resultsUrlWithSas };
+}
+
+export async function runOcrJob(options: DispatchOptions): Promise<DispatchReport> {
+  const { outputs, access, jobId, log } = options;
+  const client = access.batchClient;
+  const retry: RetryOptions = { ...options.retry, onRetry: (i) => log(`retrying a Batch call in ${Math.round(i.delayMs)} ms (${i.reason})`) };
+  const showProgress = options.progress ?? true;
+  const profile = await readProfile(options.profileFile);
+  const { photos, skipped } = await findPhotos(options.inputDir);
+  if (skipped.length > 0) log(`input: ignored ${skipped.length} file(s) that are not photos (e.g. ${skipped.slice(0, 3).join(", ")})`);
+  log(`input: ${photos.length} photo(s) in ${options.inputDir}`);
+
+  const images = access.blobService.getContainerClient(outputs.imagesContainer);
+  const results = access.blobService.getContainerClient(outputs.resultsContainer);
+  const upload = await uploadPhotos(images, photos, { progress: showProgress ? uploadProgressBar : undefined });
+  if (!showProgress) log(`upload: ${upload.uploaded} photo(s) sent, ${upload.skipped} already there`);
+
+  const manifestPhotos = photos.map((p) => ({ name: p.name, blobName: p.blobName, size: p.size }));
+  let manifest = await readManifest(results, jobId);
+  const resumed = manifest !== undefined;
+  if (manifest) {
+    const mismatch = resumeMismatch(manifest, manifestPhotos, profile.sha256);
+    if (mismatch) throw new ManifestError(mismatch);
+    log(`plan: resuming job ${jobId} (${manifest.tasks.length} task(s) planned by an earlier run)`);
+  } else {
+    const pool = await withRetry(() => client.pool.get(outputs.poolId), retry).catch((err: unknown) => {
+      if (err instanceof RestError && err.code === "PoolNotFound") throw new Error(`pool ${outputs.poolId} does not exist in Batch account ${outputs.batchAccountName}; deploy the stack (pulumi up) first`);
+      throw err;
+    });
+    const capacity = poolCapacity(pool);
+    const tasks = planTasks(
+      photos.map((p) => p.blobName),
+      { capacity, imagesPerTask: options.imagesPerTask },
+    );
+    manifest = { schema: MANIFEST_SCHEMA, jobId, createdAt: new Date().toISOString(), capacity, profileSha256: profile.sha256, photos: manifestPhotos, tasks };
+    await writeManifest(results, manifest);
+    log(`plan: ${tasks.length} task(s) of up to ${tasks[0]?.blobs.length ?? 0} photo(s) for ${capacity} task slot(s)`);
+  }
+  const plan: JobManifest = manifest;
+
+  const job = await ensureJob(client, { jobId, poolId: outputs.poolId, displayName: `OCR of ${photos.length} photo(s)` }, retry);
+  let submitted: AddTasksResult = { added: 0, existed: 0, calls: 0, retries: 0, splits: 0 };
+  if (job.onAllTasksComplete === "terminatejob") {
+    log(`submit: every task was added by an earlier run (job ${job.state})`);
+    submitted.existed = plan.tasks.length;
+  } else {
+    const perTask = Math.max(...plan.tasks.map((t) => t.blobs.length));
+    const jobMinutes = 60 + Math.ceil(plan.tasks.length / plan.capacity) * maxWallClockMinutes(perTask);
+    const storage = await taskStorage(options, jobMinutes);
+    const params = plan.tasks.map((t) => buildTask(t, { jobId, applicationId: outputs.applicationId, applicationVersion: outputs.applicationVersion, storage, profileJson: profile.json }));
+    submitted = await addTasks(client, jobId, params, { retry, onProgress: (done, total) => log(`submit: ${done}/${total} task(s) sent`) });
+    await sealJob(client, jobId, retry);
+    log(`submit: ${submitted.added} task(s) added${submitted.existed ? `, ${submitted.existed} already there` : ""} in ${submitted.calls} call(s)`);
+  }
+  const report: DispatchReport = {
+    jobId,
+    photos: photos.length,
+    upload,
+    tasks: { planned: plan.tasks.length, added: submitted.added, existed: submitted.existed, resumed },
+    jobDeleted: false,
+    exitCode: 0,
+  };
+  if (!options.wait) {
+    log(`not waiting (--no-wait): run the same command with --job-id ${jobId} to follow the job and collect its results`);
+    return report;
+  }
+
+  report.outcome = await waitForJob(client, jobId, outputs.poolId, plan.tasks.length, { pollMs: options.pollMs, retry, progress: showProgress ? monitorProgressBar : undefined });
+  log(`job: ${report.outcome.counts.succeeded} task(s) succeeded, ${report.outcome.counts.failed} failed`);
+  report.collected = await collectResults(client, results, plan, { outDir: options.outDir, retry });
+  report.exitCode = report.collected.rows.some((r) => r.status === "error") ? 2 : 0;
+  if (!options.keepJob) {
+    await withRetry(() => client.job.deleteMethod(jobId), retry).catch((err: unknown) => {
+      if (!(err instanceof RestError && err.code === "JobNotFound")) throw err;
+    });
+    report.jobDeleted = true;
+  }
+  return report;
+}
