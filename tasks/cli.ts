@@ -8,7 +8,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import type { StackOutputs } from "../contracts/stack-outputs";
 import { summaryTable } from "./collect";
 import { connect, DEFAULT_BATCH_API_VERSION, sharedKeysFromEnv, type SharedKeys } from "./credentials";
-import { runOcrJob, type DispatchReport, type TaskStorageMode } from "./dispatch";
+import { prepareInput, runOcrJob, type DispatchReport, type TaskStorageMode } from "./dispatch";
 import { startLocalTarget } from "./local-target";
 import { outputsFromFile, outputsFromStack, projectRoot } from "./outputs";
 import { describe } from "./retry";
@@ -120,6 +120,7 @@ export async function main(argv: string[]): Promise<number> {
   const jobId = opts.jobId ?? defaultJobId();
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(jobId)) throw new UsageError("--job-id must be 1-64 letters, digits, hyphens or underscores");
 
+  const input = await prepareInput(inputDir, profileFile);
   const target = await resolveTarget(opts, root, log);
   const onSignal = (signal: NodeJS.Signals) => {
     log(`\ninterrupted (${signal}): run the same command with --job-id ${jobId} to continue`);
@@ -133,8 +134,7 @@ export async function main(argv: string[]): Promise<number> {
     const report = await runOcrJob({
       outputs: target.outputs,
       access,
-      inputDir,
-      profileFile,
+      input,
       outDir: path.resolve(opts.out),
       jobId,
       imagesPerTask: opts.imagesPerTask,

@@ -12,7 +12,7 @@ import { collectResults, type Collected } from "./collect";
 import type { Access } from "./credentials";
 import { readManifest, resumeMismatch, writeManifest, ManifestError, MANIFEST_SCHEMA, type JobManifest } from "./manifest";
 import { monitorProgressBar, waitForJob, type JobOutcome } from "./monitor";
-import { findPhotos, InputError } from "./photos";
+import { findPhotos, InputError, type LocalPhoto } from "./photos";
 import { planTasks } from "./plan";
 import { poolCapacity } from "./pool";
 import { withRetry, type RetryOptions } from "./retry";
@@ -26,8 +26,7 @@ export type TaskStorageMode = "identity" | "sas";
 export interface DispatchOptions {
   outputs: StackOutputs;
   access: Access;
-  inputDir: string;
-  profileFile?: string;
+  input: PreparedInput;
   outDir: string;
   jobId: string;
   imagesPerTask?: number;
@@ -51,6 +50,21 @@ export interface DispatchReport {
   jobDeleted: boolean;
   /** 0: every photo has a result (a reading or an explicit "unreadable"); 2: some photos failed. */
   exitCode: 0 | 2;
+}
+
+export interface PreparedInput {
+  dir: string;
+  photos: LocalPhoto[];
+  /** Files in the input that are not photos (reported, not read). */
+  skipped: string[];
+  profile: { json?: string; sha256: string | null };
+}
+
+/** Reads the photos and the profile before anything is started, so bad input fails at once. */
+export async function prepareInput(dir: string, profileFile: string | undefined): Promise<PreparedInput> {
+  const profile = await readProfile(profileFile);
+  const { photos, skipped } = await findPhotos(dir);
+  return { dir, photos, skipped, profile };
 }
 
 async function readProfile(file: string | undefined): Promise<{ json?: string; sha256: string | null }> {
@@ -88,10 +102,9 @@ export async function runOcrJob(options: DispatchOptions): Promise<DispatchRepor
   const client = access.batchClient;
   const retry: RetryOptions = { ...options.retry, onRetry: (i) => log(`retrying a Batch call in ${Math.round(i.delayMs)} ms (${i.reason})`) };
   const showProgress = options.progress ?? true;
-  const profile = await readProfile(options.profileFile);
-  const { photos, skipped } = await findPhotos(options.inputDir);
+  const { photos, skipped, profile } = options.input;
   if (skipped.length > 0) log(`input: ignored ${skipped.length} file(s) that are not photos (e.g. ${skipped.slice(0, 3).join(", ")})`);
-  log(`input: ${photos.length} photo(s) in ${options.inputDir}`);
+  log(`input: ${photos.length} photo(s) in ${options.input.dir}`);
 
   const images = access.blobService.getContainerClient(outputs.imagesContainer);
   const results = access.blobService.getContainerClient(outputs.resultsContainer);

@@ -57,7 +57,10 @@ export async function withRetry<T>(call: () => Promise<T>, options: RetryOptions
   }
 }
 
+/** One line for a failed call. Batch errors carry their message as `{ lang, value }`, not a string. */
 export function describe(err: unknown): string {
-  if (err instanceof RestError) return `${err.statusCode ?? ""} ${err.code ?? ""} ${(err.message ?? "").split("\n")[0]}`.trim();
-  return (err as Error).message ?? String(err);
+  const raw = (err as { message?: unknown } | undefined)?.message;
+  const message = typeof raw === "string" ? raw : typeof (raw as { value?: unknown })?.value === "string" ? (raw as { value: string }).value : String(err);
+  if (err instanceof RestError) return `${err.statusCode ?? ""} ${err.code ?? ""} ${message.split("\n")[0]}`.replace(/\s+/g, " ").trim();
+  return message;
 }
