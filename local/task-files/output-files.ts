@@ -1,0 +1,174 @@
+import { ContainerClient } from "@azure/storage-blob";
+import fg from "fast-glob";
+import { appendFile, stat } from "node:fs/promises";
+import path from "node:path";
+import pLimit from "p-limit";
+import { authFor, describeStorageError, redactSas } from "./blob-access";
+import { toBlobName } from "./local-paths";
+import { TaskFileError, userError, type OutputFile, type StorageAccess } from "./types";
+import { uploadSettings, type UploadSettings } from "./upload-headers";
+
+/** Files uploading at once for one task; each file also uploads at most this many blocks at a time. */
+const FILE_CONCURRENCY = 4;
+const BLOCK_CONCURRENCY = 2;
+
+/** Batch writes its upload log next to stdout.txt, in the task directory (the working directory's parent). */
+export const UPLOAD_LOG = "fileuploadout.txt";
+export const UPLOAD_ERROR_LOG = "fileuploaderr.txt";
+
+interface Upload {
+  localPath: string;
+  blobName: string;
+  container: ContainerClient;
+  settings: UploadSettings;
+}
+
+export interface PatternMatch {
+  localPath: string;
+  /** The blob name the file gets, before the destination path. */
+  relativeName: string;
+}
+
+export function conditionMatches(condition: string, outcome: "success" | "failure"): boolean {
+  switch (condition.toLowerCase()) {
+    case "taskcompletion":
+      return true;
+    case "tasksuccess":
+      return outcome === "success";
+    case "taskfailure":
+      return outcome === "failure";
+    default:
+      throw userError("FileUploadMiscError", "An output file has an unknown upload condition", { UploadCondition: condition });
+  }
+}
+
+/**
+ * Splits a pattern at its first segment with a wildcard: the fixed part names a directory (relative to
+ * the working directory, so "../" reaches the task directory), the rest is globbed under it, and matches
+ * keep their path relative to the fixed part. Without a wildcard the pattern names one file.
+ */
+export async function expandPattern(pattern: string, workingDir: string): Promise<{ hasWildcards: boolean; matches: PatternMatch[] }> {
+  const segments = pattern.split("/");
+  const firstDynamic = segments.findIndex((segment) => fg.isDynamicPattern(segment));
+  if (firstDynamic === -1) {
+    const localPath = path.resolve(workingDir, pattern);
+    const stats = await stat(localPath).catch(() => undefined);
+    return { hasWildcards: false, matches: stats?.isFile() ? [{ localPath, relativeName: path.basename(localPath) }] : [] };
+  }
+  const fixed = segments.slice(0, firstDynamic).join("/");
+  const base = path.resolve(workingDir, fixed === "" && pattern.startsWith("/") ? "/" : fixed);
+  const rest = segments.slice(firstDynamic).join("/");
+  // dot: false is Batch's rule: a name starting with "." matches only a pattern that spells the dot.
+  const matches = await fg(rest, { cwd: base, dot: false, onlyFiles: true, followSymbolicLinks: true, unique: true });
+  return {
+    hasWildcards: true,
+    matches: matches.sort().map((relative) => ({ localPath: path.join(base, relative), relativeName: toBlobName(relative) })),
+  };
+}
+
+/** Batch: without wildcards `path` is the blob name; with them it is a virtual directory; absent, the root. */
+export function blobNameFor(match: PatternMatch, destinationPath: string | undefined, hasWildcards: boolean): string {
+  const prefix = (destinationPath ?? "").replace(/^\/+|\/+$/g, "");
+  if (!hasWildcards) return prefix || match.relativeName;
+  return prefix ? `${prefix}/${match.relativeName}` : match.relativeName;
+}
+
+function uploadFailure(upload: Upload, error: unknown): TaskFileError {
+  if (error instanceof TaskFileError) return error;
+  const failure = describeStorageError(error);
+  return userError("FileUploadMiscError", "The compute node hit an unexpected error when uploading output files", {
+    FilePath: upload.localPath,
+    BlobUrl: redactSas(upload.container.getBlobClient(upload.blobName).url),
+    HttpStatusCode: failure.status?.toString(),
+    StorageErrorCode: failure.storageCode,
+    Reason: failure.message,
+  });
+}
+
+function destinationContainer(file: OutputFile, storage: StorageAccess): ContainerClient {
+  const destination = file.destination?.container;
+  if (!destination?.containerUrl || !URL.canParse(destination.containerUrl)) {
+    throw userError("FileUploadMiscError", "An output file needs destination.container with a valid containerUrl", { FilePattern: file.filePattern });
+  }
+  const auth = authFor(destination.containerUrl, destination.identityReference, storage);
+  if (auth.kind === "refused") {
+    throw userError("FileUploadMiscError", "The compute node hit an unexpected error when uploading output files", {
+      ContainerUrl: redactSas(destination.containerUrl),
+      Reason: auth.reason,
+    });
+  }
+  return new ContainerClient(auth.url, auth.credential);
+}
+
+/** Plans every upload for the output files whose condition matches; a pattern that matches nothing is logged, not an error. */
+async function planUploads(files: readonly OutputFile[], workingDir: string, outcome: "success" | "failure", storage: StorageAccess, log: string[]): Promise<Upload[]> {
+  const uploads: Upload[] = [];
+  for (const file of files) {
+    if (!conditionMatches(file.uploadOptions?.uploadCondition ?? "", outcome)) continue;
+    const container = destinationContainer(file, storage);
+    const settings = uploadSettings(file.destination.container?.uploadHeaders);
+    const { hasWildcards, matches } = await expandPattern(file.filePattern, workingDir);
+    if (matches.length === 0) log.push(`No file matches the pattern ${file.filePattern}`);
+    for (const match of matches) {
+      uploads.push({ localPath: match.localPath, blobName: blobNameFor(match, file.destination.container?.path, hasWildcards), container, settings });
+    }
+  }
+  return uploads;
+}
+
+async function writeLogs(taskDir: string, out: string[], err: string[]): Promise<void> {
+  const stamp = new Date().toISOString();
+  const lines = (entries: string[]) => entries.map((entry) => `${stamp} ${entry}\n`).join("");
+  // The logs are diagnostics for the user; failing to write them must not change the task's outcome.
+  await appendFile(path.join(taskDir, UPLOAD_LOG), lines(out)).catch(() => undefined);
+  if (err.length) await appendFile(path.join(taskDir, UPLOAD_ERROR_LOG), lines(err)).catch(() => undefined);
+}
+
+/**
+ * After the process exits: uploads each output file whose uploadCondition matches the outcome. Patterns
+ * are relative to workingDir ("../stdout.txt" reaches the task directory's stdout.txt, as on Batch).
+ * Every planned upload is tried; then the first failure is thrown as a TaskFileError (FileUploadMiscError).
+ * Returns the uploaded blob URLs (without SAS) for logging.
+ */
+export async function uploadOutputFiles(
+  files: readonly OutputFile[],
+  workingDir: string,
+  outcome: "success" | "failure",
+  storage: StorageAccess,
+): Promise<{ uploaded: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const taskDir = path.dirname(path.resolve(workingDir));
+  let uploads: Upload[];
+  try {
+    uploads = await planUploads(files, workingDir, outcome, storage, out);
+  } catch (error) {
+    const failure = error instanceof TaskFileError ? error : userError("FileUploadMiscError", "The compute node hit an unexpected error when uploading output files", { Reason: String(error) }, error);
+    err.push(failure.message);
+    await writeLogs(taskDir, out, err);
+    throw failure;
+  }
+
+  const limit = pLimit(FILE_CONCURRENCY);
+  const results = await Promise.allSettled(
+    uploads.map((upload) =>
+      limit(async () => {
+        const blob = upload.container.getBlockBlobClient(upload.blobName);
+        try {
+          await blob.uploadFile(upload.localPath, { ...upload.settings, concurrency: BLOCK_CONCURRENCY });
+        } catch (error) {
+          throw uploadFailure(upload, error);
+        }
+        const url = redactSas(blob.url);
+        out.push(`Uploaded ${upload.localPath} to ${url}`);
+        return url;
+      }),
+    ),
+  );
+  const uploaded = results.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
+  const failures = results.flatMap((result) => (result.status === "rejected" ? [result.reason as TaskFileError] : []));
+  err.push(...failures.map((failure) => failure.message));
+  if (files.length > 0) await writeLogs(taskDir, out, err);
+  if (failures[0]) throw failures[0];
+  return { uploaded };
+}
