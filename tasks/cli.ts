@@ -63,7 +63,7 @@ function program(): Command {
     .option("--local", "run against the local cloud started in-process (the default when no target is given)")
     .option("--input <dir>", "directory of photos (jpg, png, tif, heic, webp, bmp, gif; subdirectories included)")
     .option("--profile <file>", "meter profile JSON (where the counter is and how to read it); none: the whole photo is searched")
-    .option("--out <dir>", "where results are written (<out>/<job-id>/)", "ocr-results")
+    .option("--out <dir>", "where results are written (<out>/<job-id>/)", "out")
     .option("--job-id <id>", "job id; the same id again resumes an interrupted run (default: ocr-<date>-<time>)")
     .option("--images-per-task <n>", "photos per task (default: chosen from the photo count and the pool's task slots)", positiveInt)
     .option("--no-wait", "submit and return; run again with the same --job-id to follow the job and collect")

@@ -36,19 +36,22 @@ export function createProgress(options: ProgressOptions): Progress {
   }
   const interval = options.lineIntervalMs ?? 5000;
   let lastAt = 0;
-  let lastLine = "";
+  let printed = "";
+  let latest = "";
   return {
-    update(value, detail) {
-      const line = `${options.label}: ${detail}`;
+    update(_value, detail) {
+      latest = `${options.label}: ${detail}`;
       const now = Date.now();
-      if (line !== lastLine && (now - lastAt >= interval || value >= options.total)) {
-        write(line);
+      if (latest !== printed && now - lastAt >= interval) {
+        write(latest);
         lastAt = now;
-        lastLine = line;
+        printed = latest;
       }
     },
     stop(finalLine) {
+      // The state at the end is always shown, even when it came too soon after the last line.
       if (finalLine) write(finalLine);
+      else if (latest !== printed) write(latest);
     },
   };
 }
