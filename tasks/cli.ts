@@ -117,6 +117,7 @@ export async function main(argv: string[]): Promise<number> {
   if (samples) log(`no --input: reading the bundled sample photos (${path.relative(process.cwd(), inputDir) || inputDir}) with their profile`);
   if (!opts.stack && !opts.outputs && !opts.local) log("no --stack or --outputs: running locally");
   if ((opts.stack || opts.outputs) && opts.input === undefined) throw new UsageError("--input DIR is required with --stack or --outputs");
+  if (!opts.wait && !opts.stack && !opts.outputs) throw new UsageError("--no-wait needs a deployment that outlives this command (--stack or --outputs); the in-process local cloud stops when the command ends");
   const jobId = opts.jobId ?? defaultJobId();
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(jobId)) throw new UsageError("--job-id must be 1-64 letters, digits, hyphens or underscores");
 

@@ -1,27 +1,9 @@
-import { spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile, copyFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { ROOT, runCli } from "./run-cli";
 
-const ROOT = path.join(__dirname, "..", "..");
-const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function ocr(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(TSX, [path.join(ROOT, "tasks", "cli.ts"), ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const ocr = (args: string[], env?: NodeJS.ProcessEnv) => runCli(args, { env });
 
 describe("npm run ocr: bad use is answered with a clear message and exit code 1", () => {
   let dir: string;
@@ -32,7 +14,8 @@ describe("npm run ocr: bad use is answered with a clear message and exit code 1"
     dir = await mkdtemp(path.join(tmpdir(), "ocr-cli-"));
     photos = path.join(dir, "photos");
     empty = path.join(dir, "empty");
-    await Promise.all([photos, empty].map((d) => import("node:fs/promises").then((fs) => fs.mkdir(d))));
+    await mkdir(photos);
+    await mkdir(empty);
     await copyFile(path.join(ROOT, "samples", "meter-001.jpg"), path.join(photos, "a.jpg"));
     partialOutputs = path.join(dir, "outputs.json");
     await writeFile(partialOutputs, JSON.stringify({ batchAccountName: "a", batchAccountEndpoint: "https://a.westeurope.batch.azure.com" }));
@@ -45,7 +28,7 @@ describe("npm run ocr: bad use is answered with a clear message and exit code 1"
     const run = await ocr(["--help"]);
     expect(run.code).toBe(0);
     for (const flag of ["--stack", "--outputs", "--local", "--input", "--profile", "--out", "--job-id", "--images-per-task", "--no-wait", "--json", "--keep-job", "--api-version"]) expect(run.stdout).toContain(flag);
-    expect(run.stdout).toMatch(/Exit codes: 0 .* 2 .* 1/);
+    expect(run.stdout.replace(/\s+/g, " ")).toMatch(/Exit codes: 0 every photo has a result .* 2 some photos failed, 1 fatal error/);
   });
 
   test("a missing input directory", async () => {
@@ -83,6 +66,9 @@ describe("npm run ocr: bad use is answered with a clear message and exit code 1"
     const noInput = await ocr(["--outputs", partialOutputs]);
     expect(noInput.code).toBe(1);
     expect(noInput.stderr).toMatch(/--input DIR is required with --stack or --outputs/);
+    const noWaitLocal = await ocr(["--local", "--no-wait"]);
+    expect(noWaitLocal.code).toBe(1);
+    expect(noWaitLocal.stderr).toMatch(/--no-wait needs a deployment that outlives this command/);
     const zero = await ocr(["--images-per-task", "0"]);
     expect(zero.code).toBe(1);
     expect(zero.stderr).toMatch(/--images-per-task.*whole number of 1 or more/);
