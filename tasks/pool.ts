@@ -33,7 +33,8 @@ export function poolCapacity(pool: BatchServiceModels.CloudPool): number {
   return poolNodeCeiling(pool) * (pool.taskSlotsPerNode ?? 1);
 }
 
-const DEAD_STATES = new Set(["starttaskfailed", "unusable", "offline", "unknown"]);
+/** States in which a node runs no task until someone acts; `deallocated` is new in API 2025-06-01. */
+const DEAD_STATES = new Set(["starttaskfailed", "unusable", "offline", "unknown", "deallocated"]);
 const WORKING_STATES = new Set(["idle", "running"]);
 
 /**
@@ -54,7 +55,9 @@ export function poolProblem(pool: BatchServiceModels.CloudPool, nodes: readonly 
       const why = first?.failureInfo?.message ?? (first?.exitCode !== undefined ? `exit code ${first.exitCode}` : "");
       return `pool ${id} cannot run tasks: the start task failed on ${failed.length} of ${nodes.length} node(s)${why ? ` (${why})` : ""}; read startup/stderr.txt on a node (az batch node file download), fix the start task, redeploy, and re-run with the same --job-id`;
     }
-    return `pool ${id} cannot run tasks: all ${nodes.length} node(s) are ${[...new Set(dead.map((n) => n.state))].join("/")}; reboot or remove them (az batch node reboot) and re-run with the same --job-id`;
+    const states: string[] = [...new Set(dead.map((n) => String(n.state)))];
+    const action = states.every((s) => s === "deallocated") ? "start them (az batch node start)" : "reboot or remove them (az batch node reboot)";
+    return `pool ${id} cannot run tasks: all ${nodes.length} node(s) are ${states.join("/")}; ${action} and re-run with the same --job-id`;
   }
   const target = (pool.targetDedicatedNodes ?? 0) + (pool.targetLowPriorityNodes ?? 0);
   if (!pool.enableAutoScale && target === 0 && pool.allocationState === "steady") {

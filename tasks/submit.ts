@@ -59,8 +59,9 @@ export function chunkTasks<T>(tasks: readonly T[], maxBodyBytes = MAX_BODY_BYTES
   return chunks;
 }
 
+/** The add-collection reference names RequestBodyTooLarge; the 2025-06-01 spec's resource-file notes say RequestEntityTooLarge. */
 function isTooLarge(err: unknown): boolean {
-  return err instanceof RestError && (err.statusCode === 413 || err.code === "RequestBodyTooLarge");
+  return err instanceof RestError && (err.statusCode === 413 || err.code === "RequestBodyTooLarge" || err.code === "RequestEntityTooLarge");
 }
 
 export async function addTasks(
@@ -100,9 +101,10 @@ export async function addTasks(
     const again: BatchServiceModels.TaskAddParameter[] = [];
     const byId = new Map(chunk.map((t) => [t.id, t]));
     for (const r of response.value ?? []) {
-      if (r.status === "success") result.added++;
+      const status = String(r.status).toLowerCase();
+      if (status === "success") result.added++;
       else if (r.error?.code === "TaskExists") result.existed++;
-      else if (r.status === "servererror") again.push(byId.get(r.taskId) as BatchServiceModels.TaskAddParameter);
+      else if (status === "servererror") again.push(byId.get(r.taskId) as BatchServiceModels.TaskAddParameter);
       else failures.push(`${r.taskId}: ${r.error?.code ?? r.status} ${r.error?.message?.value ?? ""}`.trim());
     }
     if (again.length > 0) {

@@ -55,7 +55,10 @@ describe("pool capacity and health", () => {
   test("fails fast with what to do: start task failed, unusable nodes, no nodes and no autoscale", () => {
     const pool = { id: "p", enableAutoScale: false, targetDedicatedNodes: 2, allocationState: "steady" as const };
     expect(poolProblem(pool, [{ id: "n1", state: "starttaskfailed", startTaskInfo: { exitCode: 100, state: "completed", startTime: new Date(), retryCount: 0 } }, { id: "n2", state: "starttaskfailed" }])).toMatch(/start task failed on 2 of 2.*exit code 100.*startup\/stderr.txt/);
-    expect(poolProblem(pool, [{ id: "n1", state: "unusable" }])).toMatch(/unusable/);
+    expect(poolProblem(pool, [{ id: "n1", state: "unusable" }])).toMatch(/unusable; reboot or remove them/);
+    // Node states new in API 2025-06-01, which @azure/batch 10.2.0's types do not list.
+    expect(poolProblem(pool, [{ id: "n1", state: "deallocated" as never }])).toMatch(/deallocated; start them/);
+    expect(poolProblem(pool, [{ id: "n1", state: "upgradingos" as never }])).toBeUndefined();
     expect(poolProblem({ ...pool, targetDedicatedNodes: 0 }, [])).toMatch(/no nodes and no autoscale.*resize/);
     expect(poolProblem(pool, [{ id: "n1", state: "starttaskfailed" }, { id: "n2", state: "idle" }])).toBeUndefined();
     expect(poolProblem({ ...pool, enableAutoScale: true, targetDedicatedNodes: 0 }, [])).toBeUndefined();
