@@ -79,15 +79,17 @@ function program(): Command {
 interface Target {
   outputs: StackOutputs;
   keys: SharedKeys;
+  /** Whether the deployment outlives this command, so that a re-run can continue the job. */
+  outlivesCommand: boolean;
   stop(): Promise<void>;
 }
 
 async function resolveTarget(opts: CliOptions, root: string, log: (l: string) => void): Promise<Target> {
   const none = async () => undefined;
-  if (opts.stack) return { outputs: await outputsFromStack(opts.stack, { projectDir: root }), keys: sharedKeysFromEnv(), stop: none };
-  if (opts.outputs) return { outputs: await outputsFromFile(opts.outputs), keys: sharedKeysFromEnv(), stop: none };
+  if (opts.stack) return { outputs: await outputsFromStack(opts.stack, { projectDir: root }), keys: sharedKeysFromEnv(), outlivesCommand: true, stop: none };
+  if (opts.outputs) return { outputs: await outputsFromFile(opts.outputs), keys: sharedKeysFromEnv(), outlivesCommand: true, stop: none };
   log("local: starting the local Batch service and Azurite");
-  return startLocalTarget({ projectDir: root, nodes: opts.localNodes, log });
+  return { ...(await startLocalTarget({ projectDir: root, nodes: opts.localNodes, log })), outlivesCommand: false };
 }
 
 function printReport(report: DispatchReport, json: boolean): void {
@@ -124,7 +126,11 @@ export async function main(argv: string[]): Promise<number> {
   const input = await prepareInput(inputDir, profileFile);
   const target = await resolveTarget(opts, root, log);
   const onSignal = (signal: NodeJS.Signals) => {
-    log(`\ninterrupted (${signal}): run the same command with --job-id ${jobId} to continue`);
+    log(
+      target.outlivesCommand
+        ? `\ninterrupted (${signal}): run the same command with --job-id ${jobId} to continue`
+        : `\ninterrupted (${signal}): the in-process local cloud stops with this command, so this run cannot be continued (see docs/dispatcher.md for resuming against npm run local)`,
+    );
     void target.stop().finally(() => process.exit(130));
   };
   process.once("SIGINT", onSignal);

@@ -6,6 +6,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { BatchServiceClient, BatchServiceModels } from "@azure/batch";
+import { RestError as BatchRestError } from "@azure/ms-rest-js";
 import { RestError, type ContainerClient } from "@azure/storage-blob";
 import pLimit from "p-limit";
 import { parseResultRecords, type ResultRecord, type ResultStatus } from "../contracts/result-record";
@@ -40,9 +41,16 @@ type TaskView = Pick<BatchServiceModels.CloudTask, "id" | "state" | "executionIn
 
 const STDERR_TAIL_LINES = 20;
 
+/** The job's tasks; none when the job is gone (deleted after an earlier collection): the records are what counts. */
 async function listTasks(client: BatchServiceClient, jobId: string, retry?: RetryOptions): Promise<Map<string, TaskView>> {
   const tasks = new Map<string, TaskView>();
-  let page = await withRetry(() => client.task.list(jobId, { taskListOptions: { select: "id,state,executionInfo" } }), retry);
+  let page: BatchServiceModels.TaskListResponse;
+  try {
+    page = await withRetry(() => client.task.list(jobId, { taskListOptions: { select: "id,state,executionInfo" } }), retry);
+  } catch (err) {
+    if (err instanceof BatchRestError && err.code === "JobNotFound") return tasks;
+    throw err;
+  }
   for (;;) {
     for (const t of page) if (t.id) tasks.set(t.id, t);
     const next = page.odatanextLink;

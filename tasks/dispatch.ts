@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { RestError } from "@azure/ms-rest-js";
+import type { ContainerClient } from "@azure/storage-blob";
 import { parseMeterProfile } from "../contracts/meter-profile";
 import type { StackOutputs } from "../contracts/stack-outputs";
 import { collectResults, type Collected } from "./collect";
@@ -13,12 +14,12 @@ import type { Access } from "./credentials";
 import { readManifest, resumeMismatch, writeManifest, ManifestError, MANIFEST_SCHEMA, type JobManifest } from "./manifest";
 import { monitorProgressBar, waitForJob, type JobOutcome } from "./monitor";
 import { findPhotos, InputError, type LocalPhoto } from "./photos";
-import { planTasks } from "./plan";
+import { planTasks, type PlannedTask } from "./plan";
 import { poolCapacity } from "./pool";
-import { withRetry, type RetryOptions } from "./retry";
+import { sleep, withRetry, type RetryOptions } from "./retry";
 import { taskSasUrls } from "./sas";
 import { addTasks, ensureJob, sealJob, type AddTasksResult } from "./submit";
-import { buildTask, maxWallClockMinutes, type TaskStorageAccess } from "./task-spec";
+import { buildTask, maxWallClockMinutes, RECORDS_FILE, type TaskStorageAccess } from "./task-spec";
 import { uploadPhotos, uploadProgressBar, type UploadResult } from "./upload";
 
 export type TaskStorageMode = "identity" | "sas";
@@ -134,19 +135,17 @@ export async function runOcrJob(options: DispatchOptions): Promise<DispatchRepor
   }
   const plan: JobManifest = manifest;
 
-  const job = await ensureJob(client, { jobId, poolId: outputs.poolId, displayName: `OCR of ${photos.length} photo(s)` }, retry);
+  // A resumed job may have been deleted already (after collection, or by hand): tasks whose
+  // records are in the results container are not run again.
+  let pending = plan.tasks;
+  if (resumed && (await currentJobState(client, jobId, retry)) === undefined) {
+    const done = await tasksWithRecords(results, jobId);
+    pending = plan.tasks.filter((t) => !done.has(t.id));
+    log(`plan: job ${jobId} is gone; ${plan.tasks.length - pending.length} task(s) left their records already, ${pending.length} to run`);
+  }
   let submitted: AddTasksResult = { added: 0, existed: 0, calls: 0, retries: 0, splits: 0 };
-  if (job.onAllTasksComplete === "terminatejob") {
-    log(`submit: every task was added by an earlier run (job ${job.state})`);
-    submitted.existed = plan.tasks.length;
-  } else {
-    const perTask = Math.max(...plan.tasks.map((t) => t.blobs.length));
-    const jobMinutes = 60 + Math.ceil(plan.tasks.length / plan.capacity) * maxWallClockMinutes(perTask);
-    const storage = await taskStorage(options, jobMinutes);
-    const params = plan.tasks.map((t) => buildTask(t, { jobId, applicationId: outputs.applicationId, applicationVersion: outputs.applicationVersion, storage, profileJson: profile.json }));
-    submitted = await addTasks(client, jobId, params, { retry, onProgress: (done, total) => log(`submit: ${done}/${total} task(s) sent`) });
-    await sealJob(client, jobId, retry);
-    log(`submit: ${submitted.added} task(s) added${submitted.existed ? `, ${submitted.existed} already there` : ""} in ${submitted.calls} call(s)`);
+  if (pending.length > 0) {
+    submitted = await submitTasks(options, plan, pending, retry);
   }
   const report: DispatchReport = {
     jobId,
@@ -161,15 +160,66 @@ export async function runOcrJob(options: DispatchOptions): Promise<DispatchRepor
     return report;
   }
 
-  report.outcome = await waitForJob(client, jobId, outputs.poolId, plan.tasks.length, { pollMs: options.pollMs, retry, progress: showProgress ? monitorProgressBar : undefined });
-  log(`job: ${report.outcome.counts.succeeded} task(s) succeeded, ${report.outcome.counts.failed} failed`);
+  if (pending.length > 0) {
+    report.outcome = await waitForJob(client, jobId, outputs.poolId, pending.length, { pollMs: options.pollMs, retry, progress: showProgress ? monitorProgressBar : undefined });
+    log(`job: ${report.outcome.counts.succeeded} task(s) succeeded, ${report.outcome.counts.failed} failed`);
+  }
   report.collected = await collectResults(client, results, plan, { outDir: options.outDir, retry });
   report.exitCode = report.collected.rows.some((r) => r.status === "error") ? 2 : 0;
-  if (!options.keepJob) {
+  if (!options.keepJob && pending.length > 0) {
     await withRetry(() => client.job.deleteMethod(jobId), retry).catch((err: unknown) => {
       if (!(err instanceof RestError && err.code === "JobNotFound")) throw err;
     });
     report.jobDeleted = true;
   }
   return report;
+}
+
+/** The job's state, or undefined when there is no such job; waits out a deletion in progress. */
+async function currentJobState(client: Access["batchClient"], jobId: string, retry: RetryOptions): Promise<string | undefined> {
+  for (let waited = 0; ; waited += JOB_GONE_POLL_MS) {
+    try {
+      const job = await withRetry(() => client.job.get(jobId, { jobGetOptions: { select: "id,state" } }), retry);
+      if (job.state !== "deleting") return job.state;
+      if (waited > JOB_GONE_TIMEOUT_MS) throw new Error(`job ${jobId} is still being deleted; re-run later with the same --job-id`);
+    } catch (err) {
+      if (err instanceof RestError && err.code === "JobNotFound") return undefined;
+      throw err;
+    }
+    await sleep(JOB_GONE_POLL_MS);
+  }
+}
+
+const JOB_GONE_POLL_MS = 1000;
+const JOB_GONE_TIMEOUT_MS = 5 * 60_000;
+
+/** Ids of the tasks whose records.jsonl is in the results container: one listing under the job's prefix. */
+async function tasksWithRecords(results: ContainerClient, jobId: string): Promise<Set<string>> {
+  const done = new Set<string>();
+  for await (const blob of results.listBlobsFlat({ prefix: `${jobId}/` })) {
+    const [, taskId, file] = blob.name.split("/");
+    if (taskId && file === RECORDS_FILE) done.add(taskId);
+  }
+  return done;
+}
+
+/** Creates the job (or finds it), adds the tasks not yet there, and seals the job so it ends when they do. */
+async function submitTasks(options: DispatchOptions, plan: JobManifest, pending: PlannedTask[], retry: RetryOptions): Promise<AddTasksResult> {
+  const { outputs, access, jobId, log } = options;
+  const client = access.batchClient;
+  const job = await ensureJob(client, { jobId, poolId: outputs.poolId, displayName: `OCR of ${plan.photos.length} photo(s)` }, retry);
+  if (job.onAllTasksComplete === "terminatejob") {
+    log(`submit: every task was added by an earlier run (job ${job.state})`);
+    return { added: 0, existed: pending.length, calls: 0, retries: 0, splits: 0 };
+  }
+  const perTask = Math.max(...pending.map((t) => t.blobs.length));
+  const jobMinutes = 60 + Math.ceil(pending.length / plan.capacity) * maxWallClockMinutes(perTask);
+  const storage = await taskStorage(options, jobMinutes);
+  const params = pending.map((t) =>
+    buildTask(t, { jobId, applicationId: outputs.applicationId, applicationVersion: outputs.applicationVersion, storage, profileJson: options.input.profile.json }),
+  );
+  const submitted = await addTasks(client, jobId, params, { retry, onProgress: (done, total) => log(`submit: ${done}/${total} task(s) sent`) });
+  await sealJob(client, jobId, retry);
+  log(`submit: ${submitted.added} task(s) added${submitted.existed ? `, ${submitted.existed} already there` : ""} in ${submitted.calls} call(s)`);
+  return submitted;
 }

@@ -121,6 +121,15 @@ describe("against a local cloud that outlives the dispatcher", () => {
     for (const r of rows.filter((r) => r.photo !== "broken.jpg")) expect([r.photo, r.status, r.reading]).toEqual([r.photo, "ok", expected.get(r.photo)]);
     expect((await resultsCsv(path.join(out, "resume-1"))).map((r) => r.photo).sort()).toEqual(rows.map((r) => r.photo).sort());
     await client.job.deleteMethod("resume-1");
+
+    // Once more after the job is gone: the records in the results container are enough, nothing runs again.
+    const again = await runCli([...args, "--json"], { env });
+    expect(again.code).toBe(2);
+    const againReport = JSON.parse(again.stdout) as typeof report & { outcome?: unknown };
+    expect(againReport.tasks).toEqual({ planned: 7, added: 0, existed: 0, resumed: true });
+    expect(againReport.outcome).toBeUndefined();
+    expect(againReport.collected.rows).toEqual(rows);
+    expect(again.stderr).toContain("job resume-1 is gone; 7 task(s) left their records already, 0 to run");
   });
 
   test("a pool whose start task fails is reported at once, with what to do", async () => {
