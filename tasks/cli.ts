@@ -165,11 +165,22 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
+const ENTRA_ERRORS = new Set(["AggregateAuthenticationError", "CredentialUnavailableError", "AuthenticationError", "AuthenticationRequiredError"]);
+
+/** The fatal error as the operator should read it: what failed first, the details after. */
+export function explainError(err: unknown): string {
+  const name = (err as { name?: string } | undefined)?.name ?? "";
+  if (ENTRA_ERRORS.has(name)) {
+    return `cannot get a Microsoft Entra ID token: sign in with "az login" (or set AZURE_TENANT_ID, AZURE_CLIENT_ID and a secret or certificate, or run where a managed identity is available).\n${describe(err)}`;
+  }
+  return describe(err);
+}
+
 if (require.main === module) {
   main(process.argv).then(
     (code) => process.exit(code),
     (err: unknown) => {
-      process.stderr.write(`ocr: ${describe(err)}\n`);
+      process.stderr.write(`ocr: ${explainError(err)}\n`);
       process.exit(1);
     },
   );

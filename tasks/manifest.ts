@@ -42,9 +42,23 @@ export async function readManifest(results: ContainerClient, jobId: string): Pro
     if (err instanceof RestError && err.statusCode === 404) return undefined;
     throw err;
   }
-  const value = JSON.parse(body.toString("utf8")) as JobManifest;
-  if (value.schema !== MANIFEST_SCHEMA) throw new ManifestError(`job ${jobId}: unknown manifest schema ${JSON.stringify(value.schema)}`);
-  return value;
+  return parseManifest(body.toString("utf8"), `${results.containerName}/${manifestBlobName(jobId)}`);
+}
+
+/** Checks a stored manifest's shape; a manifest this version cannot read is refused, not guessed at. */
+export function parseManifest(text: string, source: string): JobManifest {
+  let value: Partial<JobManifest>;
+  try {
+    value = JSON.parse(text) as Partial<JobManifest>;
+  } catch (err) {
+    throw new ManifestError(`${source} is not JSON: ${(err as Error).message}`);
+  }
+  if (value.schema !== MANIFEST_SCHEMA) throw new ManifestError(`${source}: unknown manifest schema ${JSON.stringify(value.schema)}`);
+  const isString = (v: unknown) => typeof v === "string" && v !== "";
+  const photosOk = Array.isArray(value.photos) && value.photos.every((p) => isString(p?.name) && isString(p?.blobName) && Number.isFinite(p?.size));
+  const tasksOk = Array.isArray(value.tasks) && value.tasks.every((t) => isString(t?.id) && Array.isArray(t?.blobs) && t.blobs.every(isString));
+  if (!isString(value.jobId) || !Number.isInteger(value.capacity) || !photosOk || !tasksOk) throw new ManifestError(`${source}: malformed manifest`);
+  return value as JobManifest;
 }
 
 export async function writeManifest(results: ContainerClient, manifest: JobManifest): Promise<void> {

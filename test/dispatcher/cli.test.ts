@@ -1,9 +1,27 @@
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ROOT, runCli } from "./run-cli";
 
 const ocr = (args: string[], env?: NodeJS.ProcessEnv) => runCli(args, { env });
+
+/** The rest of a valid outputs file, for an account that takes Microsoft Entra ID only (unreachable: https://127.0.0.1:9). */
+const ENTRA_ONLY = {
+  batchAccountEndpoint: "https://127.0.0.1:9",
+  batchAuthModes: ["AAD"],
+  poolId: "ocr-pool",
+  storageAccountName: "st",
+  blobEndpoint: "https://127.0.0.1:9/st/",
+  storageSharedKeyAccess: false,
+  imagesContainer: "images",
+  resultsContainer: "results",
+  applicationId: "ocrworker",
+  applicationVersion: "abc",
+  poolIdentityResourceId: "/x",
+  poolIdentityClientId: "00000000-0000-0000-0000-000000000000",
+  location: "westeurope",
+  resourceGroupName: "rg",
+};
 
 describe("npm run ocr: bad use is answered with a clear message and exit code 1", () => {
   let dir: string;
@@ -57,6 +75,16 @@ describe("npm run ocr: bad use is answered with a clear message and exit code 1"
     const noCli = await ocr(["--stack", "dev", "--input", photos], { ...process.env, PATH: path.dirname(process.execPath) });
     expect(noCli.code).toBe(1);
     expect(noCli.stderr).toMatch(/Pulumi CLI \(pulumi\) is not installed or not on PATH/);
+  });
+
+  test("without Microsoft Entra ID sign-in (and no key the account allows), it says how to sign in", async () => {
+    const outputs = path.join(dir, "entra-outputs.json");
+    await writeFile(outputs, JSON.stringify({ ...JSON.parse(await readFile(partialOutputs, "utf8")), ...ENTRA_ONLY }));
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AZURE_")));
+    const run = await ocr(["--outputs", outputs, "--input", photos], { ...env, AZURE_BATCH_ACCESS_KEY: "" });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/cannot get a Microsoft Entra ID token: sign in with "az login"/);
+    expect(run.stderr).not.toMatch(/sent \(/); // nothing was uploaded
   });
 
   test("conflicting targets, a target without --input, and a bad number", async () => {

@@ -1,4 +1,5 @@
 import { imagesPerTask, MAX_IMAGES_PER_TASK, planTasks } from "../../tasks/plan";
+import { MANIFEST_SCHEMA, parseManifest, resumeMismatch } from "../../tasks/manifest";
 import { poolCapacity, poolProblem } from "../../tasks/pool";
 
 const blobs = (n: number) => Array.from({ length: n }, (_, i) => `photos/${i.toString(16).padStart(64, "0")}.jpg`);
@@ -63,5 +64,31 @@ describe("pool capacity and health", () => {
     expect(poolProblem(pool, [{ id: "n1", state: "starttaskfailed" }, { id: "n2", state: "idle" }])).toBeUndefined();
     expect(poolProblem({ ...pool, enableAutoScale: true, targetDedicatedNodes: 0 }, [])).toBeUndefined();
     expect(poolProblem(pool, [{ id: "n1", state: "starting" }])).toBeUndefined();
+  });
+});
+
+describe("job manifest", () => {
+  const manifest = {
+    schema: MANIFEST_SCHEMA,
+    jobId: "j",
+    createdAt: "2026-01-01T00:00:00Z",
+    capacity: 4,
+    profileSha256: null,
+    photos: [{ name: "a.jpg", blobName: "photos/aa.jpg", size: 3 }],
+    tasks: [{ id: "ocr-0-x", blobs: ["photos/aa.jpg"] }],
+  };
+
+  test("a resume is refused for other photos or another profile, allowed for the same", () => {
+    expect(resumeMismatch(manifest, manifest.photos, null)).toBeUndefined();
+    expect(resumeMismatch(manifest, [...manifest.photos, { name: "b.jpg", blobName: "photos/bb.jpg", size: 1 }], null)).toMatch(/different set of photos \(1 new or changed, 0 missing\); use a new --job-id/);
+    expect(resumeMismatch(manifest, [{ ...manifest.photos[0]!, blobName: "photos/cc.jpg" }], null)).toMatch(/1 new or changed, 1 missing/);
+    expect(resumeMismatch(manifest, manifest.photos, "abc")).toMatch(/different meter profile/);
+  });
+
+  test("a stored manifest is read back, and a foreign or damaged one refused", () => {
+    expect(parseManifest(JSON.stringify(manifest), "m")).toEqual(manifest);
+    expect(() => parseManifest(JSON.stringify({ ...manifest, schema: "batch-ocr/manifest@9" }), "m")).toThrow(/unknown manifest schema/);
+    expect(() => parseManifest(JSON.stringify({ ...manifest, tasks: [{ id: "t" }] }), "m")).toThrow(/malformed manifest/);
+    expect(() => parseManifest("{", "m")).toThrow(/m is not JSON/);
   });
 });

@@ -1,57 +1,15 @@
 /**
- * The dispatcher end to end against the local cloud with the real worker on the sample photos:
- * `npm run ocr` as a fresh clone runs it, a run resumed after being killed at several points, and
- * a pool that cannot run tasks.
+ * The dispatcher against a local cloud that outlives it (as a deployment on Azure does): a run
+ * resumed after being killed at several points, and a pool that cannot run tasks.
  */
-import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { BatchServiceClient, BatchSharedKeyCredentials } from "@azure/batch";
-import { parse } from "csv-parse/sync";
 import { startLocalCloud, type LocalCloud } from "../../local/index";
 import { deployLocalStack, type LocalDeployment } from "../../tasks/local-target";
 import { ROOT, runCli } from "./run-cli";
-
-const SAMPLES = path.join(ROOT, "samples");
-
-async function truth(): Promise<Map<string, string>> {
-  const rows = parse(await readFile(path.join(SAMPLES, "truth.csv"), "utf8"), { columns: true }) as { photo: string; reading: string }[];
-  return new Map(rows.map((r) => [r.photo, r.reading]));
-}
-
-type Row = { photo: string; reading: string; confidence: string; status: string; error: string; task_id: string };
-
-async function resultsCsv(dir: string): Promise<Row[]> {
-  return parse(await readFile(path.join(dir, "results.csv"), "utf8"), { columns: true }) as Row[];
-}
-
-describe("npm run ocr with no arguments", () => {
-  let out: string;
-  beforeAll(async () => {
-    out = await mkdtemp(path.join(tmpdir(), "ocr-e2e-"));
-  });
-  afterAll(async () => {
-    await rm(out, { recursive: true, force: true });
-  });
-
-  test("reads the bundled samples locally, prints the readings and writes the results files", async () => {
-    const run = await runCli(["--out", out]);
-    expect(run.code).toBe(0);
-    const expected = await truth();
-    const [jobDir] = await readdir(out);
-    const dir = path.join(out, jobDir as string);
-    const rows = await resultsCsv(dir);
-    expect(rows.map((r) => r.photo).sort()).toEqual([...expected.keys()].sort());
-    for (const r of rows) {
-      expect({ photo: r.photo, reading: r.reading, status: r.status }).toEqual({ photo: r.photo, reading: expected.get(r.photo), status: "ok" });
-      expect(run.stdout).toMatch(new RegExp(`${r.photo.replace(".", "\\.")}\\s+${r.reading}\\s`));
-      expect(await readFile(path.join(dir, "text", `${r.photo}.txt`), "utf8")).toContain(`reading: ${r.reading}`);
-    }
-    const json = JSON.parse(await readFile(path.join(dir, "results.json"), "utf8")) as { photo: string; reading: string; taskId: string }[];
-    expect(json.map((r) => [r.photo, r.reading, r.taskId])).toEqual(rows.map((r) => [r.photo, r.reading, r.task_id]));
-    expect(run.stdout).toContain(`${expected.size} photo(s): ${expected.size} read, 0 unreadable, 0 failed`);
-  });
-});
+import { resultsCsv, SAMPLES, truth } from "./samples";
 
 describe("against a local cloud that outlives the dispatcher", () => {
   let work: string;
