@@ -103,7 +103,7 @@ export async function runOcrJob(options: DispatchOptions): Promise<DispatchRepor
   const client = access.batchClient;
   const retry: RetryOptions = { ...options.retry, onRetry: (i) => log(`retrying a Batch call in ${Math.round(i.delayMs)} ms (${i.reason})`) };
   const showProgress = options.progress ?? true;
-  const { photos, skipped, profile } = options.input;
+  const { photos, skipped } = options.input;
   if (skipped.length > 0) log(`input: ignored ${skipped.length} file(s) that are not photos (e.g. ${skipped.slice(0, 3).join(", ")})`);
   log(`input: ${photos.length} photo(s) in ${options.input.dir}`);
 
@@ -112,36 +112,15 @@ export async function runOcrJob(options: DispatchOptions): Promise<DispatchRepor
   const upload = await uploadPhotos(images, photos, { progress: showProgress ? uploadProgressBar : undefined });
   if (!showProgress) log(`upload: ${upload.uploaded} photo(s) sent, ${upload.skipped} already there`);
 
-  const manifestPhotos = photos.map((p) => ({ name: p.name, blobName: p.blobName, size: p.size }));
-  let manifest = await readManifest(results, jobId);
-  const resumed = manifest !== undefined;
-  if (manifest) {
-    const mismatch = resumeMismatch(manifest, manifestPhotos, profile.sha256);
-    if (mismatch) throw new ManifestError(mismatch);
-    log(`plan: resuming job ${jobId} (${manifest.tasks.length} task(s) planned by an earlier run)`);
-  } else {
-    const pool = await withRetry(() => client.pool.get(outputs.poolId), retry).catch((err: unknown) => {
-      if (err instanceof RestError && err.code === "PoolNotFound") throw new Error(`pool ${outputs.poolId} does not exist in Batch account ${outputs.batchAccountName}; deploy the stack (pulumi up) first`);
-      throw err;
-    });
-    const capacity = poolCapacity(pool);
-    const tasks = planTasks(
-      photos.map((p) => p.blobName),
-      { capacity, imagesPerTask: options.imagesPerTask },
-    );
-    manifest = { schema: MANIFEST_SCHEMA, jobId, createdAt: new Date().toISOString(), capacity, profileSha256: profile.sha256, photos: manifestPhotos, tasks };
-    await writeManifest(results, manifest);
-    log(`plan: ${tasks.length} task(s) of up to ${tasks[0]?.blobs.length ?? 0} photo(s) for ${capacity} task slot(s)`);
-  }
-  const plan: JobManifest = manifest;
+  const { plan, resumed } = await loadOrPlan(options, results, retry);
 
-  // A resumed job may have been deleted already (after collection, or by hand): tasks whose
-  // records are in the results container are not run again.
+  // A resumed job may not exist: never created (stopped right after planning), or deleted after
+  // a collection or by hand. Tasks whose records are in the results container are not run again.
   let pending = plan.tasks;
   if (resumed && (await currentJobState(client, jobId, retry)) === undefined) {
     const done = await tasksWithRecords(results, jobId);
     pending = plan.tasks.filter((t) => !done.has(t.id));
-    log(`plan: job ${jobId} is gone; ${plan.tasks.length - pending.length} task(s) left their records already, ${pending.length} to run`);
+    log(`plan: no job ${jobId} in the account (not created yet, or deleted); ${plan.tasks.length - pending.length} task(s) have their records already, ${pending.length} to run`);
   }
   let submitted: AddTasksResult = { added: 0, existed: 0, calls: 0, retries: 0, splits: 0 };
   if (pending.length > 0) {
@@ -173,6 +152,36 @@ export async function runOcrJob(options: DispatchOptions): Promise<DispatchRepor
     report.jobDeleted = true;
   }
   return report;
+}
+
+/**
+ * The job's plan: the manifest an earlier run with this job id wrote (refused if it was for other
+ * photos or another profile), or a new plan for the pool's capacity, written before any task is added.
+ */
+async function loadOrPlan(options: DispatchOptions, results: ContainerClient, retry: RetryOptions): Promise<{ plan: JobManifest; resumed: boolean }> {
+  const { outputs, jobId, log } = options;
+  const { photos, profile } = options.input;
+  const manifestPhotos = photos.map((p) => ({ name: p.name, blobName: p.blobName, size: p.size }));
+  const existing = await readManifest(results, jobId);
+  if (existing) {
+    const mismatch = resumeMismatch(existing, manifestPhotos, profile.sha256);
+    if (mismatch) throw new ManifestError(mismatch);
+    log(`plan: resuming job ${jobId} (${existing.tasks.length} task(s) planned by an earlier run)`);
+    return { plan: existing, resumed: true };
+  }
+  const pool = await withRetry(() => options.access.batchClient.pool.get(outputs.poolId), retry).catch((err: unknown) => {
+    if (err instanceof RestError && err.code === "PoolNotFound") throw new Error(`pool ${outputs.poolId} does not exist in Batch account ${outputs.batchAccountName}; deploy the stack (pulumi up) first`);
+    throw err;
+  });
+  const capacity = poolCapacity(pool);
+  const tasks = planTasks(
+    photos.map((p) => p.blobName),
+    { capacity, imagesPerTask: options.imagesPerTask },
+  );
+  const plan: JobManifest = { schema: MANIFEST_SCHEMA, jobId, createdAt: new Date().toISOString(), capacity, profileSha256: profile.sha256, photos: manifestPhotos, tasks };
+  await writeManifest(results, plan);
+  log(`plan: ${tasks.length} task(s) of up to ${tasks[0]?.blobs.length ?? 0} photo(s) for ${capacity} task slot(s)`);
+  return { plan, resumed: false };
 }
 
 /** The job's state, or undefined when there is no such job; waits out a deletion in progress. */

@@ -39,7 +39,7 @@ describe("against a local cloud that outlives the dispatcher", () => {
     await rm(work, { recursive: true, force: true });
   });
 
-  test("killed after upload, after planning, after submitting and while waiting, the same command finishes the job: nothing uploaded or added twice", async () => {
+  test("stopped after upload, after planning (both SIGKILL), after submitting (--no-wait) and while waiting (SIGKILL), the same command finishes the job: nothing uploaded or added twice", async () => {
     const out = path.join(work, "out");
     const args = ["--outputs", outputsFile, "--input", input, "--profile", path.join(SAMPLES, "profile.json"), "--out", out, "--job-id", "resume-1", "--images-per-task", "2", "--poll", "0.5"];
 
@@ -87,7 +87,7 @@ describe("against a local cloud that outlives the dispatcher", () => {
     expect(againReport.tasks).toEqual({ planned: 7, added: 0, existed: 0, resumed: true });
     expect(againReport.outcome).toBeUndefined();
     expect(againReport.collected.rows).toEqual(rows);
-    expect(again.stderr).toContain("job resume-1 is gone; 7 task(s) left their records already, 0 to run");
+    expect(again.stderr).toContain("no job resume-1 in the account (not created yet, or deleted); 7 task(s) have their records already, 0 to run");
   });
 
   test("a pool whose start task fails is reported at once, with what to do", async () => {
