@@ -177,10 +177,12 @@ export async function downloadResourceFiles(files: readonly ResourceFile[], work
     else downloads.push(...(await containerDownloads(file, workingDir, mode, storage)));
   }
 
+  // Two resource files may name the same local file: the later one wins, and the two never write at once.
+  const byTarget = new Map(downloads.map((download) => [download.target, download]));
   const limit = pLimit(DOWNLOAD_CONCURRENCY);
   let failed = false;
   const results = await Promise.allSettled(
-    downloads.map((download) =>
+    [...byTarget.values()].map((download) =>
       limit(async () => {
         if (failed) return;
         try {

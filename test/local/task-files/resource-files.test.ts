@@ -57,6 +57,17 @@ describe("httpUrl", () => {
     expect(await modeOf("bin/tools/run.sh")).toBe(0o755);
   });
 
+  it("replaces a read-only file left by an earlier attempt, and lets the later of two resource files for one path win", async () => {
+    const sas = storage.sas({ container: "inputs", permissions: "r" });
+    await download([{ httpUrl: blobUrl("photos/meter-1.jpg", sas), filePath: "m.jpg", fileMode: "0440" }]);
+    await download([
+      { httpUrl: blobUrl("photos/meter-1.jpg", sas), filePath: "m.jpg" },
+      { httpUrl: blobUrl("photos/site-b/meter-2.jpg", sas), filePath: "m.jpg", fileMode: "0600" },
+    ]);
+    expect(await read("m.jpg")).toBe("jpeg two");
+    expect(await modeOf("m.jpg")).toBe(0o600);
+  });
+
   it("uses the service's own storage access for identityReference without a SAS", async () => {
     await download([{ httpUrl: blobUrl("photos/meter-1.jpg"), filePath: "m.jpg", identityReference: IDENTITY }]);
     expect(await read("m.jpg")).toBe("jpeg one");
