@@ -148,18 +148,12 @@ async function containerDownloads(file: ResourceFile, workingDir: string, mode: 
   }
   return names.map((name) => {
     const blobSource = `${source}/${name}`;
+    // Blob names may contain "..": such a blob must not land outside the working directory.
     const target = resolveInside(directory, name);
-    return {
-      source: blobSource,
-      target: target ?? name,
-      mode,
-      open() {
-        if (target === undefined) {
-          throw userError("ResourceFileCreateFailed", "A blob name would place the file outside the task's working directory", { BlobSource: blobSource });
-        }
-        return openBlob(container.getBlobClient(name), blobSource, target);
-      },
-    };
+    if (target === undefined) {
+      throw userError("ResourceFileCreateFailed", "A blob name would place the file outside the task's working directory", { BlobSource: blobSource });
+    }
+    return { source: blobSource, target, mode, open: () => openBlob(container.getBlobClient(name), blobSource, target) };
   });
 }
 
