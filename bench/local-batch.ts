@@ -1,30 +1,6 @@
-/**
- * The local Batch service (local/index.ts, another part) reached through the interface the brief
- * fixes. Loaded at run time so the bench builds and runs its other sections before that part lands.
- */
+/** Clients and fixtures for bench sections that drive the local Batch service. */
 import { BatchServiceClient, BatchSharedKeyCredentials } from "@azure/batch";
-import path from "node:path";
-
-export interface LocalCloud {
-  batchEndpoint: string;
-  batchAccountName: string;
-  batchAccountKey: string;
-  blobEndpoint: string;
-  storageAccountName: string;
-  storageAccountKey: string;
-  storageConnectionString: string;
-  registerApplicationPackage(applicationId: string, version: string, zipPath: string): Promise<void>;
-  stop(): Promise<void>;
-}
-
-type StartLocalCloud = (opts?: { batchPort?: number; blobPort?: number; dataDir?: string; maxProcesses?: number; log?: (line: string) => void }) => Promise<LocalCloud>;
-
-export async function loadStartLocalCloud(root: string): Promise<StartLocalCloud> {
-  // A computed path keeps tsc from resolving a module that may not exist yet.
-  const mod = (await import(path.join(root, "local", "index.ts"))) as { startLocalCloud?: StartLocalCloud };
-  if (typeof mod.startLocalCloud !== "function") throw new Error("local/index.ts does not export startLocalCloud");
-  return mod.startLocalCloud;
-}
+import type { LocalCloud } from "../local";
 
 export function batchClient(cloud: LocalCloud): BatchServiceClient {
   return new BatchServiceClient(new BatchSharedKeyCredentials(cloud.batchAccountName, cloud.batchAccountKey), cloud.batchEndpoint);

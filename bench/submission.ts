@@ -5,7 +5,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { batchClient, countTasks, idleJob, loadStartLocalCloud } from "./local-batch";
+import { startLocalCloud } from "../local";
+import { batchClient, countTasks, idleJob } from "./local-batch";
 import { missingParts } from "./parts";
 import { interleave, medianRate, ratio, type Contender, type Sample } from "./stats";
 
@@ -25,8 +26,7 @@ const LIST_PAGE = 1000;
 export async function benchSubmission(root: string, tasks: number, reps: number, log: (l: string) => void): Promise<SubmissionResult> {
   const oneByOneTasks = Math.min(tasks, 500);
   const dataDir = await mkdtemp(path.join(tmpdir(), "bench-batch-"));
-  const start = await loadStartLocalCloud(root);
-  const cloud = await start({ batchPort: 0, blobPort: 0, dataDir });
+  const cloud = await startLocalCloud({ dataDir });
   try {
     const client = batchClient(cloud);
     const listing: SubmissionResult["listing"] = [];

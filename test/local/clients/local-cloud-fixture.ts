@@ -1,33 +1,13 @@
 /**
  * One local cloud (Azurite + the local Batch service) per fidelity test file, on free ports and a
  * temp data dir, stopped after the file's tests: the three client files stay independent.
+ * `BATCH_OCR_TRACE=1` prints every request the service answers.
  */
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startLocalCloud, type LocalCloud } from "../../../local";
 import { BatchConnection } from "./poc-outcome";
-
-/** The part of local/index.ts's contract (see the brief) that these tests use. */
-interface LocalCloud {
-  batchEndpoint: string;
-  batchAccountName: string;
-  batchAccountKey: string;
-  stop(): Promise<void>;
-}
-type StartLocalCloud = (opts?: { batchPort?: number; blobPort?: number; dataDir?: string }) => Promise<LocalCloud>;
-
-const LOCAL_INDEX = join(__dirname, "..", "..", "..", "local", "index.ts");
-
-/**
- * Loaded at run time, not imported, so that the project still type-checks while local/index.ts
- * (another part) is being written; a missing or wrong module fails these tests, loudly.
- */
-function loadStartLocalCloud(): StartLocalCloud {
-  if (!existsSync(LOCAL_INDEX)) throw new Error(`${LOCAL_INDEX} does not exist: the local Batch service is not built yet`);
-  const mod = jest.requireActual<{ startLocalCloud?: unknown }>(LOCAL_INDEX);
-  if (typeof mod.startLocalCloud !== "function") throw new Error(`${LOCAL_INDEX} does not export startLocalCloud`);
-  return mod.startLocalCloud as StartLocalCloud;
-}
 
 /** Registers beforeAll/afterAll; the returned getter is valid inside tests. */
 export function useLocalCloud(name: string): () => BatchConnection {
@@ -36,7 +16,12 @@ export function useLocalCloud(name: string): () => BatchConnection {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), `fidelity-${name}-`));
-    cloud = await loadStartLocalCloud()({ batchPort: 0, blobPort: 0, dataDir });
+    cloud = await startLocalCloud({
+      dataDir,
+      log: (line) => {
+        if (process.env.BATCH_OCR_TRACE === "1") process.stderr.write(`${line}\n`);
+      },
+    });
   }, 60_000);
 
   afterAll(async () => {

@@ -1,0 +1,212 @@
+/**
+ * Local compute nodes: directories on this machine that go through the states a client waits on
+ * (creating → starting → waitingForStartTask → idle, or startTaskFailed), get the pool's
+ * application packages unzipped once, and run the pool's start task.
+ */
+import { mkdir, rm } from "node:fs/promises";
+import { TaskFileError } from "../task-files/types";
+import type { ServiceConfig, TaskFileOps } from "./context";
+import type { ComputeNode, Pool, StartTask } from "./model";
+import { nodeDirs, taskEnvironment, type NodeDirs } from "./node-layout";
+import { runProcess } from "./process-runner";
+import { BatchState, key, newNodeId, now } from "./state";
+
+/** Long enough for a polling client to see each state, short enough not to slow tests. */
+const STATE_STEP_MS = 150;
+
+export interface InstalledPackage {
+  applicationId: string;
+  version: string;
+  dir: string;
+  isDefault: boolean;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class Fleet {
+  /** Pool-level application packages installed on each node, by node id. */
+  readonly packages = new Map<string, InstalledPackage[]>();
+  private readonly startTaskKills = new Map<string, () => void>();
+
+  constructor(
+    private readonly state: BatchState,
+    private readonly config: ServiceConfig,
+    private readonly files: TaskFileOps,
+    /** Called whenever a node may take tasks (it became idle). */
+    private readonly onNodeReady: () => void,
+    private readonly processSlot: { acquire(): Promise<void>; release(): void },
+  ) {}
+
+  dirs(pool: Pool, node: ComputeNode): NodeDirs {
+    return nodeDirs(this.config.dataDir, pool.id, node.id);
+  }
+
+  /** Brings the pool to its target node counts: new nodes start, surplus idle nodes leave first. */
+  resize(pool: Pool, onRemove: (node: ComputeNode) => Promise<void>): void {
+    pool.allocationState = "resizing";
+    pool.allocationStateTransitionTime = now();
+    const nodes = this.state.poolNodes(pool.id);
+    const wanted = (dedicated: boolean) => (dedicated ? pool.targetDedicatedNodes : pool.targetLowPriorityNodes);
+    const work: Promise<unknown>[] = [];
+    for (const dedicated of [true, false]) {
+      const mine = [...nodes.values()].filter((n) => n.isDedicated === dedicated && n.state !== "leavingpool");
+      for (let i = mine.length; i < wanted(dedicated); i++) work.push(this.addNode(pool, dedicated));
+      // Idle and unusable nodes go first, busy ones last, as Batch picks nodes to remove.
+      const surplus = mine
+        .sort((a, b) => a.runningTaskSlotsCount - b.runningTaskSlotsCount)
+        .slice(0, Math.max(0, mine.length - wanted(dedicated)));
+      for (const node of surplus) work.push(onRemove(node));
+    }
+    void Promise.all(work).then(() => this.settle(pool));
+  }
+
+  private settle(pool: Pool): void {
+    if (this.state.pools.get(key(pool.id)) !== pool || pool.state === "deleting") return;
+    const nodes = [...this.state.poolNodes(pool.id).values()];
+    pool.currentDedicatedNodes = nodes.filter((n) => n.isDedicated).length;
+    pool.currentLowPriorityNodes = nodes.filter((n) => !n.isDedicated).length;
+    if (pool.currentDedicatedNodes === pool.targetDedicatedNodes && pool.currentLowPriorityNodes === pool.targetLowPriorityNodes) {
+      pool.allocationState = "steady";
+      pool.allocationStateTransitionTime = now();
+    }
+  }
+
+  private async addNode(pool: Pool, dedicated: boolean): Promise<void> {
+    const id = newNodeId(dedicated);
+    const t = now();
+    const node: ComputeNode = {
+      id,
+      url: `${this.config.baseUrl()}/pools/${pool.id}/nodes/${id}`,
+      state: "creating",
+      schedulingState: "enabled",
+      stateTransitionTime: t,
+      allocationTime: t,
+      ipAddress: "127.0.0.1",
+      affinityId: `TVM:${id}`,
+      vmSize: pool.vmSize.toLowerCase(),
+      totalTasksRun: 0,
+      runningTasksCount: 0,
+      runningTaskSlotsCount: 0,
+      totalTasksSucceeded: 0,
+      isDedicated: dedicated,
+      nodeAgentInfo: { version: "local", lastUpdateTime: t },
+      virtualMachineInfo: { imageReference: { version: "latest", ...pool.virtualMachineConfiguration?.imageReference } },
+    };
+    if (pool.startTask) node.startTask = pool.startTask;
+    this.state.poolNodes(pool.id).set(id, node);
+    const dirs = this.dirs(pool, node);
+    await Promise.all([dirs.shared, dirs.startupWorkingDir, dirs.applications].map((d) => mkdir(d, { recursive: true })));
+    await sleep(STATE_STEP_MS);
+    this.setState(node, "starting");
+    // The pool is allocated once its nodes exist; start tasks run after, as on Batch.
+    void this.bootNode(pool, node, dirs);
+  }
+
+  private async bootNode(pool: Pool, node: ComputeNode, dirs: NodeDirs): Promise<void> {
+    await sleep(STATE_STEP_MS);
+    if (node.state !== "starting") return;
+    node.lastBootTime = now();
+    try {
+      const installed: InstalledPackage[] = [];
+      for (const ref of pool.applicationPackageReferences ?? []) {
+        const pkg = this.state.applicationPackage(ref.applicationId, ref.version);
+        const dir = await this.files.installApplicationPackage(pkg.zipPath, dirs.applications, pkg.id, pkg.version);
+        installed.push({ applicationId: pkg.id, version: pkg.version, dir, isDefault: ref.version === undefined });
+      }
+      this.packages.set(node.id, installed);
+    } catch (err) {
+      node.errors = [{ code: "ApplicationPackageError", message: (err as Error).message }];
+      this.setState(node, "unusable");
+      return;
+    }
+    const start = pool.startTask;
+    if (!start) return this.ready(node);
+    if (start.waitForSuccess ?? true) this.setState(node, "waitingforstarttask");
+    else this.ready(node);
+    const ok = await this.runStartTask(pool, node, dirs, start);
+    // The node may have left the pool while its start task ran.
+    if ((node.state as ComputeNode["state"]) === "waitingforstarttask") {
+      if (ok) this.ready(node);
+      else this.setState(node, "starttaskfailed");
+    }
+  }
+
+  private ready(node: ComputeNode): void {
+    this.setState(node, node.runningTaskSlotsCount > 0 ? "running" : "idle");
+    this.onNodeReady();
+  }
+
+  setState(node: ComputeNode, state: ComputeNode["state"]): void {
+    if (node.state === state) return;
+    node.state = state;
+    node.stateTransitionTime = now();
+  }
+
+  private async runStartTask(pool: Pool, node: ComputeNode, dirs: NodeDirs, start: StartTask): Promise<boolean> {
+    const maxRetries = start.maxTaskRetryCount ?? 0;
+    const info: NonNullable<ComputeNode["startTaskInfo"]> = { state: "running", startTime: now(), retryCount: 0 };
+    node.startTaskInfo = info;
+    for (;;) {
+      let exitCode: number | undefined;
+      await this.processSlot.acquire();
+      try {
+        await this.files.downloadResourceFiles(start.resourceFiles ?? [], dirs.startupWorkingDir, this.config.storage);
+        const proc = runProcess({
+          commandLine: start.commandLine,
+          taskDir: dirs.startup,
+          workingDir: dirs.startupWorkingDir,
+          env: taskEnvironment({
+            accountName: this.config.accountName,
+            accountUrl: this.config.baseUrl(),
+            poolId: pool.id,
+            nodeId: node.id,
+            isDedicated: node.isDedicated,
+            node: dirs,
+            packages: this.packages.get(node.id) ?? [],
+            settings: start.environmentSettings ?? [],
+          }),
+          timeoutMs: Infinity,
+        });
+        this.startTaskKills.set(node.id, () => proc.kill());
+        const outcome = await proc.done;
+        exitCode = outcome.exitCode;
+        if (outcome.startError) info.failureInfo = { category: "usererror", code: "CommandProgramNotFound", message: outcome.startError };
+      } catch (err) {
+        if (!(err instanceof TaskFileError)) throw err;
+        info.failureInfo = err.failureInfo;
+      } finally {
+        this.startTaskKills.delete(node.id);
+        this.processSlot.release();
+      }
+      if (exitCode === 0) {
+        Object.assign(info, { state: "completed", endTime: now(), exitCode, result: "success" });
+        delete info.failureInfo;
+        return true;
+      }
+      if (exitCode !== undefined) {
+        info.exitCode = exitCode;
+        info.failureInfo ??= { category: "usererror", code: "FailureExitCode", message: "The task process exited with an unexpected exit code" };
+      }
+      if (maxRetries !== -1 && info.retryCount >= maxRetries) {
+        Object.assign(info, { state: "completed", endTime: now(), result: "failure" });
+        return false;
+      }
+      info.retryCount += 1;
+      info.lastRetryTime = now();
+    }
+  }
+
+  /** Kills every start task still running (the service is stopping). */
+  stopAll(): void {
+    for (const kill of this.startTaskKills.values()) kill();
+  }
+
+  /** Takes a node out of its pool; its files are removed as a deallocated VM's disk would be. */
+  async remove(pool: Pool, node: ComputeNode): Promise<void> {
+    this.setState(node, "leavingpool");
+    this.startTaskKills.get(node.id)?.();
+    this.state.poolNodes(pool.id).delete(node.id);
+    this.packages.delete(node.id);
+    await rm(this.dirs(pool, node).root, { recursive: true, force: true });
+  }
+}

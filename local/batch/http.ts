@@ -1,0 +1,185 @@
+/**
+ * The HTTP side of the local Batch service: parses a request, checks its API version and Shared
+ * Key signature, routes it, and writes Batch-shaped answers (JSON with `odata.metadata`, ETag and
+ * Last-Modified headers, `odata.error` bodies for failures).
+ */
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Readable } from "node:stream";
+import { SUPPORTED_API_VERSIONS } from "./api-versions";
+import { BatchError, newRequestId, notSupportedLocally } from "./errors";
+import { authenticate } from "./shared-key";
+
+export interface BatchRequest {
+  method: string;
+  rawPath: string;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  body: unknown;
+  bodyBytes: number;
+}
+
+export interface BatchReply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** A file body (task files), streamed. */
+  stream?: Readable;
+}
+
+export type Handler = (req: BatchRequest) => BatchReply | Promise<BatchReply>;
+
+export interface Route {
+  method: string;
+  /** `/jobs/{jobId}/tasks/{taskId}`; a `{*path}` segment takes the rest of the path. */
+  pattern: string;
+  handler: Handler;
+  /** Largest body accepted, in bytes (Batch's limit on add-collection is 1 MB). */
+  maxBody?: number;
+}
+
+const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
+
+interface Compiled extends Route {
+  parts: string[];
+}
+
+function match(route: Compiled, segments: string[]): Record<string, string> | undefined {
+  const params: Record<string, string> = {};
+  for (let i = 0; i < route.parts.length; i++) {
+    const part = route.parts[i]!;
+    if (part.startsWith("{*")) {
+      if (i >= segments.length) return undefined;
+      params[part.slice(2, -1)] = segments.slice(i).join("/");
+      return params;
+    }
+    const seg = segments[i];
+    if (seg === undefined) return undefined;
+    if (part.startsWith("{")) params[part.slice(1, -1)] = seg;
+    else if (part !== seg.toLowerCase()) return undefined;
+  }
+  return segments.length === route.parts.length ? params : undefined;
+}
+
+async function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > max) {
+      throw new BatchError(413, "RequestBodyTooLarge", "The request body is too large and exceeds the maximum permissible limit.", [
+        { key: "MaxLimit", value: String(max) },
+      ]);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+export interface HttpOptions {
+  accountName: string;
+  accountKey: string;
+  routes: Route[];
+  baseUrl(): string;
+  log(line: string): void;
+  /** Log one line per request with its answer (`npm run local -- --verbose`). */
+  trace?: boolean;
+}
+
+export function createBatchServer(opts: HttpOptions): Server {
+  const routes: Compiled[] = opts.routes.map((r) => ({ ...r, parts: r.pattern.split("/").filter(Boolean) }));
+
+  return createServer((req, res) => {
+    const requestId = newRequestId();
+    if (opts.trace) res.once("finish", () => opts.log(`${req.method} ${req.url} -> ${res.statusCode}`));
+    void handle(req, res, requestId).catch((err: unknown) => {
+      const error =
+        err instanceof BatchError ? err : new BatchError(500, "InternalError", "The server encountered an internal error. Please retry the request.");
+      if (!(err instanceof BatchError)) opts.log(`internal error on ${req.method} ${req.url}: ${(err as Error).stack ?? String(err)}`);
+      if (res.headersSent) return void res.destroy();
+      // Drain what the client is still sending so it reads our answer instead of a reset.
+      req.resume();
+      send(res, requestId, req.headers, { status: error.status, body: error.body(opts.baseUrl(), requestId) }, req.method === "HEAD");
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://local");
+    const rawPath = (req.url ?? "/").split("?")[0]!;
+    const method = (req.method ?? "GET").toUpperCase();
+    authenticate({ method, rawPath, query: url.searchParams, headers: req.headers }, opts.accountName, opts.accountKey);
+
+    const version = url.searchParams.get("api-version");
+    if (version === null) {
+      throw new BatchError(400, "MissingRequiredQueryParameter", "A query parameter that's mandatory for this request is not specified.", [
+        { key: "QueryParameterName", value: "api-version" },
+      ]);
+    }
+    if (!(SUPPORTED_API_VERSIONS as readonly string[]).includes(version)) {
+      throw new BatchError(400, "UnsupportedRequestVersion", "The specified request version is not supported.", [
+        { key: "QueryParameterName", value: "api-version" },
+        { key: "QueryParameterValue", value: version },
+        { key: "Reason", value: `Supported here: ${SUPPORTED_API_VERSIONS.join(", ")}` },
+      ]);
+    }
+
+    let segments: string[];
+    try {
+      segments = rawPath.split("/").filter(Boolean).map(decodeURIComponent);
+    } catch {
+      throw new BatchError(400, "RequestUrlFailedToParse", "The url in the request could not be parsed.");
+    }
+    const candidates = routes.filter((r) => match(r, segments));
+    const route = candidates.find((r) => r.method === method);
+    if (!route) {
+      if (candidates.length > 0) throw new BatchError(405, "UnsupportedHttpVerb", "The resource doesn't support the specified HTTP verb.");
+      throw notSupportedLocally(`${method} ${rawPath}`);
+    }
+
+    const raw = await readBody(req, route.maxBody ?? DEFAULT_MAX_BODY);
+    let body: unknown;
+    if (raw.length > 0) {
+      try {
+        body = JSON.parse(raw.toString("utf8"));
+      } catch {
+        throw new BatchError(400, "InvalidRequestBody", "The specified Request Body is not syntactically valid.");
+      }
+    }
+    const reply = await route.handler({
+      method,
+      rawPath,
+      params: match(route, segments)!,
+      query: url.searchParams,
+      headers: req.headers,
+      body,
+      bodyBytes: raw.length,
+    });
+    send(res, requestId, req.headers, reply, method === "HEAD");
+  }
+}
+
+function send(res: ServerResponse, requestId: string, reqHeaders: IncomingHttpHeaders, reply: BatchReply, head: boolean): void {
+  const headers: Record<string, string> = { "request-id": requestId, DataServiceVersion: "3.0", ...reply.headers };
+  const clientRequestId = reqHeaders["client-request-id"] ?? reqHeaders["x-ms-client-request-id"];
+  if (typeof clientRequestId === "string") headers["client-request-id"] = clientRequestId;
+  if (reply.stream) {
+    res.writeHead(reply.status, headers);
+    if (head) {
+      reply.stream.destroy();
+      res.end();
+    } else reply.stream.pipe(res);
+    return;
+  }
+  if (reply.body === undefined) {
+    res.writeHead(reply.status, { ...headers, "Content-Length": headers["Content-Length"] ?? "0" });
+    res.end();
+    return;
+  }
+  const text = JSON.stringify(reply.body);
+  res.writeHead(reply.status, {
+    ...headers,
+    "Content-Type": "application/json;odata=minimalmetadata",
+    "Content-Length": String(Buffer.byteLength(text)),
+  });
+  res.end(head ? undefined : text);
+}

@@ -1,0 +1,100 @@
+/**
+ * What happens to a job as its tasks finish or as a client acts on it: onAllTasksComplete,
+ * onTaskFailure with the tasks' exit conditions, terminate, disable/enable, delete, and the
+ * job's own wall-clock limit.
+ */
+import { durationMs } from "./durations";
+import type { Job, JobState, Task } from "./model";
+import type { Scheduler } from "./scheduler";
+import { BatchState, key, now, transition } from "./state";
+
+export type DisableTasks = "requeue" | "terminate" | "wait";
+
+export const setJobState = (job: Job, state: JobState): void => transition(job, state);
+
+/** Job actions a failed task asks for, as Batch resolves exit conditions. */
+function jobActionFor(task: Task): "none" | "disable" | "terminate" {
+  const exit = task.executionInfo.exitCode;
+  const conditions = task.exitConditions;
+  const byCode = exit === undefined ? undefined : conditions?.exitCodes?.find((c) => c.code === exit)?.exitOptions.jobAction;
+  return byCode ?? conditions?.default?.jobAction ?? "terminate";
+}
+
+export class JobRules {
+  private readonly wallClockTimers = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    private readonly state: BatchState,
+    private readonly scheduler: Scheduler,
+  ) {}
+
+  jobAdded(job: Job): void {
+    const limit = durationMs(job.constraints?.maxWallClockTime ?? "") ?? Infinity;
+    if (Number.isFinite(limit)) {
+      const timer = setTimeout(() => void this.terminate(job, "MaxWallClockTimeExpiry"), limit);
+      timer.unref();
+      this.wallClockTimers.set(key(job.id), timer);
+    }
+    this.checkAllComplete(job);
+  }
+
+  taskCompleted(job: Job, task: Task): void {
+    if (task.executionInfo.result === "failure" && job.onTaskFailure === "performexitoptionsjobaction") {
+      const action = jobActionFor(task);
+      if (action === "terminate") return void this.terminate(job, "TaskFailed");
+      if (action === "disable") return void this.disable(job, "wait");
+    }
+    this.checkAllComplete(job);
+  }
+
+  /** With onAllTasksComplete=terminatejob, a job whose tasks are all completed ends (an empty job too, as on Batch). */
+  checkAllComplete(job: Job): void {
+    if (job.onAllTasksComplete !== "terminatejob" || job.state !== "active") return;
+    for (const t of this.state.jobTasks(job.id).all.values()) if (t.state !== "completed") return;
+    void this.terminate(job, "AllTasksComplete");
+  }
+
+  async terminate(job: Job, reason: string): Promise<void> {
+    if (job.state === "completed" || job.state === "terminating" || job.state === "deleting") return;
+    setJobState(job, "terminating");
+    this.clearTimer(job);
+    this.state.jobTasks(job.id).queue.clear();
+    await Promise.all(this.scheduler.runningTasks(job).map((t) => this.scheduler.stop(job, t, "terminate")));
+    job.executionInfo.endTime = now();
+    job.executionInfo.terminateReason = reason;
+    setJobState(job, "completed");
+  }
+
+  async disable(job: Job, disableTasks: DisableTasks): Promise<void> {
+    setJobState(job, "disabling");
+    if (disableTasks !== "wait") {
+      await Promise.all(this.scheduler.runningTasks(job).map((t) => this.scheduler.stop(job, t, disableTasks)));
+    }
+    if (job.state === "disabling") setJobState(job, "disabled");
+  }
+
+  enable(job: Job): void {
+    setJobState(job, "enabling");
+    setJobState(job, "active");
+    const jt = this.state.jobTasks(job.id);
+    for (const t of jt.all.values()) if (t.state === "active") jt.queue.add(key(t.id));
+    this.scheduler.kick();
+    this.checkAllComplete(job);
+  }
+
+  async delete(job: Job): Promise<void> {
+    setJobState(job, "deleting");
+    this.clearTimer(job);
+    this.state.jobTasks(job.id).queue.clear();
+    await Promise.all(this.scheduler.runningTasks(job).map((t) => this.scheduler.stop(job, t, "delete")));
+    if (this.state.jobs.get(key(job.id)) === job) {
+      this.state.jobs.delete(key(job.id));
+      this.state.tasks.delete(key(job.id));
+    }
+  }
+
+  private clearTimer(job: Job): void {
+    clearTimeout(this.wallClockTimers.get(key(job.id)));
+    this.wallClockTimers.delete(key(job.id));
+  }
+}

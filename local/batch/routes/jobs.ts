@@ -1,0 +1,200 @@
+/** Jobs: add, get, list, patch, update, delete, terminate, disable/enable, task counts. */
+import { conflict, exists, invalidProperty, notSupportedLocally } from "../errors";
+import { setJobState, type DisableTasks } from "../job-rules";
+import type { Route } from "../http";
+import type { Job, JobBody, OnAllTasksComplete, TaskCounts } from "../model";
+import { changed, checkConditions, created, entityReply, listReply } from "../replies";
+import { key, newETag, now, touch } from "../state";
+import { asBody, optionalEnum, optionalInt, refuseUnsupported, requireId, type Body } from "../validate";
+import { optionalDuration } from "../validate";
+import type { Services } from "./services";
+
+const UNSUPPORTED_JOB_PROPERTIES = ["jobManagerTask", "jobPreparationTask", "jobReleaseTask", "networkConfiguration"] as const;
+const ON_ALL = ["noaction", "terminatejob"] as const;
+const ON_FAILURE = ["noaction", "performexitoptionsjobaction"] as const;
+
+function poolInfoOf(body: Body): Job["poolInfo"] {
+  const info = body.poolInfo as Body | undefined;
+  if (!info) throw invalidProperty("poolInfo", undefined, "a job needs poolInfo with a poolId");
+  if (info.autoPoolSpecification !== undefined) throw notSupportedLocally("auto pools (poolInfo.autoPoolSpecification)");
+  if (typeof info.poolId !== "string" || info.poolId === "") throw invalidProperty("poolInfo.poolId", info.poolId, "must name a pool");
+  return { poolId: info.poolId };
+}
+
+function constraintsOf(body: Body): Job["constraints"] {
+  const c = body.constraints as Body | undefined;
+  if (!c) return undefined;
+  optionalDuration(c, "maxWallClockTime");
+  optionalInt(c, "maxTaskRetryCount", -1, 100);
+  return c as Job["constraints"];
+}
+
+/** Once terminatejob, always terminatejob: Batch refuses to go back to noaction. */
+function setOnAllTasksComplete(job: Job, value: OnAllTasksComplete): void {
+  if (job.onAllTasksComplete === "terminatejob" && value === "noaction") {
+    throw invalidProperty("onAllTasksComplete", value, "cannot change from terminatejob to noaction");
+  }
+  job.onAllTasksComplete = value;
+}
+
+function editable(job: Job): void {
+  if (job.state === "completed") throw conflict("JobCompleted", "The specified job is already in a completed state.");
+  if (job.state === "deleting") throw conflict("JobBeingDeleted", "The specified job has been marked for deletion and is being garbage collected.");
+  if (job.state === "terminating") throw conflict("JobBeingTerminated", "The specified job is being terminated.");
+}
+
+export function taskCounts(s: Services, job: Job): { taskCounts: TaskCounts; taskSlotCounts: TaskCounts } {
+  const counts: TaskCounts = { active: 0, running: 0, completed: 0, succeeded: 0, failed: 0 };
+  const slots: TaskCounts = { active: 0, running: 0, completed: 0, succeeded: 0, failed: 0 };
+  for (const t of s.state.jobTasks(job.id).all.values()) {
+    const bucket = t.state === "preparing" ? "running" : t.state;
+    counts[bucket] += 1;
+    slots[bucket] += t.requiredSlots;
+    if (t.state === "completed") {
+      const result = t.executionInfo.result === "success" ? "succeeded" : "failed";
+      counts[result] += 1;
+      slots[result] += t.requiredSlots;
+    }
+  }
+  return { taskCounts: counts, taskSlotCounts: slots };
+}
+
+export function jobRoutes(s: Services): Route[] {
+  const base = () => s.config.baseUrl();
+  const jobOf = (req: { params: Record<string, string> }) => s.state.job(req.params.jobId!);
+
+  const apply = (job: Job, body: Body, replace: boolean) => {
+    if (replace || "priority" in body) job.priority = optionalInt(body, "priority", -1000, 1000) ?? 0;
+    if (replace || "maxParallelTasks" in body) job.maxParallelTasks = optionalInt(body, "maxParallelTasks", -1, 10000) ?? -1;
+    if (replace || "constraints" in body) job.constraints = constraintsOf(body) ?? {};
+    if (replace || "metadata" in body) job.metadata = (body.metadata as Job["metadata"]) ?? [];
+    if ("poolInfo" in body) {
+      if (job.state !== "disabled" && job.poolInfo.poolId !== poolInfoOf(body).poolId) {
+        throw conflict("OperationInvalidForCurrentState", "The pool of a job can only change while the job is disabled.");
+      }
+      job.poolInfo = poolInfoOf(body);
+    }
+    if (replace || "onAllTasksComplete" in body) setOnAllTasksComplete(job, optionalEnum(body, "onAllTasksComplete", ON_ALL) ?? "noaction");
+    touch(job);
+    s.rules.checkAllComplete(job);
+    s.scheduler.kick();
+  };
+
+  return [
+    {
+      method: "POST",
+      pattern: "/jobs",
+      handler: (req) => {
+        const body = asBody(req.body);
+        const id = requireId(body);
+        refuseUnsupported(body, UNSUPPORTED_JOB_PROPERTIES, "job");
+        if (body.usesTaskDependencies === true) throw notSupportedLocally("task dependencies (usesTaskDependencies)");
+        const poolInfo = poolInfoOf(body);
+        if (s.state.jobs.has(key(id))) throw exists("job");
+        const t = now();
+        const job: Job = {
+          ...(body as unknown as JobBody),
+          id,
+          url: `${base()}/jobs/${id}`,
+          eTag: newETag(),
+          lastModified: t,
+          creationTime: t,
+          state: "active",
+          stateTransitionTime: t,
+          priority: optionalInt(body, "priority", -1000, 1000) ?? 0,
+          maxParallelTasks: optionalInt(body, "maxParallelTasks", -1, 10000) ?? -1,
+          constraints: constraintsOf(body) ?? {},
+          poolInfo,
+          onAllTasksComplete: optionalEnum(body, "onAllTasksComplete", ON_ALL) ?? "noaction",
+          onTaskFailure: optionalEnum(body, "onTaskFailure", ON_FAILURE) ?? "noaction",
+          executionInfo: { startTime: t, poolId: poolInfo.poolId },
+        };
+        s.state.jobs.set(key(id), job);
+        s.state.jobTasks(id);
+        s.rules.jobAdded(job);
+        return created(job.url, job);
+      },
+    },
+    { method: "GET", pattern: "/jobs", handler: (req) => listReply(base(), "jobs", s.state.jobs.values(), req) },
+    { method: "GET", pattern: "/jobs/{jobId}", handler: (req) => entityReply(base(), "jobs", jobOf(req), req) },
+    {
+      method: "PATCH",
+      pattern: "/jobs/{jobId}",
+      handler: (req) => {
+        const job = jobOf(req);
+        checkConditions(req, job, false);
+        editable(job);
+        apply(job, asBody(req.body), false);
+        return changed(200, job.url, job);
+      },
+    },
+    {
+      method: "PUT",
+      pattern: "/jobs/{jobId}",
+      handler: (req) => {
+        const job = jobOf(req);
+        checkConditions(req, job, false);
+        editable(job);
+        const body = asBody(req.body);
+        poolInfoOf(body);
+        apply(job, body, true);
+        return changed(200, job.url, job);
+      },
+    },
+    {
+      method: "DELETE",
+      pattern: "/jobs/{jobId}",
+      handler: (req) => {
+        const job = jobOf(req);
+        checkConditions(req, job, false);
+        void s.rules.delete(job);
+        return changed(202, job.url);
+      },
+    },
+    {
+      method: "POST",
+      pattern: "/jobs/{jobId}/terminate",
+      handler: (req) => {
+        const job = jobOf(req);
+        checkConditions(req, job, false);
+        editable(job);
+        const reason = req.body && typeof (req.body as Body).terminateReason === "string" ? ((req.body as Body).terminateReason as string) : "UserTerminate";
+        void s.rules.terminate(job, reason);
+        return changed(202, job.url, job);
+      },
+    },
+    {
+      method: "POST",
+      pattern: "/jobs/{jobId}/disable",
+      handler: (req) => {
+        const job = jobOf(req);
+        checkConditions(req, job, false);
+        editable(job);
+        if (job.state !== "active") throw conflict("JobNotActive", "The specified job is not in active state.");
+        const option = optionalEnum(asBody(req.body), "disableTasks", ["requeue", "terminate", "wait"] as const);
+        if (!option) throw invalidProperty("disableTasks", undefined, "must be requeue, terminate or wait");
+        void s.rules.disable(job, option as DisableTasks);
+        return changed(202, job.url, job);
+      },
+    },
+    {
+      method: "POST",
+      pattern: "/jobs/{jobId}/enable",
+      handler: (req) => {
+        const job = jobOf(req);
+        checkConditions(req, job, false);
+        editable(job);
+        if (job.state !== "disabled" && job.state !== "disabling") throw conflict("JobNotDisabled", "The specified job is not in disabled state.");
+        if (job.state === "disabling") setJobState(job, "disabled");
+        s.rules.enable(job);
+        return changed(202, job.url, job);
+      },
+    },
+    {
+      method: "GET",
+      pattern: "/jobs/{jobId}/taskcounts",
+      handler: (req) => ({ status: 200, body: { "odata.metadata": `${base()}/$metadata#taskcountsresult/@Element`, ...taskCounts(s, jobOf(req)) } }),
+    },
+    { method: "GET", pattern: "/jobs/{jobId}/stats", handler: () => { throw notSupportedLocally("job statistics"); } },
+  ];
+}

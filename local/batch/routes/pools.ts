@@ -1,0 +1,246 @@
+/** Pools: add, get, exists, list, delete, patch, update properties, resize, autoscale switches. */
+import { BatchError, conflict, exists, invalidProperty, notSupportedLocally } from "../errors";
+import type { Route } from "../http";
+import type { ApplicationPackageReference, ComputeNode, NodeFillType, Pool, StartTask } from "../model";
+import { changed, checkConditions, created, entityReply, listReply } from "../replies";
+import { key, newETag, now, touch } from "../state";
+import { asBody, optionalDuration, optionalEnum, optionalInt, refuseUnsupported, requireId, requireString, type Body } from "../validate";
+import { maxTaskSlots, vmCores } from "../vm-sizes";
+import type { Services } from "./services";
+
+/** Features that would need real VMs, containers or networks to mean anything. */
+const UNSUPPORTED_POOL_PROPERTIES = ["cloudServiceConfiguration", "mountConfiguration", "userAccounts", "certificateReferences"] as const;
+
+const NODE_DEALLOCATION = ["requeue", "terminate", "taskcompletion", "retaineddata"] as const;
+
+function startTaskOf(body: Body): StartTask | undefined {
+  const st = body.startTask as Body | undefined;
+  if (st === undefined || st === null) return undefined;
+  requireString(st, "commandLine");
+  return st as unknown as StartTask;
+}
+
+function packageRefs(s: Services, body: Body): ApplicationPackageReference[] | undefined {
+  const refs = body.applicationPackageReferences as ApplicationPackageReference[] | undefined;
+  for (const ref of refs ?? []) s.state.applicationPackage(ref.applicationId, ref.version);
+  return refs;
+}
+
+function nodeCount(body: Body, name: string): number {
+  return optionalInt(body, name, 0, 1000) ?? 0;
+}
+
+export function poolRoutes(s: Services): Route[] {
+  const base = () => s.config.baseUrl();
+
+  async function removeNode(pool: Pool, node: ComputeNode, option: (typeof NODE_DEALLOCATION)[number]): Promise<void> {
+    const tasks = s.scheduler.tasksOn(node);
+    if (option === "taskcompletion" || option === "retaineddata") {
+      node.schedulingState = "disabled";
+      while (s.scheduler.tasksOn(node).length > 0) await new Promise((r) => setTimeout(r, 50));
+    } else {
+      await Promise.all(tasks.map(({ job, task }) => s.scheduler.stop(job, task, option === "requeue" ? "requeue" : "terminate")));
+    }
+    await s.fleet.remove(pool, node);
+  }
+
+  const add = (req: Parameters<Route["handler"]>[0]) => {
+    const body = asBody(req.body);
+    const id = requireId(body);
+    const vmSize = requireString(body, "vmSize");
+    refuseUnsupported(body, UNSUPPORTED_POOL_PROPERTIES, "pool");
+    const vmc = body.virtualMachineConfiguration as Body | undefined;
+    if (!vmc) throw new BatchError(400, "MissingRequiredProperty", "A required property was not specified in the request body.", [{ key: "PropertyName", value: "virtualMachineConfiguration" }]);
+    requireString(vmc, "nodeAgentSKUId");
+    if (vmc.containerConfiguration) throw notSupportedLocally("pool.virtualMachineConfiguration.containerConfiguration");
+    if (s.state.pools.has(key(id))) throw exists("pool");
+    if (vmCores(vmSize) === undefined) throw invalidProperty("vmSize", vmSize, "not a VM size this service knows (see the README's size table)");
+    const slots = optionalInt(body, "taskSlotsPerNode", 1, maxTaskSlots(vmSize)) ?? 1;
+    const fill = (optionalEnum(body.taskSchedulingPolicy as Body ?? {}, "nodeFillType", ["spread", "pack"] as const) ?? "spread") as NodeFillType;
+    const autoScale = body.enableAutoScale === true;
+    if (autoScale && (body.targetDedicatedNodes !== undefined || body.targetLowPriorityNodes !== undefined)) {
+      throw invalidProperty("targetDedicatedNodes", body.targetDedicatedNodes, "cannot be set when enableAutoScale is true");
+    }
+    if (autoScale) requireString(body, "autoScaleFormula");
+    optionalDuration(body, "resizeTimeout");
+    startTaskOf(body);
+    packageRefs(s, body);
+    const t = now();
+    const pool: Pool = {
+      ...(body as unknown as Pool),
+      id,
+      url: `${base()}/pools/${id}`,
+      eTag: newETag(),
+      lastModified: t,
+      creationTime: t,
+      state: "active",
+      stateTransitionTime: t,
+      allocationState: "steady",
+      allocationStateTransitionTime: t,
+      vmSize,
+      currentDedicatedNodes: 0,
+      currentLowPriorityNodes: 0,
+      targetDedicatedNodes: autoScale ? 0 : nodeCount(body, "targetDedicatedNodes"),
+      targetLowPriorityNodes: autoScale ? 0 : nodeCount(body, "targetLowPriorityNodes"),
+      enableAutoScale: autoScale,
+      taskSlotsPerNode: slots,
+      taskSchedulingPolicy: { nodeFillType: fill },
+      resizeTimeout: (body.resizeTimeout as string | undefined) ?? "PT15M",
+    };
+    if (autoScale) markAutoScaleNotEvaluated(pool);
+    s.state.pools.set(key(id), pool);
+    s.fleet.resize(pool, (n) => removeNode(pool, n, "requeue"));
+    return created(pool.url, pool);
+  };
+
+  return [
+    { method: "POST", pattern: "/pools", handler: add },
+    { method: "GET", pattern: "/pools", handler: (req) => listReply(base(), "pools", s.state.pools.values(), req) },
+    { method: "GET", pattern: "/pools/{poolId}", handler: (req) => entityReply(base(), "pools", s.state.pool(req.params.poolId!), req) },
+    {
+      method: "HEAD",
+      pattern: "/pools/{poolId}",
+      handler: (req) => {
+        const pool = s.state.pool(req.params.poolId!);
+        checkConditions(req, pool, true);
+        return { status: 200, headers: { ETag: pool.eTag, "Last-Modified": new Date(pool.lastModified).toUTCString() } };
+      },
+    },
+    {
+      method: "DELETE",
+      pattern: "/pools/{poolId}",
+      handler: (req) => {
+        const pool = s.state.pool(req.params.poolId!);
+        checkConditions(req, pool, false);
+        if (pool.state !== "deleting") {
+          pool.state = "deleting";
+          pool.stateTransitionTime = now();
+          touch(pool);
+          const nodes = [...s.state.poolNodes(pool.id).values()];
+          void Promise.all(nodes.map((n) => removeNode(pool, n, "requeue"))).then(() => {
+            if (s.state.pools.get(key(pool.id)) === pool) s.state.pools.delete(key(pool.id));
+            s.state.nodes.delete(key(pool.id));
+          });
+        }
+        return changed(202, pool.url);
+      },
+    },
+    {
+      method: "PATCH",
+      pattern: "/pools/{poolId}",
+      handler: (req) => {
+        const pool = s.state.pool(req.params.poolId!);
+        checkConditions(req, pool, false);
+        const body = asBody(req.body);
+        if ("startTask" in body) pool.startTask = startTaskOf(body);
+        if ("applicationPackageReferences" in body) pool.applicationPackageReferences = packageRefs(s, body);
+        if ("metadata" in body) pool.metadata = body.metadata as Pool["metadata"];
+        touch(pool);
+        return changed(200, pool.url, pool);
+      },
+    },
+    {
+      method: "POST",
+      pattern: "/pools/{poolId}/updateproperties",
+      handler: (req) => {
+        const pool = s.state.pool(req.params.poolId!);
+        checkConditions(req, pool, false);
+        const body = asBody(req.body);
+        for (const name of ["applicationPackageReferences", "metadata", "certificateReferences"]) {
+          if (!(name in body)) throw new BatchError(400, "MissingRequiredProperty", "A required property was not specified in the request body.", [{ key: "PropertyName", value: name }]);
+        }
+        const startTask = startTaskOf(body);
+        if (startTask) pool.startTask = startTask;
+        else delete pool.startTask;
+        pool.applicationPackageReferences = packageRefs(s, body);
+        pool.metadata = body.metadata as Pool["metadata"];
+        touch(pool);
+        return changed(204, pool.url, pool);
+      },
+    },
+    {
+      method: "POST",
+      pattern: "/pools/{poolId}/resize",
+      handler: (req) => {
+        const pool = s.state.pool(req.params.poolId!);
+        checkConditions(req, pool, false);
+        if (pool.state === "deleting") throw conflict("PoolBeingDeleted", "The specified pool has been marked for deletion and is being reclaimed.");
+        if (pool.enableAutoScale) throw conflict("AutoScalingEnabled", "The specified pool has auto scaling enabled; disable it before resizing.");
+        if (pool.allocationState !== "steady") throw conflict("PoolBeingResized", "The specified pool is being resized.");
+        const body = asBody(req.body);
+        const option = optionalEnum(body, "nodeDeallocationOption", NODE_DEALLOCATION) ?? "requeue";
+        optionalDuration(body, "resizeTimeout");
+        if ("targetDedicatedNodes" in body) pool.targetDedicatedNodes = nodeCount(body, "targetDedicatedNodes");
+        if ("targetLowPriorityNodes" in body) pool.targetLowPriorityNodes = nodeCount(body, "targetLowPriorityNodes");
+        touch(pool);
+        s.fleet.resize(pool, (n) => removeNode(pool, n, option));
+        return changed(202, pool.url, pool);
+      },
+    },
+    {
+      method: "POST",
+      pattern: "/pools/{poolId}/stopresize",
+      handler: (req) => {
+        const pool = s.state.pool(req.params.poolId!);
+        checkConditions(req, pool, false);
+        // Local nodes come and go within a second: a resize has always finished, as after a stop.
+        pool.targetDedicatedNodes = pool.currentDedicatedNodes;
+        pool.targetLowPriorityNodes = pool.currentLowPriorityNodes;
+        touch(pool);
+        return changed(202, pool.url, pool);
+      },
+    },
+    {
+      method: "POST",
+      pattern: "/pools/{poolId}/enableautoscale",
+      handler: (req) => {
+        const pool = s.state.pool(req.params.poolId!);
+        checkConditions(req, pool, false);
+        const body = asBody(req.body);
+        const formula = (body.autoScaleFormula as string | undefined) ?? pool.autoScaleFormula;
+        if (!formula) throw new BatchError(400, "MissingRequiredProperty", "A required property was not specified in the request body.", [{ key: "PropertyName", value: "autoScaleFormula" }]);
+        const interval = optionalDuration(body, "autoScaleEvaluationInterval");
+        pool.enableAutoScale = true;
+        pool.autoScaleFormula = formula;
+        pool.autoScaleEvaluationInterval = interval ?? pool.autoScaleEvaluationInterval ?? "PT15M";
+        markAutoScaleNotEvaluated(pool);
+        touch(pool);
+        return changed(200, pool.url, pool);
+      },
+    },
+    {
+      method: "POST",
+      pattern: "/pools/{poolId}/disableautoscale",
+      handler: (req) => {
+        const pool = s.state.pool(req.params.poolId!);
+        pool.enableAutoScale = false;
+        delete pool.autoScaleFormula;
+        delete pool.autoScaleEvaluationInterval;
+        delete pool.autoScaleRun;
+        touch(pool);
+        return changed(200, pool.url, pool);
+      },
+    },
+    {
+      method: "POST",
+      pattern: "/pools/{poolId}/evaluateautoscale",
+      handler: () => {
+        throw notSupportedLocally("evaluating autoscale formulas (pools keep the node count they have; use disableautoscale and resize)");
+      },
+    },
+  ];
+}
+
+/**
+ * The local service stores formulas but does not evaluate them; the pool keeps its nodes and
+ * says so where Batch reports formula results, so nobody mistakes it for a working autoscale.
+ */
+function markAutoScaleNotEvaluated(pool: Pool): void {
+  pool.autoScaleRun = {
+    timestamp: now(),
+    error: {
+      code: "AutoScaleNotEvaluatedLocally",
+      message: "The local Batch service does not evaluate autoscale formulas; the pool keeps its current node count.",
+    },
+  };
+}

@@ -1,0 +1,201 @@
+/** Tasks: add, add collection, list, get, update, delete, terminate, reactivate. */
+import { BatchError, conflict, exists, invalidProperty, notSupportedLocally } from "../errors";
+import { UNLIMITED } from "../durations";
+import type { Route } from "../http";
+import type { Job, Task, TaskBody } from "../model";
+import { changed, checkConditions, created, entityReply, listReply } from "../replies";
+import { setTaskState } from "../scheduler";
+import { key, newETag, now, touch } from "../state";
+import { asBody, optionalDuration, optionalInt, refuseUnsupported, requireId, requireString, type Body } from "../validate";
+import type { Services } from "./services";
+
+const UNSUPPORTED_TASK_PROPERTIES = ["multiInstanceSettings", "containerSettings", "dependsOn", "authenticationTokenSettings"] as const;
+export const MAX_TASKS_PER_COLLECTION = 100;
+/** Batch's limit on an add-collection body. */
+export const MAX_COLLECTION_BYTES = 1024 * 1024;
+
+function acceptsTasks(job: Job): void {
+  if (job.state === "completed") throw conflict("JobCompleted", "The specified job is already in a completed state.");
+  if (job.state === "terminating") throw conflict("JobBeingTerminated", "The specified job is being terminated.");
+  if (job.state === "deleting") throw conflict("JobBeingDeleted", "The specified job has been marked for deletion and is being garbage collected.");
+}
+
+function checkFiles(body: Body): void {
+  for (const [i, rf] of ((body.resourceFiles as Body[] | undefined) ?? []).entries()) {
+    const sources = ["autoStorageContainerName", "storageContainerUrl", "httpUrl"].filter((p) => rf[p] !== undefined);
+    if (sources.length !== 1) throw invalidProperty(`resourceFiles[${i}]`, rf, "exactly one of autoStorageContainerName, storageContainerUrl and httpUrl must be given");
+    if (rf.httpUrl !== undefined && !rf.filePath) throw invalidProperty(`resourceFiles[${i}].filePath`, rf.filePath, "required with httpUrl");
+  }
+  for (const [i, of] of ((body.outputFiles as Body[] | undefined) ?? []).entries()) {
+    requireString(of, "filePattern");
+    const container = (of.destination as Body | undefined)?.container as Body | undefined;
+    if (!container) throw invalidProperty(`outputFiles[${i}].destination.container`, undefined, "output files go to a blob container");
+    requireString(container, "containerUrl");
+    if (!(of.uploadOptions as Body | undefined)?.uploadCondition) throw invalidProperty(`outputFiles[${i}].uploadOptions.uploadCondition`, undefined, "required");
+  }
+}
+
+export function newTask(s: Services, job: Job, raw: unknown): Task {
+  const body = asBody(raw);
+  const id = requireId(body);
+  requireString(body, "commandLine");
+  refuseUnsupported(body, UNSUPPORTED_TASK_PROPERTIES, "task");
+  checkFiles(body);
+  const c = (body.constraints as Body | undefined) ?? {};
+  optionalDuration(c, "maxWallClockTime");
+  optionalDuration(c, "retentionTime");
+  for (const ref of (body.applicationPackageReferences as TaskBody["applicationPackageReferences"]) ?? []) {
+    s.state.applicationPackage(ref.applicationId, ref.version);
+  }
+  const pool = job.poolInfo.poolId === undefined ? undefined : s.state.pools.get(key(job.poolInfo.poolId));
+  const requiredSlots = optionalInt(body, "requiredSlots", 1, 256) ?? 1;
+  if (pool && requiredSlots > pool.taskSlotsPerNode) throw invalidProperty("requiredSlots", requiredSlots, `the pool's nodes have ${pool.taskSlotsPerNode} task slots`);
+  const t = now();
+  return {
+    ...(body as unknown as TaskBody),
+    id,
+    url: `${job.url}/tasks/${id}`,
+    eTag: newETag(),
+    lastModified: t,
+    creationTime: t,
+    state: "active",
+    stateTransitionTime: t,
+    requiredSlots,
+    constraints: {
+      maxWallClockTime: (c.maxWallClockTime as string | undefined) ?? UNLIMITED,
+      retentionTime: (c.retentionTime as string | undefined) ?? "P7D",
+      maxTaskRetryCount: optionalInt(c, "maxTaskRetryCount", -1, 100) ?? job.constraints?.maxTaskRetryCount ?? 0,
+    },
+    executionInfo: { retryCount: 0, requeueCount: 0 },
+  };
+}
+
+type CollectionResult =
+  | { status: "success"; taskId: string; eTag: string; lastModified: string; location: string }
+  | { status: "clienterror" | "servererror"; taskId: string; error: { code: string; message: { lang: "en-US"; value: string }; values?: { key: string; value: string }[] } };
+
+export function taskRoutes(s: Services): Route[] {
+  const base = () => s.config.baseUrl();
+
+  const insert = (job: Job, task: Task) => {
+    const tasks = s.state.jobTasks(job.id);
+    if (tasks.all.has(key(task.id))) throw exists("task");
+    tasks.all.set(key(task.id), task);
+    if (job.state === "active") s.scheduler.enqueue(job, task);
+  };
+
+  const taskOf = (req: { params: Record<string, string> }) => {
+    const job = s.state.job(req.params.jobId!);
+    return { job, task: s.state.task(job.id, req.params.taskId!) };
+  };
+
+  return [
+    {
+      method: "POST",
+      pattern: "/jobs/{jobId}/tasks",
+      handler: (req) => {
+        const job = s.state.job(req.params.jobId!);
+        acceptsTasks(job);
+        const task = newTask(s, job, req.body);
+        insert(job, task);
+        return created(task.url, task);
+      },
+    },
+    {
+      method: "POST",
+      pattern: "/jobs/{jobId}/addtaskcollection",
+      maxBody: MAX_COLLECTION_BYTES,
+      handler: (req) => {
+        const job = s.state.job(req.params.jobId!);
+        acceptsTasks(job);
+        const value = asBody(req.body).value;
+        if (!Array.isArray(value)) throw invalidProperty("value", value, "must be a list of tasks");
+        if (value.length > MAX_TASKS_PER_COLLECTION) {
+          throw new BatchError(400, "TooManyTasksInCollection", `A task collection may contain at most ${MAX_TASKS_PER_COLLECTION} tasks.`, [
+            { key: "MaxTaskCount", value: String(MAX_TASKS_PER_COLLECTION) },
+          ]);
+        }
+        const results: CollectionResult[] = value.map((raw: unknown) => {
+          const taskId = typeof (raw as Body | null)?.id === "string" ? ((raw as Body).id as string) : "";
+          try {
+            const task = newTask(s, job, raw);
+            insert(job, task);
+            return { status: "success", taskId, eTag: task.eTag, lastModified: task.lastModified, location: task.url };
+          } catch (err) {
+            if (!(err instanceof BatchError)) throw err;
+            const error = { code: err.code, message: { lang: "en-US" as const, value: err.message }, ...(err.values.length ? { values: err.values } : {}) };
+            return { status: err.status >= 500 ? "servererror" : "clienterror", taskId, error };
+          }
+        });
+        return { status: 200, body: { "odata.metadata": `${base()}/$metadata#taskaddresult`, value: results } };
+      },
+    },
+    { method: "GET", pattern: "/jobs/{jobId}/tasks", handler: (req) => listReply(base(), "tasks", s.state.jobTasks(s.state.job(req.params.jobId!).id).all.values(), req) },
+    { method: "GET", pattern: "/jobs/{jobId}/tasks/{taskId}", handler: (req) => entityReply(base(), "tasks", taskOf(req).task, req) },
+    {
+      method: "PUT",
+      pattern: "/jobs/{jobId}/tasks/{taskId}",
+      handler: (req) => {
+        const { task } = taskOf(req);
+        checkConditions(req, task, false);
+        if (task.state === "completed") throw conflict("TaskCompleted", "The specified task is already in a completed state.");
+        const c = (asBody(req.body).constraints as Body | undefined) ?? {};
+        task.constraints = {
+          maxWallClockTime: optionalDuration(c, "maxWallClockTime") ?? UNLIMITED,
+          retentionTime: optionalDuration(c, "retentionTime") ?? "P7D",
+          maxTaskRetryCount: optionalInt(c, "maxTaskRetryCount", -1, 100) ?? 0,
+        };
+        touch(task);
+        return changed(200, task.url, task);
+      },
+    },
+    {
+      method: "DELETE",
+      pattern: "/jobs/{jobId}/tasks/{taskId}",
+      handler: async (req) => {
+        const { job, task } = taskOf(req);
+        checkConditions(req, task, false);
+        await s.scheduler.stop(job, task, "delete");
+        s.state.jobTasks(job.id).all.delete(key(task.id));
+        s.rules.checkAllComplete(job);
+        return { status: 200, headers: { DataServiceId: task.url } };
+      },
+    },
+    {
+      method: "POST",
+      pattern: "/jobs/{jobId}/tasks/{taskId}/terminate",
+      handler: async (req) => {
+        const { job, task } = taskOf(req);
+        checkConditions(req, task, false);
+        if (task.state !== "completed") await s.scheduler.stop(job, task, "terminate");
+        return changed(204, task.url, task);
+      },
+    },
+    {
+      method: "POST",
+      pattern: "/jobs/{jobId}/tasks/{taskId}/reactivate",
+      handler: (req) => {
+        const { job, task } = taskOf(req);
+        checkConditions(req, task, false);
+        acceptsTasks(job);
+        if (task.state !== "completed") throw conflict("TaskNotCompleted", "The specified task is not in a completed state, and the requested operation can be performed only on completed tasks.");
+        if (task.executionInfo.result === "success") throw conflict("TaskSucceeded", "The specified task has already completed successfully, and the requested operation cannot be performed on successful tasks.");
+        task.executionInfo = { retryCount: 0, requeueCount: 0 };
+        delete task.nodeInfo;
+        setTaskState(task, "active");
+        if (job.state === "active") s.scheduler.enqueue(job, task);
+        return changed(204, task.url, task);
+      },
+    },
+    {
+      method: "GET",
+      pattern: "/jobs/{jobId}/tasks/{taskId}/subtasksinfo",
+      handler: (req) => {
+        taskOf(req);
+        // Only multi-instance tasks have subtasks, and those are refused at add.
+        return { status: 200, body: { "odata.metadata": `${base()}/$metadata#subtaskinformations`, value: [] } };
+      },
+    },
+    { method: "POST", pattern: "/jobs/{jobId}/tasks/{taskId}/subtasks", handler: () => { throw notSupportedLocally("subtasks"); } },
+  ];
+}

@@ -1,0 +1,259 @@
+/**
+ * Places active tasks on free node slots (spread or pack, job priority first, maxParallelTasks
+ * honoured) and runs each through Batch's task states: preparing (resource files, application
+ * packages) → running (the process) → completed (output files, exit code, failure info), with
+ * retries and requeues counted in executionInfo.
+ */
+import { mkdir } from "node:fs/promises";
+import { TaskFileError, type TaskFailureInfo } from "../task-files/types";
+import type { ServiceConfig, TaskFileOps } from "./context";
+import { durationMs } from "./durations";
+import type { Fleet, InstalledPackage } from "./fleet";
+import type { JobRules } from "./job-rules";
+import type { ComputeNode, Job, Pool, Task, TaskState } from "./model";
+import { taskDirs, taskEnvironment } from "./node-layout";
+import { runProcess, type RunningProcess } from "./process-runner";
+import type { ProcessSlots } from "./process-slots";
+import { BatchState, key, now, transition } from "./state";
+
+/** Why a running task is being stopped, which decides the state it ends in. */
+export type StopIntent = "terminate" | "requeue" | "delete";
+
+interface Execution {
+  node: ComputeNode;
+  pool: Pool;
+  intent?: StopIntent;
+  process?: RunningProcess;
+}
+
+const ENDED_BY_USER: TaskFailureInfo = { category: "usererror", code: "TaskEnded", message: "Task Was Ended by User Request" };
+
+export const setTaskState = (task: Task, state: TaskState): void => transition(task, state);
+
+export class Scheduler {
+  private readonly executions = new Map<string, Execution>();
+  private readonly runningPerJob = new Map<string, number>();
+  private pending = false;
+  rules!: JobRules;
+
+  constructor(
+    private readonly state: BatchState,
+    private readonly config: ServiceConfig,
+    private readonly files: TaskFileOps,
+    private readonly fleet: Fleet,
+    private readonly slots: ProcessSlots,
+  ) {}
+
+  /** Asks for a scheduling pass; many asks in one tick give one pass. */
+  kick(): void {
+    if (this.pending) return;
+    this.pending = true;
+    setImmediate(() => {
+      this.pending = false;
+      this.schedule();
+    });
+  }
+
+  enqueue(job: Job, task: Task): void {
+    this.state.jobTasks(job.id).queue.add(key(task.id));
+    this.kick();
+  }
+
+  private schedule(): void {
+    const jobs = [...this.state.jobs.values()].filter((j) => j.state === "active").sort((a, b) => b.priority - a.priority);
+    for (const job of jobs) {
+      const pool = job.poolInfo.poolId === undefined ? undefined : this.state.pools.get(key(job.poolInfo.poolId));
+      if (!pool || pool.state !== "active") continue;
+      const queue = this.state.jobTasks(job.id).queue;
+      for (const taskKey of queue) {
+        const running = this.runningPerJob.get(key(job.id)) ?? 0;
+        if (job.maxParallelTasks !== -1 && running >= job.maxParallelTasks) break;
+        const task = this.state.jobTasks(job.id).all.get(taskKey);
+        if (!task || task.state !== "active") {
+          queue.delete(taskKey);
+          continue;
+        }
+        const node = this.pickNode(pool, task.requiredSlots);
+        if (!node) break;
+        if (!this.slots.tryAcquire()) return;
+        queue.delete(taskKey);
+        this.start(job, pool, node, task);
+      }
+    }
+  }
+
+  private pickNode(pool: Pool, slots: number): ComputeNode | undefined {
+    let best: ComputeNode | undefined;
+    for (const node of this.state.poolNodes(pool.id).values()) {
+      if ((node.state !== "idle" && node.state !== "running") || node.schedulingState !== "enabled") continue;
+      if (node.runningTaskSlotsCount + slots > pool.taskSlotsPerNode) continue;
+      const better =
+        !best ||
+        (pool.taskSchedulingPolicy.nodeFillType === "spread"
+          ? node.runningTaskSlotsCount < best.runningTaskSlotsCount
+          : node.runningTaskSlotsCount > best.runningTaskSlotsCount);
+      if (better) best = node;
+    }
+    return best;
+  }
+
+  private occupy(job: Job, node: ComputeNode, task: Task, delta: 1 | -1): void {
+    node.runningTasksCount += delta;
+    node.runningTaskSlotsCount += delta * task.requiredSlots;
+    this.runningPerJob.set(key(job.id), (this.runningPerJob.get(key(job.id)) ?? 0) + delta);
+    if (node.state === "idle" || node.state === "running") this.fleet.setState(node, node.runningTasksCount > 0 ? "running" : "idle");
+  }
+
+  private start(job: Job, pool: Pool, node: ComputeNode, task: Task): void {
+    const execution: Execution = { node, pool };
+    const execKey = `${key(job.id)}/${key(task.id)}`;
+    this.executions.set(execKey, execution);
+    this.occupy(job, node, task, 1);
+    const dirs = taskDirs(this.fleet.dirs(pool, node), job.id, task.id);
+    task.nodeInfo = {
+      affinityId: node.affinityId,
+      nodeUrl: node.url,
+      poolId: pool.id,
+      nodeId: node.id,
+      taskRootDirectory: `workitems/${job.id}/job-1/${task.id}`,
+      taskRootDirectoryUrl: `${node.url}/files/workitems/${job.id}/job-1/${task.id}`,
+    };
+    setTaskState(task, "preparing");
+    void this.execute(job, pool, node, task, dirs, execution)
+      .catch((err: unknown) => {
+        this.config.log(`task ${job.id}/${task.id}: internal error: ${(err as Error).stack ?? String(err)}`);
+        this.complete(job, task, { result: "failure", failureInfo: { category: "servererror", code: "InternalError", message: (err as Error).message } });
+      })
+      .finally(() => {
+        this.executions.delete(execKey);
+        this.occupy(job, node, task, -1);
+        node.totalTasksRun += 1;
+        if (task.state === "completed" && task.executionInfo.result === "success") node.totalTasksSucceeded += 1;
+        this.slots.release();
+        this.kick();
+      });
+  }
+
+  private async execute(job: Job, pool: Pool, node: ComputeNode, task: Task, dirs: ReturnType<typeof taskDirs>, ex: Execution): Promise<void> {
+    const packages: InstalledPackage[] = [...(this.fleet.packages.get(node.id) ?? [])];
+    try {
+      await mkdir(dirs.workingDir, { recursive: true });
+      await this.files.downloadResourceFiles(task.resourceFiles ?? [], dirs.workingDir, this.config.storage);
+      for (const ref of task.applicationPackageReferences ?? []) {
+        const pkg = this.state.applicationPackage(ref.applicationId, ref.version);
+        const dir = await this.files.installApplicationPackage(pkg.zipPath, this.fleet.dirs(pool, node).applications, pkg.id, pkg.version);
+        packages.push({ applicationId: pkg.id, version: pkg.version, dir, isDefault: ref.version === undefined });
+      }
+    } catch (err) {
+      if (!(err instanceof TaskFileError)) throw err;
+      if (ex.intent) return this.stopped(job, task, ex.intent);
+      return this.complete(job, task, { result: "failure", failureInfo: err.failureInfo });
+    }
+    if (ex.intent) return this.stopped(job, task, ex.intent);
+
+    setTaskState(task, "running");
+    task.executionInfo.startTime = now();
+    const process = runProcess({
+      commandLine: task.commandLine,
+      taskDir: dirs.taskDir,
+      workingDir: dirs.workingDir,
+      env: taskEnvironment({
+        accountName: this.config.accountName,
+        accountUrl: this.config.baseUrl(),
+        poolId: pool.id,
+        nodeId: node.id,
+        isDedicated: node.isDedicated,
+        node: this.fleet.dirs(pool, node),
+        task: { jobId: job.id, taskId: task.id, dirs },
+        packages,
+        settings: [...(job.commonEnvironmentSettings ?? []), ...(task.environmentSettings ?? [])],
+      }),
+      timeoutMs: durationMs(task.constraints.maxWallClockTime) ?? Infinity,
+    });
+    ex.process = process;
+    const outcome = await process.done;
+    if (ex.intent) return this.stopped(job, task, ex.intent);
+
+    let failureInfo: TaskFailureInfo | undefined;
+    if (outcome.startError) failureInfo = { category: "usererror", code: "CommandProgramNotFound", message: outcome.startError };
+    else if (outcome.timedOut) failureInfo = { category: "usererror", code: "MaxWallClockTimeExpiry", message: "The task exceeded its maximum wall clock time and was terminated." };
+    else if (outcome.exitCode !== 0) failureInfo = { category: "usererror", code: "FailureExitCode", message: "The task process exited with an unexpected exit code" };
+    try {
+      await this.files.uploadOutputFiles(task.outputFiles ?? [], dirs.workingDir, failureInfo ? "failure" : "success", this.config.storage);
+    } catch (err) {
+      if (!(err instanceof TaskFileError)) throw err;
+      failureInfo ??= err.failureInfo;
+    }
+    const retries = task.constraints.maxTaskRetryCount;
+    const canRetry = failureInfo !== undefined && outcome.exitCode !== undefined && !outcome.timedOut;
+    if (canRetry && (retries === -1 || task.executionInfo.retryCount < retries)) {
+      task.executionInfo.retryCount += 1;
+      task.executionInfo.lastRetryTime = now();
+      delete task.nodeInfo;
+      setTaskState(task, "active");
+      this.enqueue(job, task);
+      return;
+    }
+    this.complete(job, task, { exitCode: outcome.exitCode, result: failureInfo ? "failure" : "success", failureInfo });
+  }
+
+  private stopped(job: Job, task: Task, intent: StopIntent): void {
+    if (intent === "delete") return;
+    if (intent === "requeue") {
+      task.executionInfo.requeueCount += 1;
+      task.executionInfo.lastRequeueTime = now();
+      delete task.executionInfo.startTime;
+      delete task.nodeInfo;
+      setTaskState(task, "active");
+      this.enqueue(job, task);
+      return;
+    }
+    this.complete(job, task, { result: "failure", failureInfo: ENDED_BY_USER });
+  }
+
+  complete(job: Job, task: Task, end: { exitCode?: number; result: "success" | "failure"; failureInfo?: TaskFailureInfo }): void {
+    const info = task.executionInfo;
+    info.endTime = now();
+    info.result = end.result;
+    if (end.exitCode !== undefined) info.exitCode = end.exitCode;
+    if (end.failureInfo) info.failureInfo = end.failureInfo;
+    else delete info.failureInfo;
+    setTaskState(task, "completed");
+    this.rules.taskCompleted(job, task);
+  }
+
+  /**
+   * Stops a task wherever it is: queued ones leave the queue at once, preparing and running ones
+   * are killed and end as the intent says. Resolves once the task is no longer on a node.
+   */
+  async stop(job: Job, task: Task, intent: StopIntent): Promise<void> {
+    const execKey = `${key(job.id)}/${key(task.id)}`;
+    const ex = this.executions.get(execKey);
+    if (!ex) {
+      this.state.jobTasks(job.id).queue.delete(key(task.id));
+      if (intent === "terminate" && task.state === "active") this.complete(job, task, { result: "failure", failureInfo: ENDED_BY_USER });
+      return;
+    }
+    ex.intent = intent;
+    ex.process?.kill();
+    while (this.executions.get(execKey) === ex) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  /** Tasks of this job now preparing or running on a node. */
+  runningTasks(job: Job): Task[] {
+    return [...this.state.jobTasks(job.id).all.values()].filter((t) => t.state === "preparing" || t.state === "running");
+  }
+
+  /** Tasks running on one node (to requeue or terminate them when the node leaves). */
+  tasksOn(node: ComputeNode): { job: Job; task: Task }[] {
+    const out: { job: Job; task: Task }[] = [];
+    for (const [execKey, ex] of this.executions) {
+      if (ex.node !== node) continue;
+      const [jobKey, taskKey] = execKey.split("/") as [string, string];
+      const job = this.state.jobs.get(jobKey);
+      const task = job && this.state.jobTasks(job.id).all.get(taskKey);
+      if (job && task) out.push({ job, task });
+    }
+    return out;
+  }
+}

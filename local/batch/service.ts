@@ -1,0 +1,110 @@
+/**
+ * The local Batch service: one Batch account on 127.0.0.1 whose nodes are directories under a
+ * data directory and whose linked auto-storage is a local Azurite.
+ */
+import { randomBytes } from "node:crypto";
+import { copyFile, mkdir } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import * as taskFiles from "../task-files";
+import type { StorageAccess } from "../task-files/types";
+import type { ServiceConfig, TaskFileOps } from "./context";
+import { Fleet } from "./fleet";
+import { createBatchServer } from "./http";
+import { JobRules } from "./job-rules";
+import { ProcessSlots } from "./process-slots";
+import { fileRoutes } from "./routes/files";
+import { jobRoutes } from "./routes/jobs";
+import { nodeAndApplicationRoutes } from "./routes/nodes-and-apps";
+import { poolRoutes } from "./routes/pools";
+import type { Services } from "./routes/services";
+import { taskRoutes } from "./routes/tasks";
+import { Scheduler } from "./scheduler";
+import { BatchState, key } from "./state";
+
+export interface BatchServiceOptions {
+  port?: number;
+  dataDir: string;
+  storage: StorageAccess;
+  accountName?: string;
+  maxProcesses?: number;
+  log?: (line: string) => void;
+  files?: TaskFileOps;
+  trace?: boolean;
+}
+
+export interface BatchService {
+  endpoint: string;
+  accountName: string;
+  /** A fresh random key per start: nothing to keep secret across runs. */
+  accountKey: string;
+  registerApplicationPackage(applicationId: string, version: string, zipPath: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_ACCOUNT_NAME = "localbatch";
+
+export async function startBatchService(opts: BatchServiceOptions): Promise<BatchService> {
+  let endpoint = "";
+  const config: ServiceConfig = {
+    accountName: opts.accountName ?? DEFAULT_ACCOUNT_NAME,
+    accountKey: randomBytes(64).toString("base64"),
+    dataDir: path.resolve(opts.dataDir),
+    maxProcesses: opts.maxProcesses ?? os.availableParallelism(),
+    storage: opts.storage,
+    baseUrl: () => endpoint,
+    log: opts.log ?? (() => undefined),
+  };
+  await mkdir(config.dataDir, { recursive: true });
+  const files = opts.files ?? taskFiles;
+  const state = new BatchState();
+  // The callbacks run only after start-up, once the scheduler exists.
+  const slots = new ProcessSlots(config.maxProcesses, () => scheduler.kick());
+  const fleet = new Fleet(state, config, files, () => scheduler.kick(), slots);
+  const scheduler = new Scheduler(state, config, files, fleet, slots);
+  const rules = new JobRules(state, scheduler);
+  scheduler.rules = rules;
+  const services: Services = { state, fleet, scheduler, rules, config };
+
+  const server = createBatchServer({
+    accountName: config.accountName,
+    accountKey: config.accountKey,
+    baseUrl: config.baseUrl,
+    log: config.log,
+    trace: opts.trace ?? process.env.BATCH_OCR_TRACE === "1",
+    routes: [...poolRoutes(services), ...nodeAndApplicationRoutes(services), ...jobRoutes(services), ...taskRoutes(services), ...fileRoutes(services)],
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 0, "127.0.0.1", () => resolve());
+  });
+  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  config.log(`local Batch service listening on ${endpoint}`);
+
+  return {
+    endpoint,
+    accountName: config.accountName,
+    accountKey: config.accountKey,
+    async registerApplicationPackage(applicationId, version, zipPath) {
+      const dir = path.join(config.dataDir, "applications", applicationId);
+      await mkdir(dir, { recursive: true });
+      const stored = path.join(dir, `${version}.zip`);
+      await copyFile(zipPath, stored);
+      let app = state.applications.get(key(applicationId));
+      if (!app) state.applications.set(key(applicationId), (app = { id: applicationId, versions: new Map() }));
+      app.versions.set(version, { zipPath: stored });
+    },
+    async stop() {
+      const stops: Promise<void>[] = [];
+      for (const job of state.jobs.values()) for (const task of scheduler.runningTasks(job)) stops.push(scheduler.stop(job, task, "delete"));
+      fleet.stopAll();
+      await Promise.all(stops);
+      for (const pool of state.pools.values()) for (const node of state.poolNodes(pool.id).values()) fleet.setState(node, "leavingpool");
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * Everything the local Batch service knows, in memory: pools and their nodes, jobs and their
+ * tasks, and the application registry. Ids are looked up case-insensitively and kept as written,
+ * as Batch does.
+ */
+import { randomBytes } from "node:crypto";
+import { BatchError, notFound } from "./errors";
+import type { ComputeNode, Job, Pool, Task } from "./model";
+
+export const now = (): string => new Date().toISOString();
+
+let etagCounter = 0n;
+/** A fresh ETag in Batch's `0x8D…` form; a counter keeps two changes in one millisecond apart. */
+export function newETag(): string {
+  etagCounter += 1n;
+  return `0x8D${(BigInt(Date.now()) * 1000n + (etagCounter % 1000n)).toString(16).toUpperCase()}`;
+}
+
+export function touch(entity: { eTag: string; lastModified: string }): void {
+  entity.eTag = newETag();
+  entity.lastModified = now();
+}
+
+interface Stateful<S> {
+  state: S;
+  stateTransitionTime: string;
+  previousState?: S;
+  previousStateTransitionTime?: string;
+  eTag: string;
+  lastModified: string;
+}
+
+/** Moves a job or task to a new state, keeping the previous one as Batch reports it. */
+export function transition<S>(entity: Stateful<S>, state: S): void {
+  if (entity.state === state) return;
+  entity.previousState = entity.state;
+  entity.previousStateTransitionTime = entity.stateTransitionTime;
+  entity.state = state;
+  entity.stateTransitionTime = now();
+  touch(entity);
+}
+
+export const key = (id: string): string => id.toLowerCase();
+
+export interface JobTasks {
+  /** Insertion-ordered, as lists return them. */
+  all: Map<string, Task>;
+  /** Active tasks waiting for a slot, oldest first. */
+  queue: Set<string>;
+}
+
+export interface ApplicationVersion {
+  zipPath: string;
+}
+
+export class BatchState {
+  readonly pools = new Map<string, Pool>();
+  readonly nodes = new Map<string, Map<string, ComputeNode>>();
+  readonly jobs = new Map<string, Job>();
+  readonly tasks = new Map<string, JobTasks>();
+  /** applicationId (lower case) → { id as registered, versions } */
+  readonly applications = new Map<string, { id: string; versions: Map<string, ApplicationVersion> }>();
+
+  pool(id: string): Pool {
+    const pool = this.pools.get(key(id));
+    if (!pool) throw notFound("pool");
+    return pool;
+  }
+
+  poolNodes(poolId: string): Map<string, ComputeNode> {
+    let nodes = this.nodes.get(key(poolId));
+    if (!nodes) this.nodes.set(key(poolId), (nodes = new Map()));
+    return nodes;
+  }
+
+  node(poolId: string, nodeId: string): ComputeNode {
+    this.pool(poolId);
+    const node = this.poolNodes(poolId).get(nodeId);
+    if (!node) throw notFound("node");
+    return node;
+  }
+
+  job(id: string): Job {
+    const job = this.jobs.get(key(id));
+    if (!job) throw notFound("job");
+    return job;
+  }
+
+  jobTasks(jobId: string): JobTasks {
+    let tasks = this.tasks.get(key(jobId));
+    if (!tasks) this.tasks.set(key(jobId), (tasks = { all: new Map(), queue: new Set() }));
+    return tasks;
+  }
+
+  task(jobId: string, taskId: string): Task {
+    this.job(jobId);
+    const task = this.jobTasks(jobId).all.get(key(taskId));
+    if (!task) throw notFound("task");
+    return task;
+  }
+
+  applicationPackage(applicationId: string, version: string | undefined): { id: string; version: string; zipPath: string } {
+    const app = this.applications.get(key(applicationId));
+    const chosen = version ?? (app && app.versions.size === 1 ? [...app.versions.keys()][0] : undefined);
+    const pkg = chosen === undefined ? undefined : app?.versions.get(chosen);
+    if (!app || chosen === undefined || !pkg) {
+      throw new BatchError(409, "InvalidApplicationPackageReferences", "One or more of the specified application package references are invalid.", [
+        { key: applicationId, value: version ?? "(default version)" },
+      ]);
+    }
+    return { id: app.id, version: chosen, zipPath: pkg.zipPath };
+  }
+}
+
+/** A node id in the form Batch uses (`tvmps_<64 hex>_d` for dedicated, `_p` for Spot/low-priority). */
+export function newNodeId(dedicated: boolean): string {
+  return `tvmps_${randomBytes(32).toString("hex")}_${dedicated ? "d" : "p"}`;
+}

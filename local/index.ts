@@ -1,0 +1,75 @@
+/**
+ * The local cloud: Azurite for blob storage and the local Batch service, whose linked
+ * auto-storage is that Azurite. What `npm run local` starts and what tests and `npm run ocr`
+ * start in-process.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { startAzurite } from "./azurite";
+import { startBatchService } from "./batch/service";
+
+export interface LocalCloudOptions {
+  /** 0 (the default) picks a free port. */
+  batchPort?: number;
+  blobPort?: number;
+  /** Where nodes' files and the application registry live; a temp directory removed on stop when omitted. */
+  dataDir?: string;
+  /** Processes running at once across all nodes; this machine's cores by default. */
+  maxProcesses?: number;
+  /** Azurite keeps blobs in memory instead of under the data directory. */
+  inMemoryStorage?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface LocalCloud {
+  batchEndpoint: string;
+  batchAccountName: string;
+  batchAccountKey: string;
+  blobEndpoint: string;
+  storageAccountName: string;
+  storageAccountKey: string;
+  storageConnectionString: string;
+  dataDir: string;
+  registerApplicationPackage(applicationId: string, version: string, zipPath: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startLocalCloud(opts: LocalCloudOptions = {}): Promise<LocalCloud> {
+  const ownDataDir = opts.dataDir === undefined;
+  const dataDir = opts.dataDir ?? (await mkdtemp(path.join(tmpdir(), "batch-ocr-local-")));
+  const azurite = await startAzurite({ blobPort: opts.blobPort ?? 0, inMemory: opts.inMemoryStorage ?? false, location: path.join(dataDir, "azurite") });
+  try {
+    const batch = await startBatchService({
+      port: opts.batchPort ?? 0,
+      dataDir,
+      maxProcesses: opts.maxProcesses,
+      log: opts.log,
+      storage: {
+        blobEndpoint: azurite.blobEndpoint,
+        accountName: azurite.accountName,
+        accountKey: azurite.accountKey,
+        connectionString: azurite.connectionString,
+      },
+    });
+    return {
+      batchEndpoint: batch.endpoint,
+      batchAccountName: batch.accountName,
+      batchAccountKey: batch.accountKey,
+      blobEndpoint: azurite.blobEndpoint,
+      storageAccountName: azurite.accountName,
+      storageAccountKey: azurite.accountKey,
+      storageConnectionString: azurite.connectionString,
+      dataDir,
+      registerApplicationPackage: batch.registerApplicationPackage,
+      async stop() {
+        await batch.stop();
+        await azurite.stop();
+        if (ownDataDir) await rm(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await azurite.stop();
+    throw err;
+  }
+}
