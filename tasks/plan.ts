@@ -35,7 +35,13 @@ export function imagesPerTask(photoCount: number, options: PlanOptions): number 
   const capacity = Math.max(1, Math.floor(options.capacity));
   const oneWave = Math.ceil(photoCount / capacity);
   const target = Math.ceil(photoCount / (capacity * WAVES));
-  return Math.max(1, Math.min(MAX_IMAGES_PER_TASK, Math.max(target, Math.min(MIN_IMAGES_PER_TASK, oneWave))));
+  const size = Math.max(1, Math.min(MAX_IMAGES_PER_TASK, Math.max(target, Math.min(MIN_IMAGES_PER_TASK, oneWave))));
+  // Whole waves: 5 tasks on 4 slots take two rounds where 4 slightly larger tasks take one
+  // (or, at the size limit, one more wave of slightly smaller tasks).
+  const tasks = Math.ceil(photoCount / size);
+  let waves = Math.max(1, Math.floor(tasks / capacity));
+  if (Math.ceil(photoCount / (waves * capacity)) > MAX_IMAGES_PER_TASK) waves = Math.ceil(tasks / capacity);
+  return Math.max(1, Math.ceil(photoCount / (waves * capacity)));
 }
 
 export function planTasks(blobNames: readonly string[], options: PlanOptions): PlannedTask[] {

@@ -39,6 +39,18 @@ describe("planTasks", () => {
     expect(imagesPerTask(200, { capacity: 1000 })).toBe(1);
   });
 
+  test("tasks come in whole waves: the last round of tasks keeps most slots busy", () => {
+    expect(planTasks(blobs(48), { capacity: 4 })).toHaveLength(4); // not 5 tasks of 10, which take two rounds
+    for (const capacity of [2, 4, 8, 16]) {
+      for (let n = capacity; n <= 3000; n += 7) {
+        const size = imagesPerTask(n, { capacity });
+        const tasks = Math.ceil(n / size);
+        const lastWave = tasks - (Math.ceil(tasks / capacity) - 1) * capacity;
+        expect({ capacity, n, lastWaveFill: lastWave / Math.min(capacity, tasks) >= 0.75 }).toEqual({ capacity, n, lastWaveFill: true });
+      }
+    }
+  });
+
   test("--images-per-task overrides the choice", () => {
     const tasks = planTasks(blobs(25), { capacity: 4, imagesPerTask: 10 });
     expect(tasks.map((t) => t.blobs.length)).toEqual([10, 10, 5]);
