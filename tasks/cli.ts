@@ -129,7 +129,7 @@ export async function main(argv: string[]): Promise<number> {
     log(
       target.outlivesCommand
         ? `\ninterrupted (${signal}): run the same command with --job-id ${jobId} to continue`
-        : `\ninterrupted (${signal}): the in-process local cloud stops with this command, so this run cannot be continued (see docs/dispatcher.md for resuming against npm run local)`,
+        : `\ninterrupted (${signal}): the in-process local cloud stops with this command, so this run cannot be continued; run it again`,
     );
     void target.stop().finally(() => process.exit(130));
   };

@@ -38,7 +38,10 @@ export class EntraBatchCredentials implements ServiceClientCredentials {
 /** Keys, when a shared key may be used; each is optional so Batch and storage can differ. */
 export interface SharedKeys {
   batchAccountKey?: string;
+  /** The account the Batch key is for, when known: a key for another account is not used. */
+  batchAccountName?: string;
   storageAccountKey?: string;
+  storageAccountName?: string;
 }
 
 export interface Access {
@@ -56,11 +59,21 @@ export class AccessError extends Error {
 
 /** Keys from the variables that `npm run local` prints and the Azure SDKs read. */
 export function sharedKeysFromEnv(env: NodeJS.ProcessEnv = process.env): SharedKeys {
-  const fromConnectionString = /(?:^|;)AccountKey=([^;]+)/.exec(env.AZURE_STORAGE_CONNECTION_STRING ?? "")?.[1];
+  const connection = env.AZURE_STORAGE_CONNECTION_STRING ?? "";
+  const field = (name: string) => new RegExp(`(?:^|;)${name}=([^;]+)`).exec(connection)?.[1];
   return {
     batchAccountKey: env.AZURE_BATCH_ACCESS_KEY || undefined,
-    storageAccountKey: env.AZURE_STORAGE_KEY || fromConnectionString || undefined,
+    batchAccountName: env.AZURE_BATCH_ACCOUNT || undefined,
+    storageAccountKey: env.AZURE_STORAGE_KEY || field("AccountKey") || undefined,
+    storageAccountName: env.AZURE_STORAGE_ACCOUNT || field("AccountName") || undefined,
   };
+}
+
+/** Keys for other accounts (say, a connection string set for another project) are left out. */
+function keysFor(outputs: StackOutputs, keys: SharedKeys): SharedKeys {
+  const batchOk = keys.batchAccountKey && (!keys.batchAccountName || keys.batchAccountName === outputs.batchAccountName);
+  const storageOk = keys.storageAccountKey && (!keys.storageAccountName || keys.storageAccountName === outputs.storageAccountName);
+  return { batchAccountKey: batchOk ? keys.batchAccountKey : undefined, storageAccountKey: storageOk ? keys.storageAccountKey : undefined };
 }
 
 export interface AccessOptions {
@@ -75,7 +88,7 @@ export interface AccessOptions {
  * it; a key offered for an account that refuses shared keys is an error, not a silent fallback.
  */
 export function connect(outputs: StackOutputs, options: AccessOptions = {}): Access {
-  const keys = options.keys ?? {};
+  const keys = keysFor(outputs, options.keys ?? {});
   let entra: TokenCredential | undefined = options.credential;
   const credential = () => (entra ??= new DefaultAzureCredential());
 

@@ -1,7 +1,8 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { sharedKeysFromEnv } from "../../tasks/credentials";
+import type { BatchAuthMode } from "../../contracts/stack-outputs";
+import { connect, sharedKeysFromEnv } from "../../tasks/credentials";
 import { outputsFromFile, outputsFromStack, projectRoot } from "../../tasks/outputs";
 
 const valid = {
@@ -66,8 +67,14 @@ describe("stack outputs", () => {
     await expect(outputsFromStack("dev", { projectDir: projectRoot(), pulumi: fake })).rejects.toThrow("stack dev: stack outputs are missing applicationVersion");
   });
 
-  test("keys come only from the variables npm run local prints", () => {
-    expect(sharedKeysFromEnv({ AZURE_BATCH_ACCESS_KEY: "b", AZURE_STORAGE_CONNECTION_STRING: "DefaultEndpointsProtocol=http;AccountName=a;AccountKey=s==;BlobEndpoint=x" })).toEqual({ batchAccountKey: "b", storageAccountKey: "s==" });
-    expect(sharedKeysFromEnv({})).toEqual({ batchAccountKey: undefined, storageAccountKey: undefined });
+  test("keys come only from the variables npm run local prints, and only for the accounts of the outputs", () => {
+    const env = { AZURE_BATCH_ACCOUNT: "acct", AZURE_BATCH_ACCESS_KEY: "b", AZURE_STORAGE_CONNECTION_STRING: "DefaultEndpointsProtocol=http;AccountName=a;AccountKey=s==;BlobEndpoint=x" };
+    expect(sharedKeysFromEnv(env)).toEqual({ batchAccountKey: "b", batchAccountName: "acct", storageAccountKey: "s==", storageAccountName: "a" });
+    expect(sharedKeysFromEnv({})).toEqual({ batchAccountKey: undefined, batchAccountName: undefined, storageAccountKey: undefined, storageAccountName: undefined });
+    const outputs = { ...valid, batchAuthModes: ["AAD", "SharedKey"] as BatchAuthMode[], storageSharedKeyAccess: true };
+    // The storage key is for account "a", not "st": Entra ID is used for storage, the Batch key for "acct".
+    const access = connect(outputs, { keys: sharedKeysFromEnv(env), credential: { getToken: async () => null } });
+    expect([access.batch, access.storage]).toEqual(["sharedKey", "entra"]);
+    expect(connect(outputs, { keys: sharedKeysFromEnv({ ...env, AZURE_STORAGE_CONNECTION_STRING: "AccountName=st;AccountKey=k==" }) }).storage).toBe("sharedKey");
   });
 });
