@@ -1,15 +1,16 @@
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
+import { BlobServiceClient, ContainerClient, StorageSharedKeyCredential } from "@azure/storage-blob";
 import { startAzurite, type Azurite } from "../../local/azurite";
 import { findPhotos } from "../../tasks/photos";
 import type { Progress } from "../../tasks/progress";
+import { taskSasUrls } from "../../tasks/sas";
 import { uploadPhotos } from "../../tasks/upload";
 
 const SAMPLES = path.join(__dirname, "..", "..", "samples");
 
-describe("upload to blob storage (Azurite)", () => {
+describe("photos and task access in blob storage (Azurite)", () => {
   let azurite: Azurite;
   let dir: string;
   let container: ContainerClient;
@@ -53,6 +54,26 @@ describe("upload to blob storage (Azurite)", () => {
 
     const second = await uploadPhotos(container, photos);
     expect(second).toEqual({ uploaded: 0, skipped: 4, bytesSent: 0 });
+  });
+
+  test("task SAS URLs: read and list the photos only, create and write the results only, short-lived", async () => {
+    const service = BlobServiceClient.fromConnectionString(azurite.connectionString);
+    await service.getContainerClient("results").createIfNotExists();
+    const expiresOn = new Date(Date.now() + 30 * 60_000);
+    const key = new StorageSharedKeyCredential(azurite.accountName, azurite.accountKey);
+    const sas = await taskSasUrls(service, { images: "images", results: "results" }, expiresOn, key);
+    const images = new ContainerClient(sas.imagesUrlWithSas);
+    const results = new ContainerClient(sas.resultsUrlWithSas);
+    expect(new URL(sas.imagesUrlWithSas).searchParams.get("sp")).toBe("rl");
+    expect(new URL(sas.resultsUrlWithSas).searchParams.get("sp")).toBe("cw");
+    expect(new Date(new URL(sas.imagesUrlWithSas).searchParams.get("se") ?? "").getTime()).toBeCloseTo(expiresOn.getTime(), -4);
+
+    const first = (await images.listBlobsFlat().next()).value as { name: string };
+    expect((await images.getBlobClient(first.name).downloadToBuffer()).length).toBeGreaterThan(0);
+    await expect(images.getBlockBlobClient("photos/new.jpg").upload("x", 1)).rejects.toMatchObject({ statusCode: 403 });
+    await results.getBlockBlobClient("job/task/records.jsonl").upload("{}", 2);
+    await expect(results.getBlobClient("job/task/records.jsonl").downloadToBuffer()).rejects.toMatchObject({ statusCode: 403 });
+    await expect(results.listBlobsFlat().next()).rejects.toMatchObject({ statusCode: 403 });
   });
 
   test("a missing or empty input is refused with a clear message", async () => {
