@@ -16,7 +16,8 @@ describe("photos and task access in blob storage (Azurite)", () => {
   let container: ContainerClient;
 
   beforeAll(async () => {
-    azurite = await startAzurite({ inMemory: true });
+    // On disk in a temp directory that stop() removes (with inMemory, startAzurite leaves an empty temp directory behind).
+    azurite = await startAzurite();
     dir = await mkdtemp(path.join(tmpdir(), "upload-"));
     await mkdir(path.join(dir, "site b"));
     for (const n of ["meter-001.jpg", "meter-002.jpg", "meter-003.jpg"]) await copyFile(path.join(SAMPLES, n), path.join(dir, n));
