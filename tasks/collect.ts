@@ -68,11 +68,23 @@ async function download(container: ContainerClient, blobName: string): Promise<s
   }
 }
 
+/** Why the job ended, when Batch ended it (wall-clock limit, a user's terminate...). */
+async function jobEndReason(client: BatchServiceClient, jobId: string, retry?: RetryOptions): Promise<string | undefined> {
+  try {
+    const job = await withRetry(() => client.job.get(jobId, { jobGetOptions: { select: "id,state,executionInfo" } }), retry);
+    const reason = job.executionInfo?.terminateReason;
+    return job.state === "completed" && reason && reason !== "AllTasksComplete" ? reason : undefined;
+  } catch (err) {
+    if (err instanceof BatchRestError && err.code === "JobNotFound") return undefined;
+    throw err;
+  }
+}
+
 /** Why a task left no record for a photo, in words an operator can act on. */
-function taskOutcome(taskId: string, task: TaskView | undefined): { failed: boolean; reason: string } {
+function taskOutcome(taskId: string, task: TaskView | undefined, jobEnded: string | undefined): { failed: boolean; reason: string } {
   if (!task) return { failed: true, reason: `task ${taskId} is not in the job (it was never added)` };
   const info = task.executionInfo;
-  if (task.state !== "completed") return { failed: true, reason: `task ${taskId} did not complete (state ${task.state})` };
+  if (task.state !== "completed") return { failed: true, reason: `task ${taskId} did not complete (state ${task.state})${jobEnded ? `: the job ended (${jobEnded})` : ""}` };
   if (info?.result === "failure" || (info?.exitCode ?? 0) !== 0) {
     const why = info?.failureInfo?.message ?? `exit code ${info?.exitCode}`;
     return { failed: true, reason: `task ${taskId} failed: ${why}` };
@@ -87,7 +99,7 @@ export async function collectResults(
   options: { outDir: string; retry?: RetryOptions },
 ): Promise<Collected> {
   const { jobId } = manifest;
-  const tasks = await listTasks(client, jobId, options.retry);
+  const [tasks, jobEnded] = await Promise.all([listTasks(client, jobId, options.retry), jobEndReason(client, jobId, options.retry)]);
   const records = new Map<string, { record: ResultRecord; taskId: string }>();
   const failedTasks: FailedTask[] = [];
   const reasons = new Map<string, string>();
@@ -95,7 +107,7 @@ export async function collectResults(
   await Promise.all(
     manifest.tasks.map((planned) =>
       limit(async () => {
-        const outcome = taskOutcome(planned.id, tasks.get(planned.id));
+        const outcome = taskOutcome(planned.id, tasks.get(planned.id), jobEnded);
         let reason = outcome.reason;
         const body = await download(results, taskResultPath(jobId, planned.id, RECORDS_FILE));
         let parsed: ResultRecord[] = [];

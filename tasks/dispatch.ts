@@ -216,13 +216,14 @@ async function tasksWithRecords(results: ContainerClient, jobId: string): Promis
 async function submitTasks(options: DispatchOptions, plan: JobManifest, pending: PlannedTask[], retry: RetryOptions): Promise<AddTasksResult> {
   const { outputs, access, jobId, log } = options;
   const client = access.batchClient;
-  const job = await ensureJob(client, { jobId, poolId: outputs.poolId, displayName: `OCR of ${plan.photos.length} photo(s)` }, retry);
+  // The job's wall-clock limit: an hour for the pool to grow, then every wave at its tasks' limit.
+  const perTask = Math.max(...pending.map((t) => t.blobs.length));
+  const jobMinutes = 60 + Math.ceil(pending.length / plan.capacity) * maxWallClockMinutes(perTask);
+  const job = await ensureJob(client, { jobId, poolId: outputs.poolId, displayName: `OCR of ${plan.photos.length} photo(s)`, maxWallClockMinutes: jobMinutes }, retry);
   if (job.onAllTasksComplete === "terminatejob") {
     log(`submit: every task was added by an earlier run (job ${job.state})`);
     return { added: 0, existed: pending.length, calls: 0, retries: 0, splits: 0 };
   }
-  const perTask = Math.max(...pending.map((t) => t.blobs.length));
-  const jobMinutes = 60 + Math.ceil(pending.length / plan.capacity) * maxWallClockMinutes(perTask);
   const storage = await taskStorage(options, jobMinutes);
   const params = pending.map((t) =>
     buildTask(t, { jobId, applicationId: outputs.applicationId, applicationVersion: outputs.applicationVersion, storage, profileJson: options.input.profile.json }),

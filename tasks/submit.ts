@@ -136,6 +136,8 @@ export interface JobSpec {
   poolId: string;
   /** Shown in the portal and in `az batch job list`. */
   displayName?: string;
+  /** The job ends (and any SAS URL it was given expires soon after) when this runs out. */
+  maxWallClockMinutes?: number;
 }
 
 export interface EnsuredJob {
@@ -159,6 +161,7 @@ export async function ensureJob(client: BatchServiceClient, spec: JobSpec, retry
           poolInfo: { poolId: spec.poolId },
           onAllTasksComplete: "noaction",
           onTaskFailure: "noaction",
+          constraints: spec.maxWallClockMinutes ? { maxWallClockTime: `PT${spec.maxWallClockMinutes}M` } : undefined,
           metadata: [{ name: "created-by", value: "batch-ocr dispatcher" }],
         }),
       retry,

@@ -100,8 +100,17 @@ describe("against a local cloud that outlives the dispatcher", () => {
     });
     const outputs = path.join(work, "broken-outputs.json");
     await writeFile(outputs, JSON.stringify({ ...deployment.outputs, poolId: "broken-pool" }));
-    const run = await runCli(["--outputs", outputs, "--input", input, "--out", path.join(work, "out-broken"), "--job-id", "broken-1", "--poll", "0.5"], { env });
+    const args = ["--outputs", outputs, "--input", input, "--out", path.join(work, "out-broken"), "--job-id", "broken-1", "--poll", "0.5", "--json"];
+    const run = await runCli(args, { env });
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/pool broken-pool cannot run tasks: the start task failed on 1 of 1 node\(s\).*fix the start task/);
+
+    // The operator gives up on the job; the same command then accounts for every photo and says why none was read.
+    await client.job.terminate("broken-1");
+    const after = await runCli(args, { env });
+    expect(after.code).toBe(2);
+    const rows = (JSON.parse(after.stdout) as { collected: { rows: { photo: string; status: string; error: string }[] } }).collected.rows;
+    expect(rows.map((r) => r.photo).sort()).toEqual((await readdir(input)).sort());
+    for (const r of rows) expect(r).toMatchObject({ status: "error", error: expect.stringMatching(/^no result record: task ocr-\S+ did not complete \(state active\): the job ended \(\w+\)$/) });
   });
 });
