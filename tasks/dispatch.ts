@@ -18,7 +18,8 @@ import { planTasks, type PlannedTask } from "./plan";
 import { poolCapacity } from "./pool";
 import { sleep, withRetry, type RetryOptions } from "./retry";
 import { taskSasUrls } from "./sas";
-import { addTasks, ensureJob, sealJob, type AddTasksResult } from "./submit";
+import { createProgress } from "./progress";
+import { addTasks, ensureJob, MAX_TASKS_PER_CALL, sealJob, type AddTasksResult } from "./submit";
 import { buildTask, maxWallClockMinutes, RECORDS_FILE, type TaskStorageAccess } from "./task-spec";
 import { uploadPhotos, uploadProgressBar, type UploadResult } from "./upload";
 
@@ -228,7 +229,13 @@ async function submitTasks(options: DispatchOptions, plan: JobManifest, pending:
   const params = pending.map((t) =>
     buildTask(t, { jobId, applicationId: outputs.applicationId, applicationVersion: outputs.applicationVersion, storage, profileJson: options.input.profile.json }),
   );
-  const submitted = await addTasks(client, jobId, params, { retry, onProgress: (done, total) => log(`submit: ${done}/${total} task(s) sent`) });
+  const progress = (options.progress ?? true) && params.length > MAX_TASKS_PER_CALL ? createProgress({ label: "submit", total: params.length }) : undefined;
+  let submitted: AddTasksResult;
+  try {
+    submitted = await addTasks(client, jobId, params, { retry, onProgress: (done, total) => progress?.update(done, `${done}/${total} task(s) sent`) });
+  } finally {
+    progress?.stop();
+  }
   await sealJob(client, jobId, retry);
   log(`submit: ${submitted.added} task(s) added${submitted.existed ? `, ${submitted.existed} already there` : ""} in ${submitted.calls} call(s)`);
   return submitted;

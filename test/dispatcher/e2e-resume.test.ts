@@ -7,7 +7,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { BatchServiceClient, BatchSharedKeyCredentials } from "@azure/batch";
 import { startLocalCloud, type LocalCloud } from "../../local/index";
+import { connect } from "../../tasks/credentials";
 import { deployLocalStack, type LocalDeployment } from "../../tasks/local-target";
+import { addTasks, ensureJob } from "../../tasks/submit";
 import { ROOT, runCli } from "./run-cli";
 import { resultsCsv, SAMPLES, truth } from "./samples";
 
@@ -112,5 +114,30 @@ describe("against a local cloud that outlives the dispatcher", () => {
     const rows = (JSON.parse(after.stdout) as { collected: { rows: { photo: string; status: string; error: string }[] } }).collected.rows;
     expect(rows.map((r) => r.photo).sort()).toEqual((await readdir(input)).sort());
     for (const r of rows) expect(r).toMatchObject({ status: "error", error: expect.stringMatching(/^no result record: task ocr-\S+ did not complete \(state active\): the job ended \(\w+\)$/) });
+  });
+
+  test("the submitter against the local Batch service: 1,000 tasks in collections, and again (all TaskExists), each listed once", async () => {
+    await client.pool.add({
+      id: "empty-pool",
+      vmSize: "Standard_D2as_v5",
+      virtualMachineConfiguration: { imageReference: { publisher: "canonical", offer: "ubuntu-24_04-lts", sku: "server", version: "latest" }, nodeAgentSKUId: "batch.node.ubuntu 24.04" },
+      targetDedicatedNodes: 0,
+    });
+    const access = connect(deployment.outputs, { keys: deployment.keys });
+    await ensureJob(access.batchClient, { jobId: "many-1", poolId: "empty-pool" });
+    const tasks = Array.from({ length: 1000 }, (_, i) => ({ id: `t-${i}`, commandLine: "/bin/true", resourceFiles: [{ httpUrl: `https://example.invalid/${"x".repeat(200)}/${i}`, filePath: `f${i}` }] }));
+    const first = await addTasks(access.batchClient, "many-1", tasks, { concurrency: 4 });
+    expect(first).toMatchObject({ added: 1000, existed: 0, calls: 10 });
+    const again = await addTasks(access.batchClient, "many-1", tasks);
+    expect(again).toMatchObject({ added: 0, existed: 1000 });
+    const ids: string[] = [];
+    let page = await access.batchClient.task.list("many-1", { taskListOptions: { select: "id", maxResults: 300 } });
+    ids.push(...page.map((t) => t.id as string));
+    while (page.odatanextLink) {
+      page = await access.batchClient.task.listNext(page.odatanextLink);
+      ids.push(...page.map((t) => t.id as string));
+    }
+    expect(ids.sort()).toEqual(tasks.map((t) => t.id).sort());
+    await access.batchClient.job.deleteMethod("many-1");
   });
 });
