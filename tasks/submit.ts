@@ -95,6 +95,12 @@ export async function addTasks(
         await send(chunk.slice(half));
         return;
       }
+      if (isTooLarge(err)) {
+        const task = chunk[0] as BatchServiceModels.TaskAddParameter;
+        throw new SubmitError(
+          `task ${task.id} alone is too large for Batch (${task.resourceFiles?.length ?? 0} resource files, ${Buffer.byteLength(JSON.stringify(task))} bytes of JSON); use a smaller --images-per-task`,
+        );
+      }
       throw err;
     }
     // Tasks the service could not add for its own reasons (serverError) are sent again.

@@ -70,6 +70,11 @@ describe("addTasks against a stand-in that injects faults", () => {
     expect(accepted.reduce((n, r) => n + r.taskCount, 0)).toBe(40);
   });
 
+  test("a single task the service finds too large is reported with what to change", async () => {
+    standIn.maxBodyBytes = 1000;
+    await expect(addTasks(client(), "job-5", tasks(3, 2000))).rejects.toThrow(/task task-0 alone is too large for Batch \(0 resource files, \d+ bytes of JSON\); use a smaller --images-per-task/);
+  });
+
   test("gives up with the service's error after the retries are spent", async () => {
     for (let i = 0; i < 5; i++) standIn.faults.push({ status: 500, code: "InternalError" });
     await expect(addTasks(client(), "job-3", tasks(3), { retry: { maxRetries: 2, sleep: async () => undefined } })).rejects.toMatchObject({ statusCode: 500, code: "InternalError" });
