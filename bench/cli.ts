@@ -9,8 +9,8 @@ import { Command, InvalidArgumentError } from "commander";
 import { goal, type Goal } from "./goals";
 import { machineInfo, versions } from "./machine";
 import { benchOcr, type OcrResult } from "./ocr";
-import { missingParts, type Missing } from "./parts";
 import { makePhotoSet } from "./photos";
+import { benchScale, type ScaleResult } from "./scale";
 import { benchSubmission, type SubmissionResult } from "./submission";
 import { benchUpload, type UploadResult } from "./upload";
 
@@ -68,15 +68,18 @@ function parseOptions(argv: string[]): Options {
   };
 }
 
-type SectionResult<T> = T | Missing | { status: "skipped" | "failed"; reason: string };
+type SectionResult<T> = T | { status: "skipped" | "failed"; reason: string };
 
 /** A section that throws is recorded as failed (with why) so the other sections still report. */
 async function attempt<T>(name: string, fn: () => Promise<T>, log: (l: string) => void): Promise<T | { status: "failed"; reason: string }> {
   try {
     return await fn();
   } catch (err) {
-    log(`  ${name} failed: ${(err as Error).stack ?? String(err)}`);
-    return { status: "failed", reason: (err as Error).message };
+    // A Batch RestError's message is Batch's {lang, value} object, not a string.
+    const body = (err as { body?: { code?: string; message?: { value?: string } } }).body;
+    const reason = body?.message?.value ? `${body.code ?? "error"}: ${body.message.value}` : String((err as Error).message);
+    log(`  ${name} failed: ${reason}\n${(err as Error).stack ?? ""}`);
+    return { status: "failed", reason };
   }
 }
 
@@ -107,23 +110,24 @@ async function main(): Promise<void> {
     }
     let submission: SectionResult<SubmissionResult> = skipped;
     if (wanted("submission")) {
-      const missing = missingParts(ROOT, ["local/index.ts"]);
-      if (missing) submission = missing;
-      else {
-        log("Task submission");
-        submission = await attempt("submission", () => benchSubmission(ROOT, opts.tasks, opts.reps, log), log);
-      }
+      log("Task submission");
+      submission = await attempt("submission", () => benchSubmission(opts.tasks, opts.reps, log), log);
     }
     let upload: SectionResult<UploadResult> = skipped;
     if (wanted("upload")) {
       log("Upload");
-      upload = await attempt("upload", () => benchUpload(ROOT, set, opts.reps, log), log);
+      upload = await attempt("upload", () => benchUpload(set, opts.reps, log), log);
     }
-    const scale: SectionResult<never> = wanted("scale") ? (missingParts(ROOT, ["local/index.ts", "tasks/plan.ts", "tasks/submit.ts"]) ?? { status: "unavailable", reason: "parts exist; the bench does not drive them yet" }) : skipped;
+    let scale: SectionResult<ScaleResult> = skipped;
+    if (wanted("scale")) {
+      log("Dispatcher scale");
+      scale = await attempt("scale", () => benchScale(ROOT, opts.scale, log), log);
+    }
 
     const o = "ratios" in ocr ? ocr : undefined;
     const u = "ratios" in upload ? upload : undefined;
     const sub = "ratios" in submission ? submission : undefined;
+    const sc = "largest" in scale ? scale : undefined;
     const goals: Goal[] = [
       goal("OCR pipeline vs per-photo shell loop (x)", "min", 3, o?.ratios.vsLoop),
       goal("OCR pipeline vs GNU parallel (x)", "min", 1.3, o?.ratios.vsParallel),
@@ -132,7 +136,7 @@ async function main(): Promise<void> {
       goal("submission vs one call per task (x)", "min", 20, sub?.ratios.vsOneByOne),
       goal("upload vs sequential (x)", "min", 4, u?.ratios.vsSequential),
       goal("second upload photo bytes sent", "max", 0, u?.secondRunBytesSent),
-      goal("100,000 photos planned+submitted, peak RSS (MB)", "max", 300, null),
+      goal(`${sc?.largest.photos ?? opts.scale} photos planned+submitted, peak RSS (MB)`, "max", 300, sc?.largest.maxRssMB),
     ];
 
     const results = {
@@ -150,13 +154,19 @@ async function main(): Promise<void> {
 
     const rows: string[][] = [["figure", "value", "goal", "status"]];
     if (o) {
-      rows.push([`OCR ${o.pipelineKind.startsWith("interim") ? "worker alone (interim)" : "pipeline"} photos/s`, fmt(o.medians.pipeline), "", ""]);
+      rows.push(["OCR pipeline (npm run ocr, local) photos/s", fmt(o.medians.pipeline), "", ""]);
+      rows.push(["OCR pipeline fixed cost per run, s", fmt(o.pipelineFixedSeconds), "", ""]);
+      rows.push(["OCR pipeline once started, photos/s", fmt(o.pipelineMarginalRate), "", ""]);
+      rows.push(["OCR worker alone photos/s", fmt(o.medians.workerAlone), "", ""]);
       rows.push(["OCR shell loop photos/s", fmt(o.medians.loop), "", ""]);
       rows.push(["OCR GNU parallel photos/s", fmt(o.medians.parallel), "", ""]);
       rows.push(["OCR floor photos/s", fmt(o.medians.floor), "", ""]);
     }
-    if (u) rows.push(["upload sequential photos/s", fmt(u.medians.sequential), "", ""]);
+    if (u) rows.push(["upload sequential / dispatcher photos/s", `${fmt(u.medians.sequential)} / ${fmt(u.medians.dispatcher)}`, "", ""]);
     if (sub) rows.push(["submission one call per task, tasks/s", fmt(sub.medians.oneByOne), "", ""]);
+    if (sub) for (const l of sub.listing) rows.push([`listing maxresults=${l.maxResults}`, `${l.counted}/${l.expected} in ${l.pages} pages`, "", ""]);
+    if (sc) for (const x of sc.samples) rows.push([`scale ${x.photos} photos (${x.tasks} tasks)`, `${fmt(x.planSeconds + x.submitSeconds)} s, ${fmt(x.maxRssMB, 0)} MB`, "", ""]);
+    if (sc) rows.push(["scale time per photo, largest ÷ smallest", fmt(sc.linearity), "", ""]);
     for (const g of goals) rows.push([g.goal, fmt(g.measured), `${g.kind === "min" ? ">=" : "<="} ${g.target}`, g.status + (g.shortBy !== undefined ? ` (short by ${(g.shortBy * 100).toFixed(0)}%)` : "")]);
     for (const [name, s] of Object.entries(results.sections)) if ("reason" in s && s.reason) rows.push([`[${name}] ${s.status}`, s.reason, "", ""]);
     console.log(table(rows));

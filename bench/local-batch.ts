@@ -1,6 +1,11 @@
 /** Clients and fixtures for bench sections that drive the local Batch service. */
 import { BatchServiceClient, BatchSharedKeyCredentials } from "@azure/batch";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { ZipFile } from "yazl";
 import type { LocalCloud } from "../local";
+import { createWriteStream } from "node:fs";
 
 export function batchClient(cloud: LocalCloud): BatchServiceClient {
   return new BatchServiceClient(new BatchSharedKeyCredentials(cloud.batchAccountName, cloud.batchAccountKey), cloud.batchEndpoint);
@@ -31,4 +36,19 @@ export async function countTasks(client: BatchServiceClient, jobId: string, maxR
     pages += 1;
   }
   return { count, pages };
+}
+
+/** The application package the dispatcher's task bodies name (`ocrworker` version `bench`): Batch refuses tasks naming an unknown one. */
+export async function registerBenchPackage(cloud: LocalCloud): Promise<void> {
+  const dir = await mkdtemp(path.join(tmpdir(), "bench-pkg-"));
+  try {
+    const zipPath = path.join(dir, "bench.zip");
+    const zip = new ZipFile();
+    zip.addBuffer(Buffer.from("// the submission benchmarks never run their tasks\n"), "worker.js");
+    zip.end();
+    await new Promise<void>((resolve, reject) => zip.outputStream.pipe(createWriteStream(zipPath)).on("close", resolve).on("error", reject));
+    await cloud.registerApplicationPackage("ocrworker", "bench", zipPath);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

@@ -1,15 +1,17 @@
 /**
- * OCR throughput: the pipeline against a per-photo shell loop and GNU parallel on the same photos,
- * and the floor, Tesseract's own recognition time with the model loaded once, spread over the cores.
+ * OCR throughput: the whole pipeline (`npm run ocr` against the local Batch service: start-up,
+ * upload, tasks, worker, collect) against a per-photo shell loop and GNU parallel on the same
+ * photos, the worker alone for context, and the floor, Tesseract's own recognition time with the
+ * model loaded once, spread over the cores.
  */
 import { execFile } from "node:child_process";
-import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { cleanOps } from "../tasks/worker/prepare";
 import { bundleWorker } from "../tasks/worker/package";
 import type { PhotoSet } from "./photos";
-import { interleave, medianRate, ratio, timed, type Contender, type Sample } from "./stats";
+import { interleave, medianRate, medianSeconds, ratio, timed, type Contender, type Sample } from "./stats";
 
 const exec = promisify(execFile);
 const OCR_ENV = { ...process.env, OMP_THREAD_LIMIT: "1" };
@@ -17,8 +19,12 @@ const OCR_ENV = { ...process.env, OMP_THREAD_LIMIT: "1" };
 export interface OcrResult {
   photos: number;
   cores: number;
-  /** What "pipeline" measured: the whole dispatcher path, or the worker alone (interim). */
+  /** What "pipeline" measured. */
   pipelineKind: string;
+  /** Seconds `npm run ocr` takes for one photo: start-up and teardown every run pays. */
+  pipelineFixedSeconds: number;
+  /** Photos per second once started: (photos − 1) ÷ (median run − the one-photo run). */
+  pipelineMarginalRate: number | null;
   samples: Sample[];
   floor: Floor;
   medians: Record<string, number>;
@@ -61,6 +67,20 @@ async function workerAlone(workerJs: string, set: PhotoSet, work: string, cores:
   return set.photos.length;
 }
 
+/** `npm run ocr` as an operator runs it, local: everything from start-up to the results files. */
+async function dispatcherRun(root: string, dir: string, profilePath: string | undefined, out: string, expected: number): Promise<number> {
+  await rm(out, { recursive: true, force: true });
+  const args = [path.join(root, "tasks", "cli.ts"), "--input", dir, "--out", out, "--json", "--job-id", "bench"];
+  if (profilePath) args.push("--profile", profilePath);
+  const { stdout } = await exec(path.join(root, "node_modules", ".bin", "tsx"), args, { cwd: root, maxBuffer: 1 << 28 }).catch((err: { stderr?: string; message: string }) => {
+    throw new Error(`npm run ocr failed: ${err.stderr?.split("\n").slice(-5).join(" ") ?? err.message}`);
+  });
+  const report = JSON.parse(stdout) as { collected?: { rows?: unknown[] } };
+  const rows = report.collected?.rows?.length ?? Number.NaN;
+  if (rows !== expected) throw new Error(`npm run ocr reported ${rows} photos of ${expected}`);
+  return expected;
+}
+
 /** Tesseract alone over TIFs prepared beforehand, one process, model loaded once. */
 interface Floor {
   tesseractSeconds: number;
@@ -91,20 +111,35 @@ export async function benchOcr(root: string, set: PhotoSet, work: string, cores:
   await writeFile(workerJs, await bundleWorker(path.join(root, "tasks", "worker", "main.ts")));
   const dirs = { loop: path.join(work, "loop"), parallel: path.join(work, "parallel"), pipeline: path.join(work, "pipeline") };
   for (const d of Object.values(dirs)) await mkdir(d, { recursive: true });
-  const pipelineKind = "interim: worker alone (bundled worker.js, --concurrency = cores), not yet the dispatcher path";
+  const pipelineKind = "npm run ocr, local: in-process local Batch service and Azurite, worker package build, pool deploy, upload, tasks, collect";
   const contenders: Contender[] = [
     { name: "loop", run: async () => ({ units: await loop(set, dirs.loop) }) },
     { name: "parallel", run: async () => ({ units: await gnuParallel(set, dirs.parallel, cores) }) },
-    { name: "pipeline", run: async () => ({ units: await workerAlone(workerJs, set, dirs.pipeline, cores) }) },
+    { name: "pipeline", run: async () => ({ units: await dispatcherRun(root, set.dir, set.profilePath, dirs.pipeline, set.photos.length) }) },
+    { name: "workerAlone", run: async () => ({ units: await workerAlone(workerJs, set, path.join(work, "worker"), cores) }) },
   ];
   const samples = await interleave(contenders, reps, log);
+  const oneDir = path.join(work, "one-photo");
+  await mkdir(oneDir, { recursive: true });
+  await copyFile(set.photos[0]!, path.join(oneDir, path.basename(set.photos[0]!)));
+  const fixed = await timed(() => dispatcherRun(root, oneDir, set.profilePath, path.join(work, "one-out"), 1));
+  log(`  npm run ocr on one photo (fixed cost): ${fixed.seconds.toFixed(2)} s`);
   const fl = await floor(set, work, cores);
   log(`  floor: tesseract ${fl.tesseractSeconds.toFixed(2)} s for ${set.photos.length} photos -> ${fl.photosPerSecond.toFixed(2)} photos/s over ${cores} cores; ImageMagick step ${fl.prepareSecondsParallel.toFixed(2)} s with -j ${cores}`);
-  const medians = { loop: medianRate(samples, "loop"), parallel: medianRate(samples, "parallel"), pipeline: medianRate(samples, "pipeline"), floor: fl.photosPerSecond };
+  const medians = {
+    loop: medianRate(samples, "loop"),
+    parallel: medianRate(samples, "parallel"),
+    pipeline: medianRate(samples, "pipeline"),
+    workerAlone: medianRate(samples, "workerAlone"),
+    floor: fl.photosPerSecond,
+  };
+  const marginal = (set.photos.length - 1) / (medianSeconds(samples, "pipeline") - fixed.seconds);
   return {
     photos: set.photos.length,
     cores,
     pipelineKind,
+    pipelineFixedSeconds: fixed.seconds,
+    pipelineMarginalRate: Number.isFinite(marginal) && marginal > 0 ? marginal : null,
     samples,
     floor: fl,
     medians,

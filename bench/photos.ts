@@ -1,9 +1,11 @@
 /**
  * The photo set every OCR contender reads: the committed samples copied under distinct names
- * until there are enough, so every contender reads the very same files.
+ * until there are enough, so every contender reads the very same files. Each copy of a JPEG gets a
+ * comment segment naming it, so copies differ in content too: the dispatcher stores photos by
+ * content hash, and identical copies would upload once and flatter its upload figure.
  */
 import { execFileSync } from "node:child_process";
-import { copyFile, mkdir, readdir, readFile } from "node:fs/promises";
+import { copyFile, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseMeterProfile, type MeterProfile } from "../contracts/meter-profile";
 
@@ -27,10 +29,20 @@ export async function makePhotoSet(root: string, dir: string, count: number): Pr
   for (let i = 0; i < count; i++) {
     const src = originals[i % originals.length] as string;
     const dest = path.join(dir, `photo-${String(i).padStart(6, "0")}${path.extname(src)}`);
-    await copyFile(src, dest);
+    if (/\.jpe?g$/i.test(src)) await writeFile(dest, withJpegComment(await readFile(src), `bench copy ${i}`));
+    else await copyFile(src, dest);
     photos.push(dest);
   }
   return { dir, photos, profile, profilePath, source: samples.length > 0 ? "samples" : "generated" };
+}
+
+/** A COM segment right after SOI: valid JPEG, same pixels, different bytes. */
+function withJpegComment(jpeg: Buffer, text: string): Buffer {
+  const body = Buffer.from(text, "latin1");
+  const segment = Buffer.alloc(4);
+  segment.writeUInt16BE(0xfffe, 0);
+  segment.writeUInt16BE(body.length + 2, 2);
+  return Buffer.concat([jpeg.subarray(0, 2), segment, body, jpeg.subarray(2)]);
 }
 
 /** Only when the repository has no samples: digits drawn on a dark box. */

@@ -1,60 +1,77 @@
 /**
- * Task submission: tasks added to the local Batch service by the dispatcher's submitter against
- * one `task.add` call per task (what `az batch task create` in a loop does), timed on a subset.
+ * Task submission: tasks as the dispatcher builds them (10 photos each, the planner's smallest
+ * task), added to the local Batch service by the dispatcher's submitter (add-collection, several
+ * calls in flight) against one `task.add` call per task (what `az batch task create` in a loop
+ * does, timed on a subset and compared per task). Then the submitter's job is listed page by page.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startLocalCloud } from "../local";
-import { batchClient, countTasks, idleJob } from "./local-batch";
-import { missingParts } from "./parts";
+import { addTasks } from "../tasks/submit";
+import { batchClient, countTasks, idleJob, registerBenchPackage } from "./local-batch";
+import { dispatcherTasks, syntheticBlobNames } from "./ocr-tasks";
 import { interleave, medianRate, ratio, type Contender, type Sample } from "./stats";
 
 export interface SubmissionResult {
-  status: "measured" | "partial";
-  reason?: string;
+  status: "measured";
   tasks: number;
   oneByOneTasks: number;
+  photosPerTask: number;
   samples: Sample[];
   medians: Record<string, number>;
   ratios: { vsOneByOne: number | null };
   listing: { maxResults: number; counted: number; pages: number; expected: number }[];
 }
 
-const LIST_PAGE = 1000;
+const PHOTOS_PER_TASK = 10;
 
-export async function benchSubmission(root: string, tasks: number, reps: number, log: (l: string) => void): Promise<SubmissionResult> {
+export async function benchSubmission(tasks: number, reps: number, log: (l: string) => void): Promise<SubmissionResult> {
   const oneByOneTasks = Math.min(tasks, 500);
   const dataDir = await mkdtemp(path.join(tmpdir(), "bench-batch-"));
-  const cloud = await startLocalCloud({ dataDir });
+  const cloud = await startLocalCloud({ dataDir, inMemoryStorage: true });
   try {
+    await registerBenchPackage(cloud);
     const client = batchClient(cloud);
-    const listing: SubmissionResult["listing"] = [];
+    const blobs = syntheticBlobNames(tasks * PHOTOS_PER_TASK);
+    const bodies = (jobId: string) => dispatcherTasks(jobId, blobs, { capacity: 1, imagesPerTask: PHOTOS_PER_TASK });
     const contenders: Contender[] = [
       {
         name: "oneByOne",
         run: async (rep) => {
           const jobId = `one-by-one-${rep}`;
           await idleJob(client, `pool-one-${rep}`, jobId);
-          for (let i = 0; i < oneByOneTasks; i++) await client.task.add(jobId, { id: `t${i}`, commandLine: "/bin/true" });
+          for (const task of bodies(jobId).slice(0, oneByOneTasks)) await client.task.add(jobId, task);
           return { units: oneByOneTasks };
         },
       },
+      {
+        name: "submitter",
+        run: async (rep) => {
+          const jobId = `submitter-${rep}`;
+          await idleJob(client, `pool-sub-${rep}`, jobId);
+          const r = await addTasks(client, jobId, bodies(jobId));
+          if (r.added !== tasks) throw new Error(`the submitter added ${r.added} of ${tasks} tasks`);
+          return { units: r.added, extra: { calls: r.calls, retries: r.retries } };
+        },
+      },
     ];
-    const submitter = missingParts(root, ["tasks/submit.ts"]);
-    // The dispatcher's submitter joins as a contender once tasks/submit.ts exists.
     const samples = await interleave(contenders, reps, log);
-    const counted = await countTasks(client, "one-by-one-0", Math.min(LIST_PAGE, Math.max(1, Math.floor(oneByOneTasks / 3))));
-    listing.push({ maxResults: Math.min(LIST_PAGE, Math.max(1, Math.floor(oneByOneTasks / 3))), counted: counted.count, pages: counted.pages, expected: oneByOneTasks });
-    const medians = { oneByOne: medianRate(samples, "oneByOne") };
+    const listing: SubmissionResult["listing"] = [];
+    for (const maxResults of [1000, 333]) {
+      const counted = await countTasks(client, "submitter-0", maxResults);
+      listing.push({ maxResults, counted: counted.count, pages: counted.pages, expected: tasks });
+      log(`  listing with maxresults=${maxResults}: ${counted.count} tasks in ${counted.pages} pages (expected ${tasks})`);
+    }
+    const medians = { oneByOne: medianRate(samples, "oneByOne"), submitter: medianRate(samples, "submitter") };
     return {
-      status: "partial",
-      reason: submitter ? `dispatcher submitter ${submitter.reason}; only one call per task was measured` : "tasks/submit.ts exists but the bench does not drive it yet",
+      status: "measured",
       tasks,
       oneByOneTasks,
+      photosPerTask: PHOTOS_PER_TASK,
       samples,
       medians,
-      ratios: { vsOneByOne: ratio(Number.NaN, medians.oneByOne) },
+      ratios: { vsOneByOne: ratio(medians.submitter, medians.oneByOne) },
       listing,
     };
   } finally {
