@@ -120,7 +120,7 @@ export function fileRoutes(s: Services): Route[] {
   const list = async (req: BatchRequest, root: string, url: string) => {
     const entries: FileEntry[] = [];
     await walk(root, "", req.query.get("recursive") === "true", (name) => `${url}/files/${encodeURIComponent(name)}`, entries);
-    return listReply(base(), "files", entries, req);
+    return listReply(base(), "files", entries, req, false);
   };
 
   return [

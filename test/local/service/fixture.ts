@@ -204,8 +204,8 @@ export async function listAllTasks(client: BatchServiceClient, jobId: string, op
   let page = await client.task.list(jobId, { taskListOptions: options });
   const tasks = [...page];
   let pages = 1;
-  while (page.odataNextLink) {
-    page = await client.task.listNext(page.odataNextLink);
+  while (page.odatanextLink) {
+    page = await client.task.listNext(page.odatanextLink);
     tasks.push(...page);
     pages += 1;
   }
