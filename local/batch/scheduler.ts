@@ -34,6 +34,7 @@ export class Scheduler {
   private readonly executions = new Map<string, Execution>();
   private readonly runningPerJob = new Map<string, number>();
   private pending = false;
+  private closed = false;
   rules!: JobRules;
 
   constructor(
@@ -54,12 +55,21 @@ export class Scheduler {
     });
   }
 
+  /**
+   * No task starts from now on (the service is stopping). Without this, each task killed on the
+   * way down freed a slot that the next queued task took, and that process outlived the service.
+   */
+  close(): void {
+    this.closed = true;
+  }
+
   enqueue(job: Job, task: Task): void {
     this.state.jobTasks(job.id).queue.add(key(task.id));
     this.kick();
   }
 
   private schedule(): void {
+    if (this.closed) return;
     const jobs = [...this.state.jobs.values()].filter((j) => j.state === "active").sort((a, b) => b.priority - a.priority);
     for (const job of jobs) {
       const pool = job.poolInfo.poolId === undefined ? undefined : this.state.pools.get(key(job.poolInfo.poolId));
