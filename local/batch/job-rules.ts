@@ -87,6 +87,8 @@ export class JobRules {
     this.clearTimer(job);
     this.state.jobTasks(job.id).queue.clear();
     await Promise.all(this.scheduler.runningTasks(job).map((t) => this.scheduler.stop(job, t, "delete")));
+    // Batch deletes the files of a deleted job's tasks whatever their retention time.
+    await Promise.all([...this.state.jobTasks(job.id).all.values()].map((t) => this.scheduler.discardFiles(job, t)));
     if (this.state.jobs.get(key(job.id)) === job) {
       this.state.jobs.delete(key(job.id));
       this.state.tasks.delete(key(job.id));

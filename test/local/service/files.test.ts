@@ -5,7 +5,7 @@
  */
 import type { BatchServiceModels } from "@azure/batch";
 import { BlobServiceClient, ContainerSASPermissions, StorageSharedKeyCredential, generateBlobSASQueryParameters } from "@azure/storage-blob";
-import { bash, errorOf, readText, readyPool, taskFile, useService, waitForTask } from "./fixture";
+import { bash, errorOf, pollUntil, readText, readyPool, taskFile, useService, waitForTask } from "./fixture";
 
 const service = useService("files");
 const JOB = "files-job";
@@ -151,6 +151,26 @@ describe("task and node files", () => {
     expect((await raw("GET", `/jobs/${JOB}/tasks/writes/files/${encodeURIComponent("wd/nope.txt")}`)).body).toMatchObject({ code: "FileNotFound" });
     const outside = await raw("GET", `/jobs/${JOB}/tasks/writes/files/${encodeURIComponent("../../../../../shared")}`);
     expect(outside.status).toBe(404);
+  });
+
+  it("removes a task's files once its retentionTime is over (TaskFilesCleanedup), and a deleted task's at once", async () => {
+    const { client } = service();
+    await client.task.addCollection(JOB, [
+      { id: "short-lived", commandLine: bash("echo soon gone"), constraints: { retentionTime: "PT1S" } },
+      { id: "deleted-files", commandLine: bash("echo deleted") },
+    ]);
+    await waitForTask(client, JOB, "short-lived");
+    const deleted = await waitForTask(client, JOB, "deleted-files");
+    // Listing succeeds (errorOf throws, so undefined: poll again) until the files are gone.
+    const cleaned = await pollUntil("the short-lived task's files to be cleaned up", () =>
+      errorOf(() => client.file.listFromTask(JOB, "short-lived")).catch(() => undefined),
+    );
+    expect(cleaned).toMatchObject({ status: 409, code: "TaskFilesCleanedup" });
+
+    await client.task.deleteMethod(JOB, "deleted-files");
+    const nodeFiles = await client.file.listFromComputeNode("files-pool", deleted.nodeInfo!.nodeId!, { recursive: true });
+    expect(nodeFiles.map((f) => f.name).filter((n) => n.startsWith(deleted.nodeInfo!.taskRootDirectory!))).toEqual([]);
+    expect(nodeFiles.map((f) => f.name)).toContain(`${deleted.nodeInfo!.taskRootDirectory!.replace("deleted-files", "writes")}/stdout.txt`);
   });
 
   it("lists a node's files: the task's directory under workitems, and the shared and startup directories", async () => {
