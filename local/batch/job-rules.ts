@@ -70,6 +70,9 @@ export class JobRules {
     if (disableTasks !== "wait") {
       await Promise.all(this.scheduler.runningTasks(job).map((t) => this.scheduler.stop(job, t, disableTasks)));
     }
+    // With "wait", the job stays disabling until its running tasks finish, as on Batch: a client
+    // that waits for "disabled" must be able to rely on nothing of the job running any more.
+    while (job.state === "disabling" && this.scheduler.runningTasks(job).length > 0) await new Promise((r) => setTimeout(r, 50));
     if (job.state === "disabling") setJobState(job, "disabled");
   }
 

@@ -169,7 +169,7 @@ describe("task and node files", () => {
 
     await client.task.deleteMethod(JOB, "deleted-files");
     const nodeFiles = await client.file.listFromComputeNode("files-pool", deleted.nodeInfo!.nodeId!, { recursive: true });
-    expect(nodeFiles.map((f) => f.name).filter((n) => n.startsWith(deleted.nodeInfo!.taskRootDirectory!))).toEqual([]);
+    expect(nodeFiles.map((f) => f.name).filter((n) => n?.startsWith(deleted.nodeInfo!.taskRootDirectory!))).toEqual([]);
     expect(nodeFiles.map((f) => f.name)).toContain(`${deleted.nodeInfo!.taskRootDirectory!.replace("deleted-files", "writes")}/stdout.txt`);
   });
 

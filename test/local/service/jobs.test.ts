@@ -84,6 +84,14 @@ describe("onTaskFailure", () => {
     gate.open();
   });
 
+  it("disables the job when the failed task's exit options say jobAction disable", async () => {
+    const { client } = service();
+    await client.job.add({ id: "pauses", poolInfo: { poolId: "jobs-pool" }, onTaskFailure: "performexitoptionsjobaction" });
+    await client.task.add("pauses", { id: "breaks", commandLine: bash("exit 9"), exitConditions: { default: { jobAction: "disable" } } });
+    await waitForJob(client, "pauses", (j) => j.state === "disabled", "disabled");
+    await client.job.terminate("pauses");
+  });
+
   it("leaves the job running when the failed task's exit options say jobAction none", async () => {
     const { client } = service();
     await client.job.add({ id: "tolerant", poolInfo: { poolId: "jobs-pool" }, onTaskFailure: "performexitoptionsjobaction" });
@@ -132,6 +140,24 @@ describe("terminate, disable and enable", () => {
     expect((await waitForTask(client, "requeued", "holds")).executionInfo).toMatchObject({ result: "success", requeueCount: 1 });
     await pollUntil("both runs recorded", async () => (existsSync(runs) ? true : undefined));
     expect(readFileSync(runs, "utf8").trim().split("\n")).toHaveLength(2);
+  });
+});
+
+describe("disable with wait", () => {
+  it("stays disabling until running tasks finish, then is disabled", async () => {
+    const { client } = service();
+    const gate = gated("disable-wait");
+    await client.job.add({ id: "disable-wait", poolInfo: { poolId: "jobs-pool" } });
+    await client.task.add("disable-wait", { id: "holds", commandLine: gate.commandLine });
+    await running("disable-wait", "holds");
+    await client.job.disable("disable-wait", "wait");
+    expect((await client.job.get("disable-wait")).state).toBe("disabling");
+    expect((await client.task.get("disable-wait", "holds")).state).toBe("running");
+    gate.open();
+    await waitForJob(client, "disable-wait", (j) => j.state === "disabled", "disabled");
+    expect((await client.task.get("disable-wait", "holds")).executionInfo?.result).toBe("success");
+    await client.job.enable("disable-wait");
+    expect((await client.job.get("disable-wait")).state).toBe("active");
   });
 });
 
