@@ -128,6 +128,31 @@ describe("resize", () => {
     expect((await waitForTask(client, "elastic-job", "busy")).executionInfo?.result).toBe("success");
   });
 
+  it("shrinks with nodeDeallocationOption requeue: the task on the removed node goes back to active and runs again", async () => {
+    const { client } = service();
+    await readyPool(client, "requeue-pool", { nodes: 2 });
+    const first = gated("requeue-1");
+    const second = gated("requeue-2");
+    await client.job.add({ id: "requeue-job", poolInfo: { poolId: "requeue-pool" } });
+    await client.task.addCollection("requeue-job", [
+      { id: "one", commandLine: first.commandLine },
+      { id: "two", commandLine: second.commandLine },
+    ]);
+    for (const id of ["one", "two"]) await waitForTask(client, "requeue-job", id, (t) => t.state === "running", "running");
+
+    await client.pool.resize("requeue-pool", { targetDedicatedNodes: 1, nodeDeallocationOption: "requeue" });
+    await waitForNodes(client, "requeue-pool", 1, ["running"]);
+    const tasks = await client.task.list("requeue-job");
+    const requeued = tasks.filter((t) => t.state === "active");
+    expect(requeued).toHaveLength(1);
+    expect(requeued[0]?.executionInfo?.requeueCount).toBe(1);
+    expect(tasks.filter((t) => t.state === "running")).toHaveLength(1);
+
+    first.open();
+    second.open();
+    for (const id of ["one", "two"]) expect((await waitForTask(client, "requeue-job", id)).executionInfo?.result).toBe("success");
+  });
+
   it("deletes a pool: deleting, then gone", async () => {
     const { client } = service();
     await readyPool(client, "doomed", { nodes: 1 });
