@@ -5,7 +5,7 @@
  * signed requests for what the client refuses to send itself.
  */
 import { BatchServiceClient, BatchSharedKeyCredentials, type BatchServiceModels } from "@azure/batch";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from "../../../local";
@@ -214,3 +214,43 @@ export async function listAllTasks(client: BatchServiceClient, jobId: string, op
 
 /** A command line that runs a bash script, as a Batch user writes one (Batch starts no shell itself). */
 export const bash = (script: string): string => `/bin/bash -c '${script.replace(/'/g, `'"'"'`)}'`;
+
+export interface Gate {
+  /** Runs until the gate opens. */
+  commandLine: string;
+  open(): void;
+}
+
+/**
+ * Tasks that run until the test opens their gate (a file), so a test decides when they end
+ * instead of guessing with sleeps. Every gate opens after each test, so a failed test does not
+ * leave tasks holding slots that the next tests need.
+ */
+export function useGates(name: string): { gate(id: string, before?: string): Gate; dir(): string } {
+  let dir: string | undefined;
+  const made: Gate[] = [];
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), `service-${name}-gates-`));
+  });
+  afterEach(() => {
+    for (const g of made.splice(0)) g.open();
+  });
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  const where = () => {
+    if (!dir) throw new Error("gates are made inside tests");
+    return dir;
+  };
+  return {
+    dir: where,
+    /** `before` runs first, in the same bash. */
+    gate(id, before) {
+      const file = join(where(), `gate-${id}`);
+      const wait = `while [ ! -f ${file} ]; do sleep 0.05; done`;
+      const g = { commandLine: bash(before ? `${before}; ${wait}` : wait), open: () => writeFileSync(file, "") };
+      made.push(g);
+      return g;
+    },
+  };
+}

@@ -2,26 +2,16 @@
  * What happens to a job: onAllTasksComplete and onTaskFailure, terminate, disable with requeue
  * and enable, and the task and slot counts a dispatcher shows as progress.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { bash, errorOf, pollUntil, readyPool, useService, waitForJob, waitForTask } from "./fixture";
+import { bash, errorOf, pollUntil, readyPool, useGates, useService, waitForJob, waitForTask } from "./fixture";
 
 const service = useService("jobs");
-let gates: string;
+const gates = useGates("jobs");
 
 beforeAll(async () => {
-  gates = await mkdtemp(path.join(tmpdir(), "service-jobs-gates-"));
   await readyPool(service().client, "jobs-pool", { nodes: 1, taskSlotsPerNode: 6 });
 });
-afterAll(() => rm(gates, { recursive: true, force: true }));
-
-/** A task that runs until the test opens its gate, so the test decides when it ends. */
-function gated(name: string): { commandLine: string; open(): void } {
-  const file = path.join(gates, name);
-  return { commandLine: bash(`while [ ! -f ${file} ]; do sleep 0.05; done`), open: () => writeFileSync(file, "") };
-}
 
 const running = (jobId: string, taskId: string) => waitForTask(service().client, jobId, taskId, (t) => t.state === "running", "running");
 
@@ -35,7 +25,7 @@ describe("onAllTasksComplete", () => {
 
   it("switches from noaction to terminatejob by patch and ends the job once its tasks complete", async () => {
     const { client } = service();
-    const gate = gated("all-complete");
+    const gate = gates.gate("all-complete");
     await client.job.add({ id: "all-complete", poolInfo: { poolId: "jobs-pool" } });
     await client.task.addCollection("all-complete", [
       { id: "quick", commandLine: "/bin/true" },
@@ -58,7 +48,7 @@ describe("onAllTasksComplete", () => {
 
   it("refuses to go back from terminatejob to noaction", async () => {
     const { client } = service();
-    const gate = gated("no-way-back");
+    const gate = gates.gate("no-way-back");
     await client.job.add({ id: "no-way-back", poolInfo: { poolId: "jobs-pool" } });
     await client.task.add("no-way-back", { id: "holds", commandLine: gate.commandLine });
     await client.job.patch("no-way-back", { onAllTasksComplete: "terminatejob" });
@@ -71,7 +61,7 @@ describe("onAllTasksComplete", () => {
 describe("onTaskFailure", () => {
   it("with performexitoptionsjobaction, terminates the job when a task fails and ends its other tasks", async () => {
     const { client } = service();
-    const gate = gated("fail-fast");
+    const gate = gates.gate("fail-fast");
     await client.job.add({ id: "fail-fast", poolInfo: { poolId: "jobs-pool" }, onTaskFailure: "performexitoptionsjobaction" });
     await client.task.add("fail-fast", { id: "bystander", commandLine: gate.commandLine });
     await running("fail-fast", "bystander");
@@ -107,7 +97,7 @@ describe("onTaskFailure", () => {
 describe("terminate, disable and enable", () => {
   it("terminates a job: its running task ends, the reason is recorded", async () => {
     const { client } = service();
-    const gate = gated("terminated-job");
+    const gate = gates.gate("terminated-job");
     await client.job.add({ id: "terminated-job", poolInfo: { poolId: "jobs-pool" } });
     await client.task.add("terminated-job", { id: "holds", commandLine: gate.commandLine });
     await running("terminated-job", "holds");
@@ -120,10 +110,10 @@ describe("terminate, disable and enable", () => {
 
   it("disables with requeue (the running task goes back to active, counted) and enables (it runs again)", async () => {
     const { client } = service();
-    const gate = gated("requeued");
-    const runs = path.join(gates, "requeued-runs");
+    const runs = path.join(gates.dir(), "requeued-runs");
+    const gate = gates.gate("requeued", `echo run >> ${runs}`);
     await client.job.add({ id: "requeued", poolInfo: { poolId: "jobs-pool" } });
-    await client.task.add("requeued", { id: "holds", commandLine: bash(`echo run >> ${runs}; while [ ! -f ${path.join(gates, "requeued")} ]; do sleep 0.05; done`) });
+    await client.task.add("requeued", { id: "holds", commandLine: gate.commandLine });
     await running("requeued", "holds");
 
     await client.job.disable("requeued", "requeue");
@@ -146,7 +136,7 @@ describe("terminate, disable and enable", () => {
 describe("disable with wait", () => {
   it("stays disabling until running tasks finish, then is disabled", async () => {
     const { client } = service();
-    const gate = gated("disable-wait");
+    const gate = gates.gate("disable-wait");
     await client.job.add({ id: "disable-wait", poolInfo: { poolId: "jobs-pool" } });
     await client.task.add("disable-wait", { id: "holds", commandLine: gate.commandLine });
     await running("disable-wait", "holds");
@@ -164,7 +154,7 @@ describe("disable with wait", () => {
 describe("job constraints", () => {
   it("terminates a job that outlives its maxWallClockTime", async () => {
     const { client } = service();
-    const gate = gated("job-wall-clock");
+    const gate = gates.gate("job-wall-clock");
     await client.job.add({ id: "job-wall-clock", poolInfo: { poolId: "jobs-pool" }, constraints: { maxWallClockTime: "PT1S" } });
     await client.task.add("job-wall-clock", { id: "holds", commandLine: gate.commandLine });
     const job = await waitForJob(client, "job-wall-clock");
@@ -175,8 +165,8 @@ describe("job constraints", () => {
 
   it("runs at most maxParallelTasks of a job at once", async () => {
     const { client } = service();
-    const first = gated("parallel-1");
-    const second = gated("parallel-2");
+    const first = gates.gate("parallel-1");
+    const second = gates.gate("parallel-2");
     await client.job.add({ id: "one-at-a-time", poolInfo: { poolId: "jobs-pool" }, maxParallelTasks: 1 });
     await client.task.addCollection("one-at-a-time", [
       { id: "first", commandLine: first.commandLine },
@@ -196,7 +186,7 @@ describe("task counts", () => {
   it("counts tasks and their slots by state and result", async () => {
     const { client } = service();
     await readyPool(client, "counts-pool", { nodes: 1, taskSlotsPerNode: 4 });
-    const gate = gated("counts");
+    const gate = gates.gate("counts");
     await client.job.add({ id: "counts", poolInfo: { poolId: "counts-pool" } });
     await client.task.addCollection("counts", [
       { id: "ok-1", commandLine: "/bin/true" },

@@ -2,27 +2,23 @@
  * Pools and their nodes: the start task (success, and failure with waitForSuccess), task slots
  * with pack and spread scheduling, resizing, application packages, pool deletion.
  */
-import { createWriteStream, writeFileSync } from "node:fs";
+import { createWriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { finished } from "node:stream/promises";
 import { ZipFile } from "yazl";
-import { addPool, bash, errorOf, pollUntil, readText, readyPool, taskFile, useService, waitForNodes, waitForTask } from "./fixture";
+import { addPool, bash, errorOf, pollUntil, readText, readyPool, taskFile, useGates, useService, waitForNodes, waitForTask } from "./fixture";
 
 // Enough process slots for every task these tests hold running at once (the cap has its own test).
 const service = useService("pools", { maxProcesses: 8 });
+const gates = useGates("pools");
 let scratch: string;
 
 beforeAll(async () => {
   scratch = await mkdtemp(path.join(tmpdir(), "service-pools-"));
 });
 afterAll(() => rm(scratch, { recursive: true, force: true }));
-
-function gated(name: string): { commandLine: string; open(): void } {
-  const file = path.join(scratch, `gate-${name}`);
-  return { commandLine: bash(`while [ ! -f ${file} ]; do sleep 0.05; done`), open: () => writeFileSync(file, "") };
-}
 
 async function makeZip(name: string, files: Record<string, string>): Promise<string> {
   const zip = new ZipFile();
@@ -69,7 +65,7 @@ describe("scheduling over task slots", () => {
   it("packs tasks onto one node with nodeFillType pack", async () => {
     const { client } = service();
     await readyPool(client, "packed", { nodes: 2, taskSlotsPerNode: 4, fill: "pack" });
-    const gate = gated("pack");
+    const gate = gates.gate("pack");
     await client.job.add({ id: "packed-job", poolInfo: { poolId: "packed" } });
     await client.task.addCollection("packed-job", ["a", "b", "c"].map((id) => ({ id, commandLine: gate.commandLine })));
     const placed = await pollUntil("three running tasks", async () => {
@@ -86,7 +82,7 @@ describe("scheduling over task slots", () => {
   it("spreads tasks over the nodes with nodeFillType spread", async () => {
     const { client } = service();
     await readyPool(client, "spread", { nodes: 2, taskSlotsPerNode: 4, fill: "spread" });
-    const gate = gated("spread");
+    const gate = gates.gate("spread");
     await client.job.add({ id: "spread-job", poolInfo: { poolId: "spread" } });
     await client.task.addCollection("spread-job", ["a", "b"].map((id) => ({ id, commandLine: gate.commandLine })));
     const placed = await pollUntil("two running tasks", async () => {
@@ -113,7 +109,7 @@ describe("resize", () => {
     const grown = await waitForNodes(client, "elastic", 3);
     expect((await client.pool.get("elastic")).currentDedicatedNodes).toBe(3);
 
-    const gate = gated("resize");
+    const gate = gates.gate("resize");
     await client.job.add({ id: "elastic-job", poolInfo: { poolId: "elastic" } });
     await client.task.add("elastic-job", { id: "busy", commandLine: gate.commandLine });
     const busy = await waitForTask(client, "elastic-job", "busy", (t) => t.state === "running", "running");
@@ -131,8 +127,8 @@ describe("resize", () => {
   it("shrinks with nodeDeallocationOption requeue: the task on the removed node goes back to active and runs again", async () => {
     const { client } = service();
     await readyPool(client, "requeue-pool", { nodes: 2 });
-    const first = gated("requeue-1");
-    const second = gated("requeue-2");
+    const first = gates.gate("requeue-1");
+    const second = gates.gate("requeue-2");
     await client.job.add({ id: "requeue-job", poolInfo: { poolId: "requeue-pool" } });
     await client.task.addCollection("requeue-job", [
       { id: "one", commandLine: first.commandLine },
