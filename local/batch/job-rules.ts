@@ -29,13 +29,22 @@ export class JobRules {
   ) {}
 
   jobAdded(job: Job): void {
-    const limit = durationMs(job.constraints?.maxWallClockTime ?? "") ?? Infinity;
-    if (Number.isFinite(limit)) {
-      const timer = setTimeout(() => void this.terminate(job, "MaxWallClockTimeExpiry"), limit);
-      timer.unref();
-      this.wallClockTimers.set(key(job.id), timer);
-    }
+    this.armWallClock(job);
     this.checkAllComplete(job);
+  }
+
+  /**
+   * (Re)starts the job's wall-clock limit, measured from its creation as Batch measures it; a
+   * patch or update of the job's constraints calls this again so the new limit applies.
+   */
+  armWallClock(job: Job): void {
+    this.clearTimer(job);
+    const limit = durationMs(job.constraints?.maxWallClockTime ?? "") ?? Infinity;
+    if (!Number.isFinite(limit)) return;
+    const left = Math.max(0, limit - (Date.now() - Date.parse(job.creationTime)));
+    const timer = setTimeout(() => void this.terminate(job, "MaxWallClockTimeExpiry"), left);
+    timer.unref();
+    this.wallClockTimers.set(key(job.id), timer);
   }
 
   taskCompleted(job: Job, task: Task): void {

@@ -66,7 +66,10 @@ export function jobRoutes(s: Services): Route[] {
   const apply = (job: Job, body: Body, replace: boolean) => {
     if (replace || "priority" in body) job.priority = optionalInt(body, "priority", -1000, 1000) ?? 0;
     if (replace || "maxParallelTasks" in body) job.maxParallelTasks = optionalInt(body, "maxParallelTasks", -1, 10000) ?? -1;
-    if (replace || "constraints" in body) job.constraints = constraintsOf(body) ?? {};
+    if (replace || "constraints" in body) {
+      job.constraints = constraintsOf(body) ?? {};
+      s.rules.armWallClock(job);
+    }
     if (replace || "metadata" in body) job.metadata = (body.metadata as Job["metadata"]) ?? [];
     if ("poolInfo" in body) {
       if (job.state !== "disabled" && job.poolInfo.poolId !== poolInfoOf(body).poolId) {

@@ -163,6 +163,17 @@ describe("job constraints", () => {
     gate.open();
   });
 
+  it("applies a maxWallClockTime set later by patch", async () => {
+    const { client } = service();
+    const gate = gates.gate("patched-wall-clock");
+    await client.job.add({ id: "patched-wall-clock", poolInfo: { poolId: "jobs-pool" } });
+    await client.task.add("patched-wall-clock", { id: "holds", commandLine: gate.commandLine });
+    await running("patched-wall-clock", "holds");
+    await client.job.patch("patched-wall-clock", { constraints: { maxWallClockTime: "PT1S" } });
+    const job = await waitForJob(client, "patched-wall-clock");
+    expect(job.executionInfo?.terminateReason).toBe("MaxWallClockTimeExpiry");
+  });
+
   it("runs at most maxParallelTasks of a job at once", async () => {
     const { client } = service();
     const first = gates.gate("parallel-1");
