@@ -153,6 +153,18 @@ describe("task and node files", () => {
     expect(outside.status).toBe(404);
   });
 
+  it("deletes a task file, and a directory only when asked recursively", async () => {
+    const { client } = service();
+    await client.task.add(JOB, { id: "tidies", commandLine: bash("mkdir -p keep/inner; echo x > keep/inner/f.txt; echo y > drop.txt") });
+    await waitForTask(client, JOB, "tidies");
+    await client.file.deleteFromTask(JOB, "tidies", "wd/drop.txt");
+    expect(await errorOf(() => client.file.getPropertiesFromTask(JOB, "tidies", "wd/drop.txt"))).toMatchObject({ status: 404 });
+    expect((await errorOf(() => client.file.deleteFromTask(JOB, "tidies", "wd/keep"))).status).toBe(409);
+    await client.file.deleteFromTask(JOB, "tidies", "wd/keep", { recursive: true });
+    const left = await client.file.listFromTask(JOB, "tidies", { recursive: true });
+    expect(left.map((f) => f.name).sort()).toEqual(["stderr.txt", "stdout.txt", "wd"]);
+  });
+
   it("removes a task's files once its retentionTime is over (TaskFilesCleanedup), and a deleted task's at once", async () => {
     const { client } = service();
     await client.task.addCollection(JOB, [
