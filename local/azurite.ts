@@ -40,7 +40,8 @@ function azuriteBlobMain(): string {
  */
 export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurite> {
   const ownsLocation = !options.inMemory && !options.location;
-  const location = options.location ?? (await mkdtemp(path.join(tmpdir(), "azurite-")));
+  // In memory, Azurite needs no directory; only a disk-backed run without a location gets a temp one.
+  const location = options.inMemory ? "" : (options.location ?? (await mkdtemp(path.join(tmpdir(), "azurite-"))));
   const args = [
     azuriteBlobMain(),
     "--blobHost",

@@ -4,7 +4,14 @@ import type { OutputFile, ResourceFile, StorageAccess } from "../task-files/type
 /** The file work around a task; the task-files module in production, injectable for tests. */
 export interface TaskFileOps {
   downloadResourceFiles(files: readonly ResourceFile[], workingDir: string, storage: StorageAccess): Promise<void>;
-  uploadOutputFiles(files: readonly OutputFile[], workingDir: string, outcome: "success" | "failure", storage: StorageAccess): Promise<{ uploaded: string[] }>;
+  uploadOutputFiles(
+    files: readonly OutputFile[],
+    workingDir: string,
+    outcome: "success" | "failure",
+    storage: StorageAccess,
+    /** The task's environment: Batch expands `$VAR` in file patterns with it. */
+    context?: { environment?: NodeJS.ProcessEnv },
+  ): Promise<{ uploaded: string[] }>;
   installApplicationPackage(zipPath: string, nodeAppsDir: string, applicationId: string, version: string): Promise<string>;
 }
 

@@ -170,21 +170,22 @@ export class Scheduler {
 
     setTaskState(task, "running");
     task.executionInfo.startTime = now();
+    const env = taskEnvironment({
+      accountName: this.config.accountName,
+      accountUrl: this.config.baseUrl(),
+      poolId: pool.id,
+      nodeId: node.id,
+      isDedicated: node.isDedicated,
+      node: this.fleet.dirs(pool, node),
+      task: { jobId: job.id, taskId: task.id, dirs },
+      packages,
+      settings: [...(job.commonEnvironmentSettings ?? []), ...(task.environmentSettings ?? [])],
+    });
     const process = runProcess({
       commandLine: task.commandLine,
       taskDir: dirs.taskDir,
       workingDir: dirs.workingDir,
-      env: taskEnvironment({
-        accountName: this.config.accountName,
-        accountUrl: this.config.baseUrl(),
-        poolId: pool.id,
-        nodeId: node.id,
-        isDedicated: node.isDedicated,
-        node: this.fleet.dirs(pool, node),
-        task: { jobId: job.id, taskId: task.id, dirs },
-        packages,
-        settings: [...(job.commonEnvironmentSettings ?? []), ...(task.environmentSettings ?? [])],
-      }),
+      env,
       timeoutMs: durationMs(task.constraints.maxWallClockTime) ?? Infinity,
     });
     ex.process = process;
@@ -196,13 +197,14 @@ export class Scheduler {
     else if (outcome.timedOut) failureInfo = { category: "usererror", code: "MaxWallClockTimeExpiry", message: "The task exceeded its maximum wall clock time and was terminated." };
     else if (outcome.exitCode !== 0) failureInfo = { category: "usererror", code: "FailureExitCode", message: "The task process exited with an unexpected exit code" };
     try {
-      await this.files.uploadOutputFiles(task.outputFiles ?? [], dirs.workingDir, failureInfo ? "failure" : "success", this.config.storage);
+      await this.files.uploadOutputFiles(task.outputFiles ?? [], dirs.workingDir, failureInfo ? "failure" : "success", this.config.storage, { environment: env });
     } catch (err) {
       if (!(err instanceof TaskFileError)) throw err;
       failureInfo ??= err.failureInfo;
     }
     const retries = task.constraints.maxTaskRetryCount;
-    const canRetry = failureInfo !== undefined && outcome.exitCode !== undefined && !outcome.timedOut;
+    // Batch retries the process for a failure exit code only, not for a failed upload or a wall-clock kill.
+    const canRetry = failureInfo?.code === "FailureExitCode";
     if (canRetry && (retries === -1 || task.executionInfo.retryCount < retries)) {
       task.executionInfo.retryCount += 1;
       task.executionInfo.lastRetryTime = now();

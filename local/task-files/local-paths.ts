@@ -9,10 +9,8 @@ export function resolveInside(root: string, relative: string): string | undefine
   const base = path.resolve(root);
   const resolved = path.resolve(base, relative);
   const fromRoot = path.relative(base, resolved);
-  if (fromRoot === "" || fromRoot === ".." || fromRoot.startsWith(`..${path.sep}`) || path.isAbsolute(fromRoot)) {
-    return fromRoot === "" ? base : undefined;
-  }
-  return resolved;
+  const escapes = fromRoot === ".." || fromRoot.startsWith(`..${path.sep}`) || path.isAbsolute(fromRoot);
+  return escapes ? undefined : resolved;
 }
 
 /** A path as a blob name: forward slashes, no leading "./". */

@@ -23,10 +23,26 @@ interface Upload {
   settings: UploadSettings;
 }
 
+/** Optional context from the task runner (added to the agreed interface; callers may omit it). */
+export interface UploadContext {
+  /**
+   * The task's environment (AZ_BATCH_* variables and its environmentSettings). Batch expands $VAR and
+   * ${VAR} in filePattern before matching on Linux; a variable not in here is left as written.
+   */
+  environment?: Readonly<Record<string, string | undefined>>;
+}
+
 export interface PatternMatch {
   localPath: string;
   /** The blob name the file gets, before the destination path. */
   relativeName: string;
+}
+
+export function expandEnvironment(pattern: string, environment: UploadContext["environment"] = {}): string {
+  return pattern.replace(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g, (written, braced?: string, bare?: string) => {
+    const value = environment[(braced ?? bare) as string];
+    return value ?? written;
+  });
 }
 
 export function conditionMatches(condition: string, outcome: "success" | "failure"): boolean {
@@ -49,7 +65,7 @@ export function conditionMatches(condition: string, outcome: "success" | "failur
  */
 export async function expandPattern(pattern: string, workingDir: string): Promise<{ hasWildcards: boolean; matches: PatternMatch[] }> {
   const segments = pattern.split("/");
-  const firstDynamic = segments.findIndex((segment) => fg.isDynamicPattern(segment));
+  const firstDynamic = segments.findIndex((segment) => segment !== "" && fg.isDynamicPattern(segment));
   if (firstDynamic === -1) {
     const localPath = path.resolve(workingDir, pattern);
     const stats = await stat(localPath).catch(() => undefined);
@@ -101,13 +117,20 @@ function destinationContainer(file: OutputFile, storage: StorageAccess): Contain
 }
 
 /** Plans every upload for the output files whose condition matches; a pattern that matches nothing is logged, not an error. */
-async function planUploads(files: readonly OutputFile[], workingDir: string, outcome: "success" | "failure", storage: StorageAccess, log: string[]): Promise<Upload[]> {
+async function planUploads(
+  files: readonly OutputFile[],
+  workingDir: string,
+  outcome: "success" | "failure",
+  storage: StorageAccess,
+  context: UploadContext,
+  log: string[],
+): Promise<Upload[]> {
   const uploads: Upload[] = [];
   for (const file of files) {
     if (!conditionMatches(file.uploadOptions?.uploadCondition ?? "", outcome)) continue;
     const container = destinationContainer(file, storage);
     const settings = uploadSettings(file.destination.container?.uploadHeaders);
-    const { hasWildcards, matches } = await expandPattern(file.filePattern, workingDir);
+    const { hasWildcards, matches } = await expandPattern(expandEnvironment(file.filePattern, context.environment), workingDir);
     if (matches.length === 0) log.push(`No file matches the pattern ${file.filePattern}`);
     for (const match of matches) {
       uploads.push({ localPath: match.localPath, blobName: blobNameFor(match, file.destination.container?.path, hasWildcards), container, settings });
@@ -128,20 +151,22 @@ async function writeLogs(taskDir: string, out: string[], err: string[]): Promise
  * After the process exits: uploads each output file whose uploadCondition matches the outcome. Patterns
  * are relative to workingDir ("../stdout.txt" reaches the task directory's stdout.txt, as on Batch).
  * Every planned upload is tried; then the first failure is thrown as a TaskFileError (FileUploadMiscError).
- * Returns the uploaded blob URLs (without SAS) for logging.
+ * Returns the uploaded blob URLs (without SAS) for logging. Every attempt is also logged, as on Batch,
+ * to fileuploadout.txt / fileuploaderr.txt in the task directory.
  */
 export async function uploadOutputFiles(
   files: readonly OutputFile[],
   workingDir: string,
   outcome: "success" | "failure",
   storage: StorageAccess,
+  context: UploadContext = {},
 ): Promise<{ uploaded: string[] }> {
   const out: string[] = [];
   const err: string[] = [];
   const taskDir = path.dirname(path.resolve(workingDir));
   let uploads: Upload[];
   try {
-    uploads = await planUploads(files, workingDir, outcome, storage, out);
+    uploads = await planUploads(files, workingDir, outcome, storage, context, out);
   } catch (error) {
     const failure = error instanceof TaskFileError ? error : userError("FileUploadMiscError", "The compute node hit an unexpected error when uploading output files", { Reason: String(error) }, error);
     err.push(failure.message);
@@ -168,7 +193,7 @@ export async function uploadOutputFiles(
   const uploaded = results.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
   const failures = results.flatMap((result) => (result.status === "rejected" ? [result.reason as TaskFileError] : []));
   err.push(...failures.map((failure) => failure.message));
-  if (files.length > 0) await writeLogs(taskDir, out, err);
+  if (out.length || err.length) await writeLogs(taskDir, out, err);
   if (failures[0]) throw failures[0];
   return { uploaded };
 }

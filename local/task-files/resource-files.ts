@@ -4,6 +4,7 @@ import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import pLimit from "p-limit";
 import { authFor, autoStorageContainerUrl, describeStorageError, isAccessDenied, redactSas, serviceKey, type StorageFailure } from "./blob-access";
 import { resolveInside } from "./local-paths";
+import { StallWatchdog } from "./stall-watchdog";
 import { userError, type ResourceFile, type StorageAccess, type TaskFileError } from "./types";
 import { writeLocalFile } from "./write-local-file";
 
@@ -11,13 +12,21 @@ import { writeLocalFile } from "./write-local-file";
 export const DEFAULT_FILE_MODE = 0o770;
 /** Downloads in flight at once for one task: enough to overlap round trips, few enough for 2 cores. */
 const DOWNLOAD_CONCURRENCY = 8;
+/** A download with no progress for this long fails with BlobDownloadTimedOut instead of holding the task forever. */
+export const DEFAULT_STALL_TIMEOUT_MS = 5 * 60_000;
+
+/** Optional settings (added to the agreed interface; callers may omit them). */
+export interface DownloadOptions {
+  /** Fail a download that receives nothing for this long (ms); Infinity disables it. Default 5 minutes. */
+  stallTimeoutMs?: number;
+}
 
 interface Download {
   /** Where it comes from, without any SAS (for failure details). */
   source: string;
   target: string;
   mode: number;
-  open(): Promise<Readable>;
+  open(signal: AbortSignal): Promise<Readable>;
 }
 
 /**
@@ -78,10 +87,10 @@ function containerFailure(source: string, failure: StorageFailure): TaskFileErro
 }
 
 /** Any HTTP(S) URL, SAS or public: a plain GET, as a node does it; storage verifies the SAS. */
-async function openHttp(url: string, source: string, target: string): Promise<Readable> {
+async function openHttp(url: string, source: string, target: string, signal: AbortSignal): Promise<Readable> {
   let response: Response;
   try {
-    response = await fetch(url);
+    response = await fetch(url, { signal });
   } catch (error) {
     throw blobFailure(source, target, { message: error instanceof Error ? `${error.message}${error.cause ? ` (${String(error.cause)})` : ""}` : String(error) });
   }
@@ -93,9 +102,9 @@ async function openHttp(url: string, source: string, target: string): Promise<Re
   return Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
 }
 
-async function openBlob(blob: BlobClient, source: string, target: string): Promise<Readable> {
+async function openBlob(blob: BlobClient, source: string, target: string, signal: AbortSignal): Promise<Readable> {
   try {
-    const response = await blob.download();
+    const response = await blob.download(0, undefined, { abortSignal: signal });
     if (!response.readableStreamBody) throw new Error("the download has no body");
     return response.readableStreamBody as Readable;
   } catch (error) {
@@ -111,10 +120,10 @@ function httpDownload(file: ResourceFile & { httpUrl: string }, workingDir: stri
     source,
     target,
     mode,
-    open() {
+    open(signal) {
       if (auth.kind === "refused") throw userError("BlobAccessDenied", "Access for one of the specified Azure Blob(s) is denied", { BlobSource: source, Reason: auth.reason });
-      if (auth.kind === "service-key") return openBlob(new BlobClient(auth.url, auth.credential), source, target);
-      return openHttp(file.httpUrl, source, target);
+      if (auth.kind === "service-key") return openBlob(new BlobClient(auth.url, auth.credential), source, target, signal);
+      return openHttp(file.httpUrl, source, target, signal);
     },
   };
 }
@@ -148,18 +157,12 @@ async function containerDownloads(file: ResourceFile, workingDir: string, mode: 
   }
   return names.map((name) => {
     const blobSource = `${source}/${name}`;
+    // Blob names may contain "..": such a blob must not land outside the working directory.
     const target = resolveInside(directory, name);
-    return {
-      source: blobSource,
-      target: target ?? name,
-      mode,
-      open() {
-        if (target === undefined) {
-          throw userError("ResourceFileCreateFailed", "A blob name would place the file outside the task's working directory", { BlobSource: blobSource });
-        }
-        return openBlob(container.getBlobClient(name), blobSource, target);
-      },
-    };
+    if (target === undefined) {
+      throw userError("ResourceFileCreateFailed", "A blob name would place the file outside the task's working directory", { BlobSource: blobSource });
+    }
+    return { source: blobSource, target, mode, open: (signal) => openBlob(container.getBlobClient(name), blobSource, target, signal) };
   });
 }
 
@@ -168,7 +171,13 @@ async function containerDownloads(file: ResourceFile, workingDir: string, mode: 
  * Throws TaskFileError (usererror, Batch's code) on the first failure; downloads already started are
  * allowed to finish, none is started after it.
  */
-export async function downloadResourceFiles(files: readonly ResourceFile[], workingDir: string, storage: StorageAccess): Promise<void> {
+export async function downloadResourceFiles(
+  files: readonly ResourceFile[],
+  workingDir: string,
+  storage: StorageAccess,
+  options: DownloadOptions = {},
+): Promise<void> {
+  const stallTimeoutMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
   const modes = files.map((file) => validateResourceFile(file, workingDir));
   const downloads: Download[] = [];
   for (const [index, file] of files.entries()) {
@@ -177,20 +186,33 @@ export async function downloadResourceFiles(files: readonly ResourceFile[], work
     else downloads.push(...(await containerDownloads(file, workingDir, mode, storage)));
   }
 
+  // Two resource files may name the same local file: the later one wins, and the two never write at once.
+  const byTarget = new Map(downloads.map((download) => [download.target, download]));
   const limit = pLimit(DOWNLOAD_CONCURRENCY);
   let failed = false;
   const results = await Promise.allSettled(
-    downloads.map((download) =>
+    [...byTarget.values()].map((download) =>
       limit(async () => {
         if (failed) return;
+        const watchdog = new StallWatchdog(stallTimeoutMs);
         try {
-          const body = await download.open();
+          const body = watchdog.watch(await download.open(watchdog.signal));
           await writeLocalFile(body, download.target, download.mode, (error) =>
             blobFailure(download.source, download.target, describeStorageError(error)),
           );
         } catch (error) {
           failed = true;
+          // Whatever the abort surfaced as (fetch, SDK or stream error), the cause was the stall.
+          if (watchdog.timedOut) {
+            throw userError("BlobDownloadTimedOut", "A timeout occurred when downloading one of the specified Azure Blob(s)", {
+              BlobSource: download.source,
+              FilePath: download.target,
+              Reason: `no data for ${stallTimeoutMs} ms`,
+            });
+          }
           throw error;
+        } finally {
+          watchdog.stop();
         }
       }),
     ),

@@ -1,4 +1,4 @@
-import { chmod, mkdir, open } from "node:fs/promises";
+import { chmod, mkdir, open, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -31,6 +31,8 @@ export async function writeLocalFile(source: Readable, target: string, mode: num
   }
   let handle;
   try {
+    // A file left by an earlier attempt may be read-only (fileMode 0440): replace it, as a fresh download would.
+    await rm(target, { force: true });
     handle = await open(target, "w", mode);
   } catch (error) {
     source.destroy();

@@ -95,6 +95,13 @@ it("refuses a zip whose entry escapes the package directory (zip-slip), leaving 
   expect(await readdir(appsDir)).toEqual([]);
 });
 
+it("refuses a symbolic link entry, which could point anywhere on the node", async () => {
+  const zip = await makeZip("link.zip", [{ name: "passwd", content: "/etc/passwd", mode: 0o120777 }]);
+  const info = await failureOf(installApplicationPackage(zip, appsDir, "ocrworker", "1.0"));
+  expect(detail(info, "Reason")).toContain("symbolic link");
+  expect(await readdir(appsDir)).toEqual([]);
+});
+
 it("refuses a corrupt zip with ApplicationPackageError, and installs after the zip is fixed", async () => {
   const garbage = path.join(dirs.root, "garbage.zip");
   await writeFile(garbage, "this is not a zip archive at all");

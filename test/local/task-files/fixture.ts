@@ -11,12 +11,26 @@ import path from "node:path";
 import { startAzurite, type Azurite } from "../../../local/azurite";
 import { TaskFileError, type StorageAccess, type TaskFailureInfo } from "../../../local/task-files";
 
+export interface SasOptions {
+  container: string;
+  blob?: string;
+  permissions: string;
+  /** Negative for a SAS that has already expired. */
+  expiresInMinutes?: number;
+}
+
+/** A real SAS query string (no "?") for a container, or for one blob in it, signed with the account key. */
+export function sasQuery(key: StorageSharedKeyCredential, { container, blob, permissions, expiresInMinutes = 60 }: SasOptions): string {
+  const expiresOn = new Date(Date.now() + expiresInMinutes * 60_000);
+  const parsed = blob ? BlobSASPermissions.parse(permissions) : ContainerSASPermissions.parse(permissions);
+  return generateBlobSASQueryParameters({ containerName: container, blobName: blob, permissions: parsed, expiresOn }, key).toString();
+}
+
 export interface Storage {
   azurite: Azurite;
   access: StorageAccess;
   service: BlobServiceClient;
-  /** A SAS query string (no "?") for a container, or for one blob in it. */
-  sas(options: { container: string; blob?: string; permissions: string; expiresInMinutes?: number }): string;
+  sas(options: SasOptions): string;
   stop(): Promise<void>;
 }
 
@@ -33,11 +47,7 @@ export async function startStorage(): Promise<Storage> {
     azurite,
     access,
     service: BlobServiceClient.fromConnectionString(azurite.connectionString),
-    sas({ container, blob, permissions, expiresInMinutes = 60 }) {
-      const expiresOn = new Date(Date.now() + expiresInMinutes * 60_000);
-      const parsed = blob ? BlobSASPermissions.parse(permissions) : ContainerSASPermissions.parse(permissions);
-      return generateBlobSASQueryParameters({ containerName: container, blobName: blob, permissions: parsed, expiresOn }, key).toString();
-    },
+    sas: (options) => sasQuery(key, options),
     stop: () => azurite.stop(),
   };
 }

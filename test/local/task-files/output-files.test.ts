@@ -93,6 +93,14 @@ describe("patterns and blob names", () => {
     expect(await blobText("readings/photo-1.json")).toBe('{"reading":42.7}');
   });
 
+  it("expands $VAR and ${VAR} from the task's environment in the pattern, as Batch does on Linux", async () => {
+    const environment = { AZ_BATCH_TASK_DIR: task.taskDir, OUT: "out" };
+    await uploadOutputFiles([output("$AZ_BATCH_TASK_DIR/stdout.txt", { path: "o.txt" }), output("${AZ_BATCH_TASK_DIR}/wd/${OUT}/sub/*.txt"), output("$UNSET_VAR/*.txt")], task.workingDir, "success", storage.access, { environment });
+    expect(await blobNames()).toEqual(["b.txt", "o.txt"]);
+    expect(await blobText("o.txt")).toBe("reading 0042.7\n");
+    expect(await readFile(path.join(task.taskDir, "fileuploadout.txt"), "utf8")).toContain("No file matches the pattern $UNSET_VAR/*.txt");
+  });
+
   it("is not an error when a pattern matches nothing, and says so in fileuploadout.txt", async () => {
     const { uploaded } = await upload([output("missing.json"), output("**/*.tif")]);
     expect(uploaded).toEqual([]);

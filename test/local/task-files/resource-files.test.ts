@@ -1,5 +1,7 @@
 import { ContainerClient } from "@azure/storage-blob";
 import { readFile, stat, writeFile } from "node:fs/promises";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { downloadResourceFiles, type ResourceFile } from "../../../local/task-files";
 import { detail, failureOf, makeTaskDir, startStorage, type Storage } from "./fixture";
@@ -55,6 +57,17 @@ describe("httpUrl", () => {
     await download([{ httpUrl: blobUrl("tools/run.sh", sas), filePath: "bin/tools/run.sh", fileMode: "0755" }]);
     expect(await read("bin/tools/run.sh")).toContain("echo run");
     expect(await modeOf("bin/tools/run.sh")).toBe(0o755);
+  });
+
+  it("replaces a read-only file left by an earlier attempt, and lets the later of two resource files for one path win", async () => {
+    const sas = storage.sas({ container: "inputs", permissions: "r" });
+    await download([{ httpUrl: blobUrl("photos/meter-1.jpg", sas), filePath: "m.jpg", fileMode: "0440" }]);
+    await download([
+      { httpUrl: blobUrl("photos/meter-1.jpg", sas), filePath: "m.jpg" },
+      { httpUrl: blobUrl("photos/site-b/meter-2.jpg", sas), filePath: "m.jpg", fileMode: "0600" },
+    ]);
+    expect(await read("m.jpg")).toBe("jpeg two");
+    expect(await modeOf("m.jpg")).toBe(0o600);
   });
 
   it("uses the service's own storage access for identityReference without a SAS", async () => {
@@ -187,5 +200,52 @@ describe("validation and local failures", () => {
     const sas = storage.sas({ container: "inputs", permissions: "r" });
     const info = await failureOf(download([{ httpUrl: blobUrl("photos/meter-1.jpg", sas), filePath: "blocked/m.jpg" }]));
     expect(info.code).toBe("ResourceDirectoryCreateFailed");
+  });
+});
+
+describe("stalled downloads", () => {
+  let server: http.Server;
+  let base: string;
+
+  beforeAll(async () => {
+    server = http.createServer((request, response) => {
+      if (request.url === "/silent") return; // never answers
+      response.writeHead(200, { "content-type": "application/octet-stream" });
+      if (request.url === "/stops") {
+        response.write("first bytes, then nothing");
+        return;
+      }
+      // /slow: keeps sending for about 1 s in all, a chunk every 100 ms: longer than the stall timeout used
+      // below, each gap far shorter than it.
+      let sent = 0;
+      const timer = setInterval(() => {
+        sent += 1;
+        response.write(`chunk ${sent}\n`);
+        if (sent === 10) {
+          clearInterval(timer);
+          response.end();
+        }
+      }, 100);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it("fails with BlobDownloadTimedOut when the server never answers or stops sending", async () => {
+    for (const url of [`${base}/silent`, `${base}/stops`]) {
+      const info = await failureOf(downloadResourceFiles([{ httpUrl: url, filePath: "x.bin" }], task.workingDir, storage.access, { stallTimeoutMs: 300 }));
+      expect(info).toMatchObject({ category: "usererror", code: "BlobDownloadTimedOut" });
+      expect(detail(info, "BlobSource")).toBe(url);
+    }
+  });
+
+  it("lets a slow download that keeps moving finish", async () => {
+    await downloadResourceFiles([{ httpUrl: `${base}/slow`, filePath: "slow.txt" }], task.workingDir, storage.access, { stallTimeoutMs: 700 });
+    expect((await read("slow.txt")).split("\n").filter(Boolean)).toHaveLength(10);
   });
 });

@@ -1,0 +1,187 @@
+/**
+ * `npm run ocr`: the parallel OCR job end to end, against a stack's outputs, or locally.
+ * Exit codes: 0 every photo has a result (a reading or an explicit "unreadable"), 2 some photos
+ * failed, 1 a fatal error (bad use, unreachable service, pool that cannot run tasks).
+ */
+import path from "node:path";
+import { Command, InvalidArgumentError, Option } from "commander";
+import type { StackOutputs } from "../contracts/stack-outputs";
+import { summaryTable } from "./collect";
+import { connect, DEFAULT_BATCH_API_VERSION, sharedKeysFromEnv, type SharedKeys } from "./credentials";
+import { prepareInput, runOcrJob, type DispatchReport, type TaskStorageMode } from "./dispatch";
+import { startLocalTarget } from "./local-target";
+import { outputsFromFile, outputsFromStack, projectRoot } from "./outputs";
+import { describe } from "./retry";
+
+interface CliOptions {
+  stack?: string;
+  outputs?: string;
+  local?: boolean;
+  input?: string;
+  profile?: string;
+  out: string;
+  jobId?: string;
+  imagesPerTask?: number;
+  wait: boolean;
+  json?: boolean;
+  keepJob?: boolean;
+  apiVersion: string;
+  taskStorage: TaskStorageMode;
+  localNodes?: number;
+  poll: number;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("must be a whole number of 1 or more");
+  return n;
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("must be a number above 0");
+  return n;
+}
+
+/** A job id Batch accepts and an operator can read back: ocr-YYYYMMDD-HHMMSS. */
+export function defaultJobId(now = new Date()): string {
+  return `ocr-${now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15)}`;
+}
+
+function program(): Command {
+  return new Command()
+    .name("npm run ocr --")
+    .description(
+      "Reads water-meter photos at scale on Azure Batch: uploads the photos, runs the OCR worker over the pool, and writes " +
+        "<out>/<job-id>/results.csv, results.json and a text file per photo.\n" +
+        "With no target it runs locally (a local Batch service and Azurite started in-process, the dev stack's pool deployed to them); " +
+        "with no target and no --input it reads the bundled sample photos with samples/profile.json.\n" +
+        "Exit codes: 0 every photo has a result (a reading or an explicit 'unreadable'), 2 some photos failed, 1 fatal error.",
+    )
+    .addOption(new Option("--stack <name>", "read the outputs of this Pulumi stack (pulumi stack output --json)").conflicts(["outputs", "local"]))
+    .addOption(new Option("--outputs <file>", "read stack outputs from this JSON file (for a machine without the Pulumi CLI)").conflicts(["local"]))
+    .option("--local", "run against the local cloud started in-process (the default when no target is given)")
+    .option("--input <dir>", "directory of photos (jpg, png, tif, heic, webp, bmp, gif; subdirectories included)")
+    .option("--profile <file>", "meter profile JSON (where the counter is and how to read it); none: the whole photo is searched")
+    .option("--out <dir>", "where results are written (<out>/<job-id>/)", "out")
+    .option("--job-id <id>", "job id; the same id again resumes an interrupted run (default: ocr-<date>-<time>)")
+    .option("--images-per-task <n>", "photos per task (default: chosen from the photo count and the pool's task slots)", positiveInt)
+    .option("--no-wait", "submit and return; run again with the same --job-id to follow the job and collect")
+    .option("--json", "print the report as JSON on stdout instead of the table")
+    .option("--keep-job", "keep the Batch job after collecting (it is deleted by default)")
+    .option("--api-version <version>", "Batch data-plane API version", DEFAULT_BATCH_API_VERSION)
+    .addOption(new Option("--task-storage <mode>", "how tasks reach storage: the pool's managed identity, or short-lived SAS URLs").choices(["identity", "sas"]).default("identity"))
+    .option("--local-nodes <n>", "nodes of the local pool (local mode)", positiveInt)
+    .option("--poll <seconds>", "seconds between progress polls", positiveNumber, 3)
+    .showHelpAfterError();
+}
+
+interface Target {
+  outputs: StackOutputs;
+  keys: SharedKeys;
+  /** Whether the deployment outlives this command, so that a re-run can continue the job. */
+  outlivesCommand: boolean;
+  stop(): Promise<void>;
+}
+
+async function resolveTarget(opts: CliOptions, root: string, log: (l: string) => void): Promise<Target> {
+  const none = async () => undefined;
+  if (opts.stack) return { outputs: await outputsFromStack(opts.stack, { projectDir: root }), keys: sharedKeysFromEnv(), outlivesCommand: true, stop: none };
+  if (opts.outputs) return { outputs: await outputsFromFile(opts.outputs), keys: sharedKeysFromEnv(), outlivesCommand: true, stop: none };
+  log("local: starting the local Batch service and Azurite");
+  return { ...(await startLocalTarget({ projectDir: root, nodes: opts.localNodes, log })), outlivesCommand: false };
+}
+
+function printReport(report: DispatchReport, json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(report, (key, value: unknown) => (key === "rawText" ? undefined : value), 2)}\n`);
+    return;
+  }
+  const c = report.collected;
+  if (!c) return;
+  process.stdout.write(`${summaryTable(c.rows)}\n`);
+  const count = (s: string) => c.rows.filter((r) => r.status === s).length;
+  process.stdout.write(`\n${c.rows.length} photo(s): ${count("ok")} read, ${count("unreadable")} unreadable, ${count("error")} failed -> ${path.join(c.dir, "results.csv")}\n`);
+  for (const t of c.failedTasks) {
+    process.stderr.write(`\n${t.reason}\n${t.stderrTail ? `--- stderr (last lines) ---\n${t.stderrTail}\n` : "(no stderr)\n"}`);
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const cmd = program();
+  cmd.parse(argv);
+  const opts = cmd.opts<CliOptions>();
+  const root = projectRoot();
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const samples = !opts.stack && !opts.outputs && !opts.input;
+  const inputDir = path.resolve(opts.input ?? path.join(root, "samples"));
+  const profileFile = opts.profile ? path.resolve(opts.profile) : samples ? path.join(root, "samples", "profile.json") : undefined;
+  if (samples) log(`no --input: reading the bundled sample photos (${path.relative(process.cwd(), inputDir) || inputDir}) with their profile`);
+  if (!opts.stack && !opts.outputs && !opts.local) log("no --stack or --outputs: running locally");
+  if ((opts.stack || opts.outputs) && opts.input === undefined) throw new UsageError("--input DIR is required with --stack or --outputs");
+  if (!opts.wait && !opts.stack && !opts.outputs) throw new UsageError("--no-wait needs a deployment that outlives this command (--stack or --outputs); the in-process local cloud stops when the command ends");
+  const jobId = opts.jobId ?? defaultJobId();
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(jobId)) throw new UsageError("--job-id must be 1-64 letters, digits, hyphens or underscores");
+
+  const input = await prepareInput(inputDir, profileFile);
+  const target = await resolveTarget(opts, root, log);
+  const onSignal = (signal: NodeJS.Signals) => {
+    log(
+      target.outlivesCommand
+        ? `\ninterrupted (${signal}): run the same command with --job-id ${jobId} to continue`
+        : `\ninterrupted (${signal}): the in-process local cloud stops with this command, so this run cannot be continued; run it again`,
+    );
+    void target.stop().finally(() => process.exit(130));
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    const access = connect(target.outputs, { keys: target.keys, apiVersion: opts.apiVersion });
+    log(`job ${jobId} on pool ${target.outputs.poolId} (${target.outputs.batchAccountEndpoint}; Batch auth: ${access.batch === "entra" ? "Microsoft Entra ID" : "shared key"}, storage auth: ${access.storage === "entra" ? "Microsoft Entra ID" : "shared key"})`);
+    const report = await runOcrJob({
+      outputs: target.outputs,
+      access,
+      input,
+      outDir: path.resolve(opts.out),
+      jobId,
+      imagesPerTask: opts.imagesPerTask,
+      wait: opts.wait,
+      keepJob: Boolean(opts.keepJob),
+      taskStorage: opts.taskStorage,
+      log,
+      progress: true,
+      pollMs: opts.poll * 1000,
+    });
+    printReport(report, Boolean(opts.json));
+    return report.exitCode;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    await target.stop();
+  }
+}
+
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+const ENTRA_ERRORS = new Set(["AggregateAuthenticationError", "CredentialUnavailableError", "AuthenticationError", "AuthenticationRequiredError"]);
+
+/** The fatal error as the operator should read it: what failed first, the details after. */
+export function explainError(err: unknown): string {
+  const name = (err as { name?: string } | undefined)?.name ?? "";
+  if (ENTRA_ERRORS.has(name)) {
+    return `cannot get a Microsoft Entra ID token: sign in with "az login" (or set AZURE_TENANT_ID, AZURE_CLIENT_ID and a secret or certificate, or run where a managed identity is available).\n${describe(err)}`;
+  }
+  return describe(err);
+}
+
+if (require.main === module) {
+  main(process.argv).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`ocr: ${explainError(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,192 @@
+/**
+ * Collecting: every task's records from the results container, one row per photo the operator
+ * handed over (a photo with no record gets an error row saying why), written as CSV, JSON and a
+ * text file per photo, with the stderr tail of every task that failed.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { BatchServiceClient, BatchServiceModels } from "@azure/batch";
+import { RestError as BatchRestError } from "@azure/ms-rest-js";
+import { RestError, type ContainerClient } from "@azure/storage-blob";
+import pLimit from "p-limit";
+import { parseResultRecords, type ResultRecord, type ResultStatus } from "../contracts/result-record";
+import type { JobManifest } from "./manifest";
+import { BLOB_PREFIX } from "./photos";
+import { withRetry, type RetryOptions } from "./retry";
+import { RECORDS_FILE, taskResultPath } from "./task-spec";
+
+export interface PhotoResult {
+  photo: string;
+  reading: string | null;
+  confidence: number | null;
+  status: ResultStatus;
+  error: string | null;
+  taskId: string;
+  rawText: string;
+}
+
+export interface FailedTask {
+  taskId: string;
+  reason: string;
+  stderrTail: string;
+}
+
+export interface Collected {
+  dir: string;
+  rows: PhotoResult[];
+  failedTasks: FailedTask[];
+}
+
+type TaskView = Pick<BatchServiceModels.CloudTask, "id" | "state" | "executionInfo">;
+
+const STDERR_TAIL_LINES = 20;
+
+/** The job's tasks; none when the job is gone (deleted after an earlier collection): the records are what counts. */
+async function listTasks(client: BatchServiceClient, jobId: string, retry?: RetryOptions): Promise<Map<string, TaskView>> {
+  const tasks = new Map<string, TaskView>();
+  let page: BatchServiceModels.TaskListResponse;
+  try {
+    page = await withRetry(() => client.task.list(jobId, { taskListOptions: { select: "id,state,executionInfo" } }), retry);
+  } catch (err) {
+    if (err instanceof BatchRestError && err.code === "JobNotFound") return tasks;
+    throw err;
+  }
+  for (;;) {
+    for (const t of page) if (t.id) tasks.set(t.id, t);
+    const next = page.odatanextLink;
+    if (!next) return tasks;
+    page = await withRetry(() => client.task.listNext(next), retry);
+  }
+}
+
+async function download(container: ContainerClient, blobName: string): Promise<string | undefined> {
+  try {
+    return (await container.getBlockBlobClient(blobName).downloadToBuffer()).toString("utf8");
+  } catch (err) {
+    if (err instanceof RestError && err.statusCode === 404) return undefined;
+    throw err;
+  }
+}
+
+/** Why the job ended, when Batch ended it (wall-clock limit, a user's terminate...). */
+async function jobEndReason(client: BatchServiceClient, jobId: string, retry?: RetryOptions): Promise<string | undefined> {
+  try {
+    const job = await withRetry(() => client.job.get(jobId, { jobGetOptions: { select: "id,state,executionInfo" } }), retry);
+    const reason = job.executionInfo?.terminateReason;
+    return job.state === "completed" && reason && reason !== "AllTasksComplete" ? reason : undefined;
+  } catch (err) {
+    if (err instanceof BatchRestError && err.code === "JobNotFound") return undefined;
+    throw err;
+  }
+}
+
+/** Why a task left no record for a photo, in words an operator can act on. */
+function taskOutcome(taskId: string, task: TaskView | undefined, jobEnded: string | undefined): { failed: boolean; reason: string } {
+  if (!task) return { failed: true, reason: `task ${taskId} is not in the job (it was never added)` };
+  const info = task.executionInfo;
+  if (task.state !== "completed") return { failed: true, reason: `task ${taskId} did not complete (state ${task.state})${jobEnded ? `: the job ended (${jobEnded})` : ""}` };
+  if (info?.result === "failure" || (info?.exitCode ?? 0) !== 0) {
+    const why = info?.failureInfo?.message ?? `exit code ${info?.exitCode}`;
+    return { failed: true, reason: `task ${taskId} failed: ${why}` };
+  }
+  return { failed: false, reason: `task ${taskId} completed but wrote no record for this photo` };
+}
+
+export async function collectResults(
+  client: BatchServiceClient,
+  results: ContainerClient,
+  manifest: JobManifest,
+  options: { outDir: string; retry?: RetryOptions },
+): Promise<Collected> {
+  const { jobId } = manifest;
+  const [tasks, jobEnded] = await Promise.all([listTasks(client, jobId, options.retry), jobEndReason(client, jobId, options.retry)]);
+  const records = new Map<string, { record: ResultRecord; taskId: string }>();
+  const failedTasks: FailedTask[] = [];
+  const reasons = new Map<string, string>();
+  const limit = pLimit(8);
+  await Promise.all(
+    manifest.tasks.map((planned) =>
+      limit(async () => {
+        const outcome = taskOutcome(planned.id, tasks.get(planned.id), jobEnded);
+        let reason = outcome.reason;
+        const body = await download(results, taskResultPath(jobId, planned.id, RECORDS_FILE));
+        let parsed: ResultRecord[] = [];
+        try {
+          parsed = body === undefined ? [] : parseResultRecords(body);
+        } catch (err) {
+          reason = `task ${planned.id} wrote unreadable records: ${(err as Error).message}`;
+        }
+        for (const record of parsed) records.set(`${BLOB_PREFIX}${record.photo}`, { record, taskId: planned.id });
+        const missing = planned.blobs.filter((b) => !records.has(b));
+        for (const blob of missing) reasons.set(blob, reason);
+        if (outcome.failed || missing.length > 0) {
+          const stderr = (await download(results, taskResultPath(jobId, planned.id, "stderr.txt"))) ?? "";
+          failedTasks.push({ taskId: planned.id, reason, stderrTail: stderr.trimEnd().split("\n").slice(-STDERR_TAIL_LINES).join("\n") });
+        }
+      }),
+    ),
+  );
+  const taskOf = new Map<string, string>();
+  for (const t of manifest.tasks) for (const b of t.blobs) taskOf.set(b, t.id);
+  const rows: PhotoResult[] = manifest.photos.map((p) => {
+    const hit = records.get(p.blobName);
+    if (hit) {
+      const r = hit.record;
+      return { photo: p.name, reading: r.reading, confidence: r.confidence, status: r.status, error: r.error, taskId: hit.taskId, rawText: r.rawText };
+    }
+    const taskId = taskOf.get(p.blobName) ?? "";
+    return { photo: p.name, reading: null, confidence: null, status: "error", error: `no result record: ${reasons.get(p.blobName) ?? "the photo was in no task"}`, taskId, rawText: "" };
+  });
+  failedTasks.sort((a, b) => a.taskId.localeCompare(b.taskId));
+  const dir = path.join(options.outDir, jobId);
+  await writeResultFiles(dir, rows, failedTasks);
+  return { dir, rows, failedTasks };
+}
+
+function csvField(value: string | number | null): string {
+  const s = value === null ? "" : String(value);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export const CSV_COLUMNS = ["photo", "reading", "confidence", "status", "error", "task_id"] as const;
+
+export function resultsCsv(rows: readonly PhotoResult[]): string {
+  const lines = [CSV_COLUMNS.join(",")];
+  for (const r of rows) lines.push([r.photo, r.reading, r.confidence, r.status, r.error, r.taskId].map(csvField).join(","));
+  return `${lines.join("\n")}\n`;
+}
+
+function photoText(r: PhotoResult): string {
+  const head = [`photo: ${r.photo}`, `status: ${r.status}`, `reading: ${r.reading ?? ""}`, `confidence: ${r.confidence ?? ""}`];
+  if (r.error) head.push(`error: ${r.error}`);
+  return `${head.join("\n")}\n\n${r.rawText}\n`;
+}
+
+async function writeResultFiles(dir: string, rows: readonly PhotoResult[], failedTasks: readonly FailedTask[]): Promise<void> {
+  await mkdir(path.join(dir, "text"), { recursive: true });
+  await writeFile(path.join(dir, "results.csv"), resultsCsv(rows));
+  const json = rows.map(({ rawText: _raw, ...r }) => r);
+  await writeFile(path.join(dir, "results.json"), `${JSON.stringify(json, null, 2)}\n`);
+  for (const r of rows) {
+    const file = path.join(dir, "text", `${r.photo}.txt`);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, photoText(r));
+  }
+  if (failedTasks.length > 0) {
+    await mkdir(path.join(dir, "failed-tasks"), { recursive: true });
+    for (const t of failedTasks) await writeFile(path.join(dir, "failed-tasks", `${t.taskId}.stderr.txt`), `${t.reason}\n\n${t.stderrTail}\n`);
+  }
+}
+
+/** Rows a terminal table shows before pointing at the files (failed photos first). */
+export const TABLE_ROWS = 100;
+
+/** A fixed-width table of the readings, for the terminal; a long one shows failures first and points at the CSV. */
+export function summaryTable(allRows: readonly PhotoResult[], maxRows = TABLE_ROWS): string {
+  const rows = allRows.length <= maxRows ? allRows : [...allRows.filter((r) => r.status !== "ok"), ...allRows.filter((r) => r.status === "ok")].slice(0, maxRows);
+  const table = [["photo", "reading", "confidence", "status"], ...rows.map((r) => [r.photo, r.reading ?? "-", r.confidence === null ? "-" : r.confidence.toFixed(2), r.status === "ok" ? "ok" : `${r.status}: ${r.error ?? ""}`])];
+  const widths = [0, 1, 2].map((i) => Math.max(...table.map((row) => (row[i] ?? "").length)));
+  const lines = table.map((row) => row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i] ?? 0) : cell)).join("  ").trimEnd());
+  if (allRows.length > rows.length) lines.push(`... and ${allRows.length - rows.length} more photo(s) in results.csv`);
+  return lines.join("\n");
+}

@@ -1,0 +1,242 @@
+/**
+ * One OCR job from photos to readings, against any set of stack outputs: upload, plan, submit,
+ * monitor, collect, clean up. Each step finds what an earlier, interrupted run with the same job id
+ * did and continues from there.
+ */
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { RestError } from "@azure/ms-rest-js";
+import type { ContainerClient } from "@azure/storage-blob";
+import { parseMeterProfile } from "../contracts/meter-profile";
+import type { StackOutputs } from "../contracts/stack-outputs";
+import { collectResults, type Collected } from "./collect";
+import type { Access } from "./credentials";
+import { readManifest, resumeMismatch, writeManifest, ManifestError, MANIFEST_SCHEMA, type JobManifest } from "./manifest";
+import { monitorProgressBar, waitForJob, type JobOutcome } from "./monitor";
+import { findPhotos, InputError, type LocalPhoto } from "./photos";
+import { planTasks, type PlannedTask } from "./plan";
+import { poolCapacity } from "./pool";
+import { sleep, withRetry, type RetryOptions } from "./retry";
+import { taskSasUrls } from "./sas";
+import { createProgress } from "./progress";
+import { addTasks, ensureJob, MAX_TASKS_PER_CALL, sealJob, type AddTasksResult } from "./submit";
+import { buildTask, maxWallClockMinutes, RECORDS_FILE, type TaskStorageAccess } from "./task-spec";
+import { uploadPhotos, uploadProgressBar, type UploadResult } from "./upload";
+
+export type TaskStorageMode = "identity" | "sas";
+
+export interface DispatchOptions {
+  outputs: StackOutputs;
+  access: Access;
+  input: PreparedInput;
+  outDir: string;
+  jobId: string;
+  imagesPerTask?: number;
+  wait: boolean;
+  keepJob: boolean;
+  taskStorage: TaskStorageMode;
+  log: (line: string) => void;
+  /** Progress bars (TTY) or lines; off, only the log's step lines are written. */
+  progress?: boolean;
+  pollMs?: number;
+  retry?: RetryOptions;
+}
+
+export interface DispatchReport {
+  jobId: string;
+  photos: number;
+  upload: UploadResult;
+  tasks: { planned: number; added: number; existed: number; resumed: boolean };
+  outcome?: JobOutcome;
+  collected?: Collected;
+  jobDeleted: boolean;
+  /** 0: every photo has a result (a reading or an explicit "unreadable"); 2: some photos failed. */
+  exitCode: 0 | 2;
+}
+
+export interface PreparedInput {
+  dir: string;
+  photos: LocalPhoto[];
+  /** Files in the input that are not photos (reported, not read). */
+  skipped: string[];
+  profile: { json?: string; sha256: string | null };
+}
+
+/** Reads the photos and the profile before anything is started, so bad input fails at once. */
+export async function prepareInput(dir: string, profileFile: string | undefined): Promise<PreparedInput> {
+  const profile = await readProfile(profileFile);
+  const { photos, skipped } = await findPhotos(dir);
+  return { dir, photos, skipped, profile };
+}
+
+async function readProfile(file: string | undefined): Promise<{ json?: string; sha256: string | null }> {
+  if (!file) return { sha256: null };
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch {
+    throw new InputError(`cannot read the meter profile ${file}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new InputError(`the meter profile ${file} is not JSON: ${(err as Error).message}`);
+  }
+  const json = JSON.stringify(parseMeterProfile(value, file));
+  return { json, sha256: createHash("sha256").update(json).digest("hex") };
+}
+
+async function taskStorage(options: DispatchOptions, jobMinutes: number): Promise<TaskStorageAccess> {
+  const { outputs, access } = options;
+  const images = access.blobService.getContainerClient(outputs.imagesContainer);
+  const results = access.blobService.getContainerClient(outputs.resultsContainer);
+  if (options.taskStorage === "identity") {
+    return { kind: "identity", identityResourceId: outputs.poolIdentityResourceId, imagesUrl: images.url, resultsUrl: results.url };
+  }
+  const expiresOn = new Date(Date.now() + (jobMinutes + 15) * 60_000);
+  const sas = await taskSasUrls(access.blobService, { images: outputs.imagesContainer, results: outputs.resultsContainer }, expiresOn, access.storageSharedKey);
+  return { kind: "sas", imagesUrlWithSas: sas.imagesUrlWithSas, resultsUrlWithSas: sas.resultsUrlWithSas };
+}
+
+export async function runOcrJob(options: DispatchOptions): Promise<DispatchReport> {
+  const { outputs, access, jobId, log } = options;
+  const client = access.batchClient;
+  const retry: RetryOptions = { ...options.retry, onRetry: (i) => log(`retrying a Batch call in ${Math.round(i.delayMs)} ms (${i.reason})`) };
+  const showProgress = options.progress ?? true;
+  const { photos, skipped } = options.input;
+  if (skipped.length > 0) log(`input: ignored ${skipped.length} file(s) that are not photos (e.g. ${skipped.slice(0, 3).join(", ")})`);
+  log(`input: ${photos.length} photo(s) in ${options.input.dir}`);
+
+  const images = access.blobService.getContainerClient(outputs.imagesContainer);
+  const results = access.blobService.getContainerClient(outputs.resultsContainer);
+  const upload = await uploadPhotos(images, photos, { progress: showProgress ? uploadProgressBar : undefined });
+  if (!showProgress) log(`upload: ${upload.uploaded} photo(s) sent, ${upload.skipped} already there`);
+
+  const { plan, resumed } = await loadOrPlan(options, results, retry);
+
+  // A resumed job may not exist: never created (stopped right after planning), or deleted after
+  // a collection or by hand. Tasks whose records are in the results container are not run again.
+  let pending = plan.tasks;
+  if (resumed && (await currentJobState(client, jobId, retry)) === undefined) {
+    const done = await tasksWithRecords(results, jobId);
+    pending = plan.tasks.filter((t) => !done.has(t.id));
+    log(`plan: no job ${jobId} in the account (not created yet, or deleted); ${plan.tasks.length - pending.length} task(s) have their records already, ${pending.length} to run`);
+  }
+  let submitted: AddTasksResult = { added: 0, existed: 0, calls: 0, retries: 0, splits: 0 };
+  if (pending.length > 0) {
+    submitted = await submitTasks(options, plan, pending, retry);
+  }
+  const report: DispatchReport = {
+    jobId,
+    photos: photos.length,
+    upload,
+    tasks: { planned: plan.tasks.length, added: submitted.added, existed: submitted.existed, resumed },
+    jobDeleted: false,
+    exitCode: 0,
+  };
+  if (!options.wait) {
+    log(`not waiting (--no-wait): run the same command with --job-id ${jobId} to follow the job and collect its results`);
+    return report;
+  }
+
+  if (pending.length > 0) {
+    report.outcome = await waitForJob(client, jobId, outputs.poolId, pending.length, { pollMs: options.pollMs, retry, progress: showProgress ? monitorProgressBar : undefined });
+    log(`job: ${report.outcome.counts.succeeded} task(s) succeeded, ${report.outcome.counts.failed} failed`);
+  }
+  report.collected = await collectResults(client, results, plan, { outDir: options.outDir, retry });
+  report.exitCode = report.collected.rows.some((r) => r.status === "error") ? 2 : 0;
+  if (!options.keepJob && pending.length > 0) {
+    await withRetry(() => client.job.deleteMethod(jobId), retry).catch((err: unknown) => {
+      if (!(err instanceof RestError && err.code === "JobNotFound")) throw err;
+    });
+    report.jobDeleted = true;
+  }
+  return report;
+}
+
+/**
+ * The job's plan: the manifest an earlier run with this job id wrote (refused if it was for other
+ * photos or another profile), or a new plan for the pool's capacity, written before any task is added.
+ */
+async function loadOrPlan(options: DispatchOptions, results: ContainerClient, retry: RetryOptions): Promise<{ plan: JobManifest; resumed: boolean }> {
+  const { outputs, jobId, log } = options;
+  const { photos, profile } = options.input;
+  const manifestPhotos = photos.map((p) => ({ name: p.name, blobName: p.blobName, size: p.size }));
+  const existing = await readManifest(results, jobId);
+  if (existing) {
+    const mismatch = resumeMismatch(existing, manifestPhotos, profile.sha256);
+    if (mismatch) throw new ManifestError(mismatch);
+    log(`plan: resuming job ${jobId} (${existing.tasks.length} task(s) planned by an earlier run)`);
+    return { plan: existing, resumed: true };
+  }
+  const pool = await withRetry(() => options.access.batchClient.pool.get(outputs.poolId), retry).catch((err: unknown) => {
+    if (err instanceof RestError && err.code === "PoolNotFound") throw new Error(`pool ${outputs.poolId} does not exist in Batch account ${outputs.batchAccountName}; deploy the stack (pulumi up) first`);
+    throw err;
+  });
+  const capacity = poolCapacity(pool);
+  const tasks = planTasks(
+    photos.map((p) => p.blobName),
+    { capacity, imagesPerTask: options.imagesPerTask },
+  );
+  const plan: JobManifest = { schema: MANIFEST_SCHEMA, jobId, createdAt: new Date().toISOString(), capacity, profileSha256: profile.sha256, photos: manifestPhotos, tasks };
+  await writeManifest(results, plan);
+  log(`plan: ${tasks.length} task(s) of up to ${tasks[0]?.blobs.length ?? 0} photo(s) for ${capacity} task slot(s)`);
+  return { plan, resumed: false };
+}
+
+/** The job's state, or undefined when there is no such job; waits out a deletion in progress. */
+async function currentJobState(client: Access["batchClient"], jobId: string, retry: RetryOptions): Promise<string | undefined> {
+  for (let waited = 0; ; waited += JOB_GONE_POLL_MS) {
+    try {
+      const job = await withRetry(() => client.job.get(jobId, { jobGetOptions: { select: "id,state" } }), retry);
+      if (job.state !== "deleting") return job.state;
+      if (waited > JOB_GONE_TIMEOUT_MS) throw new Error(`job ${jobId} is still being deleted; re-run later with the same --job-id`);
+    } catch (err) {
+      if (err instanceof RestError && err.code === "JobNotFound") return undefined;
+      throw err;
+    }
+    await sleep(JOB_GONE_POLL_MS);
+  }
+}
+
+const JOB_GONE_POLL_MS = 1000;
+const JOB_GONE_TIMEOUT_MS = 5 * 60_000;
+
+/** Ids of the tasks whose records.jsonl is in the results container: one listing under the job's prefix. */
+async function tasksWithRecords(results: ContainerClient, jobId: string): Promise<Set<string>> {
+  const done = new Set<string>();
+  for await (const blob of results.listBlobsFlat({ prefix: `${jobId}/` })) {
+    const [, taskId, file] = blob.name.split("/");
+    if (taskId && file === RECORDS_FILE) done.add(taskId);
+  }
+  return done;
+}
+
+/** Creates the job (or finds it), adds the tasks not yet there, and seals the job so it ends when they do. */
+async function submitTasks(options: DispatchOptions, plan: JobManifest, pending: PlannedTask[], retry: RetryOptions): Promise<AddTasksResult> {
+  const { outputs, access, jobId, log } = options;
+  const client = access.batchClient;
+  // The job's wall-clock limit: an hour for the pool to grow, then every wave at its tasks' limit.
+  const perTask = Math.max(...pending.map((t) => t.blobs.length));
+  const jobMinutes = 60 + Math.ceil(pending.length / plan.capacity) * maxWallClockMinutes(perTask);
+  const job = await ensureJob(client, { jobId, poolId: outputs.poolId, displayName: `OCR of ${plan.photos.length} photo(s)`, maxWallClockMinutes: jobMinutes }, retry);
+  if (job.onAllTasksComplete === "terminatejob") {
+    log(`submit: every task was added by an earlier run (job ${job.state})`);
+    return { added: 0, existed: pending.length, calls: 0, retries: 0, splits: 0 };
+  }
+  const storage = await taskStorage(options, jobMinutes);
+  const params = pending.map((t) =>
+    buildTask(t, { jobId, applicationId: outputs.applicationId, applicationVersion: outputs.applicationVersion, storage, profileJson: options.input.profile.json }),
+  );
+  const progress = (options.progress ?? true) && params.length > MAX_TASKS_PER_CALL ? createProgress({ label: "submit", total: params.length }) : undefined;
+  let submitted: AddTasksResult;
+  try {
+    submitted = await addTasks(client, jobId, params, { retry, onProgress: (done, total) => progress?.update(done, `${done}/${total} task(s) sent`) });
+  } finally {
+    progress?.stop();
+  }
+  await sealJob(client, jobId, retry);
+  log(`submit: ${submitted.added} task(s) added${submitted.existed ? `, ${submitted.existed} already there` : ""} in ${submitted.calls} call(s)`);
+  return submitted;
+}

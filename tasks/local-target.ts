@@ -1,0 +1,139 @@
+/**
+ * Local mode is only another set of stack outputs: the local cloud (the local Batch service and
+ * Azurite) started in-process, the dev stack's pool deployed to it as Pulumi would deploy it on
+ * Azure (same pool id, VM size, task slots, start task, scheduling policy), and the worker's
+ * application package built and registered. Autoscale is not evaluated locally, so the pool gets
+ * a fixed number of nodes.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { BatchServiceClient } from "@azure/batch";
+import { RestError } from "@azure/ms-rest-js";
+import { startLocalCloud, type LocalCloud } from "../local/index";
+import type { StackOutputs } from "../contracts/stack-outputs";
+import { loadStackConfig } from "../infra/config";
+import { poolSpec, type PoolSpec } from "../infra/pool-spec";
+import { buildWorkerPackage } from "./worker/package";
+import { connect, type SharedKeys } from "./credentials";
+import { listNodes, poolProblem } from "./pool";
+import { sleep } from "./retry";
+
+export interface LocalDeployOptions {
+  projectDir: string;
+  /** The stack whose configuration the local pool copies. */
+  stack?: string;
+  /** Fixed node count of the local pool. */
+  nodes?: number;
+  log?: (line: string) => void;
+  /** Where the application package zip is built. */
+  packageDir: string;
+  /** Give up waiting for idle nodes after this long. */
+  nodeTimeoutMs?: number;
+}
+
+export interface LocalDeployment {
+  outputs: StackOutputs;
+  keys: SharedKeys;
+}
+
+/** Nodes of the local pool unless told otherwise: two, so tasks spread as on a real pool. */
+export const DEFAULT_LOCAL_NODES = 2;
+
+/** A resource id of the shape Azure gives a user-assigned identity; the local service accepts any. */
+function localIdentityId(poolId: string): string {
+  return `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/local/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${poolId}-identity`;
+}
+
+async function addPool(client: BatchServiceClient, spec: PoolSpec, nodes: number): Promise<void> {
+  try {
+    await client.pool.add({
+      id: spec.poolId,
+      vmSize: spec.vmSize,
+      taskSlotsPerNode: spec.taskSlotsPerNode,
+      taskSchedulingPolicy: { nodeFillType: spec.taskSchedulingPolicy === "Pack" ? "pack" : "spread" },
+      virtualMachineConfiguration: { imageReference: spec.imageReference, nodeAgentSKUId: spec.nodeAgentSkuId },
+      startTask: {
+        commandLine: spec.startTask.commandLine,
+        waitForSuccess: spec.startTask.waitForSuccess,
+        maxTaskRetryCount: spec.startTask.maxTaskRetryCount,
+        userIdentity: { autoUser: { scope: "pool", elevationLevel: spec.startTask.elevated ? "admin" : "nonadmin" } },
+      },
+      enableAutoScale: false,
+      targetDedicatedNodes: nodes,
+    });
+  } catch (err) {
+    if (!(err instanceof RestError && err.code === "PoolExists")) throw err;
+  }
+}
+
+async function waitForIdleNodes(client: BatchServiceClient, poolId: string, nodes: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [pool, list] = await Promise.all([client.pool.get(poolId), listNodes(client, poolId)]);
+    if (list.filter((n) => n.state === "idle" || n.state === "running").length >= nodes) return;
+    const failed = list.find((n) => n.state === "starttaskfailed");
+    if (failed) throw new Error(poolProblem(pool, [failed]) ?? `the start task failed on node ${failed.id}`);
+    if (Date.now() > deadline) throw new Error(`the local pool ${poolId} has no ${nodes} idle node(s) after ${timeoutMs / 1000} s (nodes: ${list.map((n) => n.state).join(", ") || "none"})`);
+    await sleep(250);
+  }
+}
+
+/** Deploys the stack's pool, the worker package and the containers to a running local cloud. */
+export async function deployLocalStack(cloud: LocalCloud, options: LocalDeployOptions): Promise<LocalDeployment> {
+  const log = options.log ?? (() => undefined);
+  const stack = options.stack ?? "dev";
+  const cfg = loadStackConfig(stack, options.projectDir);
+  const spec = poolSpec(cfg);
+  const nodes = options.nodes ?? Math.min(DEFAULT_LOCAL_NODES, cfg.maxNodes);
+  const pkg = await buildWorkerPackage({ outDir: options.packageDir });
+  await cloud.registerApplicationPackage(cfg.applicationId, pkg.version, pkg.zipPath);
+  log(`local: worker package ${cfg.applicationId} ${pkg.version} registered`);
+  const outputs: StackOutputs = {
+    batchAccountName: cloud.batchAccountName,
+    batchAccountEndpoint: cloud.batchEndpoint,
+    batchAuthModes: ["SharedKey", "AAD"],
+    poolId: spec.poolId,
+    storageAccountName: cloud.storageAccountName,
+    blobEndpoint: cloud.blobEndpoint.endsWith("/") ? cloud.blobEndpoint : `${cloud.blobEndpoint}/`,
+    storageSharedKeyAccess: true,
+    imagesContainer: cfg.imagesContainer,
+    resultsContainer: cfg.resultsContainer,
+    applicationId: cfg.applicationId,
+    applicationVersion: pkg.version,
+    poolIdentityResourceId: localIdentityId(spec.poolId),
+    poolIdentityClientId: "00000000-0000-0000-0000-000000000000",
+    location: "local",
+    resourceGroupName: "local",
+  };
+  const keys: SharedKeys = { batchAccountKey: cloud.batchAccountKey, storageAccountKey: cloud.storageAccountKey };
+  const access = connect(outputs, { keys });
+  for (const name of [cfg.imagesContainer, cfg.resultsContainer]) await access.blobService.getContainerClient(name).createIfNotExists();
+  await addPool(access.batchClient, spec, nodes);
+  log(`local: pool ${spec.poolId} (${spec.vmSize}, ${spec.taskSlotsPerNode} slots per node) deploying ${nodes} node(s)`);
+  await waitForIdleNodes(access.batchClient, spec.poolId, nodes, options.nodeTimeoutMs ?? 120_000);
+  log(`local: pool ${spec.poolId} has ${nodes} idle node(s)`);
+  return { outputs, keys };
+}
+
+export interface LocalTarget extends LocalDeployment {
+  stop(): Promise<void>;
+}
+
+/** Starts the local cloud in-process and deploys to it; `stop` ends every process it started. */
+export async function startLocalTarget(options: Omit<LocalDeployOptions, "packageDir">): Promise<LocalTarget> {
+  const work = await mkdtemp(path.join(tmpdir(), "batch-ocr-local-"));
+  let cloud: LocalCloud | undefined;
+  const stop = async () => {
+    await cloud?.stop();
+    await rm(work, { recursive: true, force: true });
+  };
+  try {
+    cloud = await startLocalCloud({ batchPort: 0, blobPort: 0, dataDir: path.join(work, "data") });
+    const deployment = await deployLocalStack(cloud, { ...options, packageDir: path.join(work, "package") });
+    return { ...deployment, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

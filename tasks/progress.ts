@@ -1,0 +1,76 @@
+/**
+ * Progress for long work: a bar on a terminal, plain throttled lines in CI logs (where a bar
+ * would fill the log with carriage returns). Everything goes to stderr so stdout stays for results.
+ */
+import { SingleBar, Presets } from "cli-progress";
+
+export interface Progress {
+  update(value: number, detail: string): void;
+  stop(finalLine?: string): void;
+}
+
+export interface ProgressOptions {
+  label: string;
+  total: number;
+  /** Bar on a TTY (the default follows process.stderr.isTTY). */
+  tty?: boolean;
+  /** Where plain lines go (stderr by default). */
+  write?: (line: string) => void;
+  /** Minimum time between plain lines, unless the work is done. */
+  lineIntervalMs?: number;
+}
+
+export function createProgress(options: ProgressOptions): Progress {
+  const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const tty = options.tty ?? Boolean(process.stderr.isTTY);
+  if (tty) {
+    const bar = new SingleBar({ format: `${options.label} [{bar}] {percentage}% | {detail}`, stream: process.stderr, hideCursor: true, clearOnComplete: false }, Presets.shades_classic);
+    bar.start(Math.max(options.total, 1), 0, { detail: "" });
+    return {
+      update: (value, detail) => bar.update(value, { detail }),
+      stop: (finalLine) => {
+        bar.stop();
+        if (finalLine) write(finalLine);
+      },
+    };
+  }
+  const interval = options.lineIntervalMs ?? 5000;
+  let lastAt = 0;
+  let printed = "";
+  let latest = "";
+  return {
+    update(_value, detail) {
+      latest = `${options.label}: ${detail}`;
+      const now = Date.now();
+      if (latest !== printed && now - lastAt >= interval) {
+        write(latest);
+        lastAt = now;
+        printed = latest;
+      }
+    },
+    stop(finalLine) {
+      // The state at the end is always shown, even when it came too soon after the last line.
+      if (finalLine) write(finalLine);
+      else if (latest !== printed) write(latest);
+    },
+  };
+}
+
+export function formatBytes(n: number): string {
+  const units = ["B", "KB", "MB", "GB", "TB"];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
+}
+
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  return h > 0 ? `${h}h${String(m).padStart(2, "0")}m` : m > 0 ? `${m}m${String(sec).padStart(2, "0")}s` : `${sec}s`;
+}

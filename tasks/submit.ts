@@ -1,0 +1,190 @@
+/**
+ * Creating the job and adding its tasks. Tasks go in add-collection calls of at most 100 tasks and
+ * under 1 MB, several in flight; throttling and server errors are retried, a chunk the service finds
+ * too large is split, and a task that already exists (a resumed run) counts as added. Reusable: the
+ * bench submits through `addTasks`.
+ */
+import type { BatchServiceClient, BatchServiceModels } from "@azure/batch";
+import { RestError } from "@azure/ms-rest-js";
+import pLimit from "p-limit";
+import { withRetry, type RetryOptions } from "./retry";
+
+/** Batch's limits for one add-collection call. */
+export const MAX_TASKS_PER_CALL = 100;
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface AddTasksOptions {
+  /** Add-collection calls in flight at once. */
+  concurrency?: number;
+  /** Body size a chunk is kept under (Batch refuses 1 MB and more). */
+  maxBodyBytes?: number;
+  retry?: RetryOptions;
+  /** Called after each chunk lands, with the running totals. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface AddTasksResult {
+  /** Tasks added by this run. */
+  added: number;
+  /** Tasks that were there already (TaskExists): added by an earlier, interrupted run. */
+  existed: number;
+  calls: number;
+  retries: number;
+  /** Chunks split because the service answered RequestBodyTooLarge. */
+  splits: number;
+}
+
+export class SubmitError extends Error {
+  override name = "SubmitError";
+}
+
+/** Groups tasks into chunks of at most 100 whose JSON body stays under the limit. */
+export function chunkTasks<T>(tasks: readonly T[], maxBodyBytes = MAX_BODY_BYTES): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  const envelope = Buffer.byteLength('{"value":[]}');
+  for (const task of tasks) {
+    const size = Buffer.byteLength(JSON.stringify(task)) + 1;
+    if (envelope + size >= maxBodyBytes) throw new SubmitError(`a single task is ${size} bytes, over the ${maxBodyBytes}-byte limit of an add-collection call`);
+    if (current.length > 0 && (current.length >= MAX_TASKS_PER_CALL || envelope + bytes + size >= maxBodyBytes)) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(task);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+/** The add-collection reference names RequestBodyTooLarge; the 2025-06-01 spec's resource-file notes say RequestEntityTooLarge. */
+function isTooLarge(err: unknown): boolean {
+  return err instanceof RestError && (err.statusCode === 413 || err.code === "RequestBodyTooLarge" || err.code === "RequestEntityTooLarge");
+}
+
+export async function addTasks(
+  client: BatchServiceClient,
+  jobId: string,
+  tasks: readonly BatchServiceModels.TaskAddParameter[],
+  options: AddTasksOptions = {},
+): Promise<AddTasksResult> {
+  const result: AddTasksResult = { added: 0, existed: 0, calls: 0, retries: 0, splits: 0 };
+  const failures: string[] = [];
+  const retry: RetryOptions = {
+    ...options.retry,
+    onRetry: (info) => {
+      result.retries++;
+      options.retry?.onRetry?.(info);
+    },
+  };
+
+  const send = async (chunk: BatchServiceModels.TaskAddParameter[]): Promise<void> => {
+    let response: BatchServiceModels.TaskAddCollectionResponse;
+    try {
+      response = await withRetry(() => {
+        result.calls++;
+        return client.task.addCollection(jobId, chunk);
+      }, retry);
+    } catch (err) {
+      if (isTooLarge(err) && chunk.length > 1) {
+        result.splits++;
+        const half = Math.ceil(chunk.length / 2);
+        await send(chunk.slice(0, half));
+        await send(chunk.slice(half));
+        return;
+      }
+      if (isTooLarge(err)) {
+        const task = chunk[0] as BatchServiceModels.TaskAddParameter;
+        throw new SubmitError(
+          `task ${task.id} alone is too large for Batch (${task.resourceFiles?.length ?? 0} resource files, ${Buffer.byteLength(JSON.stringify(task))} bytes of JSON); use a smaller --images-per-task`,
+        );
+      }
+      throw err;
+    }
+    // Tasks the service could not add for its own reasons (serverError) are sent again.
+    const again: BatchServiceModels.TaskAddParameter[] = [];
+    const byId = new Map(chunk.map((t) => [t.id, t]));
+    for (const r of response.value ?? []) {
+      const status = String(r.status).toLowerCase();
+      if (status === "success") result.added++;
+      else if (r.error?.code === "TaskExists") result.existed++;
+      else if (status === "servererror") again.push(byId.get(r.taskId) as BatchServiceModels.TaskAddParameter);
+      else failures.push(`${r.taskId}: ${r.error?.code ?? r.status} ${r.error?.message?.value ?? ""}`.trim());
+    }
+    if (again.length > 0) {
+      result.retries++;
+      await send(again);
+    }
+  };
+
+  const chunks = chunkTasks(tasks, options.maxBodyBytes ?? MAX_BODY_BYTES);
+  const limit = pLimit(options.concurrency ?? 4);
+  let done = 0;
+  await Promise.all(
+    chunks.map((chunk) =>
+      limit(async () => {
+        await send(chunk);
+        done += chunk.length;
+        options.onProgress?.(done, tasks.length);
+      }),
+    ),
+  );
+  if (failures.length > 0) {
+    throw new SubmitError(`${failures.length} task(s) were refused: ${failures.slice(0, 5).join("; ")}${failures.length > 5 ? "; ..." : ""}`);
+  }
+  return result;
+}
+
+export interface JobSpec {
+  jobId: string;
+  poolId: string;
+  /** Shown in the portal and in `az batch job list`. */
+  displayName?: string;
+  /** The job ends (and any SAS URL it was given expires soon after) when this runs out. */
+  maxWallClockMinutes?: number;
+}
+
+export interface EnsuredJob {
+  created: boolean;
+  /** The job's onAllTasksComplete: `terminatejob` means an earlier run added every task. */
+  onAllTasksComplete: string;
+  state: string;
+}
+
+/**
+ * Creates the job so that it does not end while tasks are still being added (noaction); on a
+ * resumed run the job is there already, which is fine.
+ */
+export async function ensureJob(client: BatchServiceClient, spec: JobSpec, retry?: RetryOptions): Promise<EnsuredJob> {
+  try {
+    await withRetry(
+      () =>
+        client.job.add({
+          id: spec.jobId,
+          displayName: spec.displayName,
+          poolInfo: { poolId: spec.poolId },
+          onAllTasksComplete: "noaction",
+          onTaskFailure: "noaction",
+          constraints: spec.maxWallClockMinutes ? { maxWallClockTime: `PT${spec.maxWallClockMinutes}M` } : undefined,
+          metadata: [{ name: "created-by", value: "batch-ocr dispatcher" }],
+        }),
+      retry,
+    );
+    return { created: true, onAllTasksComplete: "noaction", state: "active" };
+  } catch (err) {
+    if (!(err instanceof RestError && err.code === "JobExists")) throw err;
+  }
+  const job = await withRetry(() => client.job.get(spec.jobId), retry);
+  if (job.poolInfo?.poolId && job.poolInfo.poolId !== spec.poolId) {
+    throw new SubmitError(`job ${spec.jobId} exists on pool ${job.poolInfo.poolId}, not ${spec.poolId}; use another --job-id`);
+  }
+  return { created: false, onAllTasksComplete: job.onAllTasksComplete ?? "noaction", state: job.state ?? "active" };
+}
+
+/** Every task is in: let the job end itself once they all complete. */
+export async function sealJob(client: BatchServiceClient, jobId: string, retry?: RetryOptions): Promise<void> {
+  await withRetry(() => client.job.patch(jobId, { onAllTasksComplete: "terminatejob" }), retry);
+}
+

@@ -1,0 +1,143 @@
+/**
+ * The dispatcher against a local cloud that outlives it (as a deployment on Azure does): a run
+ * resumed after being killed at several points, and a pool that cannot run tasks.
+ */
+import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { BatchServiceClient, BatchSharedKeyCredentials } from "@azure/batch";
+import { startLocalCloud, type LocalCloud } from "../../local/index";
+import { connect } from "../../tasks/credentials";
+import { deployLocalStack, type LocalDeployment } from "../../tasks/local-target";
+import { addTasks, ensureJob } from "../../tasks/submit";
+import { ROOT, runCli } from "./run-cli";
+import { resultsCsv, SAMPLES, truth } from "./samples";
+
+describe("against a local cloud that outlives the dispatcher", () => {
+  let work: string;
+  let cloud: LocalCloud;
+  let deployment: LocalDeployment;
+  let client: BatchServiceClient;
+  let env: NodeJS.ProcessEnv;
+  let outputsFile: string;
+  let input: string;
+
+  beforeAll(async () => {
+    work = await mkdtemp(path.join(tmpdir(), "ocr-resume-"));
+    cloud = await startLocalCloud({ dataDir: path.join(work, "cloud") });
+    deployment = await deployLocalStack(cloud, { projectDir: ROOT, packageDir: path.join(work, "package"), nodes: 2 });
+    outputsFile = path.join(work, "outputs.json");
+    await writeFile(outputsFile, JSON.stringify(deployment.outputs));
+    // The variables `npm run local` prints: the only way a key reaches the dispatcher.
+    env = { ...process.env, AZURE_BATCH_ACCESS_KEY: cloud.batchAccountKey, AZURE_STORAGE_CONNECTION_STRING: cloud.storageConnectionString };
+    client = new BatchServiceClient(new BatchSharedKeyCredentials(cloud.batchAccountName, cloud.batchAccountKey), cloud.batchEndpoint);
+    input = path.join(work, "photos");
+    await mkdir(input);
+    for (const f of await readdir(SAMPLES)) if (f.endsWith(".jpg")) await copyFile(path.join(SAMPLES, f), path.join(input, f));
+    await writeFile(path.join(input, "broken.jpg"), "this is not a JPEG");
+  });
+  afterAll(async () => {
+    await cloud?.stop();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  test("stopped after upload, after planning (both SIGKILL), after submitting (--no-wait) and while waiting (SIGKILL), the same command finishes the job: nothing uploaded or added twice", async () => {
+    const out = path.join(work, "out");
+    const args = ["--outputs", outputsFile, "--input", input, "--profile", path.join(SAMPLES, "profile.json"), "--out", out, "--job-id", "resume-1", "--images-per-task", "2", "--poll", "0.5"];
+
+    const first = await runCli(args, { env, killWhen: /upload: 13 photo\(s\) sent/ });
+    expect(first.signal).toBe("SIGKILL");
+    const second = await runCli(args, { env, killWhen: /^plan: /m });
+    expect(second.signal).toBe("SIGKILL");
+    expect(second.stderr).toContain("upload: 0 photo(s) sent (0 B), 13 already there");
+    // Submit only, with SAS URLs for the tasks instead of the pool identity.
+    const third = await runCli([...args, "--no-wait", "--task-storage", "sas"], { env });
+    expect(third.code).toBe(0);
+    expect(third.stderr).toMatch(/plan: resuming job resume-1 \(7 task\(s\)/);
+    expect(third.stderr).toContain("not waiting (--no-wait)");
+    const fourth = await runCli(args, { env, killWhen: /^tasks: /m });
+    expect(fourth.signal).toBe("SIGKILL");
+    expect(fourth.stderr).toContain("submit: every task was added by an earlier run");
+
+    const last = await runCli([...args, "--json", "--keep-job"], { env });
+    expect(last.code).toBe(2); // broken.jpg cannot be read: some photos failed
+    const report = JSON.parse(last.stdout) as {
+      upload: { uploaded: number; skipped: number; bytesSent: number };
+      tasks: { planned: number; added: number; existed: number; resumed: boolean };
+      collected: { rows: { photo: string; reading: string | null; status: string; error: string | null }[] };
+    };
+    expect(report.upload).toEqual({ uploaded: 0, skipped: 13, bytesSent: 0 });
+    expect(report.tasks).toEqual({ planned: 7, added: 0, existed: 7, resumed: true });
+    const tasks = await client.task.list("resume-1");
+    expect(tasks.map((t) => t.id).sort()).toHaveLength(7);
+    expect(tasks.every((t) => t.state === "completed")).toBe(true);
+
+    const expected = await truth();
+    const rows = report.collected.rows;
+    expect(rows).toHaveLength(13);
+    const broken = rows.find((r) => r.photo === "broken.jpg");
+    expect(broken).toMatchObject({ status: "error", reading: null });
+    expect(broken?.error).toBeTruthy();
+    for (const r of rows.filter((r) => r.photo !== "broken.jpg")) expect([r.photo, r.status, r.reading]).toEqual([r.photo, "ok", expected.get(r.photo)]);
+    expect((await resultsCsv(path.join(out, "resume-1"))).map((r) => r.photo).sort()).toEqual(rows.map((r) => r.photo).sort());
+    await client.job.deleteMethod("resume-1");
+
+    // Once more after the job is gone: the records in the results container are enough, nothing runs again.
+    const again = await runCli([...args, "--json"], { env });
+    expect(again.code).toBe(2);
+    const againReport = JSON.parse(again.stdout) as typeof report & { outcome?: unknown };
+    expect(againReport.tasks).toEqual({ planned: 7, added: 0, existed: 0, resumed: true });
+    expect(againReport.outcome).toBeUndefined();
+    expect(againReport.collected.rows).toEqual(rows);
+    expect(again.stderr).toContain("no job resume-1 in the account (not created yet, or deleted); 7 task(s) have their records already, 0 to run");
+  });
+
+  test("a pool whose start task fails is reported at once, with what to do", async () => {
+    await client.pool.add({
+      id: "broken-pool",
+      vmSize: "Standard_D2as_v5",
+      virtualMachineConfiguration: { imageReference: { publisher: "canonical", offer: "ubuntu-24_04-lts", sku: "server", version: "latest" }, nodeAgentSKUId: "batch.node.ubuntu 24.04" },
+      startTask: { commandLine: "/bin/bash -c 'echo no tesseract here >&2; exit 3'", waitForSuccess: true, maxTaskRetryCount: 0 },
+      targetDedicatedNodes: 1,
+    });
+    const outputs = path.join(work, "broken-outputs.json");
+    await writeFile(outputs, JSON.stringify({ ...deployment.outputs, poolId: "broken-pool" }));
+    const args = ["--outputs", outputs, "--input", input, "--out", path.join(work, "out-broken"), "--job-id", "broken-1", "--poll", "0.5", "--json"];
+    const run = await runCli(args, { env });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/pool broken-pool cannot run tasks: the start task failed on 1 of 1 node\(s\).*fix the start task/);
+
+    // The operator gives up on the job; the same command then accounts for every photo and says why none was read.
+    await client.job.terminate("broken-1");
+    const after = await runCli(args, { env });
+    expect(after.code).toBe(2);
+    const rows = (JSON.parse(after.stdout) as { collected: { rows: { photo: string; status: string; error: string }[] } }).collected.rows;
+    expect(rows.map((r) => r.photo).sort()).toEqual((await readdir(input)).sort());
+    for (const r of rows) expect(r).toMatchObject({ status: "error", error: expect.stringMatching(/^no result record: task ocr-\S+ did not complete \(state active\): the job ended \(\w+\)$/) });
+  });
+
+  test("the submitter against the local Batch service: 1,000 tasks in collections, and again (all TaskExists), each listed once", async () => {
+    await client.pool.add({
+      id: "empty-pool",
+      vmSize: "Standard_D2as_v5",
+      virtualMachineConfiguration: { imageReference: { publisher: "canonical", offer: "ubuntu-24_04-lts", sku: "server", version: "latest" }, nodeAgentSKUId: "batch.node.ubuntu 24.04" },
+      targetDedicatedNodes: 0,
+    });
+    const access = connect(deployment.outputs, { keys: deployment.keys });
+    await ensureJob(access.batchClient, { jobId: "many-1", poolId: "empty-pool" });
+    const tasks = Array.from({ length: 1000 }, (_, i) => ({ id: `t-${i}`, commandLine: "/bin/true", resourceFiles: [{ httpUrl: `https://example.invalid/${"x".repeat(200)}/${i}`, filePath: `f${i}` }] }));
+    const first = await addTasks(access.batchClient, "many-1", tasks, { concurrency: 4 });
+    expect(first).toMatchObject({ added: 1000, existed: 0, calls: 10 });
+    const again = await addTasks(access.batchClient, "many-1", tasks);
+    expect(again).toMatchObject({ added: 0, existed: 1000 });
+    const ids: string[] = [];
+    let page = await access.batchClient.task.list("many-1", { taskListOptions: { select: "id", maxResults: 300 } });
+    ids.push(...page.map((t) => t.id as string));
+    while (page.odatanextLink) {
+      page = await access.batchClient.task.listNext(page.odatanextLink);
+      ids.push(...page.map((t) => t.id as string));
+    }
+    expect(ids.sort()).toEqual(tasks.map((t) => t.id).sort());
+    await access.batchClient.job.deleteMethod("many-1");
+  });
+});

@@ -1,0 +1,34 @@
+/** `npm run ocr` as a fresh clone runs it: the sample photos on the in-process local cloud with the real worker. */
+import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { runCli } from "./run-cli";
+import { resultsCsv, truth } from "./samples";
+
+describe("npm run ocr with no arguments", () => {
+  let out: string;
+  beforeAll(async () => {
+    out = await mkdtemp(path.join(tmpdir(), "ocr-e2e-"));
+  });
+  afterAll(async () => {
+    await rm(out, { recursive: true, force: true });
+  });
+
+  test("reads the bundled samples locally, prints the readings and writes the results files", async () => {
+    const run = await runCli(["--out", out]);
+    expect(run.code).toBe(0);
+    const expected = await truth();
+    const [jobDir] = await readdir(out);
+    const dir = path.join(out, jobDir as string);
+    const rows = await resultsCsv(dir);
+    expect(rows.map((r) => r.photo).sort()).toEqual([...expected.keys()].sort());
+    for (const r of rows) {
+      expect({ photo: r.photo, reading: r.reading, status: r.status }).toEqual({ photo: r.photo, reading: expected.get(r.photo), status: "ok" });
+      expect(run.stdout).toMatch(new RegExp(`${r.photo.replace(".", "\\.")}\\s+${r.reading}\\s`));
+      expect(await readFile(path.join(dir, "text", `${r.photo}.txt`), "utf8")).toContain(`reading: ${r.reading}`);
+    }
+    const json = JSON.parse(await readFile(path.join(dir, "results.json"), "utf8")) as { photo: string; reading: string; taskId: string }[];
+    expect(json.map((r) => [r.photo, r.reading, r.taskId])).toEqual(rows.map((r) => [r.photo, r.reading, r.task_id]));
+    expect(run.stdout).toContain(`${expected.size} photo(s): ${expected.size} read, 0 unreadable, 0 failed`);
+  });
+});

@@ -1,0 +1,39 @@
+/**
+ * Runs the dispatcher CLI as an operator would, as one process (node with tsx's loader, no
+ * wrapper process), so a test can kill it hard at a chosen point of its output.
+ */
+import { spawn } from "node:child_process";
+import path from "node:path";
+
+export const ROOT = path.join(__dirname, "..", "..");
+
+export interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliRunOptions {
+  env?: NodeJS.ProcessEnv;
+  /** SIGKILL the dispatcher as soon as its stderr matches this. */
+  killWhen?: RegExp;
+}
+
+export function runCli(args: string[], options: CliRunOptions = {}): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "tasks", "cli.ts"), ...args], {
+      cwd: ROOT,
+      env: options.env ?? process.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => {
+      stderr += c.toString();
+      if (options.killWhen && options.killWhen.test(stderr) && child.exitCode === null) child.kill("SIGKILL");
+    });
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}

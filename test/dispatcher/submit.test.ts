@@ -1,0 +1,111 @@
+import type { BatchServiceModels } from "@azure/batch";
+import type { StackOutputs } from "../../contracts/stack-outputs";
+import { connect } from "../../tasks/credentials";
+import { addTasks, chunkTasks, MAX_TASKS_PER_CALL } from "../../tasks/submit";
+import { startStandIn, type StandIn } from "./batch-stand-in";
+
+function outputsFor(endpoint: string): StackOutputs {
+  return {
+    batchAccountName: "standin",
+    batchAccountEndpoint: endpoint,
+    batchAuthModes: ["AAD", "SharedKey"],
+    poolId: "ocr-pool",
+    storageAccountName: "standin",
+    blobEndpoint: "http://127.0.0.1:9/standin/",
+    storageSharedKeyAccess: true,
+    imagesContainer: "images",
+    resultsContainer: "results",
+    applicationId: "ocrworker",
+    applicationVersion: "1",
+    poolIdentityResourceId: "/id",
+    poolIdentityClientId: "00000000-0000-0000-0000-000000000000",
+    location: "local",
+    resourceGroupName: "local",
+  };
+}
+
+const KEY = Buffer.from("stand-in key").toString("base64");
+
+function tasks(n: number, padding = 0): BatchServiceModels.TaskAddParameter[] {
+  return Array.from({ length: n }, (_, i) => ({ id: `task-${i}`, commandLine: `/bin/bash -c 'echo ${"x".repeat(padding)}'` }));
+}
+
+describe("addTasks against a stand-in that injects faults", () => {
+  let standIn: StandIn;
+  beforeEach(async () => {
+    standIn = await startStandIn();
+  });
+  afterEach(async () => {
+    await standIn.close();
+  });
+
+  const client = () => connect(outputsFor(standIn.endpoint), { keys: { batchAccountKey: KEY, storageAccountKey: KEY } }).batchClient;
+
+  test("every task lands exactly once through 429 (Retry-After), 503, per-task server errors and TaskExists", async () => {
+    const all = tasks(250);
+    for (const t of all.slice(0, 30)) standIn.tasks.set(t.id, 1); // an interrupted earlier run added these
+    standIn.faults.push({ status: 429, code: "TooManyRequests", retryAfter: "2" }, { status: 503, code: "ServerBusy" });
+    standIn.flakyTasks.add("task-120");
+    const waits: number[] = [];
+    const result = await addTasks(client(), "job-1", all, { concurrency: 3, retry: { sleep: async (ms) => void waits.push(ms) } });
+
+    expect(result.added).toBe(220);
+    expect(result.existed).toBe(30);
+    expect([...standIn.tasks.keys()].sort()).toEqual(all.map((t) => t.id).sort());
+    expect(waits).toContain(2000); // the service's Retry-After, not the client's own backoff
+    expect(result.retries).toBeGreaterThanOrEqual(3);
+    const adds = standIn.requests.filter((r) => r.path === "/jobs/job-1/addtaskcollection");
+    expect(Math.max(...adds.map((r) => r.taskCount))).toBeLessThanOrEqual(MAX_TASKS_PER_CALL);
+    expect(adds.every((r) => r.apiVersion === "2025-06-01")).toBe(true);
+  });
+
+  test("a chunk the service finds too large is split until it fits", async () => {
+    const all = tasks(40, 2000);
+    standIn.maxBodyBytes = 25_000; // about ten of these tasks per call
+    const result = await addTasks(client(), "job-2", all);
+    expect(result.added).toBe(40);
+    expect(result.splits).toBeGreaterThan(0);
+    expect(standIn.tasks.size).toBe(40);
+    const accepted = standIn.requests.filter((r) => r.bodyBytes <= 25_000 && r.taskCount > 0);
+    expect(accepted.reduce((n, r) => n + r.taskCount, 0)).toBe(40);
+  });
+
+  test("a single task the service finds too large is reported with what to change", async () => {
+    standIn.maxBodyBytes = 1000;
+    await expect(addTasks(client(), "job-5", tasks(3, 2000))).rejects.toThrow(/task task-0 alone is too large for Batch \(0 resource files, \d+ bytes of JSON\); use a smaller --images-per-task/);
+  });
+
+  test("gives up with the service's error after the retries are spent", async () => {
+    for (let i = 0; i < 5; i++) standIn.faults.push({ status: 500, code: "InternalError" });
+    await expect(addTasks(client(), "job-3", tasks(3), { retry: { maxRetries: 2, sleep: async () => undefined } })).rejects.toMatchObject({ statusCode: 500, code: "InternalError" });
+    expect(standIn.tasks.size).toBe(0);
+  });
+
+  test("Entra ID: the adapter puts a bearer token for the Batch scope on every call", async () => {
+    const scopes: string[] = [];
+    const credential = { getToken: async (scope: string | string[]) => (scopes.push(String(scope)), { token: "tok-123", expiresOnTimestamp: Date.now() + 3600_000 }) };
+    const access = connect(outputsFor(standIn.endpoint), { credential });
+    expect(access.batch).toBe("entra");
+    await addTasks(access.batchClient, "job-4", tasks(2));
+    expect(standIn.requests[0]?.authorization).toBe("Bearer tok-123");
+    expect(scopes).toEqual(["https://batch.core.windows.net/.default"]);
+  });
+
+  test("a shared key for an account that accepts only Entra ID is refused, not used", () => {
+    const outputs = { ...outputsFor(standIn.endpoint), batchAuthModes: ["AAD" as const] };
+    expect(() => connect(outputs, { keys: { batchAccountKey: KEY } })).toThrow(/does not accept Shared Key/);
+  });
+});
+
+describe("chunkTasks", () => {
+  test("at most 100 tasks and under the byte limit per chunk, order kept", () => {
+    const all = tasks(450, 100);
+    const chunks = chunkTasks(all, 10_000);
+    expect(chunks.flat().map((t) => t.id)).toEqual(all.map((t) => t.id));
+    for (const c of chunks) {
+      expect(c.length).toBeLessThanOrEqual(100);
+      expect(Buffer.byteLength(JSON.stringify({ value: c }))).toBeLessThan(10_000);
+    }
+    expect(chunkTasks(tasks(250)).map((c) => c.length)).toEqual([100, 100, 50]);
+  });
+});
