@@ -42,7 +42,9 @@ export function useService(name: string, opts: Pick<LocalCloudOptions, "maxProce
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), `service-${name}-`));
     const cloud = await startLocalCloud({
-      ...opts,
+      // Fixed, not this machine's cores: tests that hold a task running while others run must
+      // behave the same on a one-core runner.
+      maxProcesses: opts.maxProcesses ?? 4,
       dataDir,
       inMemoryStorage: true,
       log: (line) => {
