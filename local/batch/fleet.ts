@@ -27,6 +27,7 @@ export class Fleet {
   /** Pool-level application packages installed on each node, by node id. */
   readonly packages = new Map<string, InstalledPackage[]>();
   private readonly startTaskKills = new Map<string, () => void>();
+  private closed = false;
 
   constructor(
     private readonly state: BatchState,
@@ -149,6 +150,11 @@ export class Fleet {
     for (;;) {
       let exitCode: number | undefined;
       await this.processSlot.acquire();
+      // A start task that waited for a process slot while the service stopped must not start.
+      if (this.closed) {
+        this.processSlot.release();
+        return false;
+      }
       try {
         await this.files.downloadResourceFiles(start.resourceFiles ?? [], dirs.startupWorkingDir, this.config.storage);
         const proc = runProcess({
@@ -196,8 +202,9 @@ export class Fleet {
     }
   }
 
-  /** Kills every start task still running (the service is stopping). */
+  /** Kills every start task still running and starts no more (the service is stopping). */
   stopAll(): void {
+    this.closed = true;
     for (const kill of this.startTaskKills.values()) kill();
   }
 

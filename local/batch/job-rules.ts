@@ -29,13 +29,22 @@ export class JobRules {
   ) {}
 
   jobAdded(job: Job): void {
-    const limit = durationMs(job.constraints?.maxWallClockTime ?? "") ?? Infinity;
-    if (Number.isFinite(limit)) {
-      const timer = setTimeout(() => void this.terminate(job, "MaxWallClockTimeExpiry"), limit);
-      timer.unref();
-      this.wallClockTimers.set(key(job.id), timer);
-    }
+    this.armWallClock(job);
     this.checkAllComplete(job);
+  }
+
+  /**
+   * (Re)starts the job's wall-clock limit, measured from its creation as Batch measures it; a
+   * patch or update of the job's constraints calls this again so the new limit applies.
+   */
+  armWallClock(job: Job): void {
+    this.clearTimer(job);
+    const limit = durationMs(job.constraints?.maxWallClockTime ?? "") ?? Infinity;
+    if (!Number.isFinite(limit)) return;
+    const left = Math.max(0, limit - (Date.now() - Date.parse(job.creationTime)));
+    const timer = setTimeout(() => void this.terminate(job, "MaxWallClockTimeExpiry"), left);
+    timer.unref();
+    this.wallClockTimers.set(key(job.id), timer);
   }
 
   taskCompleted(job: Job, task: Task): void {
@@ -70,6 +79,9 @@ export class JobRules {
     if (disableTasks !== "wait") {
       await Promise.all(this.scheduler.runningTasks(job).map((t) => this.scheduler.stop(job, t, disableTasks)));
     }
+    // With "wait", the job stays disabling until its running tasks finish, as on Batch: a client
+    // that waits for "disabled" must be able to rely on nothing of the job running any more.
+    while (job.state === "disabling" && this.scheduler.runningTasks(job).length > 0) await new Promise((r) => setTimeout(r, 50));
     if (job.state === "disabling") setJobState(job, "disabled");
   }
 
@@ -87,6 +99,8 @@ export class JobRules {
     this.clearTimer(job);
     this.state.jobTasks(job.id).queue.clear();
     await Promise.all(this.scheduler.runningTasks(job).map((t) => this.scheduler.stop(job, t, "delete")));
+    // Batch deletes the files of a deleted job's tasks whatever their retention time.
+    await Promise.all([...this.state.jobTasks(job.id).all.values()].map((t) => this.scheduler.discardFiles(job, t)));
     if (this.state.jobs.get(key(job.id)) === job) {
       this.state.jobs.delete(key(job.id));
       this.state.tasks.delete(key(job.id));

@@ -191,19 +191,25 @@ export const MAX_RESULTS = 1000;
 
 export interface Page<T> {
   items: T[];
-  /** Where the next page starts, when there is one. */
-  nextSkip?: number;
+  /** The `$skiptoken` of the next page, when there is one. */
+  nextToken?: string;
 }
 
-export function pageOf<T>(all: T[], query: URLSearchParams): Page<T> {
+/**
+ * One page of `all`, which is in list order with ascending `positionOf`. The token is the
+ * position of the page's last entity, not a count: entities that leave the list (or its filter)
+ * between pages then shift nothing, so no entity is skipped or listed twice.
+ */
+export function pageOf<T>(all: T[], query: URLSearchParams, positionOf: (entity: T) => number): Page<T> {
   const raw = query.get("maxresults");
   const max = raw === null ? MAX_RESULTS : Number(raw);
   if (!Number.isInteger(max) || max < 1 || max > MAX_RESULTS) {
     throw invalidQuery("maxresults", raw ?? "", `must be a whole number from 1 to ${MAX_RESULTS}`);
   }
   const skipRaw = query.get("$skiptoken");
-  const skip = skipRaw === null ? 0 : Number(skipRaw);
-  if (!Number.isInteger(skip) || skip < 0) throw invalidQuery("$skiptoken", skipRaw ?? "", "not a token this service issued");
-  const items = all.slice(skip, skip + max);
-  return skip + max < all.length ? { items, nextSkip: skip + max } : { items };
+  const after = skipRaw === null ? -1 : Number(skipRaw);
+  if (skipRaw !== null && !(Number.isInteger(after) && after >= 0)) throw invalidQuery("$skiptoken", skipRaw, "not a token this service issued");
+  const rest = all.filter((e) => positionOf(e) > after);
+  const items = rest.slice(0, max);
+  return rest.length > max ? { items, nextToken: String(positionOf(items[items.length - 1]!)) } : { items };
 }

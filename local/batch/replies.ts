@@ -45,17 +45,37 @@ export function entityReply<T extends Versioned>(base: string, metadata: string,
   };
 }
 
-export function listReply<T extends object>(base: string, metadata: string, all: Iterable<T>, req: BatchRequest): BatchReply {
+/**
+ * Where each kept entity (pool, node, job, task) sits in its list, numbered on first listing.
+ * Lists iterate in insertion order and new entities join at the end, so the numbers rise in list
+ * order and stay with an entity while others around it come and go.
+ */
+const positions = new WeakMap<object, number>();
+let lastPosition = 0;
+
+function positionOf(entity: object): number {
+  let position = positions.get(entity);
+  if (position === undefined) positions.set(entity, (position = ++lastPosition));
+  return position;
+}
+
+/**
+ * A list page. `kept` entities live in the service's state and page by position; lists built
+ * afresh per request (files, applications) page by index.
+ */
+export function listReply<T extends object>(base: string, metadata: string, all: Iterable<T>, req: BatchRequest, kept = true): BatchReply {
   const filter = parseFilter(req.query.get("$filter"));
-  const page = pageOf([...all].filter(filter), req.query);
+  const entities = [...all];
+  const index = new Map(entities.map((e, i) => [e, kept ? positionOf(e) : i]));
+  const page = pageOf(entities.filter(filter), req.query, (e) => index.get(e)!);
   const select = req.query.get("$select");
   const body: Record<string, unknown> = {
     "odata.metadata": `${base}/$metadata#${metadata}`,
     value: page.items.map((e) => applySelect(e, select)),
   };
-  if (page.nextSkip !== undefined) {
+  if (page.nextToken !== undefined) {
     const next = new URLSearchParams(req.query);
-    next.set("$skiptoken", String(page.nextSkip));
+    next.set("$skiptoken", page.nextToken);
     body["odata.nextLink"] = `${base}${req.rawPath}?${next.toString()}`;
   }
   return { status: 200, body };

@@ -4,14 +4,14 @@
  * packages) → running (the process) → completed (output files, exit code, failure info), with
  * retries and requeues counted in executionInfo.
  */
-import { mkdir } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import { TaskFileError, type TaskFailureInfo } from "../task-files/types";
 import type { ServiceConfig, TaskFileOps } from "./context";
 import { durationMs } from "./durations";
 import type { Fleet, InstalledPackage } from "./fleet";
 import type { JobRules } from "./job-rules";
 import type { ComputeNode, Job, Pool, Task, TaskState } from "./model";
-import { taskDirs, taskEnvironment } from "./node-layout";
+import { nodeDirs, taskDirs, taskEnvironment } from "./node-layout";
 import { runProcess, type RunningProcess } from "./process-runner";
 import type { ProcessSlots } from "./process-slots";
 import { BatchState, key, now, transition } from "./state";
@@ -34,6 +34,9 @@ export class Scheduler {
   private readonly executions = new Map<string, Execution>();
   private readonly runningPerJob = new Map<string, number>();
   private pending = false;
+  private closed = false;
+  /** Timers that remove completed tasks' directories when their retentionTime is over. */
+  private readonly retention = new Map<string, NodeJS.Timeout>();
   rules!: JobRules;
 
   constructor(
@@ -54,12 +57,23 @@ export class Scheduler {
     });
   }
 
+  /**
+   * No task starts from now on (the service is stopping). Without this, each task killed on the
+   * way down freed a slot that the next queued task took, and that process outlived the service.
+   */
+  close(): void {
+    this.closed = true;
+    for (const timer of this.retention.values()) clearTimeout(timer);
+    this.retention.clear();
+  }
+
   enqueue(job: Job, task: Task): void {
     this.state.jobTasks(job.id).queue.add(key(task.id));
     this.kick();
   }
 
   private schedule(): void {
+    if (this.closed) return;
     const jobs = [...this.state.jobs.values()].filter((j) => j.state === "active").sort((a, b) => b.priority - a.priority);
     for (const job of jobs) {
       const pool = job.poolInfo.poolId === undefined ? undefined : this.state.pools.get(key(job.poolInfo.poolId));
@@ -107,6 +121,9 @@ export class Scheduler {
   private start(job: Job, pool: Pool, node: ComputeNode, task: Task): void {
     const execution: Execution = { node, pool };
     const execKey = `${key(job.id)}/${key(task.id)}`;
+    // A reactivated task runs again: the files of its last run are no longer due for removal.
+    clearTimeout(this.retention.get(execKey));
+    this.retention.delete(execKey);
     this.executions.set(execKey, execution);
     this.occupy(job, node, task, 1);
     const dirs = taskDirs(this.fleet.dirs(pool, node), job.id, task.id);
@@ -221,7 +238,27 @@ export class Scheduler {
     if (end.failureInfo) info.failureInfo = end.failureInfo;
     else delete info.failureInfo;
     setTaskState(task, "completed");
+    this.retainFiles(job, task);
     this.rules.taskCompleted(job, task);
+  }
+
+  /** Schedules removal of a completed task's directory once its retentionTime is over, as a node agent does. */
+  private retainFiles(job: Job, task: Task): void {
+    const ms = durationMs(task.constraints.retentionTime) ?? Infinity;
+    if (!task.nodeInfo || !Number.isFinite(ms) || this.closed) return;
+    const timer = setTimeout(() => void this.discardFiles(job, task), ms);
+    timer.unref();
+    this.retention.set(`${key(job.id)}/${key(task.id)}`, timer);
+  }
+
+  /** Deletes a task's directory on the node it ran on: its retention is over, or it or its job was deleted. */
+  async discardFiles(job: Job, task: Task): Promise<void> {
+    const execKey = `${key(job.id)}/${key(task.id)}`;
+    clearTimeout(this.retention.get(execKey));
+    this.retention.delete(execKey);
+    const info = task.nodeInfo;
+    if (!info) return;
+    await rm(taskDirs(nodeDirs(this.config.dataDir, info.poolId, info.nodeId), job.id, task.id).taskDir, { recursive: true, force: true });
   }
 
   /**

@@ -96,6 +96,7 @@ export async function startBatchService(opts: BatchServiceOptions): Promise<Batc
       app.versions.set(version, { zipPath: stored });
     },
     async stop() {
+      scheduler.close();
       const stops: Promise<void>[] = [];
       for (const job of state.jobs.values()) for (const task of scheduler.runningTasks(job)) stops.push(scheduler.stop(job, task, "delete"));
       fleet.stopAll();

@@ -3,7 +3,7 @@
  * get (whole or an `ocp-range`), properties (HEAD) and delete. Paths arrive as one percent-encoded
  * segment (`wd%2Fa%20b.txt`) and are resolved inside the task's (or node's) directory only.
  */
-import { createReadStream } from "node:fs";
+import { createReadStream, existsSync } from "node:fs";
 import { lstat, readdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { BatchError, conflict, notFound } from "../errors";
@@ -108,7 +108,9 @@ export function fileRoutes(s: Services): Route[] {
     const pool = info && s.state.pools.get(info.poolId.toLowerCase());
     const node = info && pool && s.state.poolNodes(pool.id).get(info.nodeId);
     if (!info || !pool || !node) throw conflict("TaskFilesUnavailable", "The files of the specified task are unavailable.");
-    return { root: taskDirs(nodeDirs(s.config.dataDir, pool.id, node.id), job.id, task.id).taskDir, task };
+    const root = taskDirs(nodeDirs(s.config.dataDir, pool.id, node.id), job.id, task.id).taskDir;
+    if (task.state === "completed" && !existsSync(root)) throw conflict("TaskFilesCleanedup", "The files of the specified task are cleaned up.");
+    return { root, task };
   };
 
   const nodeRoot = (req: BatchRequest): { root: string; pool: Pool; node: ComputeNode } => {
@@ -120,7 +122,7 @@ export function fileRoutes(s: Services): Route[] {
   const list = async (req: BatchRequest, root: string, url: string) => {
     const entries: FileEntry[] = [];
     await walk(root, "", req.query.get("recursive") === "true", (name) => `${url}/files/${encodeURIComponent(name)}`, entries);
-    return listReply(base(), "files", entries, req);
+    return listReply(base(), "files", entries, req, false);
   };
 
   return [

@@ -1,5 +1,5 @@
 /** Jobs: add, get, list, patch, update, delete, terminate, disable/enable, task counts. */
-import { conflict, exists, invalidProperty, notSupportedLocally } from "../errors";
+import { conflict, exists, invalidProperty, missingProperty, notSupportedLocally } from "../errors";
 import { setJobState, type DisableTasks } from "../job-rules";
 import type { Route } from "../http";
 import type { Job, JobBody, OnAllTasksComplete, TaskCounts } from "../model";
@@ -15,7 +15,7 @@ const ON_FAILURE = ["noaction", "performexitoptionsjobaction"] as const;
 
 function poolInfoOf(body: Body): Job["poolInfo"] {
   const info = body.poolInfo as Body | undefined;
-  if (!info) throw invalidProperty("poolInfo", undefined, "a job needs poolInfo with a poolId");
+  if (info === undefined || info === null) throw missingProperty("poolInfo");
   if (info.autoPoolSpecification !== undefined) throw notSupportedLocally("auto pools (poolInfo.autoPoolSpecification)");
   if (typeof info.poolId !== "string" || info.poolId === "") throw invalidProperty("poolInfo.poolId", info.poolId, "must name a pool");
   return { poolId: info.poolId };
@@ -66,7 +66,10 @@ export function jobRoutes(s: Services): Route[] {
   const apply = (job: Job, body: Body, replace: boolean) => {
     if (replace || "priority" in body) job.priority = optionalInt(body, "priority", -1000, 1000) ?? 0;
     if (replace || "maxParallelTasks" in body) job.maxParallelTasks = optionalInt(body, "maxParallelTasks", -1, 10000) ?? -1;
-    if (replace || "constraints" in body) job.constraints = constraintsOf(body) ?? {};
+    if (replace || "constraints" in body) {
+      job.constraints = constraintsOf(body) ?? {};
+      s.rules.armWallClock(job);
+    }
     if (replace || "metadata" in body) job.metadata = (body.metadata as Job["metadata"]) ?? [];
     if ("poolInfo" in body) {
       if (job.state !== "disabled" && job.poolInfo.poolId !== poolInfoOf(body).poolId) {

@@ -26,7 +26,7 @@ export function nodeAndApplicationRoutes(s: Services): Route[] {
         return { status: 200, body: { "odata.metadata": `${base()}/$metadata#pools/${req.params.poolId}/nodes/@Element`, ...applySelect(node, req.query.get("$select")) } };
       },
     },
-    { method: "GET", pattern: "/applications", handler: (req) => listReply(base(), "applications", applications(), req) },
+    { method: "GET", pattern: "/applications", handler: (req) => listReply(base(), "applications", applications(), req, false) },
     {
       method: "GET",
       pattern: "/applications/{applicationId}",

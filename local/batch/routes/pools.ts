@@ -34,9 +34,10 @@ export function poolRoutes(s: Services): Route[] {
   const base = () => s.config.baseUrl();
 
   async function removeNode(pool: Pool, node: ComputeNode, option: (typeof NODE_DEALLOCATION)[number]): Promise<void> {
+    // Nothing new lands on a leaving node: a task requeued from it would otherwise start on it again.
+    node.schedulingState = "disabled";
     const tasks = s.scheduler.tasksOn(node);
     if (option === "taskcompletion" || option === "retaineddata") {
-      node.schedulingState = "disabled";
       while (s.scheduler.tasksOn(node).length > 0) await new Promise((r) => setTimeout(r, 50));
     } else {
       await Promise.all(tasks.map(({ job, task }) => s.scheduler.stop(job, task, option === "requeue" ? "requeue" : "terminate")));

@@ -156,6 +156,8 @@ export function taskRoutes(s: Services): Route[] {
         const { job, task } = taskOf(req);
         checkConditions(req, task, false);
         await s.scheduler.stop(job, task, "delete");
+        // Batch deletes a deleted task's files whatever its retention time.
+        await s.scheduler.discardFiles(job, task);
         s.state.jobTasks(job.id).all.delete(key(task.id));
         s.rules.checkAllComplete(job);
         return { status: 200, headers: { DataServiceId: task.url } };
