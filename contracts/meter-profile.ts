@@ -23,15 +23,22 @@ export interface MeterProfile {
   scaleHeight?: number;
   /** Below this confidence (0..1) a reading is `unreadable` instead of a number nobody should trust. */
   minConfidence?: number;
+  /**
+   * A wheel caught between two digits reads as the lower one. A digit sitting lower than the
+   * other wheels' digits by more than this (in digit heights) is still coming in from below, so
+   * the wheel reads as the digit before it; by less, the wheel counts as on that digit. Only
+   * used with `crop` and `digits`, where each wheel is read on its own.
+   */
+  turnThreshold?: number;
 }
 
-export const PROFILE_DEFAULTS = { scaleHeight: 96, minConfidence: 0.6 } as const;
+export const PROFILE_DEFAULTS = { scaleHeight: 96, minConfidence: 0.6, turnThreshold: 0.2 } as const;
 
 export class MeterProfileError extends Error {
   override name = "MeterProfileError";
 }
 
-const KEYS = new Set(["crop", "rotate", "bandHeight", "bandWidth", "bandOffset", "invert", "digits", "scaleHeight", "minConfidence"]);
+const KEYS = new Set(["crop", "rotate", "bandHeight", "bandWidth", "bandOffset", "invert", "digits", "scaleHeight", "minConfidence", "turnThreshold"]);
 
 /** Validates parsed JSON as a profile; `source` names the file in every message. */
 export function parseMeterProfile(value: unknown, source: string): MeterProfile {
@@ -62,6 +69,9 @@ export function parseMeterProfile(value: unknown, source: string): MeterProfile 
   if (p.scaleHeight !== undefined && (!positiveInt(p.scaleHeight) || (p.scaleHeight as number) > 1000)) problems.push("scaleHeight must be an integer from 1 to 1000");
   if (p.minConfidence !== undefined && (typeof p.minConfidence !== "number" || p.minConfidence < 0 || p.minConfidence > 1)) {
     problems.push("minConfidence must be between 0 and 1");
+  }
+  if (p.turnThreshold !== undefined && (typeof p.turnThreshold !== "number" || p.turnThreshold <= 0 || p.turnThreshold >= 1)) {
+    problems.push("turnThreshold must be between 0 and 1 (digit heights)");
   }
   if (problems.length > 0) throw new MeterProfileError(`${source}: ${problems.join("; ")}`);
   return p as MeterProfile;

@@ -1,8 +1,9 @@
 /**
- * Turns photos into TIFs Tesseract reads well: orientation, crop to the counter, rotation level,
- * a band around the digits, grayscale, inversion for light-on-dark wheels, scaled to the glyph
- * height Tesseract reads best. One `convert` per chunk of photos; a chunk that fails is redone
- * photo by photo, so one photo that decodes badly fails alone.
+ * Turns photos into clean grayscale images (binary PGM, which Tesseract reads and the worker can
+ * segment without an image library): orientation, crop to the counter, rotation level, a band
+ * around the digits, grayscale, inversion for light-on-dark wheels, scaled to the glyph height
+ * Tesseract reads best. One `convert` per chunk of photos; a chunk that fails is redone photo by
+ * photo, so one photo that decodes badly fails alone.
  */
 import path from "node:path";
 import { PROFILE_DEFAULTS, type MeterProfile } from "../../contracts/meter-profile";
@@ -33,7 +34,8 @@ export function cleanOps(profile: MeterProfile | undefined): string[] {
 
 export interface Prepared {
   photo: string;
-  tif?: string;
+  /** The cleaned image (PGM). */
+  image?: string;
   error?: string;
   convertMs: number;
 }
@@ -47,9 +49,9 @@ export function corruptionOf(photo: string, stderr: string): string | undefined 
   return line?.replace(/^convert(-im6\.q16)?: /, "").replace(/ [`'].*$/, "").trim();
 }
 
-async function convertChunk(photos: string[], tifs: string[], ops: string[]): Promise<{ code: number; stderr: string }> {
+async function convertChunk(photos: string[], images: string[], ops: string[]): Promise<{ code: number; stderr: string }> {
   const args: string[] = [];
-  photos.forEach((p, i) => args.push("(", `${p}[0]`, ...ops, "-write", tifs[i] as string, "+delete", ")"));
+  photos.forEach((p, i) => args.push("(", `${p}[0]`, ...ops, "-write", images[i] as string, "+delete", ")"));
   // Every photo was written and deleted inside its parentheses; a 1x1 canvas gives convert an image to discard.
   args.push("xc:", "null:");
   return run("convert", args);
@@ -60,27 +62,27 @@ export async function preparePhotos(photos: string[], profile: MeterProfile | un
   const out: Prepared[] = [];
   for (let start = 0; start < photos.length; start += CHUNK) {
     const chunk = photos.slice(start, start + CHUNK);
-    const tifs = chunk.map((_, i) => path.join(workDir, `${firstIndex + start + i}.tif`));
+    const images = chunk.map((_, i) => path.join(workDir, `${firstIndex + start + i}.pgm`));
     const began = Date.now();
-    const { code, stderr } = await convertChunk(chunk, tifs, ops);
+    const { code, stderr } = await convertChunk(chunk, images, ops);
     if (code === 0) {
       const each = (Date.now() - began) / chunk.length;
       chunk.forEach((photo, i) => {
         const corrupt = corruptionOf(photo, stderr);
-        out.push(corrupt ? { photo, error: `corrupt image: ${corrupt}`, convertMs: each } : { photo, tif: tifs[i] as string, convertMs: each });
+        out.push(corrupt ? { photo, error: `corrupt image: ${corrupt}`, convertMs: each } : { photo, image: images[i] as string, convertMs: each });
       });
       continue;
     }
     for (const [i, photo] of chunk.entries()) {
       const t0 = Date.now();
-      const single = await convertChunk([photo], [tifs[i] as string], ops);
+      const single = await convertChunk([photo], [images[i] as string], ops);
       const message = single.stderr.split("\n").find((l) => l.trim() !== "")?.replace(/^convert(-im6\.q16)?: /, "").replace(/ @ (error|warning)\/.*$/, "");
       const corrupt = corruptionOf(photo, single.stderr);
       if (corrupt) {
         out.push({ photo, error: `corrupt image: ${corrupt}`, convertMs: Date.now() - t0 });
         continue;
       }
-      out.push(single.code === 0 ? { photo, tif: tifs[i] as string, convertMs: Date.now() - t0 } : { photo, error: `cannot convert: ${message ?? "ImageMagick failed"}`, convertMs: Date.now() - t0 });
+      out.push(single.code === 0 ? { photo, image: images[i] as string, convertMs: Date.now() - t0 } : { photo, error: `cannot convert: ${message ?? "ImageMagick failed"}`, convertMs: Date.now() - t0 });
     }
   }
   return out;
