@@ -6,7 +6,7 @@
 import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { MeterProfile } from "../../contracts/meter-profile";
+import { locatesCounter, type MeterProfile } from "../../contracts/meter-profile";
 import { RESULT_SCHEMA, type ResultRecord } from "../../contracts/result-record";
 import { inspectPhotos } from "./inspect";
 import { encodePgm, parsePgm } from "./pgm";
@@ -31,7 +31,7 @@ export const RECORDS_FILE = "records.jsonl";
 export async function runBatch(options: BatchOptions): Promise<ResultRecord[]> {
   const started = Date.now();
   const nameOf = options.nameOf ?? ((p: string) => path.basename(p));
-  const mode = options.profile?.crop ? "profile" : "auto";
+  const mode = locatesCounter(options.profile) ? "profile" : "auto";
   await mkdir(options.outDir, { recursive: true });
   const recordsPath = path.join(options.outDir, RECORDS_FILE);
   const workDir = await mkdtemp(path.join(tmpdir(), "ocr-worker-"));
@@ -67,7 +67,7 @@ export async function runBatch(options: BatchOptions): Promise<ResultRecord[]> {
 
     const shards = Math.max(1, Math.min(options.concurrency ?? 1, good.length));
     const size = Math.ceil(good.length / shards);
-    const read = options.profile?.crop && options.profile.digits ? readByWheel : readWhole;
+    const read = locatesCounter(options.profile) && options.profile?.digits ? readByWheel : readWhole;
     await Promise.all(
       Array.from({ length: shards }, async (_, s) => {
         const mine = good.slice(s * size, (s + 1) * size);
@@ -94,7 +94,7 @@ function failed(error: string, rawText = ""): Outcome {
 
 /** Auto mode, or a profile without a digit count: Tesseract reads the whole cleaned image. */
 async function readWhole(prepared: Prepared[], workDir: string, profile: MeterProfile | undefined): Promise<Outcome[]> {
-  const psm = profile?.crop ? 7 : 11;
+  const psm = locatesCounter(profile) ? 7 : 11;
   const pages = await readImages(prepared.map((p) => p.image as string), workDir, wordsReader(psm));
   return pages.map((page): Outcome => {
     const rawText = page.items.map((w) => w.text).join(" ");

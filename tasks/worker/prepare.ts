@@ -6,7 +6,7 @@
  * photo, so one photo that decodes badly fails alone.
  */
 import path from "node:path";
-import { PROFILE_DEFAULTS, type MeterProfile } from "../../contracts/meter-profile";
+import { PROFILE_DEFAULTS, type MeterProfile, type Point } from "../../contracts/meter-profile";
 import { run } from "./exec";
 
 export const CHUNK = 16;
@@ -17,6 +17,7 @@ export function cleanOps(profile: MeterProfile | undefined): string[] {
     const c = profile.crop;
     ops.push("-crop", `${c.width}x${c.height}+${c.x}+${c.y}`, "+repage");
   }
+  if (profile?.corners) ops.push(...perspectiveOps(profile.corners, profile.invert ?? false));
   if (profile?.rotate) ops.push("-background", profile.invert ? "black" : "white", "-rotate", String(profile.rotate), "+repage");
   if (profile?.bandHeight || profile?.bandWidth) {
     const width = profile.bandWidth ?? profile.crop?.width ?? 100000;
@@ -30,6 +31,21 @@ export function cleanOps(profile: MeterProfile | undefined): string[] {
   if (profile?.invert) ops.push("-negate");
   ops.push("-resize", `x${profile?.scaleHeight ?? PROFILE_DEFAULTS.scaleHeight}`, "-normalize", "-depth", "8");
   return ops;
+}
+
+/** Maps the window's four corners onto an upright rectangle as wide and high as its longer sides. */
+function perspectiveOps(corners: [Point, Point, Point, Point], invert: boolean): string[] {
+  const [tl, tr, br, bl] = corners;
+  const dist = (a: Point, b: Point) => Math.hypot(a[0] - b[0], a[1] - b[1]);
+  const width = Math.round(Math.max(dist(tl, tr), dist(bl, br)));
+  const height = Math.round(Math.max(dist(tl, bl), dist(tr, br)));
+  const pairs = [
+    [tl, [0, 0]],
+    [tr, [width, 0]],
+    [br, [width, height]],
+    [bl, [0, height]],
+  ].map(([from, to]) => `${(from as Point).join(",")} ${(to as Point).join(",")}`);
+  return ["-virtual-pixel", invert ? "black" : "white", "-define", `distort:viewport=${width}x${height}+0+0`, "-distort", "Perspective", pairs.join("  "), "+repage"];
 }
 
 export interface Prepared {

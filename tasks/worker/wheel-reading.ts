@@ -53,12 +53,14 @@ export function readWheels(byWheel: Word[][], counter: Counter, profile: MeterPr
     confidences.push(c.conf / 100);
     let digit = Number(c.text);
     if (Math.abs(wheel.offset - turnThreshold) <= TURN_MARGIN) return problems.push(`${name} is between two digits, too close to call ("${c.text}" at offset ${wheel.offset})`);
-    // The digit is still coming in from below: the wheel has not reached it yet.
-    if (wheel.offset > turnThreshold) digit = (digit + 9) % 10;
-    // Part of a digit, cut by the window's edge, can pass for another digit (the foot of a 2 for
-    // a 7) with Tesseract quite sure of it.
     const glyph = wheel.glyph;
-    if (glyph.bottom - glyph.top + 1 < PARTIAL * counter.digitHeight && c.conf / 100 < PARTIAL_MIN_CONFIDENCE) {
+    const partial = glyph.bottom - glyph.top + 1 < PARTIAL * counter.digitHeight;
+    if (wheel.offset > turnThreshold) {
+      // The digit is still coming in from below: the wheel has not reached it yet. Its foot is
+      // still hidden, and the top of a digit can pass for another one (the top of a 2 for a 7).
+      if (partial) return problems.push(`${name} is between two digits and the incoming one is cut off ("${c.text}")`);
+      digit = (digit + 9) % 10;
+    } else if (partial && c.conf / 100 < PARTIAL_MIN_CONFIDENCE) {
       return problems.push(`${name} shows only part of a digit ("${c.text}", confidence ${c.conf / 100})`);
     }
     digits.push(String(digit));
