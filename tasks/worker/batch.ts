@@ -129,9 +129,13 @@ async function readByWheel(prepared: Prepared[], workDir: string, profile: Meter
   return found.map((f): Outcome => {
     if ("error" in f) return failed(f.error);
     const page = results[next++] ?? { items: [] };
-    const byWheel = charsByWheel(page.items, f.line.spans);
-    const rawText = byWheel.map((chars) => chars.map((c) => c.text).join("") || "_").join(" ");
+    const spans = [...f.line.spans, ...f.line.secondSpans];
+    const all = charsByWheel(page.items, spans);
+    const byWheel = all.slice(0, f.line.spans.length);
+    const secondByWheel = all.slice(f.line.spans.length);
+    // What was read per wheel, "_" where nothing; a wheel's second digit after a slash.
+    const rawText = byWheel.map((chars, i) => (chars.map((c) => c.text).join("") || "_") + (f.line.secondSpans[i]?.[0] !== -1 ? `/${secondByWheel[i]?.map((c) => c.text).join("") || "_"}` : "")).join(" ");
     if (page.error) return failed(page.error, rawText);
-    return { ...readWheels(byWheel, f.counter, meter), rawText };
+    return { ...readWheels(byWheel, secondByWheel, f.counter, meter), rawText };
   });
 }

@@ -6,7 +6,7 @@
 import { PROFILE_DEFAULTS, type MeterProfile } from "../../contracts/meter-profile";
 import type { Reading } from "./reading";
 import type { Char, Word } from "./tesseract";
-import type { Counter, Line } from "./wheels";
+import { needsSecond, type Counter, type Line } from "./wheels";
 
 /**
  * Offsets this close (in digit heights) to the profile's turn threshold are too close to call:
@@ -14,10 +14,6 @@ import type { Counter, Line } from "./wheels";
  */
 export const TURN_MARGIN = 0.015;
 
-/** A glyph shorter than this share of a whole digit is part of one... */
-const PARTIAL = 0.9;
-/** ...and needs this confidence to count. */
-const PARTIAL_MIN_CONFIDENCE = 0.95;
 
 /** The characters that fall on each wheel's span of the line (by greatest overlap). */
 export function charsByWheel(chars: Char[], spans: Line["spans"]): Char[][] {
@@ -37,8 +33,11 @@ export function charsByWheel(chars: Char[], spans: Line["spans"]): Char[][] {
   return byWheel;
 }
 
-/** `byWheel`: what Tesseract read on each wheel (nothing for a wheel without a digit). */
-export function readWheels(byWheel: Word[][], counter: Counter, profile: MeterProfile): Reading {
+/**
+ * `byWheel`: what Tesseract read on each wheel's main digit, `secondByWheel` on its second digit
+ * (the other digit of a wheel caught between two), nothing where there is none.
+ */
+export function readWheels(byWheel: Word[][], secondByWheel: Word[][], counter: Counter, profile: MeterProfile): Reading {
   const minConfidence = profile.minConfidence ?? PROFILE_DEFAULTS.minConfidence;
   const turnThreshold = profile.turnThreshold ?? PROFILE_DEFAULTS.turnThreshold;
   const digits: string[] = [];
@@ -50,20 +49,23 @@ export function readWheels(byWheel: Word[][], counter: Counter, profile: MeterPr
     if (!wheel.glyph) return problems.push(`${name} shows no digit`);
     if (read.length !== 1) return problems.push(read.length === 0 ? `${name}: no digit recognised` : `${name} read as "${read.map((c) => c.text).join(" ")}"`);
     const c = read[0] as Word;
-    confidences.push(c.conf / 100);
-    let digit = Number(c.text);
-    if (Math.abs(wheel.offset - turnThreshold) <= TURN_MARGIN) return problems.push(`${name} is between two digits, too close to call ("${c.text}" at offset ${wheel.offset})`);
-    const glyph = wheel.glyph;
-    const partial = glyph.bottom - glyph.top + 1 < PARTIAL * counter.digitHeight;
-    if (wheel.offset > turnThreshold) {
-      // The digit is still coming in from below: the wheel has not reached it yet. Its foot is
-      // still hidden, and the top of a digit can pass for another one (the top of a 2 for a 7).
-      if (partial) return problems.push(`${name} is between two digits and the incoming one is cut off ("${c.text}")`);
-      digit = (digit + 9) % 10;
-    } else if (partial && c.conf / 100 < PARTIAL_MIN_CONFIDENCE) {
-      return problems.push(`${name} shows only part of a digit ("${c.text}", confidence ${c.conf / 100})`);
+    const digit = Number(c.text);
+    if (!needsSecond(wheel, counter)) {
+      confidences.push(c.conf / 100);
+      if (Math.abs(wheel.offset - turnThreshold) <= TURN_MARGIN) return problems.push(`${name} is between two digits, too close to call ("${c.text}" at offset ${wheel.offset})`);
+      // The digit is still coming in from below: the wheel has not reached it yet.
+      return digits.push(String(wheel.offset > turnThreshold ? (digit + 9) % 10 : digit));
     }
-    digits.push(String(digit));
+    // Part of a digit can pass for another (the foot of a 3 for a 5, the top of a 2 for a 7),
+    // with Tesseract sure of it: a wheel caught between two digits counts only when the digit
+    // above and the one below are read as consecutive digits.
+    const other = secondByWheel[i] ?? [];
+    if (!wheel.second || other.length !== 1) return problems.push(`${name} is between two digits and shows only part of "${c.text}"`);
+    const o = other[0] as Word;
+    const [upper, lower] = wheel.second.top < wheel.glyph.top ? [Number(o.text), digit] : [digit, Number(o.text)];
+    if ((upper + 1) % 10 !== lower) return problems.push(`${name} is between two digits, read as ${upper} above ${lower}`);
+    confidences.push(Math.min(c.conf, o.conf) / 100);
+    return digits.push(String(upper));
   });
   const confidence = confidences.length ? Math.round(Math.min(...confidences) * 1000) / 1000 : null;
   if (problems.length > 0) return { status: "unreadable", reading: null, confidence, error: problems.join("; ") };

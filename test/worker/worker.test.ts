@@ -7,9 +7,9 @@ import { appPackageEnvVar, WORKER_ENTRY } from "../../contracts/node-setup";
 import { parseResultRecords, RESULT_SCHEMA } from "../../contracts/result-record";
 import { RECORDS_FILE, runBatch } from "../../tasks/worker/batch";
 import { buildWorkerPackage } from "../../tasks/worker/package";
-import { drawMeterPhoto, profileFor } from "../../scripts/meter-photos";
+import { DEFAULT_CAMERA, drawMeterPhoto, profileFor } from "../../scripts/meter-photos";
 
-const SYNTHETIC_PROFILE = profileFor(12, 5);
+const SYNTHETIC_PROFILE = profileFor(DEFAULT_CAMERA, 5);
 
 const READINGS = ["00530", "04271", "19083", "00007", "65432", "30918"];
 let dir: string;
@@ -19,7 +19,7 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "worker-test-"));
   photos = READINGS.map((reading, i) => {
     const file = path.join(dir, `meter-${i}.jpg`);
-    drawMeterPhoto(file, { reading, tilt: 12, seed: i + 1, glare: i % 2 === 0 });
+    drawMeterPhoto(file, { reading, seed: i + 1, glare: i % 2 === 0 ? [300 + 40 * i, 260] : undefined });
     return file;
   });
 });
