@@ -41,6 +41,12 @@ export interface MeterProfile {
    * its own.
    */
   turnThreshold?: number;
+  /**
+   * How much darker than its surroundings (a share, 0..1) a pixel must be to count as a digit's
+   * ink, on the inverted band. Higher ignores more glare and shadow, lower keeps more of faint or
+   * thin digits. Only used where each wheel is read on its own.
+   */
+  inkContrast?: number;
 }
 
 /** True when the profile says where the counter is (otherwise the whole photo is searched). */
@@ -48,13 +54,13 @@ export function locatesCounter(profile: MeterProfile | undefined): boolean {
   return Boolean(profile?.crop || profile?.corners);
 }
 
-export const PROFILE_DEFAULTS = { scaleHeight: 96, minConfidence: 0.6, turnThreshold: 0.2 } as const;
+export const PROFILE_DEFAULTS = { scaleHeight: 96, minConfidence: 0.6, turnThreshold: 0.2, inkContrast: 0.2 } as const;
 
 export class MeterProfileError extends Error {
   override name = "MeterProfileError";
 }
 
-const KEYS = new Set(["crop", "corners", "rotate", "bandHeight", "bandWidth", "bandOffset", "invert", "digits", "scaleHeight", "minConfidence", "turnThreshold"]);
+const KEYS = new Set(["crop", "corners", "rotate", "bandHeight", "bandWidth", "bandOffset", "invert", "digits", "scaleHeight", "minConfidence", "turnThreshold", "inkContrast"]);
 
 /** Validates parsed JSON as a profile; `source` names the file in every message. */
 export function parseMeterProfile(value: unknown, source: string): MeterProfile {
@@ -94,6 +100,9 @@ export function parseMeterProfile(value: unknown, source: string): MeterProfile 
   }
   if (p.turnThreshold !== undefined && (typeof p.turnThreshold !== "number" || p.turnThreshold <= 0 || p.turnThreshold >= 1)) {
     problems.push("turnThreshold must be between 0 and 1 (digit heights)");
+  }
+  if (p.inkContrast !== undefined && (typeof p.inkContrast !== "number" || p.inkContrast < 0 || p.inkContrast >= 1)) {
+    problems.push("inkContrast must be from 0 to below 1");
   }
   if (problems.length > 0) throw new MeterProfileError(`${source}: ${problems.join("; ")}`);
   return p as MeterProfile;

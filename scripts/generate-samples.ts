@@ -70,10 +70,11 @@ if (require.main === module) {
     .parse()
     .opts<{ out: string; count: number; seed: number }>();
   mkdirSync(opts.out, { recursive: true });
-  const truth = ["photo,reading"];
+  // `turn`: how far the last wheel had turned, for readers of the set (the eval reads photo and reading).
+  const truth = ["photo,reading,turn"];
   for (const spec of sampleSpecs(opts.count, opts.seed)) {
     drawMeterPhoto(path.join(opts.out, spec.photo), spec);
-    truth.push(`${spec.photo},${spec.reading}`);
+    truth.push(`${spec.photo},${spec.reading},${(spec.turn ?? 0).toFixed(2)}`);
   }
   writeFileSync(path.join(opts.out, "profile.json"), JSON.stringify(profileFor(DEFAULT_CAMERA, DIGITS), null, 2) + "\n");
   writeFileSync(path.join(opts.out, "truth.csv"), truth.join("\n") + "\n");

@@ -76,7 +76,8 @@ export function profileFor(camera: Camera, digits: number): MeterProfile {
     [width - GAP, height - GAP],
     [GAP, height - GAP],
   ].map(([x, y]) => round1(project(camera, digits, x as number, y as number))) as [Point, Point, Point, Point];
-  return { corners, invert: true, digits };
+  // Glare darkens whole patches of the inverted band: ink has to stand out more than on the default.
+  return { corners, invert: true, digits, inkContrast: 0.3 };
 }
 
 /** The digits a wheel shows: `turn` moves the digit up and out while the next one comes in from below. */

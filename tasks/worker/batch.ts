@@ -6,7 +6,7 @@
 import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { locatesCounter, type MeterProfile } from "../../contracts/meter-profile";
+import { locatesCounter, PROFILE_DEFAULTS, type MeterProfile } from "../../contracts/meter-profile";
 import { RESULT_SCHEMA, type ResultRecord } from "../../contracts/result-record";
 import { inspectPhotos } from "./inspect";
 import { encodePgm, parsePgm } from "./pgm";
@@ -113,7 +113,7 @@ async function readByWheel(prepared: Prepared[], workDir: string, profile: Meter
     prepared.map(async (p): Promise<{ counter: Counter; line: Line; page: string } | { error: string }> => {
       try {
         const band = parsePgm(await readFile(p.image as string));
-        const counter = findWheels(band, meter.digits);
+        const counter = findWheels(band, meter.digits, meter.inkContrast ?? PROFILE_DEFAULTS.inkContrast);
         const line = composeLine(band, counter);
         const page = (p.image as string).replace(/\.pgm$/, "-line.pgm");
         await writeFile(page, encodePgm(line.page));

@@ -38,6 +38,8 @@ export interface Counter {
   wheels: Wheel[];
   /** Height of a whole digit in band pixels. */
   digitHeight: number;
+  /** How much darker than its surroundings ink is (see inkMask). */
+  contrast: number;
 }
 
 const median = (values: number[]): number => {
@@ -62,16 +64,13 @@ export const needsSecond = (w: Wheel, counter: Counter) => Boolean(w.glyph && (!
 /** Digit heights between the main digits and the second digits on the line. */
 const SECOND_GAP = 1.5;
 
-/** Ink is at least this much darker than its neighbourhood. */
-const LOCAL_CONTRAST = 0.2;
-
 /**
  * Which pixels are ink: darker than the band's Otsu threshold, and darker than the mean of their
- * neighbourhood (a square about half the band high) by LOCAL_CONTRAST. Glare and uneven light
+ * neighbourhood (a square about half the band high) by `contrast` (a share of that mean). Glare and uneven light
  * that darken part of the band (after inversion) are dark but not darker than their
  * surroundings, so they do not turn into ink.
  */
-export function inkMask(img: GrayImage): Uint8Array {
+export function inkMask(img: GrayImage, contrast: number): Uint8Array {
   const { width, height, data } = img;
   const threshold = otsuThreshold(img);
   const sums = new Float64Array((width + 1) * (height + 1));
@@ -93,7 +92,7 @@ export function inkMask(img: GrayImage): Uint8Array {
       const sum = (sums[y1 * (width + 1) + x1] as number) - (sums[y0 * (width + 1) + x1] as number) - (sums[y1 * (width + 1) + x0] as number) + (sums[y0 * (width + 1) + x0] as number);
       const mean = sum / ((x1 - x0) * (y1 - y0));
       const v = data[y * width + x] as number;
-      if (v <= threshold && v < mean * (1 - LOCAL_CONTRAST)) mask[y * width + x] = 1;
+      if (v <= threshold && v < mean * (1 - contrast)) mask[y * width + x] = 1;
     }
   }
   return mask;
@@ -179,8 +178,8 @@ function glyphsIn(mask: Uint8Array, width: number, height: number, x0: number, x
   return glyphs.filter((g) => heightOf(g) >= minHeight).map((g) => narrowColumns(mask, width, g, x0, x1));
 }
 
-export function findWheels(img: GrayImage, digits: number): Counter {
-  const mask = inkMask(img);
+export function findWheels(img: GrayImage, digits: number, contrast: number): Counter {
+  const mask = inkMask(img, contrast);
   const cells = cellBounds(mask, img.width, img.height, digits).map(([x0, x1]) => {
     const glyphs = glyphsIn(mask, img.width, img.height, x0, x1);
     const glyph = glyphs.reduce<Glyph | undefined>((a, g) => (!a || heightOf(g) > heightOf(a) || (heightOf(g) === heightOf(a) && g.ink > a.ink) ? g : a), undefined);
@@ -213,7 +212,7 @@ export function findWheels(img: GrayImage, digits: number): Counter {
     const second = c.others.filter((o) => heightOf(o) >= 0.25 * digitHeight).reduce<Glyph | undefined>((a, o) => (!a || heightOf(o) > heightOf(a) ? o : a), undefined);
     return { x0: c.x0, x1: c.x1, glyph: g, offset: Math.round(offset * 1000) / 1000, second };
   });
-  return { wheels, digitHeight };
+  return { wheels, digitHeight, contrast };
 }
 
 export interface Line {
@@ -256,7 +255,7 @@ function place(img: GrayImage, mask: Uint8Array, g: Glyph, maxHeight: number, by
  * by their tops, digits leaving at the top by where whole digits end.
  */
 export function composeLine(img: GrayImage, counter: Counter, gapRatio = 0.2): Line {
-  const mask = inkMask(img);
+  const mask = inkMask(img, counter.contrast);
   const h = Math.round(counter.digitHeight);
   const margin = Math.max(8, Math.round(h * 0.4));
   const gap = Math.max(3, Math.round(h * gapRatio));

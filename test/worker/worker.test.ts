@@ -73,6 +73,24 @@ describe("the OCR worker", () => {
     expect(byPhoto["truncated.jpg"]).toMatchObject({ status: "error", error: "corrupt image: Premature end of JPEG file" });
   });
 
+  test("a wheel caught between two digits reads as the lower digit, a carry included; half-way it is unreadable, not a guess", async () => {
+    const cases = [
+      { reading: "04279", turn: 0.75 }, // shows 0428 and an incoming 0: the 9 has not finished
+      { reading: "00539", turn: 0.78 }, // two wheels carrying
+      { reading: "00530", turn: 0.12 }, // barely turned: still its own digit
+      { reading: "00007", turn: 0.5 }, // half of a 7 and half of an 8
+    ];
+    const files = cases.map((c, i) => {
+      const file = path.join(dir, `turn-${i}.jpg`);
+      drawMeterPhoto(file, { ...c, seed: 100 + i });
+      return file;
+    });
+    const records = await runBatch({ photos: files, profile: SYNTHETIC_PROFILE, outDir: path.join(dir, "out-turn"), concurrency: 2 });
+    const byPhoto = Object.fromEntries(records.map((r) => [r.photo, r]));
+    for (const i of [0, 1, 2]) expect(byPhoto[`turn-${i}.jpg`]).toMatchObject({ status: "ok", reading: cases[i]?.reading });
+    expect(byPhoto["turn-3.jpg"]).toMatchObject({ status: "unreadable", reading: null, error: expect.stringMatching(/^wheel 5/) });
+  });
+
   test("a profile with the wrong number of wheels gives unreadable, with the reason, not a number", async () => {
     const records = await runBatch({ photos: [photos[1] as string], profile: { ...SYNTHETIC_PROFILE, digits: 6 }, outDir: path.join(dir, "out-digits") });
     expect(records[0]).toMatchObject({ status: "unreadable", reading: null, error: expect.stringMatching(/^wheel \d/) });
