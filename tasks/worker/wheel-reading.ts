@@ -60,7 +60,7 @@ export function readWheels(byWheel: Word[][], secondByWheel: Word[][], counter: 
     // with Tesseract sure of it: a wheel caught between two digits counts only when the digit
     // above and the one below are read as consecutive digits.
     const other = secondByWheel[i] ?? [];
-    if (!wheel.second || other.length !== 1) return problems.push(`${name} is between two digits and shows only part of "${c.text}"`);
+    if (!wheel.second || other.length !== 1) return problems.push(`${name} is between two digits: "${c.text}" is cut by the window and nothing confirms it`);
     const o = other[0] as Word;
     const [upper, lower] = wheel.second.top < wheel.glyph.top ? [Number(o.text), digit] : [digit, Number(o.text)];
     if ((upper + 1) % 10 !== lower) return problems.push(`${name} is between two digits, read as ${upper} above ${lower}`);

@@ -55,11 +55,21 @@ const PARTIAL = 0.8;
 
 export const isWhole = (g: Glyph, counter: Counter) => heightOf(g) >= PARTIAL * counter.digitHeight;
 
+/** A digit coming in from below must show this share of a whole digit to be read on its own. */
+const INCOMING_WHOLE = 0.92;
+
 /**
  * A wheel whose reading rests on two digits being consecutive: its main digit is cut by the
- * window, or it is still coming in under the digit before it.
+ * window, it is coming in from below with its foot still hidden (the top of a 0 passes for a 9,
+ * of a 2 for a 7), or it is coming in under the digit before it.
  */
-export const needsSecond = (w: Wheel, counter: Counter) => Boolean(w.glyph && (!isWhole(w.glyph, counter) || (w.second && w.second.top < w.glyph.top)));
+export const needsSecond = (w: Wheel, counter: Counter) =>
+  Boolean(
+    w.glyph &&
+      (!isWhole(w.glyph, counter) ||
+        (w.offset > 0.05 && heightOf(w.glyph) < INCOMING_WHOLE * counter.digitHeight) ||
+        (w.second && w.second.top < w.glyph.top)),
+  );
 
 /** Digit heights between the main digits and the second digits on the line. */
 const SECOND_GAP = 1.5;
