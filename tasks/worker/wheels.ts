@@ -279,7 +279,7 @@ export function composeLine(img: GrayImage, counter: Counter, gapRatio = 0.2): L
   let x = margin;
   for (const [i, p] of all.entries()) {
     // Far from the main digits, or Tesseract joins a second digit to the last main one.
-    if (i === mains.length) x += SECOND_GAP * h;
+    if (i === mains.length) x += Math.round(SECOND_GAP * h);
     if (!p) {
       spans.push([-1, -1]);
       continue;
