@@ -4,9 +4,19 @@
  * when there is none.
  */
 
+/** A point in pixels of the photo as displayed: [x, y]. */
+export type Point = [number, number];
+
 export interface MeterProfile {
   /** The counter window, in pixels of the photo as displayed (EXIF orientation applied). */
   crop?: { x: number; y: number; width: number; height: number };
+  /**
+   * Instead of `crop` and `rotate`: the counter window's four corners in the photo (top-left,
+   * top-right, bottom-right, bottom-left, as the digits read), which also undoes a camera that
+   * looks at the meter from an angle (perspective). The window becomes a rectangle as wide and
+   * high as its longer sides.
+   */
+  corners?: [Point, Point, Point, Point];
   /** Degrees to rotate the crop so the digits run level (ImageMagick's sense: positive = clockwise). */
   rotate?: number;
   /** After rotating, keep this many pixels of height around the centre (the row of digits). */
@@ -23,15 +33,34 @@ export interface MeterProfile {
   scaleHeight?: number;
   /** Below this confidence (0..1) a reading is `unreadable` instead of a number nobody should trust. */
   minConfidence?: number;
+  /**
+   * A wheel caught between two digits reads as the lower one. A digit sitting lower than the
+   * other wheels' digits by more than this (in digit heights) is still coming in from below, so
+   * the wheel reads as the digit before it; by less, the wheel counts as on that digit. Only
+   * used with `digits` and a located counter (`crop` or `corners`), where each wheel is read on
+   * its own.
+   */
+  turnThreshold?: number;
+  /**
+   * How much darker than its surroundings (a share, 0..1) a pixel must be to count as a digit's
+   * ink, on the inverted band. Higher ignores more glare and shadow, lower keeps more of faint or
+   * thin digits. Only used where each wheel is read on its own.
+   */
+  inkContrast?: number;
 }
 
-export const PROFILE_DEFAULTS = { scaleHeight: 96, minConfidence: 0.6 } as const;
+/** True when the profile says where the counter is (otherwise the whole photo is searched). */
+export function locatesCounter(profile: MeterProfile | undefined): boolean {
+  return Boolean(profile?.crop || profile?.corners);
+}
+
+export const PROFILE_DEFAULTS = { scaleHeight: 96, minConfidence: 0.6, turnThreshold: 0.2, inkContrast: 0.2 } as const;
 
 export class MeterProfileError extends Error {
   override name = "MeterProfileError";
 }
 
-const KEYS = new Set(["crop", "rotate", "bandHeight", "bandWidth", "bandOffset", "invert", "digits", "scaleHeight", "minConfidence"]);
+const KEYS = new Set(["crop", "corners", "rotate", "bandHeight", "bandWidth", "bandOffset", "invert", "digits", "scaleHeight", "minConfidence", "turnThreshold", "inkContrast"]);
 
 /** Validates parsed JSON as a profile; `source` names the file in every message. */
 export function parseMeterProfile(value: unknown, source: string): MeterProfile {
@@ -50,6 +79,12 @@ export function parseMeterProfile(value: unknown, source: string): MeterProfile 
       for (const k of ["width", "height"]) if (!positiveInt(c[k])) problems.push(`crop.${k} must be a positive integer`);
     }
   }
+  if (p.corners !== undefined) {
+    const c = p.corners;
+    const point = (q: unknown) => Array.isArray(q) && q.length === 2 && q.every((n) => typeof n === "number" && Number.isFinite(n) && n >= 0);
+    if (!Array.isArray(c) || c.length !== 4 || !c.every(point)) problems.push("corners must be four [x, y] points (top-left, top-right, bottom-right, bottom-left)");
+    if (p.crop !== undefined) problems.push("give crop or corners, not both");
+  }
   if (p.rotate !== undefined && (typeof p.rotate !== "number" || Math.abs(p.rotate) > 360)) problems.push("rotate must be degrees between -360 and 360");
   if (p.bandHeight !== undefined && !positiveInt(p.bandHeight)) problems.push("bandHeight must be a positive integer");
   if (p.bandWidth !== undefined && !positiveInt(p.bandWidth)) problems.push("bandWidth must be a positive integer");
@@ -62,6 +97,12 @@ export function parseMeterProfile(value: unknown, source: string): MeterProfile 
   if (p.scaleHeight !== undefined && (!positiveInt(p.scaleHeight) || (p.scaleHeight as number) > 1000)) problems.push("scaleHeight must be an integer from 1 to 1000");
   if (p.minConfidence !== undefined && (typeof p.minConfidence !== "number" || p.minConfidence < 0 || p.minConfidence > 1)) {
     problems.push("minConfidence must be between 0 and 1");
+  }
+  if (p.turnThreshold !== undefined && (typeof p.turnThreshold !== "number" || p.turnThreshold <= 0 || p.turnThreshold >= 1)) {
+    problems.push("turnThreshold must be between 0 and 1 (digit heights)");
+  }
+  if (p.inkContrast !== undefined && (typeof p.inkContrast !== "number" || p.inkContrast < 0 || p.inkContrast >= 1)) {
+    problems.push("inkContrast must be from 0 to below 1");
   }
   if (problems.length > 0) throw new MeterProfileError(`${source}: ${problems.join("; ")}`);
   return p as MeterProfile;

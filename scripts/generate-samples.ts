@@ -1,23 +1,31 @@
 /**
- * Generates the bundled sample photos (`npm run ocr` reads them with no --input) with their
- * profile and truth: `npx tsx scripts/generate-samples.ts [--out samples] [--count 12]`.
- * Deterministic: the same arguments give the same readings and noise.
+ * Generates synthetic meter photos with known readings, their profile and truth.csv; the
+ * bundled samples (`npm run ocr` reads them with no --input) are made with the defaults:
+ * `npx tsx scripts/generate-samples.ts [--out samples] [--count 12] [--seed 7]`.
+ * One camera on one meter, like a real installation: every photo shares the profile, and each
+ * differs in reading, camera shake, focus, noise, light, glare and how far the last wheel has
+ * turned. Deterministic: the same arguments give the same photos.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
-import { drawMeterPhoto, profileFor } from "./meter-photos";
+import { DEFAULT_CAMERA, drawMeterPhoto, profileFor, type MeterPhotoSpec } from "./meter-photos";
 
-const TILT = 12;
 const DIGITS = 5;
+/**
+ * The last wheel turns continuously. Past this share of a turn the next digit sits almost square
+ * in the window and reads as that digit, as a person would read it; the generator stays below it
+ * so that the truth (the lower digit) is what the counter shows.
+ */
+export const MAX_TURN = 0.85;
 
 function positiveInt(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new InvalidArgumentError("must be a whole number from 1 to 1000");
+  if (!Number.isInteger(n) || n < 1 || n > 10000) throw new InvalidArgumentError("must be a whole number from 1 to 10000");
   return n;
 }
 
-/** A small linear congruential generator: reproducible readings without a dependency. */
+/** A small linear congruential generator: reproducible photos without a dependency. */
 function* numbers(seed: number): Generator<number> {
   let state = seed;
   for (;;) {
@@ -26,33 +34,49 @@ function* numbers(seed: number): Generator<number> {
   }
 }
 
-const program = new Command()
-  .name("generate-samples")
-  .description("Draws synthetic meter photos with known readings, their profile and truth.csv.")
-  .option("--out <dir>", "output directory", "samples")
-  .option("--count <n>", "how many photos", positiveInt, 12)
-  .option("--seed <n>", "seed for readings and noise", positiveInt, 7)
-  .parse();
-const opts = program.opts<{ out: string; count: number; seed: number }>();
-
-mkdirSync(opts.out, { recursive: true });
-const random = numbers(opts.seed);
-const next = () => random.next().value as number;
-const truth = ["photo,reading"];
-for (let i = 1; i <= opts.count; i++) {
-  // Real counters mostly show small values with leading zeros.
-  const reading = String(Math.floor(next() ** 3 * 10 ** DIGITS)).padStart(DIGITS, "0");
-  const photo = `meter-${String(i).padStart(3, "0")}.jpg`;
-  drawMeterPhoto(path.join(opts.out, photo), {
-    reading,
-    tilt: TILT,
-    seed: opts.seed * 1000 + i,
-    glare: next() < 0.4,
-    // A wheel slightly turned still shows its digit mostly: the reading is that (lower) digit.
-    lastWheelTurn: next() < 0.25 ? 0.1 : 0,
+export function sampleSpecs(count: number, seed: number): (MeterPhotoSpec & { photo: string })[] {
+  const random = numbers(seed);
+  const next = () => random.next().value as number;
+  const between = (lo: number, hi: number) => lo + next() * (hi - lo);
+  return Array.from({ length: count }, (_, k) => {
+    const i = k + 1;
+    // Real counters mostly show small values with leading zeros; some end in 9s, where a turning
+    // last wheel carries into the wheels to its left.
+    let reading = String(Math.floor(next() ** 3 * 10 ** DIGITS)).padStart(DIGITS, "0");
+    if (next() < 0.15) reading = reading.slice(0, DIGITS - 2) + (next() < 0.5 ? "99" : reading[DIGITS - 2] + "9");
+    return {
+      photo: `meter-${String(i).padStart(3, "0")}.jpg`,
+      reading,
+      camera: DEFAULT_CAMERA,
+      shake: { x: between(-5, 5), y: between(-5, 5), tilt: between(-1, 1) },
+      turn: next() < 0.35 ? 0 : between(0, MAX_TURN),
+      seed: seed * 1000 + i,
+      glare: next() < 0.4 ? [between(150, 650), between(100, 500)] : undefined,
+      blur: between(0.6, 1.5),
+      noise: between(0.2, 0.5),
+      light: between(0.8, 1.1),
+      quality: Math.round(between(70, 90)),
+    };
   });
-  truth.push(`${photo},${reading}`);
 }
-writeFileSync(path.join(opts.out, "profile.json"), JSON.stringify(profileFor(TILT, DIGITS), null, 2) + "\n");
-writeFileSync(path.join(opts.out, "truth.csv"), truth.join("\n") + "\n");
-console.log(`${opts.count} photos, profile.json and truth.csv in ${opts.out}`);
+
+if (require.main === module) {
+  const opts = new Command()
+    .name("generate-samples")
+    .description("Draws synthetic meter photos with known readings, their profile and truth.csv.")
+    .option("--out <dir>", "output directory", "samples")
+    .option("--count <n>", "how many photos", positiveInt, 12)
+    .option("--seed <n>", "seed for readings and noise", positiveInt, 7)
+    .parse()
+    .opts<{ out: string; count: number; seed: number }>();
+  mkdirSync(opts.out, { recursive: true });
+  // `turn`: how far the last wheel had turned, for readers of the set (the eval reads photo and reading).
+  const truth = ["photo,reading,turn"];
+  for (const spec of sampleSpecs(opts.count, opts.seed)) {
+    drawMeterPhoto(path.join(opts.out, spec.photo), spec);
+    truth.push(`${spec.photo},${spec.reading},${(spec.turn ?? 0).toFixed(2)}`);
+  }
+  writeFileSync(path.join(opts.out, "profile.json"), JSON.stringify(profileFor(DEFAULT_CAMERA, DIGITS), null, 2) + "\n");
+  writeFileSync(path.join(opts.out, "truth.csv"), truth.join("\n") + "\n");
+  console.log(`${opts.count} photos, profile.json and truth.csv in ${opts.out}`);
+}

@@ -3,15 +3,18 @@
  * `records.jsonl` as each shard finishes. Nothing is lost: a photo that cannot be read gets an
  * error record saying why, and the rest of the batch goes on.
  */
-import { appendFile, mkdir, mkdtemp, rm } from "node:fs/promises";
+import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { MeterProfile } from "../../contracts/meter-profile";
+import { locatesCounter, PROFILE_DEFAULTS, type MeterProfile } from "../../contracts/meter-profile";
 import { RESULT_SCHEMA, type ResultRecord } from "../../contracts/result-record";
 import { inspectPhotos } from "./inspect";
-import { preparePhotos } from "./prepare";
+import { encodePgm, parsePgm } from "./pgm";
+import { preparePhotos, type Prepared } from "./prepare";
 import { extractReading } from "./reading";
-import { readTifs } from "./tesseract";
+import { charsReader, readImages, wordsReader } from "./tesseract";
+import { charsByWheel, readWheels } from "./wheel-reading";
+import { composeLine, findWheels, type Counter, type Line } from "./wheels";
 
 export interface BatchOptions {
   photos: string[];
@@ -28,7 +31,7 @@ export const RECORDS_FILE = "records.jsonl";
 export async function runBatch(options: BatchOptions): Promise<ResultRecord[]> {
   const started = Date.now();
   const nameOf = options.nameOf ?? ((p: string) => path.basename(p));
-  const mode = options.profile?.crop ? "profile" : "auto";
+  const mode = locatesCounter(options.profile) ? "profile" : "auto";
   await mkdir(options.outDir, { recursive: true });
   const recordsPath = path.join(options.outDir, RECORDS_FILE);
   const workDir = await mkdtemp(path.join(tmpdir(), "ocr-worker-"));
@@ -64,28 +67,75 @@ export async function runBatch(options: BatchOptions): Promise<ResultRecord[]> {
 
     const shards = Math.max(1, Math.min(options.concurrency ?? 1, good.length));
     const size = Math.ceil(good.length / shards);
-    const psm = options.profile?.crop ? 7 : 11;
+    const read = locatesCounter(options.profile) && options.profile?.digits ? readByWheel : readWhole;
     await Promise.all(
       Array.from({ length: shards }, async (_, s) => {
         const mine = good.slice(s * size, (s + 1) * size);
         const prepared = await preparePhotos(mine, options.profile, workDir, s * size);
         await emit(prepared.filter((p) => p.error).map((p) => record(p.photo, { status: "error", error: p.error ?? null }, p.convertMs)));
-        const readable = prepared.filter((p) => p.tif);
+        const readable = prepared.filter((p) => p.image);
         const t0 = Date.now();
-        const pages = await readTifs(readable.map((p) => p.tif as string), workDir, psm);
+        const outcomes = await read(readable, workDir, options.profile);
         const ocrEach = (Date.now() - t0) / Math.max(1, readable.length);
-        await emit(
-          readable.map((p, i) => {
-            const page = pages[i] ?? { words: [] };
-            const rawText = page.words.map((w) => w.text).join(" ");
-            if (page.error) return record(p.photo, { status: "error", error: page.error, rawText }, p.convertMs, ocrEach);
-            return record(p.photo, { ...extractReading(page.words, options.profile), rawText }, p.convertMs, ocrEach);
-          }),
-        );
+        await emit(readable.map((p, i) => record(p.photo, outcomes[i] ?? { status: "error", error: "not read" }, p.convertMs, ocrEach)));
       }),
     );
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
   return all;
+}
+
+type Outcome = Partial<ResultRecord> & Pick<ResultRecord, "status">;
+
+function failed(error: string, rawText = ""): Outcome {
+  return { status: "error", error, rawText };
+}
+
+/** Auto mode, or a profile without a digit count: Tesseract reads the whole cleaned image. */
+async function readWhole(prepared: Prepared[], workDir: string, profile: MeterProfile | undefined): Promise<Outcome[]> {
+  const psm = locatesCounter(profile) ? 7 : 11;
+  const pages = await readImages(prepared.map((p) => p.image as string), workDir, wordsReader(psm));
+  return pages.map((page): Outcome => {
+    const rawText = page.items.map((w) => w.text).join(" ");
+    return page.error ? failed(page.error, rawText) : { ...extractReading(page.items, profile), rawText };
+  });
+}
+
+/**
+ * A counter with a known number of wheels: each wheel's digit is found in the band, the digits
+ * go to Tesseract as one clean line (all lines of the batch in its one Tesseract run), and every
+ * wheel is checked on its own.
+ */
+async function readByWheel(prepared: Prepared[], workDir: string, profile: MeterProfile | undefined): Promise<Outcome[]> {
+  const meter = profile as MeterProfile & { digits: number };
+  const found = await Promise.all(
+    prepared.map(async (p): Promise<{ counter: Counter; line: Line; page: string } | { error: string }> => {
+      try {
+        const band = parsePgm(await readFile(p.image as string));
+        const counter = findWheels(band, meter.digits, meter.inkContrast ?? PROFILE_DEFAULTS.inkContrast);
+        const line = composeLine(band, counter);
+        const page = (p.image as string).replace(/\.pgm$/, "-line.pgm");
+        await writeFile(page, encodePgm(line.page));
+        return { counter, line, page };
+      } catch (err) {
+        return { error: `cannot find the counter's wheels: ${(err as Error).message}` };
+      }
+    }),
+  );
+  const pages = found.flatMap((f) => ("page" in f ? [f.page] : []));
+  const results = await readImages(pages, workDir, charsReader);
+  let next = 0;
+  return found.map((f): Outcome => {
+    if ("error" in f) return failed(f.error);
+    const page = results[next++] ?? { items: [] };
+    const spans = [...f.line.spans, ...f.line.secondSpans];
+    const all = charsByWheel(page.items, spans);
+    const byWheel = all.slice(0, f.line.spans.length);
+    const secondByWheel = all.slice(f.line.spans.length);
+    // What was read per wheel, "_" where nothing; a wheel's second digit after a slash.
+    const rawText = byWheel.map((chars, i) => (chars.map((c) => c.text).join("") || "_") + (f.line.secondSpans[i]?.[0] !== -1 ? `/${secondByWheel[i]?.map((c) => c.text).join("") || "_"}` : "")).join(" ");
+    if (page.error) return failed(page.error, rawText);
+    return { ...readWheels(byWheel, secondByWheel, f.counter, meter), rawText };
+  });
 }

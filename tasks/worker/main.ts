@@ -21,7 +21,7 @@ async function main(argv: string[]): Promise<number> {
   const program = new Command()
     .name("worker.js")
     .description("Reads meter photos with ImageMagick and Tesseract; one result record per photo in <out>/records.jsonl.")
-    .option("--profile <file>", "meter profile JSON (crop, rotate, invert, digits...); without one the whole photo is searched")
+    .option("--profile <file>", "meter profile JSON (crop or corners, rotate, invert, digits...); without one the whole photo is searched")
     .option("--out <dir>", "where records.jsonl is written", "results")
     .option("--concurrency <n>", "Tesseract processes at once (one per task slot)", positiveInt, 1)
     .option("--input <dir>", "read every photo in this directory")

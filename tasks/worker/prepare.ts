@@ -1,11 +1,12 @@
 /**
- * Turns photos into TIFs Tesseract reads well: orientation, crop to the counter, rotation level,
- * a band around the digits, grayscale, inversion for light-on-dark wheels, scaled to the glyph
- * height Tesseract reads best. One `convert` per chunk of photos; a chunk that fails is redone
- * photo by photo, so one photo that decodes badly fails alone.
+ * Turns photos into clean grayscale images (binary PGM, which Tesseract reads and the worker can
+ * segment without an image library): orientation, crop to the counter, rotation level, a band
+ * around the digits, grayscale, inversion for light-on-dark wheels, scaled to the glyph height
+ * Tesseract reads best. One `convert` per chunk of photos; a chunk that fails is redone photo by
+ * photo, so one photo that decodes badly fails alone.
  */
 import path from "node:path";
-import { PROFILE_DEFAULTS, type MeterProfile } from "../../contracts/meter-profile";
+import { PROFILE_DEFAULTS, type MeterProfile, type Point } from "../../contracts/meter-profile";
 import { run } from "./exec";
 
 export const CHUNK = 16;
@@ -16,6 +17,7 @@ export function cleanOps(profile: MeterProfile | undefined): string[] {
     const c = profile.crop;
     ops.push("-crop", `${c.width}x${c.height}+${c.x}+${c.y}`, "+repage");
   }
+  if (profile?.corners) ops.push(...perspectiveOps(profile.corners, profile.invert ?? false));
   if (profile?.rotate) ops.push("-background", profile.invert ? "black" : "white", "-rotate", String(profile.rotate), "+repage");
   if (profile?.bandHeight || profile?.bandWidth) {
     const width = profile.bandWidth ?? profile.crop?.width ?? 100000;
@@ -31,9 +33,25 @@ export function cleanOps(profile: MeterProfile | undefined): string[] {
   return ops;
 }
 
+/** Maps the window's four corners onto an upright rectangle as wide and high as its longer sides. */
+function perspectiveOps(corners: [Point, Point, Point, Point], invert: boolean): string[] {
+  const [tl, tr, br, bl] = corners;
+  const dist = (a: Point, b: Point) => Math.hypot(a[0] - b[0], a[1] - b[1]);
+  const width = Math.round(Math.max(dist(tl, tr), dist(bl, br)));
+  const height = Math.round(Math.max(dist(tl, bl), dist(tr, br)));
+  const pairs = [
+    [tl, [0, 0]],
+    [tr, [width, 0]],
+    [br, [width, height]],
+    [bl, [0, height]],
+  ].map(([from, to]) => `${(from as Point).join(",")} ${(to as Point).join(",")}`);
+  return ["-virtual-pixel", invert ? "black" : "white", "-define", `distort:viewport=${width}x${height}+0+0`, "-distort", "Perspective", pairs.join("  "), "+repage"];
+}
+
 export interface Prepared {
   photo: string;
-  tif?: string;
+  /** The cleaned image (PGM). */
+  image?: string;
   error?: string;
   convertMs: number;
 }
@@ -47,9 +65,9 @@ export function corruptionOf(photo: string, stderr: string): string | undefined 
   return line?.replace(/^convert(-im6\.q16)?: /, "").replace(/ [`'].*$/, "").trim();
 }
 
-async function convertChunk(photos: string[], tifs: string[], ops: string[]): Promise<{ code: number; stderr: string }> {
+async function convertChunk(photos: string[], images: string[], ops: string[]): Promise<{ code: number; stderr: string }> {
   const args: string[] = [];
-  photos.forEach((p, i) => args.push("(", `${p}[0]`, ...ops, "-write", tifs[i] as string, "+delete", ")"));
+  photos.forEach((p, i) => args.push("(", `${p}[0]`, ...ops, "-write", images[i] as string, "+delete", ")"));
   // Every photo was written and deleted inside its parentheses; a 1x1 canvas gives convert an image to discard.
   args.push("xc:", "null:");
   return run("convert", args);
@@ -60,27 +78,27 @@ export async function preparePhotos(photos: string[], profile: MeterProfile | un
   const out: Prepared[] = [];
   for (let start = 0; start < photos.length; start += CHUNK) {
     const chunk = photos.slice(start, start + CHUNK);
-    const tifs = chunk.map((_, i) => path.join(workDir, `${firstIndex + start + i}.tif`));
+    const images = chunk.map((_, i) => path.join(workDir, `${firstIndex + start + i}.pgm`));
     const began = Date.now();
-    const { code, stderr } = await convertChunk(chunk, tifs, ops);
+    const { code, stderr } = await convertChunk(chunk, images, ops);
     if (code === 0) {
       const each = (Date.now() - began) / chunk.length;
       chunk.forEach((photo, i) => {
         const corrupt = corruptionOf(photo, stderr);
-        out.push(corrupt ? { photo, error: `corrupt image: ${corrupt}`, convertMs: each } : { photo, tif: tifs[i] as string, convertMs: each });
+        out.push(corrupt ? { photo, error: `corrupt image: ${corrupt}`, convertMs: each } : { photo, image: images[i] as string, convertMs: each });
       });
       continue;
     }
     for (const [i, photo] of chunk.entries()) {
       const t0 = Date.now();
-      const single = await convertChunk([photo], [tifs[i] as string], ops);
+      const single = await convertChunk([photo], [images[i] as string], ops);
       const message = single.stderr.split("\n").find((l) => l.trim() !== "")?.replace(/^convert(-im6\.q16)?: /, "").replace(/ @ (error|warning)\/.*$/, "");
       const corrupt = corruptionOf(photo, single.stderr);
       if (corrupt) {
         out.push({ photo, error: `corrupt image: ${corrupt}`, convertMs: Date.now() - t0 });
         continue;
       }
-      out.push(single.code === 0 ? { photo, tif: tifs[i] as string, convertMs: Date.now() - t0 } : { photo, error: `cannot convert: ${message ?? "ImageMagick failed"}`, convertMs: Date.now() - t0 });
+      out.push(single.code === 0 ? { photo, image: images[i] as string, convertMs: Date.now() - t0 } : { photo, error: `cannot convert: ${message ?? "ImageMagick failed"}`, convertMs: Date.now() - t0 });
     }
   }
   return out;

@@ -3,7 +3,7 @@
  * leading zeros, a confidence from Tesseract's own figures, and `unreadable` with a reason
  * instead of a number nobody should rely on.
  */
-import { PROFILE_DEFAULTS, type MeterProfile } from "../../contracts/meter-profile";
+import { locatesCounter, PROFILE_DEFAULTS, type MeterProfile } from "../../contracts/meter-profile";
 import type { Word } from "./tesseract";
 
 export interface Reading {
@@ -23,7 +23,7 @@ export function extractReading(words: Word[], profile: MeterProfile | undefined)
 
   let digits: string;
   let confidence: number;
-  if (profile?.crop) {
+  if (locatesCounter(profile)) {
     // The crop holds only the counter: every digit Tesseract saw is part of the reading.
     digits = digitWords.map((w) => w.digits).join("");
     confidence = Math.min(...digitWords.map((w) => w.conf)) / 100;

@@ -1,7 +1,9 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { RESULT_SCHEMA, type ResultRecord } from "../../contracts/result-record";
-import { score, truthFromName } from "../../tasks/worker/eval";
+import { readFileSync } from "node:fs";
+import { parse } from "csv-parse/sync";
+import { score, truthFromName, type EvalReport } from "../../tasks/worker/eval";
 
 const ROOT = path.join(__dirname, "..", "..");
 
@@ -25,14 +27,24 @@ describe("accuracy report", () => {
     expect(report.misses.map((m) => m.photo)).toEqual(["b", "c", "d"]);
   });
 
-  test("the bundled samples read exactly with their profile: no wrong reading, nothing unreadable", () => {
+  test("the bundled samples: no wrong reading, square wheels read exactly, wheels between two digits read as the lower digit or unreadable", () => {
     const out = execFileSync(
       process.execPath,
       [require.resolve("tsx/cli"), "tasks/worker/eval-cli.ts", "--input", "samples", "--profile", "samples/profile.json", "--truth", "samples/truth.csv", "--json", "--concurrency", "2"],
       { cwd: ROOT, encoding: "utf8" },
     );
-    const report = JSON.parse(out) as { photos: number; exact: number; wrong: number; unreadable: number; errors: number };
-    expect(report).toMatchObject({ photos: 12, exact: 12, wrong: 0, unreadable: 0, errors: 0 });
+    const report = JSON.parse(out) as EvalReport;
+    const rows = parse(readFileSync(path.join(ROOT, "samples", "truth.csv"), "utf8"), { columns: true }) as { photo: string; reading: string; turn: string }[];
+    expect(report).toMatchObject({ photos: rows.length, wrong: 0, errors: 0, noTruth: 0 });
+    const missed = new Set(report.misses.map((m) => m.photo));
+    // A last wheel square on its digit (or barely turned) must read exactly.
+    const square = rows.filter((r) => Number(r.turn) < 0.15);
+    expect(square.length).toBeGreaterThan(0);
+    expect(square.filter((r) => missed.has(r.photo))).toEqual([]);
+    // Of the wheels caught between two digits, some must read (as the lower digit): the set has them.
+    const turned = rows.filter((r) => Number(r.turn) >= 0.15);
+    expect(turned.filter((r) => !missed.has(r.photo)).length).toBeGreaterThan(0);
+    expect(report.misses.every((m) => m.status === "unreadable" && m.error)).toBe(true);
   });
 
   test("a missing input folder is a clear error", () => {

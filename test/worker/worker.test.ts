@@ -7,9 +7,9 @@ import { appPackageEnvVar, WORKER_ENTRY } from "../../contracts/node-setup";
 import { parseResultRecords, RESULT_SCHEMA } from "../../contracts/result-record";
 import { RECORDS_FILE, runBatch } from "../../tasks/worker/batch";
 import { buildWorkerPackage } from "../../tasks/worker/package";
-import { drawMeterPhoto, profileFor } from "../../scripts/meter-photos";
+import { DEFAULT_CAMERA, drawMeterPhoto, profileFor } from "../../scripts/meter-photos";
 
-const SYNTHETIC_PROFILE = profileFor(12, 5);
+const SYNTHETIC_PROFILE = profileFor(DEFAULT_CAMERA, 5);
 
 const READINGS = ["00530", "04271", "19083", "00007", "65432", "30918"];
 let dir: string;
@@ -19,7 +19,7 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "worker-test-"));
   photos = READINGS.map((reading, i) => {
     const file = path.join(dir, `meter-${i}.jpg`);
-    drawMeterPhoto(file, { reading, tilt: 12, seed: i + 1, glare: i % 2 === 0 });
+    drawMeterPhoto(file, { reading, seed: i + 1, glare: i % 2 === 0 ? [300 + 40 * i, 260] : undefined });
     return file;
   });
 });
@@ -73,9 +73,27 @@ describe("the OCR worker", () => {
     expect(byPhoto["truncated.jpg"]).toMatchObject({ status: "error", error: "corrupt image: Premature end of JPEG file" });
   });
 
-  test("a reading with the wrong number of digits is unreadable, with the reason", async () => {
+  test("a wheel caught between two digits reads as the lower digit, a carry included; half-way it is unreadable, not a guess", async () => {
+    const cases = [
+      { reading: "04279", turn: 0.75 }, // shows 0428 and an incoming 0: the 9 has not finished
+      { reading: "00539", turn: 0.78 }, // two wheels carrying
+      { reading: "00530", turn: 0.12 }, // barely turned: still its own digit
+      { reading: "00007", turn: 0.5 }, // half of a 7 and half of an 8
+    ];
+    const files = cases.map((c, i) => {
+      const file = path.join(dir, `turn-${i}.jpg`);
+      drawMeterPhoto(file, { ...c, seed: 100 + i });
+      return file;
+    });
+    const records = await runBatch({ photos: files, profile: SYNTHETIC_PROFILE, outDir: path.join(dir, "out-turn"), concurrency: 2 });
+    const byPhoto = Object.fromEntries(records.map((r) => [r.photo, r]));
+    for (const i of [0, 1, 2]) expect(byPhoto[`turn-${i}.jpg`]).toMatchObject({ status: "ok", reading: cases[i]?.reading });
+    expect(byPhoto["turn-3.jpg"]).toMatchObject({ status: "unreadable", reading: null, error: expect.stringMatching(/^wheel 5/) });
+  });
+
+  test("a profile with the wrong number of wheels gives unreadable, with the reason, not a number", async () => {
     const records = await runBatch({ photos: [photos[1] as string], profile: { ...SYNTHETIC_PROFILE, digits: 6 }, outDir: path.join(dir, "out-digits") });
-    expect(records[0]).toMatchObject({ status: "unreadable", reading: null, error: 'read 5 digits ("04271"), the counter has 6' });
+    expect(records[0]).toMatchObject({ status: "unreadable", reading: null, error: expect.stringMatching(/^wheel \d/) });
   });
 
   test("the bundle runs as Batch runs it: node worker.js from the unzipped application package, photos in the task dir", async () => {

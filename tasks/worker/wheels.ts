@@ -1,0 +1,340 @@
+/**
+ * Finds the digits on a counter's wheels in a cleaned band (dark digits on light, one row of
+ * wheels): the band is cut into one cell per wheel at the emptiest columns, and in each cell the
+ * rows of ink are grouped into glyphs. The tallest glyph is the digit the wheel shows most of;
+ * where it sits against the digits of wheels square in the window says whether the wheel is
+ * still turning towards it, and a second glyph above or below it is the other digit of a wheel
+ * caught between two. Dust, dots and the window's edges and ledges are left out of the line that
+ * Tesseract reads.
+ */
+import { blankImage, otsuThreshold, type GrayImage } from "./pgm";
+
+/** Rows and columns are inclusive, in band pixels. */
+export interface Glyph {
+  top: number;
+  bottom: number;
+  left: number;
+  right: number;
+  ink: number;
+}
+
+export interface Wheel {
+  /** The band's columns that belong to this wheel. */
+  x0: number;
+  x1: number;
+  /** The tallest glyph: the digit the wheel shows most of; absent when the cell is blank. */
+  glyph?: Glyph;
+  /**
+   * How far that glyph sits below the digits of wheels square in the window, in digit heights:
+   * about 0 on a wheel square on its digit, positive for a digit still coming in from below,
+   * negative for one leaving at the top.
+   */
+  offset: number;
+  /** The other digit of a wheel caught between two (at least a quarter of a digit shows). */
+  second?: Glyph;
+}
+
+export interface Counter {
+  wheels: Wheel[];
+  /** Height of a whole digit in band pixels. */
+  digitHeight: number;
+  /** How much darker than its surroundings ink is (see inkMask). */
+  contrast: number;
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+
+export const heightOf = (g: Glyph) => g.bottom - g.top + 1;
+
+/** A glyph shorter than this share of a whole digit is only part of one. */
+const PARTIAL = 0.8;
+
+export const isWhole = (g: Glyph, counter: Counter) => heightOf(g) >= PARTIAL * counter.digitHeight;
+
+/** A digit coming in from below must show this share of a whole digit to be read on its own. */
+const INCOMING_WHOLE = 0.92;
+
+/**
+ * A wheel whose reading rests on two digits being consecutive: its main digit is cut by the
+ * window, it is coming in from below with its foot still hidden (the top of a 0 passes for a 9,
+ * of a 2 for a 7), or it is coming in under the digit before it.
+ */
+export const needsSecond = (w: Wheel, counter: Counter) =>
+  Boolean(
+    w.glyph &&
+      (!isWhole(w.glyph, counter) ||
+        (w.offset > 0.05 && heightOf(w.glyph) < INCOMING_WHOLE * counter.digitHeight) ||
+        (w.second && w.second.top < w.glyph.top)),
+  );
+
+/** Digit heights between the main digits and the second digits on the line. */
+const SECOND_GAP = 1.5;
+
+/**
+ * Which pixels are ink: darker than the band's Otsu threshold, and darker than the mean of their
+ * neighbourhood (a square about half the band high) by `contrast` (a share of that mean). Glare and uneven light
+ * that darken part of the band (after inversion) are dark but not darker than their
+ * surroundings, so they do not turn into ink.
+ */
+export function inkMask(img: GrayImage, contrast: number): Uint8Array {
+  const { width, height, data } = img;
+  const threshold = otsuThreshold(img);
+  const sums = new Float64Array((width + 1) * (height + 1));
+  for (let y = 0; y < height; y++) {
+    let row = 0;
+    for (let x = 0; x < width; x++) {
+      row += data[y * width + x] as number;
+      sums[(y + 1) * (width + 1) + x + 1] = (sums[y * (width + 1) + x + 1] as number) + row;
+    }
+  }
+  const r = Math.max(8, Math.round(height / 4));
+  const mask = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    const y0 = Math.max(0, y - r);
+    const y1 = Math.min(height, y + r + 1);
+    for (let x = 0; x < width; x++) {
+      const x0 = Math.max(0, x - r);
+      const x1 = Math.min(width, x + r + 1);
+      const sum = (sums[y1 * (width + 1) + x1] as number) - (sums[y0 * (width + 1) + x1] as number) - (sums[y1 * (width + 1) + x0] as number) + (sums[y0 * (width + 1) + x0] as number);
+      const mean = sum / ((x1 - x0) * (y1 - y0));
+      const v = data[y * width + x] as number;
+      if (v <= threshold && v < mean * (1 - contrast)) mask[y * width + x] = 1;
+    }
+  }
+  return mask;
+}
+
+/** Cuts between wheels at the emptiest column near where equal cells would end. */
+function cellBounds(mask: Uint8Array, width: number, height: number, digits: number): [number, number][] {
+  const columns = new Array<number>(width).fill(0);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) columns[x] = (columns[x] as number) + (mask[y * width + x] as number);
+  const pitch = width / digits;
+  const reach = Math.floor(pitch / 3);
+  const cuts = [0];
+  for (let i = 1; i < digits; i++) {
+    const ideal = Math.round(i * pitch);
+    let best = ideal;
+    let bestCost = Infinity;
+    for (let x = Math.max(1, ideal - reach); x <= Math.min(width - 2, ideal + reach); x++) {
+      const ink = (columns[x - 1] as number) + (columns[x] as number) + (columns[x + 1] as number);
+      const cost = ink + Math.abs(x - ideal) / (pitch * 4);
+      if (cost < bestCost) {
+        bestCost = cost;
+        best = x;
+      }
+    }
+    cuts.push(best);
+  }
+  cuts.push(width);
+  return cuts.slice(0, -1).map((start, i) => [start, (cuts[i + 1] as number) - 1]);
+}
+
+/**
+ * Narrows a glyph to its main run of columns: a sliver of the window's edge, of the unit sign or
+ * of the next wheel's digit shares its rows but not its columns. Runs touching the cell's edges
+ * are the likely intruders.
+ */
+function narrowColumns(mask: Uint8Array, width: number, g: Glyph, x0: number, x1: number): Glyph {
+  const runs: { left: number; right: number; ink: number }[] = [];
+  let blank = 2;
+  for (let x = g.left; x <= g.right; x++) {
+    let ink = 0;
+    for (let y = g.top; y <= g.bottom; y++) ink += mask[y * width + x] as number;
+    if (ink === 0) {
+      blank++;
+      continue;
+    }
+    const last = runs[runs.length - 1];
+    if (last && blank < 2) {
+      last.right = x;
+      last.ink += ink;
+    } else runs.push({ left: x, right: x, ink });
+    blank = 0;
+  }
+  if (runs.length === 0) return g;
+  const inside = runs.filter((r) => r.left > x0 && r.right < x1);
+  const best = (inside.length ? inside : runs).reduce((a, r) => (r.ink > a.ink ? r : a));
+  return { ...g, left: best.left, right: best.right, ink: best.ink };
+}
+
+/** Groups a cell's ink rows into glyphs; a single blank row does not split a glyph. */
+function glyphsIn(mask: Uint8Array, width: number, height: number, x0: number, x1: number): Glyph[] {
+  const minRowInk = Math.max(1, Math.round((x1 - x0 + 1) * 0.03));
+  const glyphs: Glyph[] = [];
+  let current: Glyph | undefined;
+  let blank = 0;
+  for (let y = 0; y < height; y++) {
+    let rowInk = 0;
+    for (let x = x0; x <= x1; x++) rowInk += mask[y * width + x] as number;
+    if (rowInk < minRowInk) {
+      blank++;
+      continue;
+    }
+    if (current && blank <= 1) {
+      current.bottom = y;
+      current.ink += rowInk;
+    } else {
+      current = { top: y, bottom: y, left: x0, right: x1, ink: rowInk };
+      glyphs.push(current);
+    }
+    blank = 0;
+  }
+  // Specks of noise and dust are not glyphs.
+  const minHeight = Math.max(3, Math.round(height * 0.06));
+  return glyphs.filter((g) => heightOf(g) >= minHeight).map((g) => narrowColumns(mask, width, g, x0, x1));
+}
+
+export function findWheels(img: GrayImage, digits: number, contrast: number): Counter {
+  const mask = inkMask(img, contrast);
+  const cells = cellBounds(mask, img.width, img.height, digits).map(([x0, x1]) => {
+    const glyphs = glyphsIn(mask, img.width, img.height, x0, x1);
+    const glyph = glyphs.reduce<Glyph | undefined>((a, g) => (!a || heightOf(g) > heightOf(a) || (heightOf(g) === heightOf(a) && g.ink > a.ink) ? g : a), undefined);
+    return { x0, x1, glyph, others: glyphs.filter((g) => g !== glyph) };
+  });
+  const seen = cells.flatMap((c) => (c.glyph ? [c.glyph] : []));
+  const typical = seen.length ? median(seen.map(heightOf)) : img.height;
+  const tallest = seen.length ? Math.max(...seen.map(heightOf)) : img.height;
+  const whole = seen.filter((g) => heightOf(g) >= 0.85 * typical);
+  // The profile centres the row of digits in the band, which says roughly where a square digit
+  // sits; the whole digits near there say exactly. Wheels turning together (a carry) are not
+  // taken for square ones, however many they are.
+  const centred = (img.height - tallest) / 2;
+  const square = whole.filter((g) => Math.abs(g.top - centred) <= 0.25 * tallest);
+  const refTop = square.length ? median(square.map((g) => g.top)) : centred;
+  // A lit ledge under a wheel's window joins its digit from below: the shortest square digit is
+  // the true digit height, and taller ones are cut to it.
+  const squareNow = square.filter((g) => Math.abs(g.top - refTop) <= 0.1 * tallest);
+  const digitHeight = squareNow.length ? Math.min(...squareNow.map(heightOf)) : tallest;
+  const refBottom = refTop + digitHeight - 1;
+  const wheels = cells.map((c): Wheel => {
+    if (!c.glyph) return { x0: c.x0, x1: c.x1, offset: 0 };
+    let g = c.glyph;
+    // A digit cut short at the top is leaving upwards: only its bottom edge says where it is.
+    const leaving = heightOf(g) < 0.85 * digitHeight && g.top < refTop;
+    if (!leaving && heightOf(g) > digitHeight + 1) {
+      g = narrowColumns(mask, img.width, { ...g, bottom: g.top + digitHeight, left: c.x0, right: c.x1 }, c.x0, c.x1);
+    }
+    const offset = (leaving ? g.bottom - refBottom : g.top - refTop) / digitHeight;
+    const second = c.others.filter((o) => heightOf(o) >= 0.25 * digitHeight).reduce<Glyph | undefined>((a, o) => (!a || heightOf(o) > heightOf(a) ? o : a), undefined);
+    return { x0: c.x0, x1: c.x1, glyph: g, offset: Math.round(offset * 1000) / 1000, second };
+  });
+  return { wheels, digitHeight, contrast };
+}
+
+export interface Line {
+  page: GrayImage;
+  /** Each wheel's main digit's columns on the page ([-1, -1] for a wheel without a digit). */
+  spans: [number, number][];
+  /** Each wheel's second digit's columns ([-1, -1] for none). */
+  secondSpans: [number, number][];
+}
+
+interface Placed {
+  box: Glyph;
+  keep: Uint8Array;
+  first: number;
+  last: number;
+  /** Aligned by its bottom where whole digits end (a digit leaving at the top). */
+  byBottom: boolean;
+}
+
+/** A glyph's box, the ink in it that belongs to the digit, and the columns that ink spans. */
+function place(img: GrayImage, mask: Uint8Array, g: Glyph, maxHeight: number, byBottom: boolean): Placed | undefined {
+  const gh = Math.min(heightOf(g), maxHeight);
+  const box = byBottom ? { ...g, top: g.bottom - gh + 1 } : { ...g, bottom: g.top + gh - 1 };
+  const keep = mainInk(img.width, mask, box);
+  const gw = g.right - g.left + 1;
+  let first = gw;
+  let last = -1;
+  for (let i = 0; i < keep.length; i++) {
+    if (!keep[i]) continue;
+    first = Math.min(first, i % gw);
+    last = Math.max(last, i % gw);
+  }
+  return last < 0 ? undefined : { box, keep, first, last, byBottom };
+}
+
+/**
+ * The wheels' digits as one evenly spaced line on white, for Tesseract to read as a line of
+ * text (it reads a lone character far worse): first each wheel's main digit, then the second
+ * digits of wheels caught between two. Whole digits and digits coming in from below are aligned
+ * by their tops, digits leaving at the top by where whole digits end.
+ */
+export function composeLine(img: GrayImage, counter: Counter, gapRatio = 0.2): Line {
+  const mask = inkMask(img, counter.contrast);
+  const h = Math.round(counter.digitHeight);
+  const margin = Math.max(8, Math.round(h * 0.4));
+  const gap = Math.max(3, Math.round(h * gapRatio));
+  const mains = counter.wheels.map((w) => (w.glyph ? place(img, mask, w.glyph, h + margin, w.offset < 0 && heightOf(w.glyph) < 0.85 * h) : undefined));
+  // A second digit is only needed to confirm a wheel caught between two (see readWheels).
+  const seconds = counter.wheels.map((w) => (w.second && w.glyph && needsSecond(w, counter) ? place(img, mask, w.second, h + margin, w.second.top < w.glyph.top) : undefined));
+  const all = [...mains, ...seconds];
+  const width = 2 * margin + all.reduce((sum, p) => sum + (p ? p.last - p.first + 1 + gap : 0), 0) + Math.round(SECOND_GAP * h);
+  const page = blankImage(Math.max(width, 2 * margin + 1), h + 2 * margin);
+  const spans: [number, number][] = [];
+  let x = margin;
+  for (const [i, p] of all.entries()) {
+    // Far from the main digits, or Tesseract joins a second digit to the last main one.
+    if (i === mains.length) x += Math.round(SECOND_GAP * h);
+    if (!p) {
+      spans.push([-1, -1]);
+      continue;
+    }
+    const gw = p.box.right - p.box.left + 1;
+    const gh = heightOf(p.box);
+    const top = p.byBottom ? margin + h - gh : margin;
+    for (let y = 0; y < gh; y++) {
+      for (let dx = p.first; dx <= p.last; dx++) {
+        if (p.keep[y * gw + dx]) page.data[(top + y) * page.width + x + dx - p.first] = img.data[(p.box.top + y) * img.width + p.box.left + dx] as number;
+      }
+    }
+    spans.push([x, x + p.last - p.first]);
+    x += p.last - p.first + 1 + gap;
+  }
+  return { page, spans: spans.slice(0, mains.length), secondSpans: spans.slice(mains.length) };
+}
+
+/**
+ * The ink of a glyph's box that belongs to the digit: its connected pieces (8-connected) of at
+ * least a quarter of the largest; dust, a decimal dot and bits of the window's ledge are left out.
+ */
+function mainInk(width: number, mask: Uint8Array, g: Glyph): Uint8Array {
+  const w = g.right - g.left + 1;
+  const h = g.bottom - g.top + 1;
+  const isInk = (x: number, y: number) => mask[(g.top + y) * width + g.left + x] === 1;
+  const label = new Int32Array(w * h);
+  const sizes = [0];
+  for (let start = 0; start < w * h; start++) {
+    if (label[start] || !isInk(start % w, Math.floor(start / w))) continue;
+    const id = sizes.length;
+    let size = 0;
+    const stack = [start];
+    label[start] = id;
+    while (stack.length) {
+      const at = stack.pop() as number;
+      size++;
+      const ax = at % w;
+      const ay = Math.floor(at / w);
+      for (let dy = -1; dy <= 1; dy++) {
+        for (let dx = -1; dx <= 1; dx++) {
+          const nx = ax + dx;
+          const ny = ay + dy;
+          if (nx < 0 || ny < 0 || nx >= w || ny >= h) continue;
+          const n = ny * w + nx;
+          if (label[n] || !isInk(nx, ny)) continue;
+          label[n] = id;
+          stack.push(n);
+        }
+      }
+    }
+    sizes.push(size);
+  }
+  const largest = Math.max(...sizes);
+  const keep = new Uint8Array(w * h);
+  for (let i = 0; i < w * h; i++) if (label[i] && (sizes[label[i] as number] as number) >= largest * 0.25) keep[i] = 1;
+  return keep;
+}

@@ -1,0 +1,56 @@
+import { PROFILE_DEFAULTS } from "../../contracts/meter-profile";
+import { readWheels } from "../../tasks/worker/wheel-reading";
+import type { Word } from "../../tasks/worker/tesseract";
+import type { Counter, Glyph, Wheel } from "../../tasks/worker/wheels";
+
+const H = 40;
+const PROFILE = { digits: 3, crop: { x: 0, y: 0, width: 10, height: 10 } };
+const glyph = (top: number, height = H): Glyph => ({ top, bottom: top + height - 1, left: 0, right: 20, ink: 300 });
+const wheel = (g: Glyph | undefined, offset = 0, second?: Glyph): Wheel => ({ x0: 0, x1: 30, glyph: g, offset, second });
+const counter = (...wheels: Wheel[]): Counter => ({ wheels, digitHeight: H, contrast: 0.2 });
+const w = (text: string, conf = 97): Word[] => [{ text, conf }];
+
+describe("reading the wheels", () => {
+  test("square wheels read as they show, leading zeros kept, confidence from the least sure digit", () => {
+    expect(readWheels([w("0"), w("4", 91), w("2")], [], counter(wheel(glyph(10)), wheel(glyph(10)), wheel(glyph(10))), PROFILE)).toEqual({
+      status: "ok",
+      reading: "042",
+      confidence: 0.91,
+      error: null,
+    });
+  });
+
+  test("a digit still coming in from below reads as the digit before it (9 after 0)", () => {
+    const threshold = PROFILE_DEFAULTS.turnThreshold;
+    const c = counter(wheel(glyph(10)), wheel(glyph(20), threshold + 0.1), wheel(glyph(18), threshold + 0.1));
+    expect(readWheels([w("1"), w("3"), w("0")], [], c, PROFILE)).toMatchObject({ status: "ok", reading: "129" });
+  });
+
+  test("right at the turn threshold the wheel is too close to call", () => {
+    const c = counter(wheel(glyph(10)), wheel(glyph(10)), wheel(glyph(14), PROFILE_DEFAULTS.turnThreshold));
+    expect(readWheels([w("1"), w("3"), w("5")], [], c, PROFILE)).toMatchObject({ status: "unreadable", reading: null, error: expect.stringMatching(/^wheel 3 is between two digits, too close to call/) });
+  });
+
+  test("part of a digit counts only when the digit above and the one below are consecutive", () => {
+    // The wheel shows the foot of a 3 leaving at the top and the head of a 4 coming in.
+    const between = () => wheel(glyph(0, 24), -0.5, glyph(28, 20));
+    const c = counter(wheel(glyph(10)), wheel(glyph(10)), between());
+    expect(readWheels([w("0"), w("7"), w("3")], [[], [], w("4", 88)], c, PROFILE)).toMatchObject({ status: "ok", reading: "073", confidence: 0.88 });
+    // The foot of a 3 read as a 5: not consecutive with the 4, so no reading.
+    expect(readWheels([w("0"), w("7"), w("5")], [[], [], w("4")], c, PROFILE)).toMatchObject({ status: "unreadable", error: "wheel 3 is between two digits, read as 5 above 4" });
+    // Nothing read of the other digit: no reading either, however sure Tesseract is of the part.
+    expect(readWheels([w("0"), w("7"), w("5", 99)], [[], [], []], c, PROFILE)).toMatchObject({ status: "unreadable", reading: null });
+  });
+
+  test("a blank wheel, an unread wheel, two characters on a wheel, low confidence: unreadable with the reason", () => {
+    const square = () => wheel(glyph(10));
+    expect(readWheels([w("1"), [], w("2")], [], counter(square(), wheel(undefined), square()), PROFILE).error).toBe("wheel 2 shows no digit");
+    expect(readWheels([w("1"), [], w("2")], [], counter(square(), square(), square()), PROFILE).error).toBe("wheel 2: no digit recognised");
+    expect(readWheels([w("1"), [...w("4"), ...w("5")], w("2")], [], counter(square(), square(), square()), PROFILE).error).toBe('wheel 2 read as "4 5"');
+    expect(readWheels([w("1"), w("8", 40), w("2")], [], counter(square(), square(), square()), PROFILE)).toMatchObject({
+      status: "unreadable",
+      confidence: 0.4,
+      error: 'confidence 0.4 is below 0.6 (read "182")',
+    });
+  });
+});

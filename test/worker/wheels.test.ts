@@ -1,0 +1,71 @@
+import { blankImage, type GrayImage } from "../../tasks/worker/pgm";
+import { composeLine, findWheels, heightOf } from "../../tasks/worker/wheels";
+
+const W = 300;
+const H = 100;
+const CELL = W / 5;
+
+/** A light band with a dark "digit" (a ring, 24 x 40) drawn in each wheel's cell at `tops[i]`. */
+function band(tops: (number | undefined)[], extra: (img: GrayImage) => void = () => {}): GrayImage {
+  const img = blankImage(W, H);
+  img.data.fill(220);
+  tops.forEach((top, i) => {
+    if (top === undefined) return;
+    const left = Math.round(i * CELL + CELL / 2 - 12);
+    for (let y = Math.max(0, top); y < Math.min(H, top + 40); y++) {
+      for (let x = left; x < left + 24; x++) {
+        const ring = y - top < 5 || top + 40 - y <= 5 || x - left < 5 || left + 24 - x <= 5;
+        if (ring) img.data[y * W + x] = 30;
+      }
+    }
+  });
+  extra(img);
+  return img;
+}
+
+describe("finding the wheels in a band", () => {
+  test("square digits: one glyph per wheel, the digit height, offsets near 0", () => {
+    const counter = findWheels(band([30, 30, 30, 30, 30]), 5, 0.2);
+    expect(counter.digitHeight).toBe(40);
+    expect(counter.wheels.map((w) => w.glyph && [w.glyph.top, heightOf(w.glyph)])).toEqual(Array(5).fill([30, 40]));
+    expect(counter.wheels.every((w) => w.offset === 0 && w.second === undefined)).toBe(true);
+  });
+
+  test("a digit coming in from below has a positive offset, one leaving at the top a negative one, with the other digit as second", () => {
+    const counter = findWheels(band([30, 30, 30, 30, 46]), 5, 0.2);
+    expect(counter.wheels[4]?.offset).toBeCloseTo(16 / 40, 2);
+    // Leaving: only the foot of the digit shows at the top of the band, the next one comes in under it.
+    const turning = findWheels(band([30, 30, 30, 30, -12], (img) => drawBlock(img, 4, 75, 22)), 5, 0.2);
+    const last = turning.wheels[4];
+    expect(last?.offset).toBeLessThan(0);
+    expect(last?.second && [last.second.top, last.second.bottom]).toEqual([75, 96]);
+  });
+
+  test("wheels turning together (a carry) are not taken for the square ones", () => {
+    const counter = findWheels(band([30, 30, 52, 52, 52]), 5, 0.2);
+    expect(counter.wheels.map((w) => w.offset)).toEqual([0, 0, 0.55, 0.55, 0.55]);
+  });
+
+  test("a lit ledge joined under a digit is cut off at the digit height", () => {
+    const counter = findWheels(band([30, 30, 30, 30, 30], (img) => drawBlock(img, 1, 70, 6, 40)), 5, 0.2);
+    expect(counter.digitHeight).toBe(40);
+    expect(counter.wheels[1]?.glyph && counter.wheels[1].glyph.bottom).toBeLessThanOrEqual(70);
+  });
+
+  test("a smooth glare patch is not ink; a blank wheel has no glyph", () => {
+    const glare = (img: GrayImage) => {
+      for (let y = 0; y < H; y++) for (let x = 0; x < 120; x++) img.data[y * W + x] = Math.max(0, (img.data[y * W + x] as number) - Math.round(170 * (1 - x / 120)));
+    };
+    const counter = findWheels(band([30, 30, 30, undefined, 30], glare), 5, 0.2);
+    expect(counter.wheels.map((w) => (w.glyph ? heightOf(w.glyph) : 0))).toEqual([40, 40, 40, 0, 40]);
+    const line = composeLine(band([30, 30, 30, undefined, 30], glare), counter);
+    expect(line.spans[3]).toEqual([-1, -1]);
+    expect(line.spans.filter((s) => s[0] >= 0)).toHaveLength(4);
+  });
+});
+
+/** A solid dark block in wheel `wheel`'s cell (the lower part of a digit, or a ledge). */
+function drawBlock(img: GrayImage, wheel: number, top: number, height: number, width = 24): void {
+  const left = Math.round(wheel * CELL + CELL / 2 - width / 2);
+  for (let y = top; y < Math.min(H, top + height); y++) for (let x = left; x < left + width; x++) img.data[y * W + x] = 30;
+}
