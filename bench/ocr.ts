@@ -17,6 +17,7 @@ const exec = promisify(execFile);
 const OCR_ENV = { ...process.env, OMP_THREAD_LIMIT: "1" };
 
 export interface OcrResult {
+  status: "measured";
   photos: number;
   cores: number;
   /** What "pipeline" measured. */
@@ -135,6 +136,7 @@ export async function benchOcr(root: string, set: PhotoSet, work: string, cores:
   };
   const marginal = (set.photos.length - 1) / (medianSeconds(samples, "pipeline") - fixed.seconds);
   return {
+    status: "measured",
     photos: set.photos.length,
     cores,
     pipelineKind,
