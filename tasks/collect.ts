@@ -184,7 +184,8 @@ export const TABLE_ROWS = 100;
 /** A fixed-width table of the readings, for the terminal; a long one shows failures first and points at the CSV. */
 export function summaryTable(allRows: readonly PhotoResult[], maxRows = TABLE_ROWS): string {
   const rows = allRows.length <= maxRows ? allRows : [...allRows.filter((r) => r.status !== "ok"), ...allRows.filter((r) => r.status === "ok")].slice(0, maxRows);
-  const table = [["photo", "reading", "confidence", "status"], ...rows.map((r) => [r.photo, r.reading ?? "-", r.confidence === null ? "-" : r.confidence.toFixed(2), r.status === "ok" ? "ok" : `${r.status}: ${r.error ?? ""}`])];
+  // A refused photo's confidence is Tesseract's about its characters, not about a reading: shown only for readings.
+  const table = [["photo", "reading", "confidence", "status"], ...rows.map((r) => [r.photo, r.reading ?? "-", r.confidence === null || r.status !== "ok" ? "-" : r.confidence.toFixed(2), r.status === "ok" ? "ok" : `${r.status}: ${r.error ?? ""}`])];
   const widths = [0, 1, 2].map((i) => Math.max(...table.map((row) => (row[i] ?? "").length)));
   const lines = table.map((row) => row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i] ?? 0) : cell)).join("  ").trimEnd());
   if (allRows.length > rows.length) lines.push(`... and ${allRows.length - rows.length} more photo(s) in results.csv`);
