@@ -47,6 +47,13 @@ export interface MeterProfile {
    * thin digits. Only used where each wheel is read on its own.
    */
   inkContrast?: number;
+  /**
+   * The typeface of the counter's digits (a font ImageMagick knows by name, or a font file on the
+   * node). A wheel caught between two digits is read by the shapes of the digits the batch shows
+   * whole; digits the batch has not shown are drawn in this typeface. Without it, such a wheel
+   * in a batch that has not shown every digit needs Tesseract to read both its pieces.
+   */
+  typeface?: string;
 }
 
 /** True when the profile says where the counter is (otherwise the whole photo is searched). */
@@ -60,7 +67,7 @@ export class MeterProfileError extends Error {
   override name = "MeterProfileError";
 }
 
-const KEYS = new Set(["crop", "corners", "rotate", "bandHeight", "bandWidth", "bandOffset", "invert", "digits", "scaleHeight", "minConfidence", "turnThreshold", "inkContrast"]);
+const KEYS = new Set(["crop", "corners", "rotate", "bandHeight", "bandWidth", "bandOffset", "invert", "digits", "scaleHeight", "minConfidence", "turnThreshold", "inkContrast", "typeface"]);
 
 /** Validates parsed JSON as a profile; `source` names the file in every message. */
 export function parseMeterProfile(value: unknown, source: string): MeterProfile {
@@ -103,6 +110,9 @@ export function parseMeterProfile(value: unknown, source: string): MeterProfile 
   }
   if (p.inkContrast !== undefined && (typeof p.inkContrast !== "number" || p.inkContrast < 0 || p.inkContrast >= 1)) {
     problems.push("inkContrast must be from 0 to below 1");
+  }
+  if (p.typeface !== undefined && (typeof p.typeface !== "string" || p.typeface.trim() === "")) {
+    problems.push("typeface must be a font name or font file");
   }
   if (problems.length > 0) throw new MeterProfileError(`${source}: ${problems.join("; ")}`);
   return p as MeterProfile;

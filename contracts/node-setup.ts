@@ -3,11 +3,18 @@
  * the locally deployed pool and the application package build stay in step.
  */
 
-/** Debian/Ubuntu packages the worker calls: ImageMagick (`convert`), Tesseract with English, Node.js. */
-export const WORKER_APT_PACKAGES = ["imagemagick", "tesseract-ocr", "tesseract-ocr-eng", "nodejs"] as const;
+/**
+ * Debian/Ubuntu packages the worker calls: ImageMagick (`convert`), Tesseract with English,
+ * Node.js, and the DejaVu fonts, which ImageMagick draws a profile's `typeface` from (the
+ * sample meters' is DejaVu Sans Mono Bold).
+ */
+export const WORKER_APT_PACKAGES = ["imagemagick", "tesseract-ocr", "tesseract-ocr-eng", "nodejs", "fonts-dejavu-core"] as const;
 
 /** Commands the worker runs; the start task checks them so a node that has them skips apt. */
 export const WORKER_COMMANDS = ["convert", "tesseract", "node"] as const;
+
+/** Directories the worker needs (the fonts of `fonts-dejavu-core`), checked alongside the commands. */
+export const WORKER_DIRECTORIES = ["/usr/share/fonts/truetype/dejavu"] as const;
 
 /**
  * Node.js major version the worker bundle targets: Ubuntu 24.04's `nodejs` package is 18.x,
@@ -24,7 +31,7 @@ export const WORKER_ENTRY = "worker.js";
  * every command skips apt entirely, which keeps local runs from touching the system.
  */
 export function startTaskCommandLine(): string {
-  const check = WORKER_COMMANDS.map((c) => `command -v ${c}`).join(" && ");
+  const check = [...WORKER_COMMANDS.map((c) => `command -v ${c}`), ...WORKER_DIRECTORIES.map((d) => `test -d ${d}`)].join(" && ");
   const install =
     "export DEBIAN_FRONTEND=noninteractive; " +
     "apt-get update -q && " +

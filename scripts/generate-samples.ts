@@ -1,7 +1,7 @@
 /**
  * Generates synthetic meter photos with known readings, their profile and truth.csv; the
  * bundled samples (`npm run ocr` reads them with no --input) are made with the defaults:
- * `npx tsx scripts/generate-samples.ts [--out samples] [--count 12] [--seed 7]`.
+ * `npx tsx scripts/generate-samples.ts [--out samples] [--count 14] [--seed 7]`.
  * One camera on one meter, like a real installation: every photo shares the profile, and each
  * differs in reading, camera shake, focus, noise, light, glare and how far the last wheel has
  * turned. Deterministic: the same arguments give the same photos.
@@ -65,7 +65,7 @@ if (require.main === module) {
     .name("generate-samples")
     .description("Draws synthetic meter photos with known readings, their profile and truth.csv.")
     .option("--out <dir>", "output directory", "samples")
-    .option("--count <n>", "how many photos", positiveInt, 12)
+    .option("--count <n>", "how many photos", positiveInt, 14)
     .option("--seed <n>", "seed for readings and noise", positiveInt, 7)
     .parse()
     .opts<{ out: string; count: number; seed: number }>();

@@ -10,6 +10,8 @@ import { execFileSync } from "node:child_process";
 import type { MeterProfile, Point } from "../contracts/meter-profile";
 
 export const FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf";
+/** FONT's name for ImageMagick (through fontconfig), as a profile gives it to the worker. */
+export const TYPEFACE = "DejaVu-Sans-Mono-Bold";
 
 const PHOTO_W = 800;
 const PHOTO_H = 600;
@@ -77,7 +79,8 @@ export function profileFor(camera: Camera, digits: number): MeterProfile {
     [GAP, height - GAP],
   ].map(([x, y]) => round1(project(camera, digits, x as number, y as number))) as [Point, Point, Point, Point];
   // Glare darkens whole patches of the inverted band: ink has to stand out more than on the default.
-  return { corners, invert: true, digits, inkContrast: 0.3 };
+  // The typeface is the one the wheels are drawn in, by the name ImageMagick knows it by.
+  return { corners, invert: true, digits, inkContrast: 0.3, typeface: TYPEFACE };
 }
 
 /** The digits a wheel shows: `turn` moves the digit up and out while the next one comes in from below. */

@@ -1,20 +1,25 @@
 /**
  * One batch of photos through the whole pipeline, one result record per photo, appended to
- * `records.jsonl` as each shard finishes. Nothing is lost: a photo that cannot be read gets an
- * error record saying why, and the rest of the batch goes on.
+ * `records.jsonl`: photos that cannot be read as soon as that is known, the rest once every shard
+ * has read its photos (a wheel caught between two digits is read by the shapes of the digits the
+ * whole batch showed whole). Nothing is lost: a photo that cannot be read gets an error record
+ * saying why, and the rest of the batch goes on.
  */
 import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { locatesCounter, PROFILE_DEFAULTS, type MeterProfile } from "../../contracts/meter-profile";
 import { RESULT_SCHEMA, type ResultRecord } from "../../contracts/result-record";
+import { DigitShapes, levelsOf } from "./digit-shapes";
 import { inspectPhotos } from "./inspect";
 import { encodePgm, parsePgm } from "./pgm";
 import { preparePhotos, type Prepared } from "./prepare";
 import { extractReading } from "./reading";
-import { charsReader, readImages, wordsReader } from "./tesseract";
+import { charsReader, readImages, wordsReader, type Char } from "./tesseract";
+import { matchPieces, matchWhole, piecesOf, wheelCentres, wholeShape, type Pieces, type WholeShape } from "./shape-reading";
+import { typefaceShapes } from "./typeface-shapes";
 import { charsByWheel, readWheels } from "./wheel-reading";
-import { composeLine, findWheels, type Counter, type Line } from "./wheels";
+import { composeLine, findWheels, betweenDigits, type Counter, type Line } from "./wheels";
 
 export interface BatchOptions {
   photos: string[];
@@ -55,6 +60,9 @@ export async function runBatch(options: BatchOptions): Promise<ResultRecord[]> {
   });
 
   try {
+    const byWheel = locatesCounter(options.profile) && options.profile?.digits !== undefined;
+    // A typeface ImageMagick cannot draw is a bad profile: it stops the batch before any record.
+    const drawn = byWheel && options.profile?.typeface ? await typefaceShapes(options.profile.typeface, workDir) : undefined;
     const inspected = await inspectPhotos(options.photos);
     const good: string[] = [];
     const bad: ResultRecord[] = [];
@@ -67,17 +75,28 @@ export async function runBatch(options: BatchOptions): Promise<ResultRecord[]> {
 
     const shards = Math.max(1, Math.min(options.concurrency ?? 1, good.length));
     const size = Math.ceil(good.length / shards);
-    const read = locatesCounter(options.profile) && options.profile?.digits ? readByWheel : readWhole;
-    await Promise.all(
+    const looked = await Promise.all(
       Array.from({ length: shards }, async (_, s) => {
         const mine = good.slice(s * size, (s + 1) * size);
         const prepared = await preparePhotos(mine, options.profile, workDir, s * size);
         await emit(prepared.filter((p) => p.error).map((p) => record(p.photo, { status: "error", error: p.error ?? null }, p.convertMs)));
         const readable = prepared.filter((p) => p.image);
         const t0 = Date.now();
-        const outcomes = await read(readable, workDir, options.profile);
-        const ocrEach = (Date.now() - t0) / Math.max(1, readable.length);
-        await emit(readable.map((p, i) => record(p.photo, outcomes[i] ?? { status: "error", error: "not read" }, p.convertMs, ocrEach)));
+        const seen = byWheel ? await lookAtWheels(readable, workDir, options.profile as MeterProfile & { digits: number }) : await readWhole(readable, workDir, options.profile);
+        const ocrMs = (Date.now() - t0) / Math.max(1, readable.length);
+        return readable.map((p, i) => ({ prepared: p, seen: seen[i], ocrMs }));
+      }),
+    );
+    const photos = looked.flat();
+    // A wheel caught between two digits is read by the shapes of digits the whole batch showed.
+    const learnt = byWheel ? learnShapes(photos.map((p) => p.seen).filter((s): s is WheelsSeen => s !== undefined && "counter" in s)) : undefined;
+    // Drawn shapes are sharper than any photo's: beside learnt ones they would lose every
+    // comparison, so they stand in for all ten digits or none.
+    const shapes = learnt && learnt.missing().length > 0 && drawn ? DigitShapes.of(drawn) : learnt;
+    await emit(
+      photos.map(({ prepared: p, seen, ocrMs }) => {
+        const outcome: Outcome = !seen ? failed("not read") : "status" in seen ? seen : decideWheels(seen, options.profile as MeterProfile, shapes as DigitShapes);
+        return record(p.photo, outcome, p.convertMs, ocrMs);
       }),
     );
   } finally {
@@ -102,40 +121,103 @@ async function readWhole(prepared: Prepared[], workDir: string, profile: MeterPr
   });
 }
 
+/** What a photo's wheels showed: where they are, what Tesseract read on them, and their shapes. */
+interface WheelsSeen {
+  counter: Counter;
+  /** The whole digits' line and the turning wheels' pieces' line, with what Tesseract read on each. */
+  lines: { line: Line; chars: Char[]; error?: string }[];
+  /** Per wheel: its digit's shape where it shows whole (or nearly). */
+  whole: (WholeShape | undefined)[];
+  /** Per wheel: its pieces where it is caught between two digits. */
+  pieces: (Pieces | undefined)[];
+}
+
 /**
  * A counter with a known number of wheels: each wheel's digit is found in the band, the digits
- * go to Tesseract as one clean line (all lines of the batch in its one Tesseract run), and every
- * wheel is checked on its own.
+ * go to Tesseract as one clean line (all lines of the shard in its one Tesseract run), and the
+ * shapes of whole and turning wheels are kept for the decision, which waits for the whole batch.
  */
-async function readByWheel(prepared: Prepared[], workDir: string, profile: MeterProfile | undefined): Promise<Outcome[]> {
-  const meter = profile as MeterProfile & { digits: number };
+async function lookAtWheels(prepared: Prepared[], workDir: string, meter: MeterProfile & { digits: number }): Promise<(WheelsSeen | Outcome)[]> {
   const found = await Promise.all(
-    prepared.map(async (p): Promise<{ counter: Counter; line: Line; page: string } | { error: string }> => {
+    prepared.map(async (p): Promise<(Omit<WheelsSeen, "lines"> & { lines: { line: Line; page: string }[] }) | Outcome> => {
       try {
         const band = parsePgm(await readFile(p.image as string));
         const counter = findWheels(band, meter.digits, meter.inkContrast ?? PROFILE_DEFAULTS.inkContrast);
-        const line = composeLine(band, counter);
-        const page = (p.image as string).replace(/\.pgm$/, "-line.pgm");
-        await writeFile(page, encodePgm(line.page));
-        return { counter, line, page };
+        const lines: { line: Line; page: string }[] = [];
+        for (const which of ["whole", "pieces"] as const) {
+          const line = composeLine(band, counter, which);
+          if (!line) continue;
+          const page = (p.image as string).replace(/\.pgm$/, `-${which}.pgm`);
+          await writeFile(page, encodePgm(line.page));
+          lines.push({ line, page });
+        }
+        const levels = levelsOf(band);
+        const centres = wheelCentres(counter);
+        const whole = counter.wheels.map((w) => (betweenDigits(w, counter) ? undefined : wholeShape(band, levels, counter, w)));
+        const pieces = counter.wheels.map((w, i) => (w.glyph && betweenDigits(w, counter) ? piecesOf(band, levels, counter, w, centres[i] as number) : undefined));
+        return { counter, lines, whole, pieces };
       } catch (err) {
-        return { error: `cannot find the counter's wheels: ${(err as Error).message}` };
+        return failed(`cannot find the counter's wheels: ${(err as Error).message}`);
       }
     }),
   );
-  const pages = found.flatMap((f) => ("page" in f ? [f.page] : []));
+  const pages = found.flatMap((f) => ("lines" in f ? f.lines.map((l) => l.page) : []));
   const results = await readImages(pages, workDir, charsReader);
   let next = 0;
-  return found.map((f): Outcome => {
-    if ("error" in f) return failed(f.error);
-    const page = results[next++] ?? { items: [] };
-    const spans = [...f.line.spans, ...f.line.secondSpans];
-    const all = charsByWheel(page.items, spans);
-    const byWheel = all.slice(0, f.line.spans.length);
-    const secondByWheel = all.slice(f.line.spans.length);
-    // What was read per wheel, "_" where nothing; a wheel's second digit after a slash.
-    const rawText = byWheel.map((chars, i) => (chars.map((c) => c.text).join("") || "_") + (f.line.secondSpans[i]?.[0] !== -1 ? `/${secondByWheel[i]?.map((c) => c.text).join("") || "_"}` : "")).join(" ");
-    if (page.error) return failed(page.error, rawText);
-    return { ...readWheels(byWheel, secondByWheel, f.counter, meter), rawText };
+  return found.map((f) => {
+    if (!("lines" in f)) return f;
+    const lines = f.lines.map(({ line }) => {
+      const read = results[next++] ?? { items: [] };
+      return { line, chars: read.items, error: read.error };
+    });
+    return { ...f, lines };
   });
+}
+
+/** Tesseract's reading of each wheel's main digit and second digit (each wheel is on one line). */
+function charsOf(seen: WheelsSeen): { byWheel: Char[][]; secondByWheel: Char[][] } {
+  const n = seen.counter.wheels.length;
+  const byWheel = Array.from({ length: n }, (): Char[] => []);
+  const secondByWheel = Array.from({ length: n }, (): Char[] => []);
+  for (const { line, chars } of seen.lines) {
+    const all = charsByWheel(chars, [...line.spans, ...line.secondSpans]);
+    all.forEach((read, slot) => (slot < n ? byWheel[slot] : secondByWheel[slot - n])?.push(...read));
+  }
+  return { byWheel, secondByWheel };
+}
+
+/** Tesseract confidence (0..100) a square digit needs to teach the batch its shape, and above which no second opinion is sought. */
+const TEACHING_CONFIDENCE = 90;
+
+function learnShapes(photos: WheelsSeen[]): DigitShapes {
+  const shapes = new DigitShapes();
+  for (const seen of photos) {
+    const { byWheel } = charsOf(seen);
+    seen.whole.forEach((whole, i) => {
+      const read = byWheel[i] ?? [];
+      if (whole?.square && read.length === 1 && (read[0] as Char).conf >= TEACHING_CONFIDENCE) shapes.add(Number((read[0] as Char).text), whole.shape);
+    });
+  }
+  return shapes;
+}
+
+function decideWheels(seen: WheelsSeen, meter: MeterProfile, shapes: DigitShapes): Outcome {
+  const { byWheel, secondByWheel } = charsOf(seen);
+  const shapeReads = seen.counter.wheels.map((_, i) => {
+    const pieces = seen.pieces[i];
+    const whole = seen.whole[i];
+    const read = byWheel[i] ?? [];
+    // A second opinion only where Tesseract is unsure: matching costs a few milliseconds a wheel.
+    const sure = read.length === 1 && (read[0] as Char).conf >= TEACHING_CONFIDENCE;
+    return pieces ? matchPieces(pieces, shapes) : whole && !sure ? matchWhole(whole.shape, shapes) : undefined;
+  });
+  // What Tesseract read per wheel, "_" where nothing; a wheel's second digit after a slash; what
+  // its shapes say after a tilde (for a turning wheel, the digit leaving at the top).
+  const hasSecond = (i: number) => seen.lines.some(({ line }) => line.secondSpans[i]?.[0] !== -1);
+  const rawText = byWheel
+    .map((chars, i) => (chars.map((c) => c.text).join("") || "_") + (hasSecond(i) ? `/${secondByWheel[i]?.map((c) => c.text).join("") || "_"}` : "") + (shapeReads[i] ? `~${shapeReads[i]?.digit}` : ""))
+    .join(" ");
+  const pageError = seen.lines.find((l) => l.error)?.error;
+  if (pageError) return failed(pageError, rawText);
+  return { ...readWheels(byWheel, secondByWheel, seen.counter, meter, shapeReads), rawText };
 }

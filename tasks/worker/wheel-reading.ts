@@ -6,7 +6,8 @@
 import { PROFILE_DEFAULTS, type MeterProfile } from "../../contracts/meter-profile";
 import type { Reading } from "./reading";
 import type { Char, Word } from "./tesseract";
-import { needsSecond, type Counter, type Line } from "./wheels";
+import type { ShapeRead } from "./shape-reading";
+import { betweenDigits, needsPair, type Counter, type Glyph, type Line, type Wheel } from "./wheels";
 
 /**
  * Offsets this close (in digit heights) to the profile's turn threshold are too close to call:
@@ -35,38 +36,75 @@ export function charsByWheel(chars: Char[], spans: Line["spans"]): Char[][] {
 
 /**
  * `byWheel`: what Tesseract read on each wheel's main digit, `secondByWheel` on its second digit
- * (the other digit of a wheel caught between two), nothing where there is none.
+ * (the other digit of a wheel caught between two), nothing where there is none; `byShape`: each
+ * wheel read by shape (a whole digit, or a turning wheel's pieces; see shape-reading.ts), where
+ * the batch knows every digit's shape.
  */
-export function readWheels(byWheel: Word[][], secondByWheel: Word[][], counter: Counter, profile: MeterProfile): Reading {
+export function readWheels(byWheel: Word[][], secondByWheel: Word[][], counter: Counter, profile: MeterProfile, byShape: (ShapeRead | undefined)[] = []): Reading {
   const minConfidence = profile.minConfidence ?? PROFILE_DEFAULTS.minConfidence;
   const turnThreshold = profile.turnThreshold ?? PROFILE_DEFAULTS.turnThreshold;
   const digits: string[] = [];
   const confidences: number[] = [];
   const problems: string[] = [];
-  counter.wheels.forEach((wheel, i) => {
-    const name = `wheel ${i + 1}`;
-    const read = byWheel[i] ?? [];
-    if (!wheel.glyph) return problems.push(`${name} shows no digit`);
-    if (read.length !== 1) return problems.push(read.length === 0 ? `${name}: no digit recognised` : `${name} read as "${read.map((c) => c.text).join(" ")}"`);
-    const c = read[0] as Word;
-    const digit = Number(c.text);
-    if (!needsSecond(wheel, counter)) {
-      confidences.push(c.conf / 100);
-      if (Math.abs(wheel.offset - turnThreshold) <= TURN_MARGIN) return problems.push(`${name} is between two digits, too close to call ("${c.text}" at offset ${wheel.offset})`);
-      // The digit is still coming in from below: the wheel has not reached it yet.
-      return digits.push(String(wheel.offset > turnThreshold ? (digit + 9) % 10 : digit));
+
+  /** A square (or nearly square) wheel: Tesseract's digit, with its shape as a second opinion. */
+  const readWhole = (name: string, wheel: Wheel, read: Word[], shape: ShapeRead | undefined) => {
+    const c = read.length === 1 ? (read[0] as Word) : undefined;
+    const sure = shape && shape.confidence >= minConfidence ? shape : undefined;
+    if (c && sure && Number(c.text) !== sure.digit && c.conf / 100 >= minConfidence) {
+      return problems.push(`${name} reads "${c.text}" but its shape is a ${sure.digit}'s`);
     }
-    // Part of a digit can pass for another (the foot of a 3 for a 5, the top of a 2 for a 7),
-    // with Tesseract sure of it: a wheel caught between two digits counts only when the digit
-    // above and the one below are read as consecutive digits.
-    const other = secondByWheel[i] ?? [];
+    let digit: number;
+    if (c) {
+      digit = Number(c.text);
+      // Two readers agreeing are as sure as the surer one (glare can leave Tesseract at 50 %).
+      confidences.push(sure?.digit === digit ? Math.max(c.conf / 100, sure.confidence) : c.conf / 100);
+    } else if (sure) {
+      digit = sure.digit;
+      confidences.push(sure.confidence);
+    } else {
+      return problems.push(read.length === 0 ? `${name}: no digit recognised` : `${name} read as "${read.map((r) => r.text).join(" ")}"`);
+    }
+    if (Math.abs(wheel.offset - turnThreshold) <= TURN_MARGIN) return problems.push(`${name} is between two digits, too close to call ("${digit}" at offset ${wheel.offset})`);
+    // The digit is still coming in from below: the wheel has not reached it yet.
+    return digits.push(String(wheel.offset > turnThreshold ? (digit + 9) % 10 : digit));
+  };
+
+  /** A wheel caught between two digits, by the shapes of its pieces. */
+  const readTurning = (name: string, wheel: Wheel & { glyph: Glyph }, pair: ShapeRead) => {
+    confidences.push(pair.confidence);
+    const lowerIsMain = wheel.second ? wheel.second.top < wheel.glyph.top : wheel.offset > 0;
+    if (lowerIsMain && Math.abs(wheel.offset - turnThreshold) <= TURN_MARGIN) return problems.push(`${name} is between two digits, too close to call (offset ${wheel.offset})`);
+    // The digit coming in is almost square: the wheel counts as on it.
+    return digits.push(String(lowerIsMain && wheel.offset < turnThreshold ? (pair.digit + 1) % 10 : pair.digit));
+  };
+
+  /**
+   * A wheel caught between two digits where the batch has not shown every digit's shape: part
+   * of a digit can pass for another (the foot of a 3 for a 5), with Tesseract sure of it, so it
+   * counts only when the digit above and the one below are read as consecutive digits.
+   */
+  const readPair = (name: string, wheel: Wheel & { glyph: Glyph }, read: Word[], other: Word[]) => {
+    if (read.length !== 1) return problems.push(read.length === 0 ? `${name}: no digit recognised` : `${name} read as "${read.map((r) => r.text).join(" ")}"`);
+    const c = read[0] as Word;
     if (!wheel.second || other.length !== 1) return problems.push(`${name} is between two digits: "${c.text}" is cut by the window and nothing confirms it`);
     const o = other[0] as Word;
-    const [upper, lower] = wheel.second.top < wheel.glyph.top ? [Number(o.text), digit] : [digit, Number(o.text)];
+    const [upper, lower] = wheel.second.top < wheel.glyph.top ? [Number(o.text), Number(c.text)] : [Number(c.text), Number(o.text)];
     if ((upper + 1) % 10 !== lower) return problems.push(`${name} is between two digits, read as ${upper} above ${lower}`);
     confidences.push(Math.min(c.conf, o.conf) / 100);
     return digits.push(String(upper));
+  };
+
+  counter.wheels.forEach((wheel, i) => {
+    const name = `wheel ${i + 1}`;
+    if (!wheel.glyph) return problems.push(`${name} shows no digit`);
+    const glyphed = { ...wheel, glyph: wheel.glyph };
+    const shape = byShape[i];
+    if (betweenDigits(wheel, counter) && shape) return readTurning(name, glyphed, shape);
+    if (needsPair(wheel, counter)) return readPair(name, glyphed, byWheel[i] ?? [], secondByWheel[i] ?? []);
+    return readWhole(name, wheel, byWheel[i] ?? [], betweenDigits(wheel, counter) ? undefined : shape);
   });
+
   const confidence = confidences.length ? Math.round(Math.min(...confidences) * 1000) / 1000 : null;
   if (problems.length > 0) return { status: "unreadable", reading: null, confidence, error: problems.join("; ") };
   const reading = digits.join("");

@@ -55,19 +55,29 @@ const PARTIAL = 0.8;
 
 export const isWhole = (g: Glyph, counter: Counter) => heightOf(g) >= PARTIAL * counter.digitHeight;
 
-/** A digit coming in from below must show this share of a whole digit to be read on its own. */
-const INCOMING_WHOLE = 0.92;
+/** A digit off square (coming in or leaving) must show this share of a whole digit to be read on its own. */
+const SHIFTED_WHOLE = 0.92;
 
 /**
- * A wheel whose reading rests on two digits being consecutive: its main digit is cut by the
- * window, it is coming in from below with its foot still hidden (the top of a 0 passes for a 9,
- * of a 2 for a 7), or it is coming in under the digit before it.
+ * A wheel caught between two digits, read from its pieces where the batch knows every digit's
+ * shape: its main digit is cut by the window, it is off square with its foot or head hidden, or
+ * it is coming in under the digit before it.
  */
-export const needsSecond = (w: Wheel, counter: Counter) =>
+export const betweenDigits = (w: Wheel, counter: Counter) =>
+  Boolean(w.glyph && (needsPair(w, counter) || (Math.abs(w.offset) > 0.05 && heightOf(w.glyph) < SHIFTED_WHOLE * counter.digitHeight)));
+
+/**
+ * A wheel Tesseract alone cannot be trusted on, where shapes are not known: its main digit is
+ * cut by the window (under 80 % shows), it is coming in from below with its foot still hidden
+ * (the top of a 0 passes for a 9, of a 2 for a 7), or it is coming in under the digit before it.
+ * Its reading then rests on the digit above and the one below being read as consecutive digits.
+ * (A digit leaving at the top with most of it showing is still read well.)
+ */
+export const needsPair = (w: Wheel, counter: Counter) =>
   Boolean(
     w.glyph &&
       (!isWhole(w.glyph, counter) ||
-        (w.offset > 0.05 && heightOf(w.glyph) < INCOMING_WHOLE * counter.digitHeight) ||
+        (w.offset > 0.05 && heightOf(w.glyph) < SHIFTED_WHOLE * counter.digitHeight) ||
         (w.second && w.second.top < w.glyph.top)),
   );
 
@@ -200,16 +210,17 @@ export function findWheels(img: GrayImage, digits: number, contrast: number): Co
   const tallest = seen.length ? Math.max(...seen.map(heightOf)) : img.height;
   const whole = seen.filter((g) => heightOf(g) >= 0.85 * typical);
   // The profile centres the row of digits in the band, which says roughly where a square digit
-  // sits; the whole digits near there say exactly. Wheels turning together (a carry) are not
-  // taken for square ones, however many they are.
+  // sits; the whole digits near there say exactly. Of those, the ones nearest the centre and
+  // level with each other are square: wheels turning together in a carry sit level too, a little
+  // off centre, and may outnumber the square ones.
   const centred = (img.height - tallest) / 2;
-  const square = whole.filter((g) => Math.abs(g.top - centred) <= 0.25 * tallest);
+  const near = whole.filter((g) => Math.abs(g.top - centred) <= 0.25 * tallest);
+  const nearest = near.reduce<Glyph | undefined>((a, g) => (!a || Math.abs(g.top - centred) < Math.abs(a.top - centred) ? g : a), undefined);
+  const square = nearest ? near.filter((g) => Math.abs(g.top - nearest.top) <= 0.1 * tallest) : [];
   const refTop = square.length ? median(square.map((g) => g.top)) : centred;
   // A lit ledge under a wheel's window joins its digit from below: the shortest square digit is
   // the true digit height, and taller ones are cut to it.
-  const squareNow = square.filter((g) => Math.abs(g.top - refTop) <= 0.1 * tallest);
-  const digitHeight = squareNow.length ? Math.min(...squareNow.map(heightOf)) : tallest;
-  const refBottom = refTop + digitHeight - 1;
+  const digitHeight = square.length ? Math.min(...square.map(heightOf)) : tallest;
   const wheels = cells.map((c): Wheel => {
     if (!c.glyph) return { x0: c.x0, x1: c.x1, offset: 0 };
     let g = c.glyph;
@@ -218,7 +229,7 @@ export function findWheels(img: GrayImage, digits: number, contrast: number): Co
     if (!leaving && heightOf(g) > digitHeight + 1) {
       g = narrowColumns(mask, img.width, { ...g, bottom: g.top + digitHeight, left: c.x0, right: c.x1 }, c.x0, c.x1);
     }
-    const offset = (leaving ? g.bottom - refBottom : g.top - refTop) / digitHeight;
+    const offset = (leaving ? g.bottom - (refTop + digitHeight - 1) : g.top - refTop) / digitHeight;
     const second = c.others.filter((o) => heightOf(o) >= 0.25 * digitHeight).reduce<Glyph | undefined>((a, o) => (!a || heightOf(o) > heightOf(a) ? o : a), undefined);
     return { x0: c.x0, x1: c.x1, glyph: g, offset: Math.round(offset * 1000) / 1000, second };
   });
@@ -259,27 +270,36 @@ function place(img: GrayImage, mask: Uint8Array, g: Glyph, maxHeight: number, by
 }
 
 /**
- * The wheels' digits as one evenly spaced line on white, for Tesseract to read as a line of
- * text (it reads a lone character far worse): first each wheel's main digit, then the second
- * digits of wheels caught between two. Whole digits and digits coming in from below are aligned
- * by their tops, digits leaving at the top by where whole digits end.
+ * Wheels' digits as one evenly spaced line on white, for Tesseract to read as a line of text (it
+ * reads a lone character far worse). `whole`: only the digits of wheels square in the window (or
+ * nearly); pieces among them make Tesseract run digits together, and lose the line or its
+ * confidence. `pieces`: every wheel's digit in order, for context, then after a wide gap the
+ * second digits of the wheels caught between two; only the turning wheels' places are kept
+ * (`spans` is [-1, -1] for the rest, so what Tesseract reads there is not counted twice). Whole
+ * digits and digits coming in from below are aligned by their tops, digits leaving at the top by
+ * where whole digits end. Undefined where the page would have nothing to read.
  */
-export function composeLine(img: GrayImage, counter: Counter, gapRatio = 0.2): Line {
+export function composeLine(img: GrayImage, counter: Counter, which: "whole" | "pieces", gapRatio = 0.2): Line | undefined {
+  const turning = counter.wheels.map((w) => Boolean(w.glyph) && betweenDigits(w, counter));
+  const square = counter.wheels.map((w, i) => Boolean(w.glyph) && !turning[i]);
+  if (!(which === "pieces" ? turning : square).some(Boolean)) return undefined;
   const mask = inkMask(img, counter.contrast);
   const h = Math.round(counter.digitHeight);
   const margin = Math.max(8, Math.round(h * 0.4));
   const gap = Math.max(3, Math.round(h * gapRatio));
-  const mains = counter.wheels.map((w) => (w.glyph ? place(img, mask, w.glyph, h + margin, w.offset < 0 && heightOf(w.glyph) < 0.85 * h) : undefined));
-  // A second digit is only needed to confirm a wheel caught between two (see readWheels).
-  const seconds = counter.wheels.map((w) => (w.second && w.glyph && needsSecond(w, counter) ? place(img, mask, w.second, h + margin, w.second.top < w.glyph.top) : undefined));
+  const n = counter.wheels.length;
+  const mains = counter.wheels.map((w, i) => (w.glyph && (which === "pieces" || !turning[i]) ? place(img, mask, w.glyph, h + margin, w.offset < 0 && heightOf(w.glyph) < 0.85 * h) : undefined));
+  // A second digit is read only to confirm a wheel Tesseract cannot be trusted on alone (see readWheels).
+  const seconds = counter.wheels.map((w) => (w.second && w.glyph && which === "pieces" && needsPair(w, counter) ? place(img, mask, w.second, h + margin, w.second.top < w.glyph.top) : undefined));
   const all = [...mains, ...seconds];
   const width = 2 * margin + all.reduce((sum, p) => sum + (p ? p.last - p.first + 1 + gap : 0), 0) + Math.round(SECOND_GAP * h);
-  const page = blankImage(Math.max(width, 2 * margin + 1), h + 2 * margin);
+  const page = blankImage(width, h + 2 * margin);
   const spans: [number, number][] = [];
   let x = margin;
-  for (const [i, p] of all.entries()) {
+  for (const [slot, p] of all.entries()) {
     // Far from the main digits, or Tesseract joins a second digit to the last main one.
-    if (i === mains.length) x += Math.round(SECOND_GAP * h);
+    if (slot === n) x += Math.round(SECOND_GAP * h);
+    const counted = which === "whole" || turning[slot % n];
     if (!p) {
       spans.push([-1, -1]);
       continue;
@@ -292,10 +312,10 @@ export function composeLine(img: GrayImage, counter: Counter, gapRatio = 0.2): L
         if (p.keep[y * gw + dx]) page.data[(top + y) * page.width + x + dx - p.first] = img.data[(p.box.top + y) * img.width + p.box.left + dx] as number;
       }
     }
-    spans.push([x, x + p.last - p.first]);
+    spans.push(counted ? [x, x + p.last - p.first] : [-1, -1]);
     x += p.last - p.first + 1 + gap;
   }
-  return { page, spans: spans.slice(0, mains.length), secondSpans: spans.slice(mains.length) };
+  return { page, spans: spans.slice(0, n), secondSpans: spans.slice(n) };
 }
 
 /**

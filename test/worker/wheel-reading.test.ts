@@ -53,4 +53,37 @@ describe("reading the wheels", () => {
       error: 'confidence 0.4 is below 0.6 (read "182")',
     });
   });
+
+  describe("with the shapes of the digits the batch showed whole", () => {
+    const between = () => wheel(glyph(0, 24), -0.5, glyph(28, 20));
+    const square = () => wheel(glyph(10));
+
+    test("a wheel caught between two digits reads as its shapes say, whatever Tesseract makes of the pieces", () => {
+      const c = counter(square(), square(), between());
+      // Tesseract reads the foot of a 7 above the head of an 8 as 1 above 2, consecutive and sure.
+      const read = readWheels([w("0"), w("4"), w("1", 96)], [[], [], w("2", 95)], c, PROFILE, [undefined, undefined, { digit: 7, confidence: 0.9 }]);
+      expect(read).toEqual({ status: "ok", reading: "047", confidence: 0.9, error: null });
+      // Shapes that barely prefer one pair over the next are not a reading.
+      expect(readWheels([w("0"), w("4"), []], [[], [], []], c, PROFILE, [undefined, undefined, { digit: 7, confidence: 0.3 }])).toMatchObject({ status: "unreadable", confidence: 0.3 });
+    });
+
+    test("the digit coming in, almost square, counts as the wheel's digit", () => {
+      // Its head shows whole under the foot of the digit before it, just past the turn threshold's near side.
+      const arriving = wheel(glyph(14, 36), PROFILE_DEFAULTS.turnThreshold - 0.1, glyph(0, 10));
+      const read = readWheels([w("0"), w("4"), w("8")], [[], [], w("7")], counter(square(), square(), arriving), PROFILE, [undefined, undefined, { digit: 7, confidence: 0.9 }]);
+      expect(read).toMatchObject({ status: "ok", reading: "048" });
+    });
+
+    test("a whole digit's shape backs up an unsure Tesseract, stands in for a missing one, and contradicts a wrong one", () => {
+      const c = counter(square(), square(), square());
+      expect(readWheels([w("0"), w("4", 55), w("2")], [], c, PROFILE, [undefined, { digit: 4, confidence: 0.8 }, undefined])).toMatchObject({ status: "ok", reading: "042", confidence: 0.8 });
+      expect(readWheels([w("0"), [], w("2")], [], c, PROFILE, [undefined, { digit: 4, confidence: 0.8 }, undefined])).toMatchObject({ status: "ok", reading: "042", confidence: 0.8 });
+      expect(readWheels([w("0"), w("9", 80), w("2")], [], c, PROFILE, [undefined, { digit: 4, confidence: 0.8 }, undefined])).toMatchObject({
+        status: "unreadable",
+        error: "wheel 2 reads \"9\" but its shape is a 4's",
+      });
+      // An unsure shape adds nothing: Tesseract's 55 % stands, and is too low.
+      expect(readWheels([w("0"), w("4", 55), w("2")], [], c, PROFILE, [undefined, { digit: 4, confidence: 0.3 }, undefined])).toMatchObject({ status: "unreadable", confidence: 0.55 });
+    });
+  });
 });

@@ -1,5 +1,5 @@
 import { blankImage, type GrayImage } from "../../tasks/worker/pgm";
-import { composeLine, findWheels, heightOf } from "../../tasks/worker/wheels";
+import { betweenDigits, composeLine, findWheels, heightOf, type Wheel } from "../../tasks/worker/wheels";
 
 const W = 300;
 const H = 100;
@@ -58,9 +58,40 @@ describe("finding the wheels in a band", () => {
     };
     const counter = findWheels(band([30, 30, 30, undefined, 30], glare), 5, 0.2);
     expect(counter.wheels.map((w) => (w.glyph ? heightOf(w.glyph) : 0))).toEqual([40, 40, 40, 0, 40]);
-    const line = composeLine(band([30, 30, 30, undefined, 30], glare), counter);
-    expect(line.spans[3]).toEqual([-1, -1]);
-    expect(line.spans.filter((s) => s[0] >= 0)).toHaveLength(4);
+    const img = band([30, 30, 30, undefined, 30], glare);
+    const pages = [composeLine(img, counter, "whole"), composeLine(img, counter, "pieces")];
+    // Each wheel with a digit is counted on one page or the other; the blank one on neither.
+    const onPage = counter.wheels.map((_, i) => pages.filter((p) => p && (p.spans[i]?.[0] ?? -1) >= 0).length);
+    expect(onPage).toEqual([1, 1, 1, 0, 1]);
+  });
+
+  test("more wheels turning together than square ones: the square ones are those nearest the band's centre", () => {
+    // The band centres a square digit at 30; three wheels of a carry sit level at 36.
+    const counter = findWheels(band([28, 28, 36, 36, 36]), 5, 0.2);
+    expect(counter.wheels.map((w) => w.offset)).toEqual([0, 0, 0.2, 0.2, 0.2]);
+  });
+});
+
+describe("the lines Tesseract reads", () => {
+  test("whole digits go on one page, a turning wheel's pieces on another, with the other wheels beside them but not counted", () => {
+    // Wheel 5 shows the foot of a digit leaving at the top and the head of the next coming in.
+    const img = band([30, 30, 30, 30, -22], (img) => drawBlock(img, 4, 70, 26));
+    const counter = findWheels(img, 5, 0.2);
+    expect(betweenDigits(counter.wheels[4] as Wheel, counter)).toBe(true);
+    const whole = composeLine(img, counter, "whole");
+    const pieces = composeLine(img, counter, "pieces");
+    expect(whole?.spans.map((s) => s[0] >= 0)).toEqual([true, true, true, true, false]);
+    expect(pieces?.spans.map((s) => s[0] >= 0)).toEqual([false, false, false, false, true]);
+    expect(pieces?.secondSpans.map((s) => s[0] >= 0)).toEqual([false, false, false, false, true]);
+    // Every wheel is on the pieces page for context: it is wider than the whole digits' page.
+    expect(pieces?.page.width).toBeGreaterThan(whole?.page.width ?? Infinity);
+  });
+
+  test("no turning wheel, no pieces page; no whole digit, no whole page", () => {
+    const square = band([30, 30, 30, 30, 30]);
+    expect(composeLine(square, findWheels(square, 5, 0.2), "pieces")).toBeUndefined();
+    const blank = band([undefined, undefined, undefined, undefined, undefined]);
+    expect(composeLine(blank, findWheels(blank, 5, 0.2), "whole")).toBeUndefined();
   });
 });
 

@@ -73,22 +73,40 @@ describe("the OCR worker", () => {
     expect(byPhoto["truncated.jpg"]).toMatchObject({ status: "error", error: "corrupt image: Premature end of JPEG file" });
   });
 
-  test("a wheel caught between two digits reads as the lower digit, a carry included; half-way it is unreadable, not a guess", async () => {
+  test("a wheel caught between two digits reads as the lower digit by the shapes of its pieces, half-way and carries included", async () => {
     const cases = [
       { reading: "04279", turn: 0.75 }, // shows 0428 and an incoming 0: the 9 has not finished
       { reading: "00539", turn: 0.78 }, // two wheels carrying
       { reading: "00530", turn: 0.12 }, // barely turned: still its own digit
       { reading: "00007", turn: 0.5 }, // half of a 7 and half of an 8
+      { reading: "00013", turn: 0.4 }, // the foot of a 3, which Tesseract takes for a 5's
+      { reading: "00999", turn: 0.55 }, // four wheels half-way through a carry
+      { reading: "19999", turn: 0.6 }, // every wheel turning: no square digit to measure the others by
     ];
     const files = cases.map((c, i) => {
       const file = path.join(dir, `turn-${i}.jpg`);
       drawMeterPhoto(file, { ...c, seed: 100 + i });
       return file;
     });
+    // A batch this small has not shown every digit whole: the profile's typeface stands in.
     const records = await runBatch({ photos: files, profile: SYNTHETIC_PROFILE, outDir: path.join(dir, "out-turn"), concurrency: 2 });
     const byPhoto = Object.fromEntries(records.map((r) => [r.photo, r]));
-    for (const i of [0, 1, 2]) expect(byPhoto[`turn-${i}.jpg`]).toMatchObject({ status: "ok", reading: cases[i]?.reading });
-    expect(byPhoto["turn-3.jpg"]).toMatchObject({ status: "unreadable", reading: null, error: expect.stringMatching(/^wheel 5/) });
+    const readable = cases.slice(0, -1);
+    readable.forEach((c, i) => expect({ photo: i, status: byPhoto[`turn-${i}.jpg`]?.status, reading: byPhoto[`turn-${i}.jpg`]?.reading }).toEqual({ photo: i, status: "ok", reading: c.reading }));
+    expect(byPhoto[`turn-${readable.length}.jpg`]).toMatchObject({ status: "unreadable", reading: null });
+    // The record says how the turning wheel was read: what its shapes say after a tilde.
+    expect(byPhoto["turn-3.jpg"]?.rawText).toMatch(/~7$/);
+
+    // Without a typeface, the same small batch falls back to Tesseract on the pieces: half-way is unreadable, not a guess.
+    const { typeface: _typeface, ...withoutTypeface } = SYNTHETIC_PROFILE;
+    const fallback = await runBatch({ photos: [files[3] as string], profile: withoutTypeface, outDir: path.join(dir, "out-turn-fallback") });
+    expect(fallback[0]).toMatchObject({ status: "unreadable", reading: null, error: expect.stringMatching(/^wheel 5/) });
+  });
+
+  test("a typeface ImageMagick cannot draw stops the batch before any record, naming it", async () => {
+    const out = path.join(dir, "out-typeface");
+    await expect(runBatch({ photos: [photos[0] as string], profile: { ...SYNTHETIC_PROFILE, typeface: "No-Such-Typeface" }, outDir: out })).rejects.toThrow(/cannot draw digits in typeface "No-Such-Typeface"/);
+    await expect(readFile(path.join(out, RECORDS_FILE), "utf8")).rejects.toThrow(/ENOENT/);
   });
 
   test("a profile with the wrong number of wheels gives unreadable, with the reason, not a number", async () => {

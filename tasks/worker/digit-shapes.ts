@@ -1,0 +1,210 @@
+/**
+ * What each digit looks like on this meter, learnt from the wheels Tesseract read with
+ * confidence, and used to read a wheel caught between two digits: Tesseract reads part of a digit
+ * poorly (the foot of a 3 passes for a 5), but the bottom of digit d above the top of digit d+1
+ * matches the shapes of d and d+1 far better than those of any other pair.
+ *
+ * Shapes live on a small canonical grid (a whole digit's height scaled to SHAPE_H rows), as
+ * darkness 0..1 between the band's background and its ink, so photos of different exposure and
+ * scale compare.
+ */
+import { otsuThreshold, type GrayImage } from "./pgm";
+
+export const SHAPE_H = 32;
+export const SHAPE_W = 28;
+
+/** Darkness per canonical pixel, NaN where the pixel is outside the band or not visible. */
+export type Shape = Float32Array;
+
+/**
+ * The band's background brightness around every pixel (after inversion: dark digits on light),
+ * and its ink level. Glare and shade change the background from one wheel to the next, even
+ * across one digit, so a digit's darkness is measured against its own surroundings: a
+ * morphological closing (the brightest pixel within a stroke's reach, then the darkest of those)
+ * fills strokes with the background around them but follows the slow slopes of glare.
+ */
+export interface Levels {
+  background: Float32Array;
+  ink: number;
+  /**
+   * The least contrast a digit is measured against: half the band's typical contrast. In the core
+   * of a glare spot the background falls almost to the ink's level, and its noise would read as ink.
+   */
+  minContrast: number;
+}
+
+export function levelsOf(img: GrayImage, radius = Math.max(4, Math.round(img.height / 10))): Levels {
+  const t = otsuThreshold(img);
+  let inkSum = 0;
+  let inkN = 0;
+  for (const v of img.data) {
+    if (v > t) continue;
+    inkSum += v;
+    inkN++;
+  }
+  const { width, height } = img;
+  const dilated = filter(filter(Float32Array.from(img.data), width, height, radius, true, true), width, height, radius, true, false);
+  const background = filter(filter(dilated, width, height, radius, false, true), width, height, radius, false, false);
+  const ink = inkN ? inkSum / inkN : 0;
+  const typical = median(background) - ink;
+  return { background, ink, minContrast: Math.max(1, typical / 2) };
+}
+
+function median(values: Float32Array): number {
+  const hist = new Uint32Array(256);
+  for (const v of values) {
+    const bin = Math.min(255, Math.max(0, Math.round(v)));
+    hist[bin] = (hist[bin] as number) + 1;
+  }
+  let seen = 0;
+  for (let v = 0; v < 256; v++) {
+    seen += hist[v] as number;
+    if (seen * 2 >= values.length) return v;
+  }
+  return 255;
+}
+
+/**
+ * The max (or min) over 2·radius+1 pixels along every row (or column), in three comparisons a
+ * pixel whatever the radius (van Herk / Gil-Werman): blocks of the window's length, each with its
+ * running extreme from the left and from the right.
+ */
+function filter(src: Float32Array, width: number, height: number, radius: number, takeMax: boolean, alongRows: boolean): Float32Array {
+  const out = new Float32Array(src.length);
+  const [lines, length, step] = alongRows ? [height, width, 1] : [width, height, width];
+  const w = 2 * radius + 1;
+  const padded = Math.ceil((length + 2 * radius) / w) * w;
+  const line = new Float32Array(padded);
+  const fromLeft = new Float32Array(padded);
+  const fromRight = new Float32Array(padded);
+  const none = takeMax ? -Infinity : Infinity;
+  const pick = takeMax ? (a: number, b: number) => (a > b ? a : b) : (a: number, b: number) => (a < b ? a : b);
+  for (let l = 0; l < lines; l++) {
+    const start = alongRows ? l * width : l;
+    line.fill(none);
+    for (let i = 0; i < length; i++) line[i + radius] = src[start + i * step] as number;
+    for (let b = 0; b < padded; b += w) {
+      fromLeft[b] = line[b] as number;
+      for (let i = b + 1; i < b + w; i++) fromLeft[i] = pick(fromLeft[i - 1] as number, line[i] as number);
+      fromRight[b + w - 1] = line[b + w - 1] as number;
+      for (let i = b + w - 2; i >= b; i--) fromRight[i] = pick(fromRight[i + 1] as number, line[i] as number);
+    }
+    // The window of pixel i is padded positions i..i+2·radius.
+    for (let i = 0; i < length; i++) out[start + i * step] = pick(fromRight[i] as number, fromLeft[i + 2 * radius] as number);
+  }
+  return out;
+}
+
+/**
+ * How much a pixel looks like ink, from its darkness against its surroundings: a soft step, so
+ * the slow darkening of glare and shade counts for little and a stroke's blurred edge for half.
+ */
+const INK_LOW = 0.2;
+const INK_HIGH = 0.8;
+
+function inkness(darkness: number): number {
+  const t = Math.min(1, Math.max(0, (darkness - INK_LOW) / (INK_HIGH - INK_LOW)));
+  return t * t * (3 - 2 * t);
+}
+
+/**
+ * The canonical grid over a digit whose top row is `top`, `height` rows high, centred on column
+ * `cx`; only rows `visibleFrom..visibleTo` (band rows) are kept, the rest is NaN.
+ */
+export function sampleShape(img: GrayImage, levels: Levels, cx: number, top: number, height: number, visibleFrom = -Infinity, visibleTo = Infinity): Shape {
+  const shape = new Float32Array(SHAPE_W * SHAPE_H).fill(NaN);
+  const step = height / SHAPE_H;
+  for (let r = 0; r < SHAPE_H; r++) {
+    const y = top + (r + 0.5) * step - 0.5;
+    if (y < Math.max(0, visibleFrom - 0.5) || y > Math.min(img.height - 1, visibleTo + 0.5)) continue;
+    const y0 = Math.min(img.height - 1, Math.max(0, Math.floor(y)));
+    const y1 = Math.min(img.height - 1, y0 + 1);
+    const fy = Math.min(1, Math.max(0, y - y0));
+    for (let c = 0; c < SHAPE_W; c++) {
+      const x = cx + (c + 0.5 - SHAPE_W / 2) * step;
+      if (x < 0 || x > img.width - 1) continue;
+      const x0 = Math.floor(x);
+      const x1 = Math.min(img.width - 1, x0 + 1);
+      const fx = x - x0;
+      const at = (xx: number, yy: number) => img.data[yy * img.width + xx] as number;
+      const v = (at(x0, y0) * (1 - fx) + at(x1, y0) * fx) * (1 - fy) + (at(x0, y1) * (1 - fx) + at(x1, y1) * fx) * fy;
+      const bg = levels.background[Math.round(y) * img.width + Math.round(x)] as number;
+      shape[r * SHAPE_W + c] = inkness((bg - v) / Math.max(levels.minContrast, bg - levels.ink));
+    }
+  }
+  return shape;
+}
+
+/** The mean shape of each digit seen whole and read with confidence. */
+export class DigitShapes {
+  private readonly sums = Array.from({ length: 10 }, () => new Float64Array(SHAPE_W * SHAPE_H));
+  private readonly counts = new Array<number>(10).fill(0);
+  private readonly means: (Shape | undefined)[] = new Array(10).fill(undefined);
+
+  add(digit: number, shape: Shape): void {
+    const sum = this.sums[digit] as Float64Array;
+    for (let i = 0; i < sum.length; i++) sum[i] = (sum[i] as number) + (Number.isNaN(shape[i]) ? 0 : (shape[i] as number));
+    this.counts[digit] = (this.counts[digit] as number) + 1;
+    this.means[digit] = undefined;
+  }
+
+  count(digit: number): number {
+    return this.counts[digit] as number;
+  }
+
+  /** Digits with no shape yet. */
+  missing(): number[] {
+    return this.counts.flatMap((n, d) => (n === 0 ? [d] : []));
+  }
+
+  /** Shapes of all ten digits from elsewhere (drawn in the meter's typeface). */
+  static of(shapes: Shape[]): DigitShapes {
+    const known = new DigitShapes();
+    shapes.forEach((shape, d) => known.add(d, shape));
+    return known;
+  }
+
+  shape(digit: number): Shape | undefined {
+    const n = this.counts[digit] as number;
+    if (n === 0) return undefined;
+    let mean = this.means[digit];
+    if (!mean) {
+      const sum = this.sums[digit] as Float64Array;
+      mean = new Float32Array(sum.length);
+      for (let i = 0; i < sum.length; i++) mean[i] = (sum[i] as number) / n;
+      this.means[digit] = mean;
+    }
+    return mean;
+  }
+}
+
+/** How far a piece may sit from where its wheel says, in canonical pixels. */
+const SHIFT_X = 4;
+const SHIFT_Y = 2;
+
+/**
+ * Squared difference per visible pixel between a piece and a digit's shape, at the best small
+ * shift: the piece's own edges are only known to a pixel or two.
+ */
+export function mismatch(piece: Shape, shape: Shape): { sum: number; n: number } {
+  let best = { sum: Infinity, n: 0 };
+  for (let dy = -SHIFT_Y; dy <= SHIFT_Y; dy++) {
+    for (let dx = -SHIFT_X; dx <= SHIFT_X; dx++) {
+      let sum = 0;
+      let n = 0;
+      for (let r = 0; r < SHAPE_H; r++) {
+        const tr = r + dy;
+        for (let c = 0; c < SHAPE_W; c++) {
+          const p = piece[r * SHAPE_W + c] as number;
+          if (Number.isNaN(p)) continue;
+          const tc = c + dx;
+          const t = tr >= 0 && tr < SHAPE_H && tc >= 0 && tc < SHAPE_W ? (shape[tr * SHAPE_W + tc] as number) : 0;
+          sum += (p - t) ** 2;
+          n++;
+        }
+      }
+      if (n > 0 && sum / n < (best.n ? best.sum / best.n : Infinity)) best = { sum, n };
+    }
+  }
+  return best;
+}

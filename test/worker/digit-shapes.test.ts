@@ -1,0 +1,74 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { DigitShapes, levelsOf, sampleShape, SHAPE_H, SHAPE_W, type Shape } from "../../tasks/worker/digit-shapes";
+import { blankImage } from "../../tasks/worker/pgm";
+import { matchPieces, matchWhole } from "../../tasks/worker/shape-reading";
+import { typefaceShapes } from "../../tasks/worker/typeface-shapes";
+import { TYPEFACE } from "../../scripts/meter-photos";
+
+let dir: string;
+let drawn: Shape[];
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), "digit-shapes-"));
+  drawn = await typefaceShapes(TYPEFACE, dir);
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Only rows `from..to` of a shape show (a piece of a digit cut by the window). */
+function rows(shape: Shape, from: number, to: number): Shape {
+  return shape.map((v, i) => (Math.floor(i / SHAPE_W) >= from && Math.floor(i / SHAPE_W) <= to ? v : NaN));
+}
+
+const mean = (shape: Shape) => shape.reduce((s, v) => s + (Number.isNaN(v) ? 0 : v), 0) / shape.length;
+
+describe("digit shapes", () => {
+  test("a digit's ink is measured against its own surroundings: glare is not ink, a digit under it still is", () => {
+    const img = blankImage(200, 80);
+    // Glare: the inverted band darkens smoothly towards the left, down to a quarter of its brightness.
+    for (let y = 0; y < 80; y++) for (let x = 0; x < 200; x++) img.data[y * 200 + x] = Math.round(60 + 170 * (x / 199));
+    // A dark bar (a "1") under the glare, and one in the clear.
+    for (const left of [20, 150]) for (let y = 20; y < 60; y++) for (let x = left; x < left + 8; x++) img.data[y * 200 + x] = 10;
+    const levels = levelsOf(img);
+    const glareOnly = sampleShape(img, levels, 60, 20, 40);
+    expect(mean(glareOnly)).toBeLessThan(0.01);
+    const underGlare = sampleShape(img, levels, 24, 20, 40);
+    const inClear = sampleShape(img, levels, 154, 20, 40);
+    expect(Math.abs(mean(underGlare) - mean(inClear))).toBeLessThan(0.02);
+    expect(mean(inClear)).toBeGreaterThan(0.15);
+  });
+
+  test("the typeface's ten digits are told apart, each matching itself by a wide margin", () => {
+    const shapes = DigitShapes.of(drawn);
+    for (let d = 0; d < 10; d++) expect(matchWhole(drawn[d] as Shape, shapes)).toEqual({ digit: d, confidence: 1 });
+  });
+
+  test("every pair of consecutive digits caught between two reads as the digit leaving at the top, however far it has turned", () => {
+    const shapes = DigitShapes.of(drawn);
+    for (let d = 0; d < 10; d++) {
+      for (const shown of [0.25, 0.5, 0.75]) {
+        // The foot of d (its bottom `shown` share) above the head of d+1 (the rest).
+        const cut = Math.round(SHAPE_H * shown);
+        const read = matchPieces({ upper: rows(drawn[d] as Shape, SHAPE_H - cut, SHAPE_H - 1), lower: rows(drawn[(d + 1) % 10] as Shape, 0, SHAPE_H - cut - 1), lowerIsMain: false }, shapes);
+        expect({ d, shown, digit: read?.digit }).toEqual({ d, shown, digit: d });
+        expect(read?.confidence).toBeGreaterThan(0.6);
+      }
+    }
+  });
+
+  test("until the batch has shown every digit, nothing is read by shape", () => {
+    const partial = new DigitShapes();
+    drawn.slice(0, 9).forEach((shape, d) => partial.add(d, shape));
+    expect(partial.missing()).toEqual([9]);
+    expect(matchWhole(drawn[3] as Shape, partial)).toBeUndefined();
+    expect(matchPieces({ upper: rows(drawn[3] as Shape, 20, SHAPE_H - 1), lowerIsMain: false }, partial)).toBeUndefined();
+  });
+
+  test("a typeface ImageMagick cannot draw is refused, naming it", async () => {
+    await expect(typefaceShapes("No-Such-Typeface-Bold", dir)).rejects.toThrow(/cannot draw digits in typeface "No-Such-Typeface-Bold"/);
+  });
+});
