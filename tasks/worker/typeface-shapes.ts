@@ -21,7 +21,7 @@ export async function typefaceShapes(typeface: string, workDir: string): Promise
     files.map(async (file) => {
       const img = parsePgm(await readFile(file));
       // -trim leaves exactly the digit's ink: it is its own box, black on pure white.
-      const clean = { background: new Float32Array(img.data.length).fill(255), ink: 0, minContrast: 1 };
+      const clean = { background: new Float32Array(img.data.length).fill(255), step: 1, columns: img.width, ink: 0, minContrast: 1 };
       return sampleShape(img, clean, (img.width - 1) / 2, 0, img.height);
     }),
   );

@@ -40,6 +40,8 @@ export interface Counter {
   digitHeight: number;
   /** How much darker than its surroundings ink is (see inkMask). */
   contrast: number;
+  /** The band's ink (see inkMask), kept for composing the lines. */
+  mask?: Uint8Array;
 }
 
 const median = (values: number[]): number => {
@@ -233,7 +235,7 @@ export function findWheels(img: GrayImage, digits: number, contrast: number): Co
     const second = c.others.filter((o) => heightOf(o) >= 0.25 * digitHeight).reduce<Glyph | undefined>((a, o) => (!a || heightOf(o) > heightOf(a) ? o : a), undefined);
     return { x0: c.x0, x1: c.x1, glyph: g, offset: Math.round(offset * 1000) / 1000, second };
   });
-  return { wheels, digitHeight, contrast };
+  return { wheels, digitHeight, contrast, mask };
 }
 
 export interface Line {
@@ -283,7 +285,7 @@ export function composeLine(img: GrayImage, counter: Counter, which: "whole" | "
   const turning = counter.wheels.map((w) => Boolean(w.glyph) && betweenDigits(w, counter));
   const square = counter.wheels.map((w, i) => Boolean(w.glyph) && !turning[i]);
   if (!(which === "pieces" ? turning : square).some(Boolean)) return undefined;
-  const mask = inkMask(img, counter.contrast);
+  const mask = counter.mask ?? inkMask(img, counter.contrast);
   const h = Math.round(counter.digitHeight);
   const margin = Math.max(8, Math.round(h * 0.4));
   const gap = Math.max(3, Math.round(h * gapRatio));
