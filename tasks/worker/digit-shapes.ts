@@ -145,6 +145,7 @@ function inkness(darkness: number): number {
 export function sampleShape(img: GrayImage, levels: Levels, cx: number, top: number, height: number, visibleFrom = -Infinity, visibleTo = Infinity): Shape {
   const shape = new Float32Array(SHAPE_W * SHAPE_H).fill(NaN);
   const step = height / SHAPE_H;
+  const at = (xx: number, yy: number) => img.data[yy * img.width + xx] as number;
   for (let r = 0; r < SHAPE_H; r++) {
     const y = top + (r + 0.5) * step - 0.5;
     if (y < Math.max(0, visibleFrom - 0.5) || y > Math.min(img.height - 1, visibleTo + 0.5)) continue;
@@ -157,7 +158,6 @@ export function sampleShape(img: GrayImage, levels: Levels, cx: number, top: num
       const x0 = Math.floor(x);
       const x1 = Math.min(img.width - 1, x0 + 1);
       const fx = x - x0;
-      const at = (xx: number, yy: number) => img.data[yy * img.width + xx] as number;
       const v = (at(x0, y0) * (1 - fx) + at(x1, y0) * fx) * (1 - fy) + (at(x0, y1) * (1 - fx) + at(x1, y1) * fx) * fy;
       const bg = levels.background[Math.floor(y / levels.step) * levels.columns + Math.floor(x / levels.step)] as number;
       shape[r * SHAPE_W + c] = inkness((bg - v) / Math.max(levels.minContrast, bg - levels.ink));
@@ -177,10 +177,6 @@ export class DigitShapes {
     for (let i = 0; i < sum.length; i++) sum[i] = (sum[i] as number) + (Number.isNaN(shape[i]) ? 0 : (shape[i] as number));
     this.counts[digit] = (this.counts[digit] as number) + 1;
     this.means[digit] = undefined;
-  }
-
-  count(digit: number): number {
-    return this.counts[digit] as number;
   }
 
   /** Digits with no shape yet. */

@@ -20,8 +20,6 @@ export interface Pieces {
   upper?: Shape;
   /** The top of the digit coming in from below. */
   lower?: Shape;
-  /** True when the lower piece is the wheel's main digit (so `Wheel.offset` is its offset). */
-  lowerIsMain: boolean;
 }
 
 /**
@@ -67,7 +65,6 @@ export function piecesOf(band: GrayImage, levels: Levels, counter: Counter, whee
     // A leaving digit is known by where its foot is, an incoming one by where its head is.
     upper: upper && sampleShape(band, levels, centre, upper.bottom - h + 1, h, upper.top, upper.bottom),
     lower: lower && sampleShape(band, levels, centre, lower.top, h, lower.top, lower.bottom),
-    lowerIsMain: lower !== undefined && lower === wheel.glyph,
   };
 }
 

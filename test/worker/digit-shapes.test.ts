@@ -53,7 +53,7 @@ describe("digit shapes", () => {
       for (const shown of [0.25, 0.5, 0.75]) {
         // The foot of d (its bottom `shown` share) above the head of d+1 (the rest).
         const cut = Math.round(SHAPE_H * shown);
-        const read = matchPieces({ upper: rows(drawn[d] as Shape, SHAPE_H - cut, SHAPE_H - 1), lower: rows(drawn[(d + 1) % 10] as Shape, 0, SHAPE_H - cut - 1), lowerIsMain: false }, shapes);
+        const read = matchPieces({ upper: rows(drawn[d] as Shape, SHAPE_H - cut, SHAPE_H - 1), lower: rows(drawn[(d + 1) % 10] as Shape, 0, SHAPE_H - cut - 1) }, shapes);
         expect({ d, shown, digit: read?.digit }).toEqual({ d, shown, digit: d });
         expect(read?.confidence).toBeGreaterThan(0.6);
       }
@@ -65,7 +65,7 @@ describe("digit shapes", () => {
     drawn.slice(0, 9).forEach((shape, d) => partial.add(d, shape));
     expect(partial.missing()).toEqual([9]);
     expect(matchWhole(drawn[3] as Shape, partial)).toBeUndefined();
-    expect(matchPieces({ upper: rows(drawn[3] as Shape, 20, SHAPE_H - 1), lowerIsMain: false }, partial)).toBeUndefined();
+    expect(matchPieces({ upper: rows(drawn[3] as Shape, 20, SHAPE_H - 1) }, partial)).toBeUndefined();
   });
 
   test("a typeface ImageMagick cannot draw is refused, naming it", async () => {
