@@ -59,9 +59,10 @@ export async function runBatch(options: BatchOptions): Promise<ResultRecord[]> {
 
   try {
     const byWheel = locatesCounter(options.profile) && options.profile?.digits !== undefined;
-    // A typeface ImageMagick cannot draw is a bad profile: it stops the batch before any record.
-    const drawn = byWheel && options.profile?.typeface ? await typefaceShapes(options.profile.typeface, workDir) : undefined;
-    const inspected = await inspectPhotos(options.photos);
+    // Drawn while the photos are inspected. A typeface ImageMagick cannot draw is a bad profile:
+    // it stops the batch before any record.
+    const drawing = byWheel && options.profile?.typeface ? typefaceShapes(options.profile.typeface, workDir) : Promise.resolve(undefined);
+    const [drawn, inspected] = await Promise.all([drawing, inspectPhotos(options.photos)]);
     const good: string[] = [];
     const bad: ResultRecord[] = [];
     for (const photo of options.photos) {

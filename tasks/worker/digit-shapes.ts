@@ -56,6 +56,11 @@ export function levelsOf(img: GrayImage, radius = Math.max(4, Math.round(img.hei
   return { background, step, columns, ink, minContrast: Math.max(1, typical / 2) };
 }
 
+/** Levels of a clean drawing: black ink on pure white, nothing to measure out. */
+export function cleanLevels(img: GrayImage): Levels {
+  return { background: new Float32Array(img.width * img.height).fill(255), step: 1, columns: img.width, ink: 0, minContrast: 1 };
+}
+
 /** The band at half resolution (means of 2×2 pixels). */
 function halve(img: GrayImage): { grid: Float32Array; columns: number; rows: number } {
   const columns = Math.ceil(img.width / 2);

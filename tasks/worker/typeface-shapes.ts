@@ -4,7 +4,7 @@
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { sampleShape, type Shape } from "./digit-shapes";
+import { cleanLevels, sampleShape, type Shape } from "./digit-shapes";
 import { run } from "./exec";
 import { parsePgm } from "./pgm";
 
@@ -21,8 +21,7 @@ export async function typefaceShapes(typeface: string, workDir: string): Promise
     files.map(async (file) => {
       const img = parsePgm(await readFile(file));
       // -trim leaves exactly the digit's ink: it is its own box, black on pure white.
-      const clean = { background: new Float32Array(img.data.length).fill(255), step: 1, columns: img.width, ink: 0, minContrast: 1 };
-      return sampleShape(img, clean, (img.width - 1) / 2, 0, img.height);
+      return sampleShape(img, cleanLevels(img), (img.width - 1) / 2, 0, img.height);
     }),
   );
 }

@@ -34,6 +34,9 @@ export function charsByWheel(chars: Char[], spans: Line["spans"]): Char[][] {
   return byWheel;
 }
 
+/** Why a wheel gave no single digit: nothing read, or more than one character. */
+const unrecognised = (name: string, read: Word[]) => (read.length === 0 ? `${name}: no digit recognised` : `${name} read as "${read.map((r) => r.text).join(" ")}"`);
+
 /**
  * `byWheel`: what Tesseract read on each wheel's main digit, `secondByWheel` on its second digit
  * (the other digit of a wheel caught between two), nothing where there is none; `byShape`: each
@@ -63,7 +66,7 @@ export function readWheels(byWheel: Word[][], secondByWheel: Word[][], counter: 
       digit = sure.digit;
       confidences.push(sure.confidence);
     } else {
-      return problems.push(read.length === 0 ? `${name}: no digit recognised` : `${name} read as "${read.map((r) => r.text).join(" ")}"`);
+      return problems.push(unrecognised(name, read));
     }
     if (Math.abs(wheel.offset - turnThreshold) <= TURN_MARGIN) return problems.push(`${name} is between two digits, too close to call ("${digit}" at offset ${wheel.offset})`);
     // The digit is still coming in from below: the wheel has not reached it yet.
@@ -85,7 +88,7 @@ export function readWheels(byWheel: Word[][], secondByWheel: Word[][], counter: 
    * counts only when the digit above and the one below are read as consecutive digits.
    */
   const readPair = (name: string, wheel: Wheel & { glyph: Glyph }, read: Word[], other: Word[]) => {
-    if (read.length !== 1) return problems.push(read.length === 0 ? `${name}: no digit recognised` : `${name} read as "${read.map((r) => r.text).join(" ")}"`);
+    if (read.length !== 1) return problems.push(unrecognised(name, read));
     const c = read[0] as Word;
     if (!wheel.second || other.length !== 1) return problems.push(`${name} is between two digits: "${c.text}" is cut by the window and nothing confirms it`);
     const o = other[0] as Word;
@@ -99,10 +102,11 @@ export function readWheels(byWheel: Word[][], secondByWheel: Word[][], counter: 
     const name = `wheel ${i + 1}`;
     if (!wheel.glyph) return problems.push(`${name} shows no digit`);
     const glyphed = { ...wheel, glyph: wheel.glyph };
+    // A turning wheel's shape read is of its pieces; a whole digit's, of the digit.
     const shape = byShape[i];
     if (betweenDigits(wheel, counter) && shape) return readTurning(name, glyphed, shape);
     if (needsPair(wheel, counter)) return readPair(name, glyphed, byWheel[i] ?? [], secondByWheel[i] ?? []);
-    return readWhole(name, wheel, byWheel[i] ?? [], betweenDigits(wheel, counter) ? undefined : shape);
+    return readWhole(name, wheel, byWheel[i] ?? [], shape);
   });
 
   const confidence = confidences.length ? Math.round(Math.min(...confidences) * 1000) / 1000 : null;
