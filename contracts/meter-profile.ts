@@ -61,7 +61,15 @@ export function locatesCounter(profile: MeterProfile | undefined): boolean {
   return Boolean(profile?.crop || profile?.corners);
 }
 
-export const PROFILE_DEFAULTS = { scaleHeight: 96, minConfidence: 0.6, turnThreshold: 0.2, inkContrast: 0.2 } as const;
+/**
+ * True when the profile cuts a pixel-exact band itself (band size or offset, or a scale), as
+ * profiles tuned before the worker located counters did; such a band is read as it is cut.
+ */
+export function tunedBand(profile: MeterProfile | undefined): boolean {
+  return Boolean(profile && (profile.bandWidth !== undefined || profile.bandHeight !== undefined || profile.bandOffset !== undefined || profile.scaleHeight !== undefined));
+}
+
+export const PROFILE_DEFAULTS = { scaleHeight: 96, minConfidence: 0.6, turnThreshold: 0.115, inkContrast: 0.2 } as const;
 
 export class MeterProfileError extends Error {
   override name = "MeterProfileError";

@@ -24,6 +24,16 @@ export interface ResultTimings {
   totalMs: number;
 }
 
+/** Where the worker found the counter in the photo. */
+export interface CounterSeen {
+  /** The band of wheels read: its corners in the photo's pixels (EXIF orientation applied), top-left, top-right, bottom-right, bottom-left. */
+  corners: [number, number][];
+  /** Skew of the row of wheels in the photo, degrees (clockwise positive). */
+  skew: number;
+  /** Wheels found. */
+  wheels: number;
+}
+
 export interface ResultRecord {
   schema: typeof RESULT_SCHEMA;
   /** The photo's file name as the task saw it (relative to the task's input directory). */
@@ -39,6 +49,8 @@ export interface ResultRecord {
   error: string | null;
   /** `profile` when a meter profile located the counter, `auto` when the whole photo was searched. */
   mode: "profile" | "auto";
+  /** Where the counter was found (absent where a profile's pixel-exact band was read, or nothing was found). */
+  counter?: CounterSeen;
   timings: ResultTimings;
 }
 

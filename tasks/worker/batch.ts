@@ -8,7 +8,7 @@
 import { appendFile, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { locatesCounter, type MeterProfile } from "../../contracts/meter-profile";
+import { locatesCounter, tunedBand, type MeterProfile } from "../../contracts/meter-profile";
 import { RESULT_SCHEMA, type ResultRecord } from "../../contracts/result-record";
 import { decideWheels, learnShapes, lookAtWheels, readPieces, type WheelsSeen } from "./by-wheel";
 import { DigitShapes } from "./digit-shapes";
@@ -58,7 +58,9 @@ export async function runBatch(options: BatchOptions): Promise<ResultRecord[]> {
   });
 
   try {
-    const byWheel = locatesCounter(options.profile) && options.profile?.digits !== undefined;
+    // Only a pixel-exact band without a digit count is read as a line of text; everything else
+    // wheel by wheel, where the counter was located.
+    const byWheel = !(tunedBand(options.profile) && options.profile?.digits === undefined);
     // Drawn while the photos are inspected. A typeface ImageMagick cannot draw is a bad profile:
     // it stops the batch before any record.
     const drawing = byWheel && options.profile?.typeface ? typefaceShapes(options.profile.typeface, workDir) : Promise.resolve(undefined);
@@ -81,23 +83,33 @@ export async function runBatch(options: BatchOptions): Promise<ResultRecord[]> {
         await emit(prepared.filter((p) => p.error).map((p) => record(p.photo, { status: "error", error: p.error ?? null }, p.convertMs)));
         const readable = prepared.filter((p) => p.image);
         const t0 = Date.now();
-        const seen = byWheel ? await lookAtWheels(readable, workDir, options.profile as MeterProfile & { digits: number }) : await readWhole(readable, workDir, options.profile);
+        const seen = byWheel ? await lookAtWheels(readable, workDir, options.profile) : await readWhole(readable, workDir, options.profile);
         const ocrMs = (Date.now() - t0) / Math.max(1, readable.length);
         return readable.map((p, i) => ({ prepared: p, seen: seen[i], ocrMs }));
       }),
     );
     const photos = looked.flat();
     // A wheel caught between two digits is read by the shapes of digits the whole batch showed.
-    const wheelsSeen = photos.map((p) => p.seen).filter((s): s is WheelsSeen => s !== undefined && "counter" in s);
+    const wheelsSeen = photos.map((p) => p.seen).filter((s): s is WheelsSeen => s !== undefined && !("status" in s));
     const learnt = learnShapes(wheelsSeen);
     // Drawn shapes are sharper than any photo's: beside learnt ones they would lose every
     // comparison, so they stand in for all ten digits or none.
     const shapes = learnt.missing().length > 0 && drawn ? DigitShapes.of(drawn) : learnt;
+    if (process.env.DEBUG_SHAPES) {
+      for (let d = 0; d < 10; d++) {
+        const g = shapes.shape(d);
+        if (!g) continue;
+        const img = { width: 28, height: 32, data: new Uint8Array(28 * 32) };
+        for (let i = 0; i < g.length; i++) img.data[i] = Number.isNaN(g[i]) ? 128 : Math.round(255 * (1 - (g[i] as number)));
+        require("node:fs").writeFileSync(`/tmp/exp/learnt${d}.pgm`, require("./pgm").encodePgm(img));
+      }
+    }
     // Without every digit's shape, turning wheels rest on what Tesseract reads of their pieces.
     if (shapes.missing().length > 0) await readPieces(wheelsSeen, workDir, shards);
     await emit(
       photos.map(({ prepared: p, seen, ocrMs }) => {
-        const outcome: Outcome = !seen ? failed("not read") : "status" in seen ? seen : decideWheels(seen, options.profile as MeterProfile, shapes);
+        if (process.env.DEBUG_SHAPES) console.error("photo", p.photo);
+        const outcome: Outcome = !seen ? failed("not read") : "status" in seen ? seen : decideWheels(seen, options.profile, shapes);
         return record(p.photo, outcome, p.convertMs, ocrMs);
       }),
     );

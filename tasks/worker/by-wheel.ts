@@ -6,10 +6,12 @@
  * wheel by wheel (wheel-reading.ts).
  */
 import { readFile, writeFile } from "node:fs/promises";
-import { PROFILE_DEFAULTS, type MeterProfile } from "../../contracts/meter-profile";
+import { PROFILE_DEFAULTS, tunedBand, type MeterProfile } from "../../contracts/meter-profile";
+import type { CounterSeen } from "../../contracts/result-record";
 import { DigitShapes, levelsOf } from "./digit-shapes";
-import { failed, type Outcome } from "./outcome";
-import { encodePgm, parsePgm } from "./pgm";
+import { findCounter, searchRegion } from "./find-counter";
+import { failed, unreadable, type Outcome } from "./outcome";
+import { encodePgm, parsePgm, type GrayImage } from "./pgm";
 import type { Prepared } from "./prepare";
 import { matchPieces, matchWhole, piecesOf, wheelCentres, wholeShape, type Pieces, type WholeShape } from "./shape-reading";
 import { charsReader, readImages, type Char } from "./tesseract";
@@ -27,6 +29,8 @@ interface Page {
 /** What a photo's wheels showed: where they are, what Tesseract read on them, and their shapes. */
 export interface WheelsSeen {
   counter: Counter;
+  /** Where the counter was found in the photo (absent for a profile's pixel-exact band). */
+  where?: CounterSeen;
   /** The page of whole digits, read at once. */
   whole?: Page;
   /** The page of turning wheels' pieces, read only if the batch does not know every digit's shape. */
@@ -37,13 +41,28 @@ export interface WheelsSeen {
   pieceShapes: (Pieces | undefined)[];
 }
 
+/**
+ * The band of wheels and where they are: a profile's pixel-exact band is read as it is cut;
+ * otherwise the counter is located in the region ImageMagick cut out (see locate.ts).
+ */
+function wheelsIn(image: GrayImage, meter: MeterProfile | undefined): { band: GrayImage; counter: Counter; where?: CounterSeen } | Outcome {
+  const contrast = meter?.inkContrast ?? PROFILE_DEFAULTS.inkContrast;
+  if (tunedBand(meter) && meter?.digits !== undefined) return { band: image, counter: findWheels(image, meter.digits, contrast) };
+  const region = searchRegion(meter);
+  const found = findCounter({ region: image, origin: { x: region?.x ?? 0, y: region?.y ?? 0 }, scale: 1 }, meter);
+  if (!found.ok) return unreadable(region ? `${found.reason}` : `${found.reason} in the photo: give a profile with a crop around the counter`);
+  const { band, cells, digitTop, digitHeight, corners, skew } = found.located;
+  return { band, counter: findWheels(band, cells.length, contrast, { cells, digitTop, digitHeight }), where: { corners, skew, wheels: cells.length } };
+}
+
 /** The first step, for one shard of photos: one Tesseract run reads its whole digits. */
-export async function lookAtWheels(prepared: Prepared[], workDir: string, meter: MeterProfile & { digits: number }): Promise<(WheelsSeen | Outcome)[]> {
+export async function lookAtWheels(prepared: Prepared[], workDir: string, meter: MeterProfile | undefined): Promise<(WheelsSeen | Outcome)[]> {
   const seen = await Promise.all(
     prepared.map(async (p): Promise<WheelsSeen | Outcome> => {
       try {
-        const band = parsePgm(await readFile(p.image as string));
-        const counter = findWheels(band, meter.digits, meter.inkContrast ?? PROFILE_DEFAULTS.inkContrast);
+        const wheels = wheelsIn(parsePgm(await readFile(p.image as string)), meter);
+        if ("status" in wheels) return wheels;
+        const { band, counter, where } = wheels;
         const page = async (which: "whole" | "pieces"): Promise<Page | undefined> => {
           const line = composeLine(band, counter, which);
           if (!line) return undefined;
@@ -55,6 +74,7 @@ export async function lookAtWheels(prepared: Prepared[], workDir: string, meter:
         const centres = wheelCentres(counter);
         return {
           counter,
+          where,
           whole: await page("whole"),
           pieces: await page("pieces"),
           wholeShapes: counter.wheels.map((w) => (betweenDigits(w, counter) ? undefined : wholeShape(band, levels, counter, w))),
@@ -65,7 +85,7 @@ export async function lookAtWheels(prepared: Prepared[], workDir: string, meter:
       }
     }),
   );
-  await readPages(seen.flatMap((s) => ("counter" in s && s.whole ? [s.whole] : [])), workDir);
+  await readPages(seen.flatMap((s) => (!("status" in s) && s.whole ? [s.whole] : [])), workDir);
   return seen;
 }
 
@@ -102,7 +122,8 @@ function charsOf(seen: WheelsSeen): { byWheel: Char[][]; secondByWheel: Char[][]
 }
 
 /** Tesseract confidence (0..100) a square digit needs to teach the batch its shape, and above which no second opinion is sought. */
-const TEACHING_CONFIDENCE = 90;
+const TEACHING_CONFIDENCE = Number(process.env.TEACH ?? 90);
+const SURE_CONFIDENCE = Number(process.env.SURE ?? 90);
 
 export function learnShapes(photos: WheelsSeen[]): DigitShapes {
   const shapes = new DigitShapes();
@@ -117,14 +138,14 @@ export function learnShapes(photos: WheelsSeen[]): DigitShapes {
 }
 
 /** The second step, per photo, with the shapes the batch knows. */
-export function decideWheels(seen: WheelsSeen, meter: MeterProfile, shapes: DigitShapes): Outcome {
+export function decideWheels(seen: WheelsSeen, meter: MeterProfile | undefined, shapes: DigitShapes): Outcome {
   const { byWheel, secondByWheel } = charsOf(seen);
   const shapeReads = seen.counter.wheels.map((_, i) => {
     const pieces = seen.pieceShapes[i];
     const whole = seen.wholeShapes[i];
     const read = byWheel[i] ?? [];
     // A second opinion only where Tesseract is unsure: matching costs a few milliseconds a wheel.
-    const sure = read.length === 1 && (read[0] as Char).conf >= TEACHING_CONFIDENCE;
+    const sure = read.length === 1 && (read[0] as Char).conf >= SURE_CONFIDENCE;
     return pieces ? matchPieces(pieces, shapes) : whole && !sure ? matchWhole(whole.shape, shapes) : undefined;
   });
   // What Tesseract read per wheel, "_" where nothing (or its page was not read); a wheel's second
@@ -136,5 +157,9 @@ export function decideWheels(seen: WheelsSeen, meter: MeterProfile, shapes: Digi
     .join(" ");
   const pageError = seen.whole?.error ?? seen.pieces?.error;
   if (pageError) return failed(pageError, rawText);
-  return { ...readWheels(byWheel, secondByWheel, seen.counter, meter, shapeReads), rawText };
+  const reading = readWheels(byWheel, secondByWheel, seen.counter, meter ?? {}, shapeReads);
+  if (meter?.digits !== undefined && seen.counter.wheels.length !== meter.digits) {
+    return unreadable(`${seen.counter.wheels.length} digit cells found, the profile says ${meter.digits}`, rawText);
+  }
+  return { ...reading, rawText, ...(seen.where ? { counter: seen.where } : {}) };
 }

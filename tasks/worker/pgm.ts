@@ -9,6 +9,8 @@ export interface GrayImage {
   width: number;
   height: number;
   data: Uint8Array;
+  /** 1 where a resampled image lies outside its source (filled with a neutral grey). */
+  outside?: Uint8Array;
 }
 
 const isSpace = (byte: number | undefined) => byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;

@@ -6,11 +6,26 @@
  * photo, so one photo that decodes badly fails alone.
  */
 import path from "node:path";
-import { PROFILE_DEFAULTS, type MeterProfile, type Point } from "../../contracts/meter-profile";
+import { PROFILE_DEFAULTS, tunedBand, type MeterProfile, type Point } from "../../contracts/meter-profile";
 import { run } from "./exec";
+import { searchRegion } from "./find-counter";
 
 export const CHUNK = 16;
 
+/**
+ * Where the worker locates the counter itself (see locate.ts), ImageMagick only cuts out the
+ * part of the photo to search (the profile's rough crop, its corners' box, or the whole photo)
+ * in grayscale; rotation, levels and scale are measured, not given.
+ */
+export function searchOps(profile: MeterProfile | undefined): string[] {
+  const ops = ["-auto-orient"];
+  const region = searchRegion(profile);
+  if (region) ops.push("-crop", `${region.width}x${region.height}+${region.x}+${region.y}`, "+repage");
+  ops.push("-colorspace", "Gray", "-depth", "8");
+  return ops;
+}
+
+/** A profile's pixel-exact band (crop, rotation, band, scale, levels), as the first worker read it. */
 export function cleanOps(profile: MeterProfile | undefined): string[] {
   const ops = ["-auto-orient"];
   if (profile?.crop) {
@@ -74,7 +89,7 @@ async function convertChunk(photos: string[], images: string[], ops: string[]): 
 }
 
 export async function preparePhotos(photos: string[], profile: MeterProfile | undefined, workDir: string, firstIndex = 0): Promise<Prepared[]> {
-  const ops = cleanOps(profile);
+  const ops = tunedBand(profile) ? cleanOps(profile) : searchOps(profile);
   const out: Prepared[] = [];
   for (let start = 0; start < photos.length; start += CHUNK) {
     const chunk = photos.slice(start, start + CHUNK);

@@ -46,25 +46,29 @@ export interface WholeShape {
 /** The shape of a wheel's digit shown whole or nearly (see `betweenDigits` for the rest). */
 export function wholeShape(band: GrayImage, levels: Levels, counter: Counter, wheel: Wheel): WholeShape | undefined {
   const g = wheel.glyph;
-  const h = counter.digitHeight;
-  if (!g || heightOf(g) < 0.9 * h) return undefined;
+  if (!g || heightOf(g) < 0.9 * counter.digitHeight) return undefined;
+  const h = counter.drawnHeight ?? counter.digitHeight;
   // A digit leaving at the top may have lost its head: it is placed by its foot.
   const top = wheel.offset < -0.05 ? g.bottom - h + 1 : g.top;
   return { shape: sampleShape(band, levels, (g.left + g.right) / 2, top, h, g.top, g.bottom), square: Math.abs(wheel.offset) <= 0.05 };
 }
 
 export function piecesOf(band: GrayImage, levels: Levels, counter: Counter, wheel: Wheel, centre: number): Pieces {
-  const h = counter.digitHeight;
+  const h = counter.drawnHeight ?? counter.digitHeight;
   const glyphs = [wheel.glyph, wheel.second].filter((g): g is Glyph => Boolean(g)).sort((a, b) => a.top - b.top);
   let upper: Glyph | undefined;
   let lower: Glyph | undefined;
   if (glyphs.length === 2) [upper, lower] = glyphs;
   else if (wheel.offset < 0) upper = glyphs[0];
   else lower = glyphs[0];
+  // Whole digits are sampled about their own middle (see wholeShape); so is a piece showing most
+  // of its digit, whose width is its digit's. A smaller piece (the foot of a 7 is narrower than
+  // the 7) is placed where the wheels' line says.
+  const middle = (g: Glyph) => (heightOf(g) >= 0.6 * h ? (g.left + g.right) / 2 : centre);
   return {
     // A leaving digit is known by where its foot is, an incoming one by where its head is.
-    upper: upper && sampleShape(band, levels, centre, upper.bottom - h + 1, h, upper.top, upper.bottom),
-    lower: lower && sampleShape(band, levels, centre, lower.top, h, lower.top, lower.bottom),
+    upper: upper && sampleShape(band, levels, middle(upper), upper.bottom - h + 1, h, upper.top, upper.bottom),
+    lower: lower && sampleShape(band, levels, middle(lower), lower.top, h, lower.top, lower.bottom),
   };
 }
 
@@ -73,9 +77,15 @@ export interface ShapeRead {
   digit: number;
   /** 1 − (best pair's mismatch ÷ the runner-up's): how clearly one pair wins. */
   confidence: number;
+  /** Read among the digits the batch has shown only (see matchWhole). */
+  partial?: boolean;
 }
 
-/** The digit whose shape matches a whole digit best, or undefined while some digit has no shape. */
+/**
+ * The digit whose shape matches a whole digit best. Where the batch has not shown every digit,
+ * the best of those it has shown, marked `partial`: it can only contradict another reader (a
+ * digit it has never seen could match better still).
+ */
 export function matchWhole(shape: Shape, shapes: DigitShapes): ShapeRead | undefined {
   const scores = Array.from({ length: 10 }, (_, d) => {
     const known = shapes.shape(d);
@@ -83,7 +93,11 @@ export function matchWhole(shape: Shape, shapes: DigitShapes): ShapeRead | undef
     const m = mismatch(shape, known);
     return m.sum / Math.max(1, m.n);
   });
-  return bestOf(scores);
+  const known = scores.filter((s) => s !== undefined).length;
+  if (known === 10) return bestOf(scores);
+  if (known < 2) return undefined;
+  const best = bestOf(scores.map((s) => s ?? Infinity));
+  return best && { ...best, partial: true };
 }
 
 /** The best pair of digits for the pieces, or undefined when a digit it needs has no shape. */
@@ -98,6 +112,7 @@ export function matchPieces(pieces: Pieces, shapes: DigitShapes): ShapeRead | un
     // A sliver of a few rows says little; pieces weigh by how much of them shows.
     scores.push((u.sum + l.sum) / Math.max(1, u.n + l.n));
   }
+  if (process.env.DEBUG_SHAPES) console.error("pieces", pieces.upper ? "U" : "-", pieces.lower ? "L" : "-", scores.map((x) => x.toFixed(3)).join(" "));
   return bestOf(scores);
 }
 

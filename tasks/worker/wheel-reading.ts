@@ -14,6 +14,12 @@ import { betweenDigits, needsPair, type Counter, type Glyph, type Line, type Whe
  * the wheel is almost exactly where its digit starts to count.
  */
 export const TURN_MARGIN = 0.015;
+/**
+ * Where the profile does not say where this meter's digits start to count, the default is a
+ * guess about its mechanics, so offsets this close to it are refused: a digit a tenth of its
+ * height low may be arriving or still turning, and a reading is never a guess.
+ */
+export const UNTUNED_TURN_MARGIN = 0.025;
 
 
 /** The characters that fall on each wheel's span of the line (by greatest overlap). */
@@ -46,6 +52,11 @@ const unrecognised = (name: string, read: Word[]) => (read.length === 0 ? `${nam
 export function readWheels(byWheel: Word[][], secondByWheel: Word[][], counter: Counter, profile: MeterProfile, byShape: (ShapeRead | undefined)[] = []): Reading {
   const minConfidence = profile.minConfidence ?? PROFILE_DEFAULTS.minConfidence;
   const turnThreshold = profile.turnThreshold ?? PROFILE_DEFAULTS.turnThreshold;
+  const margin = profile.turnThreshold === undefined ? UNTUNED_TURN_MARGIN : TURN_MARGIN;
+  const tooClose = (name: string, offset: number, digit?: number) =>
+    problems.push(
+      `${name} is between two digits, too close to call (${digit === undefined ? "" : `"${digit}" `}at offset ${offset}${profile.turnThreshold === undefined ? `; set turnThreshold if this meter's digits count from ${offset > turnThreshold ? "that low" : "that high"}` : ""})`,
+    );
   const digits: string[] = [];
   const confidences: number[] = [];
   const problems: string[] = [];
@@ -53,10 +64,12 @@ export function readWheels(byWheel: Word[][], secondByWheel: Word[][], counter: 
   /** A square (or nearly square) wheel: Tesseract's digit, with its shape as a second opinion. */
   const readWhole = (name: string, wheel: Wheel, read: Word[], shape: ShapeRead | undefined) => {
     const c = read.length === 1 ? (read[0] as Word) : undefined;
-    const sure = shape && shape.confidence >= minConfidence ? shape : undefined;
-    if (c && sure && Number(c.text) !== sure.digit && c.conf / 100 >= minConfidence) {
-      return problems.push(`${name} reads "${c.text}" but its shape is a ${sure.digit}'s`);
+    const clear = shape && shape.confidence >= minConfidence ? shape : undefined;
+    if (c && clear && Number(c.text) !== clear.digit && c.conf / 100 >= minConfidence) {
+      return problems.push(`${name} reads "${c.text}" but its shape is a ${clear.digit}'s`);
     }
+    // A shape read among the digits the batch has shown only contradicts; it never vouches.
+    const sure = clear?.partial ? undefined : clear;
     let digit: number;
     if (c) {
       digit = Number(c.text);
@@ -68,7 +81,7 @@ export function readWheels(byWheel: Word[][], secondByWheel: Word[][], counter: 
     } else {
       return problems.push(unrecognised(name, read));
     }
-    if (Math.abs(wheel.offset - turnThreshold) <= TURN_MARGIN) return problems.push(`${name} is between two digits, too close to call ("${digit}" at offset ${wheel.offset})`);
+    if (Math.abs(wheel.offset - turnThreshold) <= margin) return tooClose(name, wheel.offset, digit);
     // The digit is still coming in from below: the wheel has not reached it yet.
     return digits.push(String(wheel.offset > turnThreshold ? (digit + 9) % 10 : digit));
   };
@@ -77,7 +90,7 @@ export function readWheels(byWheel: Word[][], secondByWheel: Word[][], counter: 
   const readTurning = (name: string, wheel: Wheel & { glyph: Glyph }, pair: ShapeRead) => {
     confidences.push(pair.confidence);
     const lowerIsMain = wheel.second ? wheel.second.top < wheel.glyph.top : wheel.offset > 0;
-    if (lowerIsMain && Math.abs(wheel.offset - turnThreshold) <= TURN_MARGIN) return problems.push(`${name} is between two digits, too close to call (offset ${wheel.offset})`);
+    if (lowerIsMain && Math.abs(wheel.offset - turnThreshold) <= margin) return tooClose(name, wheel.offset);
     // The digit coming in is almost square: the wheel counts as on it.
     return digits.push(String(lowerIsMain && wheel.offset < turnThreshold ? (pair.digit + 1) % 10 : pair.digit));
   };

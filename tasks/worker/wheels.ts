@@ -38,6 +38,12 @@ export interface Counter {
   wheels: Wheel[];
   /** Height of a whole digit in band pixels. */
   digitHeight: number;
+  /**
+   * The digit height a located band was drawn at (see locate.ts): the same in every photo, so
+   * shapes sampled at it compare across the batch; the ink's own height varies with blur by a
+   * pixel or two.
+   */
+  drawnHeight?: number;
   /** How much darker than its surroundings ink is (see inkMask). */
   contrast: number;
   /** The band's ink (see inkMask), kept for composing the lines. */
@@ -200,10 +206,28 @@ function glyphsIn(mask: Uint8Array, width: number, height: number, x0: number, x
   return glyphs.filter((g) => heightOf(g) >= minHeight).map((g) => narrowColumns(mask, width, g, x0, x1));
 }
 
-export function findWheels(img: GrayImage, digits: number, contrast: number): Counter {
+/** Where the wheels are, where the counter was located in the image (see locate.ts). */
+export interface Layout {
+  /** One [x0, x1] per wheel. */
+  cells: [number, number][];
+  /** The band row where a square digit's top sits. */
+  digitTop: number;
+  /** The height the band was drawn to give a whole digit. */
+  digitHeight: number;
+}
+
+/**
+ * The wheels of a band: in the cells of `layout` where the counter was located, or in `digits`
+ * cells at the emptiest columns near equal spacing of a band cut to the counter by the profile.
+ */
+export function findWheels(img: GrayImage, digits: number, contrast: number, layout?: Layout): Counter {
   const mask = inkMask(img, contrast);
-  const cells = cellBounds(mask, img.width, img.height, digits).map(([x0, x1]) => {
-    const glyphs = glyphsIn(mask, img.width, img.height, x0, x1);
+  const bounds = layout?.cells ?? cellBounds(mask, img.width, img.height, digits);
+  const cells = bounds.map(([x0, x1]) => {
+    // A located cell spans its wheel from gap to gap; its digit keeps clear of the edges, where
+    // the window's frame or a separator may stand.
+    const inset = layout ? Math.round(0.1 * (x1 - x0 + 1)) : 0;
+    const glyphs = glyphsIn(mask, img.width, img.height, x0 + inset, x1 - inset);
     const glyph = glyphs.reduce<Glyph | undefined>((a, g) => (!a || heightOf(g) > heightOf(a) || (heightOf(g) === heightOf(a) && g.ink > a.ink) ? g : a), undefined);
     return { x0, x1, glyph, others: glyphs.filter((g) => g !== glyph) };
   });
@@ -215,7 +239,7 @@ export function findWheels(img: GrayImage, digits: number, contrast: number): Co
   // sits; the whole digits near there say exactly. Of those, the ones nearest the centre and
   // level with each other are square: wheels turning together in a carry sit level too, a little
   // off centre, and may outnumber the square ones.
-  const centred = (img.height - tallest) / 2;
+  const centred = layout?.digitTop ?? (img.height - tallest) / 2;
   const near = whole.filter((g) => Math.abs(g.top - centred) <= 0.25 * tallest);
   const nearest = near.reduce<Glyph | undefined>((a, g) => (!a || Math.abs(g.top - centred) < Math.abs(a.top - centred) ? g : a), undefined);
   const square = nearest ? near.filter((g) => Math.abs(g.top - nearest.top) <= 0.1 * tallest) : [];
@@ -235,7 +259,7 @@ export function findWheels(img: GrayImage, digits: number, contrast: number): Co
     const second = c.others.filter((o) => heightOf(o) >= 0.25 * digitHeight).reduce<Glyph | undefined>((a, o) => (!a || heightOf(o) > heightOf(a) ? o : a), undefined);
     return { x0: c.x0, x1: c.x1, glyph: g, offset: Math.round(offset * 1000) / 1000, second };
   });
-  return { wheels, digitHeight, contrast, mask };
+  return { wheels, digitHeight, contrast, mask, drawnHeight: layout?.digitHeight };
 }
 
 export interface Line {

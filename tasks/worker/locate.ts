@@ -1,0 +1,485 @@
+/**
+ * Finds the counter in a photo (or in a rough window of it): the row of digit wheels, its skew
+ * and perspective, the window's height, and one cell per wheel, all measured from the image, so a
+ * profile only has to say roughly where to look.
+ *
+ * 1. Search: the ink's connected pieces of digit-like size and shape; a row is a run of pieces
+ *    of one height at one spacing along a straight line (a wheel turning between two digits shows
+ *    no whole digit, so a run may skip a place or two). The longest, most regular run wins; both
+ *    polarities are tried where the profile does not say which.
+ * 2. Measure: a strip along the row at a fixed digit height; the tops and the feet of its whole
+ *    digits give two lines (skew, and perspective as their convergence); the spacing gives each
+ *    wheel's place, including wheels showing only pieces; the window's edges above and below are
+ *    where the ground turns from the wheels' to the frame's.
+ * 3. Rectify: a band of the counter at a fixed digit height with the digits' tops level, its
+ *    cells, and where its corners are in the source image.
+ */
+import { blobHeight, blobWidth, joinStacked, labelBlobs, localInk, type Blob } from "./components";
+import type { GrayImage } from "./pgm";
+import { negated, normalized, percentile, resample, type Mapping } from "./resample";
+
+/** Digit height in the band the wheels are read from, in pixels. */
+export const BAND_DIGIT_HEIGHT = 48;
+/** Digit height in the strip the row is measured in. */
+const STRIP_DIGIT_HEIGHT = 48;
+
+export interface LocateOptions {
+  /** Light digits on dark wheels: true, false, or undefined to try both. */
+  invert?: boolean;
+  /** The number of wheels the profile says the counter has. */
+  digits?: number;
+  /** Largest skew of the row searched for, in degrees either way. */
+  maxSkew: number;
+  /** Smallest digit height searched for, in source pixels. */
+  minDigitHeight?: number;
+}
+
+export interface Located {
+  /** Dark digits on light, digit tops level at `digitTop`, `digitHeight` high. */
+  band: GrayImage;
+  digitTop: number;
+  digitHeight: number;
+  /** One [x0, x1] per wheel, band columns. */
+  cells: [number, number][];
+  /** The band's corners in the source image: top-left, top-right, bottom-right, bottom-left. */
+  corners: [[number, number], [number, number], [number, number], [number, number]];
+  /** Whether the source showed light digits on dark (and was negated). */
+  inverted: boolean;
+  /** Whole digits the row was found from. */
+  found: number;
+  /** Skew of the row in the source, degrees (clockwise positive). */
+  skew: number;
+}
+
+export type LocateResult = { ok: true; located: Located } | { ok: false; reason: string };
+
+interface Point {
+  x: number;
+  y: number;
+}
+
+const centre = (b: Blob): Point => ({ x: (b.left + b.right) / 2, y: (b.top + b.bottom) / 2 });
+const median = (values: number[]): number => {
+  const s = [...values].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length === 0 ? NaN : s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+
+/**
+ * The share of ink in a ring around a box: a digit stands alone on its wheel, where the edge of
+ * a window, a frame or a shadow runs on into more dark.
+ */
+function ringInk(mask: Uint8Array, width: number, height: number, b: Blob): number {
+  const pad = Math.max(2, Math.round(0.12 * blobHeight(b)));
+  const [x0, x1, y0, y1] = [b.left - pad, b.right + pad, b.top - pad, b.bottom + pad];
+  let ink = 0;
+  let n = 0;
+  for (let y = y0; y <= y1; y++) {
+    for (let x = x0; x <= x1; x++) {
+      if (x >= b.left && x <= b.right && y >= b.top && y <= b.bottom) continue;
+      n++;
+      // Beyond the image counts as ink: a digit is not cut by the edge of what was searched.
+      if (x < 0 || y < 0 || x >= width || y >= height || mask[y * width + x]) ink++;
+    }
+  }
+  return ink / Math.max(1, n);
+}
+
+/** Pieces of ink that could be digits: of a digit's proportions and filling, standing alone. */
+function digitLike(img: GrayImage, radius: number, minHeight: number, maxHeight: number, maxAspect: number): Blob[] {
+  const mask = localInk(img, radius, 0.15);
+  const { blobs } = labelBlobs(mask, img.width, img.height);
+  const pieces = blobs.filter((b) => blobHeight(b) >= 3 && b.area >= 6 && blobHeight(b) <= maxHeight);
+  return joinStacked(pieces).filter((b) => {
+    const h = blobHeight(b);
+    const w = blobWidth(b);
+    const fill = b.area / (w * h);
+    return h >= minHeight && h <= maxHeight && w <= maxAspect * h && h <= 8 * w && fill >= 0.08 && fill <= 0.92 && ringInk(mask, img.width, img.height, b) < 0.12;
+  });
+}
+
+interface Row {
+  members: Blob[];
+  /** From one member to the next, in pixels. */
+  step: Point;
+  height: number;
+  score: number;
+}
+
+const similar = (a: number, b: number, ratio: number) => Math.max(a, b) <= ratio * Math.min(a, b);
+
+/**
+ * The most regular run of digit-like pieces: from each piece, towards each of its nearest
+ * neighbours of like height, steps of that spacing are walked both ways, and a piece near each
+ * step's place joins the run (up to two places in a row may be missing: turning wheels).
+ */
+function bestRow(blobs: Blob[], maxSkew: number): Row | undefined {
+  const tan = Math.tan((maxSkew * Math.PI) / 180);
+  const centres = blobs.map(centre);
+  let best: Row | undefined;
+  const tried = new Set<string>();
+  for (const [i, a] of blobs.entries()) {
+    const ca = centres[i] as Point;
+    const ha = blobHeight(a);
+    const neighbours = blobs
+      .map((b, j) => ({ j, b, c: centres[j] as Point }))
+      .filter(({ j, b, c }) => j !== i && c.x > ca.x && similar(blobHeight(b), ha, 1.35) && Math.abs(c.y - ca.y) <= tan * (c.x - ca.x) + 0.15 * ha && c.x - ca.x >= 0.35 * ha && c.x - ca.x <= 2.5 * ha)
+      .sort((p, q) => p.c.x - q.c.x)
+      .slice(0, 3);
+    for (const { j, c } of neighbours) {
+      const key = `${i}-${j}`;
+      if (tried.has(key)) continue;
+      tried.add(key);
+      const step = { x: c.x - ca.x, y: c.y - ca.y };
+      const members = walk(blobs, centres, i, step, ha);
+      if (members.length < 2) continue;
+      // Adjacent pairs along the run are tried no more: they give the same run.
+      for (let m = 0; m + 1 < members.length; m++) tried.add(`${members[m]}-${members[m + 1]}`);
+      const chosen = members.map((m) => blobs[m] as Blob);
+      const heights = chosen.map(blobHeight);
+      const h = median(heights);
+      const spread = heights.reduce((s, v) => s + Math.abs(v - h), 0) / heights.length / h;
+      const score = chosen.length - 2 * spread;
+      if (!best || score > best.score || (score === best.score && h > best.height)) best = { members: chosen, step, height: h, score };
+    }
+  }
+  return best;
+}
+
+/** Indexes of the pieces on a run through piece `from` with spacing `step`, left to right. */
+function walk(blobs: Blob[], centres: Point[], from: number, step: Point, height: number): number[] {
+  const length = Math.hypot(step.x, step.y);
+  const found = new Map<number, number>([[0, from]]);
+  for (const dir of [1, -1]) {
+    let misses = 0;
+    let at = centres[from] as Point;
+    let k = 0;
+    let s = step;
+    while (misses < 3) {
+      k += dir;
+      const want = { x: at.x + dir * s.x * (misses + 1), y: at.y + dir * s.y * (misses + 1) };
+      let hit = -1;
+      let hitDist = Infinity;
+      for (const [j, c] of centres.entries()) {
+        if (!similar(blobHeight(blobs[j] as Blob), height, 1.35)) continue;
+        const d = Math.hypot(c.x - want.x, c.y - want.y);
+        if (d < 0.3 * length && d < hitDist) {
+          hit = j;
+          hitDist = d;
+        }
+      }
+      if (hit < 0) {
+        misses++;
+        continue;
+      }
+      const c = centres[hit] as Point;
+      // The spacing is measured anew at every hit: perspective changes it along the row.
+      const gap = misses + 1;
+      s = { x: (s.x + (dir * (c.x - at.x)) / gap) / 2, y: (s.y + (dir * (c.y - at.y)) / gap) / 2 };
+      found.set(k, hit);
+      at = c;
+      misses = 0;
+    }
+  }
+  return [...found.entries()].sort((a, b) => a[0] - b[0]).map(([, j]) => j);
+}
+
+/** Least squares line y = a + b·x. */
+function fitLine(points: Point[]): { a: number; b: number } {
+  const n = points.length;
+  const mx = points.reduce((s, p) => s + p.x, 0) / n;
+  const my = points.reduce((s, p) => s + p.y, 0) / n;
+  const sxx = points.reduce((s, p) => s + (p.x - mx) ** 2, 0);
+  const b = sxx > 0 ? points.reduce((s, p) => s + (p.x - mx) * (p.y - my), 0) / sxx : 0;
+  return { a: my - b * mx, b };
+}
+
+/**
+ * The line through most of the points (within `tolerance`), refit through those: a digit turning
+ * between two sits off the row's line and must not tilt it. Ties go to the smaller residual.
+ */
+function consensusLine(points: Point[], tolerance: number, weights: number[] = points.map(() => 1)): { a: number; b: number; inliers: number[] } {
+  const all = points.map((_, i) => i);
+  if (points.length < 3) return { ...fitLine(points), inliers: all };
+  let best = { inliers: [] as number[], weight: 0, residual: Infinity };
+  for (let i = 0; i < points.length; i++) {
+    for (let j = i + 1; j < points.length; j++) {
+      const p = points[i] as Point;
+      const q = points[j] as Point;
+      if (q.x === p.x) continue;
+      const b = (q.y - p.y) / (q.x - p.x);
+      const a = p.y - b * p.x;
+      const inliers = all.filter((k) => Math.abs((points[k] as Point).y - (a + b * (points[k] as Point).x)) <= tolerance);
+      const residual = inliers.reduce((s, k) => s + Math.abs((points[k] as Point).y - (a + b * (points[k] as Point).x)), 0);
+      const weight = inliers.reduce((s, k) => s + (weights[k] as number), 0);
+      if (weight > best.weight + 1e-9 || (Math.abs(weight - best.weight) <= 1e-9 && residual < best.residual)) best = { inliers, weight, residual };
+    }
+  }
+  const inliers = best.inliers.length >= 2 ? best.inliers : all;
+  return { ...fitLine(inliers.map((k) => points[k] as Point)), inliers };
+}
+
+/** Where the search found the row, in the source's pixels. */
+interface Found {
+  row: Row;
+  inverted: boolean;
+  /** Dark digits on light: the source, negated if `inverted`. */
+  dark: GrayImage;
+}
+
+function search(src: GrayImage, options: LocateOptions): Found | undefined {
+  const short = Math.min(src.width, src.height);
+  const minHeight = Math.max(8, options.minDigitHeight ?? 8);
+  const polarities = options.invert === undefined ? [true, false] : [options.invert];
+  let best: Found | undefined;
+  for (const inverted of polarities) {
+    const dark = inverted ? negated(src) : src;
+    const blobs = digitLike(dark, Math.max(6, short / 10), minHeight, 0.9 * short, 1.6);
+    const row = bestRow(blobs, options.maxSkew);
+    if (row && (!best || row.score > best.row.score)) best = { row, inverted, dark };
+  }
+  return best;
+}
+
+/**
+ * Distance along the row in digit heights: a camera at an angle magnifies one end of the row, so
+ * wheels are evenly spaced not in pixels but in the row's own digit heights. With the digit
+ * height h(u) = α + β·u (the lines of tops and feet), s(u) = ∫ du / h(u).
+ */
+export interface RowScale {
+  toS: (u: number) => number;
+  toU: (s: number) => number;
+}
+
+export function rowScale(top: { a: number; b: number }, bottom: { a: number; b: number }): RowScale {
+  const alpha = bottom.a - top.a + 1;
+  const beta = bottom.b - top.b;
+  if (Math.abs(beta) < 1e-6 || process.env.LINEAR_ROW) return { toS: (u) => u / alpha, toU: (s) => s * alpha };
+  return { toS: (u) => Math.log((alpha + beta * u) / alpha) / beta, toU: (s) => (alpha * (Math.exp(beta * s) - 1)) / beta };
+}
+
+/** The wheels' row measured in a strip along it: lines of the digits' tops and feet, spacing, places. */
+interface Measured {
+  top: { a: number; b: number };
+  bottom: { a: number; b: number };
+  scale: RowScale;
+  /** Wheel k's centre at s = first + k·pitch (digit heights along the row, see RowScale). */
+  first: number;
+  pitch: number;
+  /** Whole digits found on the row. */
+  whole: Blob[];
+  /** Which of them sit at which wheel index (from 0 at the first whole digit). */
+  indexes: number[];
+}
+
+/**
+ * Whether ink stands just above (direction -1) or below (1) a digit, over its middle columns: a
+ * piece of the digit before or after it on a turning wheel.
+ */
+function pieceBeside(strip: GrayImage, ink: Uint8Array, b: Blob, direction: -1 | 1): boolean {
+  const h = blobHeight(b);
+  const [y0, y1] = direction < 0 ? [b.top - 0.3 * h, b.top - 0.08 * h] : [b.bottom + 0.08 * h, b.bottom + 0.3 * h];
+  const inset = Math.round(0.2 * blobWidth(b));
+  let n = 0;
+  let all = 0;
+  for (let y = Math.max(0, Math.round(y0)); y <= Math.min(strip.height - 1, Math.round(y1)); y++) {
+    for (let x = b.left + inset; x <= b.right - inset; x++) {
+      if (strip.outside?.[y * strip.width + x]) continue;
+      all++;
+      n += ink[y * strip.width + x] as number;
+    }
+  }
+  return all > 0 && n / all > 0.1;
+}
+
+function measure(strip: GrayImage, line: number, pitchGuess: number): Measured | undefined {
+  const S = STRIP_DIGIT_HEIGHT;
+  const blobs = digitLike(strip, S, 0.6 * S, 1.5 * S, 1.3);
+  const onLine = blobs.filter((b) => Math.abs(centre(b).y - line) <= 0.35 * S);
+  if (onLine.length < 1) return undefined;
+  const h = median(onLine.map(blobHeight));
+  // The search may have followed wheels turning together in a carry: the square ones then sit
+  // up to most of a digit higher or lower.
+  const whole = blobs.filter((b) => Math.abs(centre(b).y - line) <= 0.9 * S && similar(blobHeight(b), h, 1.2)).sort((a, b) => a.left - b.left);
+  if (whole.length < 1) return undefined;
+  // The tops of the digits square in the window lie on one line; their feet, on another. Wheels
+  // turning together in a carry lie on a line too, and may outnumber the square ones: they show
+  // a piece of the next digit (or the last) above or below theirs, and count for less.
+  const ink = localInk(strip, S, 0.15);
+  const weights = whole.map((b) => (pieceBeside(strip, ink, b, -1) || pieceBeside(strip, ink, b, 1) ? 0.4 : 1));
+  const top = consensusLine(whole.map((b) => ({ x: centre(b).x, y: b.top })), 0.07 * h, weights);
+  const bottom = fitLine(top.inliers.map((k) => whole[k] as Blob).map((b) => ({ x: centre(b).x, y: b.bottom })));
+  const scale = rowScale(top, bottom);
+  const xs = whole.map((b) => scale.toS(centre(b).x));
+  const x0 = xs[0] as number;
+  const guess = scale.toS(centre(whole[0] as Blob).x + pitchGuess) - x0;
+  // The spacing: each gap between whole digits is a whole number of wheels; the search's step
+  // says roughly how many.
+  const gaps = xs.slice(1).map((x, i) => x - (xs[i] as number)).filter((d) => d >= 0.5 * guess);
+  const pitch = gaps.length ? median(gaps.map((d) => d / Math.max(1, Math.round(d / guess)))) : guess;
+  const indexes = xs.map((x) => Math.round((x - x0) / pitch));
+  // Distinct places only: two pieces at one place are one digit and its neighbour's sliver.
+  const fit = indexes.some((k, i) => indexes.indexOf(k) !== i) || new Set(indexes).size < 2 ? { a: x0, b: pitch } : fitLine(xs.map((x, i) => ({ x: indexes[i] as number, y: x })));
+  return { top, bottom, scale, first: fit.a, pitch: fit.b, whole, indexes };
+}
+
+/**
+ * How much a place along the row looks like a wheel: the share of ink inside it, in the window's
+ * band. A place reaching outside what was searched, or mostly dark (a frame, the dial face
+ * beside the window), is no wheel: -1.
+ */
+function wheelInk(strip: GrayImage, ink: Uint8Array, x0: number, x1: number, y0: number, y1: number): number {
+  if (x0 < 0 || x1 >= strip.width) return -1;
+  let n = 0;
+  let all = 0;
+  let out = 0;
+  for (let y = Math.max(0, Math.round(y0)); y <= Math.min(strip.height - 1, Math.round(y1)); y++) {
+    for (let x = Math.round(x0); x <= Math.round(x1); x++) {
+      all++;
+      if (strip.outside?.[y * strip.width + x]) out++;
+      else n += ink[y * strip.width + x] as number;
+    }
+  }
+  // A rough window may cut a corner of the counter's; a wheel mostly outside it is not there.
+  if (out > 0.25 * all) return -1;
+  const share = n / Math.max(1, all - out);
+  return share > 0.45 ? -1 : share;
+}
+
+/** Digit heights from the digits' tops (or feet) to the window's edge above (or below). */
+function windowReach(strip: GrayImage, m: Measured, u0: number, u1: number, direction: -1 | 1): number {
+  const S = STRIP_DIGIT_HEIGHT;
+  const lineAt = (u: number) => (direction < 0 ? m.top.a + m.top.b * u : m.bottom.a + m.bottom.b * u);
+  const columns: number[] = [];
+  for (let u = Math.max(0, Math.round(u0)); u <= Math.min(strip.width - 1, Math.round(u1)); u += 2) columns.push(u);
+  const levelAt = (d: number) => median(columns.map((u) => strip.data[Math.max(0, Math.min(strip.height - 1, Math.round(lineAt(u) + direction * d))) * strip.width + u] as number));
+  // The wheels' ground just outside the digits, and the ink's level (the digits' own rows).
+  const ground = Math.max(levelAt(0.06 * S), levelAt(0.12 * S));
+  const inkLevel = median(columns.map((u) => strip.data[Math.round((m.top.a + m.top.b * u + m.bottom.a + m.bottom.b * u) / 2) * strip.width + u] as number));
+  const edge = (ground + Math.min(inkLevel, ground - 40)) / 2;
+  const most = 0.75;
+  for (let d = 0.1 * S; d <= most * S; d += 1) {
+    if (levelAt(d) < edge) return Math.max(0.05, (d - 1) / S);
+  }
+  return most;
+}
+
+export function locateCounter(src: GrayImage, options: LocateOptions): LocateResult {
+  const found = search(src, options);
+  if (!found || found.row.members.length < Math.min(2, options.digits ?? 2)) {
+    return { ok: false, reason: "no row of digits found" };
+  }
+  const { row, dark } = found;
+  // The strip: along the row, the digits scaled to STRIP_DIGIT_HEIGHT, centred on the row's line.
+  const S = STRIP_DIGIT_HEIGHT;
+  const centres = row.members.map(centre);
+  const along = Math.atan2(row.step.y, row.step.x);
+  const [ux, uy] = [Math.cos(along), Math.sin(along)];
+  const scale = S / row.height;
+  const origin = centres[0] as Point;
+  const stepLength = Math.hypot(row.step.x, row.step.y);
+  const lastU = ((centres[centres.length - 1] as Point).x - origin.x) * ux + ((centres[centres.length - 1] as Point).y - origin.y) * uy;
+  const spare = (options.digits ?? 8) * stepLength;
+  const uStart = -spare;
+  const width = Math.round((lastU + 2 * spare) * scale);
+  const height = Math.round(3.2 * S);
+  const line = height / 2;
+  // Perpendicular offset of the row's line from the first member's centre (least squares over all).
+  const offsets = centres.map((c) => -(c.x - origin.x) * uy + (c.y - origin.y) * ux);
+  const vShift = median(offsets);
+  const toSource: Mapping = (x, y) => {
+    const u = uStart + x / scale;
+    const v = vShift + (y - line) / scale;
+    return [origin.x + u * ux - v * uy, origin.y + u * uy + v * ux];
+  };
+  const ground = percentile(dark, 0.5);
+  const strip = resample(dark, width, height, toSource, ground);
+  if (process.env.DEBUG_LOCATE) require("node:fs").writeFileSync("/tmp/exp/strip.pgm", require("./pgm").encodePgm(strip));
+  const m = measure(strip, line, stepLength * scale);
+  if (!m) return { ok: false, reason: "no row of digits found" };
+
+  const ink = localInk(strip, S, 0.15);
+  const known = Math.max(...m.indexes) + 1;
+  // Wheel k spans s in [first + (k - ½)·pitch, first + (k + ½)·pitch]; `edge(k)` is where it starts.
+  const edge = (k: number) => m.scale.toU(m.first + (k - 0.5) * m.pitch);
+  const topAt = (u: number) => m.top.a + m.top.b * u;
+  const bottomAt = (u: number) => m.bottom.a + m.bottom.b * u;
+  const placeInk = (k: number) => {
+    const [a, b] = [edge(k), edge(k + 1)];
+    const inset = 0.15 * (b - a);
+    const mid = (a + b) / 2;
+    return wheelInk(strip, ink, a + inset, b - inset, topAt(mid) - 0.25 * S, bottomAt(mid) + 0.25 * S);
+  };
+  let firstK = 0;
+  let count = known;
+  if (options.digits !== undefined) {
+    if (known > options.digits) return { ok: false, reason: `${known} digit cells found, the profile says ${options.digits}` };
+    // The places left over go where the row shows ink: wheels turning between two digits.
+    const spareWheels = options.digits - known;
+    let bestScore = -Infinity;
+    for (let left = 0; left <= spareWheels; left++) {
+      let s = 0;
+      for (let k = -left; k < 0; k++) s += placeInk(k);
+      for (let k = known; k < known + spareWheels - left; k++) s += placeInk(k);
+      if (s > bestScore) {
+        bestScore = s;
+        firstK = -left;
+      }
+    }
+    if (bestScore < 0) return { ok: false, reason: `${options.digits} wheels do not fit inside the crop: widen it` };
+    count = options.digits;
+  } else {
+    // Without a digit count, the row runs on while places beside it show ink of a wheel.
+    const inkOfWhole = median(m.indexes.map((k) => placeInk(k)));
+    while (placeInk(firstK - 1) >= 0.35 * inkOfWhole) firstK--;
+    while (placeInk(firstK + count) >= 0.35 * inkOfWhole) count++;
+  }
+  const u0 = edge(firstK);
+  const u1 = edge(firstK + count);
+  if (u0 < 0 || u1 > strip.width - 1) return { ok: false, reason: "counter not found inside the crop: widen it" };
+  const above = windowReach(strip, m, u0, u1, -1);
+  const below = windowReach(strip, m, u0, u1, 1);
+
+  // The band: its columns evenly spaced along the row in digit heights (so the wheels are evenly
+  // spaced in it too), each scaled so its digit is BAND_DIGIT_HEIGHT high.
+  const H = BAND_DIGIT_HEIGHT;
+  const s0 = m.scale.toS(u0);
+  const bandWidth = Math.round((m.scale.toS(u1) - s0) * H);
+  const digitTop = Math.round(above * H);
+  const bandHeight = Math.round((1 + above + below) * H);
+  const toStrip: Mapping = (x, y) => {
+    const u = m.scale.toU(s0 + x / H);
+    const t = topAt(u);
+    const localH = bottomAt(u) - t + 1;
+    return [u, t + ((y - digitTop) * localH) / H];
+  };
+  // Sampled from the source itself: resampling the strip again would blur strokes into the ledges
+  // and shadows beside them.
+  const sourcePerBand = row.height / S / (H / S);
+  const band = normalized(resample(dark, bandWidth, bandHeight, (x, y) => toSource(...toStrip(x, y)), ground, Math.ceil(sourcePerBand - 0.15)));
+  const cells: [number, number][] = Array.from({ length: count }, (_, i) => {
+    const k = firstK + i;
+    const x0 = Math.max(0, Math.round((m.first + (k - 0.5) * m.pitch - s0) * H));
+    const x1 = Math.min(bandWidth - 1, Math.round((m.first + (k + 0.5) * m.pitch - s0) * H) - 1);
+    return [x0, x1];
+  });
+  const corner = (x: number, y: number): [number, number] => {
+    const [u, v] = toStrip(x, y);
+    const [sxp, syp] = toSource(u, v);
+    return [Math.round(sxp * 10) / 10, Math.round(syp * 10) / 10];
+  };
+  const skewRad = Math.atan2(m.top.b + m.bottom.b, 2) + along;
+  return {
+    ok: true,
+    located: {
+      band,
+      digitTop,
+      digitHeight: H,
+      cells,
+      corners: [corner(0, 0), corner(bandWidth, 0), corner(bandWidth, bandHeight), corner(0, bandHeight)],
+      inverted: found.inverted,
+      found: m.whole.length,
+      skew: Math.round(((skewRad * 180) / Math.PI) * 10) / 10,
+    },
+  };
+}
