@@ -54,6 +54,14 @@ export interface MeterProfile {
    * in a batch that has not shown every digit needs Tesseract to read both its pieces.
    */
   typeface?: string;
+  /**
+   * The most the meter can advance in a day, in units of its integer reading (e.g. 20 for a meter
+   * that counts m³ and never passes 20 m³ a day). The series check (photos of one meter over time,
+   * checked where all of a job's records are together) refuses a reading that rises faster than
+   * this from the one before it, beyond one unit for the integer part; a manifest's
+   * `maxRatePerDay` column overrides it per meter. Without it, readings need only not go down.
+   */
+  maxRatePerDay?: number;
 }
 
 /** True when the profile says where the counter is (otherwise the whole photo is searched). */
@@ -75,7 +83,7 @@ export class MeterProfileError extends Error {
   override name = "MeterProfileError";
 }
 
-const KEYS = new Set(["crop", "corners", "rotate", "bandHeight", "bandWidth", "bandOffset", "invert", "digits", "scaleHeight", "minConfidence", "turnThreshold", "inkContrast", "typeface"]);
+const KEYS = new Set(["crop", "corners", "rotate", "bandHeight", "bandWidth", "bandOffset", "invert", "digits", "scaleHeight", "minConfidence", "turnThreshold", "inkContrast", "typeface", "maxRatePerDay"]);
 
 /** Validates parsed JSON as a profile; `source` names the file in every message. */
 export function parseMeterProfile(value: unknown, source: string): MeterProfile {
@@ -122,6 +130,7 @@ export function parseMeterProfile(value: unknown, source: string): MeterProfile 
   if (p.typeface !== undefined && (typeof p.typeface !== "string" || p.typeface.trim() === "")) {
     problems.push("typeface must be a font name or font file");
   }
+  if (p.maxRatePerDay !== undefined && (typeof p.maxRatePerDay !== "number" || !Number.isFinite(p.maxRatePerDay) || p.maxRatePerDay <= 0)) problems.push("maxRatePerDay must be a number above 0 (units of the reading per day)");
   if (problems.length > 0) throw new MeterProfileError(`${source}: ${problems.join("; ")}`);
   return p as MeterProfile;
 }

@@ -38,6 +38,13 @@ export interface ResultRecord {
   schema: typeof RESULT_SCHEMA;
   /** The photo's file name as the task saw it (relative to the task's input directory). */
   photo: string;
+  /**
+   * When the photo was taken, from its EXIF DateTimeOriginal: ISO 8601 without a zone
+   * ("2026-01-03T10:00:00"), the camera's local time as it recorded it. No time zone is added,
+   * since EXIF does not say which one the camera's clock was set to. Absent when the photo has no
+   * such tag (or an unusable one).
+   */
+  takenAt?: string;
   status: ResultStatus;
   /** The integer reading as printed on the counter, leading zeros kept (e.g. "00530"); null unless ok. */
   reading: string | null;
@@ -77,6 +84,7 @@ export function parseResultRecord(line: string): ResultRecord {
   if (r.confidence !== null && typeof r.confidence !== "number") throw new ResultRecordError("confidence must be a number or null");
   if (typeof r.rawText !== "string") throw new ResultRecordError("rawText must be a string");
   if (r.error !== null && typeof r.error !== "string") throw new ResultRecordError("error must be a string or null");
+  if (r.takenAt !== undefined && typeof r.takenAt !== "string") throw new ResultRecordError("takenAt must be a string when given");
   return r as unknown as ResultRecord;
 }
 

@@ -19,6 +19,7 @@ interface CliOptions {
   local?: boolean;
   input?: string;
   profile?: string;
+  manifest?: string;
   out: string;
   jobId?: string;
   imagesPerTask?: number;
@@ -63,6 +64,12 @@ function program(): Command {
     .option("--local", "run against the local cloud started in-process (the default when no target is given)")
     .option("--input <dir>", "directory of photos (jpg, png, tif, heic, webp, bmp, gif; subdirectories included)")
     .option("--profile <file>", "meter profile JSON (where the counter is and how to read it); none: the whole photo is searched")
+    .option(
+      "--manifest <file>",
+      "CSV photo,meter,time[,maxRatePerDay]: which meter each photo shows and when (ISO 8601; an empty time takes the photo's EXIF time), " +
+        "for the series check (a meter's readings must not go down, nor rise faster than maxRatePerDay, the column's or the profile's); " +
+        "without it a photo's first sub-folder is its meter and its EXIF time its time",
+    )
     .option("--out <dir>", "where results are written (<out>/<job-id>/)", "out")
     .option("--job-id <id>", "job id; the same id again resumes an interrupted run (default: ocr-<date>-<time>)")
     .option("--images-per-task <n>", "photos per task (default: chosen from the photo count and the pool's task slots)", positiveInt)
@@ -123,7 +130,7 @@ export async function main(argv: string[]): Promise<number> {
   const jobId = opts.jobId ?? defaultJobId();
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(jobId)) throw new UsageError("--job-id must be 1-64 letters, digits, hyphens or underscores");
 
-  const input = await prepareInput(inputDir, profileFile);
+  const input = await prepareInput(inputDir, profileFile, opts.manifest ? path.resolve(opts.manifest) : undefined);
   const target = await resolveTarget(opts, root, log);
   const onSignal = (signal: NodeJS.Signals) => {
     log(

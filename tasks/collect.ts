@@ -14,6 +14,7 @@ import type { JobManifest } from "./manifest";
 import { BLOB_PREFIX } from "./photos";
 import { withRetry, type RetryOptions } from "./retry";
 import { RECORDS_FILE, taskResultPath } from "./task-spec";
+import { checkSeries, type SeriesOptions, type SeriesSummary } from "./worker/series";
 
 export interface PhotoResult {
   photo: string;
@@ -23,6 +24,8 @@ export interface PhotoResult {
   error: string | null;
   taskId: string;
   rawText: string;
+  /** The photo's EXIF time, from its record (`contracts/result-record.ts`). */
+  takenAt?: string;
 }
 
 export interface FailedTask {
@@ -35,6 +38,8 @@ export interface Collected {
   dir: string;
   rows: PhotoResult[];
   failedTasks: FailedTask[];
+  /** What the series check did to the rows. */
+  series: SeriesSummary;
 }
 
 type TaskView = Pick<BatchServiceModels.CloudTask, "id" | "state" | "executionInfo">;
@@ -96,7 +101,7 @@ export async function collectResults(
   client: BatchServiceClient,
   results: ContainerClient,
   manifest: JobManifest,
-  options: { outDir: string; retry?: RetryOptions },
+  options: { outDir: string; retry?: RetryOptions; series?: SeriesOptions },
 ): Promise<Collected> {
   const { jobId } = manifest;
   const [tasks, jobEnded] = await Promise.all([listTasks(client, jobId, options.retry), jobEndReason(client, jobId, options.retry)]);
@@ -128,19 +133,21 @@ export async function collectResults(
   );
   const taskOf = new Map<string, string>();
   for (const t of manifest.tasks) for (const b of t.blobs) taskOf.set(b, t.id);
-  const rows: PhotoResult[] = manifest.photos.map((p) => {
+  const collected: PhotoResult[] = manifest.photos.map((p) => {
     const hit = records.get(p.blobName);
     if (hit) {
       const r = hit.record;
-      return { photo: p.name, reading: r.reading, confidence: r.confidence, status: r.status, error: r.error, taskId: hit.taskId, rawText: r.rawText };
+      return { photo: p.name, reading: r.reading, confidence: r.confidence, status: r.status, error: r.error, taskId: hit.taskId, rawText: r.rawText, ...(r.takenAt ? { takenAt: r.takenAt } : {}) };
     }
     const taskId = taskOf.get(p.blobName) ?? "";
     return { photo: p.name, reading: null, confidence: null, status: "error", error: `no result record: ${reasons.get(p.blobName) ?? "the photo was in no task"}`, taskId, rawText: "" };
   });
+  // Photos of one meter over time checked against each other: only here are all of them together.
+  const { records: rows, summary: series } = checkSeries(collected, options.series);
   failedTasks.sort((a, b) => a.taskId.localeCompare(b.taskId));
   const dir = path.join(options.outDir, jobId);
   await writeResultFiles(dir, rows, failedTasks);
-  return { dir, rows, failedTasks };
+  return { dir, rows, failedTasks, series };
 }
 
 function csvField(value: string | number | null): string {

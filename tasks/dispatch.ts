@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { RestError } from "@azure/ms-rest-js";
 import type { ContainerClient } from "@azure/storage-blob";
-import { parseMeterProfile } from "../contracts/meter-profile";
+import { parseMeterProfile, type MeterProfile } from "../contracts/meter-profile";
 import type { StackOutputs } from "../contracts/stack-outputs";
 import { collectResults, type Collected } from "./collect";
 import type { Access } from "./credentials";
@@ -22,6 +22,7 @@ import { createProgress } from "./progress";
 import { addTasks, ensureJob, MAX_TASKS_PER_CALL, sealJob, type AddTasksResult } from "./submit";
 import { buildTask, maxWallClockMinutes, RECORDS_FILE, type TaskStorageAccess } from "./task-spec";
 import { uploadPhotos, uploadProgressBar, type UploadResult } from "./upload";
+import { checkManifestPhotos, readSeriesManifest, seriesLine, type SeriesOptions } from "./worker/series";
 
 export type TaskStorageMode = "identity" | "sas";
 
@@ -60,16 +61,24 @@ export interface PreparedInput {
   /** Files in the input that are not photos (reported, not read). */
   skipped: string[];
   profile: { json?: string; sha256: string | null };
+  /**
+   * How collection checks photos of one meter over time: the `--manifest` (meter and time per
+   * photo) and the profile's `maxRatePerDay`. Used only when collecting, so a resumed run may
+   * add or change the manifest.
+   */
+  series: SeriesOptions;
 }
 
-/** Reads the photos and the profile before anything is started, so bad input fails at once. */
-export async function prepareInput(dir: string, profileFile: string | undefined): Promise<PreparedInput> {
-  const profile = await readProfile(profileFile);
+/** Reads the photos, the profile and the series manifest before anything is started, so bad input fails at once. */
+export async function prepareInput(dir: string, profileFile: string | undefined, manifestFile?: string): Promise<PreparedInput> {
+  const { value, ...profile } = await readProfile(profileFile);
+  const manifest = manifestFile ? await readSeriesManifest(manifestFile) : undefined;
   const { photos, skipped } = await findPhotos(dir);
-  return { dir, photos, skipped, profile };
+  if (manifest) checkManifestPhotos(manifest, photos.map((p) => p.name));
+  return { dir, photos, skipped, profile, series: { manifest, maxRatePerDay: value?.maxRatePerDay } };
 }
 
-async function readProfile(file: string | undefined): Promise<{ json?: string; sha256: string | null }> {
+async function readProfile(file: string | undefined): Promise<{ json?: string; sha256: string | null; value?: MeterProfile }> {
   if (!file) return { sha256: null };
   let text: string;
   try {
@@ -83,8 +92,9 @@ async function readProfile(file: string | undefined): Promise<{ json?: string; s
   } catch (err) {
     throw new InputError(`the meter profile ${file} is not JSON: ${(err as Error).message}`);
   }
-  const json = JSON.stringify(parseMeterProfile(value, file));
-  return { json, sha256: createHash("sha256").update(json).digest("hex") };
+  const profile = parseMeterProfile(value, file);
+  const json = JSON.stringify(profile);
+  return { json, sha256: createHash("sha256").update(json).digest("hex"), value: profile };
 }
 
 async function taskStorage(options: DispatchOptions, jobMinutes: number): Promise<TaskStorageAccess> {
@@ -144,7 +154,10 @@ export async function runOcrJob(options: DispatchOptions): Promise<DispatchRepor
     report.outcome = await waitForJob(client, jobId, outputs.poolId, pending.length, { pollMs: options.pollMs, retry, progress: showProgress ? monitorProgressBar : undefined });
     log(`job: ${report.outcome.counts.succeeded} task(s) succeeded, ${report.outcome.counts.failed} failed`);
   }
-  report.collected = await collectResults(client, results, plan, { outDir: options.outDir, retry });
+  report.collected = await collectResults(client, results, plan, { outDir: options.outDir, retry, series: options.input.series });
+  const { series } = report.collected;
+  // Silent only where nothing could be a series: no manifest and no photo in a meter's sub-folder.
+  if (options.input.series.manifest || series.checked + series.unchecked.noTime + series.unchecked.mixedZones > 0) log(seriesLine(series));
   report.exitCode = report.collected.rows.some((r) => r.status === "error") ? 2 : 0;
   if (!options.keepJob && pending.length > 0) {
     await withRetry(() => client.job.deleteMethod(jobId), retry).catch((err: unknown) => {

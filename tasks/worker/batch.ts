@@ -45,6 +45,7 @@ export async function runBatch(options: BatchOptions): Promise<ResultRecord[]> {
     all.push(...records);
     await appendFile(recordsPath, records.map((r) => JSON.stringify(r)).join("\n") + "\n");
   };
+  const takenAt = new Map<string, string>(); // EXIF DateTimeOriginal by photo, from the inspection
   const record = (photo: string, fields: Partial<ResultRecord> & Pick<ResultRecord, "status">, convertMs = 0, ocrMs = 0): ResultRecord => ({
     schema: RESULT_SCHEMA,
     photo: nameOf(photo),
@@ -53,6 +54,7 @@ export async function runBatch(options: BatchOptions): Promise<ResultRecord[]> {
     rawText: "",
     error: null,
     mode,
+    ...(takenAt.has(photo) ? { takenAt: takenAt.get(photo) } : {}),
     ...fields,
     timings: { convertMs: Math.round(convertMs), ocrMs: Math.round(ocrMs), totalMs: Date.now() - started },
   });
@@ -65,6 +67,7 @@ export async function runBatch(options: BatchOptions): Promise<ResultRecord[]> {
     // it stops the batch before any record.
     const drawing = byWheel && options.profile?.typeface ? typefaceShapes(options.profile.typeface, workDir) : Promise.resolve(undefined);
     const [drawn, inspected] = await Promise.all([drawing, inspectPhotos(options.photos)]);
+    for (const [photo, info] of inspected) if (info.takenAt) takenAt.set(photo, info.takenAt);
     const good: string[] = [];
     const bad: ResultRecord[] = [];
     for (const photo of options.photos) {

@@ -1,4 +1,7 @@
-/** `npm run eval -- --input DIR [--profile FILE] [--truth CSV] [--json]`: the worker's accuracy report. */
+/**
+ * `npm run eval -- --input DIR [--profile FILE] [--truth CSV] [--manifest CSV] [--json]`: the
+ * worker's accuracy report; with a manifest, the series check is applied before scoring.
+ */
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
@@ -7,6 +10,7 @@ import { parseMeterProfile } from "../../contracts/meter-profile";
 import { runBatch } from "./batch";
 import { EvalError, formatReport, score, truthFromCsv, truthFromName } from "./eval";
 import { photosIn } from "./photos";
+import { checkManifestPhotos, checkSeries, readSeriesManifest, seriesLine } from "./series";
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -21,23 +25,29 @@ async function main(): Promise<void> {
     .requiredOption("--input <dir>", "folder of photos")
     .option("--profile <file>", "meter profile JSON (without one the whole photo is searched)")
     .option("--truth <csv>", "CSV with columns photo,reading; without it the reading is the number a file is named after (530.95675.jpg -> 530)")
+    .option("--manifest <csv>", "CSV with columns photo,meter,time[,maxRatePerDay] (photo names as in --input, ISO 8601 times; an empty time takes the EXIF time): the series check is applied before scoring")
     .option("--concurrency <n>", "Tesseract processes at once", positiveInt, cpus().length)
     .option("--json", "print the report as JSON")
     .parse()
-    .opts<{ input: string; profile?: string; truth?: string; concurrency: number; json?: boolean }>();
+    .opts<{ input: string; profile?: string; truth?: string; manifest?: string; concurrency: number; json?: boolean }>();
 
   const profile = opts.profile ? parseMeterProfile(JSON.parse(await readFile(opts.profile, "utf8")), opts.profile) : undefined;
   const truth = opts.truth ? await truthFromCsv(opts.truth) : undefined;
   const { photos } = await photosIn(opts.input);
   if (photos.length === 0) throw new EvalError(`no photos in ${opts.input}`);
+  const manifest = opts.manifest ? await readSeriesManifest(opts.manifest) : undefined;
+  if (manifest) checkManifestPhotos(manifest, photos.map((p) => path.basename(p)));
 
   const out = await mkdtemp(path.join(tmpdir(), "ocr-eval-"));
   try {
     const started = Date.now();
-    const records = await runBatch({ photos, profile, outDir: out, concurrency: opts.concurrency });
+    const read = await runBatch({ photos, profile, outDir: out, concurrency: opts.concurrency });
+    const series = manifest ? checkSeries(read, { manifest, maxRatePerDay: profile?.maxRatePerDay }) : undefined;
+    const records = series?.records ?? read;
     const report = score(records, (photo) => (truth ? truth.get(photo) : truthFromName(photo)));
     const seconds = (Date.now() - started) / 1000;
-    console.log(opts.json ? JSON.stringify({ ...report, seconds }, null, 2) : formatReport(report, seconds));
+    if (opts.json) console.log(JSON.stringify({ ...report, seconds, ...(series ? { series: series.summary } : {}) }, null, 2));
+    else console.log(`${formatReport(report, seconds)}${series ? `\n\n${seriesLine(series.summary)}` : ""}`);
   } finally {
     await rm(out, { recursive: true, force: true });
   }

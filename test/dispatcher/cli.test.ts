@@ -45,7 +45,7 @@ describe("npm run ocr: bad use is answered with a clear message and exit code 1"
   test("--help tells the options and the exit codes", async () => {
     const run = await ocr(["--help"]);
     expect(run.code).toBe(0);
-    for (const flag of ["--stack", "--outputs", "--local", "--input", "--profile", "--out", "--job-id", "--images-per-task", "--no-wait", "--json", "--keep-job", "--api-version"]) expect(run.stdout).toContain(flag);
+    for (const flag of ["--stack", "--outputs", "--local", "--input", "--profile", "--manifest", "--out", "--job-id", "--images-per-task", "--no-wait", "--json", "--keep-job", "--api-version"]) expect(run.stdout).toContain(flag);
     expect(run.stdout.replace(/\s+/g, " ")).toMatch(/Exit codes: 0 every photo has a result .* 2 some photos failed, 1 fatal error/);
   });
 
@@ -60,6 +60,19 @@ describe("npm run ocr: bad use is answered with a clear message and exit code 1"
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/no photos in .*empty/);
     expect(run.stderr).not.toMatch(/starting the local/);
+  });
+
+  test("a bad series manifest is refused with the file and the line before anything starts", async () => {
+    const manifest = path.join(dir, "series.csv");
+    await writeFile(manifest, "photo,meter,time\na.jpg,A,2026-01-01T10:00\nb.jpg,A,2026-01-02T10:00\n");
+    const unknown = await ocr(["--local", "--input", photos, "--manifest", manifest]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain(`ocr: ${manifest}, line 3: unknown photo b.jpg: not in the input`);
+    expect(unknown.stderr).not.toMatch(/starting the local/);
+    await writeFile(manifest, "photo,meter\na.jpg,A\n");
+    const columns = await ocr(["--local", "--input", photos, "--manifest", manifest]);
+    expect(columns.code).toBe(1);
+    expect(columns.stderr).toContain(`ocr: ${manifest}, line 1: missing column time`);
   });
 
   test("an outputs file missing fields names them", async () => {
