@@ -8,7 +8,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { PROFILE_DEFAULTS, tunedBand, type MeterProfile } from "../../contracts/meter-profile";
 import type { CounterSeen } from "../../contracts/result-record";
-import { DigitShapes, levelsOf } from "./digit-shapes";
+import { DigitShapes, inkByLevels, levelsOf, type Levels } from "./digit-shapes";
 import { findCounter, searchRegion } from "./find-counter";
 import { failed, unreadable, type Outcome } from "./outcome";
 import { encodePgm, parsePgm, type GrayImage } from "./pgm";
@@ -45,14 +45,16 @@ export interface WheelsSeen {
  * The band of wheels and where they are: a profile's pixel-exact band is read as it is cut;
  * otherwise the counter is located in the region ImageMagick cut out (see locate.ts).
  */
-function wheelsIn(image: GrayImage, meter: MeterProfile | undefined): { band: GrayImage; counter: Counter; where?: CounterSeen } | Outcome {
+function wheelsIn(image: GrayImage, meter: MeterProfile | undefined): { band: GrayImage; levels: Levels; counter: Counter; where?: CounterSeen } | Outcome {
   const contrast = meter?.inkContrast ?? PROFILE_DEFAULTS.inkContrast;
-  if (tunedBand(meter) && meter?.digits !== undefined) return { band: image, counter: findWheels(image, meter.digits, contrast) };
+  if (tunedBand(meter) && meter?.digits !== undefined) return { band: image, levels: levelsOf(image), counter: findWheels(image, meter.digits, contrast) };
   const region = searchRegion(meter);
   const found = findCounter({ region: image, origin: { x: region?.x ?? 0, y: region?.y ?? 0 }, scale: 1 }, meter);
   if (!found.ok) return unreadable(region ? `${found.reason}` : `${found.reason} in the photo: give a profile with a crop around the counter`);
   const { band, cells, digitTop, digitHeight, corners, skew } = found.located;
-  return { band, counter: findWheels(band, cells.length, contrast, { cells, digitTop, digitHeight }), where: { corners, skew, wheels: cells.length } };
+  // A located band's ink is measured as its shapes are, against each pixel's own surroundings.
+  const levels = levelsOf(band);
+  return { band, levels, counter: findWheels(band, cells.length, contrast, { cells, digitTop, digitHeight, ink: inkByLevels(band, levels) }), where: { corners, skew, wheels: cells.length } };
 }
 
 /** The first step, for one shard of photos: one Tesseract run reads its whole digits. */
@@ -62,7 +64,7 @@ export async function lookAtWheels(prepared: Prepared[], workDir: string, meter:
       try {
         const wheels = wheelsIn(parsePgm(await readFile(p.image as string)), meter);
         if ("status" in wheels) return wheels;
-        const { band, counter, where } = wheels;
+        const { band, levels, counter, where } = wheels;
         const page = async (which: "whole" | "pieces"): Promise<Page | undefined> => {
           const line = composeLine(band, counter, which);
           if (!line) return undefined;
@@ -70,7 +72,6 @@ export async function lookAtWheels(prepared: Prepared[], workDir: string, meter:
           await writeFile(file, encodePgm(line.page));
           return { line, file };
         };
-        const levels = levelsOf(band);
         const centres = wheelCentres(counter);
         return {
           counter,
@@ -122,8 +123,7 @@ function charsOf(seen: WheelsSeen): { byWheel: Char[][]; secondByWheel: Char[][]
 }
 
 /** Tesseract confidence (0..100) a square digit needs to teach the batch its shape, and above which no second opinion is sought. */
-const TEACHING_CONFIDENCE = Number(process.env.TEACH ?? 90);
-const SURE_CONFIDENCE = Number(process.env.SURE ?? 90);
+const TEACHING_CONFIDENCE = 90;
 
 export function learnShapes(photos: WheelsSeen[]): DigitShapes {
   const shapes = new DigitShapes();
@@ -143,10 +143,9 @@ export function decideWheels(seen: WheelsSeen, meter: MeterProfile | undefined, 
   const shapeReads = seen.counter.wheels.map((_, i) => {
     const pieces = seen.pieceShapes[i];
     const whole = seen.wholeShapes[i];
-    const read = byWheel[i] ?? [];
-    // A second opinion only where Tesseract is unsure: matching costs a few milliseconds a wheel.
-    const sure = read.length === 1 && (read[0] as Char).conf >= SURE_CONFIDENCE;
-    return pieces ? matchPieces(pieces, shapes) : whole && !sure ? matchWhole(whole.shape, shapes) : undefined;
+    // Every whole digit gets a second opinion: Tesseract misreads a digit under a stripe of glare,
+    // or one a few pixels high, with 95 % certainty.
+    return pieces ? matchPieces(pieces, shapes) : whole ? matchWhole(whole.shape, shapes) : undefined;
   });
   // What Tesseract read per wheel, "_" where nothing (or its page was not read); a wheel's second
   // digit after a slash; what its shapes say after a tilde (for a turning wheel, the digit

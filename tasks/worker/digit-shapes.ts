@@ -144,6 +144,24 @@ function inkness(darkness: number): number {
 }
 
 /**
+ * Ink by the same measure as shapes: pixels at least half as dark, against their own
+ * surroundings, as the band's ink. Glare, shade and stripes of reflected light change the
+ * surroundings, not the measure, so they do not turn into ink or hide it.
+ */
+export function inkByLevels(img: GrayImage, levels: Levels): Uint8Array {
+  const mask = new Uint8Array(img.width * img.height);
+  for (let y = 0; y < img.height; y++) {
+    const row = Math.floor(y / levels.step) * levels.columns;
+    for (let x = 0; x < img.width; x++) {
+      const bg = levels.background[row + Math.floor(x / levels.step)] as number;
+      const v = img.data[y * img.width + x] as number;
+      if ((bg - v) / Math.max(levels.minContrast, bg - levels.ink) >= 0.5) mask[y * img.width + x] = 1;
+    }
+  }
+  return mask;
+}
+
+/**
  * The canonical grid over a digit whose top row is `top`, `height` rows high, centred on column
  * `cx`; only rows `visibleFrom..visibleTo` (band rows) are kept, the rest is NaN.
  */

@@ -12,15 +12,22 @@ export const PROFILE_SKEW = 16;
 /** Skew searched for without a profile: a camera held roughly level, or a meter mounted askew. */
 export const FREE_SKEW = 40;
 
+/** Share of the corners' box added on every side of it to search. */
+const CORNERS_MARGIN = 0.15;
+
 /** The part of the photo ImageMagick cuts out for the search: the crop, the corners' box, or all. */
 export function searchRegion(profile: MeterProfile | undefined): { x: number; y: number; width: number; height: number } | undefined {
   if (profile?.crop) return profile.crop;
   if (profile?.corners) {
+    // Corners drawn tight round the wheels: the search needs the window's edges and a little of
+    // what lies around them to tell a digit from a frame.
     const xs = profile.corners.map((p) => p[0]);
     const ys = profile.corners.map((p) => p[1]);
-    const x = Math.max(0, Math.floor(Math.min(...xs)));
-    const y = Math.max(0, Math.floor(Math.min(...ys)));
-    return { x, y, width: Math.ceil(Math.max(...xs)) - x + 1, height: Math.ceil(Math.max(...ys)) - y + 1 };
+    const [left, right, top, bottom] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+    const [mx, my] = [CORNERS_MARGIN * (right - left), CORNERS_MARGIN * (bottom - top)];
+    const x = Math.max(0, Math.floor(left - mx));
+    const y = Math.max(0, Math.floor(top - my));
+    return { x, y, width: Math.ceil(right + mx) - x + 1, height: Math.ceil(bottom + my) - y + 1 };
   }
   return undefined;
 }

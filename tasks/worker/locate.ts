@@ -184,8 +184,11 @@ function walk(blobs: Blob[], centres: Point[], from: number, step: Point, height
   return [...found.entries()].sort((a, b) => a[0] - b[0]).map(([, j]) => j);
 }
 
+/** y = a + b·x. */
+type Line2 = { a: number; b: number };
+
 /** Least squares line y = a + b·x. */
-function fitLine(points: Point[]): { a: number; b: number } {
+function fitLine(points: Point[]): Line2 {
   const n = points.length;
   const mx = points.reduce((s, p) => s + p.x, 0) / n;
   const my = points.reduce((s, p) => s + p.y, 0) / n;
@@ -194,14 +197,23 @@ function fitLine(points: Point[]): { a: number; b: number } {
   return { a: my - b * mx, b };
 }
 
+/** Points that lie on one line (within a tolerance), with their total weight. */
+interface LineGroup {
+  inliers: number[];
+  weight: number;
+  residual: number;
+}
+
 /**
- * The line through most of the points (within `tolerance`), refit through those: a digit turning
- * between two sits off the row's line and must not tilt it. Ties go to the smaller residual.
+ * The groups of points that lie on one line (within `tolerance`), heaviest first: a digit turning
+ * between two sits off the row's line and must not tilt it, and wheels turning together in a
+ * carry make a line of their own.
  */
-function consensusLine(points: Point[], tolerance: number, weights: number[] = points.map(() => 1)): { a: number; b: number; inliers: number[] } {
+function lineGroups(points: Point[], tolerance: number, weights: number[]): LineGroup[] {
   const all = points.map((_, i) => i);
-  if (points.length < 3) return { ...fitLine(points), inliers: all };
-  let best = { inliers: [] as number[], weight: 0, residual: Infinity };
+  const total = (inliers: number[]) => inliers.reduce((s, k) => s + (weights[k] as number), 0);
+  if (points.length < 3) return [{ inliers: all, weight: total(all), residual: 0 }];
+  const groups = new Map<string, LineGroup>();
   for (let i = 0; i < points.length; i++) {
     for (let j = i + 1; j < points.length; j++) {
       const p = points[i] as Point;
@@ -211,12 +223,12 @@ function consensusLine(points: Point[], tolerance: number, weights: number[] = p
       const a = p.y - b * p.x;
       const inliers = all.filter((k) => Math.abs((points[k] as Point).y - (a + b * (points[k] as Point).x)) <= tolerance);
       const residual = inliers.reduce((s, k) => s + Math.abs((points[k] as Point).y - (a + b * (points[k] as Point).x)), 0);
-      const weight = inliers.reduce((s, k) => s + (weights[k] as number), 0);
-      if (weight > best.weight + 1e-9 || (Math.abs(weight - best.weight) <= 1e-9 && residual < best.residual)) best = { inliers, weight, residual };
+      const key = inliers.join(",");
+      const known = groups.get(key);
+      if (!known || residual < known.residual) groups.set(key, { inliers, weight: total(inliers), residual });
     }
   }
-  const inliers = best.inliers.length >= 2 ? best.inliers : all;
-  return { ...fitLine(inliers.map((k) => points[k] as Point)), inliers };
+  return [...groups.values()].sort((g, h) => h.weight - g.weight || g.residual - h.residual);
 }
 
 /** Where the search found the row, in the source's pixels. */
@@ -307,8 +319,20 @@ function measure(strip: GrayImage, line: number, pitchGuess: number): Measured |
   // a piece of the next digit (or the last) above or below theirs, and count for less.
   const ink = localInk(strip, S, 0.15);
   const weights = whole.map((b) => (pieceBeside(strip, ink, b, -1) || pieceBeside(strip, ink, b, 1) ? 0.4 : 1));
-  const top = consensusLine(whole.map((b) => ({ x: centre(b).x, y: b.top })), 0.07 * h, weights);
-  const bottom = fitLine(top.inliers.map((k) => whole[k] as Blob).map((b) => ({ x: centre(b).x, y: b.bottom })));
+  // Square digits sit in the middle of the window; a group of wheels turning together sits off
+  // it, nearer one edge.
+  let chosen: { top: Line2; bottom: Line2; score: number } | undefined;
+  for (const group of lineGroups(whole.map((b) => ({ x: centre(b).x, y: b.top })), 0.07 * h, weights).slice(0, 4)) {
+    if (group.inliers.length < Math.min(2, whole.length)) continue;
+    const members = group.inliers.map((k) => whole[k] as Blob);
+    const lines = { top: fitLine(members.map((b) => ({ x: centre(b).x, y: b.top }))), bottom: fitLine(members.map((b) => ({ x: centre(b).x, y: b.bottom }))) };
+    const [u0, u1] = [Math.min(...whole.map((b) => b.left)), Math.max(...whole.map((b) => b.right))];
+    const lopsided = Math.abs(windowReach(strip, lines, u0, u1, -1) - windowReach(strip, lines, u0, u1, 1));
+    const score = group.weight - 3 * lopsided;
+    if (!chosen || score > chosen.score) chosen = { ...lines, score };
+  }
+  if (!chosen) return undefined;
+  const { top, bottom } = chosen;
   const scale = rowScale(top, bottom);
   const xs = whole.map((b) => scale.toS(centre(b).x));
   const x0 = xs[0] as number;
@@ -347,7 +371,7 @@ function wheelInk(strip: GrayImage, ink: Uint8Array, x0: number, x1: number, y0:
 }
 
 /** Digit heights from the digits' tops (or feet) to the window's edge above (or below). */
-function windowReach(strip: GrayImage, m: Measured, u0: number, u1: number, direction: -1 | 1): number {
+function windowReach(strip: GrayImage, m: { top: Line2; bottom: Line2 }, u0: number, u1: number, direction: -1 | 1): number {
   const S = STRIP_DIGIT_HEIGHT;
   const lineAt = (u: number) => (direction < 0 ? m.top.a + m.top.b * u : m.bottom.a + m.bottom.b * u);
   const columns: number[] = [];
@@ -373,7 +397,9 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
   // The strip: along the row, the digits scaled to STRIP_DIGIT_HEIGHT, centred on the row's line.
   const S = STRIP_DIGIT_HEIGHT;
   const centres = row.members.map(centre);
-  const along = Math.atan2(row.step.y, row.step.x);
+  // The row's direction from all its pieces (the first pair's step is only a start).
+  const fit = fitLine(centres);
+  const along = centres.length >= 3 ? Math.atan(fit.b) : Math.atan2(row.step.y, row.step.x);
   const [ux, uy] = [Math.cos(along), Math.sin(along)];
   const scale = S / row.height;
   const origin = centres[0] as Point;
@@ -447,11 +473,15 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
   const bandWidth = Math.round((m.scale.toS(u1) - s0) * H);
   const digitTop = Math.round(above * H);
   const bandHeight = Math.round((1 + above + below) * H);
+  // What is left of the row's skew in the strip would shear the digits: the band's columns run
+  // square to the row, not straight down the strip.
+  const slope = (m.top.b + m.bottom.b) / 2;
   const toStrip: Mapping = (x, y) => {
     const u = m.scale.toU(s0 + x / H);
     const t = topAt(u);
     const localH = bottomAt(u) - t + 1;
-    return [u, t + ((y - digitTop) * localH) / H];
+    const v = t + ((y - digitTop) * localH) / H;
+    return [u - slope * (v - t), v];
   };
   // Sampled from the source itself: resampling the strip again would blur strokes into the ledges
   // and shadows beside them.

@@ -68,6 +68,9 @@ export function readWheels(byWheel: Word[][], secondByWheel: Word[][], counter: 
     if (c && clear && Number(c.text) !== clear.digit && c.conf / 100 >= minConfidence) {
       return problems.push(`${name} reads "${c.text}" but its shape is a ${clear.digit}'s`);
     }
+    // Even a shape that wins by little is evidence: a confident misreading under glare or blur
+    // is a digit whose shape looks more like another's.
+    if (c && shape && Number(c.text) !== shape.digit) return problems.push(`${name} reads "${c.text}" but its shape is more like a ${shape.digit}'s`);
     // A shape read among the digits the batch has shown only contradicts; it never vouches.
     const sure = clear?.partial ? undefined : clear;
     let digit: number;

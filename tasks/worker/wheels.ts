@@ -214,6 +214,8 @@ export interface Layout {
   digitTop: number;
   /** The height the band was drawn to give a whole digit. */
   digitHeight: number;
+  /** Which pixels are ink, where the caller measured it (otherwise inkMask). */
+  ink?: Uint8Array;
 }
 
 /**
@@ -221,7 +223,7 @@ export interface Layout {
  * cells at the emptiest columns near equal spacing of a band cut to the counter by the profile.
  */
 export function findWheels(img: GrayImage, digits: number, contrast: number, layout?: Layout): Counter {
-  const mask = inkMask(img, contrast);
+  const mask = layout?.ink ?? inkMask(img, contrast);
   const bounds = layout?.cells ?? cellBounds(mask, img.width, img.height, digits);
   const cells = bounds.map(([x0, x1]) => {
     // A located cell spans its wheel from gap to gap; its digit keeps clear of the edges, where
