@@ -57,6 +57,7 @@ export function findCounter(where: Where, profile: MeterProfile | undefined): Lo
     invert: profile?.invert,
     digits: profile?.digits,
     maxSkew: profile && (profile.crop || profile.corners) ? PROFILE_SKEW : FREE_SKEW,
+    wholePhoto: !(profile?.crop || profile?.corners),
   });
   if (!result.ok) return result;
   const toPhoto = ([x, y]: [number, number]): [number, number] => {

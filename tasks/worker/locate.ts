@@ -32,6 +32,8 @@ export interface LocateOptions {
   maxSkew: number;
   /** Smallest digit height searched for, in source pixels. */
   minDigitHeight?: number;
+  /** The whole photo is searched (no profile): other figures on the face compete with the counter's. */
+  wholePhoto?: boolean;
 }
 
 export interface Located {
@@ -113,7 +115,7 @@ const similar = (a: number, b: number, ratio: number) => Math.max(a, b) <= ratio
  * neighbours of like height, steps of that spacing are walked both ways, and a piece near each
  * step's place joins the run (up to two places in a row may be missing: turning wheels).
  */
-function bestRow(blobs: Blob[], maxSkew: number): Row | undefined {
+function bestRow(blobs: Blob[], maxSkew: number, preferLarge: boolean): Row | undefined {
   const tan = Math.tan((maxSkew * Math.PI) / 180);
   const centres = blobs.map(centre);
   let best: Row | undefined;
@@ -139,7 +141,9 @@ function bestRow(blobs: Blob[], maxSkew: number): Row | undefined {
       const heights = chosen.map(blobHeight);
       const h = median(heights);
       const spread = heights.reduce((s, v) => s + Math.abs(v - h), 0) / heights.length / h;
-      const score = chosen.length - 2 * spread;
+      // A counter's digits are the largest on a meter's face: a serial number or a dial's figures
+      // may make a longer row, of smaller figures.
+      const score = (chosen.length - 2 * spread) * (preferLarge ? h ** 0.75 : 1);
       if (!best || score > best.score || (score === best.score && h > best.height)) best = { members: chosen, step, height: h, score };
     }
   }
@@ -247,7 +251,7 @@ function search(src: GrayImage, options: LocateOptions): Found | undefined {
   for (const inverted of polarities) {
     const dark = inverted ? negated(src) : src;
     const blobs = digitLike(dark, Math.max(6, short / 10), minHeight, 0.9 * short, 1.6);
-    const row = bestRow(blobs, options.maxSkew);
+    const row = bestRow(blobs, options.maxSkew, options.wholePhoto ?? false);
     if (row && (!best || row.score > best.row.score)) best = { row, inverted, dark };
   }
   return best;
@@ -436,10 +440,29 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
     const mid = (a + b) / 2;
     return wheelInk(strip, ink, a + inset, b - inset, topAt(mid) - 0.25 * S, bottomAt(mid) + 0.25 * S);
   };
+  /** Whether the ink of place k lies in its middle (not at one side: a frame, a label's edge). */
+  const inkCentred = (k: number) => {
+    const [a, b] = [edge(k), edge(k + 1)];
+    const mid = (a + b) / 2;
+    const [y0, y1] = [Math.max(0, Math.round(topAt(mid) - 0.25 * S)), Math.min(strip.height - 1, Math.round(bottomAt(mid) + 0.25 * S))];
+    let sum = 0;
+    let n = 0;
+    for (let y = y0; y <= y1; y++) {
+      for (let x = Math.max(0, Math.round(a)); x <= Math.min(strip.width - 1, Math.round(b)); x++) {
+        if (ink[y * strip.width + x]) {
+          sum += x;
+          n++;
+        }
+      }
+    }
+    return n > 0 && Math.abs(sum / n - mid) <= 0.15 * (b - a);
+  };
   let firstK = 0;
   let count = known;
-  if (options.digits !== undefined) {
-    if (known > options.digits) return { ok: false, reason: `${known} digit cells found, the profile says ${options.digits}` };
+  if (options.digits !== undefined && known > options.digits) {
+    // The profile counts the integer wheels; decimal wheels follow them on the right.
+    count = options.digits;
+  } else if (options.digits !== undefined) {
     // The places left over go where the row shows ink: wheels turning between two digits.
     const spareWheels = options.digits - known;
     let bestScore = -Infinity;
@@ -455,10 +478,15 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
     if (bestScore < 0) return { ok: false, reason: `${options.digits} wheels do not fit inside the crop: widen it` };
     count = options.digits;
   } else {
-    // Without a digit count, the row runs on while places beside it show ink of a wheel.
+    // Without a digit count, the row runs on while the places beside it show about as much ink
+    // as a whole digit, in their middle: the two pieces of a wheel turning between two digits.
     const inkOfWhole = median(m.indexes.map((k) => placeInk(k)));
-    while (placeInk(firstK - 1) >= 0.35 * inkOfWhole) firstK--;
-    while (placeInk(firstK + count) >= 0.35 * inkOfWhole) count++;
+    const wheelAt = (k: number) => {
+      const share = placeInk(k);
+      return share >= 0.5 * inkOfWhole && share <= 1.6 * inkOfWhole && inkCentred(k);
+    };
+    while (wheelAt(firstK - 1)) firstK--;
+    while (wheelAt(firstK + count)) count++;
   }
   const u0 = edge(firstK);
   const u1 = edge(firstK + count);
