@@ -77,7 +77,7 @@ export function tunedBand(profile: MeterProfile | undefined): boolean {
   return Boolean(profile && (profile.bandWidth !== undefined || profile.bandHeight !== undefined || profile.bandOffset !== undefined || profile.scaleHeight !== undefined));
 }
 
-export const PROFILE_DEFAULTS = { scaleHeight: 96, minConfidence: 0.6, turnThreshold: 0.115, inkContrast: 0.2 } as const;
+export const PROFILE_DEFAULTS = { scaleHeight: 96, minConfidence: 0.6, turnThreshold: 0.095, inkContrast: 0.2 } as const;
 
 export class MeterProfileError extends Error {
   override name = "MeterProfileError";

@@ -8,7 +8,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { PROFILE_DEFAULTS, tunedBand, type MeterProfile } from "../../contracts/meter-profile";
 import type { CounterSeen } from "../../contracts/result-record";
-import { DigitShapes, inkByLevels, levelsOf, type Levels } from "./digit-shapes";
+import { DigitShapes, inkByLevels, levelsOf, type Levels, type Shape } from "./digit-shapes";
 import { findCounter, searchRegion } from "./find-counter";
 import { failed, unreadable, type Outcome } from "./outcome";
 import { encodePgm, parsePgm, type GrayImage } from "./pgm";
@@ -126,15 +126,15 @@ function charsOf(seen: WheelsSeen): { byWheel: Char[][]; secondByWheel: Char[][]
 const TEACHING_CONFIDENCE = 90;
 
 export function learnShapes(photos: WheelsSeen[]): DigitShapes {
-  const shapes = new DigitShapes();
+  const examples: { digit: number; shape: Shape }[] = [];
   for (const seen of photos) {
     const { byWheel } = charsOf(seen);
     seen.wholeShapes.forEach((whole, i) => {
       const read = byWheel[i] ?? [];
-      if (whole?.square && read.length === 1 && (read[0] as Char).conf >= TEACHING_CONFIDENCE) shapes.add(Number((read[0] as Char).text), whole.shape);
+      if (whole?.square && read.length === 1 && (read[0] as Char).conf >= TEACHING_CONFIDENCE) examples.push({ digit: Number((read[0] as Char).text), shape: whole.shape });
     });
   }
-  return shapes;
+  return DigitShapes.learnt(examples);
 }
 
 /** The second step, per photo, with the shapes the batch knows. */

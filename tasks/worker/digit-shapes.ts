@@ -191,8 +191,8 @@ export function sampleShape(img: GrayImage, levels: Levels, cx: number, top: num
 
 /** The mean shape of each digit seen whole and read with confidence. */
 export class DigitShapes {
-  private readonly sums = Array.from({ length: 10 }, () => new Float64Array(SHAPE_W * SHAPE_H));
-  private readonly counts = new Array<number>(10).fill(0);
+  protected readonly sums = Array.from({ length: 10 }, () => new Float64Array(SHAPE_W * SHAPE_H));
+  protected readonly counts = new Array<number>(10).fill(0);
   private readonly means: (Shape | undefined)[] = new Array(10).fill(undefined);
 
   add(digit: number, shape: Shape): void {
@@ -205,6 +205,41 @@ export class DigitShapes {
   /** Digits with no shape yet. */
   missing(): number[] {
     return this.counts.flatMap((n, d) => (n === 0 ? [d] : []));
+  }
+
+  /**
+   * The mean shapes of digits Tesseract read with confidence, less its confident misreadings: an
+   * example that looks more like another digit's mean than like the rest of its own digit's
+   * examples is left out (a 5 with a ledge under it, read as an 8, would teach the 8 a 5's shape,
+   * and every later 5 would then look like an 8). A digit seen once is kept unless it looks like
+   * another digit as much as that digit's own examples look like each other.
+   */
+  static learnt(examples: { digit: number; shape: Shape }[]): DigitShapes {
+    const all = new DigitShapes();
+    for (const e of examples) all.add(e.digit, e.shape);
+    const count = (d: number) => all.counts[d] as number;
+    // The mean of d's examples without e.
+    const without = (d: number, e: Shape): Shape => {
+      const sum = all.sums[d] as Float64Array;
+      const n = count(d) - 1;
+      const out = new Float32Array(sum.length);
+      for (let i = 0; i < sum.length; i++) out[i] = ((sum[i] as number) - (Number.isNaN(e[i]) ? 0 : (e[i] as number))) / n;
+      return out;
+    };
+    const scored = examples.map((e) => {
+      const own = count(e.digit) >= 2 ? distance(e.shape, without(e.digit, e.shape)) : Infinity;
+      let other = Infinity;
+      for (let d = 0; d < 10; d++) if (d !== e.digit && count(d) > 0) other = Math.min(other, distance(e.shape, all.shape(d) as Shape));
+      return { e, own, other };
+    });
+    const owns = scored.map((s) => s.own).filter(Number.isFinite).sort((a, b) => a - b);
+    const typical = owns.length ? (owns[Math.floor(owns.length / 2)] as number) : Infinity;
+    const kept = new DigitShapes();
+    for (const { e, own, other } of scored) {
+      const looksOther = Number.isFinite(own) ? other < own : other <= 1.5 * typical;
+      if (!looksOther) kept.add(e.digit, e.shape);
+    }
+    return kept;
   }
 
   /** Shapes of all ten digits from elsewhere (drawn in the meter's typeface). */
@@ -226,6 +261,20 @@ export class DigitShapes {
     }
     return mean;
   }
+}
+
+/** Mean squared difference of two shapes where both are visible, unshifted: a quick comparison. */
+function distance(a: Shape, b: Shape): number {
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < a.length; i++) {
+    const p = a[i] as number;
+    const q = b[i] as number;
+    if (Number.isNaN(p) || Number.isNaN(q)) continue;
+    sum += (p - q) ** 2;
+    n++;
+  }
+  return n ? sum / n : Infinity;
 }
 
 /** How far a piece may sit from where its wheel says, in canonical pixels. */

@@ -16,10 +16,12 @@
  */
 import { blobHeight, blobWidth, joinStacked, labelBlobs, localInk, type Blob } from "./components";
 import type { GrayImage } from "./pgm";
-import { negated, normalized, percentile, resample, type Mapping } from "./resample";
+import { halved, negated, normalized, percentile, resampleAffine, resampleColumns, type Mapping } from "./resample";
 
 /** Digit height in the band the wheels are read from, in pixels. */
 export const BAND_DIGIT_HEIGHT = 48;
+/** Fewest wheels a counter found without a digit count may have. */
+const MIN_FREE_WHEELS = 4;
 /** Digit height in the strip the row is measured in. */
 const STRIP_DIGIT_HEIGHT = 48;
 
@@ -88,8 +90,7 @@ function ringInk(mask: Uint8Array, width: number, height: number, b: Blob): numb
 }
 
 /** Pieces of ink that could be digits: of a digit's proportions and filling, standing alone. */
-function digitLike(img: GrayImage, radius: number, minHeight: number, maxHeight: number, maxAspect: number): Blob[] {
-  const mask = localInk(img, radius, 0.15);
+function digitLike(img: GrayImage, radius: number, minHeight: number, maxHeight: number, maxAspect: number, mask = localInk(img, radius, 0.15)): Blob[] {
   const { blobs } = labelBlobs(mask, img.width, img.height);
   const pieces = blobs.filter((b) => blobHeight(b) >= 3 && b.area >= 6 && blobHeight(b) <= maxHeight);
   return joinStacked(pieces).filter((b) => {
@@ -243,18 +244,34 @@ interface Found {
   dark: GrayImage;
 }
 
+/**
+ * The row, searched for at half size first (a quarter of the pixels: the search only has to find
+ * it, the strip measures it), then at full size for digits too small to show there.
+ */
 function search(src: GrayImage, options: LocateOptions): Found | undefined {
-  const short = Math.min(src.width, src.height);
   const minHeight = Math.max(8, options.minDigitHeight ?? 8);
   const polarities = options.invert === undefined ? [true, false] : [options.invert];
-  let best: Found | undefined;
-  for (const inverted of polarities) {
-    const dark = inverted ? negated(src) : src;
-    const blobs = digitLike(dark, Math.max(6, short / 10), minHeight, 0.9 * short, 1.6);
-    const row = bestRow(blobs, options.maxSkew, options.wholePhoto ?? false);
-    if (row && (!best || row.score > best.row.score)) best = { row, inverted, dark };
-  }
-  return best;
+  const darks = polarities.map((inverted) => ({ inverted, dark: inverted ? negated(src) : src }));
+  const at = (factor: number): Found | undefined => {
+    let best: Found | undefined;
+    for (const { inverted, dark } of darks) {
+      const view = factor === 2 ? halved(dark) : dark;
+      const short = Math.min(view.width, view.height);
+      const blobs = digitLike(view, Math.max(6, short / 10), minHeight, 0.9 * short, 1.6);
+      const row = bestRow(blobs, options.maxSkew, options.wholePhoto ?? false);
+      if (row && (!best || row.score > best.row.score)) best = { row: scaledRow(row, factor), inverted, dark };
+    }
+    return best;
+  };
+  const coarse = Math.min(src.width, src.height) >= 160 && !process.env.NOHALF ? at(2) : undefined;
+  return coarse && coarse.row.members.length >= 3 ? coarse : (at(1) ?? coarse);
+}
+
+/** A row found at 1/`factor` size, in full-size pixels. */
+function scaledRow(row: Row, factor: number): Row {
+  if (factor === 1) return row;
+  const scale = (b: Blob): Blob => ({ ...b, left: b.left * factor, top: b.top * factor, right: b.right * factor + factor - 1, bottom: b.bottom * factor + factor - 1, area: b.area * factor * factor });
+  return { members: row.members.map(scale), step: { x: row.step.x * factor, y: row.step.y * factor }, height: row.height * factor, score: row.score };
 }
 
 /**
@@ -308,9 +325,9 @@ function pieceBeside(strip: GrayImage, ink: Uint8Array, b: Blob, direction: -1 |
   return all > 0 && n / all > 0.1;
 }
 
-function measure(strip: GrayImage, line: number, pitchGuess: number): Measured | undefined {
+function measure(strip: GrayImage, ink: Uint8Array, line: number, pitchGuess: number): Measured | undefined {
   const S = STRIP_DIGIT_HEIGHT;
-  const blobs = digitLike(strip, S, 0.6 * S, 1.5 * S, 1.3);
+  const blobs = digitLike(strip, S, 0.6 * S, 1.5 * S, 1.3, ink);
   const onLine = blobs.filter((b) => Math.abs(centre(b).y - line) <= 0.35 * S);
   if (onLine.length < 1) return undefined;
   const h = median(onLine.map(blobHeight));
@@ -321,7 +338,6 @@ function measure(strip: GrayImage, line: number, pitchGuess: number): Measured |
   // The tops of the digits square in the window lie on one line; their feet, on another. Wheels
   // turning together in a carry lie on a line too, and may outnumber the square ones: they show
   // a piece of the next digit (or the last) above or below theirs, and count for less.
-  const ink = localInk(strip, S, 0.15);
   const weights = whole.map((b) => (pieceBeside(strip, ink, b, -1) || pieceBeside(strip, ink, b, 1) ? 0.4 : 1));
   // Square digits sit in the middle of the window; a group of wheels turning together sits off
   // it, nearer one edge.
@@ -392,43 +408,76 @@ function windowReach(strip: GrayImage, m: { top: Line2; bottom: Line2 }, u0: num
   return most;
 }
 
+interface Strip {
+  strip: GrayImage;
+  ink: Uint8Array;
+  /** Strip pixels to source pixels. */
+  toSource: Mapping;
+  /** Strip pixels per source pixel. */
+  scale: number;
+  /** The strip row the row's centre line lies on. */
+  line: number;
+  /** The strip's direction in the source, radians. */
+  along: number;
+}
+
+/**
+ * A strip along a row through `centres` in direction `along`, its digits (`height` high in the
+ * source) scaled to STRIP_DIGIT_HEIGHT, with room for `digits` wheels (8 if unknown) either side.
+ */
+function stripAlong(dark: GrayImage, ground: number, centres: Point[], along: number, height: number, step: number, digits: number | undefined): Strip {
+  const S = STRIP_DIGIT_HEIGHT;
+  const [ux, uy] = [Math.cos(along), Math.sin(along)];
+  const scale = S / height;
+  const origin = centres.reduce((a, c) => (c.x * ux + c.y * uy < a.x * ux + a.y * uy ? c : a), centres[0] as Point);
+  const lastU = Math.max(...centres.map((c) => (c.x - origin.x) * ux + (c.y - origin.y) * uy));
+  const spare = (digits ?? 8) * step;
+  const width = Math.round((lastU + 2 * spare) * scale);
+  const rows = Math.round(3.2 * S);
+  const line = rows / 2;
+  // The row's line: the median offset of the centres across it.
+  const vShift = median(centres.map((c) => -(c.x - origin.x) * uy + (c.y - origin.y) * ux));
+  // Strip pixel (x, y) → u = x/scale − spare along the row, v = vShift + (y − line)/scale across it.
+  const [u0, v0] = [-spare, vShift - line / scale];
+  const affine: [number, number, number, number, number, number] = [origin.x + u0 * ux - v0 * uy, ux / scale, -uy / scale, origin.y + u0 * uy + v0 * ux, uy / scale, ux / scale];
+  const strip = resampleAffine(dark, width, rows, affine, ground);
+  return { strip, ink: localInk(strip, S, 0.15), toSource: (x, y) => [affine[0] + affine[1] * x + affine[2] * y, affine[3] + affine[4] * x + affine[5] * y], scale, line, along };
+}
+
 export function locateCounter(src: GrayImage, options: LocateOptions): LocateResult {
   const found = search(src, options);
   if (!found || found.row.members.length < Math.min(2, options.digits ?? 2)) {
     return { ok: false, reason: "no row of digits found" };
   }
   const { row, dark } = found;
-  // The strip: along the row, the digits scaled to STRIP_DIGIT_HEIGHT, centred on the row's line.
   const S = STRIP_DIGIT_HEIGHT;
+  const ground = percentile(dark, 0.5);
   const centres = row.members.map(centre);
   // The row's direction from all its pieces (the first pair's step is only a start).
-  const fit = fitLine(centres);
-  const along = centres.length >= 3 ? Math.atan(fit.b) : Math.atan2(row.step.y, row.step.x);
-  const [ux, uy] = [Math.cos(along), Math.sin(along)];
-  const scale = S / row.height;
-  const origin = centres[0] as Point;
+  const along = centres.length >= 3 ? Math.atan(fitLine(centres).b) : Math.atan2(row.step.y, row.step.x);
   const stepLength = Math.hypot(row.step.x, row.step.y);
-  const lastU = ((centres[centres.length - 1] as Point).x - origin.x) * ux + ((centres[centres.length - 1] as Point).y - origin.y) * uy;
-  const spare = (options.digits ?? 8) * stepLength;
-  const uStart = -spare;
-  const width = Math.round((lastU + 2 * spare) * scale);
-  const height = Math.round(3.2 * S);
-  const line = height / 2;
-  // Perpendicular offset of the row's line from the first member's centre (least squares over all).
-  const offsets = centres.map((c) => -(c.x - origin.x) * uy + (c.y - origin.y) * ux);
-  const vShift = median(offsets);
-  const toSource: Mapping = (x, y) => {
-    const u = uStart + x / scale;
-    const v = vShift + (y - line) / scale;
-    return [origin.x + u * ux - v * uy, origin.y + u * uy + v * ux];
-  };
-  const ground = percentile(dark, 0.5);
-  const strip = resample(dark, width, height, toSource, ground);
-  if (process.env.DEBUG_LOCATE) require("node:fs").writeFileSync("/tmp/exp/strip.pgm", require("./pgm").encodePgm(strip));
-  const m = measure(strip, line, stepLength * scale);
+  let view = stripAlong(dark, ground, centres, along, row.height, stepLength, options.digits);
+  let m = measure(view.strip, view.ink, view.line, stepLength * view.scale);
+  // The search's row is rough (found at half size, its direction from a few centres): the strip
+  // is drawn again along the row as measured, so the band does not depend on how it was found.
+  if (m) {
+    const slope = (m.top.b + m.bottom.b) / 2;
+    const mid = m.whole.map((b) => centre(b).x);
+    const heights = mid.map((u) => m!.bottom.a + m!.bottom.b * u - (m!.top.a + m!.top.b * u) + 1);
+    const h = median(heights);
+    if (Math.abs(slope) > 0.004 || Math.abs(h / S - 1) > 0.04) {
+      const points = mid.map((u) => {
+        const [x, y] = view.toSource(u, (m!.top.a + m!.top.b * u + m!.bottom.a + m!.bottom.b * u) / 2);
+        return { x, y };
+      });
+      const refined = stripAlong(dark, ground, points, along + Math.atan(slope), h / view.scale, (stepLength * view.scale) / view.scale, options.digits);
+      const again = measure(refined.strip, refined.ink, refined.line, stepLength * refined.scale);
+      if (again) [view, m] = [refined, again];
+    }
+  }
+  const { strip, ink, toSource, scale } = view;
   if (!m) return { ok: false, reason: "no row of digits found" };
 
-  const ink = localInk(strip, S, 0.15);
   const known = Math.max(...m.indexes) + 1;
   // Wheel k spans s in [first + (k - ½)·pitch, first + (k + ½)·pitch]; `edge(k)` is where it starts.
   const edge = (k: number) => m.scale.toU(m.first + (k - 0.5) * m.pitch);
@@ -487,6 +536,9 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
     };
     while (wheelAt(firstK - 1)) firstK--;
     while (wheelAt(firstK + count)) count++;
+    // A row of three figures or fewer is more often part of a counter (glare hides the rest) or
+    // a label than a whole counter.
+    if (count < MIN_FREE_WHEELS) return { ok: false, reason: `only ${count} wheels found: give the counter's digits in a profile` };
   }
   const u0 = edge(firstK);
   const u1 = edge(firstK + count);
@@ -513,8 +565,16 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
   };
   // Sampled from the source itself: resampling the strip again would blur strokes into the ledges
   // and shadows beside them.
-  const sourcePerBand = row.height / S / (H / S);
-  const band = normalized(resample(dark, bandWidth, bandHeight, (x, y) => toSource(...toStrip(x, y)), ground, Math.ceil(sourcePerBand - 0.15)));
+  const sourcePerBand = S / scale / H;
+  // Each band column is a straight line in the strip, so in the source: its top point and step.
+  const column = (x: number): [number, number, number, number] => {
+    const [u, v] = toStrip(x, 0);
+    const [u1s, v1s] = toStrip(x, 1);
+    const [sx, sy] = toSource(u, v);
+    const [sx1, sy1] = toSource(u1s, v1s);
+    return [sx, sy, sx1 - sx, sy1 - sy];
+  };
+  const band = normalized(resampleColumns(dark, bandWidth, bandHeight, column, ground, Math.ceil(sourcePerBand - 0.15)));
   const cells: [number, number][] = Array.from({ length: count }, (_, i) => {
     const k = firstK + i;
     const x0 = Math.max(0, Math.round((m.first + (k - 0.5) * m.pitch - s0) * H));
@@ -526,7 +586,7 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
     const [sxp, syp] = toSource(u, v);
     return [Math.round(sxp * 10) / 10, Math.round(syp * 10) / 10];
   };
-  const skewRad = Math.atan2(m.top.b + m.bottom.b, 2) + along;
+  const skewRad = Math.atan2(m.top.b + m.bottom.b, 2) + view.along;
   return {
     ok: true,
     located: {

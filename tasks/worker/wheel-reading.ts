@@ -19,7 +19,7 @@ export const TURN_MARGIN = 0.015;
  * guess about its mechanics, so offsets this close to it are refused: a digit a tenth of its
  * height low may be arriving or still turning, and a reading is never a guess.
  */
-export const UNTUNED_TURN_MARGIN = 0.025;
+export const UNTUNED_TURN_MARGIN = 0.045;
 
 
 /** The characters that fall on each wheel's span of the line (by greatest overlap). */
