@@ -98,20 +98,10 @@ export async function runBatch(options: BatchOptions): Promise<ResultRecord[]> {
     // Drawn shapes are sharper than any photo's: beside learnt ones they would lose every
     // comparison, so they stand in for all ten digits or none.
     const shapes = learnt.missing().length > 0 && drawn ? DigitShapes.of(drawn) : learnt;
-    if (process.env.DEBUG_SHAPES) {
-      for (let d = 0; d < 10; d++) {
-        const g = shapes.shape(d);
-        if (!g) continue;
-        const img = { width: 28, height: 32, data: new Uint8Array(28 * 32) };
-        for (let i = 0; i < g.length; i++) img.data[i] = Number.isNaN(g[i]) ? 128 : Math.round(255 * (1 - (g[i] as number)));
-        require("node:fs").writeFileSync(`/tmp/exp/learnt${d}.pgm`, require("./pgm").encodePgm(img));
-      }
-    }
     // Without every digit's shape, turning wheels rest on what Tesseract reads of their pieces.
     if (shapes.missing().length > 0) await readPieces(wheelsSeen, workDir, shards);
     await emit(
       photos.map(({ prepared: p, seen, ocrMs }) => {
-        if (process.env.DEBUG_SHAPES) console.error("photo", p.photo);
         const outcome: Outcome = !seen ? failed("not read") : "status" in seen ? seen : decideWheels(seen, options.profile, shapes);
         return record(p.photo, outcome, p.convertMs, ocrMs);
       }),

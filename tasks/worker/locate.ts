@@ -263,7 +263,7 @@ function search(src: GrayImage, options: LocateOptions): Found | undefined {
     }
     return best;
   };
-  const coarse = Math.min(src.width, src.height) >= 160 && !process.env.NOHALF ? at(2) : undefined;
+  const coarse = Math.min(src.width, src.height) >= 160 ? at(2) : undefined;
   return coarse && coarse.row.members.length >= 3 ? coarse : (at(1) ?? coarse);
 }
 
@@ -287,7 +287,7 @@ export interface RowScale {
 export function rowScale(top: { a: number; b: number }, bottom: { a: number; b: number }): RowScale {
   const alpha = bottom.a - top.a + 1;
   const beta = bottom.b - top.b;
-  if (Math.abs(beta) < 1e-6 || process.env.LINEAR_ROW) return { toS: (u) => u / alpha, toU: (s) => s * alpha };
+  if (Math.abs(beta) < 1e-6) return { toS: (u) => u / alpha, toU: (s) => s * alpha };
   return { toS: (u) => Math.log((alpha + beta * u) / alpha) / beta, toU: (s) => (alpha * (Math.exp(beta * s) - 1)) / beta };
 }
 

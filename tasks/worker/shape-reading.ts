@@ -112,7 +112,6 @@ export function matchPieces(pieces: Pieces, shapes: DigitShapes): ShapeRead | un
     // A sliver of a few rows says little; pieces weigh by how much of them shows.
     scores.push((u.sum + l.sum) / Math.max(1, u.n + l.n));
   }
-  if (process.env.DEBUG_SHAPES) console.error("pieces", pieces.upper ? "U" : "-", pieces.lower ? "L" : "-", scores.map((x) => x.toFixed(3)).join(" "));
   return bestOf(scores);
 }
 
