@@ -10,6 +10,7 @@ import { PROFILE_DEFAULTS, tunedBand, type MeterProfile } from "../../contracts/
 import type { CounterSeen } from "../../contracts/result-record";
 import { DigitShapes, inkByLevels, levelsOf, type Levels, type Shape } from "./digit-shapes";
 import { findCounter, searchRegion } from "./find-counter";
+import { NO_ROW } from "./locate";
 import { failed, unreadable, type Outcome } from "./outcome";
 import { encodePgm, parsePgm, type GrayImage } from "./pgm";
 import type { Prepared } from "./prepare";
@@ -50,7 +51,10 @@ function wheelsIn(image: GrayImage, meter: MeterProfile | undefined): { band: Gr
   if (tunedBand(meter) && meter?.digits !== undefined) return { band: image, levels: levelsOf(image), counter: findWheels(image, meter.digits, contrast) };
   const region = searchRegion(meter);
   const found = findCounter({ region: image, origin: { x: region?.x ?? 0, y: region?.y ?? 0 }, scale: 1 }, meter);
-  if (!found.ok) return unreadable(region ? `${found.reason}` : `${found.reason} in the photo: give a profile with a crop around the counter`);
+  if (!found.ok) {
+    if (found.reason !== NO_ROW) return unreadable(found.reason);
+    return unreadable(region ? `${NO_ROW} inside the crop: check that it holds the counter, and invert for light digits on dark wheels` : `${NO_ROW} in the photo: give a profile with a crop around the counter`);
+  }
   const { band, cells, digitTop, digitHeight, corners, skew } = found.located;
   // A located band's ink is measured as its shapes are, against each pixel's own surroundings.
   const levels = levelsOf(band);

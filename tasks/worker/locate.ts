@@ -20,6 +20,8 @@ import { halved, negated, normalized, percentile, resampleAffine, resampleColumn
 
 /** Digit height in the band the wheels are read from, in pixels. */
 export const BAND_DIGIT_HEIGHT = 48;
+/** Why a search found nothing (the caller says where it looked). */
+export const NO_ROW = "no row of digits found";
 /** Fewest wheels a counter found without a digit count may have. */
 const MIN_FREE_WHEELS = 4;
 /** Digit height in the strip the row is measured in. */
@@ -91,13 +93,35 @@ function ringInk(mask: Uint8Array, width: number, height: number, b: Blob): numb
 
 /** Pieces of ink that could be digits: of a digit's proportions and filling, standing alone. */
 function digitLike(img: GrayImage, radius: number, minHeight: number, maxHeight: number, maxAspect: number, mask = localInk(img, radius, 0.15)): Blob[] {
+  return digitPieces(img, minHeight, maxHeight, maxAspect, mask).digits;
+}
+
+/** Digit-like pieces of ink, and every piece of ink (joined where stacked) they were chosen from. */
+function digitPieces(img: GrayImage, minHeight: number, maxHeight: number, maxAspect: number, mask: Uint8Array): { digits: Blob[]; pieces: Blob[] } {
   const { blobs } = labelBlobs(mask, img.width, img.height);
-  const pieces = blobs.filter((b) => blobHeight(b) >= 3 && b.area >= 6 && blobHeight(b) <= maxHeight);
-  return joinStacked(pieces).filter((b) => {
+  const pieces = joinStacked(blobs.filter((b) => blobHeight(b) >= 3 && b.area >= 6 && blobHeight(b) <= maxHeight));
+  const digits = pieces.filter((b) => {
     const h = blobHeight(b);
     const w = blobWidth(b);
     const fill = b.area / (w * h);
     return h >= minHeight && h <= maxHeight && w <= maxAspect * h && h <= 8 * w && fill >= 0.08 && fill <= 0.92 && ringInk(mask, img.width, img.height, b) < 0.12;
+  });
+  return { digits, pieces };
+}
+
+/**
+ * Whether another piece of ink stands just above or below a digit, over its columns: the other
+ * half of a wheel turning between two digits. A run of such halves (the heads of digits coming
+ * in on wheels turning together) is as regular as the row of square digits beside it.
+ */
+function halfOfTurning(b: Blob, pieces: Blob[]): boolean {
+  const h = blobHeight(b);
+  return pieces.some((p) => {
+    if (p === b || blobHeight(p) < 0.15 * h || blobWidth(p) < 0.3 * blobWidth(b)) return false;
+    const overlap = Math.min(p.right, b.right) - Math.max(p.left, b.left) + 1;
+    if (overlap < 0.4 * blobWidth(b)) return false;
+    const gap = p.bottom < b.top ? b.top - p.bottom : p.top > b.bottom ? p.top - b.bottom : Infinity;
+    return gap <= 0.6 * h;
   });
 }
 
@@ -116,7 +140,7 @@ const similar = (a: number, b: number, ratio: number) => Math.max(a, b) <= ratio
  * neighbours of like height, steps of that spacing are walked both ways, and a piece near each
  * step's place joins the run (up to two places in a row may be missing: turning wheels).
  */
-function bestRow(blobs: Blob[], maxSkew: number, preferLarge: boolean): Row | undefined {
+function bestRow(blobs: Blob[], pieces: Blob[], maxSkew: number, preferLarge: boolean): Row | undefined {
   const tan = Math.tan((maxSkew * Math.PI) / 180);
   const centres = blobs.map(centre);
   let best: Row | undefined;
@@ -142,9 +166,10 @@ function bestRow(blobs: Blob[], maxSkew: number, preferLarge: boolean): Row | un
       const heights = chosen.map(blobHeight);
       const h = median(heights);
       const spread = heights.reduce((s, v) => s + Math.abs(v - h), 0) / heights.length / h;
+      const weight = chosen.reduce((sum, b) => sum + (halfOfTurning(b, pieces) ? 0.4 : 1), 0);
       // A counter's digits are the largest on a meter's face: a serial number or a dial's figures
       // may make a longer row, of smaller figures.
-      const score = (chosen.length - 2 * spread) * (preferLarge ? h ** 0.75 : 1);
+      const score = (weight - 2 * spread) * (preferLarge ? h ** 0.75 : 1);
       if (!best || score > best.score || (score === best.score && h > best.height)) best = { members: chosen, step, height: h, score };
     }
   }
@@ -257,14 +282,14 @@ function search(src: GrayImage, options: LocateOptions): Found | undefined {
     for (const { inverted, dark } of darks) {
       const view = factor === 2 ? halved(dark) : dark;
       const short = Math.min(view.width, view.height);
-      const blobs = digitLike(view, Math.max(6, short / 10), minHeight, 0.9 * short, 1.6);
-      const row = bestRow(blobs, options.maxSkew, options.wholePhoto ?? false);
+      const { digits, pieces } = digitPieces(view, minHeight, 0.9 * short, 1.6, localInk(view, Math.max(6, short / 10), 0.15));
+      const row = bestRow(digits, pieces, options.maxSkew, options.wholePhoto ?? false);
       if (row && (!best || row.score > best.row.score)) best = { row: scaledRow(row, factor), inverted, dark };
     }
     return best;
   };
   const coarse = Math.min(src.width, src.height) >= 160 ? at(2) : undefined;
-  return coarse && coarse.row.members.length >= 3 ? coarse : (at(1) ?? coarse);
+  return coarse && coarse.row.members.length >= Math.min(3, options.digits ?? 3) ? coarse : (at(1) ?? coarse);
 }
 
 /** A row found at 1/`factor` size, in full-size pixels. */
@@ -367,13 +392,17 @@ function measure(strip: GrayImage, ink: Uint8Array, line: number, pitchGuess: nu
   return { top, bottom, scale, first: fit.a, pitch: fit.b, whole, indexes };
 }
 
+/** A place along the row beyond what was searched, or one that is no wheel (see wheelInk). */
+const OUTSIDE = -1000;
+const NO_WHEEL = -1;
+
 /**
  * How much a place along the row looks like a wheel: the share of ink inside it, in the window's
  * band. A place reaching outside what was searched, or mostly dark (a frame, the dial face
  * beside the window), is no wheel: -1.
  */
 function wheelInk(strip: GrayImage, ink: Uint8Array, x0: number, x1: number, y0: number, y1: number): number {
-  if (x0 < 0 || x1 >= strip.width) return -1;
+  if (x0 < 0 || x1 >= strip.width) return OUTSIDE;
   let n = 0;
   let all = 0;
   let out = 0;
@@ -385,9 +414,9 @@ function wheelInk(strip: GrayImage, ink: Uint8Array, x0: number, x1: number, y0:
     }
   }
   // A rough window may cut a corner of the counter's; a wheel mostly outside it is not there.
-  if (out > 0.25 * all) return -1;
+  if (out > 0.25 * all) return OUTSIDE;
   const share = n / Math.max(1, all - out);
-  return share > 0.45 ? -1 : share;
+  return share > 0.45 ? NO_WHEEL : share;
 }
 
 /** Digit heights from the digits' tops (or feet) to the window's edge above (or below). */
@@ -447,7 +476,7 @@ function stripAlong(dark: GrayImage, ground: number, centres: Point[], along: nu
 export function locateCounter(src: GrayImage, options: LocateOptions): LocateResult {
   const found = search(src, options);
   if (!found || found.row.members.length < Math.min(2, options.digits ?? 2)) {
-    return { ok: false, reason: "no row of digits found" };
+    return { ok: false, reason: NO_ROW };
   }
   const { row, dark } = found;
   const S = STRIP_DIGIT_HEIGHT;
@@ -476,7 +505,7 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
     }
   }
   const { strip, ink, toSource, scale } = view;
-  if (!m) return { ok: false, reason: "no row of digits found" };
+  if (!m) return { ok: false, reason: NO_ROW };
 
   const known = Math.max(...m.indexes) + 1;
   // Wheel k spans s in [first + (k - ½)·pitch, first + (k + ½)·pitch]; `edge(k)` is where it starts.
@@ -524,7 +553,8 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
         firstK = -left;
       }
     }
-    if (bestScore < 0) return { ok: false, reason: `${options.digits} wheels do not fit inside the crop: widen it` };
+    if (bestScore <= OUTSIDE) return { ok: false, reason: `counter not found inside the crop: widen it (${options.digits} wheels do not fit in it)` };
+    if (bestScore < 0) return { ok: false, reason: `${known} digit cells found, the profile says ${options.digits}` };
     count = options.digits;
   } else {
     // Without a digit count, the row runs on while the places beside it show about as much ink

@@ -80,8 +80,12 @@ describe("the OCR worker", () => {
       { reading: "00530", turn: 0.12 }, // barely turned: still its own digit
       { reading: "00007", turn: 0.5 }, // half of a 7 and half of an 8
       { reading: "00013", turn: 0.4 }, // the foot of a 3, which Tesseract takes for a 5's
-      { reading: "00999", turn: 0.55 }, // four wheels half-way through a carry
-      { reading: "19999", turn: 0.6 }, // every wheel turning: no square digit to measure the others by
+      { reading: "00549", turn: 0.55 }, // two wheels half-way through a carry
+      // Refused, never guessed: wheels half-way through a carry that outnumber the square ones
+      // make a row of their own (of half digits), which the locator takes for the counter's; every
+      // wheel turning leaves no square digit to measure the others by.
+      { reading: "00999", turn: 0.55 },
+      { reading: "19999", turn: 0.6 },
     ];
     const files = cases.map((c, i) => {
       const file = path.join(dir, `turn-${i}.jpg`);
@@ -91,9 +95,9 @@ describe("the OCR worker", () => {
     // A batch this small has not shown every digit whole: the profile's typeface stands in.
     const records = await runBatch({ photos: files, profile: SYNTHETIC_PROFILE, outDir: path.join(dir, "out-turn"), concurrency: 2 });
     const byPhoto = Object.fromEntries(records.map((r) => [r.photo, r]));
-    const readable = cases.slice(0, -1);
+    const readable = cases.slice(0, -2);
     readable.forEach((c, i) => expect({ photo: i, status: byPhoto[`turn-${i}.jpg`]?.status, reading: byPhoto[`turn-${i}.jpg`]?.reading }).toEqual({ photo: i, status: "ok", reading: c.reading }));
-    expect(byPhoto[`turn-${readable.length}.jpg`]).toMatchObject({ status: "unreadable", reading: null });
+    for (const i of [readable.length, readable.length + 1]) expect(byPhoto[`turn-${i}.jpg`]).toMatchObject({ status: "unreadable", reading: null });
     // The record says how the turning wheel was read: what its shapes say after a tilde.
     expect(byPhoto["turn-3.jpg"]?.rawText).toMatch(/~7$/);
 
@@ -111,7 +115,7 @@ describe("the OCR worker", () => {
 
   test("a profile with the wrong number of wheels gives unreadable, with the reason, not a number", async () => {
     const records = await runBatch({ photos: [photos[1] as string], profile: { ...SYNTHETIC_PROFILE, digits: 6 }, outDir: path.join(dir, "out-digits") });
-    expect(records[0]).toMatchObject({ status: "unreadable", reading: null, error: expect.stringMatching(/^wheel \d/) });
+    expect(records[0]).toMatchObject({ status: "unreadable", reading: null, error: "5 digit cells found, the profile says 6" });
   });
 
   test("the bundle runs as Batch runs it: node worker.js from the unzipped application package, photos in the task dir", async () => {

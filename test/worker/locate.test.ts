@@ -1,0 +1,105 @@
+/**
+ * The worker finds the counter itself: in a rough window (a loose crop and a guessed rotation,
+ * as a new user writes them), or in the whole photo with no profile at all, on generated photos
+ * with known readings. And every refusal says what to change.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { MeterProfile } from "../../contracts/meter-profile";
+import { writeSampleSet, type SampleSet } from "../../scripts/generate-samples";
+import { styleNamed } from "../../scripts/meter-styles";
+import { runBatch } from "../../tasks/worker/batch";
+import { locateCounter } from "../../tasks/worker/locate";
+import { parsePgm } from "../../tasks/worker/pgm";
+
+let dir: string;
+let set: SampleSet;
+let photos: string[];
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), "locate-test-"));
+  // Twelve photos of one camera on one meter: enough for the batch to learn most digits' shapes.
+  set = writeSampleSet(path.join(dir, "set"), 12, 4242, styleNamed("labels"));
+  photos = set.photos.map((p) => path.join(dir, "set", p.photo));
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const truthOf = (photo: string) => set.photos.find((p) => p.photo === photo)?.reading;
+
+/** Readings marked ok must be the truth; at least `least` of them must be ok. */
+function expectTrusted(records: Awaited<ReturnType<typeof runBatch>>, least: number): void {
+  const ok = records.filter((r) => r.status === "ok");
+  for (const r of ok) expect({ photo: r.photo, reading: r.reading }).toEqual({ photo: r.photo, reading: truthOf(r.photo) });
+  expect(ok.length).toBeGreaterThanOrEqual(least);
+}
+
+describe("the worker locates the counter", () => {
+  test("in a rough window: a loose crop, a rotation off by degrees, the digit count", async () => {
+    const rough: MeterProfile = { ...set.roughProfile };
+    const records = await runBatch({ photos, profile: rough, outDir: path.join(dir, "rough"), concurrency: 2 });
+    expectTrusted(records, 10);
+    // The record says where the counter was found: inside the crop, level within a few degrees of the camera's tilt.
+    for (const r of records.filter((x) => x.status === "ok")) {
+      expect(r.counter?.wheels).toBe(set.digits);
+      for (const [x, y] of r.counter?.corners ?? []) {
+        expect(x).toBeGreaterThanOrEqual(rough.crop!.x - 1);
+        expect(y).toBeGreaterThanOrEqual(rough.crop!.y - 1);
+        expect(x).toBeLessThanOrEqual(rough.crop!.x + rough.crop!.width + 1);
+        expect(y).toBeLessThanOrEqual(rough.crop!.y + rough.crop!.height + 1);
+      }
+      expect(Math.abs((r.counter?.skew ?? 99) - set.camera.tilt)).toBeLessThan(4);
+    }
+  });
+
+  test("with no profile at all: the whole photo searched, the counter's digits counted, labels beside it left out", async () => {
+    const records = await runBatch({ photos, outDir: path.join(dir, "none"), concurrency: 2 });
+    expectTrusted(records, 9);
+    expect(records.filter((r) => r.status === "ok").every((r) => r.mode === "auto" && r.counter?.wheels === set.digits)).toBe(true);
+  });
+
+  test("a crop that cuts the counter is refused: widen it", async () => {
+    const c = set.roughProfile.crop;
+    // The crop's right half only: some wheels lie outside it.
+    const cut: MeterProfile = { ...set.roughProfile, crop: { x: c.x + Math.round(c.width / 2), y: c.y, width: Math.round(c.width / 2), height: c.height } };
+    const records = await runBatch({ photos: photos.slice(0, 2), profile: cut, outDir: path.join(dir, "cut") });
+    for (const r of records) expect(r).toMatchObject({ status: "unreadable", reading: null, error: expect.stringMatching(/^counter not found inside the crop: widen it/) });
+  });
+
+  test("no counter in the crop, or too few wheels without a digit count: refused, saying what to give", async () => {
+    const blank = path.join(dir, "blank.jpg");
+    execFileSync("convert", ["-size", "800x600", "xc:#9a9a9a", "-attenuate", "0.4", "+noise", "Gaussian", blank]);
+    const short = path.join(dir, "short.jpg");
+    execFileSync("convert", ["-size", "800x600", "xc:#d2d2d2", "-fill", "black", "-font", "DejaVu-Sans-Mono-Bold", "-pointsize", "90", "-annotate", "+300+330", "407", short]);
+    const [none, few] = await runBatch({ photos: [blank, short], outDir: path.join(dir, "refusals") });
+    expect(none).toMatchObject({ status: "unreadable", error: "no row of digits found in the photo: give a profile with a crop around the counter" });
+    expect(few).toMatchObject({ status: "unreadable", error: "only 3 wheels found: give the counter's digits in a profile" });
+  });
+});
+
+describe("locateCounter on a drawn row", () => {
+  test("measures the skew and places one cell per wheel, each around its digit", () => {
+    const file = path.join(dir, "row.pgm");
+    // Five dark digits on light, turned 7° clockwise.
+    execFileSync("convert", ["-size", "700x300", "xc:white", "-fill", "black", "-font", "DejaVu-Sans-Mono-Bold", "-pointsize", "80", "-annotate", "+150+180", "3 1 4 1 5", "-background", "white", "-rotate", "7", "-colorspace", "Gray", "-depth", "8", file]);
+    const result = locateCounter(parsePgm(readFileSync(file)), { invert: false, digits: 5, maxSkew: 16 });
+    if (!result.ok) throw new Error(result.reason);
+    expect(Math.abs(result.located.skew - 7)).toBeLessThan(1);
+    expect(result.located.cells).toHaveLength(5);
+    expect(result.located.inverted).toBe(false);
+    // Evenly spaced cells, side by side.
+    const widths = result.located.cells.map(([a, b]) => b - a + 1);
+    expect(Math.max(...widths) - Math.min(...widths)).toBeLessThanOrEqual(2);
+  });
+
+  test("tries both polarities when the profile does not say, and says which it found", () => {
+    const file = path.join(dir, "light-on-dark.pgm");
+    execFileSync("convert", ["-size", "700x300", "xc:#202020", "-fill", "#e0e0e0", "-font", "DejaVu-Sans-Mono-Bold", "-pointsize", "80", "-annotate", "+150+180", "2 7 1 8", "-colorspace", "Gray", "-depth", "8", file]);
+    const result = locateCounter(parsePgm(readFileSync(file)), { maxSkew: 16 });
+    if (!result.ok) throw new Error(result.reason);
+    expect(result.located.inverted).toBe(true);
+    expect(result.located.cells).toHaveLength(4);
+  });
+});
