@@ -159,6 +159,7 @@ async function main(): Promise<void> {
       rows.push(["OCR pipeline fixed cost per run, s", fmt(o.pipelineFixedSeconds), "", ""]);
       rows.push(["OCR pipeline once started, photos/s", fmt(o.pipelineMarginalRate), "", ""]);
       rows.push(["OCR worker alone photos/s", fmt(o.medians.workerAlone), "", ""]);
+      if (o.accuracy) rows.push(["OCR worker alone, same run: exact / unreadable / wrong", `${o.accuracy.exact} / ${o.accuracy.unreadable} / ${o.accuracy.wrong} of ${o.accuracy.scored}`, "0 wrong", o.accuracy.wrong === 0 ? "met" : "missed"]);
       rows.push(["OCR shell loop photos/s", fmt(o.medians.loop), "", ""]);
       rows.push(["OCR GNU parallel photos/s", fmt(o.medians.parallel), "", ""]);
       rows.push(["OCR floor photos/s", fmt(o.medians.floor), "", ""]);

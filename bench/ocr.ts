@@ -5,9 +5,12 @@
  * model loaded once, spread over the cores.
  */
 import { execFile } from "node:child_process";
-import { copyFile, mkdir, readdir, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
+import { parseResultRecords } from "../contracts/result-record";
+import { RECORDS_FILE } from "../tasks/worker/batch";
+import { score } from "../tasks/worker/eval";
 import { cleanOps } from "../tasks/worker/prepare";
 import { bundleWorker } from "../tasks/worker/package";
 import type { PhotoSet } from "./photos";
@@ -30,6 +33,17 @@ export interface OcrResult {
   floor: Floor;
   medians: Record<string, number>;
   ratios: { vsLoop: number | null; vsParallel: number | null; fractionOfFloor: number | null };
+  /** What the worker read in the last run measured: a fast run that reads nothing is no result. */
+  accuracy: Accuracy | null;
+}
+
+/** The worker's readings of the bench photos against their truth (integer part). */
+export interface Accuracy {
+  scored: number;
+  exact: number;
+  unreadable: number;
+  wrong: number;
+  errors: number;
 }
 
 function shellQuote(s: string): string {
@@ -66,6 +80,13 @@ async function workerAlone(workerJs: string, set: PhotoSet, work: string, cores:
   if (set.profilePath) args.push("--profile", set.profilePath);
   await exec(process.execPath, args, { maxBuffer: 1 << 26 });
   return set.photos.length;
+}
+
+async function workerAccuracy(set: PhotoSet, work: string): Promise<Accuracy | null> {
+  if (set.truth.size === 0) return null;
+  const records = parseResultRecords(await readFile(path.join(work, "results", RECORDS_FILE), "utf8"));
+  const r = score(records, (photo) => set.truth.get(photo));
+  return { scored: r.photos - r.noTruth, exact: r.exact, unreadable: r.unreadable, wrong: r.wrong, errors: r.errors };
 }
 
 /** `npm run ocr` as an operator runs it, local: everything from start-up to the results files. */
@@ -125,6 +146,8 @@ export async function benchOcr(root: string, set: PhotoSet, work: string, cores:
   await copyFile(set.photos[0]!, path.join(oneDir, path.basename(set.photos[0]!)));
   const fixed = await timed(() => dispatcherRun(root, oneDir, set.profilePath, path.join(work, "one-out"), 1));
   log(`  npm run ocr on one photo (fixed cost): ${fixed.seconds.toFixed(2)} s`);
+  const accuracy = await workerAccuracy(set, path.join(work, "worker"));
+  if (accuracy) log(`  worker accuracy: ${accuracy.exact} of ${accuracy.scored} exact, ${accuracy.unreadable} unreadable, ${accuracy.wrong} wrong`);
   const fl = await floor(set, work, cores);
   log(`  floor: tesseract ${fl.tesseractSeconds.toFixed(2)} s for ${set.photos.length} photos -> ${fl.photosPerSecond.toFixed(2)} photos/s over ${cores} cores; ImageMagick step ${fl.prepareSecondsParallel.toFixed(2)} s with -j ${cores}`);
   const medians = {
@@ -146,5 +169,6 @@ export async function benchOcr(root: string, set: PhotoSet, work: string, cores:
     floor: fl,
     medians,
     ratios: { vsLoop: ratio(medians.pipeline, medians.loop), vsParallel: ratio(medians.pipeline, medians.parallel), fractionOfFloor: ratio(medians.pipeline, medians.floor) },
+    accuracy,
   };
 }

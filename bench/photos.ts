@@ -8,6 +8,7 @@ import { execFileSync } from "node:child_process";
 import { copyFile, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseMeterProfile, type MeterProfile } from "../contracts/meter-profile";
+import { truthFromCsv } from "../tasks/worker/eval";
 
 export interface PhotoSet {
   dir: string;
@@ -16,6 +17,8 @@ export interface PhotoSet {
   profilePath: string | undefined;
   /** Where the photos came from: "samples" or "generated" (when there are no samples). */
   source: string;
+  /** Each photo's true reading (integer part), where samples/truth.csv gives it, by file name. */
+  truth: Map<string, number>;
 }
 
 export async function makePhotoSet(root: string, dir: string, count: number): Promise<PhotoSet> {
@@ -25,15 +28,19 @@ export async function makePhotoSet(root: string, dir: string, count: number): Pr
   const profilePath = samples.length > 0 ? path.join(samplesDir, "profile.json") : undefined;
   const profile = profilePath ? parseMeterProfile(JSON.parse(await readFile(profilePath, "utf8")), profilePath) : undefined;
   const originals = samples.length > 0 ? samples.map((f) => path.join(samplesDir, f)) : [generatePhoto(dir)];
+  const known = samples.length > 0 ? await truthFromCsv(path.join(samplesDir, "truth.csv")).catch(() => new Map<string, number>()) : new Map<string, number>();
+  const truth = new Map<string, number>();
   const photos: string[] = [];
   for (let i = 0; i < count; i++) {
     const src = originals[i % originals.length] as string;
     const dest = path.join(dir, `photo-${String(i).padStart(6, "0")}${path.extname(src)}`);
+    const reading = known.get(path.basename(src));
+    if (reading !== undefined) truth.set(path.basename(dest), reading);
     if (/\.jpe?g$/i.test(src)) await writeFile(dest, withJpegComment(await readFile(src), `bench copy ${i}`));
     else await copyFile(src, dest);
     photos.push(dest);
   }
-  return { dir, photos, profile, profilePath, source: samples.length > 0 ? "samples" : "generated" };
+  return { dir, photos, profile, profilePath, source: samples.length > 0 ? "samples" : "generated", truth };
 }
 
 /** A COM segment right after SOI: valid JPEG, same pixels, different bytes. */
