@@ -535,6 +535,24 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
     }
     return n > 0 && Math.abs(sum / n - mid) <= 0.15 * (b - a);
   };
+  /** The median grey of place k (its ink is the lesser part): the wheel's ground, or a frame's. */
+  const groundAt = (k: number) => {
+    const [a, b] = [edge(k), edge(k + 1)];
+    const mid = (a + b) / 2;
+    const values: number[] = [];
+    for (let y = Math.max(0, Math.round(topAt(mid))); y <= Math.min(strip.height - 1, Math.round(bottomAt(mid))); y += 2) {
+      for (let x = Math.max(0, Math.round(a)); x <= Math.min(strip.width - 1, Math.round(b)); x += 2) {
+        if (!strip.outside?.[y * strip.width + x]) values.push(strip.data[y * strip.width + x] as number);
+      }
+    }
+    return values.length ? median(values) : -1000;
+  };
+  /** The grey of the whole digits' ink. */
+  const inkLevelOf = () => {
+    const values: number[] = [];
+    for (const b of m.whole) for (let x = b.left; x <= b.right; x += 2) for (let y = b.top; y <= b.bottom; y += 2) if (ink[y * strip.width + x]) values.push(strip.data[y * strip.width + x] as number);
+    return values.length ? median(values) : 0;
+  };
   let firstK = 0;
   let count = known;
   if (options.digits !== undefined && known > options.digits) {
@@ -566,6 +584,16 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
     };
     while (wheelAt(firstK - 1)) firstK--;
     while (wheelAt(firstK + count)) count++;
+    // A place beside the row with some ink in its middle, too little for a wheel, may be the
+    // last wheel turning (it shows a sliver of each digit): the count is not known.
+    // So may a place whose ground is the wheels' own: the window goes on past the row.
+    const wheelGround = median(m.indexes.map((k) => groundAt(k)));
+    const unclear = (k: number) => {
+      const share = placeInk(k);
+      if (share <= OUTSIDE) return false;
+      return (share >= 0.15 * inkOfWhole && inkCentred(k)) || Math.abs(groundAt(k) - wheelGround) < 0.25 * Math.max(1, wheelGround - inkLevelOf());
+    };
+    if (unclear(firstK - 1) || unclear(firstK + count)) return { ok: false, reason: `the wheel ${unclear(firstK + count) ? "after" : "before"} the ${count} found is unclear: give the counter's digits in a profile` };
     // A row of three figures or fewer is more often part of a counter (glare hides the rest) or
     // a label than a whole counter.
     if (count < MIN_FREE_WHEELS) return { ok: false, reason: `only ${count} wheels found: give the counter's digits in a profile` };
