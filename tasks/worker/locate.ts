@@ -584,6 +584,9 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
     };
     while (wheelAt(firstK - 1)) firstK--;
     while (wheelAt(firstK + count)) count++;
+    // A row of three figures or fewer is more often part of a counter (glare hides the rest) or
+    // a label than a whole counter.
+    if (count < MIN_FREE_WHEELS) return { ok: false, reason: `only ${count} wheels found: give the counter's digits in a profile` };
     // A place beside the row with some ink in its middle, too little for a wheel, may be the
     // last wheel turning (it shows a sliver of each digit): the count is not known.
     // So may a place whose ground is the wheels' own: the window goes on past the row.
@@ -594,9 +597,6 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
       return (share >= 0.15 * inkOfWhole && inkCentred(k)) || Math.abs(groundAt(k) - wheelGround) < 0.25 * Math.max(1, wheelGround - inkLevelOf());
     };
     if (unclear(firstK - 1) || unclear(firstK + count)) return { ok: false, reason: `the wheel ${unclear(firstK + count) ? "after" : "before"} the ${count} found is unclear: give the counter's digits in a profile` };
-    // A row of three figures or fewer is more often part of a counter (glare hides the rest) or
-    // a label than a whole counter.
-    if (count < MIN_FREE_WHEELS) return { ok: false, reason: `only ${count} wheels found: give the counter's digits in a profile` };
   }
   const u0 = edge(firstK);
   const u1 = edge(firstK + count);

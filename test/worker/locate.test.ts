@@ -97,7 +97,7 @@ describe("locateCounter on a drawn row", () => {
   test("tries both polarities when the profile does not say, and says which it found", () => {
     const file = path.join(dir, "light-on-dark.pgm");
     execFileSync("convert", ["-size", "700x300", "xc:#202020", "-fill", "#e0e0e0", "-font", "DejaVu-Sans-Mono-Bold", "-pointsize", "80", "-annotate", "+150+180", "2 7 1 8", "-colorspace", "Gray", "-depth", "8", file]);
-    const result = locateCounter(parsePgm(readFileSync(file)), { maxSkew: 16 });
+    const result = locateCounter(parsePgm(readFileSync(file)), { digits: 4, maxSkew: 16 });
     if (!result.ok) throw new Error(result.reason);
     expect(result.located.inverted).toBe(true);
     expect(result.located.cells).toHaveLength(4);
