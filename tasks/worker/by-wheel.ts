@@ -12,7 +12,7 @@ import { DigitShapes, inkByLevels, levelsOf, type Levels, type Shape } from "./d
 import { findCounter, searchRegion } from "./find-counter";
 import { NO_ROW } from "./locate";
 import { failed, unreadable, type Outcome } from "./outcome";
-import { encodePgm, parsePgm, type GrayImage } from "./pgm";
+import { encodePgm, parsePnm, type GrayAndRed, type GrayImage } from "./pgm";
 import type { Prepared } from "./prepare";
 import { matchPieces, matchWhole, piecesOf, wheelCentres, wholeShape, type Pieces, type WholeShape } from "./shape-reading";
 import { charsReader, readImages, type Char } from "./tesseract";
@@ -46,11 +46,12 @@ export interface WheelsSeen {
  * The band of wheels and where they are: a profile's pixel-exact band is read as it is cut;
  * otherwise the counter is located in the region ImageMagick cut out (see locate.ts).
  */
-function wheelsIn(image: GrayImage, meter: MeterProfile | undefined): { band: GrayImage; levels: Levels; counter: Counter; where?: CounterSeen } | Outcome {
+function wheelsIn(pixels: GrayImage | GrayAndRed, meter: MeterProfile | undefined): { band: GrayImage; levels: Levels; counter: Counter; where?: CounterSeen } | Outcome {
+  const image = "gray" in pixels ? pixels.gray : pixels;
   const contrast = meter?.inkContrast ?? PROFILE_DEFAULTS.inkContrast;
   if (tunedBand(meter) && meter?.digits !== undefined) return { band: image, levels: levelsOf(image), counter: findWheels(image, meter.digits, contrast) };
   const region = searchRegion(meter);
-  const found = findCounter({ region: image, origin: { x: region?.x ?? 0, y: region?.y ?? 0 }, scale: 1 }, meter);
+  const found = findCounter({ region: image, red: "red" in pixels ? pixels.red : undefined, origin: { x: region?.x ?? 0, y: region?.y ?? 0 }, scale: 1 }, meter);
   if (!found.ok) {
     if (found.reason !== NO_ROW) return unreadable(found.reason);
     return unreadable(region ? `${NO_ROW} inside the crop: check that it holds the counter, and invert for light digits on dark wheels` : `${NO_ROW} in the photo: give a profile with a crop around the counter`);
@@ -66,13 +67,13 @@ export async function lookAtWheels(prepared: Prepared[], workDir: string, meter:
   const seen = await Promise.all(
     prepared.map(async (p): Promise<WheelsSeen | Outcome> => {
       try {
-        const wheels = wheelsIn(parsePgm(await readFile(p.image as string)), meter);
+        const wheels = wheelsIn(parsePnm(await readFile(p.image as string)), meter);
         if ("status" in wheels) return wheels;
         const { band, levels, counter, where } = wheels;
         const page = async (which: "whole" | "pieces"): Promise<Page | undefined> => {
           const line = composeLine(band, counter, which);
           if (!line) return undefined;
-          const file = (p.image as string).replace(/\.pgm$/, `-${which}.pgm`);
+          const file = (p.image as string).replace(/\.p[gp]m$/, `-${which}.pgm`);
           await writeFile(file, encodePgm(line.page));
           return { line, file };
         };

@@ -44,6 +44,8 @@ export function roughRotation(profile: MeterProfile | undefined): number {
 export interface Where {
   /** Pixels of the region ImageMagick cut out, at `scale` of the photo's. */
   region: GrayImage;
+  /** How much redder than grey each pixel is, where the region came in colour. */
+  red?: GrayImage;
   /** The region's top-left corner in the photo. */
   origin: { x: number; y: number };
   scale: number;
@@ -54,6 +56,7 @@ export function findCounter(where: Where, profile: MeterProfile | undefined): Lo
   const angle = roughRotation(profile);
   const view = angle ? rotated(where.region, angle) : { image: where.region, toSource: (x: number, y: number): [number, number] => [x, y] };
   const result = locateCounter(view.image, {
+    red: angle ? undefined : where.red,
     invert: profile?.invert,
     digits: profile?.digits,
     maxSkew: profile && (profile.crop || profile.corners) ? PROFILE_SKEW : FREE_SKEW,

@@ -22,6 +22,8 @@ import { halved, negated, normalized, percentile, resampleAffine, resampleColumn
 export const BAND_DIGIT_HEIGHT = 48;
 /** Why a search found nothing (the caller says where it looked). */
 export const NO_ROW = "no row of digits found";
+/** How much redder than the first wheel a decimal wheel is (R − (G + B)/2, mean over its cell). */
+const RED_WHEEL = 30;
 /** Fewest wheels a counter found without a digit count may have. */
 const MIN_FREE_WHEELS = 4;
 /** Digit height in the strip the row is measured in. */
@@ -38,6 +40,8 @@ export interface LocateOptions {
   minDigitHeight?: number;
   /** The whole photo is searched (no profile): other figures on the face compete with the counter's. */
   wholePhoto?: boolean;
+  /** How much redder than grey each pixel of the source is (see GrayAndRed): red decimal wheels. */
+  red?: GrayImage;
 }
 
 export interface Located {
@@ -633,6 +637,19 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
     return [sx, sy, sx1 - sx, sy1 - sy];
   };
   const band = normalized(resampleColumns(dark, bandWidth, bandHeight, column, ground, Math.ceil(sourcePerBand - 0.15)));
+  // Without a digit count, red wheels after the others are decimals: the integer part is read.
+  if (options.red && options.digits === undefined) {
+    const red = resampleColumns(options.red, bandWidth, bandHeight, column, 0);
+    const redness = (k: number) => {
+      const x0 = Math.max(0, Math.round((m.first + (k - 0.5) * m.pitch - s0) * H));
+      const x1 = Math.min(bandWidth - 1, Math.round((m.first + (k + 0.5) * m.pitch - s0) * H) - 1);
+      let sum = 0;
+      for (let y = digitTop; y < Math.min(bandHeight, digitTop + H); y++) for (let x = x0; x <= x1; x++) sum += red.data[y * bandWidth + x] as number;
+      return sum / Math.max(1, (x1 - x0 + 1) * H);
+    };
+    const plain = redness(firstK);
+    while (count > MIN_FREE_WHEELS && redness(firstK + count - 1) > plain + RED_WHEEL) count--;
+  }
   const cells: [number, number][] = Array.from({ length: count }, (_, i) => {
     const k = firstK + i;
     const x0 = Math.max(0, Math.round((m.first + (k - 0.5) * m.pitch - s0) * H));

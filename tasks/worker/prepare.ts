@@ -21,7 +21,9 @@ export function searchOps(profile: MeterProfile | undefined): string[] {
   const ops = ["-auto-orient"];
   const region = searchRegion(profile);
   if (region) ops.push("-crop", `${region.width}x${region.height}+${region.x}+${region.y}`, "+repage");
-  ops.push("-colorspace", "Gray", "-depth", "8");
+  // Without a profile, colour tells the red decimal wheels from the integer ones (PPM).
+  if (region) ops.push("-colorspace", "Gray");
+  ops.push("-depth", "8");
   return ops;
 }
 
@@ -93,7 +95,8 @@ export async function preparePhotos(photos: string[], profile: MeterProfile | un
   const out: Prepared[] = [];
   for (let start = 0; start < photos.length; start += CHUNK) {
     const chunk = photos.slice(start, start + CHUNK);
-    const images = chunk.map((_, i) => path.join(workDir, `${firstIndex + start + i}.pgm`));
+    const kind = tunedBand(profile) || searchRegion(profile) ? "pgm" : "ppm";
+    const images = chunk.map((_, i) => path.join(workDir, `${firstIndex + start + i}.${kind}`));
     const began = Date.now();
     const { code, stderr } = await convertChunk(chunk, images, ops);
     if (code === 0) {
