@@ -1,22 +1,19 @@
 /**
- * `npm run eval -- --input DIR [--profile FILE] [--truth CSV] [--manifest CSV] [--json]`: the
- * worker's accuracy report; with a manifest, the series check is applied before scoring.
+ * `npm run eval -- --input DIR [--profile FILE] [--truth CSV] [--manifest CSV] [--json] [--debug DIR]`:
+ * the worker's accuracy report; with a manifest, the series check is applied before scoring; with
+ * --debug, a picture per photo of where the counter was found and what it read.
  */
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import { parseMeterProfile } from "../../contracts/meter-profile";
 import { runBatch } from "./batch";
+import { positiveInt } from "./cli-args";
 import { EvalError, formatReport, score, truthFromCsv, truthFromName } from "./eval";
+import { drawRecordOverlays } from "./overlay";
 import { photosIn } from "./photos";
 import { checkManifestPhotos, checkSeries, readSeriesManifest, seriesLine } from "./series";
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("must be a whole number of 1 or more");
-  return n;
-}
 
 async function main(): Promise<void> {
   const opts = new Command()
@@ -28,8 +25,9 @@ async function main(): Promise<void> {
     .option("--manifest <csv>", "CSV with columns photo,meter,time[,maxRatePerDay] (photo names as in --input, ISO 8601 times; an empty time takes the EXIF time): the series check is applied before scoring")
     .option("--concurrency <n>", "Tesseract processes at once", positiveInt, cpus().length)
     .option("--json", "print the report as JSON")
+    .option("--debug <dir>", "write DIR/<photo>.png per photo: the photo with the band found, its wheels, and the reading or why there is none (photos that could not be decoded have none)")
     .parse()
-    .opts<{ input: string; profile?: string; truth?: string; manifest?: string; concurrency: number; json?: boolean }>();
+    .opts<{ input: string; profile?: string; truth?: string; manifest?: string; concurrency: number; json?: boolean; debug?: string }>();
 
   const profile = opts.profile ? parseMeterProfile(JSON.parse(await readFile(opts.profile, "utf8")), opts.profile) : undefined;
   const truth = opts.truth ? await truthFromCsv(opts.truth) : undefined;
@@ -46,6 +44,10 @@ async function main(): Promise<void> {
     const records = series?.records ?? read;
     const report = score(records, (photo) => (truth ? truth.get(photo) : truthFromName(photo)));
     const seconds = (Date.now() - started) / 1000;
+    if (opts.debug) {
+      const drawn = await drawRecordOverlays(records, (r) => path.join(opts.input, r.photo), opts.debug, opts.concurrency);
+      console.error(`${drawn.length} overlays in ${opts.debug}`);
+    }
     if (opts.json) console.log(JSON.stringify({ ...report, seconds, ...(series ? { series: series.summary } : {}) }, null, 2));
     else console.log(`${formatReport(report, seconds)}${series ? `\n\n${seriesLine(series.summary)}` : ""}`);
   } finally {
