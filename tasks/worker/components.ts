@@ -19,8 +19,8 @@ export interface Blob {
 export const blobHeight = (b: { top: number; bottom: number }) => b.bottom - b.top + 1;
 export const blobWidth = (b: { left: number; right: number }) => b.right - b.left + 1;
 
-/** Summed-area table: any rectangle's sum in four lookups. */
-export function integral(img: GrayImage): Float64Array {
+/** The mean of the square of side 2·radius+1 around every pixel (cut at the edges), by a summed-area table. */
+export function boxMeans(img: GrayImage, radius: number): Float32Array {
   const { width, height, data } = img;
   const sums = new Float64Array((width + 1) * (height + 1));
   for (let y = 0; y < height; y++) {
@@ -30,7 +30,19 @@ export function integral(img: GrayImage): Float64Array {
       sums[(y + 1) * (width + 1) + x + 1] = (sums[y * (width + 1) + x + 1] as number) + row;
     }
   }
-  return sums;
+  const r = Math.max(1, Math.round(radius));
+  const means = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    const y0 = Math.max(0, y - r);
+    const y1 = Math.min(height, y + r + 1);
+    for (let x = 0; x < width; x++) {
+      const x0 = Math.max(0, x - r);
+      const x1 = Math.min(width, x + r + 1);
+      const sum = (sums[y1 * (width + 1) + x1] as number) - (sums[y0 * (width + 1) + x1] as number) - (sums[y1 * (width + 1) + x0] as number) + (sums[y0 * (width + 1) + x0] as number);
+      means[y * width + x] = sum / ((x1 - x0) * (y1 - y0));
+    }
+  }
+  return means;
 }
 
 /**
@@ -39,21 +51,12 @@ export function integral(img: GrayImage): Float64Array {
  * the source of a resampled image count as ink: nothing next to them stands alone.
  */
 export function localInk(img: GrayImage, radius: number, contrast: number, minStep = 12): Uint8Array {
-  const { width, height, data } = img;
-  const sums = integral(img);
-  const mask = new Uint8Array(width * height);
-  const r = Math.max(2, Math.round(radius));
-  for (let y = 0; y < height; y++) {
-    const y0 = Math.max(0, y - r);
-    const y1 = Math.min(height, y + r + 1);
-    for (let x = 0; x < width; x++) {
-      const x0 = Math.max(0, x - r);
-      const x1 = Math.min(width, x + r + 1);
-      const sum = (sums[y1 * (width + 1) + x1] as number) - (sums[y0 * (width + 1) + x1] as number) - (sums[y1 * (width + 1) + x0] as number) + (sums[y0 * (width + 1) + x0] as number);
-      const mean = sum / ((x1 - x0) * (y1 - y0));
-      const v = data[y * width + x] as number;
-      if ((v < mean * (1 - contrast) && mean - v >= minStep) || img.outside?.[y * width + x]) mask[y * width + x] = 1;
-    }
+  const means = boxMeans(img, Math.max(2, radius));
+  const mask = new Uint8Array(img.width * img.height);
+  for (let i = 0; i < mask.length; i++) {
+    const mean = means[i] as number;
+    const v = img.data[i] as number;
+    if ((v < mean * (1 - contrast) && mean - v >= minStep) || img.outside?.[i]) mask[i] = 1;
   }
   return mask;
 }

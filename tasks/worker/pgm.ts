@@ -61,26 +61,9 @@ function header(buf: Buffer, magic: string, channels: number): { width: number; 
 }
 
 export function parsePgm(buf: Buffer): GrayImage {
-  const fields: string[] = [];
-  let i = 0;
-  while (fields.length < 4 && i < buf.length) {
-    while (isSpace(buf[i])) i++;
-    if (buf[i] === 0x23) {
-      while (i < buf.length && buf[i] !== 0x0a) i++;
-      continue;
-    }
-    const start = i;
-    while (i < buf.length && !isSpace(buf[i])) i++;
-    fields.push(buf.subarray(start, i).toString("latin1"));
-  }
-  const [magic, w, h, max] = fields;
-  const width = Number(w);
-  const height = Number(h);
-  if (magic !== "P5" || Number(max) !== 255 || !(width > 0) || !(height > 0)) throw new Error(`not an 8-bit binary PGM (header "${fields.join(" ")}")`);
+  const { width, height, start } = header(buf, "P5", 1);
   // Exactly one whitespace byte separates the header from the pixels.
-  const data = buf.subarray(i + 1, i + 1 + width * height);
-  if (data.length !== width * height) throw new Error(`PGM pixel data is short: ${data.length} of ${width * height} bytes`);
-  return { width, height, data: new Uint8Array(data) };
+  return { width, height, data: new Uint8Array(buf.subarray(start, start + width * height)) };
 }
 
 export function encodePgm(img: GrayImage): Buffer {

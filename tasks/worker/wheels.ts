@@ -7,6 +7,7 @@
  * caught between two. Dust, dots and the window's edges and ledges are left out of the line that
  * Tesseract reads.
  */
+import { boxMeans } from "./components";
 import { blankImage, otsuThreshold, type GrayImage } from "./pgm";
 
 /** Rows and columns are inclusive, in band pixels. */
@@ -99,29 +100,12 @@ const SECOND_GAP = 1.5;
  * surroundings, so they do not turn into ink.
  */
 export function inkMask(img: GrayImage, contrast: number): Uint8Array {
-  const { width, height, data } = img;
   const threshold = otsuThreshold(img);
-  const sums = new Float64Array((width + 1) * (height + 1));
-  for (let y = 0; y < height; y++) {
-    let row = 0;
-    for (let x = 0; x < width; x++) {
-      row += data[y * width + x] as number;
-      sums[(y + 1) * (width + 1) + x + 1] = (sums[y * (width + 1) + x + 1] as number) + row;
-    }
-  }
-  const r = Math.max(8, Math.round(height / 4));
-  const mask = new Uint8Array(width * height);
-  for (let y = 0; y < height; y++) {
-    const y0 = Math.max(0, y - r);
-    const y1 = Math.min(height, y + r + 1);
-    for (let x = 0; x < width; x++) {
-      const x0 = Math.max(0, x - r);
-      const x1 = Math.min(width, x + r + 1);
-      const sum = (sums[y1 * (width + 1) + x1] as number) - (sums[y0 * (width + 1) + x1] as number) - (sums[y1 * (width + 1) + x0] as number) + (sums[y0 * (width + 1) + x0] as number);
-      const mean = sum / ((x1 - x0) * (y1 - y0));
-      const v = data[y * width + x] as number;
-      if (v <= threshold && v < mean * (1 - contrast)) mask[y * width + x] = 1;
-    }
+  const means = boxMeans(img, Math.max(8, Math.round(img.height / 4)));
+  const mask = new Uint8Array(img.width * img.height);
+  for (let i = 0; i < mask.length; i++) {
+    const v = img.data[i] as number;
+    if (v <= threshold && v < (means[i] as number) * (1 - contrast)) mask[i] = 1;
   }
   return mask;
 }
