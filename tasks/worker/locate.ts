@@ -392,7 +392,12 @@ function measure(strip: GrayImage, ink: Uint8Array, line: number, pitchGuess: nu
   const pitch = gaps.length ? median(gaps.map((d) => d / Math.max(1, Math.round(d / guess)))) : guess;
   const indexes = xs.map((x) => Math.round((x - x0) / pitch));
   // Distinct places only: two pieces at one place are one digit and its neighbour's sliver.
-  const fit = indexes.some((k, i) => indexes.indexOf(k) !== i) || new Set(indexes).size < 2 ? { a: x0, b: pitch } : fitLine(xs.map((x, i) => ({ x: indexes[i] as number, y: x })));
+  // Two whole digits at one place: the spacing is not the wheels'.
+  if (indexes.some((k, i) => indexes.indexOf(k) !== i)) return undefined;
+  const fit = new Set(indexes).size < 2 ? { a: x0, b: pitch } : fitLine(xs.map((x, i) => ({ x: indexes[i] as number, y: x })));
+  // Every whole digit sits in the middle of its wheel: a spacing that drifts off them would
+  // put cells between the wheels and past the window.
+  if (xs.some((x, i) => Math.abs(x - (fit.a + (indexes[i] as number) * fit.b)) > 0.2 * fit.b)) return undefined;
   return { top, bottom, scale, first: fit.a, pitch: fit.b, whole, indexes };
 }
 

@@ -20,6 +20,8 @@ export const TURN_MARGIN = 0.015;
  * height low may be arriving or still turning, and a reading is never a guess.
  */
 export const UNTUNED_TURN_MARGIN = 0.045;
+/** Digit heights off the row beyond which a wheel is turning, whatever else it shows. */
+const CARRY_OFFSET = 0.15;
 
 
 /** The characters that fall on each wheel's span of the line (by greatest overlap). */
@@ -114,16 +116,29 @@ export function readWheels(byWheel: Word[][], secondByWheel: Word[][], counter: 
     return digits.push(String(upper));
   };
 
+  /** Wheels read by the shapes of their pieces. */
+  const turning = new Set<number>();
   counter.wheels.forEach((wheel, i) => {
     const name = `wheel ${i + 1}`;
     if (!wheel.glyph) return problems.push(`${name} shows no digit`);
     const glyphed = { ...wheel, glyph: wheel.glyph };
     // A turning wheel's shape read is of its pieces; a whole digit's, of the digit.
     const shape = byShape[i];
-    if (betweenDigits(wheel, counter) && shape) return readTurning(name, glyphed, shape);
+    if (betweenDigits(wheel, counter) && shape) {
+      turning.add(i);
+      return readTurning(name, glyphed, shape);
+    }
     if (needsPair(wheel, counter)) return readPair(name, glyphed, byWheel[i] ?? [], secondByWheel[i] ?? []);
     return readWhole(name, wheel, byWheel[i] ?? [], shape);
   });
+  // A wheel turns only while the wheel to its right goes from 9 to 0 (a carry): of two turning
+  // wheels side by side, the right one is leaving a 9, whatever its pieces look like.
+  const moving = (i: number) => turning.has(i) || Math.abs(counter.wheels[i]?.offset ?? 0) > CARRY_OFFSET;
+  if (problems.length === 0) {
+    for (let i = 0; i + 1 < counter.wheels.length; i++) {
+      if (moving(i) && moving(i + 1) && digits[i + 1] !== "9") problems.push(`wheel ${i + 2} turns with wheel ${i + 1} (a carry) but reads ${digits[i + 1]}, not 9`);
+    }
+  }
 
   const confidence = confidences.length ? Math.round(Math.min(...confidences) * 1000) / 1000 : null;
   if (problems.length > 0) return { status: "unreadable", reading: null, confidence, error: problems.join("; ") };

@@ -26,6 +26,15 @@ describe("reading the wheels", () => {
     expect(readWheels([w("1"), w("3"), w("0")], [], c, PROFILE)).toMatchObject({ status: "ok", reading: "129" });
   });
 
+  test("two wheels turning side by side are a carry: the right one must be leaving a 9", () => {
+    // Both wheels leave at the top, a fifth of a digit up, most of each digit showing: the 3
+    // (wheel 2) may turn only while wheel 3 goes from 9 to 0.
+    const c = counter(wheel(glyph(10)), wheel(glyph(2, 37), -0.2), wheel(glyph(2, 37), -0.2));
+    expect(readWheels([w("0"), w("3"), w("9")], [], c, PROFILE)).toMatchObject({ status: "ok", reading: "039" });
+    // Wheel 3's cut 9 read as a 4 by both readers (it happens under glare): a carry says it cannot be.
+    expect(readWheels([w("0"), w("3"), w("4")], [], c, PROFILE)).toMatchObject({ status: "unreadable", reading: null, error: "wheel 3 turns with wheel 2 (a carry) but reads 4, not 9" });
+  });
+
   test("right at the turn threshold the wheel is too close to call", () => {
     const c = counter(wheel(glyph(10)), wheel(glyph(10)), wheel(glyph(14), PROFILE_DEFAULTS.turnThreshold));
     expect(readWheels([w("1"), w("3"), w("5")], [], c, PROFILE)).toMatchObject({ status: "unreadable", reading: null, error: expect.stringMatching(/^wheel 3 is between two digits, too close to call/) });
