@@ -15,8 +15,9 @@ export const affineMapping =
   (x, y) => [a + b * x + c * y, d + e * x + f * y];
 
 /**
- * `resample` through an affine mapping, stepping along each row instead of calling a mapping
- * per pixel (rotating a photo's region is most of a search's pixels).
+ * Bilinear samples of `src` through an affine mapping, stepping along each row instead of
+ * calling a mapping per pixel (rotating a photo's region is most of a search's pixels); outside
+ * the source, `fill`, marked in `outside`.
  */
 export function resampleAffine(src: GrayImage, width: number, height: number, [a, b, c, d, e, f]: Affine, fill: number): GrayImage {
   const data = new Uint8Array(width * height);
@@ -48,10 +49,12 @@ export function resampleAffine(src: GrayImage, width: number, height: number, [a
 }
 
 /**
- * `resample` where each output column maps to a straight line in the source: column x starts at
+ * Bilinear samples where each output column maps to a straight line in the source: column x starts at
  * `column(x)`'s point and steps by its (dx, dy) per row. A band drawn along a row of wheels is
  * such a mapping (each column square to the row, scaled to its digit height), and stepping costs
- * a fraction of a mapping per pixel.
+ * a fraction of a mapping per pixel. Where an output pixel covers several source pixels,
+ * `supersample`² samples spread over it are averaged (one point would keep the sensor's noise
+ * and alias the strokes' edges).
  */
 export function resampleColumns(src: GrayImage, width: number, height: number, column: (x: number) => [number, number, number, number], fill: number, supersample = 1): GrayImage {
   const n = Math.max(1, Math.round(supersample));
@@ -111,58 +114,6 @@ export function halved(img: GrayImage): GrayImage {
     }
   }
   return outside ? { width, height, data, outside } : { width, height, data };
-}
-
-/**
- * Bilinear samples of `src` through `map`; outside the source, `fill`, marked in `outside`.
- * Where an output pixel covers several source pixels, `supersample`² samples spread over it are
- * averaged (sampling one point would keep the sensor's noise and alias the strokes' edges).
- */
-export function resample(src: GrayImage, width: number, height: number, map: Mapping, fill: number, supersample = 1): GrayImage {
-  const data = new Uint8Array(width * height);
-  const outside = new Uint8Array(width * height);
-  const { width: sw, height: sh } = src;
-  const s = src.data;
-  const n = Math.max(1, Math.round(supersample));
-  const offsets = Array.from({ length: n }, (_, i) => (i + 0.5) / n - 0.5);
-  const at = (fx: number, fy: number): number => {
-    const x0 = Math.floor(fx);
-    const y0 = Math.floor(fy);
-    const x1 = Math.min(sw - 1, x0 + 1);
-    const y1 = Math.min(sh - 1, y0 + 1);
-    const ax = fx - x0;
-    const ay = fy - y0;
-    const top = (s[y0 * sw + x0] as number) * (1 - ax) + (s[y0 * sw + x1] as number) * ax;
-    const bottom = (s[y1 * sw + x0] as number) * (1 - ax) + (s[y1 * sw + x1] as number) * ax;
-    return top * (1 - ay) + bottom * ay;
-  };
-  const inside = (fx: number, fy: number) => fx >= 0 && fy >= 0 && fx <= sw - 1 && fy <= sh - 1 && !src.outside?.[Math.round(fy) * sw + Math.round(fx)];
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const [fx, fy] = map(x, y);
-      if (!inside(fx, fy)) {
-        data[y * width + x] = fill;
-        outside[y * width + x] = 1;
-        continue;
-      }
-      if (n === 1) {
-        data[y * width + x] = Math.round(at(fx, fy));
-        continue;
-      }
-      let sum = 0;
-      let count = 0;
-      for (const oy of offsets) {
-        for (const ox of offsets) {
-          const [gx, gy] = map(x + ox, y + oy);
-          if (!inside(gx, gy)) continue;
-          sum += at(gx, gy);
-          count++;
-        }
-      }
-      data[y * width + x] = Math.round(count ? sum / count : at(fx, fy));
-    }
-  }
-  return { width, height, data, outside };
 }
 
 /**
