@@ -10,6 +10,7 @@ import { PROFILE_DEFAULTS, tunedBand, type MeterProfile } from "../../contracts/
 import type { CounterSeen } from "../../contracts/result-record";
 import { DigitShapes, inkByLevels, levelsOf, type Levels, type Shape } from "./digit-shapes";
 import { findCounter, searchRegion } from "./find-counter";
+import { halved } from "./resample";
 import { NO_ROW } from "./locate";
 import { failed, unreadable, type Outcome } from "./outcome";
 import { encodePgm, parsePnm, type GrayAndRed, type GrayImage } from "./pgm";
@@ -42,6 +43,9 @@ export interface WheelsSeen {
   pieceShapes: (Pieces | undefined)[];
 }
 
+/** The longest side, in pixels, of what the locator searches. */
+export const SEARCH_SIDE = 2000;
+
 /**
  * The band of wheels and where they are: a profile's pixel-exact band is read as it is cut;
  * otherwise the counter is located in the region ImageMagick cut out (see locate.ts).
@@ -51,7 +55,11 @@ function wheelsIn(pixels: GrayImage | GrayAndRed, meter: MeterProfile | undefine
   const contrast = meter?.inkContrast ?? PROFILE_DEFAULTS.inkContrast;
   if (tunedBand(meter) && meter?.digits !== undefined) return { band: image, levels: levelsOf(image), counter: findWheels(image, meter.digits, contrast) };
   const region = searchRegion(meter);
-  const found = findCounter({ region: image, red: "red" in pixels ? pixels.red : undefined, origin: { x: region?.x ?? 0, y: region?.y ?? 0 }, scale: 1 }, meter);
+  // A phone's 12-megapixel photo searched whole costs seconds: halved until its longer side is
+  // at most SEARCH_SIDE (a counter that fills a tenth of it still has digits of 20 px and more).
+  let [search, red, scale] = [image, "red" in pixels ? pixels.red : undefined, 1];
+  while (Math.max(search.width, search.height) > SEARCH_SIDE) [search, red, scale] = [halved(search), red && halved(red), scale / 2];
+  const found = findCounter({ region: search, red, origin: { x: region?.x ?? 0, y: region?.y ?? 0 }, scale }, meter);
   if (!found.ok) {
     if (found.reason !== NO_ROW) return unreadable(found.reason);
     return unreadable(region ? `${NO_ROW} inside the crop: check that it holds the counter, and invert for light digits on dark wheels` : `${NO_ROW} in the photo: give a profile with a crop around the counter`);

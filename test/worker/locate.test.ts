@@ -60,6 +60,20 @@ describe("the worker locates the counter", () => {
     expect(records.filter((r) => r.status === "ok").every((r) => r.mode === "auto" && r.counter?.wheels === set.digits)).toBe(true);
   });
 
+  test("a large photo (searched halved) is read as at its own size, and the record says where in the photo's own pixels", async () => {
+    const ok = (await runBatch({ photos: photos.slice(0, 4), outDir: path.join(dir, "small") })).find((r) => r.status === "ok");
+    if (!ok?.counter) throw new Error("no photo read whole at 800x600");
+    const large = path.join(dir, "large.jpg");
+    execFileSync("convert", [path.join(dir, "set", ok.photo), "-resize", "400%", "-quality", "92", large]);
+    const [record] = await runBatch({ photos: [large], outDir: path.join(dir, "large") });
+    expect(record).toMatchObject({ status: "ok", reading: ok.reading });
+    record?.counter?.corners.forEach(([x, y], i) => {
+      const [sx, sy] = ok.counter?.corners[i] ?? [0, 0];
+      expect(Math.abs(x - 4 * sx)).toBeLessThan(24);
+      expect(Math.abs(y - 4 * sy)).toBeLessThan(24);
+    });
+  });
+
   test("a crop that cuts the counter is refused: widen it", async () => {
     const c = set.roughProfile.crop;
     // The crop's right half only: some wheels lie outside it.
