@@ -169,9 +169,5 @@ export function decideWheels(seen: WheelsSeen, meter: MeterProfile | undefined, 
     .join(" ");
   const pageError = seen.whole?.error ?? seen.pieces?.error;
   if (pageError) return failed(pageError, rawText);
-  const reading = readWheels(byWheel, secondByWheel, seen.counter, meter ?? {}, shapeReads);
-  if (meter?.digits !== undefined && seen.counter.wheels.length !== meter.digits) {
-    return unreadable(`${seen.counter.wheels.length} digit cells found, the profile says ${meter.digits}`, rawText);
-  }
-  return { ...reading, rawText, ...(seen.where ? { counter: seen.where } : {}) };
+  return { ...readWheels(byWheel, secondByWheel, seen.counter, meter ?? {}, shapeReads), rawText, ...(seen.where ? { counter: seen.where } : {}) };
 }

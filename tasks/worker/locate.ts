@@ -600,12 +600,14 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
     // last wheel turning (it shows a sliver of each digit): the count is not known.
     // So may a place whose ground is the wheels' own: the window goes on past the row.
     const wheelGround = median(m.indexes.map((k) => groundAt(k)));
+    const contrast = Math.max(1, wheelGround - inkLevelOf());
     const unclear = (k: number) => {
       const share = placeInk(k);
       if (share <= OUTSIDE) return false;
-      return (share >= 0.15 * inkOfWhole && inkCentred(k)) || Math.abs(groundAt(k) - wheelGround) < 0.25 * Math.max(1, wheelGround - inkLevelOf());
+      return (share >= 0.15 * inkOfWhole && inkCentred(k)) || Math.abs(groundAt(k) - wheelGround) < 0.25 * contrast;
     };
-    if (unclear(firstK - 1) || unclear(firstK + count)) return { ok: false, reason: `the wheel ${unclear(firstK + count) ? "after" : "before"} the ${count} found is unclear: give the counter's digits in a profile` };
+    const [before, after] = [unclear(firstK - 1), unclear(firstK + count)];
+    if (before || after) return { ok: false, reason: `the wheel ${after ? "after" : "before"} the ${count} found is unclear: give the counter's digits in a profile` };
   }
   const u0 = edge(firstK);
   const u1 = edge(firstK + count);

@@ -13,16 +13,23 @@ import { searchRegion } from "./find-counter";
 export const CHUNK = 16;
 
 /**
+ * Without a profile the whole photo is searched in colour (PPM): colour tells the red decimal
+ * wheels from the integer ones. Everything else is prepared in grey (PGM).
+ */
+export function inColour(profile: MeterProfile | undefined): boolean {
+  return !tunedBand(profile) && !searchRegion(profile);
+}
+
+/**
  * Where the worker locates the counter itself (see locate.ts), ImageMagick only cuts out the
- * part of the photo to search (the profile's rough crop, its corners' box, or the whole photo)
- * in grayscale; rotation, levels and scale are measured, not given.
+ * part of the photo to search (the profile's rough crop, its corners' box, or the whole photo);
+ * rotation, levels and scale are measured, not given.
  */
 export function searchOps(profile: MeterProfile | undefined): string[] {
   const ops = ["-auto-orient"];
   const region = searchRegion(profile);
   if (region) ops.push("-crop", `${region.width}x${region.height}+${region.x}+${region.y}`, "+repage");
-  // Without a profile, colour tells the red decimal wheels from the integer ones (PPM).
-  if (region) ops.push("-colorspace", "Gray");
+  if (!inColour(profile)) ops.push("-colorspace", "Gray");
   ops.push("-depth", "8");
   return ops;
 }
@@ -92,10 +99,10 @@ async function convertChunk(photos: string[], images: string[], ops: string[]): 
 
 export async function preparePhotos(photos: string[], profile: MeterProfile | undefined, workDir: string, firstIndex = 0): Promise<Prepared[]> {
   const ops = tunedBand(profile) ? cleanOps(profile) : searchOps(profile);
+  const kind = inColour(profile) ? "ppm" : "pgm";
   const out: Prepared[] = [];
   for (let start = 0; start < photos.length; start += CHUNK) {
     const chunk = photos.slice(start, start + CHUNK);
-    const kind = tunedBand(profile) || searchRegion(profile) ? "pgm" : "ppm";
     const images = chunk.map((_, i) => path.join(workDir, `${firstIndex + start + i}.${kind}`));
     const began = Date.now();
     const { code, stderr } = await convertChunk(chunk, images, ops);
