@@ -31,7 +31,9 @@ async function main(argv: string[]): Promise<void> {
     .description(
       "Starts Azurite (blob storage) and the local Batch service, prints the variables the Azure CLI\n" +
         "and SDKs read (AZURE_BATCH_*, AZURE_STORAGE_CONNECTION_STRING), and runs until Ctrl-C.\n" +
-        "The Batch account key is random for each start; Azurite's key is its public development key.",
+        "The Batch account key is random for each start; Azurite's key is its public development key.\n" +
+        "IDENTITY_ENDPOINT and IDENTITY_HEADER are the local managed-identity endpoint: with them set,\n" +
+        "DefaultAzureCredential gets Entra ID tokens that the local Batch service accepts (and no other service does).",
     )
     .option("--batch-port <port>", "port of the Batch service (0 = any free port)", port, 0)
     .option("--blob-port <port>", "port of Azurite's blob service (0 = any free port)", port, 0)
@@ -63,6 +65,8 @@ async function main(argv: string[]): Promise<void> {
       `AZURE_BATCH_ENDPOINT=${cloud.batchEndpoint}`,
       `AZURE_BATCH_ACCOUNT=${cloud.batchAccountName}`,
       `AZURE_BATCH_ACCESS_KEY=${cloud.batchAccountKey}`,
+      `IDENTITY_ENDPOINT=${cloud.managedIdentity.endpoint}`,
+      `IDENTITY_HEADER=${cloud.managedIdentity.header}`,
       `AZURE_STORAGE_CONNECTION_STRING=${cloud.storageConnectionString}`,
       `ready: local Batch service at ${cloud.batchEndpoint}, Azurite blobs at ${cloud.blobEndpoint}, data in ${cloud.dataDir} (Ctrl-C stops both)`,
     ].join("\n") + "\n",

@@ -26,6 +26,8 @@ export interface LocalCloud {
   batchEndpoint: string;
   batchAccountName: string;
   batchAccountKey: string;
+  /** The local managed-identity endpoint: Entra ID tokens the local Batch service accepts. */
+  managedIdentity: { endpoint: string; header: string };
   blobEndpoint: string;
   storageAccountName: string;
   storageAccountKey: string;
@@ -56,6 +58,7 @@ export async function startLocalCloud(opts: LocalCloudOptions = {}): Promise<Loc
       batchEndpoint: batch.endpoint,
       batchAccountName: batch.accountName,
       batchAccountKey: batch.accountKey,
+      managedIdentity: batch.managedIdentity,
       blobEndpoint: azurite.blobEndpoint,
       storageAccountName: azurite.accountName,
       storageAccountKey: azurite.accountKey,

@@ -10,8 +10,13 @@ import type { ServiceClientCredentials, WebResourceLike } from "@azure/ms-rest-j
 import { BlobServiceClient, StorageSharedKeyCredential } from "@azure/storage-blob";
 import type { StackOutputs } from "../contracts/stack-outputs";
 
-/** The Entra ID scope of the Batch data plane. */
-export const BATCH_SCOPE = "https://batch.core.windows.net/.default";
+/**
+ * The Entra ID scope of the Batch data plane. Batch accepts only the audience
+ * `https://batch.core.windows.net/`, trailing slash included; managed identity turns a scope into a
+ * resource by cutting `/.default`, so the slash must be doubled to survive (as the Azure CLI does
+ * for `https://management.core.windows.net//.default`).
+ */
+export const BATCH_SCOPE = "https://batch.core.windows.net//.default";
 
 /** The data-plane API version the dispatcher speaks unless told otherwise. */
 export const DEFAULT_BATCH_API_VERSION = "2025-06-01";

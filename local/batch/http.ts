@@ -1,13 +1,13 @@
 /**
- * The HTTP side of the local Batch service: parses a request, checks its API version and Shared
- * Key signature, routes it, and writes Batch-shaped answers (JSON with `odata.metadata`, ETag and
+ * The HTTP side of the local Batch service: parses a request, authenticates it, checks its API
+ * version, routes it, and writes Batch-shaped answers (JSON with `odata.metadata`, ETag and
  * Last-Modified headers, `odata.error` bodies for failures).
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import { SUPPORTED_API_VERSIONS } from "./api-versions";
 import { BatchError, newRequestId, notSupportedLocally } from "./errors";
-import { authenticate } from "./shared-key";
+import { authenticate, type Verifiers } from "./authentication";
 
 export interface BatchRequest {
   method: string;
@@ -77,8 +77,7 @@ async function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
 }
 
 export interface HttpOptions {
-  accountName: string;
-  accountKey: string;
+  verifiers: Verifiers;
   routes: Route[];
   baseUrl(): string;
   log(line: string): void;
@@ -107,7 +106,7 @@ export function createBatchServer(opts: HttpOptions): Server {
     const url = new URL(req.url ?? "/", "http://local");
     const rawPath = (req.url ?? "/").split("?")[0]!;
     const method = (req.method ?? "GET").toUpperCase();
-    authenticate({ method, rawPath, query: url.searchParams, headers: req.headers }, opts.accountName, opts.accountKey);
+    authenticate({ method, rawPath, query: url.searchParams, headers: req.headers }, opts.verifiers);
 
     const version = url.searchParams.get("api-version");
     if (version === null) {

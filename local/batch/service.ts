@@ -12,6 +12,7 @@ import type { StorageAccess } from "../task-files/types";
 import type { ServiceConfig, TaskFileOps } from "./context";
 import { Fleet } from "./fleet";
 import { createBatchServer } from "./http";
+import { startIdentityEndpoint } from "./identity-endpoint";
 import { JobRules } from "./job-rules";
 import { ProcessSlots } from "./process-slots";
 import { fileRoutes } from "./routes/files";
@@ -39,6 +40,8 @@ export interface BatchService {
   accountName: string;
   /** A fresh random key per start: nothing to keep secret across runs. */
   accountKey: string;
+  /** Where @azure/identity's ManagedIdentityCredential gets tokens this service accepts (`IDENTITY_ENDPOINT`, `IDENTITY_HEADER`). */
+  managedIdentity: { endpoint: string; header: string };
   registerApplicationPackage(applicationId: string, version: string, zipPath: string): Promise<void>;
   stop(): Promise<void>;
 }
@@ -67,18 +70,23 @@ export async function startBatchService(opts: BatchServiceOptions): Promise<Batc
   scheduler.rules = rules;
   const services: Services = { state, fleet, scheduler, rules, config };
 
+  const identity = await startIdentityEndpoint();
   const server = createBatchServer({
-    accountName: config.accountName,
-    accountKey: config.accountKey,
+    verifiers: { account: config.accountName, accountKey: config.accountKey, tokens: identity.tokens },
     baseUrl: config.baseUrl,
     log: config.log,
     trace: opts.trace ?? process.env.BATCH_OCR_TRACE === "1",
     routes: [...poolRoutes(services), ...nodeAndApplicationRoutes(services), ...jobRoutes(services), ...taskRoutes(services), ...fileRoutes(services)],
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port ?? 0, "127.0.0.1", () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(opts.port ?? 0, "127.0.0.1", () => resolve());
+    });
+  } catch (err) {
+    await identity.stop();
+    throw err;
+  }
   endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   config.log(`local Batch service listening on ${endpoint}`);
 
@@ -86,6 +94,7 @@ export async function startBatchService(opts: BatchServiceOptions): Promise<Batc
     endpoint,
     accountName: config.accountName,
     accountKey: config.accountKey,
+    managedIdentity: { endpoint: identity.endpoint, header: identity.header },
     async registerApplicationPackage(applicationId, version, zipPath) {
       const dir = path.join(config.dataDir, "applications", applicationId);
       await mkdir(dir, { recursive: true });
@@ -106,6 +115,7 @@ export async function startBatchService(opts: BatchServiceOptions): Promise<Batc
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await identity.stop();
     },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Batch's Shared Key scheme, verified the way the service checks it, so that a client that signs
- * wrongly fails here as it would on Azure. `Authorization: Bearer` (Microsoft Entra ID) tokens are
- * accepted without verification: this machine has no tenant to check them against.
+ * wrongly fails here as it would on Azure, and a signed request cannot be replayed once its date
+ * is more than 15 minutes from now.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
@@ -29,7 +29,7 @@ export interface SignedRequest {
   headers: IncomingHttpHeaders;
 }
 
-function header(headers: IncomingHttpHeaders, name: string): string {
+export function header(headers: IncomingHttpHeaders, name: string): string {
   const v = headers[name];
   return Array.isArray(v) ? v.join(",") : (v ?? "");
 }
@@ -61,7 +61,10 @@ function contentLengthCandidates(headers: IncomingHttpHeaders): string[] {
   return [sent];
 }
 
-const authFailed = (reason: string): BatchError =>
+/** Batch's allowance for clock skew between client and service, either way. */
+export const MAX_CLOCK_SKEW_MS = 15 * 60_000;
+
+export const sharedKeyRefused = (reason: string): BatchError =>
   new BatchError(
     403,
     "AuthenticationFailed",
@@ -69,25 +72,28 @@ const authFailed = (reason: string): BatchError =>
     [{ key: "AuthenticationErrorDetail", value: reason }],
   );
 
-export type Caller = { scheme: "SharedKey"; account: string } | { scheme: "Bearer" };
+/** The date the signature covers (`ocp-date` wins over `Date`, as Batch reads them) must be now, give or take the skew. */
+function checkRequestDate(headers: IncomingHttpHeaders, nowMs: number): void {
+  const sent = header(headers, "ocp-date") || header(headers, "date");
+  if (sent === "") throw sharedKeyRefused("Neither ocp-date nor Date was sent; the signature must cover one of them.");
+  const at = Date.parse(sent);
+  if (Number.isNaN(at)) throw sharedKeyRefused(`The request date '${sent}' is not a valid HTTP date (RFC 1123).`);
+  if (at < nowMs - MAX_CLOCK_SKEW_MS) throw sharedKeyRefused(`Request date header too old: '${sent}'.`);
+  if (at > nowMs + MAX_CLOCK_SKEW_MS) throw sharedKeyRefused(`Request date header too far in the future: '${sent}'.`);
+}
 
-export function authenticate(req: SignedRequest, account: string, keyBase64: string): Caller {
-  const auth = header(req.headers, "authorization");
-  if (auth === "") throw authFailed("The Authorization header is missing.");
-  if (/^Bearer\s+\S+/i.test(auth)) return { scheme: "Bearer" };
-  const m = /^SharedKey\s+([^:\s]+):(\S+)$/.exec(auth);
-  if (!m) throw authFailed("The Authorization header is neither SharedKey ACCOUNT:SIGNATURE nor Bearer TOKEN.");
+/** Verifies `SharedKey ACCOUNT:SIGNATURE`; throws 403 AuthenticationFailed saying what is wrong. */
+export function verifySharedKey(authorization: string, req: SignedRequest, account: string, keyBase64: string, nowMs = Date.now()): void {
+  const m = /^SharedKey\s+([^:\s]+):(\S+)$/.exec(authorization);
+  if (!m) throw sharedKeyRefused("The Authorization header is neither SharedKey ACCOUNT:SIGNATURE nor Bearer TOKEN.");
   const [, claimedAccount, signature] = m as unknown as [string, string, string];
-  if (claimedAccount !== account) throw authFailed(`The account ${claimedAccount} is not this service's account ${account}.`);
-  if (header(req.headers, "ocp-date") === "" && header(req.headers, "date") === "") {
-    throw authFailed("Neither ocp-date nor Date was sent; the signature must cover one of them.");
-  }
+  if (claimedAccount !== account) throw sharedKeyRefused(`The account ${claimedAccount} is not this service's account ${account}.`);
+  checkRequestDate(req.headers, nowMs);
   const key = Buffer.from(keyBase64, "base64");
   const given = Buffer.from(signature, "base64");
   const ok = contentLengthCandidates(req.headers).some((cl) => {
     const expected = sign(key, stringToSign(account, req, cl));
     return expected.length === given.length && timingSafeEqual(expected, given);
   });
-  if (!ok) throw authFailed("The MAC signature found in the HTTP request is not the same as any computed signature.");
-  return { scheme: "SharedKey", account };
+  if (!ok) throw sharedKeyRefused("The MAC signature found in the HTTP request is not the same as any computed signature.");
 }

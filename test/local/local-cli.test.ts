@@ -11,7 +11,7 @@ import { BlobServiceClient } from "@azure/storage-blob";
 const ROOT = path.join(__dirname, "..", "..");
 const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
 
-test("prints the Batch and storage variables, serves them, and stops cleanly on SIGTERM", async () => {
+test("prints the Batch, identity and storage variables, serves them, and stops cleanly on SIGTERM", async () => {
   const child = spawn(TSX, ["local/cli.ts", "--max-processes", "1"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
@@ -24,16 +24,20 @@ test("prints the Batch and storage variables, serves them, and stops cleanly on 
   const vars = Object.fromEntries(
     out
       .split("\n")
-      .filter((l) => l.startsWith("AZURE_"))
+      .filter((l) => /^(AZURE|IDENTITY)_/.test(l))
       .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
   );
-  expect(Object.keys(vars).sort()).toEqual(["AZURE_BATCH_ACCESS_KEY", "AZURE_BATCH_ACCOUNT", "AZURE_BATCH_ENDPOINT", "AZURE_STORAGE_CONNECTION_STRING"]);
+  expect(Object.keys(vars).sort()).toEqual(["AZURE_BATCH_ACCESS_KEY", "AZURE_BATCH_ACCOUNT", "AZURE_BATCH_ENDPOINT", "AZURE_STORAGE_CONNECTION_STRING", "IDENTITY_ENDPOINT", "IDENTITY_HEADER"]);
   const dataDir = /data in (\S+)/.exec(out)?.[1];
   expect(dataDir && existsSync(dataDir)).toBeTruthy();
 
   const batch = new BatchServiceClient(new BatchSharedKeyCredentials(vars.AZURE_BATCH_ACCOUNT!, vars.AZURE_BATCH_ACCESS_KEY!), vars.AZURE_BATCH_ENDPOINT!);
   await batch.job.add({ id: "cli-job", poolInfo: { poolId: "none" } });
   expect((await batch.job.list()).map((j) => j.id)).toEqual(["cli-job"]);
+  const issued = await fetch(`${vars.IDENTITY_ENDPOINT}?api-version=2019-08-01&resource=${encodeURIComponent("https://batch.core.windows.net/")}`, { headers: { "x-identity-header": vars.IDENTITY_HEADER! } });
+  const { access_token } = (await issued.json()) as { access_token: string };
+  const listed = await fetch(`${vars.AZURE_BATCH_ENDPOINT}/jobs?api-version=2025-06-01`, { headers: { authorization: `Bearer ${access_token}` } });
+  expect(listed.status).toBe(200);
   const container = BlobServiceClient.fromConnectionString(vars.AZURE_STORAGE_CONNECTION_STRING!).getContainerClient("cli-check");
   await container.create();
   expect(await container.exists()).toBe(true);
