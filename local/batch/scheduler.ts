@@ -5,7 +5,8 @@
  * retries and requeues counted in executionInfo.
  */
 import { mkdir, rm } from "node:fs/promises";
-import { TaskFileError, type TaskFailureInfo } from "../task-files/types";
+import { realDirectoryUnder } from "../task-files/local-paths";
+import { TaskFileError, userError, type TaskFailureInfo } from "../task-files/types";
 import type { ServiceConfig, TaskFileOps } from "./context";
 import { durationMs } from "./durations";
 import type { Fleet, InstalledPackage } from "./fleet";
@@ -155,6 +156,10 @@ export class Scheduler {
     const packages: InstalledPackage[] = [...(this.fleet.packages.get(node.id) ?? [])];
     try {
       await mkdir(dirs.workingDir, { recursive: true });
+      // The working directory survives a retry, and so would a link that an attempt put in its place.
+      if ((await realDirectoryUnder(this.config.dataDir, dirs.workingDir)) === undefined) {
+        throw userError("ResourceDirectoryCreateFailed", "The task's working directory has been replaced by a link", { FilePath: dirs.workingDir });
+      }
       await this.files.downloadResourceFiles(task.resourceFiles ?? [], dirs.workingDir, this.config.storage);
       for (const ref of task.applicationPackageReferences ?? []) {
         const pkg = this.state.applicationPackage(ref.applicationId, ref.version);

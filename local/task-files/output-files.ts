@@ -4,7 +4,7 @@ import { appendFile, stat } from "node:fs/promises";
 import path from "node:path";
 import pLimit from "p-limit";
 import { authFor, describeStorageError, redactSas } from "./blob-access";
-import { toBlobName } from "./local-paths";
+import { realPathInside, toBlobName } from "./local-paths";
 import { TaskFileError, userError, type OutputFile, type StorageAccess } from "./types";
 import { uploadSettings, type UploadSettings } from "./upload-headers";
 
@@ -59,9 +59,21 @@ export function conditionMatches(condition: string, outcome: "success" | "failur
 }
 
 /**
+ * The real path of a file or directory a pattern names, refused when it lies outside the task
+ * directory: the task may have linked anything into its directories, or a `$VAR` may name any path.
+ */
+async function insideTaskDir(workingDir: string, localPath: string, pattern: string): Promise<string> {
+  const taskDir = path.dirname(path.resolve(workingDir));
+  const real = await realPathInside(taskDir, path.relative(taskDir, localPath));
+  if (real === undefined) throw userError("FileUploadMiscError", "An output file pattern leads outside the task directory", { FilePattern: pattern, FilePath: localPath });
+  return real;
+}
+
+/**
  * Splits a pattern at its first segment with a wildcard: the fixed part names a directory (relative to
  * the working directory, so "../" reaches the task directory), the rest is globbed under it, and matches
- * keep their path relative to the fixed part. Without a wildcard the pattern names one file.
+ * keep their path relative to the fixed part. Without a wildcard the pattern names one file. Nothing
+ * outside the task directory is listed or matched, and links are not followed while globbing.
  */
 export async function expandPattern(pattern: string, workingDir: string): Promise<{ hasWildcards: boolean; matches: PatternMatch[] }> {
   const segments = pattern.split("/");
@@ -69,17 +81,24 @@ export async function expandPattern(pattern: string, workingDir: string): Promis
   if (firstDynamic === -1) {
     const localPath = path.resolve(workingDir, pattern);
     const stats = await stat(localPath).catch(() => undefined);
-    return { hasWildcards: false, matches: stats?.isFile() ? [{ localPath, relativeName: path.basename(localPath) }] : [] };
+    if (!stats?.isFile()) return { hasWildcards: false, matches: [] };
+    return { hasWildcards: false, matches: [{ localPath: await insideTaskDir(workingDir, localPath, pattern), relativeName: path.basename(localPath) }] };
   }
   const fixed = segments.slice(0, firstDynamic).join("/");
-  const base = path.resolve(workingDir, fixed === "" && pattern.startsWith("/") ? "/" : fixed);
+  const base = await insideTaskDir(workingDir, path.resolve(workingDir, fixed === "" && pattern.startsWith("/") ? "/" : fixed), pattern);
   const rest = segments.slice(firstDynamic).join("/");
   // dot: false is Batch's rule: a name starting with "." matches only a pattern that spells the dot.
-  const matches = await fg(rest, { cwd: base, dot: false, onlyFiles: true, followSymbolicLinks: true, unique: true });
-  return {
-    hasWildcards: true,
-    matches: matches.sort().map((relative) => ({ localPath: path.join(base, relative), relativeName: toBlobName(relative) })),
-  };
+  // Links are not descended (one to "/" would walk the machine); a link to a file is uploaded as
+  // Batch would, from its real path, if that is inside the task directory.
+  const entries = await fg(rest, { cwd: base, dot: false, onlyFiles: false, followSymbolicLinks: false, unique: true, objectMode: true });
+  const matches: PatternMatch[] = [];
+  for (const entry of entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+    const localPath = path.join(base, entry.path);
+    const linkedFile = entry.dirent.isSymbolicLink() && (await stat(localPath).catch(() => undefined))?.isFile();
+    if (entry.dirent.isFile()) matches.push({ localPath, relativeName: toBlobName(entry.path) });
+    else if (linkedFile) matches.push({ localPath: await insideTaskDir(workingDir, localPath, pattern), relativeName: toBlobName(entry.path) });
+  }
+  return { hasWildcards: true, matches };
 }
 
 /** Batch: without wildcards `path` is the blob name; with them it is a virtual directory; absent, the root. */

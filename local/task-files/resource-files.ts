@@ -3,7 +3,8 @@ import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import pLimit from "p-limit";
 import { authFor, autoStorageContainerUrl, describeStorageError, isAccessDenied, redactSas, serviceKey, type StorageFailure } from "./blob-access";
-import { resolveInside } from "./local-paths";
+import path from "node:path";
+import { realPathInside, resolveInside } from "./local-paths";
 import { StallWatchdog } from "./stall-watchdog";
 import { userError, type ResourceFile, type StorageAccess, type TaskFileError } from "./types";
 import { writeLocalFile } from "./write-local-file";
@@ -167,6 +168,19 @@ async function containerDownloads(file: ResourceFile, workingDir: string, mode: 
 }
 
 /**
+ * Where a download may be written: its path with links resolved, if that is still inside the
+ * working directory. An earlier attempt of the task may have left a link where a directory of
+ * the download was (the working directory survives a retry); the file is not written through it.
+ */
+async function writableTarget(workingDir: string, target: string): Promise<string> {
+  const real = await realPathInside(workingDir, path.relative(workingDir, target), { followLast: false });
+  if (real === undefined) {
+    throw userError("ResourceFileCreateFailed", "The resource file's path leads outside the task's working directory through a link", { FilePath: target });
+  }
+  return real;
+}
+
+/**
  * Downloads a task's (or start task's) resource files into workingDir before the command runs.
  * Throws TaskFileError (usererror, Batch's code) on the first failure; downloads already started are
  * allowed to finish, none is started after it.
@@ -194,10 +208,11 @@ export async function downloadResourceFiles(
     [...byTarget.values()].map((download) =>
       limit(async () => {
         if (failed) return;
+        const target = await writableTarget(workingDir, download.target);
         const watchdog = new StallWatchdog(stallTimeoutMs);
         try {
           const body = watchdog.watch(await download.open(watchdog.signal));
-          await writeLocalFile(body, download.target, download.mode, (error) =>
+          await writeLocalFile(body, target, download.mode, (error) =>
             blobFailure(download.source, download.target, describeStorageError(error)),
           );
         } catch (error) {

@@ -32,8 +32,9 @@ export async function writeLocalFile(source: Readable, target: string, mode: num
   let handle;
   try {
     // A file left by an earlier attempt may be read-only (fileMode 0440): replace it, as a fresh download would.
+    // rm unlinks a link rather than its target, and "wx" will not follow one made since.
     await rm(target, { force: true });
-    handle = await open(target, "w", mode);
+    handle = await open(target, "wx", mode);
   } catch (error) {
     source.destroy();
     if (isDiskFull(error)) throw userError("DiskFull", "There is not enough disk space on the node to download the resource files", details, error);

@@ -1,16 +1,17 @@
 /**
  * Files on local nodes, through the task and node file operations: list (recursive or not),
  * get (whole or an `ocp-range`), properties (HEAD) and delete. Paths arrive as one percent-encoded
- * segment (`wd%2Fa%20b.txt`) and are resolved inside the task's (or node's) directory only.
+ * segment (`wd%2Fa%20b.txt`) and are answered from real paths inside the task's (or node's)
+ * directory only: a task runs as the service's user and can plant links to anywhere.
  */
-import { createReadStream, existsSync } from "node:fs";
-import { lstat, readdir, rm, stat } from "node:fs/promises";
+import { constants, existsSync } from "node:fs";
+import { lstat, open, readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { BatchError, conflict, notFound } from "../errors";
 import type { BatchReply, BatchRequest, Route } from "../http";
-import type { ComputeNode, Pool, Task } from "../model";
 import { listReply } from "../replies";
 import { nodeDirs, taskDirs } from "../node-layout";
+import { realDirectoryUnder, realPathInside } from "../../task-files/local-paths";
 import type { Services } from "./services";
 
 interface FileEntry {
@@ -23,6 +24,9 @@ interface FileEntry {
 const fileMode = (mode: number) => `0${mode.toString(8)}`;
 
 async function walk(root: string, rel: string, recursive: boolean, urlOf: (name: string) => string, out: FileEntry[]): Promise<void> {
+  // Entries are taken only as readdir saw them (a link is neither file nor directory), but a
+  // directory can be swapped for a link between two reads: each one is checked before it is read.
+  if (rel !== "" && (await realDirectoryUnder(root, path.join(root, rel))) === undefined) return;
   const entries = await readdir(path.join(root, rel), { withFileTypes: true }).catch(() => []);
   for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
     const name = rel === "" ? entry.name : `${rel}/${entry.name}`;
@@ -30,7 +34,7 @@ async function walk(root: string, rel: string, recursive: boolean, urlOf: (name:
       out.push({ name, url: urlOf(name), isDirectory: true });
       if (recursive) await walk(root, name, recursive, urlOf, out);
     } else if (entry.isFile()) {
-      const st = await stat(path.join(root, name));
+      const st = await lstat(path.join(root, name));
       out.push({
         name,
         url: urlOf(name),
@@ -45,13 +49,6 @@ async function walk(root: string, rel: string, recursive: boolean, urlOf: (name:
       });
     }
   }
-}
-
-/** The file a request names, refused when it would leave the directory the files live in. */
-function resolveInside(root: string, name: string): string {
-  const full = path.resolve(root, name);
-  if (full !== root && !full.startsWith(root + path.sep)) throw notFound("file");
-  return full;
 }
 
 function parseRange(header: string | string[] | undefined, size: number): { start: number; end: number } | undefined {
@@ -83,10 +80,15 @@ async function fileReply(req: BatchRequest, full: string, url: string): Promise<
   const { start, end } = range ?? { start: 0, end: st.size - 1 };
   headers["Content-Length"] = String(Math.max(0, end - start + 1));
   if (req.method === "HEAD" || st.size === 0) return { status: 200, headers };
-  return { status: 200, headers, stream: createReadStream(full, { start, end }) };
+  // O_NOFOLLOW: a link put in place of the checked file since the check is not followed.
+  const handle = await open(full, constants.O_RDONLY | constants.O_NOFOLLOW).catch(() => {
+    throw notFound("file");
+  });
+  return { status: 200, headers, stream: handle.createReadStream({ start, end }) };
 }
 
 async function deleteFile(req: BatchRequest, full: string): Promise<BatchReply> {
+  // fs.rm unlinks links it meets instead of following them, so a recursive delete stays inside.
   const st = await lstat(full).catch(() => undefined);
   if (!st) throw notFound("file");
   if (st.isDirectory()) {
@@ -97,53 +99,78 @@ async function deleteFile(req: BatchRequest, full: string): Promise<BatchReply> 
   return { status: 200 };
 }
 
+/**
+ * The real directory the files live in, or undefined while it does not exist yet. A directory
+ * that exists but is not where it should be (a task swapped it for a link) is `unavailable`.
+ */
+async function realRoot(dataDir: string, root: string, unavailable: () => Error): Promise<string | undefined> {
+  const real = await realDirectoryUnder(dataDir, root);
+  if (real === undefined && (await lstat(root).catch(() => undefined))) throw unavailable();
+  return real;
+}
+
+/** The real path of the file a request names; 404 when it is missing from, or leads out of, the root. */
+async function fileIn(root: string | undefined, name: string, followLast: boolean): Promise<string> {
+  const full = root === undefined ? undefined : await realPathInside(root, name, { followLast });
+  if (full === undefined || full === root) throw notFound("file");
+  return full;
+}
+
+/** Whose files a request names: their real directory (undefined while it does not exist) and the owner's URL. */
+interface FileOwner {
+  root: string | undefined;
+  url: string;
+}
+
 export function fileRoutes(s: Services): Route[] {
   const base = () => s.config.baseUrl();
 
   /** The task's directory on the node it ran on, if that node still has it. */
-  const taskRoot = (req: BatchRequest): { root: string; task: Task } => {
+  const taskFiles = async (req: BatchRequest): Promise<FileOwner> => {
     const job = s.state.job(req.params.jobId!);
     const task = s.state.task(job.id, req.params.taskId!);
     const info = task.nodeInfo;
     const pool = info && s.state.pools.get(info.poolId.toLowerCase());
     const node = info && pool && s.state.poolNodes(pool.id).get(info.nodeId);
-    if (!info || !pool || !node) throw conflict("TaskFilesUnavailable", "The files of the specified task are unavailable.");
+    const unavailable = () => conflict("TaskFilesUnavailable", "The files of the specified task are unavailable.");
+    if (!info || !pool || !node) throw unavailable();
     const root = taskDirs(nodeDirs(s.config.dataDir, pool.id, node.id), job.id, task.id).taskDir;
     if (task.state === "completed" && !existsSync(root)) throw conflict("TaskFilesCleanedup", "The files of the specified task are cleaned up.");
-    return { root, task };
+    return { root: await realRoot(s.config.dataDir, root, unavailable), url: task.url };
   };
 
-  const nodeRoot = (req: BatchRequest): { root: string; pool: Pool; node: ComputeNode } => {
+  const nodeFiles = async (req: BatchRequest): Promise<FileOwner> => {
     const pool = s.state.pool(req.params.poolId!);
     const node = s.state.node(pool.id, req.params.nodeId!);
-    return { root: nodeDirs(s.config.dataDir, pool.id, node.id).root, pool, node };
+    return { root: await realRoot(s.config.dataDir, nodeDirs(s.config.dataDir, pool.id, node.id).root, () => notFound("file")), url: node.url };
   };
 
-  const list = async (req: BatchRequest, root: string, url: string) => {
-    const entries: FileEntry[] = [];
-    await walk(root, "", req.query.get("recursive") === "true", (name) => `${url}/files/${encodeURIComponent(name)}`, entries);
-    return listReply(base(), "files", entries, req, false);
-  };
-
-  return [
-    { method: "GET", pattern: "/jobs/{jobId}/tasks/{taskId}/files", handler: async (req) => { const { root, task } = taskRoot(req); return list(req, root, task.url); } },
+  /** List, get, properties and delete: the same four operations on a task's and on a node's files. */
+  const routesFor = (owner: string, filesOf: (req: BatchRequest) => Promise<FileOwner>): Route[] => [
+    {
+      method: "GET",
+      pattern: `${owner}/files`,
+      handler: async (req) => {
+        const { root, url } = await filesOf(req);
+        const entries: FileEntry[] = [];
+        if (root !== undefined) await walk(root, "", req.query.get("recursive") === "true", (name) => `${url}/files/${encodeURIComponent(name)}`, entries);
+        return listReply(base(), "files", entries, req, false);
+      },
+    },
     ...(["GET", "HEAD"] as const).map((method) => ({
       method,
-      pattern: "/jobs/{jobId}/tasks/{taskId}/files/{*filePath}",
+      pattern: `${owner}/files/{*filePath}`,
       handler: async (req: BatchRequest) => {
-        const { root, task } = taskRoot(req);
-        return fileReply(req, resolveInside(root, req.params.filePath!), `${task.url}/files/${encodeURIComponent(req.params.filePath!)}`);
+        const { root, url } = await filesOf(req);
+        return fileReply(req, await fileIn(root, req.params.filePath!, true), `${url}/files/${encodeURIComponent(req.params.filePath!)}`);
       },
     })),
-    { method: "DELETE", pattern: "/jobs/{jobId}/tasks/{taskId}/files/{*filePath}", handler: async (req) => deleteFile(req, resolveInside(taskRoot(req).root, req.params.filePath!)) },
-    { method: "GET", pattern: "/pools/{poolId}/nodes/{nodeId}/files", handler: async (req) => { const { root, node } = nodeRoot(req); return list(req, root, node.url); } },
-    ...(["GET", "HEAD"] as const).map((method) => ({
-      method,
-      pattern: "/pools/{poolId}/nodes/{nodeId}/files/{*filePath}",
-      handler: async (req: BatchRequest) => {
-        const { root, node } = nodeRoot(req);
-        return fileReply(req, resolveInside(root, req.params.filePath!), `${node.url}/files/${encodeURIComponent(req.params.filePath!)}`);
-      },
-    })),
+    {
+      method: "DELETE",
+      pattern: `${owner}/files/{*filePath}`,
+      handler: async (req) => deleteFile(req, await fileIn((await filesOf(req)).root, req.params.filePath!, false)),
+    },
   ];
+
+  return [...routesFor("/jobs/{jobId}/tasks/{taskId}", taskFiles), ...routesFor("/pools/{poolId}/nodes/{nodeId}", nodeFiles)];
 }

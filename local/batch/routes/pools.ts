@@ -4,6 +4,7 @@ import type { Route } from "../http";
 import type { ApplicationPackageReference, ComputeNode, NodeFillType, Pool, StartTask } from "../model";
 import { changed, checkConditions, created, entityReply, listReply } from "../replies";
 import { key, newETag, now, touch } from "../state";
+import { checkResourceFiles } from "../task-file-rules";
 import { asBody, optionalDuration, optionalEnum, optionalInt, refuseUnsupported, requireId, requireString, type Body } from "../validate";
 import { maxTaskSlots, vmCores } from "../vm-sizes";
 import type { Services } from "./services";
@@ -17,6 +18,7 @@ function startTaskOf(body: Body): StartTask | undefined {
   const st = body.startTask as Body | undefined;
   if (st === undefined || st === null) return undefined;
   requireString(st, "commandLine");
+  checkResourceFiles(st);
   return st as unknown as StartTask;
 }
 

@@ -6,6 +6,7 @@ import type { Job, Task, TaskBody } from "../model";
 import { changed, checkConditions, created, entityReply, listReply } from "../replies";
 import { setTaskState } from "../scheduler";
 import { key, newETag, now, touch } from "../state";
+import { checkOutputFiles, checkResourceFiles } from "../task-file-rules";
 import { asBody, optionalDuration, optionalInt, refuseUnsupported, requireId, requireString, type Body } from "../validate";
 import type { Services } from "./services";
 
@@ -20,27 +21,13 @@ function acceptsTasks(job: Job): void {
   if (job.state === "deleting") throw conflict("JobBeingDeleted", "The specified job has been marked for deletion and is being garbage collected.");
 }
 
-function checkFiles(body: Body): void {
-  for (const [i, rf] of ((body.resourceFiles as Body[] | undefined) ?? []).entries()) {
-    const sources = ["autoStorageContainerName", "storageContainerUrl", "httpUrl"].filter((p) => rf[p] !== undefined);
-    if (sources.length !== 1) throw invalidProperty(`resourceFiles[${i}]`, rf, "exactly one of autoStorageContainerName, storageContainerUrl and httpUrl must be given");
-    if (rf.httpUrl !== undefined && !rf.filePath) throw invalidProperty(`resourceFiles[${i}].filePath`, rf.filePath, "required with httpUrl");
-  }
-  for (const [i, of] of ((body.outputFiles as Body[] | undefined) ?? []).entries()) {
-    requireString(of, "filePattern");
-    const container = (of.destination as Body | undefined)?.container as Body | undefined;
-    if (!container) throw invalidProperty(`outputFiles[${i}].destination.container`, undefined, "output files go to a blob container");
-    requireString(container, "containerUrl");
-    if (!(of.uploadOptions as Body | undefined)?.uploadCondition) throw invalidProperty(`outputFiles[${i}].uploadOptions.uploadCondition`, undefined, "required");
-  }
-}
-
 export function newTask(s: Services, job: Job, raw: unknown): Task {
   const body = asBody(raw);
   const id = requireId(body);
   requireString(body, "commandLine");
   refuseUnsupported(body, UNSUPPORTED_TASK_PROPERTIES, "task");
-  checkFiles(body);
+  checkResourceFiles(body);
+  checkOutputFiles(body);
   const c = (body.constraints as Body | undefined) ?? {};
   optionalDuration(c, "maxWallClockTime");
   optionalDuration(c, "retentionTime");
