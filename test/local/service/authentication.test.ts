@@ -12,7 +12,8 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AccessTokens } from "../../../local/batch/access-tokens";
-import { EntraBatchCredentials } from "../../../tasks/credentials";
+import type { StackOutputs } from "../../../contracts/stack-outputs";
+import { EntraBatchCredentials, connect } from "../../../tasks/credentials";
 import { IMAGE, VM_SIZE, bash, detail, errorOf, useService } from "./fixture";
 
 const service = useService("authentication");
@@ -22,7 +23,12 @@ let marks: string;
 beforeAll(() => {
   marks = mkdtempSync(join(tmpdir(), "authentication-marks-"));
 });
-afterAll(() => rmSync(marks, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(marks, { recursive: true, force: true });
+  // Left set, they would send any later DefaultAzureCredential in this process to a stopped endpoint.
+  delete process.env.IDENTITY_ENDPOINT;
+  delete process.env.IDENTITY_HEADER;
+});
 
 /** A pool whose start task leaves a file behind: proof that a refused request ran nothing. */
 const markingPool = (id: string) => ({
@@ -80,12 +86,14 @@ describe("Bearer tokens", () => {
     expect(await errorOf(() => withToken.job.add({ id: "bearer-job", poolInfo: { poolId: "any-pool" } }))).toMatchObject({ status: 401, code: "AuthenticationFailed" });
   });
 
-  it("accepts the dispatcher's Entra ID path with a token the local cloud issued (@azure/identity's ManagedIdentityCredential)", async () => {
+  it("lets the dispatcher in on its default Entra ID path (DefaultAzureCredential finds the local managed identity)", async () => {
     const { cloud } = service();
-    const client = new BatchServiceClient(new EntraBatchCredentials(localManagedIdentity()), cloud.batchEndpoint);
-    client.apiVersion = "2025-06-01";
-    await client.job.add({ id: "entra-job", poolInfo: { poolId: "any-pool" } });
-    expect((await client.job.get("entra-job")).id).toBe("entra-job");
+    localManagedIdentity();
+    const outputs = { batchAccountName: cloud.batchAccountName, batchAccountEndpoint: cloud.batchEndpoint, batchAuthModes: ["AAD"], storageAccountName: cloud.storageAccountName, blobEndpoint: cloud.blobEndpoint, storageSharedKeyAccess: false } as StackOutputs;
+    const access = connect(outputs);
+    expect(access.batch).toBe("entra");
+    await access.batchClient.job.add({ id: "entra-job", poolInfo: { poolId: "any-pool" } });
+    expect((await access.batchClient.job.get("entra-job")).id).toBe("entra-job");
   });
 
   it("refuses a local token for the audience without Batch's trailing slash, as Batch does", async () => {
