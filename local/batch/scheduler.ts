@@ -5,7 +5,7 @@
  * retries and requeues counted in executionInfo.
  */
 import { mkdir, rm } from "node:fs/promises";
-import { realDirectoryUnder } from "../task-files/local-paths";
+import { swappedForLink } from "../task-files/local-paths";
 import { TaskFileError, userError, type TaskFailureInfo } from "../task-files/types";
 import type { ServiceConfig, TaskFileOps } from "./context";
 import { durationMs } from "./durations";
@@ -152,14 +152,19 @@ export class Scheduler {
       });
   }
 
+  /** Fails the task (as `code`) if its task or working directory has been replaced by a link to elsewhere. */
+  private async refuseSwappedDirs(dirs: ReturnType<typeof taskDirs>, code: string): Promise<void> {
+    for (const dir of [dirs.taskDir, dirs.workingDir]) {
+      if (await swappedForLink(this.config.dataDir, dir)) throw userError(code, "The task's directory has been replaced by a link", { FilePath: dir });
+    }
+  }
+
   private async execute(job: Job, pool: Pool, node: ComputeNode, task: Task, dirs: ReturnType<typeof taskDirs>, ex: Execution): Promise<void> {
     const packages: InstalledPackage[] = [...(this.fleet.packages.get(node.id) ?? [])];
     try {
       await mkdir(dirs.workingDir, { recursive: true });
       // The working directory survives a retry, and so would a link that an attempt put in its place.
-      if ((await realDirectoryUnder(this.config.dataDir, dirs.workingDir)) === undefined) {
-        throw userError("ResourceDirectoryCreateFailed", "The task's working directory has been replaced by a link", { FilePath: dirs.workingDir });
-      }
+      await this.refuseSwappedDirs(dirs, "ResourceDirectoryCreateFailed");
       await this.files.downloadResourceFiles(task.resourceFiles ?? [], dirs.workingDir, this.config.storage);
       for (const ref of task.applicationPackageReferences ?? []) {
         const pkg = this.state.applicationPackage(ref.applicationId, ref.version);
@@ -202,6 +207,8 @@ export class Scheduler {
     else if (outcome.timedOut) failureInfo = { category: "usererror", code: "MaxWallClockTimeExpiry", message: "The task exceeded its maximum wall clock time and was terminated." };
     else if (outcome.exitCode !== 0) failureInfo = { category: "usererror", code: "FailureExitCode", message: "The task process exited with an unexpected exit code" };
     try {
+      // The process may have swapped its directories for links: nothing is read or logged through them.
+      if (task.outputFiles?.length) await this.refuseSwappedDirs(dirs, "FileUploadMiscError");
       await this.files.uploadOutputFiles(task.outputFiles ?? [], dirs.workingDir, failureInfo ? "failure" : "success", this.config.storage, { environment: env });
     } catch (err) {
       if (!(err instanceof TaskFileError)) throw err;

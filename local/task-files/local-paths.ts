@@ -1,4 +1,4 @@
-import { realpath } from "node:fs/promises";
+import { lstat, realpath } from "node:fs/promises";
 import path from "node:path";
 
 /**
@@ -60,4 +60,10 @@ export async function realDirectoryUnder(base: string, dir: string): Promise<str
   const [realBase, realDir] = await Promise.all([realpath(base).catch(() => undefined), realpath(dir).catch(() => undefined)]);
   if (realBase === undefined || realDir === undefined) return undefined;
   return realDir === path.join(realBase, path.relative(path.resolve(base), path.resolve(dir))) ? realDir : undefined;
+}
+
+/** Whether `dir` exists but not as itself: it, or a directory on its way from `base`, is now a link. */
+export async function swappedForLink(base: string, dir: string): Promise<boolean> {
+  if ((await lstat(dir).catch(() => undefined)) === undefined) return false;
+  return (await realDirectoryUnder(base, dir)) === undefined;
 }

@@ -11,7 +11,7 @@ import { BatchError, conflict, notFound } from "../errors";
 import type { BatchReply, BatchRequest, Route } from "../http";
 import { listReply } from "../replies";
 import { nodeDirs, taskDirs } from "../node-layout";
-import { realDirectoryUnder, realPathInside } from "../../task-files/local-paths";
+import { realDirectoryUnder, realPathInside, swappedForLink } from "../../task-files/local-paths";
 import type { Services } from "./services";
 
 interface FileEntry {
@@ -104,9 +104,8 @@ async function deleteFile(req: BatchRequest, full: string): Promise<BatchReply> 
  * that exists but is not where it should be (a task swapped it for a link) is `unavailable`.
  */
 async function realRoot(dataDir: string, root: string, unavailable: () => Error): Promise<string | undefined> {
-  const real = await realDirectoryUnder(dataDir, root);
-  if (real === undefined && (await lstat(root).catch(() => undefined))) throw unavailable();
-  return real;
+  if (await swappedForLink(dataDir, root)) throw unavailable();
+  return realDirectoryUnder(dataDir, root);
 }
 
 /** The real path of the file a request names; 404 when it is missing from, or leads out of, the root. */

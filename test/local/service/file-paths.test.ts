@@ -163,19 +163,23 @@ describe("resource and output file paths", () => {
     await client.task.add(JOB, { id: "stdout-upload", commandLine: "/bin/true", outputFiles: [upload("../std*.txt")] });
   });
 
-  it("does not write a retried task's resource file through a link the first attempt planted", async () => {
+  it.each([
+    ["a directory of the download", "data", (dir: string) => `if [ -L data ]; then exit 0; fi; rm -rf data; ln -s ${dir} data; exit 1`],
+    ["the working directory itself", "", (dir: string) => `if [ -L ../wd ]; then exit 0; fi; cd ..; rm -rf wd; ln -s ${dir} wd; exit 1`],
+  ])("does not write a retried task's resource file through a link the first attempt put in place of %s", async (_what, filePath, firstAttempt) => {
     const { client, cloud } = service();
     const container = BlobServiceClient.fromConnectionString(cloud.storageConnectionString).getContainerClient("planted");
     await container.createIfNotExists();
     await container.getBlockBlobClient("planted.txt").upload("planted", 7);
+    const id = `planter-${filePath || "wd"}`;
     await client.task.add(JOB, {
-      id: "planter",
-      // The first attempt swaps the download's directory for a link outside and fails, so Batch retries.
-      commandLine: bash(`if [ -L data ]; then exit 0; fi; rm -rf data; ln -s ${outside} data; exit 1`),
-      resourceFiles: [{ autoStorageContainerName: "planted", filePath: "data" }],
+      id,
+      // The first attempt plants the link and fails, so Batch retries in the same working directory.
+      commandLine: bash(firstAttempt(outside)),
+      resourceFiles: [{ autoStorageContainerName: "planted", ...(filePath ? { filePath } : {}) }],
       constraints: { maxTaskRetryCount: 1 },
     });
-    const task = await waitForTask(client, JOB, "planter");
+    const task = await waitForTask(client, JOB, id);
     expect(existsSync(join(outside, "planted.txt"))).toBe(false);
     expect(task.executionInfo?.result).toBe("failure");
   });
