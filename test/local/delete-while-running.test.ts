@@ -8,7 +8,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startLocalCli, type LocalCliProcess } from "./local-cli-process";
-import { addPool, bash, pollUntil, processesWith } from "./service/fixture";
+import { addPool, bash, gone, pollUntil, processesWith } from "./service/fixture";
 
 const ROUNDS = 6;
 const NODES = 2;
@@ -40,17 +40,6 @@ afterAll(async () => {
   }
   if (dataDir) await rm(dataDir, { recursive: true, force: true, maxRetries: 5 });
 });
-
-/** Whether a get says 404, i.e. the entity is gone (a 2xx means it is still there). */
-async function gone(get: () => Promise<unknown>): Promise<true | undefined> {
-  try {
-    await get();
-    return undefined;
-  } catch (err) {
-    if ((err as { statusCode?: number }).statusCode === 404) return true;
-    throw err;
-  }
-}
 
 /** Folders under a node's task area that belong to the job (workitems/<job>), on every node of the pool. */
 function jobFolders(poolId: string, jobId: string): string[] {

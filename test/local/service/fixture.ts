@@ -121,6 +121,17 @@ export async function pollUntil<T>(what: string, probe: () => Promise<T | undefi
   }
 }
 
+/** Whether a get says 404, i.e. the entity is gone (a 2xx means it is still there), as pollUntil wants it. */
+export async function gone(get: () => Promise<unknown>): Promise<true | undefined> {
+  try {
+    await get();
+    return undefined;
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) return true;
+    throw err;
+  }
+}
+
 export interface PoolOptions {
   nodes?: number;
   taskSlotsPerNode?: number;

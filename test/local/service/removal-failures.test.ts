@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { bash, pollUntil, readyPool, useService, waitForTask } from "./fixture";
+import { bash, gone, pollUntil, readyPool, useService, waitForTask } from "./fixture";
 
 const service = useService("removal-failures");
 
@@ -31,64 +31,54 @@ const whereFoldersLock = canLockFolders() ? it : it.skip;
 // A failed test must not leave folders that nothing (the fixture's cleanup included) can remove.
 afterEach(() => void chattr("-i", service().cloud.dataDir));
 
-/** A task that leaves a folder its node cannot remove until the test unlocks it. */
-async function lockedTask(jobId: string, poolId: string): Promise<void> {
+/** A pool and a job whose task left a folder its node cannot remove until the test unlocks it. */
+async function lockedFiles(poolId: string, jobId: string): Promise<void> {
   const { client } = service();
+  await readyPool(client, poolId);
   await client.job.add({ id: jobId, poolInfo: { poolId } });
   await client.task.add(jobId, { id: "lock", commandLine: bash("mkdir locked && touch locked/f && chattr +i locked") });
   expect((await waitForTask(client, jobId, "lock")).executionInfo?.exitCode).toBe(0);
 }
 
-async function gone(get: () => Promise<unknown>): Promise<true | undefined> {
-  try {
-    await get();
-    return undefined;
-  } catch (err) {
-    if ((err as { statusCode?: number }).statusCode === 404) return true;
-    throw err;
-  }
+/**
+ * Deletes an entity whose files cannot go, waits until it says why, lets the files go (unlocks
+ * `dir`) and deletes it again, waiting until it is gone. Returns the entity as it said why.
+ */
+async function deleteThroughLockedFiles<T>(what: string, dir: string, del: () => Promise<unknown>, get: () => Promise<T>, reported: (entity: T) => boolean): Promise<T> {
+  await del();
+  const said = await pollUntil(`${what} to report its files`, async () => {
+    const entity = await get();
+    return reported(entity) ? entity : undefined;
+  });
+  // It still serves, and the report stays until the files can go.
+  expect(reported(await get())).toBe(true);
+  chattr("-i", dir);
+  await del();
+  await pollUntil(`${what} deleted`, () => gone(get));
+  return said;
 }
 
 whereFoldersLock("a pool whose files cannot be removed stays deleting, says why, and goes on a DELETE again", async () => {
   const { client, cloud } = service();
-  await readyPool(client, "locked-pool");
-  await lockedTask("locked-pool-job", "locked-pool");
-
-  await client.pool.deleteMethod("locked-pool");
-  const pool = await pollUntil("the pool to report its files", async () => {
-    const p = await client.pool.get("locked-pool");
-    return p.resizeErrors?.length ? p : undefined;
-  });
+  await lockedFiles("locked-pool", "locked-pool-job");
+  const poolDir = path.join(cloud.dataDir, "nodes", "locked-pool");
+  const pool = await deleteThroughLockedFiles("the pool", poolDir, () => client.pool.deleteMethod("locked-pool"), () => client.pool.get("locked-pool"), (p) => (p.resizeErrors?.length ?? 0) > 0);
   expect(pool.state).toBe("deleting");
   expect(pool.resizeErrors?.[0]?.code).toBe("NodeFilesNotRemoved");
   expect(pool.resizeErrors?.[0]?.message).toMatch(/could not be removed: .*locked/);
-  // Still serving, and what it reports stays put.
-  expect((await client.pool.get("locked-pool")).state).toBe("deleting");
-
-  const poolDir = path.join(cloud.dataDir, "nodes", "locked-pool");
-  chattr("-i", poolDir);
-  await client.pool.deleteMethod("locked-pool");
-  await pollUntil("the pool deleted", () => gone(() => client.pool.get("locked-pool")));
   expect(existsSync(poolDir)).toBe(false);
 });
 
 whereFoldersLock("a job whose files cannot be removed stays deleting, says why, and goes on a DELETE again", async () => {
   const { client, cloud } = service();
-  await readyPool(client, "job-files-pool");
-  await lockedTask("locked-job", "job-files-pool");
-
-  await client.job.deleteMethod("locked-job");
-  const job = await pollUntil("the job to report its files", async () => {
-    const j = await client.job.get("locked-job");
-    return j.executionInfo?.schedulingError ? j : undefined;
-  });
+  await lockedFiles("job-files-pool", "locked-job");
+  const poolDir = path.join(cloud.dataDir, "nodes", "job-files-pool");
+  const job = await deleteThroughLockedFiles("the job", poolDir, () => client.job.deleteMethod("locked-job"), () => client.job.get("locked-job"), (j) => j.executionInfo?.schedulingError !== undefined);
   expect(job.state).toBe("deleting");
   expect(job.executionInfo?.schedulingError).toMatchObject({ category: "servererror", code: "JobFilesNotRemoved" });
   expect(job.executionInfo?.schedulingError?.message).toMatch(/could not be removed: .*locked/);
-
-  chattr("-i", path.join(cloud.dataDir, "nodes", "job-files-pool"));
-  await client.job.deleteMethod("locked-job");
-  await pollUntil("the job deleted", () => gone(() => client.job.get("locked-job")));
+  // Only the job's folders went; its pool's nodes are still there.
   const nodes = await client.computeNode.list("job-files-pool");
-  for (const node of nodes) expect(existsSync(path.join(cloud.dataDir, "nodes", "job-files-pool", node.id!, "workitems", "locked-job"))).toBe(false);
+  expect(nodes.length).toBe(1);
+  for (const node of nodes) expect(existsSync(path.join(poolDir, node.id!, "workitems", "locked-job"))).toBe(false);
 });
