@@ -140,7 +140,7 @@ export class Fleet {
 
   /** Something no start task or package explains went wrong: the node is unusable, the service goes on. */
   private fail(node: ComputeNode, err: unknown): void {
-    this.config.log(`node ${node.id}: ${describeError(err)}`);
+    this.config.log(`node ${node.id}: could not boot: ${describeError(err)}`);
     if (node.state === "leavingpool") return;
     node.errors = [{ code: "InternalError", message: (err as Error).message }];
     this.setState(node, "unusable");
