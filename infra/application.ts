@@ -40,7 +40,6 @@ export function createWorkerApplication(
   });
   const upload = new PackageUpload("worker-package-upload", {
     packageResourceId: packageVersion.id,
-    storageUrl: packageVersion.storageUrl,
     zipPath: worker.zipPath,
     sha256: worker.sha256,
     ...(armEndpoint ? { armEndpoint } : {}),

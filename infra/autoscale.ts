@@ -13,34 +13,57 @@ export interface AutoscaleInput {
   windowMinutes: number;
 }
 
-/** The Spot share as the formula writes it: two decimals. */
-function spotShareOf(input: AutoscaleInput): number {
-  return Math.round(input.spotShare * 100) / 100;
+/** The Spot share as the formula writes it: a whole percentage, so the split is exact integer arithmetic. */
+function spotPercentOf(input: AutoscaleInput): number {
+  return Math.round(input.spotShare * 100);
 }
 
 /** Below this share of samples in the window, the history is not trusted and only the last sample counts. */
 export const MIN_SAMPLE_PERCENT = 70;
 
 /**
+ * Statements that set `target` to the whole part of `value`, for 0 <= value <= bound.
+ *
+ * Batch documents no floor, ceil or round for formulas (and does not document how it rounds a
+ * fractional target), so the whole part is built from documented operators only: take each power
+ * of two, largest first, while it still fits. One statement per binary digit of `bound`.
+ */
+export function wholePartStatements(target: string, value: string, bound: number): string[] {
+  const statements = [`${target} = 0;`];
+  let power = 1;
+  while (power * 2 <= bound) power *= 2;
+  for (; power >= 1; power /= 2) {
+    // Parenthesised throughout: the documentation gives no operator precedence.
+    statements.push(`${target} = ((${value} - ${target}) >= ${power}) ? (${target} + ${power}) : ${target};`);
+  }
+  return statements;
+}
+
+/**
  * Sizes the pool to the work waiting: enough nodes for the pending tasks (active + running) given
- * the task slots per node, between the configured bounds; zero nodes when nothing is pending and
- * the minimum is zero. Spot nodes take the configured share, rounded down so small pools stay
- * dedicated. Nodes are released only when their tasks complete.
+ * the task slots per node (rounded up), between the configured bounds; zero nodes when nothing is
+ * pending and the minimum is zero. Spot nodes take the configured share, rounded down so small
+ * pools stay dedicated. Nodes are released only when their tasks complete.
  */
 export function autoscaleFormula(input: AutoscaleInput): string {
-  const spot = spotShareOf(input);
   return [
     `$minNodes = ${input.minNodes};`,
     `$maxNodes = ${input.maxNodes};`,
     `$slotsPerNode = ${input.taskSlotsPerNode};`,
-    `$spotShare = ${spot};`,
+    `$spotPercent = ${spotPercentOf(input)};`,
     `$samplePercent = $PendingTasks.GetSamplePercent(TimeInterval_Minute * ${input.windowMinutes});`,
     `$lastPending = max(0, $PendingTasks.GetSample(1));`,
-    `$pending = $samplePercent < ${MIN_SAMPLE_PERCENT} ? $lastPending : max($lastPending, avg($PendingTasks.GetSample(TimeInterval_Minute * ${input.windowMinutes})));`,
-    `$needed = $pending == 0 ? 0 : ceil($pending / $slotsPerNode);`,
-    `$total = min($maxNodes, max($minNodes, $needed));`,
-    `$TargetLowPriorityNodes = floor($total * $spotShare);`,
-    `$TargetDedicatedNodes = $total - $TargetLowPriorityNodes;`,
+    `$pending = ($samplePercent < ${MIN_SAMPLE_PERCENT}) ? $lastPending : max($lastPending, avg($PendingTasks.GetSample(TimeInterval_Minute * ${input.windowMinutes})));`,
+    // Capped before rounding: the cap is a whole number, so rounding up cannot pass it.
+    `$nodesForPending = min($maxNodes, $pending / $slotsPerNode);`,
+    ...wholePartStatements("$needed", "$nodesForPending", input.maxNodes),
+    `$needed = ($nodesForPending > $needed) ? ($needed + 1) : $needed;`,
+    `$total = max($minNodes, $needed);`,
+    // Whole nodes times a whole percentage, then one division: exact, unlike $total * 0.29.
+    `$spotNodes = ($total * $spotPercent) / 100;`,
+    ...wholePartStatements("$spot", "$spotNodes", input.maxNodes),
+    `$TargetLowPriorityNodes = $spot;`,
+    `$TargetDedicatedNodes = $total - $spot;`,
     `$NodeDeallocationOption = taskcompletion;`,
   ].join("\n");
 }
@@ -52,12 +75,13 @@ export function autoscaleInterval(minutes: number): string {
 }
 
 /**
- * What the formula decides for a given number of pending tasks, computed the way Batch evaluates
- * it. Used by the tests to check behaviour (scale to zero, bounds, Spot split) rather than text.
+ * What the formula decides for a given number of pending tasks, written again in TypeScript
+ * (not evaluated from the text). Used by the tests to state the intended behaviour (scale to
+ * zero, bounds, Spot split); evaluating the formula text itself is a separate, larger job.
  */
 export function evaluateAutoscale(input: AutoscaleInput, pending: number): { dedicated: number; spot: number } {
   const needed = pending === 0 ? 0 : Math.ceil(pending / input.taskSlotsPerNode);
   const total = Math.min(input.maxNodes, Math.max(input.minNodes, needed));
-  const spot = Math.floor(total * spotShareOf(input));
+  const spot = Math.floor((total * spotPercentOf(input)) / 100);
   return { dedicated: total - spot, spot };
 }

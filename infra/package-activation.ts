@@ -5,58 +5,45 @@
  */
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { DefaultAzureCredential } from "@azure/identity";
 import { BlockBlobClient } from "@azure/storage-blob";
+import { armRequest, type ArmOptions } from "./arm-request";
+import { retryWhileRolesPropagate, type PropagationWait } from "./role-propagation";
 
-export const ARM_ENDPOINT = "https://management.azure.com";
-/** Microsoft.Batch management API version used for the activate call. */
-export const BATCH_MANAGEMENT_API_VERSION = "2024-07-01";
-
-export type TokenSource = (scope: string) => Promise<string>;
-
-/** Entra ID token for ARM from whatever `DefaultAzureCredential` finds (az login, managed identity...). */
-export const defaultTokenSource: TokenSource = async (scope) => {
-  const token = await new DefaultAzureCredential().getToken(scope);
-  if (!token) throw new Error(`no Entra ID token for ${scope}: run \`az login\` or provide a managed identity`);
-  return token.token;
-};
-
-/** Uploads the zip to the SAS URL Batch handed out, after checking it is the build that was hashed. */
-export async function uploadPackageZip(storageUrl: string, zipPath: string, expectedSha256: string): Promise<void> {
+/** The zip's bytes, after checking it is the build that was hashed (and named the version). */
+export async function readVerifiedZip(zipPath: string, expectedSha256: string): Promise<Buffer> {
   const zip = await readFile(zipPath);
   const actual = createHash("sha256").update(zip).digest("hex");
   if (actual !== expectedSha256) {
     throw new Error(`${zipPath} changed since it was built (sha256 ${actual}, expected ${expectedSha256}); rebuild and run again`);
   }
-  await new BlockBlobClient(storageUrl).uploadData(zip, { blobHTTPHeaders: { blobContentType: "application/zip" } });
+  return zip;
 }
 
-export interface ActivationOptions {
-  armEndpoint?: string;
-  apiVersion?: string;
-  getToken?: TokenSource;
+/** A fresh SAS URL for the version's blob: `GET {packageResourceId}` returns one each time. */
+export async function fetchPackageStorageUrl(packageResourceId: string, arm: ArmOptions = {}): Promise<string> {
+  const version = (await armRequest("GET", packageResourceId, arm)) as { properties?: { storageUrl?: unknown } } | undefined;
+  const storageUrl = version?.properties?.storageUrl;
+  if (typeof storageUrl !== "string" || !storageUrl) throw new Error(`${packageResourceId} has no storageUrl to upload to`);
+  return storageUrl;
+}
+
+/**
+ * Uploads the zip to the version's blob. Each attempt asks ARM for a new `storageUrl` rather than
+ * reusing one: a URL from the deployment's state may have expired, and one signed before the
+ * Batch identity's role propagated stays refused.
+ */
+export async function uploadPackageVersion(packageResourceId: string, zip: Buffer, arm: ArmOptions, wait: PropagationWait): Promise<void> {
+  await retryWhileRolesPropagate(
+    `uploading the package to ${packageResourceId}`,
+    async () => {
+      const storageUrl = await fetchPackageStorageUrl(packageResourceId, arm);
+      await new BlockBlobClient(storageUrl).uploadData(zip, { blobHTTPHeaders: { blobContentType: "application/zip" } });
+    },
+    wait,
+  );
 }
 
 /** Activates a package version: `POST {packageResourceId}/activate` with format zip. */
-export async function activatePackage(packageResourceId: string, options: ActivationOptions = {}): Promise<void> {
-  const armEndpoint = (options.armEndpoint ?? ARM_ENDPOINT).replace(/\/+$/, "");
-  const apiVersion = options.apiVersion ?? BATCH_MANAGEMENT_API_VERSION;
-  const token = await (options.getToken ?? defaultTokenSource)(`${armEndpoint}/.default`);
-  const url = `${armEndpoint}${packageResourceId}/activate?api-version=${encodeURIComponent(apiVersion)}`;
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: JSON.stringify({ format: "zip" }),
-  });
-  if (!response.ok) {
-    const body = await response.text();
-    let detail = body;
-    try {
-      const parsed = JSON.parse(body) as { error?: { code?: string; message?: string } };
-      if (parsed.error) detail = `${parsed.error.code ?? "Error"}: ${parsed.error.message ?? ""}`;
-    } catch {
-      // Not JSON: keep the raw body.
-    }
-    throw new Error(`activating ${packageResourceId} failed with HTTP ${response.status}: ${detail}`);
-  }
+export async function activatePackage(packageResourceId: string, arm: ArmOptions = {}): Promise<void> {
+  await armRequest("POST", `${packageResourceId}/activate`, arm, { format: "zip" });
 }

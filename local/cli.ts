@@ -4,6 +4,7 @@
  */
 import { Command, InvalidArgumentError } from "commander";
 import { startLocalCloud, type LocalCloud } from "./index";
+import { keepServingOnUnhandledRejections } from "./keep-serving";
 
 function port(value: string): number {
   const n = Number(value);
@@ -44,6 +45,8 @@ async function main(argv: string[]): Promise<void> {
   program.parse(argv);
   const opts = program.opts<Options>();
   if (opts.verbose) process.env.BATCH_OCR_TRACE = "1";
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  keepServingOnUnhandledRejections(log);
 
   let cloud: LocalCloud;
   try {
@@ -52,7 +55,7 @@ async function main(argv: string[]): Promise<void> {
       blobPort: opts.blobPort,
       dataDir: opts.data,
       maxProcesses: opts.maxProcesses,
-      log: (line) => process.stderr.write(`${line}\n`),
+      log,
     });
   } catch (err) {
     process.stderr.write(`npm run local: could not start: ${(err as Error).message}\n`);
@@ -89,4 +92,7 @@ async function main(argv: string[]): Promise<void> {
   process.on("SIGTERM", () => stop("SIGTERM"));
 }
 
-void main(process.argv);
+main(process.argv).catch((err: unknown) => {
+  process.stderr.write(`npm run local: ${(err as Error).stack ?? String(err)}\n`);
+  process.exitCode = 1;
+});

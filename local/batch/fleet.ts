@@ -3,12 +3,15 @@
  * (creating → starting → waitingForStartTask → idle, or startTaskFailed), get the pool's
  * application packages unzipped once, and run the pool's start task.
  */
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { TaskFileError } from "../task-files/types";
+import { describeError, inBackground } from "./background";
 import type { ServiceConfig, TaskFileOps } from "./context";
 import type { ComputeNode, Pool, StartTask } from "./model";
 import { nodeDirs, taskEnvironment, type NodeDirs } from "./node-layout";
 import { runProcess } from "./process-runner";
+import type { ProcessSlots } from "./process-slots";
+import { removeFiles } from "./remove-files";
 import { BatchState, key, newNodeId, now } from "./state";
 
 /** Long enough for a polling client to see each state, short enough not to slow tests. */
@@ -23,10 +26,18 @@ export interface InstalledPackage {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** What a node does on its own, from its creation to the end of its start task. */
+interface NodeLife {
+  /** Settles once nothing of the node runs or writes any more; never rejects. */
+  done: Promise<void>;
+  /** Aborted when the node leaves: its start task is killed, or never starts. */
+  leave: AbortController;
+}
+
 export class Fleet {
   /** Pool-level application packages installed on each node, by node id. */
   readonly packages = new Map<string, InstalledPackage[]>();
-  private readonly startTaskKills = new Map<string, () => void>();
+  private readonly lives = new Map<string, NodeLife>();
   private closed = false;
 
   constructor(
@@ -35,7 +46,7 @@ export class Fleet {
     private readonly files: TaskFileOps,
     /** Called whenever a node may take tasks (it became idle). */
     private readonly onNodeReady: () => void,
-    private readonly processSlot: { acquire(): Promise<void>; release(): void },
+    private readonly processSlot: Pick<ProcessSlots, "acquire" | "release">,
   ) {}
 
   dirs(pool: Pool, node: ComputeNode): NodeDirs {
@@ -43,7 +54,7 @@ export class Fleet {
   }
 
   /** Brings the pool to its target node counts: new nodes start, surplus idle nodes leave first. */
-  resize(pool: Pool, onRemove: (node: ComputeNode) => Promise<void>): void {
+  resize(pool: Pool, onRemove: (node: ComputeNode) => Promise<unknown>): void {
     pool.allocationState = "resizing";
     pool.allocationStateTransitionTime = now();
     const nodes = this.state.poolNodes(pool.id);
@@ -58,7 +69,11 @@ export class Fleet {
         .slice(0, Math.max(0, mine.length - wanted(dedicated)));
       for (const node of surplus) work.push(onRemove(node));
     }
-    void Promise.all(work).then(() => this.settle(pool));
+    inBackground(
+      Promise.all(work).then(() => this.settle(pool)),
+      `pool ${pool.id}: resize`,
+      this.config.log,
+    );
   }
 
   private settle(pool: Pool): void {
@@ -72,7 +87,24 @@ export class Fleet {
     }
   }
 
-  private async addNode(pool: Pool, dedicated: boolean): Promise<void> {
+  /** Resolves once the node exists (the pool counts it); its start task goes on after. */
+  private addNode(pool: Pool, dedicated: boolean): Promise<void> {
+    const node = this.newNode(pool, dedicated);
+    this.state.poolNodes(pool.id).set(node.id, node);
+    const dirs = this.dirs(pool, node);
+    const leave = new AbortController();
+    if (this.closed) leave.abort();
+    const allocated = this.allocate(node, dirs, leave.signal);
+    const done = allocated.then((ok) => (ok ? this.bootNode(pool, node, dirs, leave.signal) : undefined)).catch((err: unknown) => this.fail(node, err));
+    this.lives.set(node.id, { done, leave });
+    // A failed allocation is the node's to report (done above), not the resize's.
+    return allocated.then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
+  private newNode(pool: Pool, dedicated: boolean): ComputeNode {
     const id = newNodeId(dedicated);
     const t = now();
     const node: ComputeNode = {
@@ -94,22 +126,34 @@ export class Fleet {
       virtualMachineInfo: { imageReference: { version: "latest", ...pool.virtualMachineConfiguration?.imageReference } },
     };
     if (pool.startTask) node.startTask = pool.startTask;
-    this.state.poolNodes(pool.id).set(id, node);
-    const dirs = this.dirs(pool, node);
-    await Promise.all([dirs.shared, dirs.startupWorkingDir, dirs.applications].map((d) => mkdir(d, { recursive: true })));
-    await sleep(STATE_STEP_MS);
-    this.setState(node, "starting");
-    // The pool is allocated once its nodes exist; start tasks run after, as on Batch.
-    void this.bootNode(pool, node, dirs);
+    return node;
   }
 
-  private async bootNode(pool: Pool, node: ComputeNode, dirs: NodeDirs): Promise<void> {
+  /** The node's disk; false if the node left meanwhile. */
+  private async allocate(node: ComputeNode, dirs: NodeDirs, leaving: AbortSignal): Promise<boolean> {
+    await Promise.all([dirs.shared, dirs.startupWorkingDir, dirs.applications].map((d) => mkdir(d, { recursive: true })));
     await sleep(STATE_STEP_MS);
-    if (node.state !== "starting") return;
+    if (leaving.aborted) return false;
+    this.setState(node, "starting");
+    return true;
+  }
+
+  /** Something no start task or package explains went wrong: the node is unusable, the service goes on. */
+  private fail(node: ComputeNode, err: unknown): void {
+    this.config.log(`node ${node.id}: could not boot: ${describeError(err)}`);
+    if (node.state === "leavingpool") return;
+    node.errors = [{ code: "InternalError", message: (err as Error).message }];
+    this.setState(node, "unusable");
+  }
+
+  private async bootNode(pool: Pool, node: ComputeNode, dirs: NodeDirs, leaving: AbortSignal): Promise<void> {
+    await sleep(STATE_STEP_MS);
+    if (leaving.aborted) return;
     node.lastBootTime = now();
     try {
       const installed: InstalledPackage[] = [];
       for (const ref of pool.applicationPackageReferences ?? []) {
+        if (leaving.aborted) return;
         const pkg = this.state.applicationPackage(ref.applicationId, ref.version);
         const dir = await this.files.installApplicationPackage(pkg.zipPath, dirs.applications, pkg.id, pkg.version);
         installed.push({ applicationId: pkg.id, version: pkg.version, dir, isDefault: ref.version === undefined });
@@ -124,7 +168,7 @@ export class Fleet {
     if (!start) return this.ready(node);
     if (start.waitForSuccess ?? true) this.setState(node, "waitingforstarttask");
     else this.ready(node);
-    const ok = await this.runStartTask(pool, node, dirs, start);
+    const ok = await this.runStartTask(pool, node, dirs, start, leaving);
     // The node may have left the pool while its start task ran.
     if ((node.state as ComputeNode["state"]) === "waitingforstarttask") {
       if (ok) this.ready(node);
@@ -143,20 +187,18 @@ export class Fleet {
     node.stateTransitionTime = now();
   }
 
-  private async runStartTask(pool: Pool, node: ComputeNode, dirs: NodeDirs, start: StartTask): Promise<boolean> {
+  /** Runs the start task until it succeeds or its retries are spent; false at once when the node leaves. */
+  private async runStartTask(pool: Pool, node: ComputeNode, dirs: NodeDirs, start: StartTask, leaving: AbortSignal): Promise<boolean> {
     const maxRetries = start.maxTaskRetryCount ?? 0;
     const info: NonNullable<ComputeNode["startTaskInfo"]> = { state: "running", startTime: now(), retryCount: 0 };
     node.startTaskInfo = info;
     for (;;) {
       let exitCode: number | undefined;
-      await this.processSlot.acquire();
-      // A start task that waited for a process slot while the service stopped must not start.
-      if (this.closed) {
-        this.processSlot.release();
-        return false;
-      }
+      // A node that left (or a service that stopped) while its start task waited for a slot starts nothing.
+      if (!(await this.processSlot.acquire(leaving))) return false;
       try {
         await this.files.downloadResourceFiles(start.resourceFiles ?? [], dirs.startupWorkingDir, this.config.storage);
+        if (leaving.aborted) return false;
         const proc = runProcess({
           commandLine: start.commandLine,
           taskDir: dirs.startup,
@@ -173,17 +215,18 @@ export class Fleet {
           }),
           timeoutMs: Infinity,
         });
-        this.startTaskKills.set(node.id, () => proc.kill());
-        const outcome = await proc.done;
+        const kill = () => proc.kill();
+        leaving.addEventListener("abort", kill);
+        const outcome = await proc.done.finally(() => leaving.removeEventListener("abort", kill));
         exitCode = outcome.exitCode;
         if (outcome.startError) info.failureInfo = { category: "usererror", code: "CommandProgramNotFound", message: outcome.startError };
       } catch (err) {
         if (!(err instanceof TaskFileError)) throw err;
         info.failureInfo = err.failureInfo;
       } finally {
-        this.startTaskKills.delete(node.id);
         this.processSlot.release();
       }
+      if (leaving.aborted) return false;
       if (exitCode === 0) {
         Object.assign(info, { state: "completed", endTime: now(), exitCode, result: "success" });
         delete info.failureInfo;
@@ -202,18 +245,27 @@ export class Fleet {
     }
   }
 
-  /** Kills every start task still running and starts no more (the service is stopping). */
-  stopAll(): void {
+  /** Kills every start task still running, starts no more (the service is stopping), and resolves once they have ended. */
+  async stopAll(): Promise<void> {
     this.closed = true;
-    for (const kill of this.startTaskKills.values()) kill();
+    for (const life of this.lives.values()) life.leave.abort();
+    await Promise.all([...this.lives.values()].map((life) => life.done));
   }
 
-  /** Takes a node out of its pool; its files are removed as a deallocated VM's disk would be. */
-  async remove(pool: Pool, node: ComputeNode): Promise<void> {
+  /**
+   * Takes a node out of its pool and removes its files, as a deallocated VM's disk would be. Its
+   * start task is ended and waited for first: removing the folder a process still wrote into
+   * failed, and the failure, unhandled, ended the service. Resolves with why the files could not
+   * be removed, if they could not.
+   */
+  async remove(pool: Pool, node: ComputeNode): Promise<string | undefined> {
     this.setState(node, "leavingpool");
-    this.startTaskKills.get(node.id)?.();
+    const life = this.lives.get(node.id);
+    life?.leave.abort();
+    await life?.done;
+    this.lives.delete(node.id);
     this.state.poolNodes(pool.id).delete(node.id);
     this.packages.delete(node.id);
-    await rm(this.dirs(pool, node).root, { recursive: true, force: true });
+    return removeFiles(this.dirs(pool, node).root, `node ${node.id} of pool ${pool.id}`, this.config.log);
   }
 }

@@ -4,7 +4,7 @@
  * Last-Modified headers, `odata.error` bodies for failures).
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { Readable } from "node:stream";
+import { pipeline, type Readable } from "node:stream";
 import { SUPPORTED_API_VERSIONS } from "./api-versions";
 import { BatchError, newRequestId, notSupportedLocally } from "./errors";
 import { authenticate, type Verifiers } from "./authentication";
@@ -166,7 +166,11 @@ function send(res: ServerResponse, requestId: string, reqHeaders: IncomingHttpHe
     if (head) {
       reply.stream.destroy();
       res.end();
-    } else reply.stream.pipe(res);
+    } else {
+      // pipe() leaves a read error (the file removed since it was found) with no listener, and
+      // an 'error' event nobody listens to ends the process; the client gets a cut answer instead.
+      pipeline(reply.stream, res, () => undefined);
+    }
     return;
   }
   if (reply.body === undefined) {

@@ -3,6 +3,7 @@
  * onTaskFailure with the tasks' exit conditions, terminate, disable/enable, delete, and the
  * job's own wall-clock limit.
  */
+import { inBackground, type Log } from "./background";
 import { durationMs } from "./durations";
 import type { Job, JobState, Task } from "./model";
 import type { Scheduler } from "./scheduler";
@@ -22,11 +23,19 @@ function jobActionFor(task: Task): "none" | "disable" | "terminate" {
 
 export class JobRules {
   private readonly wallClockTimers = new Map<string, NodeJS.Timeout>();
+  /** Jobs whose deletion runs now: a second DELETE meanwhile does not start another. */
+  private readonly deleting = new Set<Job>();
 
   constructor(
     private readonly state: BatchState,
     private readonly scheduler: Scheduler,
+    private readonly log: Log,
   ) {}
+
+  /** Terminates the job without waiting (a timer or a task's end asks for it, not a client). */
+  private terminateLater(job: Job, reason: string): void {
+    inBackground(this.terminate(job, reason), `job ${job.id}: terminate (${reason})`, this.log);
+  }
 
   jobAdded(job: Job): void {
     this.armWallClock(job);
@@ -42,7 +51,7 @@ export class JobRules {
     const limit = durationMs(job.constraints?.maxWallClockTime ?? "") ?? Infinity;
     if (!Number.isFinite(limit)) return;
     const left = Math.max(0, limit - (Date.now() - Date.parse(job.creationTime)));
-    const timer = setTimeout(() => void this.terminate(job, "MaxWallClockTimeExpiry"), left);
+    const timer = setTimeout(() => this.terminateLater(job, "MaxWallClockTimeExpiry"), left);
     timer.unref();
     this.wallClockTimers.set(key(job.id), timer);
   }
@@ -50,8 +59,8 @@ export class JobRules {
   taskCompleted(job: Job, task: Task): void {
     if (task.executionInfo.result === "failure" && job.onTaskFailure === "performexitoptionsjobaction") {
       const action = jobActionFor(task);
-      if (action === "terminate") return void this.terminate(job, "TaskFailed");
-      if (action === "disable") return void this.disable(job, "wait");
+      if (action === "terminate") return this.terminateLater(job, "TaskFailed");
+      if (action === "disable") return inBackground(this.disable(job, "wait"), `job ${job.id}: disable (TaskFailed)`, this.log);
     }
     this.checkAllComplete(job);
   }
@@ -60,7 +69,7 @@ export class JobRules {
   checkAllComplete(job: Job): void {
     if (job.onAllTasksComplete !== "terminatejob" || job.state !== "active") return;
     for (const t of this.state.jobTasks(job.id).all.values()) if (t.state !== "completed") return;
-    void this.terminate(job, "AllTasksComplete");
+    this.terminateLater(job, "AllTasksComplete");
   }
 
   async terminate(job: Job, reason: string): Promise<void> {
@@ -94,16 +103,31 @@ export class JobRules {
     this.checkAllComplete(job);
   }
 
+  /**
+   * Stops the job's tasks, waits for them, removes the job's files and forgets the job. A job
+   * whose files could not be removed stays deleting with the reason in executionInfo.schedulingError;
+   * a DELETE again tries again.
+   */
   async delete(job: Job): Promise<void> {
-    setJobState(job, "deleting");
-    this.clearTimer(job);
-    this.state.jobTasks(job.id).queue.clear();
-    await Promise.all(this.scheduler.runningTasks(job).map((t) => this.scheduler.stop(job, t, "delete")));
-    // Batch deletes the files of a deleted job's tasks whatever their retention time.
-    await Promise.all([...this.state.jobTasks(job.id).all.values()].map((t) => this.scheduler.discardFiles(job, t)));
-    if (this.state.jobs.get(key(job.id)) === job) {
-      this.state.jobs.delete(key(job.id));
-      this.state.tasks.delete(key(job.id));
+    if (this.deleting.has(job)) return;
+    this.deleting.add(job);
+    try {
+      setJobState(job, "deleting");
+      this.clearTimer(job);
+      this.state.jobTasks(job.id).queue.clear();
+      await Promise.all(this.scheduler.runningTasks(job).map((t) => this.scheduler.stop(job, t, "delete")));
+      // Batch deletes the files of a deleted job's tasks whatever their retention time.
+      const failure = await this.scheduler.discardJobFiles(job);
+      if (failure !== undefined) {
+        job.executionInfo.schedulingError = { category: "servererror", code: "JobFilesNotRemoved", message: failure };
+        return;
+      }
+      if (this.state.jobs.get(key(job.id)) === job) {
+        this.state.jobs.delete(key(job.id));
+        this.state.tasks.delete(key(job.id));
+      }
+    } finally {
+      this.deleting.delete(job);
     }
   }
 

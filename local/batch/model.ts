@@ -163,7 +163,14 @@ export interface Job extends JobBody {
   maxParallelTasks: number;
   onAllTasksComplete: OnAllTasksComplete;
   onTaskFailure: OnTaskFailure;
-  executionInfo: { startTime: string; endTime?: string; poolId?: string; terminateReason?: string };
+  executionInfo: {
+    startTime: string;
+    endTime?: string;
+    poolId?: string;
+    terminateReason?: string;
+    /** Batch's JobSchedulingError; here also why a deleted job's files could not be removed. */
+    schedulingError?: { category: "usererror" | "servererror"; code: string; message: string };
+  };
 }
 
 export type TaskState = "active" | "preparing" | "running" | "completed";

@@ -14,8 +14,13 @@ export interface NodeDirs {
   applications: string;
 }
 
+/** Where all of a pool's nodes live. */
+export function poolDir(dataDir: string, poolId: string): string {
+  return path.join(dataDir, "nodes", poolId);
+}
+
 export function nodeDirs(dataDir: string, poolId: string, nodeId: string): NodeDirs {
-  const root = path.join(dataDir, "nodes", poolId, nodeId);
+  const root = path.join(poolDir(dataDir, poolId), nodeId);
   return {
     root,
     shared: path.join(root, "shared"),
@@ -30,8 +35,13 @@ export interface TaskDirs {
   workingDir: string;
 }
 
+/** Where the tasks of one job keep their files on one node. */
+export function jobDir(node: NodeDirs, jobId: string): string {
+  return path.join(node.root, "workitems", jobId);
+}
+
 export function taskDirs(node: NodeDirs, jobId: string, taskId: string): TaskDirs {
-  const taskDir = path.join(node.root, "workitems", jobId, "job-1", taskId);
+  const taskDir = path.join(jobDir(node, jobId), "job-1", taskId);
   return { taskDir, workingDir: path.join(taskDir, "wd") };
 }
 

@@ -22,9 +22,25 @@ export class ProcessSlots {
     return true;
   }
 
-  acquire(): Promise<void> {
-    if (this.tryAcquire()) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push(resolve));
+  /**
+   * Resolves true with a slot, or false without one once `cancel` aborts: a node that leaves its
+   * pool while its start task waits must not wait for a slot that other pools' tasks may hold for hours.
+   */
+  acquire(cancel?: AbortSignal): Promise<boolean> {
+    if (cancel?.aborted) return Promise.resolve(false);
+    if (this.tryAcquire()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const handOver = () => {
+        cancel?.removeEventListener("abort", withdraw);
+        resolve(true);
+      };
+      const withdraw = () => {
+        this.waiters.splice(this.waiters.indexOf(handOver), 1);
+        resolve(false);
+      };
+      cancel?.addEventListener("abort", withdraw, { once: true });
+      this.waiters.push(handOver);
+    });
   }
 
   release(): void {

@@ -4,17 +4,19 @@
  * packages) → running (the process) → completed (output files, exit code, failure info), with
  * retries and requeues counted in executionInfo.
  */
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { swappedForLink } from "../task-files/local-paths";
 import { TaskFileError, userError, type TaskFailureInfo } from "../task-files/types";
+import { describeError, inBackground } from "./background";
 import type { ServiceConfig, TaskFileOps } from "./context";
 import { durationMs } from "./durations";
 import type { Fleet, InstalledPackage } from "./fleet";
 import type { JobRules } from "./job-rules";
 import type { ComputeNode, Job, Pool, Task, TaskState } from "./model";
-import { nodeDirs, taskDirs, taskEnvironment } from "./node-layout";
+import { jobDir, nodeDirs, taskDirs, taskEnvironment, type TaskDirs } from "./node-layout";
 import { runProcess, type RunningProcess } from "./process-runner";
 import type { ProcessSlots } from "./process-slots";
+import { removeFiles } from "./remove-files";
 import { BatchState, key, now, transition } from "./state";
 
 /** Why a running task is being stopped, which decides the state it ends in. */
@@ -25,6 +27,8 @@ interface Execution {
   pool: Pool;
   intent?: StopIntent;
   process?: RunningProcess;
+  /** Settles once the task is off the node: its process ended, its slot given back. */
+  done?: Promise<void>;
 }
 
 const ENDED_BY_USER: TaskFailureInfo = { category: "usererror", code: "TaskEnded", message: "Task Was Ended by User Request" };
@@ -137,29 +141,35 @@ export class Scheduler {
       taskRootDirectoryUrl: `${node.url}/files/workitems/${job.id}/job-1/${task.id}`,
     };
     setTaskState(task, "preparing");
-    void this.execute(job, pool, node, task, dirs, execution)
-      .catch((err: unknown) => {
-        this.config.log(`task ${job.id}/${task.id}: internal error: ${(err as Error).stack ?? String(err)}`);
-        this.complete(job, task, { result: "failure", failureInfo: { category: "servererror", code: "InternalError", message: (err as Error).message } });
-      })
-      .finally(() => {
-        this.executions.delete(execKey);
-        this.occupy(job, node, task, -1);
-        node.totalTasksRun += 1;
-        if (task.state === "completed" && task.executionInfo.result === "success") node.totalTasksSucceeded += 1;
-        this.slots.release();
-        this.kick();
-      });
+    execution.done = this.run(job, pool, node, task, dirs, execution, execKey);
+    inBackground(execution.done, `task ${job.id}/${task.id}`, this.config.log);
   }
 
   /** Fails the task (as `code`) if its task or working directory has been replaced by a link to elsewhere. */
-  private async refuseSwappedDirs(dirs: ReturnType<typeof taskDirs>, code: string): Promise<void> {
+  private async refuseSwappedDirs(dirs: TaskDirs, code: string): Promise<void> {
     for (const dir of [dirs.taskDir, dirs.workingDir]) {
       if (await swappedForLink(this.config.dataDir, dir)) throw userError(code, "The task's directory has been replaced by a link", { FilePath: dir });
     }
   }
 
-  private async execute(job: Job, pool: Pool, node: ComputeNode, task: Task, dirs: ReturnType<typeof taskDirs>, ex: Execution): Promise<void> {
+  /** One run of a task on a node; a failure its own outcome does not explain ends it as an internal error. */
+  private async run(job: Job, pool: Pool, node: ComputeNode, task: Task, dirs: TaskDirs, ex: Execution, execKey: string): Promise<void> {
+    try {
+      await this.execute(job, pool, node, task, dirs, ex);
+    } catch (err) {
+      this.config.log(`task ${job.id}/${task.id}: internal error: ${describeError(err)}`);
+      this.complete(job, task, { result: "failure", failureInfo: { category: "servererror", code: "InternalError", message: (err as Error).message } });
+    } finally {
+      this.executions.delete(execKey);
+      this.occupy(job, node, task, -1);
+      node.totalTasksRun += 1;
+      if (task.state === "completed" && task.executionInfo.result === "success") node.totalTasksSucceeded += 1;
+      this.slots.release();
+      this.kick();
+    }
+  }
+
+  private async execute(job: Job, pool: Pool, node: ComputeNode, task: Task, dirs: TaskDirs, ex: Execution): Promise<void> {
     const packages: InstalledPackage[] = [...(this.fleet.packages.get(node.id) ?? [])];
     try {
       await mkdir(dirs.workingDir, { recursive: true });
@@ -258,19 +268,48 @@ export class Scheduler {
   private retainFiles(job: Job, task: Task): void {
     const ms = durationMs(task.constraints.retentionTime) ?? Infinity;
     if (!task.nodeInfo || !Number.isFinite(ms) || this.closed) return;
-    const timer = setTimeout(() => void this.discardFiles(job, task), ms);
+    // A failure is logged by the removal; the task's record stays as it was, files or not.
+    const timer = setTimeout(() => inBackground(this.discardFiles(job, task), `task ${job.id}/${task.id}: retention`, this.config.log), ms);
     timer.unref();
     this.retention.set(`${key(job.id)}/${key(task.id)}`, timer);
   }
 
-  /** Deletes a task's directory on the node it ran on: its retention is over, or it or its job was deleted. */
-  async discardFiles(job: Job, task: Task): Promise<void> {
+  /** A task whose files its deletion could not remove stays, ended (its process was stopped), saying why. */
+  keepUndeleted(job: Job, task: Task, why: string): void {
+    if (task.state !== "completed") this.complete(job, task, { result: "failure", failureInfo: { category: "servererror", code: "TaskFilesNotRemoved", message: why } });
+  }
+
+  private forgetRetention(job: Job, task: Task): void {
     const execKey = `${key(job.id)}/${key(task.id)}`;
     clearTimeout(this.retention.get(execKey));
     this.retention.delete(execKey);
+  }
+
+  /**
+   * Deletes a task's directory on the node it ran on: its retention is over, or it was deleted.
+   * The task must be stopped first. Resolves with why the files could not be removed, if they could not.
+   */
+  async discardFiles(job: Job, task: Task): Promise<string | undefined> {
+    this.forgetRetention(job, task);
     const info = task.nodeInfo;
-    if (!info) return;
-    await rm(taskDirs(nodeDirs(this.config.dataDir, info.poolId, info.nodeId), job.id, task.id).taskDir, { recursive: true, force: true });
+    if (!info) return undefined;
+    return removeFiles(taskDirs(nodeDirs(this.config.dataDir, info.poolId, info.nodeId), job.id, task.id).taskDir, `task ${job.id}/${task.id}`, this.config.log);
+  }
+
+  /**
+   * Deletes a job's folder on every node (a deleted job's, whatever its tasks' retention), once
+   * its tasks are stopped. Resolves with why some files could not be removed, if they could not.
+   */
+  async discardJobFiles(job: Job): Promise<string | undefined> {
+    for (const task of this.state.jobTasks(job.id).all.values()) this.forgetRetention(job, task);
+    const removals: Promise<string | undefined>[] = [];
+    for (const [poolKey, nodes] of this.state.nodes) {
+      const pool = this.state.pools.get(poolKey);
+      if (!pool) continue;
+      for (const node of nodes.values()) removals.push(removeFiles(jobDir(this.fleet.dirs(pool, node), job.id), `job ${job.id} on node ${node.id}`, this.config.log));
+    }
+    const failures = (await Promise.all(removals)).filter((why) => why !== undefined);
+    return failures.length > 0 ? failures.join("; ") : undefined;
   }
 
   /**
@@ -287,7 +326,7 @@ export class Scheduler {
     }
     ex.intent = intent;
     ex.process?.kill();
-    while (this.executions.get(execKey) === ex) await new Promise((r) => setTimeout(r, 20));
+    await ex.done;
   }
 
   /** Tasks of this job now preparing or running on a node. */

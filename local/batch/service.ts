@@ -66,7 +66,7 @@ export async function startBatchService(opts: BatchServiceOptions): Promise<Batc
   const slots = new ProcessSlots(config.maxProcesses, () => scheduler.kick());
   const fleet = new Fleet(state, config, files, () => scheduler.kick(), slots);
   const scheduler = new Scheduler(state, config, files, fleet, slots);
-  const rules = new JobRules(state, scheduler);
+  const rules = new JobRules(state, scheduler, config.log);
   scheduler.rules = rules;
   const services: Services = { state, fleet, scheduler, rules, config };
 
@@ -108,7 +108,7 @@ export async function startBatchService(opts: BatchServiceOptions): Promise<Batc
       scheduler.close();
       const stops: Promise<void>[] = [];
       for (const job of state.jobs.values()) for (const task of scheduler.runningTasks(job)) stops.push(scheduler.stop(job, task, "delete"));
-      fleet.stopAll();
+      stops.push(fleet.stopAll());
       await Promise.all(stops);
       for (const pool of state.pools.values()) for (const node of state.poolNodes(pool.id).values()) fleet.setState(node, "leavingpool");
       await new Promise<void>((resolve) => {

@@ -23,6 +23,16 @@ export const UNTUNED_TURN_MARGIN = 0.045;
 /** Digit heights off the row beyond which a wheel is turning, whatever else it shows. */
 const CARRY_OFFSET = 0.15;
 
+/** A wheel whose digit sits where it may or may not count yet: `resting`, its digit if it is still. */
+interface Undecided {
+  wheel: number;
+  name: string;
+  offset: number;
+  /** The digit read, where one was (a turning wheel's pair names none). */
+  digit?: number;
+  resting: number;
+}
+
 
 /** The characters that fall on each wheel's span of the line (by greatest overlap). */
 export function charsByWheel(chars: Char[], spans: Line["spans"]): Char[][] {
@@ -55,16 +65,18 @@ export function readWheels(byWheel: Word[][], secondByWheel: Word[][], counter: 
   const minConfidence = profile.minConfidence ?? PROFILE_DEFAULTS.minConfidence;
   const turnThreshold = profile.turnThreshold ?? PROFILE_DEFAULTS.turnThreshold;
   const margin = profile.turnThreshold === undefined ? UNTUNED_TURN_MARGIN : TURN_MARGIN;
-  const tooClose = (name: string, offset: number, digit?: number) =>
+  const tooClose = ({ name, offset, digit }: Undecided) =>
     problems.push(
       `${name} is between two digits, too close to call (${digit === undefined ? "" : `"${digit}" `}at offset ${offset}${profile.turnThreshold === undefined ? `; set turnThreshold if this meter's digits count from ${offset > turnThreshold ? "that low" : "that high"}` : ""})`,
     );
+  /** By wheel: its digit as it counts. */
   const digits: string[] = [];
+  const undecided: Undecided[] = [];
   const confidences: number[] = [];
   const problems: string[] = [];
 
   /** A square (or nearly square) wheel: Tesseract's digit, with its shape as a second opinion. */
-  const readWhole = (name: string, wheel: Wheel, read: Word[], shape: ShapeRead | undefined) => {
+  const readWhole = (i: number, name: string, wheel: Wheel, read: Word[], shape: ShapeRead | undefined) => {
     const c = read.length === 1 ? (read[0] as Word) : undefined;
     const clear = shape && shape.confidence >= minConfidence ? shape : undefined;
     if (c && clear && Number(c.text) !== clear.digit && c.conf / 100 >= minConfidence) {
@@ -86,18 +98,18 @@ export function readWheels(byWheel: Word[][], secondByWheel: Word[][], counter: 
     } else {
       return problems.push(unrecognised(name, read));
     }
-    if (Math.abs(wheel.offset - turnThreshold) <= margin) return tooClose(name, wheel.offset, digit);
+    if (Math.abs(wheel.offset - turnThreshold) <= margin) return undecided.push({ wheel: i, name, offset: wheel.offset, digit, resting: digit });
     // The digit is still coming in from below: the wheel has not reached it yet.
-    return digits.push(String(wheel.offset > turnThreshold ? (digit + 9) % 10 : digit));
+    digits[i] = String(wheel.offset > turnThreshold ? (digit + 9) % 10 : digit);
   };
 
   /** A wheel caught between two digits, by the shapes of its pieces. */
-  const readTurning = (name: string, wheel: Wheel & { glyph: Glyph }, pair: ShapeRead) => {
+  const readTurning = (i: number, name: string, wheel: Wheel & { glyph: Glyph }, pair: ShapeRead) => {
     confidences.push(pair.confidence);
     const lowerIsMain = wheel.second ? wheel.second.top < wheel.glyph.top : wheel.offset > 0;
-    if (lowerIsMain && Math.abs(wheel.offset - turnThreshold) <= margin) return tooClose(name, wheel.offset);
+    if (lowerIsMain && Math.abs(wheel.offset - turnThreshold) <= margin) return undecided.push({ wheel: i, name, offset: wheel.offset, resting: (pair.digit + 1) % 10 });
     // The digit coming in is almost square: the wheel counts as on it.
-    return digits.push(String(lowerIsMain && wheel.offset < turnThreshold ? (pair.digit + 1) % 10 : pair.digit));
+    digits[i] = String(lowerIsMain && wheel.offset < turnThreshold ? (pair.digit + 1) % 10 : pair.digit);
   };
 
   /**
@@ -105,7 +117,7 @@ export function readWheels(byWheel: Word[][], secondByWheel: Word[][], counter: 
    * of a digit can pass for another (the foot of a 3 for a 5), with Tesseract sure of it, so it
    * counts only when the digit above and the one below are read as consecutive digits.
    */
-  const readPair = (name: string, wheel: Wheel & { glyph: Glyph }, read: Word[], other: Word[]) => {
+  const readPair = (i: number, name: string, wheel: Wheel & { glyph: Glyph }, read: Word[], other: Word[]) => {
     if (read.length !== 1) return problems.push(unrecognised(name, read));
     const c = read[0] as Word;
     if (!wheel.second || other.length !== 1) return problems.push(`${name} is between two digits: "${c.text}" is cut by the window and nothing confirms it`);
@@ -113,7 +125,7 @@ export function readWheels(byWheel: Word[][], secondByWheel: Word[][], counter: 
     const [upper, lower] = wheel.second.top < wheel.glyph.top ? [Number(o.text), Number(c.text)] : [Number(c.text), Number(o.text)];
     if ((upper + 1) % 10 !== lower) return problems.push(`${name} is between two digits, read as ${upper} above ${lower}`);
     confidences.push(Math.min(c.conf, o.conf) / 100);
-    return digits.push(String(upper));
+    digits[i] = String(upper);
   };
 
   /** Wheels read by the shapes of their pieces. */
@@ -126,11 +138,17 @@ export function readWheels(byWheel: Word[][], secondByWheel: Word[][], counter: 
     const shape = byShape[i];
     if (betweenDigits(wheel, counter) && shape) {
       turning.add(i);
-      return readTurning(name, glyphed, shape);
+      return readTurning(i, name, glyphed, shape);
     }
-    if (needsPair(wheel, counter)) return readPair(name, glyphed, byWheel[i] ?? [], secondByWheel[i] ?? []);
-    return readWhole(name, wheel, byWheel[i] ?? [], shape);
+    if (needsPair(wheel, counter)) return readPair(i, name, glyphed, byWheel[i] ?? [], secondByWheel[i] ?? []);
+    return readWhole(i, name, wheel, byWheel[i] ?? [], shape);
   });
+  // A wheel turns only in a carry, while every wheel to its right goes from 9 to 0: one of them
+  // on any other digit proves it at rest, and its offset is play.
+  for (const u of undecided) {
+    if (digits.slice(u.wheel + 1).some((d) => d !== undefined && d !== "9" && d !== "0")) digits[u.wheel] = String(u.resting);
+    else tooClose(u);
+  }
   // A wheel turns only while the wheel to its right goes from 9 to 0 (a carry): of two turning
   // wheels side by side, the right one is leaving a 9, whatever its pieces look like.
   const moving = (i: number) => turning.has(i) || Math.abs(counter.wheels[i]?.offset ?? 0) > CARRY_OFFSET;
@@ -142,7 +160,7 @@ export function readWheels(byWheel: Word[][], secondByWheel: Word[][], counter: 
 
   const confidence = confidences.length ? Math.round(Math.min(...confidences) * 1000) / 1000 : null;
   if (problems.length > 0) return { status: "unreadable", reading: null, confidence, error: problems.join("; ") };
-  const reading = digits.join("");
+  const reading = counter.wheels.map((_, i) => digits[i]).join("");
   if ((confidence ?? 0) < minConfidence) return { status: "unreadable", reading: null, confidence, error: `confidence ${confidence} is below ${minConfidence} (read "${reading}")` };
   return { status: "ok", reading, confidence, error: null };
 }

@@ -40,6 +40,17 @@ describe("reading the wheels", () => {
     expect(readWheels([w("1"), w("3"), w("5")], [], c, PROFILE)).toMatchObject({ status: "unreadable", reading: null, error: expect.stringMatching(/^wheel 3 is between two digits, too close to call/) });
   });
 
+  test("near the turn threshold, a wheel is still when a wheel to its right shows a digit no carry passes", () => {
+    // Wheel 1 sits a sixteenth of a digit low (play, as on the real meter), where an untuned
+    // profile cannot tell arriving from resting. A wheel turns only while every wheel to its
+    // right goes from 9 to 0: wheel 2 on a 4 proves wheel 1 still, so its 5 counts.
+    const low = PROFILE_DEFAULTS.turnThreshold - 0.035;
+    const c = counter(wheel(glyph(12), low), wheel(glyph(10)), wheel(glyph(10)));
+    expect(readWheels([w("5"), w("4"), w("0")], [], c, PROFILE)).toMatchObject({ status: "ok", reading: "540" });
+    // Wheels right of it on 9 and 0 may be carrying into it: still too close to call.
+    expect(readWheels([w("5"), w("9"), w("0")], [], c, PROFILE)).toMatchObject({ status: "unreadable", error: expect.stringMatching(/^wheel 1 is between two digits, too close to call \("5" at offset/) });
+  });
+
   test("part of a digit counts only when the digit above and the one below are consecutive", () => {
     // The wheel shows the foot of a 3 leaving at the top and the head of a 4 coming in.
     const between = () => wheel(glyph(0, 24), -0.5, glyph(28, 20));

@@ -1,4 +1,5 @@
 /** Jobs: add, get, list, patch, update, delete, terminate, disable/enable, task counts. */
+import { inBackground } from "../background";
 import { conflict, exists, invalidProperty, missingProperty, notSupportedLocally } from "../errors";
 import { setJobState, type DisableTasks } from "../job-rules";
 import type { Route } from "../http";
@@ -150,7 +151,7 @@ export function jobRoutes(s: Services): Route[] {
       handler: (req) => {
         const job = jobOf(req);
         checkConditions(req, job, false);
-        void s.rules.delete(job);
+        inBackground(s.rules.delete(job), `job ${job.id}: delete`, s.config.log);
         return changed(202, job.url);
       },
     },
@@ -162,7 +163,7 @@ export function jobRoutes(s: Services): Route[] {
         checkConditions(req, job, false);
         editable(job);
         const reason = req.body && typeof (req.body as Body).terminateReason === "string" ? ((req.body as Body).terminateReason as string) : "UserTerminate";
-        void s.rules.terminate(job, reason);
+        inBackground(s.rules.terminate(job, reason), `job ${job.id}: terminate`, s.config.log);
         return changed(202, job.url, job);
       },
     },
@@ -176,7 +177,7 @@ export function jobRoutes(s: Services): Route[] {
         if (job.state !== "active") throw conflict("JobNotActive", "The specified job is not in active state.");
         const option = optionalEnum(asBody(req.body), "disableTasks", ["requeue", "terminate", "wait"] as const);
         if (!option) throw invalidProperty("disableTasks", undefined, "must be requeue, terminate or wait");
-        void s.rules.disable(job, option as DisableTasks);
+        inBackground(s.rules.disable(job, option as DisableTasks), `job ${job.id}: disable`, s.config.log);
         return changed(202, job.url, job);
       },
     },

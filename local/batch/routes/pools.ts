@@ -1,7 +1,9 @@
 /** Pools: add, get, exists, list, delete, patch, update properties, resize, autoscale switches. */
+import { inBackground } from "../background";
 import { BatchError, conflict, exists, invalidProperty, notSupportedLocally } from "../errors";
 import type { Route } from "../http";
-import type { ApplicationPackageReference, ComputeNode, NodeFillType, Pool, StartTask } from "../model";
+import type { ApplicationPackageReference, NodeFillType, Pool, StartTask } from "../model";
+import { NODE_DEALLOCATION, NodeRemoval } from "../node-removal";
 import { changed, checkConditions, created, entityReply, listReply } from "../replies";
 import { key, newETag, now, touch } from "../state";
 import { checkResourceFiles } from "../task-file-rules";
@@ -11,8 +13,6 @@ import type { Services } from "./services";
 
 /** Features that would need real VMs, containers or networks to mean anything. */
 const UNSUPPORTED_POOL_PROPERTIES = ["cloudServiceConfiguration", "mountConfiguration", "userAccounts", "certificateReferences"] as const;
-
-const NODE_DEALLOCATION = ["requeue", "terminate", "taskcompletion", "retaineddata"] as const;
 
 function startTaskOf(body: Body): StartTask | undefined {
   const st = body.startTask as Body | undefined;
@@ -35,17 +35,7 @@ function nodeCount(body: Body, name: string): number {
 export function poolRoutes(s: Services): Route[] {
   const base = () => s.config.baseUrl();
 
-  async function removeNode(pool: Pool, node: ComputeNode, option: (typeof NODE_DEALLOCATION)[number]): Promise<void> {
-    // Nothing new lands on a leaving node: a task requeued from it would otherwise start on it again.
-    node.schedulingState = "disabled";
-    const tasks = s.scheduler.tasksOn(node);
-    if (option === "taskcompletion" || option === "retaineddata") {
-      while (s.scheduler.tasksOn(node).length > 0) await new Promise((r) => setTimeout(r, 50));
-    } else {
-      await Promise.all(tasks.map(({ job, task }) => s.scheduler.stop(job, task, option === "requeue" ? "requeue" : "terminate")));
-    }
-    await s.fleet.remove(pool, node);
-  }
+  const removal = new NodeRemoval(s.state, s.fleet, s.scheduler, s.config.dataDir, s.config.log);
 
   const add = (req: Parameters<Route["handler"]>[0]) => {
     const body = asBody(req.body);
@@ -92,7 +82,7 @@ export function poolRoutes(s: Services): Route[] {
     };
     if (autoScale) markAutoScaleNotEvaluated(pool);
     s.state.pools.set(key(id), pool);
-    s.fleet.resize(pool, (n) => removeNode(pool, n, "requeue"));
+    s.fleet.resize(pool, (n) => removal.removeNode(pool, n, "requeue"));
     return created(pool.url, pool);
   };
 
@@ -119,12 +109,9 @@ export function poolRoutes(s: Services): Route[] {
           pool.state = "deleting";
           pool.stateTransitionTime = now();
           touch(pool);
-          const nodes = [...s.state.poolNodes(pool.id).values()];
-          void Promise.all(nodes.map((n) => removeNode(pool, n, "requeue"))).then(() => {
-            if (s.state.pools.get(key(pool.id)) === pool) s.state.pools.delete(key(pool.id));
-            s.state.nodes.delete(key(pool.id));
-          });
         }
+        // Starts the deletion, or joins the one running, or retries one that left files behind.
+        inBackground(removal.deletePool(pool), `pool ${pool.id}: delete`, s.config.log);
         return changed(202, pool.url);
       },
     },
@@ -176,7 +163,7 @@ export function poolRoutes(s: Services): Route[] {
         if ("targetDedicatedNodes" in body) pool.targetDedicatedNodes = nodeCount(body, "targetDedicatedNodes");
         if ("targetLowPriorityNodes" in body) pool.targetLowPriorityNodes = nodeCount(body, "targetLowPriorityNodes");
         touch(pool);
-        s.fleet.resize(pool, (n) => removeNode(pool, n, option));
+        s.fleet.resize(pool, (n) => removal.removeNode(pool, n, option));
         return changed(202, pool.url, pool);
       },
     },

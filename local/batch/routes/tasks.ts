@@ -144,7 +144,11 @@ export function taskRoutes(s: Services): Route[] {
         checkConditions(req, task, false);
         await s.scheduler.stop(job, task, "delete");
         // Batch deletes a deleted task's files whatever its retention time.
-        await s.scheduler.discardFiles(job, task);
+        const failure = await s.scheduler.discardFiles(job, task);
+        if (failure !== undefined) {
+          s.scheduler.keepUndeleted(job, task, failure);
+          throw new BatchError(500, "TaskFilesNotRemoved", `${failure}. The task is kept; delete it again.`);
+        }
         s.state.jobTasks(job.id).all.delete(key(task.id));
         s.rules.checkAllComplete(job);
         return { status: 200, headers: { DataServiceId: task.url } };

@@ -5,7 +5,7 @@
  * signed requests for what the client refuses to send itself.
  */
 import { BatchServiceClient, BatchSharedKeyCredentials, type BatchServiceModels } from "@azure/batch";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from "../../../local";
@@ -118,6 +118,17 @@ export async function pollUntil<T>(what: string, probe: () => Promise<T | undefi
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** Whether a get says 404, i.e. the entity is gone (a 2xx means it is still there), as pollUntil wants it. */
+export async function gone(get: () => Promise<unknown>): Promise<true | undefined> {
+  try {
+    await get();
+    return undefined;
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) return true;
+    throw err;
   }
 }
 
@@ -255,4 +266,20 @@ export function useGates(name: string): { gate(id: string, before?: string): Gat
       return g;
     },
   };
+}
+
+/** Process ids whose command line contains a marker, read from /proc. */
+export function processesWith(marker: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      if (stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "Z") continue;
+      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(marker)) found.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return found;
 }

@@ -3,12 +3,11 @@
  * process outlives the service, and no queued task starts while it stops.
  */
 import { BatchServiceClient, BatchSharedKeyCredentials } from "@azure/batch";
-import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startLocalCloud } from "../../../local";
-import { bash, pollUntil, readyPool, taskFile, useService, waitForTask } from "./fixture";
+import { bash, pollUntil, processesWith, readyPool, taskFile, useService, waitForTask } from "./fixture";
 
 const service = useService("cap", { maxProcesses: 1 });
 
@@ -30,22 +29,6 @@ it("with maxProcesses 1 and two idle nodes, never runs two tasks at once", async
   // The cap is on processes, not nodes: both nodes stayed in the pool, idle now.
   expect((await client.computeNode.list("capped")).map((n) => n.state)).toEqual(["idle", "idle"]);
 });
-
-/** Process ids whose command line contains a marker, read from /proc. */
-function processesWith(marker: string): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      if (stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "Z") continue;
-      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(marker)) found.push(Number(entry));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return found;
-}
 
 it("stops cleanly: running tasks are killed and queued ones never start", async () => {
   const dataDir = await mkdtemp(path.join(tmpdir(), "service-cap-stop-"));
