@@ -66,7 +66,7 @@ function program(): Command {
     .option(
       "--input <dir>",
       "directory of photos (jpg, png, tif, heic, webp, bmp, gif; subdirectories included; dot files and dot folders left out; " +
-        "every entry left out or unreadable is named on stderr, an unreadable photo or folder also gets an error row)",
+        "every entry left out is named on stderr, a photo or folder that cannot be read also gets an error row)",
     )
     .option("--follow-symlinks", "also follow links that lead out of --input (links inside it are always followed; loops and broken links are reported, never followed)")
     .option("--profile <file>", "meter profile JSON (where the counter is and how to read it); none: the whole photo is searched")
@@ -114,7 +114,8 @@ function printReport(report: DispatchReport, json: boolean): void {
   if (!c) return;
   process.stdout.write(`${summaryTable(c.rows)}\n`);
   const count = (s: string) => c.rows.filter((r) => r.status === s).length;
-  process.stdout.write(`\n${c.rows.length} photo(s): ${count("ok")} read, ${count("unreadable")} unreadable, ${count("error")} failed -> ${path.join(c.dir, "results.csv")}\n`);
+  const ignored = report.ignored.length ? `; ${report.ignored.length} input entr${report.ignored.length === 1 ? "y" : "ies"} ignored (named on stderr)` : "";
+  process.stdout.write(`\n${c.rows.length} photo(s): ${count("ok")} read, ${count("unreadable")} unreadable, ${count("error")} failed -> ${path.join(c.dir, "results.csv")}${ignored}\n`);
   for (const t of c.failedTasks) {
     process.stderr.write(`\n${t.reason}\n${t.stderrTail ? `--- stderr (last lines) ---\n${t.stderrTail}\n` : "(no stderr)\n"}`);
   }

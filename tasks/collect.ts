@@ -10,7 +10,7 @@ import { RestError as BatchRestError } from "@azure/ms-rest-js";
 import { RestError, type ContainerClient } from "@azure/storage-blob";
 import pLimit from "p-limit";
 import { parseResultRecords, type ResultRecord, type ResultStatus } from "../contracts/result-record";
-import type { UnreadableEntry } from "./input-listing";
+import type { NotReadEntry } from "./input-listing";
 import type { JobManifest } from "./manifest";
 import { BLOB_PREFIX } from "./photos";
 import { withRetry, type RetryOptions } from "./retry";
@@ -102,8 +102,8 @@ export async function collectResults(
   client: BatchServiceClient,
   results: ContainerClient,
   manifest: JobManifest,
-  /** `unreadable`: photos and folders of the input that could not be read, so were in no task: an error row each. */
-  options: { outDir: string; retry?: RetryOptions; series?: SeriesOptions; unreadable?: readonly UnreadableEntry[] },
+  /** `notRead`: photos and folders of the input that could not be read, so were in no task: an error row each. */
+  options: { outDir: string; retry?: RetryOptions; series?: SeriesOptions; notRead?: readonly NotReadEntry[] },
 ): Promise<Collected> {
   const { jobId } = manifest;
   const [tasks, jobEnded] = await Promise.all([listTasks(client, jobId, options.retry), jobEndReason(client, jobId, options.retry)]);
@@ -146,14 +146,14 @@ export async function collectResults(
   });
   // Photos of one meter over time checked against each other: only here are all of them together.
   const { records: checked, summary: series } = checkSeries(collected, options.series);
-  const rows = [...checked, ...(options.unreadable ?? []).map(unreadableRow)];
+  const rows = [...checked, ...(options.notRead ?? []).map(notReadRow)];
   failedTasks.sort((a, b) => a.taskId.localeCompare(b.taskId));
   const dir = path.join(options.outDir, jobId);
   await writeResultFiles(dir, rows, failedTasks);
   return { dir, rows, failedTasks, series };
 }
 
-function unreadableRow(entry: UnreadableEntry): PhotoResult {
+function notReadRow(entry: NotReadEntry): PhotoResult {
   return { photo: entry.name, reading: null, confidence: null, status: "error", error: entry.reason, taskId: "", rawText: "" };
 }
 
@@ -182,7 +182,7 @@ async function writeResultFiles(dir: string, rows: readonly PhotoResult[], faile
   const json = rows.map(({ rawText: _raw, ...r }) => r);
   await writeFile(path.join(dir, "results.json"), `${JSON.stringify(json, null, 2)}\n`);
   for (const r of rows) {
-    // An unreadable folder's row is named `folder/`: its text file is `folder.txt`, not a dot file inside it.
+    // A folder that could not be listed's row is named `folder/`: its text file is `folder.txt`, not a dot file inside it.
     const file = path.join(dir, "text", `${r.photo.replace(/\/$/, "")}.txt`);
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, photoText(r));

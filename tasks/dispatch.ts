@@ -13,7 +13,7 @@ import { collectResults, type Collected } from "./collect";
 import type { Access } from "./credentials";
 import { readManifest, resumeMismatch, writeManifest, ManifestError, MANIFEST_SCHEMA, type JobManifest } from "./manifest";
 import { monitorProgressBar, waitForJob, type JobOutcome } from "./monitor";
-import type { IgnoredEntry, UnreadableEntry } from "./input-listing";
+import type { IgnoredEntry, NotReadEntry } from "./input-listing";
 import { findPhotos, inputLines, InputError, type LocalPhoto } from "./photos";
 import { planTasks, type PlannedTask } from "./plan";
 import { poolCapacity } from "./pool";
@@ -47,6 +47,8 @@ export interface DispatchOptions {
 export interface DispatchReport {
   jobId: string;
   photos: number;
+  /** Entries of the input left out on purpose, with the reason (what could not be read is in the rows). */
+  ignored: IgnoredEntry[];
   upload: UploadResult;
   tasks: { planned: number; added: number; existed: number; resumed: boolean };
   outcome?: JobOutcome;
@@ -62,7 +64,7 @@ export interface PreparedInput {
   /** Entries of the input left out on purpose, each with its reason (reported, not read). */
   ignored: IgnoredEntry[];
   /** Photos and folders that could not be read: reported, and an error row each in the results. */
-  unreadable: UnreadableEntry[];
+  notRead: NotReadEntry[];
   profile: { json?: string; sha256: string | null };
   /**
    * How collection checks photos of one meter over time: the `--manifest` (meter and time per
@@ -76,10 +78,10 @@ export interface PreparedInput {
 export async function prepareInput(dir: string, profileFile: string | undefined, manifestFile?: string, listing: { followSymlinks?: boolean } = {}): Promise<PreparedInput> {
   const { value, ...profile } = await readProfile(profileFile);
   const manifest = manifestFile ? await readSeriesManifest(manifestFile) : undefined;
-  const { photos, ignored, unreadable } = await findPhotos(dir, listing);
+  const { photos, ignored, notRead } = await findPhotos(dir, listing);
   // An unreadable photo is still in the input: the manifest may name it (it gets an error row).
-  if (manifest) checkManifestPhotos(manifest, [...photos, ...unreadable].map((p) => p.name));
-  return { dir, photos, ignored, unreadable, profile, series: { manifest, maxRatePerDay: value?.maxRatePerDay } };
+  if (manifest) checkManifestPhotos(manifest, [...photos, ...notRead].map((p) => p.name));
+  return { dir, photos, ignored, notRead, profile, series: { manifest, maxRatePerDay: value?.maxRatePerDay } };
 }
 
 async function readProfile(file: string | undefined): Promise<{ json?: string; sha256: string | null; value?: MeterProfile }> {
@@ -143,6 +145,7 @@ export async function runOcrJob(options: DispatchOptions): Promise<DispatchRepor
   const report: DispatchReport = {
     jobId,
     photos: photos.length,
+    ignored: options.input.ignored,
     upload,
     tasks: { planned: plan.tasks.length, added: submitted.added, existed: submitted.existed, resumed },
     jobDeleted: false,
@@ -157,7 +160,7 @@ export async function runOcrJob(options: DispatchOptions): Promise<DispatchRepor
     report.outcome = await waitForJob(client, jobId, outputs.poolId, pending.length, { pollMs: options.pollMs, retry, progress: showProgress ? monitorProgressBar : undefined });
     log(`job: ${report.outcome.counts.succeeded} task(s) succeeded, ${report.outcome.counts.failed} failed`);
   }
-  report.collected = await collectResults(client, results, plan, { outDir: options.outDir, retry, series: options.input.series, unreadable: options.input.unreadable });
+  report.collected = await collectResults(client, results, plan, { outDir: options.outDir, retry, series: options.input.series, notRead: options.input.notRead });
   const { series } = report.collected;
   // Silent only where nothing could be a series: no manifest and no photo in a meter's sub-folder.
   if (options.input.series.manifest || series.checked + series.unchecked.noTime + series.unchecked.mixedZones > 0) log(seriesLine(series));

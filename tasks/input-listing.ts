@@ -14,7 +14,7 @@
  *   own path, so a loop back to a parent cannot happen and no photo is listed twice;
  * - a file reached by two paths (a link to a photo in the input) is one photo, under the path
  *   that is not a link (or the first name, when every path is one);
- * - an entry that cannot be read (permissions, I/O) is reported as unreadable; the rest go on.
+ * - an entry that cannot be read (permissions, I/O) is reported as not read (an error row in the results); the rest go on.
  */
 import type { Dirent, Stats } from "node:fs";
 import { readdir, realpath, stat } from "node:fs/promises";
@@ -39,7 +39,7 @@ export interface IgnoredEntry {
   reason: string;
 }
 
-export interface UnreadableEntry {
+export interface NotReadEntry {
   name: string;
   reason: string;
 }
@@ -53,7 +53,7 @@ export interface ListedFile {
 export interface InputListing {
   files: ListedFile[];
   ignored: IgnoredEntry[];
-  unreadable: UnreadableEntry[];
+  notRead: NotReadEntry[];
 }
 
 export interface ListingOptions {
@@ -79,7 +79,7 @@ export function fsReason(err: unknown): string {
 type Resolved =
   | { kind: "file" | "folder"; real: string; viaLink: boolean }
   | { kind: "ignored"; ignored: IgnoredKind; reason: string }
-  | { kind: "unreadable"; reason: string };
+  | { kind: "not read"; reason: string };
 
 interface Candidate extends ListedFile {
   viaLink: boolean;
@@ -100,7 +100,7 @@ function isInside(root: string, real: string): boolean {
 class Walk {
   readonly candidates: Candidate[] = [];
   readonly ignored: IgnoredEntry[] = [];
-  readonly unreadable: UnreadableEntry[] = [];
+  readonly notRead: NotReadEntry[] = [];
   /** Folders outside the input that a followed link reached, by real path: each is walked once. */
   private readonly walkedOutside = new Map<string, string>();
 
@@ -123,7 +123,7 @@ class Walk {
     try {
       entries = await readdir(real, { withFileTypes: true });
     } catch (err) {
-      this.unreadable.push({ name: prefix || "./", reason: `cannot list the folder: ${fsReason(err)}; the photos in it were not read` });
+      this.notRead.push({ name: prefix || "./", reason: `cannot list the folder: ${fsReason(err)}; the photos in it were not read` });
       return;
     }
     entries.sort(byName);
@@ -138,8 +138,8 @@ class Walk {
       return;
     }
     const resolved = await this.resolve(folderReal, entry, name, ancestors);
-    if (resolved.kind === "unreadable") {
-      this.unreadable.push({ name, reason: resolved.reason });
+    if (resolved.kind === "not read") {
+      this.notRead.push({ name, reason: resolved.reason });
     } else if (resolved.kind === "ignored") {
       this.ignored.push({ name, kind: resolved.ignored, reason: resolved.reason });
     } else if (resolved.kind === "folder") {
@@ -165,7 +165,7 @@ class Walk {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === "ENOENT") return { kind: "ignored", ignored: "broken link", reason: "broken link: its target does not exist" };
       if (code === "ELOOP") return { kind: "ignored", ignored: "symlink loop", reason: "symlink loop: the link leads back to itself" };
-      return { kind: "unreadable", reason: `cannot follow the link: ${fsReason(err)}` };
+      return { kind: "not read", reason: `cannot follow the link: ${fsReason(err)}` };
     }
     const inside = isInside(this.root, real);
     if (!inside && !this.followSymlinks) {
@@ -175,7 +175,7 @@ class Walk {
     try {
       target = await stat(real);
     } catch (err) {
-      return { kind: "unreadable", reason: `cannot read the link's target ${real}: ${fsReason(err)}` };
+      return { kind: "not read", reason: `cannot read the link's target ${real}: ${fsReason(err)}` };
     }
     const special = specialKind(target);
     if (special) return { kind: "ignored", ignored: "not a regular file", reason: `not a regular file: a link to ${special}` };
@@ -220,5 +220,5 @@ export async function listInput(dir: string, options: ListingOptions = {}): Prom
   const walk = new Walk(root, Boolean(options.followSymlinks));
   await walk.folder(root, "", [root]);
   const files = walk.files();
-  return { files, ignored: walk.ignored.sort(byName), unreadable: walk.unreadable.sort(byName) };
+  return { files, ignored: walk.ignored.sort(byName), notRead: walk.notRead.sort(byName) };
 }

@@ -8,7 +8,7 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import pLimit from "p-limit";
-import { fsReason, listInput, type IgnoredEntry, type ListedFile, type ListingOptions, type UnreadableEntry } from "./input-listing";
+import { fsReason, listInput, type IgnoredEntry, type ListedFile, type ListingOptions, type NotReadEntry } from "./input-listing";
 import { PHOTO_EXTENSIONS } from "./worker/photos";
 
 export interface LocalPhoto {
@@ -46,15 +46,15 @@ export interface FoundPhotos {
   /** Entries of the input left out on purpose (not photos, dot files, links not followed...), with the reason. */
   ignored: IgnoredEntry[];
   /** Photos and folders that could not be read: each becomes an error row in the results. */
-  unreadable: UnreadableEntry[];
+  notRead: NotReadEntry[];
 }
 
-/** Hashes the listed files; one that cannot be read (gone since the listing, permissions, I/O) is unreadable, not fatal. */
-export async function readPhotos(files: readonly ListedFile[], concurrency = 4): Promise<{ photos: LocalPhoto[]; unreadable: UnreadableEntry[] }> {
+/** Hashes the listed files; one that cannot be read (gone since the listing, permissions, I/O) is reported, not fatal. */
+export async function readPhotos(files: readonly ListedFile[], concurrency = 4): Promise<{ photos: LocalPhoto[]; notRead: NotReadEntry[] }> {
   const limit = pLimit(concurrency);
   const read = await Promise.all(
     files.map(({ name, file }) =>
-      limit(async (): Promise<LocalPhoto | UnreadableEntry> => {
+      limit(async (): Promise<LocalPhoto | NotReadEntry> => {
         try {
           const [{ size }, sha256] = await Promise.all([stat(file), sha256Of(file)]);
           return { name, file, size, sha256, blobName: blobNameFor(sha256, name) };
@@ -64,13 +64,13 @@ export async function readPhotos(files: readonly ListedFile[], concurrency = 4):
       }),
     ),
   );
-  return { photos: read.filter((r): r is LocalPhoto => "sha256" in r), unreadable: read.filter((r): r is UnreadableEntry => !("sha256" in r)) };
+  return { photos: read.filter((r): r is LocalPhoto => "sha256" in r), notRead: read.filter((r): r is NotReadEntry => !("sha256" in r)) };
 }
 
 function noPhotosMessage(dir: string, found: Omit<FoundPhotos, "photos">): string {
   const notes = [`looked for ${PHOTO_EXTENSIONS.join(" ")}`];
   if (found.ignored.length) notes.push(`${found.ignored.length} other file(s) ignored: ${found.ignored.slice(0, 3).map((e) => `${e.name} (${e.reason})`).join(", ")}`);
-  if (found.unreadable.length) notes.push(`${found.unreadable.length} unreadable: ${found.unreadable.slice(0, 3).map((e) => `${e.name} (${e.reason})`).join(", ")}`);
+  if (found.notRead.length) notes.push(`${found.notRead.length} could not be read: ${found.notRead.slice(0, 3).map((e) => `${e.name} (${e.reason})`).join(", ")}`);
   return `no photos in ${dir} (${notes.join("; ")})`;
 }
 
@@ -80,20 +80,20 @@ export async function findPhotos(dir: string, options: ListingOptions & { concur
   if (!info) throw new InputError(`input directory ${dir} does not exist`);
   if (!info.isDirectory()) throw new InputError(`input ${dir} is not a directory`);
   const listing = await listInput(dir, options);
-  const { photos, unreadable } = await readPhotos(listing.files, options.concurrency);
-  const found = { photos, ignored: listing.ignored, unreadable: [...listing.unreadable, ...unreadable].sort((a, b) => (a.name < b.name ? -1 : 1)) };
+  const { photos, notRead } = await readPhotos(listing.files, options.concurrency);
+  const found = { photos, ignored: listing.ignored, notRead: [...listing.notRead, ...notRead].sort((a, b) => (a.name < b.name ? -1 : 1)) };
   if (photos.length === 0) throw new InputError(noPhotosMessage(dir, found));
   return found;
 }
 
 /** What the operator is told about the input before anything is uploaded: a line per entry left out, then the counts. */
 export function inputLines(dir: string, found: FoundPhotos): string[] {
-  const lines = [...found.ignored.map((e) => `ignored: ${e.name} (${e.reason})`), ...found.unreadable.map((e) => `unreadable: ${e.name} (${e.reason})`)];
+  const lines = [...found.ignored.map((e) => `ignored: ${e.name} (${e.reason})`), ...found.notRead.map((e) => `error: ${e.name} (${e.reason})`)];
   const kinds = new Map<string, number>();
   for (const e of found.ignored) kinds.set(e.kind, (kinds.get(e.kind) ?? 0) + 1);
   const parts = [`${found.photos.length} photo(s) in ${dir}`];
   if (found.ignored.length) parts.push(`${found.ignored.length} ignored (${[...kinds].map(([kind, n]) => `${n} ${kind}`).join(", ")})`);
-  if (found.unreadable.length) parts.push(`${found.unreadable.length} unreadable (an error row each in the results)`);
+  if (found.notRead.length) parts.push(`${found.notRead.length} could not be read (an error row each in results.csv)`);
   lines.push(`input: ${parts.join("; ")}`);
   return lines;
 }

@@ -15,7 +15,7 @@ describe("npm run ocr with an awkward --input", () => {
     await rm(base, { recursive: true, force: true });
   });
 
-  test("names what it leaves out, gives the unreadable photo an error row, reads the rest and exits 2", async () => {
+  test("names what it leaves out, gives the photo it cannot read an error row, reads the rest and exits 2", async () => {
     const input = path.join(base, "in");
     await mkdir(path.join(input, ".thumbs"), { recursive: true });
     await copyFile(path.join(SAMPLES, "meter-001.jpg"), path.join(input, "a.jpg"));
@@ -33,11 +33,12 @@ describe("npm run ocr with an awkward --input", () => {
       "ignored: dangling.jpg (broken link: its target does not exist)",
       "ignored: fifo.jpg (not a regular file: a FIFO)",
       "ignored: loop (symlink loop: the link leads back to ./, which is being listed)",
-      "unreadable: disk-error.jpg (cannot read the photo: input/output error (EIO); it was not uploaded)",
-      `input: 1 photo(s) in ${input}; 4 ignored (1 dot folder, 1 broken link, 1 not a regular file, 1 symlink loop); 1 unreadable (an error row each in the results)`,
+      "error: disk-error.jpg (cannot read the photo: input/output error (EIO); it was not uploaded)",
+      `input: 1 photo(s) in ${input}; 4 ignored (1 dot folder, 1 broken link, 1 not a regular file, 1 symlink loop); 1 could not be read (an error row each in results.csv)`,
     ]) {
       expect(run.stderr).toContain(line);
     }
+    expect(run.stdout).toMatch(/2 photo\(s\): 1 read, 0 unreadable, 1 failed -> .*results\.csv; 4 input entries ignored \(named on stderr\)/);
     const [jobDir] = await readdir(path.join(base, "out"));
     const rows = await resultsCsv(path.join(base, "out", jobDir as string));
     expect(rows.map((r) => [r.photo, r.status])).toEqual([

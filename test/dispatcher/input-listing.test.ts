@@ -6,7 +6,7 @@ import { findPhotos, inputLines, type FoundPhotos } from "../../tasks/photos";
 
 const SAMPLES = path.join(__dirname, "..", "..", "samples");
 const PHOTO = path.join(SAMPLES, "meter-001.jpg");
-// Root reads and lists what chmod 000 locks: as root, the unreadable cases take another way (below).
+// Root reads and lists what chmod 000 locks: as root, the cases that cannot be read take another way (below).
 const IS_ROOT = process.getuid?.() === 0;
 
 /** Every listing test must end in well under a second; a walk that loops fails on this. */
@@ -65,7 +65,7 @@ describe("what --input lists: each photo once, every other entry named with its 
       expect(kindOf(found.ignored, "site/deep/up")).toBe("symlink loop");
       expect(kindOf(found.ignored, "self.jpg")).toBe("symlink loop");
       expect(kindOf(found.ignored, "more/round")).toBe("symlink loop");
-      expect(found.unreadable).toEqual([]);
+      expect(found.notRead).toEqual([]);
     },
     QUICK_MS,
   );
@@ -117,7 +117,7 @@ describe("what --input lists: each photo once, every other entry named with its 
     expect(found.ignored.find((e) => e.name === "site-again")?.reason).toBe("link to the folder site/ in the input: its photos are listed under that path");
   });
 
-  test("a photo that cannot be read is reported as unreadable and the others are still read", async () => {
+  test("a photo that cannot be read is reported as not read and the others are still read", async () => {
     if (IS_ROOT) {
       // Root reads a chmod 000 file; /proc/self/mem fails every read at offset 0 with EIO, for root too.
       await symlink("/proc/self/mem", path.join(input, "broken-disk.jpg"));
@@ -127,18 +127,18 @@ describe("what --input lists: each photo once, every other entry named with its 
     }
     const found = await findPhotos(input, { followSymlinks: true });
     expect(names(found.photos)).toEqual(["a.jpg", "site/b.jpg"]);
-    expect(found.unreadable).toEqual([{ name: "broken-disk.jpg", reason: expect.stringMatching(/^cannot read the photo: (input\/output error \(EIO\)|permission denied \(EACCES\)); it was not uploaded$/) }]);
+    expect(found.notRead).toEqual([{ name: "broken-disk.jpg", reason: expect.stringMatching(/^cannot read the photo: (input\/output error \(EIO\)|permission denied \(EACCES\)); it was not uploaded$/) }]);
   });
 
   test(
-    "a folder that cannot be listed is reported as unreadable and the others are still read",
+    "a folder that cannot be listed is reported as not read and the others are still read",
     async () => {
       await mkdir(path.join(input, "locked"));
       await copyFile(PHOTO, path.join(input, "locked", "c.jpg"));
       await chmod(path.join(input, "locked"), 0o000);
       const found = IS_ROOT ? await findPhotosAsNobody(base, input) : await findPhotos(input);
       expect(names(found.photos)).toEqual(["a.jpg", "site/b.jpg"]);
-      expect(found.unreadable).toEqual([{ name: "locked/", reason: "cannot list the folder: permission denied (EACCES); the photos in it were not read" }]);
+      expect(found.notRead).toEqual([{ name: "locked/", reason: "cannot list the folder: permission denied (EACCES); the photos in it were not read" }]);
     },
     30_000,
   );
