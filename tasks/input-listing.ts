@@ -94,7 +94,8 @@ function specialKind(entry: Dirent | Stats): string | undefined {
 
 function isInside(root: string, real: string): boolean {
   const rel = path.relative(root, real);
-  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+  // `..x/` is a folder inside; only `..` as a whole first segment leads out.
+  return rel !== ".." && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
 }
 
 class Walk {
@@ -210,7 +211,8 @@ class Walk {
   }
 }
 
-function byName(a: { name: string }, b: { name: string }): number {
+/** Code-unit order, as `Array.prototype.sort` gives: the order photos had before, so a resumed manifest matches. */
+export function byName(a: { name: string }, b: { name: string }): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 

@@ -8,7 +8,7 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import pLimit from "p-limit";
-import { fsReason, listInput, type IgnoredEntry, type ListedFile, type ListingOptions, type NotReadEntry } from "./input-listing";
+import { byName, fsReason, listInput, type IgnoredEntry, type ListedFile, type ListingOptions, type NotReadEntry } from "./input-listing";
 import { PHOTO_EXTENSIONS } from "./worker/photos";
 
 export interface LocalPhoto {
@@ -81,7 +81,7 @@ export async function findPhotos(dir: string, options: ListingOptions & { concur
   if (!info.isDirectory()) throw new InputError(`input ${dir} is not a directory`);
   const listing = await listInput(dir, options);
   const { photos, notRead } = await readPhotos(listing.files, options.concurrency);
-  const found = { photos, ignored: listing.ignored, notRead: [...listing.notRead, ...notRead].sort((a, b) => (a.name < b.name ? -1 : 1)) };
+  const found = { photos, ignored: listing.ignored, notRead: [...listing.notRead, ...notRead].sort(byName) };
   if (photos.length === 0) throw new InputError(noPhotosMessage(dir, found));
   return found;
 }

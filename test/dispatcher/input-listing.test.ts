@@ -110,9 +110,14 @@ describe("what --input lists: each photo once, every other entry named with its 
   test("a photo reached by two paths inside the input is one photo, under the path that is not a link", async () => {
     await symlink("site/b.jpg", path.join(input, "alias.jpg"));
     await symlink("site", path.join(input, "site-again"));
+    // `..odd/` is a (dot) folder inside the input, not its parent: a link into it stays inside.
+    await mkdir(path.join(input, "..odd"));
+    await copyFile(PHOTO, path.join(input, "..odd", "c.jpg"));
+    await symlink("..odd/c.jpg", path.join(input, "c.jpg"));
 
     const found = await findPhotos(input);
-    expect(names(found.photos)).toEqual(["a.jpg", "site/b.jpg"]);
+    expect(names(found.photos)).toEqual(["a.jpg", "c.jpg", "site/b.jpg"]);
+    expect(kindOf(found.ignored, "..odd/")).toBe("dot folder");
     expect(found.ignored.find((e) => e.name === "alias.jpg")?.reason).toBe("listed under another path: the same file as site/b.jpg");
     expect(found.ignored.find((e) => e.name === "site-again")?.reason).toBe("link to the folder site/ in the input: its photos are listed under that path");
   });
