@@ -4,8 +4,8 @@
  * content-addressed blob name; what is left out or cannot be read is said, never dropped.
  */
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
+import { constants } from "node:fs";
+import { open, stat } from "node:fs/promises";
 import path from "node:path";
 import pLimit from "p-limit";
 import { byName, fsReason, listInput, type IgnoredEntry, type ListedFile, type ListingOptions, type NotReadEntry } from "./input-listing";
@@ -31,14 +31,27 @@ export function blobNameFor(sha256: string, name: string): string {
   return `${BLOB_PREFIX}${sha256}${path.extname(name).toLowerCase()}`;
 }
 
-function sha256Of(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash("sha256");
-    createReadStream(file)
-      .on("data", (chunk) => hash.update(chunk))
-      .on("error", reject)
-      .on("end", () => resolve(hash.digest("hex")));
-  });
+/**
+ * Size and hash from one open file, opened non-blocking and checked to be a regular file: a FIFO
+ * put in a photo's place since the listing would otherwise block the run on its first read.
+ */
+async function sizeAndHash(file: string): Promise<{ size: number; sha256: string }> {
+  const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw new Error("not a regular file any more (replaced since it was listed)");
+    const sha256 = await new Promise<string>((resolve, reject) => {
+      const hash = createHash("sha256");
+      handle
+        .createReadStream({ autoClose: false })
+        .on("data", (chunk) => hash.update(chunk))
+        .on("error", reject)
+        .on("end", () => resolve(hash.digest("hex")));
+    });
+    return { size: info.size, sha256 };
+  } finally {
+    await handle.close();
+  }
 }
 
 export interface FoundPhotos {
@@ -56,7 +69,7 @@ export async function readPhotos(files: readonly ListedFile[], concurrency = 4):
     files.map(({ name, file }) =>
       limit(async (): Promise<LocalPhoto | NotReadEntry> => {
         try {
-          const [{ size }, sha256] = await Promise.all([stat(file), sha256Of(file)]);
+          const { size, sha256 } = await sizeAndHash(file);
           return { name, file, size, sha256, blobName: blobNameFor(sha256, name) };
         } catch (err) {
           return { name, reason: `cannot read the photo: ${fsReason(err)}; it was not uploaded` };

@@ -2,7 +2,8 @@ import { execFileSync } from "node:child_process";
 import { chmod, copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { findPhotos, inputLines, type FoundPhotos } from "../../tasks/photos";
+import { listInput } from "../../tasks/input-listing";
+import { findPhotos, inputLines, readPhotos, type FoundPhotos } from "../../tasks/photos";
 
 const SAMPLES = path.join(__dirname, "..", "..", "samples");
 const PHOTO = path.join(SAMPLES, "meter-001.jpg");
@@ -134,6 +135,22 @@ describe("what --input lists: each photo once, every other entry named with its 
     expect(names(found.photos)).toEqual(["a.jpg", "site/b.jpg"]);
     expect(found.notRead).toEqual([{ name: "broken-disk.jpg", reason: expect.stringMatching(/^cannot read the photo: (input\/output error \(EIO\)|permission denied \(EACCES\)); it was not uploaded$/) }]);
   });
+
+  test("a photo gone or replaced by a FIFO between the listing and the reading is reported, and the run does not block", async () => {
+    await copyFile(PHOTO, path.join(input, "c.jpg"));
+    const listing = await listInput(input);
+    expect(names(listing.files)).toEqual(["a.jpg", "c.jpg", "site/b.jpg"]);
+    await rm(path.join(input, "c.jpg"));
+    await rm(path.join(input, "a.jpg"));
+    execFileSync("mkfifo", [path.join(input, "a.jpg")]);
+
+    const read = await readPhotos(listing.files);
+    expect(names(read.photos)).toEqual(["site/b.jpg"]);
+    expect(read.notRead).toEqual([
+      { name: "a.jpg", reason: "cannot read the photo: not a regular file any more (replaced since it was listed); it was not uploaded" },
+      { name: "c.jpg", reason: "cannot read the photo: no longer there (ENOENT); it was not uploaded" },
+    ]);
+  }, QUICK_MS);
 
   test(
     "a folder that cannot be listed is reported as not read and the others are still read",
