@@ -182,7 +182,7 @@ async function writeResultFiles(dir: string, rows: readonly PhotoResult[], faile
   const json = rows.map(({ rawText: _raw, ...r }) => r);
   await writeFile(path.join(dir, "results.json"), `${JSON.stringify(json, null, 2)}\n`);
   for (const r of rows) {
-    // A folder that could not be listed's row is named `folder/`: its text file is `folder.txt`, not a dot file inside it.
+    // The row of a folder that could not be listed is named `folder/`: its text file is `folder.txt`, not a dot file inside it.
     const file = path.join(dir, "text", `${r.photo.replace(/\/$/, "")}.txt`);
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, photoText(r));
