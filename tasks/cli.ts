@@ -30,6 +30,7 @@ interface CliOptions {
   taskStorage: TaskStorageMode;
   localNodes?: number;
   poll?: number;
+  followSymlinks?: boolean;
 }
 
 function positiveInt(value: string): number {
@@ -62,7 +63,12 @@ function program(): Command {
     .addOption(new Option("--stack <name>", "read the outputs of this Pulumi stack (pulumi stack output --json)").conflicts(["outputs", "local"]))
     .addOption(new Option("--outputs <file>", "read stack outputs from this JSON file (for a machine without the Pulumi CLI)").conflicts(["local"]))
     .option("--local", "run against the local cloud started in-process (the default when no target is given)")
-    .option("--input <dir>", "directory of photos (jpg, png, tif, heic, webp, bmp, gif; subdirectories included)")
+    .option(
+      "--input <dir>",
+      "directory of photos (jpg, png, tif, heic, webp, bmp, gif; subdirectories included; dot files and dot folders left out; " +
+        "every entry left out is named on stderr, a photo or folder that cannot be read also gets an error row)",
+    )
+    .option("--follow-symlinks", "also follow links that lead out of --input (links inside it are always followed; loops and broken links are reported, never followed)")
     .option("--profile <file>", "meter profile JSON (where the counter is and how to read it); none: the whole photo is searched")
     .option(
       "--manifest <file>",
@@ -108,7 +114,8 @@ function printReport(report: DispatchReport, json: boolean): void {
   if (!c) return;
   process.stdout.write(`${summaryTable(c.rows)}\n`);
   const count = (s: string) => c.rows.filter((r) => r.status === s).length;
-  process.stdout.write(`\n${c.rows.length} photo(s): ${count("ok")} read, ${count("unreadable")} unreadable, ${count("error")} failed -> ${path.join(c.dir, "results.csv")}\n`);
+  const ignored = report.ignored.length ? `; ${report.ignored.length} input entr${report.ignored.length === 1 ? "y" : "ies"} ignored (named on stderr)` : "";
+  process.stdout.write(`\n${c.rows.length} photo(s): ${count("ok")} read, ${count("unreadable")} unreadable, ${count("error")} failed -> ${path.join(c.dir, "results.csv")}${ignored}\n`);
   for (const t of c.failedTasks) {
     process.stderr.write(`\n${t.reason}\n${t.stderrTail ? `--- stderr (last lines) ---\n${t.stderrTail}\n` : "(no stderr)\n"}`);
   }
@@ -130,7 +137,7 @@ export async function main(argv: string[]): Promise<number> {
   const jobId = opts.jobId ?? defaultJobId();
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(jobId)) throw new UsageError("--job-id must be 1-64 letters, digits, hyphens or underscores");
 
-  const input = await prepareInput(inputDir, profileFile, opts.manifest ? path.resolve(opts.manifest) : undefined);
+  const input = await prepareInput(inputDir, profileFile, opts.manifest ? path.resolve(opts.manifest) : undefined, { followSymlinks: Boolean(opts.followSymlinks) });
   const target = await resolveTarget(opts, root, log);
   const onSignal = (signal: NodeJS.Signals) => {
     log(

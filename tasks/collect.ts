@@ -10,6 +10,7 @@ import { RestError as BatchRestError } from "@azure/ms-rest-js";
 import { RestError, type ContainerClient } from "@azure/storage-blob";
 import pLimit from "p-limit";
 import { parseResultRecords, type ResultRecord, type ResultStatus } from "../contracts/result-record";
+import type { NotReadEntry } from "./input-listing";
 import type { JobManifest } from "./manifest";
 import { BLOB_PREFIX } from "./photos";
 import { withRetry, type RetryOptions } from "./retry";
@@ -101,7 +102,8 @@ export async function collectResults(
   client: BatchServiceClient,
   results: ContainerClient,
   manifest: JobManifest,
-  options: { outDir: string; retry?: RetryOptions; series?: SeriesOptions },
+  /** `notRead`: photos and folders of the input that could not be read, so were in no task: an error row each. */
+  options: { outDir: string; retry?: RetryOptions; series?: SeriesOptions; notRead?: readonly NotReadEntry[] },
 ): Promise<Collected> {
   const { jobId } = manifest;
   const [tasks, jobEnded] = await Promise.all([listTasks(client, jobId, options.retry), jobEndReason(client, jobId, options.retry)]);
@@ -143,11 +145,16 @@ export async function collectResults(
     return { photo: p.name, reading: null, confidence: null, status: "error", error: `no result record: ${reasons.get(p.blobName) ?? "the photo was in no task"}`, taskId, rawText: "" };
   });
   // Photos of one meter over time checked against each other: only here are all of them together.
-  const { records: rows, summary: series } = checkSeries(collected, options.series);
+  const { records: checked, summary: series } = checkSeries(collected, options.series);
+  const rows = [...checked, ...(options.notRead ?? []).map(notReadRow)];
   failedTasks.sort((a, b) => a.taskId.localeCompare(b.taskId));
   const dir = path.join(options.outDir, jobId);
   await writeResultFiles(dir, rows, failedTasks);
   return { dir, rows, failedTasks, series };
+}
+
+function notReadRow(entry: NotReadEntry): PhotoResult {
+  return { photo: entry.name, reading: null, confidence: null, status: "error", error: entry.reason, taskId: "", rawText: "" };
 }
 
 function csvField(value: string | number | null): string {
@@ -175,7 +182,8 @@ async function writeResultFiles(dir: string, rows: readonly PhotoResult[], faile
   const json = rows.map(({ rawText: _raw, ...r }) => r);
   await writeFile(path.join(dir, "results.json"), `${JSON.stringify(json, null, 2)}\n`);
   for (const r of rows) {
-    const file = path.join(dir, "text", `${r.photo}.txt`);
+    // The row of a folder that could not be listed is named `folder/`: its text file is `folder.txt`, not a dot file inside it.
+    const file = path.join(dir, "text", `${r.photo.replace(/\/$/, "")}.txt`);
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, photoText(r));
   }

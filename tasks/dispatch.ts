@@ -13,7 +13,8 @@ import { collectResults, type Collected } from "./collect";
 import type { Access } from "./credentials";
 import { readManifest, resumeMismatch, writeManifest, ManifestError, MANIFEST_SCHEMA, type JobManifest } from "./manifest";
 import { monitorProgressBar, waitForJob, type JobOutcome } from "./monitor";
-import { findPhotos, InputError, type LocalPhoto } from "./photos";
+import type { IgnoredEntry, NotReadEntry } from "./input-listing";
+import { findPhotos, inputLines, InputError, type LocalPhoto } from "./photos";
 import { planTasks, type PlannedTask } from "./plan";
 import { poolCapacity } from "./pool";
 import { sleep, withRetry, type RetryOptions } from "./retry";
@@ -46,6 +47,8 @@ export interface DispatchOptions {
 export interface DispatchReport {
   jobId: string;
   photos: number;
+  /** Entries of the input left out on purpose, with the reason (what could not be read is in the rows). */
+  ignored: IgnoredEntry[];
   upload: UploadResult;
   tasks: { planned: number; added: number; existed: number; resumed: boolean };
   outcome?: JobOutcome;
@@ -58,8 +61,10 @@ export interface DispatchReport {
 export interface PreparedInput {
   dir: string;
   photos: LocalPhoto[];
-  /** Files in the input that are not photos (reported, not read). */
-  skipped: string[];
+  /** Entries of the input left out on purpose, each with its reason (reported, not read). */
+  ignored: IgnoredEntry[];
+  /** Photos and folders that could not be read: reported, and an error row each in the results. */
+  notRead: NotReadEntry[];
   profile: { json?: string; sha256: string | null };
   /**
    * How collection checks photos of one meter over time: the `--manifest` (meter and time per
@@ -70,12 +75,13 @@ export interface PreparedInput {
 }
 
 /** Reads the photos, the profile and the series manifest before anything is started, so bad input fails at once. */
-export async function prepareInput(dir: string, profileFile: string | undefined, manifestFile?: string): Promise<PreparedInput> {
+export async function prepareInput(dir: string, profileFile: string | undefined, manifestFile?: string, listing: { followSymlinks?: boolean } = {}): Promise<PreparedInput> {
   const { value, ...profile } = await readProfile(profileFile);
   const manifest = manifestFile ? await readSeriesManifest(manifestFile) : undefined;
-  const { photos, skipped } = await findPhotos(dir);
-  if (manifest) checkManifestPhotos(manifest, photos.map((p) => p.name));
-  return { dir, photos, skipped, profile, series: { manifest, maxRatePerDay: value?.maxRatePerDay } };
+  const { photos, ignored, notRead } = await findPhotos(dir, listing);
+  // An unreadable photo is still in the input: the manifest may name it (it gets an error row).
+  if (manifest) checkManifestPhotos(manifest, [...photos, ...notRead].map((p) => p.name));
+  return { dir, photos, ignored, notRead, profile, series: { manifest, maxRatePerDay: value?.maxRatePerDay } };
 }
 
 async function readProfile(file: string | undefined): Promise<{ json?: string; sha256: string | null; value?: MeterProfile }> {
@@ -114,9 +120,8 @@ export async function runOcrJob(options: DispatchOptions): Promise<DispatchRepor
   const client = access.batchClient;
   const retry: RetryOptions = { ...options.retry, onRetry: (i) => log(`retrying a Batch call in ${Math.round(i.delayMs)} ms (${i.reason})`) };
   const showProgress = options.progress ?? true;
-  const { photos, skipped } = options.input;
-  if (skipped.length > 0) log(`input: ignored ${skipped.length} file(s) that are not photos (e.g. ${skipped.slice(0, 3).join(", ")})`);
-  log(`input: ${photos.length} photo(s) in ${options.input.dir}`);
+  const { photos } = options.input;
+  for (const line of inputLines(options.input.dir, options.input)) log(line);
 
   const images = access.blobService.getContainerClient(outputs.imagesContainer);
   const results = access.blobService.getContainerClient(outputs.resultsContainer);
@@ -140,6 +145,7 @@ export async function runOcrJob(options: DispatchOptions): Promise<DispatchRepor
   const report: DispatchReport = {
     jobId,
     photos: photos.length,
+    ignored: options.input.ignored,
     upload,
     tasks: { planned: plan.tasks.length, added: submitted.added, existed: submitted.existed, resumed },
     jobDeleted: false,
@@ -154,7 +160,7 @@ export async function runOcrJob(options: DispatchOptions): Promise<DispatchRepor
     report.outcome = await waitForJob(client, jobId, outputs.poolId, pending.length, { pollMs: options.pollMs, retry, progress: showProgress ? monitorProgressBar : undefined });
     log(`job: ${report.outcome.counts.succeeded} task(s) succeeded, ${report.outcome.counts.failed} failed`);
   }
-  report.collected = await collectResults(client, results, plan, { outDir: options.outDir, retry, series: options.input.series });
+  report.collected = await collectResults(client, results, plan, { outDir: options.outDir, retry, series: options.input.series, notRead: options.input.notRead });
   const { series } = report.collected;
   // Silent only where nothing could be a series: no manifest and no photo in a meter's sub-folder.
   if (options.input.series.manifest || series.checked + series.unchecked.noTime + series.unchecked.mixedZones > 0) log(seriesLine(series));

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ROOT, runCli } from "./run-cli";
@@ -45,7 +45,7 @@ describe("npm run ocr: bad use is answered with a clear message and exit code 1"
   test("--help tells the options and the exit codes", async () => {
     const run = await ocr(["--help"]);
     expect(run.code).toBe(0);
-    for (const flag of ["--stack", "--outputs", "--local", "--input", "--profile", "--manifest", "--out", "--job-id", "--images-per-task", "--no-wait", "--json", "--keep-job", "--api-version"]) expect(run.stdout).toContain(flag);
+    for (const flag of ["--stack", "--outputs", "--local", "--input", "--profile", "--manifest", "--out", "--job-id", "--images-per-task", "--no-wait", "--json", "--keep-job", "--api-version", "--follow-symlinks"]) expect(run.stdout).toContain(flag);
     expect(run.stdout.replace(/\s+/g, " ")).toMatch(/Exit codes: 0 every photo has a result .* 2 some photos failed, 1 fatal error/);
   });
 
@@ -61,6 +61,21 @@ describe("npm run ocr: bad use is answered with a clear message and exit code 1"
     expect(run.stderr).toMatch(/no photos in .*empty/);
     expect(run.stderr).not.toMatch(/starting the local/);
   });
+
+  test(
+    "an input of loops and links that leave it ends at once, naming each entry it left out",
+    async () => {
+      const loops = path.join(dir, "loops");
+      await mkdir(path.join(loops, "site"), { recursive: true });
+      await symlink(".", path.join(loops, "again"));
+      await symlink("..", path.join(loops, "site", "up"));
+      await symlink("/etc/passwd", path.join(loops, "passwd.jpg"));
+      const run = await ocr(["--local", "--input", loops]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/no photos in .*loops \(looked for .*; 3 other file\(s\) ignored: again \(symlink loop: .*\), passwd\.jpg \(link leaves the input folder \(to \/etc\/passwd\); --follow-symlinks to follow\), site\/up \(symlink loop/);
+    },
+    60_000,
+  );
 
   test("a bad series manifest is refused with the file and the line before anything starts", async () => {
     const manifest = path.join(dir, "series.csv");

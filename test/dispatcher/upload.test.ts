@@ -33,9 +33,9 @@ describe("photos and task access in blob storage (Azurite)", () => {
   });
 
   test("photos go up under content-addressed names once; a second run sends nothing", async () => {
-    const { photos, skipped } = await findPhotos(dir);
+    const { photos, ignored } = await findPhotos(dir);
     expect(photos.map((p) => p.name)).toEqual(["meter-001.jpg", "meter-002.jpg", "meter-003.jpg", "site b/Meter 4.JPG", "site b/same-as-001.jpg"]);
-    expect(skipped).toEqual(["notes.txt"]);
+    expect(ignored).toEqual([{ name: "notes.txt", kind: "not a photo", reason: "not a photo" }]);
     const updates: number[] = [];
     const progress = (): Progress => ({ update: (v) => void updates.push(v), stop: () => undefined });
 
@@ -81,7 +81,7 @@ describe("photos and task access in blob storage (Azurite)", () => {
     await expect(findPhotos(path.join(dir, "nope"))).rejects.toThrow(/input directory .*nope does not exist/);
     const empty = await mkdtemp(path.join(tmpdir(), "empty-"));
     await writeFile(path.join(empty, "readme.md"), "x");
-    await expect(findPhotos(empty)).rejects.toThrow(/no photos in .* \(looked for \.jpg .*1 other file\(s\) ignored\)/);
+    await expect(findPhotos(empty)).rejects.toThrow(/no photos in .* \(looked for \.jpg .*1 other file\(s\) ignored: readme\.md \(not a photo\)\)/);
     await rm(empty, { recursive: true, force: true });
   });
 });
