@@ -33,7 +33,10 @@ export interface OcrConfig {
   taskSlotsPerNode: number;
   minNodes: number;
   maxNodes: number;
-  /** Share of the pool's nodes that may be Spot (low-priority), 0..1. */
+  /**
+   * Share of the pool's nodes that may be Spot, 0..1. Only 0 deploys: see SPOT_NEEDS_USER_SUBSCRIPTION.
+   * Kept as a key so that a stack asking for Spot is told why it cannot have it, not ignored.
+   */
   spotShare: number;
   /** Autoscale evaluation interval in minutes (Batch's minimum is 5). */
   autoscaleIntervalMinutes: number;
@@ -101,6 +104,17 @@ const RETIRED_VM_FAMILIES: readonly RegExp[] = [
   /^Standard_(G|GS)\d+(-\d+)?$/i,
   /^Standard_H\d+[mr]*$/i,
 ];
+
+/**
+ * The program's Batch account allocates pools in Batch-service mode, where the preemptible nodes on
+ * offer were low-priority ones, retired on 30 September 2025; Spot nodes need an account in
+ * user-subscription allocation mode, which this program does not declare (it needs a Key Vault and
+ * Batch's access to the subscription).
+ */
+export const SPOT_NEEDS_USER_SUBSCRIPTION =
+  "Spot nodes need a Batch account in user-subscription pool allocation mode, and this program declares a Batch-service allocation account, " +
+  "where low-priority nodes were retired on 30 September 2025 (https://learn.microsoft.com/azure/batch/batch-spot-vms). " +
+  "Set batch-ocr:spotShare to 0, or add a user-subscription account (with its Key Vault) to infra/batch-account.ts first";
 
 const VM_SIZE_SHAPE = /^Standard_[A-Z][A-Za-z0-9]*(-\d+)?[a-z]*(_v\d+)?$/;
 
@@ -184,6 +198,7 @@ export function parseConfig(raw: Record<string, unknown>, stack = "the stack"): 
     problems.push(`maxNodes (${c.maxNodes}) must not be below minNodes (${c.minNodes})`);
   }
   if (c.spotShare !== undefined && (c.spotShare < 0 || c.spotShare > 1)) problems.push("spotShare must be between 0 and 1");
+  else if (c.spotShare > 0) problems.push(`spotShare ${c.spotShare} cannot deploy: ${SPOT_NEEDS_USER_SUBSCRIPTION}`);
   if (c.autoscaleIntervalMinutes !== undefined && (c.autoscaleIntervalMinutes < 5 || c.autoscaleIntervalMinutes > 168 * 60)) {
     problems.push("autoscaleIntervalMinutes must be at least 5 (Batch's minimum) and at most 10080");
   }

@@ -2,7 +2,7 @@
  * The hardening this project promises, as policies. Kept apart from the PolicyPack so tests can
  * run each one on compliant and non-compliant resources (and on everything the program declares).
  */
-import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import type { PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { RETIRED_NODE_AGENTS } from "../infra/pool-spec";
 
 type Props = Record<string, unknown>;
@@ -89,4 +89,46 @@ export const poolScalesToZero: ResourceValidationPolicy = {
   }),
 };
 
+/** What a pool asks of preemptible (Spot or low-priority) nodes, in words; undefined when nothing. */
+export function preemptibleRequest(pool: Props): string | undefined {
+  const scale = pool.scaleSettings as Props | undefined;
+  const fixed = (scale?.fixedScale as Props | undefined)?.targetLowPriorityNodes;
+  if (typeof fixed === "number" && fixed > 0) return `fixedScale.targetLowPriorityNodes = ${fixed}`;
+  const formula = (scale?.autoScale as Props | undefined)?.formula;
+  if (typeof formula !== "string") return undefined;
+  const targets = [...formula.matchAll(/\$TargetLowPriorityNodes\s*=\s*([^;]*);/g)].map((m) => (m[1] ?? "").trim());
+  const asked = targets.find((value) => value !== "0");
+  return asked === undefined ? undefined : `the autoscale formula sets $TargetLowPriorityNodes = ${asked}`;
+}
+
+/** The pool's account: the one it names, else the stack's only account (names are unknown before the first deploy). */
+function accountOf(pool: PolicyResource, accounts: PolicyResource[]): PolicyResource | undefined {
+  const named = accounts.find((a) => a.props.name !== undefined && a.props.name === pool.props.accountName);
+  return named ?? (accounts.length === 1 ? accounts[0] : undefined);
+}
+
+export const spotNeedsUserSubscription: StackValidationPolicy = {
+  name: "batch-spot-needs-user-subscription",
+  description:
+    "Pools ask for Spot nodes only in a Batch account with user-subscription pool allocation: a Batch-service account's preemptible nodes are low-priority ones, retired on 30 September 2025.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, report) => {
+    const accounts = args.resources.filter((r) => r.type === BATCH_ACCOUNT);
+    for (const pool of args.resources.filter((r) => r.type === BATCH_POOL)) {
+      const asked = preemptibleRequest(pool.props);
+      const account = accountOf(pool, accounts);
+      // Unset is Azure's default, BatchService.
+      if (asked === undefined || account === undefined || account.props.poolAllocationMode === "UserSubscription") continue;
+      report(
+        `pool ${pool.name} asks for preemptible nodes (${asked}) in Batch account ${account.name}, which allocates in Batch-service mode: ` +
+          "low-priority nodes were retired on 30 September 2025 and Spot nodes need user-subscription pool allocation " +
+          "(https://learn.microsoft.com/azure/batch/batch-spot-vms). Set batch-ocr:spotShare to 0, or move the pool to a UserSubscription account.",
+        pool.urn,
+      );
+    }
+  },
+};
+
 export const POLICIES: ResourceValidationPolicy[] = [storageHardened, batchAccountEntraOnly, poolNodeAgentCurrent, poolScalesToZero];
+
+export const STACK_POLICIES: StackValidationPolicy[] = [spotNeedsUserSubscription];

@@ -19,7 +19,7 @@ function problemsOf(raw: Record<string, unknown>): string {
 describe("stack configuration", () => {
   test("the dev stack parses, and Pulumi's string values are coerced to their types", () => {
     const dev = loadStackConfig("dev", ROOT);
-    expect(dev).toMatchObject({ location: "westeurope", minNodes: 0, maxNodes: 4, spotShare: 0.5, vmSize: "Standard_D2as_v5" });
+    expect(dev).toMatchObject({ location: "westeurope", minNodes: 0, maxNodes: 4, spotShare: 0, vmSize: "Standard_D2as_v5" });
     const fromStrings = parseConfig({ "batch-ocr:location": "northeurope", "batch-ocr:maxNodes": "8", "batch-ocr:privateNetwork": "true" });
     expect(fromStrings).toMatchObject({ location: "northeurope", maxNodes: 8, privateNetwork: true });
   });
@@ -61,6 +61,14 @@ describe("stack configuration", () => {
     expect(message).toMatch(/autoscaleIntervalMinutes must be at least 5/);
     expect(message).toMatch(/maxNodes must be an integer \(got "many"\)/);
     expect(message).toMatch(/unknown key batch-ocr:colour/);
+  });
+
+  test("a Spot share is refused: the Batch-service account gets no Spot nodes, and the message says what to do", () => {
+    const message = problemsOf({ location: "westeurope", spotShare: 0.5 });
+    expect(message).toMatch(/spotShare 0.5 cannot deploy: Spot nodes need a Batch account in user-subscription pool allocation mode/);
+    expect(message).toMatch(/low-priority nodes were retired/);
+    expect(message).toMatch(/Set batch-ocr:spotShare to 0/);
+    expect(parseConfig({ location: "westeurope", spotShare: 0 }).spotShare).toBe(0);
   });
 
   test("an unknown stack names the file it looked for", () => {

@@ -7,8 +7,8 @@ import { startTaskCommandLine } from "../../contracts/node-setup";
 import { parseConfig, type OcrConfig } from "../../infra/config";
 import { POOL_REPLACE_ON_CHANGES } from "../../infra/pool";
 import { createInfrastructure } from "../../infra/stack";
-import { POLICIES } from "../../policy/policies";
-import { runPolicy } from "./policy-harness";
+import { POLICIES, STACK_POLICIES } from "../../policy/policies";
+import { runPolicy, runStackPolicy } from "./policy-harness";
 
 const WORKER = { zipPath: "/fixture/worker.zip", version: "0123456789ab", sha256: "a".repeat(64) };
 const BASE = { location: "westeurope", namePrefix: "ocrtest" };
@@ -158,6 +158,11 @@ describe("the declared Azure environment (default config)", () => {
         });
       }
     }
+  });
+
+  test("the declared stack passes the stack policies", async () => {
+    const resources = declared.map((r) => ({ type: r.type, name: r.name, props: r.inputs }));
+    for (const policy of STACK_POLICIES) expect({ policy: policy.name, violations: await runStackPolicy(policy, resources) }).toEqual({ policy: policy.name, violations: [] });
   });
 
   test("snapshot of the declared resources and their key properties (review infra changes as this diff)", () => {
