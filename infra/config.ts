@@ -10,6 +10,10 @@ export const PROJECT = "batch-ocr";
 
 export type NodeFillType = "Spread" | "Pack";
 
+/** What kind of Entra ID principal a role assignment names; ARM refuses a mismatch (`UnmatchedPrincipalType`). */
+export type PrincipalType = "User" | "Group" | "ServicePrincipal";
+export const PRINCIPAL_TYPES: readonly PrincipalType[] = ["User", "Group", "ServicePrincipal"];
+
 export interface OcrConfig {
   /** Azure region for every resource. Required. */
   location: string;
@@ -48,6 +52,8 @@ export interface OcrConfig {
   subnetPrefix: string;
   /** Optional Entra ID object id of the operator (user or group) who runs `npm run ocr`. */
   operatorPrincipalId: string | undefined;
+  /** What operatorPrincipalId is: a person, a group of operators, or an automation's service principal. */
+  operatorPrincipalType: PrincipalType;
 }
 
 type Kind = "string" | "integer" | "number" | "boolean";
@@ -83,6 +89,7 @@ export const CONFIG_KEYS: readonly KeySpec<keyof OcrConfig>[] = [
   { key: "vnetAddressSpace", kind: "string", default: "10.40.0.0/16" },
   { key: "subnetPrefix", kind: "string", default: "10.40.0.0/24" },
   { key: "operatorPrincipalId", kind: "string" },
+  { key: "operatorPrincipalType", kind: "string", default: "User" },
 ];
 
 export class ConfigError extends Error {
@@ -214,6 +221,9 @@ export function parseConfig(raw: Record<string, unknown>, stack = "the stack"): 
   }
   if (c.operatorPrincipalId !== undefined && !/^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i.test(c.operatorPrincipalId)) {
     problems.push("operatorPrincipalId must be an Entra ID object id (a GUID)");
+  }
+  if (c.operatorPrincipalType !== undefined && !PRINCIPAL_TYPES.includes(c.operatorPrincipalType)) {
+    problems.push(`operatorPrincipalType must be ${PRINCIPAL_TYPES.join(", ")} (got ${JSON.stringify(c.operatorPrincipalType)}); it must match what operatorPrincipalId is, or ARM refuses the role assignment`);
   }
 
   if (problems.length > 0) {

@@ -71,6 +71,11 @@ describe("stack configuration", () => {
     expect(parseConfig({ location: "westeurope", spotShare: 0 }).spotShare).toBe(0);
   });
 
+  test("an operator principal type other than User, Group or ServicePrincipal is refused", () => {
+    expect(problemsOf({ location: "westeurope", operatorPrincipalType: "Robot" })).toMatch(/operatorPrincipalType must be User, Group, ServicePrincipal \(got "Robot"\)/);
+    expect(parseConfig({ location: "westeurope" }).operatorPrincipalType).toBe("User");
+  });
+
   test("an unknown stack names the file it looked for", () => {
     expect(() => loadStackConfig("nope", ROOT)).toThrow(/no stack file .*Pulumi\.nope\.yaml/);
   });

@@ -210,6 +210,17 @@ describe("options that change the environment", () => {
     ]);
   });
 
+  test("the operator's role assignments name the configured principal type (User by default, so a group is not refused as UnmatchedPrincipalType)", async () => {
+    const operatorTypes = () =>
+      ofType("authorization:RoleAssignment")
+        .filter((r) => r.name.startsWith("operator-"))
+        .map((r) => props(r).principalType);
+    await deploy({ operatorPrincipalId: "11111111-2222-3333-4444-555555555555" });
+    expect(operatorTypes()).toEqual(["User", "User"]);
+    await deploy({ operatorPrincipalId: "11111111-2222-3333-4444-555555555555", operatorPrincipalType: "Group" });
+    expect(operatorTypes()).toEqual(["Group", "Group"]);
+  });
+
   test("private Batch endpoint when public network access is off", async () => {
     await deploy({ publicNetworkAccess: false });
     expect(props(one("batch:BatchAccount")).publicNetworkAccess).toBe("Disabled");
