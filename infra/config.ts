@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
+import { taskSlotLimit, vcpusOf } from "./vm-sizes";
 
 export const PROJECT = "batch-ocr";
 
@@ -125,6 +126,17 @@ export const SPOT_NEEDS_USER_SUBSCRIPTION =
 
 const VM_SIZE_SHAPE = /^Standard_[A-Z][A-Za-z0-9]*(-\d+)?[a-z]*(_v\d+)?$/;
 
+/** Batch refuses a pool with more task slots than 4 × the size's vCPUs, so `pulumi up` would fail on it. */
+function taskSlotProblems(vmSize: string, taskSlotsPerNode: number): string[] {
+  const vcpus = vcpusOf(vmSize);
+  if (vcpus === undefined) {
+    return [`taskSlotsPerNode cannot be checked: vmSize ${vmSize} carries no vCPU count in its name (Azure sizes do, e.g. Standard_D2as_v5 has 2), so Batch's limit of 4 × vCPUs is unknown`];
+  }
+  const limit = taskSlotLimit(vcpus);
+  if (taskSlotsPerNode <= limit) return [];
+  return [`taskSlotsPerNode ${taskSlotsPerNode} is more than Batch allows on ${vmSize} (${vcpus} vCPUs): at most ${limit} (4 × vCPUs, never above 256); lower it or pick a larger size`];
+}
+
 function coerce(kind: Kind, key: string, value: unknown, problems: string[]): unknown {
   if (kind === "string") {
     if (typeof value === "string") return value;
@@ -198,6 +210,8 @@ export function parseConfig(raw: Record<string, unknown>, stack = "the stack"): 
   }
   if (c.taskSlotsPerNode !== undefined && (c.taskSlotsPerNode < 1 || c.taskSlotsPerNode > 256)) {
     problems.push("taskSlotsPerNode must be between 1 and 256");
+  } else if (c.taskSlotsPerNode !== undefined && c.vmSize !== undefined && VM_SIZE_SHAPE.test(c.vmSize)) {
+    problems.push(...taskSlotProblems(c.vmSize, c.taskSlotsPerNode));
   }
   if (c.minNodes !== undefined && c.minNodes < 0) problems.push("minNodes must be 0 or more");
   if (c.maxNodes !== undefined && c.maxNodes < 1) problems.push("maxNodes must be at least 1");

@@ -76,6 +76,20 @@ describe("stack configuration", () => {
     expect(parseConfig({ location: "westeurope" }).operatorPrincipalType).toBe("User");
   });
 
+  test("task slots above Batch's 4 × vCPUs limit for the VM size are refused, naming the limit", () => {
+    expect(problemsOf({ location: "westeurope", vmSize: "Standard_D2as_v5", taskSlotsPerNode: 9 })).toMatch(
+      /taskSlotsPerNode 9 is more than Batch allows on Standard_D2as_v5 \(2 vCPUs\): at most 8/,
+    );
+    expect(parseConfig({ location: "westeurope", vmSize: "Standard_D2as_v5", taskSlotsPerNode: 8 }).taskSlotsPerNode).toBe(8);
+    // A constrained-core size offers its active vCPUs only.
+    expect(problemsOf({ location: "westeurope", vmSize: "Standard_E4-2as_v5", taskSlotsPerNode: 9 })).toMatch(/\(2 vCPUs\): at most 8/);
+    expect(parseConfig({ location: "westeurope", vmSize: "Standard_D96as_v5", taskSlotsPerNode: 256 }).taskSlotsPerNode).toBe(256);
+  });
+
+  test("a VM size whose vCPUs cannot be known is refused with the reason, not waved through", () => {
+    expect(problemsOf({ location: "westeurope", vmSize: "Standard_Custom" })).toMatch(/vmSize Standard_Custom carries no vCPU count in its name/);
+  });
+
   test("an unknown stack names the file it looked for", () => {
     expect(() => loadStackConfig("nope", ROOT)).toThrow(/no stack file .*Pulumi\.nope\.yaml/);
   });
