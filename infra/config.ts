@@ -30,7 +30,7 @@ export interface OcrConfig {
   storageSharedKeyAccess: boolean;
   /** Let the Batch account accept Shared Key on the data plane besides Entra ID. Off unless opted in. */
   batchSharedKeyAccess: boolean;
-  /** Public network access to the Batch account and storage endpoints. */
+  /** Public network access to the Batch account endpoint. Only true deploys: see NO_PRIVATE_ENDPOINTS. */
   publicNetworkAccess: boolean;
   poolId: string;
   applicationId: string;
@@ -123,6 +123,17 @@ export const SPOT_NEEDS_USER_SUBSCRIPTION =
   "Spot nodes need a Batch account in user-subscription pool allocation mode, and this program declares a Batch-service allocation account, " +
   "where low-priority nodes were retired on 30 September 2025 (https://learn.microsoft.com/azure/batch/batch-spot-vms). " +
   "Set batch-ocr:spotShare to 0, or add a user-subscription account (with its Key Vault) to infra/batch-account.ts first";
+
+/**
+ * With public access off, simplified-communication nodes reach the account's node management
+ * endpoint, and the dispatcher its account endpoint, only through private endpoints, which this
+ * program does not declare: the pool would never get a usable node.
+ */
+export const NO_PRIVATE_ENDPOINTS =
+  "publicNetworkAccess false needs private endpoints for the Batch account (groups batchAccount and nodeManagement) " +
+  "with privatelink.batch.azure.com DNS in the pool's virtual network, because nodes on simplified node communication and the dispatcher " +
+  "could not reach the account otherwise; this program declares none yet (a larger job: endpoints, DNS zone and links, and a way in for the dispatcher). " +
+  "Leave publicNetworkAccess true: the account still accepts Microsoft Entra ID only";
 
 const VM_SIZE_SHAPE = /^Standard_[A-Z][A-Za-z0-9]*(-\d+)?[a-z]*(_v\d+)?$/;
 
@@ -229,6 +240,7 @@ export function parseConfig(raw: Record<string, unknown>, stack = "the stack"): 
   if (c.startTaskRetries !== undefined && (c.startTaskRetries < 0 || c.startTaskRetries > 100)) {
     problems.push("startTaskRetries must be between 0 and 100");
   }
+  if (c.publicNetworkAccess === false) problems.push(NO_PRIVATE_ENDPOINTS);
   const cidr = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
   for (const key of ["vnetAddressSpace", "subnetPrefix"] as const) {
     if (c[key] !== undefined && !cidr.test(c[key])) problems.push(`${key} must be a CIDR block such as 10.40.0.0/16`);

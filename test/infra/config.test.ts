@@ -90,6 +90,13 @@ describe("stack configuration", () => {
     expect(problemsOf({ location: "westeurope", vmSize: "Standard_Custom" })).toMatch(/vmSize Standard_Custom carries no vCPU count in its name/);
   });
 
+  test("public network access off is refused: the program declares no private endpoints for the nodes and the dispatcher", () => {
+    const message = problemsOf({ location: "westeurope", publicNetworkAccess: false });
+    expect(message).toMatch(/publicNetworkAccess false needs private endpoints for the Batch account \(groups batchAccount and nodeManagement\)/);
+    expect(message).toMatch(/this program declares none yet \(a larger job/);
+    expect(message).toMatch(/Leave publicNetworkAccess true/);
+  });
+
   test("an unknown stack names the file it looked for", () => {
     expect(() => loadStackConfig("nope", ROOT)).toThrow(/no stack file .*Pulumi\.nope\.yaml/);
   });

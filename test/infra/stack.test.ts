@@ -221,8 +221,5 @@ describe("options that change the environment", () => {
     expect(operatorTypes()).toEqual(["Group", "Group"]);
   });
 
-  test("private Batch endpoint when public network access is off", async () => {
-    await deploy({ publicNetworkAccess: false });
-    expect(props(one("batch:BatchAccount")).publicNetworkAccess).toBe("Disabled");
-  });
+
 });
