@@ -5,6 +5,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
+import { autonamed, azureNameProblem } from "./azure-names";
+import { PREFIXED_TYPES, prefixedNames } from "./names";
 import { taskSlotLimit, vcpusOf } from "./vm-sizes";
 
 export const PROJECT = "batch-ocr";
@@ -148,6 +150,15 @@ function taskSlotProblems(vmSize: string, taskSlotsPerNode: number): string[] {
   return [`taskSlotsPerNode ${taskSlotsPerNode} is more than Batch allows on ${vmSize} (${vcpus} vCPUs): at most ${limit} (4 × vCPUs, never above 256); lower it or pick a larger size`];
 }
 
+/** The names Azure will see for the prefixed resources, suffix included, against its rules. */
+function autonameProblems(namePrefix: string): string[] {
+  const names = prefixedNames(namePrefix);
+  return (Object.keys(names) as (keyof typeof names)[]).flatMap((which) => {
+    const problem = azureNameProblem(PREFIXED_TYPES[which], autonamed(names[which]));
+    return problem === undefined ? [] : [`namePrefix ${namePrefix}: ${problem} (with Pulumi's autoname suffix)`];
+  });
+}
+
 function coerce(kind: Kind, key: string, value: unknown, problems: string[]): unknown {
   if (kind === "string") {
     if (typeof value === "string") return value;
@@ -192,8 +203,11 @@ export function parseConfig(raw: Record<string, unknown>, stack = "the stack"): 
   const c = cfg as unknown as OcrConfig;
 
   if (!c.location) problems.push(`${PROJECT}:location is required (e.g. westeurope)`);
-  if (c.namePrefix !== undefined && !/^[a-z][a-z0-9]{2,10}$/.test(c.namePrefix)) {
+  // The length limit (11) is not written here: it follows from the longest autonamed name, the Batch account's.
+  if (c.namePrefix !== undefined && !/^[a-z][a-z0-9]{2,}$/.test(c.namePrefix)) {
     problems.push("namePrefix must be 3–11 lowercase letters or digits, starting with a letter (storage account names allow nothing else)");
+  } else if (c.namePrefix !== undefined) {
+    problems.push(...autonameProblems(c.namePrefix));
   }
   for (const key of ["imagesContainer", "resultsContainer"] as const) {
     const v = c[key];

@@ -11,6 +11,7 @@ import { allowedAuthModes, createBatchAccount } from "./batch-account";
 import type { OcrConfig } from "./config";
 import { createIdentities } from "./identity";
 import { createPrivateNetwork } from "./network";
+import { prefixedNames } from "./names";
 import { createPool } from "./pool";
 import { createStorage } from "./storage";
 
@@ -25,7 +26,7 @@ export interface InfraOptions {
 }
 
 export function createInfrastructure(cfg: OcrConfig, options: InfraOptions): StackOutputsOf<StackOutputs> {
-  const rg = new resources.ResourceGroup(`${cfg.namePrefix}-rg`, { location: cfg.location });
+  const rg = new resources.ResourceGroup(prefixedNames(cfg.namePrefix).resourceGroup, { location: cfg.location });
   const store = createStorage(cfg, rg);
   const ids = createIdentities(cfg, rg, store);
   const account = createBatchAccount(cfg, rg, store, ids);

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
 import * as storage from "@pulumi/azure-native/storage";
 import type { OcrConfig } from "./config";
+import { prefixedNames } from "./names";
 
 export interface Storage {
   account: storage.StorageAccount;
@@ -18,7 +19,7 @@ export interface Storage {
  * shared key off unless the stack opts in; soft delete for blobs and containers; results expire.
  */
 export function createStorage(cfg: OcrConfig, rg: resources.ResourceGroup): Storage {
-  const account = new storage.StorageAccount(`${cfg.namePrefix}st`, {
+  const account = new storage.StorageAccount(prefixedNames(cfg.namePrefix).storageAccount, {
     resourceGroupName: rg.name,
     location: cfg.location,
     kind: storage.Kind.StorageV2,

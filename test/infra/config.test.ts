@@ -97,6 +97,13 @@ describe("stack configuration", () => {
     expect(message).toMatch(/Leave publicNetworkAccess true/);
   });
 
+  test("a namePrefix that would make an autonamed name too long for Azure is refused, naming the resource and the rule", () => {
+    expect(parseConfig({ location: "westeurope", namePrefix: "abcdefghijk" }).namePrefix).toBe("abcdefghijk");
+    const message = problemsOf({ location: "westeurope", namePrefix: "abcdefghijkl" });
+    expect(message).toMatch(/namePrefix abcdefghijkl: BatchAccount name "abcdefghijklbatch0a1b2c3d" \(25 characters\) breaks Azure's rule: 3–24 characters/);
+    expect(message).not.toMatch(/StorageAccount/); // 12 + "st" + 8 = 22 still fits
+  });
+
   test("an unknown stack names the file it looked for", () => {
     expect(() => loadStackConfig("nope", ROOT)).toThrow(/no stack file .*Pulumi\.nope\.yaml/);
   });

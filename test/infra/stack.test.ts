@@ -1,9 +1,10 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { declared, installMocks, ofType, one, settled, valueOf, type DeclaredResource } from "./mocks";
+import { declared, installMocks, NAME_INPUT, ofType, one, settled, valueOf, type DeclaredResource } from "./mocks";
 installMocks();
 
 import { parseStackOutputs, STACK_OUTPUT_KEYS, type StackOutputs } from "../../contracts/stack-outputs";
 import { startTaskCommandLine } from "../../contracts/node-setup";
+import { autonamed, AZURE_NAME_RULES, azureNameProblem } from "../../infra/azure-names";
 import { parseConfig, type OcrConfig } from "../../infra/config";
 import { POOL_REPLACE_ON_CHANGES } from "../../infra/pool";
 import { createInfrastructure } from "../../infra/stack";
@@ -222,4 +223,37 @@ describe("options that change the environment", () => {
   });
 
 
+});
+
+describe("names Azure will see", () => {
+  // Named by Azure or by a fixed input rather than by Pulumi's autonaming from the logical name.
+  const NOT_AUTONAMED = new Set([
+    "azure-native:authorization:RoleAssignment", // azure-native generates a GUID
+    "azure-native:storage:BlobServiceProperties", // "default"
+    "azure-native:storage:ManagementPolicy", // "default"
+    "pulumi-nodejs:dynamic:Resource", // no Azure resource of its own
+  ]);
+
+  test("every resource's name fits Azure's rules with Pulumi's 8-character autoname suffix, at the longest namePrefix allowed", async () => {
+    await deploy({ namePrefix: "abcdefghijk", privateNetwork: true, operatorPrincipalId: "11111111-2222-3333-4444-555555555555" });
+    const problems: string[] = [];
+    for (const r of declared) {
+      const explicit = NAME_INPUT[r.type];
+      const explicitName = explicit === undefined ? undefined : r.inputs[explicit];
+      if (explicitName === undefined && NOT_AUTONAMED.has(r.type)) continue;
+      if (explicitName === undefined && AZURE_NAME_RULES[r.type] === undefined) {
+        problems.push(`${r.type} ${r.name} is autonamed but infra/azure-names.ts has no naming rule for its type`);
+        continue;
+      }
+      const problem = azureNameProblem(r.type, explicitName === undefined ? autonamed(r.name) : String(explicitName));
+      if (problem !== undefined) problems.push(problem);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  test("the name check sees a name that is one character too long", () => {
+    expect(azureNameProblem("azure-native:storage:StorageAccount", "a".repeat(25))).toMatch(/25 characters\) breaks Azure's rule: 3–24 characters/);
+    expect(azureNameProblem("azure-native:batch:BatchAccount", "ocr-batch")).toMatch(/lowercase letters and digits only/);
+    expect(azureNameProblem("azure-native:batch:BatchAccount", "a".repeat(24))).toBeUndefined();
+  });
 });
