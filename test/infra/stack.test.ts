@@ -7,6 +7,8 @@ import { startTaskCommandLine } from "../../contracts/node-setup";
 import { autonamed, AZURE_NAME_RULES, azureNameProblem } from "../../infra/azure-names";
 import { parseConfig, type OcrConfig } from "../../infra/config";
 import { POOL_REPLACE_ON_CHANGES } from "../../infra/pool";
+import { createResourceGroup } from "../../infra/resource-group";
+import { createStorage } from "../../infra/storage";
 import { createInfrastructure } from "../../infra/stack";
 import { POLICIES, STACK_POLICIES } from "../../policy/policies";
 import { runPolicy, runStackPolicy } from "./policy-harness";
@@ -223,6 +225,25 @@ describe("options that change the environment", () => {
   });
 
 
+});
+
+describe("photos and results survive a rename", () => {
+  // Pulumi's mocks are not told resource options, so protection is read from the resource objects.
+  const isProtected = (resource: pulumi.Resource) => (resource as unknown as { __protect?: boolean }).__protect === true;
+
+  test("the resource group, the storage account and both containers are protected, so a namePrefix change stops before deleting them", async () => {
+    declared.length = 0;
+    const cfg = parseConfig(BASE);
+    const rg = createResourceGroup(cfg);
+    const store = createStorage(cfg, rg);
+    await settled();
+    expect({ rg: isProtected(rg), account: isProtected(store.account), images: isProtected(store.images), results: isProtected(store.results) }).toEqual({
+      rg: true,
+      account: true,
+      images: true,
+      results: true,
+    });
+  });
 });
 
 describe("names Azure will see", () => {
