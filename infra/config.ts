@@ -7,6 +7,7 @@ import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { autonamed, azureNameProblem } from "./azure-names";
 import { PREFIXED_TYPES, prefixedNames } from "./names";
+import { retiredVmFamily } from "./retirements";
 import { taskSlotLimit, vcpusOf } from "./vm-sizes";
 
 export const PROJECT = "batch-ocr";
@@ -98,22 +99,6 @@ export const CONFIG_KEYS: readonly KeySpec<keyof OcrConfig>[] = [
 export class ConfigError extends Error {
   override name = "ConfigError";
 }
-
-/**
- * VM families Azure has retired or is retiring (A, D/DS v1 and v2, older GPU/HPC): a pool on them
- * would stop allocating. Current families (Dv5, Dasv5, Fsv2, Ev5...) pass.
- */
-const RETIRED_VM_FAMILIES: readonly RegExp[] = [
-  /^Standard_A\d+(m)?(_v2)?$/i,
-  /^Basic_A\d+$/i,
-  /^Standard_D\d+$/i,
-  /^Standard_DS\d+$/i,
-  /^Standard_D\d+_v2(_Promo)?$/i,
-  /^Standard_DS\d+_v2(_Promo)?$/i,
-  /^Standard_(NV|NC|ND)\d+r?s?$/i,
-  /^Standard_(G|GS)\d+(-\d+)?$/i,
-  /^Standard_H\d+[mr]*$/i,
-];
 
 /**
  * The program's Batch account allocates pools in Batch-service mode, where the preemptible nodes on
@@ -229,8 +214,11 @@ export function parseConfig(raw: Record<string, unknown>, stack = "the stack"): 
   if (c.vmSize !== undefined) {
     if (!VM_SIZE_SHAPE.test(c.vmSize)) {
       problems.push(`vmSize ${JSON.stringify(c.vmSize)} is not an Azure VM size (e.g. Standard_D2as_v5)`);
-    } else if (RETIRED_VM_FAMILIES.some((re) => re.test(c.vmSize))) {
-      problems.push(`vmSize ${c.vmSize} is in a retired or retiring family; use a current one such as Standard_D2as_v5, Standard_D2s_v5 or Standard_F2s_v2`);
+    } else if (retiredVmFamily(c.vmSize) !== undefined) {
+      const retired = retiredVmFamily(c.vmSize);
+      problems.push(
+        `vmSize ${c.vmSize} is in a retired or retiring family (${retired?.family}, ${retired?.notice}); use a current one such as Standard_D2as_v5, Standard_D2s_v5 or Standard_F2s_v2`,
+      );
     }
   }
   if (c.taskSlotsPerNode !== undefined && (c.taskSlotsPerNode < 1 || c.taskSlotsPerNode > 256)) {

@@ -3,7 +3,8 @@
  * run each one on compliant and non-compliant resources (and on everything the program declares).
  */
 import type { PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { RETIRED_NODE_AGENTS } from "../infra/pool-spec";
+import { NODE_AGENT_SKU } from "../infra/pool-spec";
+import { retiredImage, retiredNodeAgent } from "../infra/retirements";
 
 type Props = Record<string, unknown>;
 
@@ -59,15 +60,21 @@ export const batchAccountEntraOnly: ResourceValidationPolicy = {
 
 export const poolNodeAgentCurrent: ResourceValidationPolicy = {
   name: "batch-pool-node-agent-current",
-  description: "Pools run on an image whose Batch node agent is not retired.",
+  description: "Pools run on an image, and a Batch node agent, that are not retired (infra/retirements.ts).",
   enforcementLevel: "mandatory",
   validateResource: ofType(BATCH_POOL, (props, report) => {
     const vm = (props.deploymentConfiguration as Props | undefined)?.virtualMachineConfiguration as Props | undefined;
     const agent = vm?.nodeAgentSkuId;
     if (typeof agent !== "string") {
       report("the pool must declare a virtual machine configuration with a node agent");
-    } else if (RETIRED_NODE_AGENTS.includes(agent.toLowerCase())) {
-      report(`node agent "${agent}" is retired; use "batch.node.ubuntu 24.04"`);
+    } else if (retiredNodeAgent(agent) !== undefined) {
+      report(`node agent "${agent}" is retired (${retiredNodeAgent(agent)?.notice}); use "${NODE_AGENT_SKU}"`);
+    }
+    const image = vm?.imageReference as Props | undefined;
+    if (image !== undefined) {
+      const ref = { publisher: String(image.publisher), offer: String(image.offer), sku: String(image.sku) };
+      const retired = retiredImage(ref);
+      if (retired !== undefined) report(`image ${ref.publisher}/${ref.offer}/${ref.sku} is retired (${retired.notice})`);
     }
   }),
 };

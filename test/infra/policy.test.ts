@@ -40,7 +40,9 @@ describe("policy pack", () => {
     const type = "azure-native:batch:Pool";
     expect(await runPolicy(poolNodeAgentCurrent, type, POOL_OK)).toEqual([]);
     const old = { deploymentConfiguration: { virtualMachineConfiguration: { nodeAgentSkuId: "batch.node.ubuntu 20.04" } } };
-    expect(await runPolicy(poolNodeAgentCurrent, type, old)).toEqual([expect.stringMatching(/"batch.node.ubuntu 20.04" is retired/)]);
+    expect(await runPolicy(poolNodeAgentCurrent, type, old)).toEqual([expect.stringMatching(/"batch.node.ubuntu 20.04" is retired \(https:/)]);
+    const centos = { deploymentConfiguration: { virtualMachineConfiguration: { nodeAgentSkuId: "batch.node.ubuntu 24.04", imageReference: { publisher: "OpenLogic", offer: "CentOS", sku: "7_9" } } } };
+    expect(await runPolicy(poolNodeAgentCurrent, type, centos)).toEqual([expect.stringMatching(/image OpenLogic\/CentOS\/7_9 is retired/)]);
   });
 
   test("pool: autoscale to zero passes; a fixed pool or a floor above zero is reported", async () => {
