@@ -214,11 +214,13 @@ export function parseConfig(raw: Record<string, unknown>, stack = "the stack"): 
   if (c.vmSize !== undefined) {
     if (!VM_SIZE_SHAPE.test(c.vmSize)) {
       problems.push(`vmSize ${JSON.stringify(c.vmSize)} is not an Azure VM size (e.g. Standard_D2as_v5)`);
-    } else if (retiredVmFamily(c.vmSize) !== undefined) {
+    } else {
       const retired = retiredVmFamily(c.vmSize);
-      problems.push(
-        `vmSize ${c.vmSize} is in a retired or retiring family (${retired?.family}, ${retired?.notice}); use a current one such as Standard_D2as_v5, Standard_D2s_v5 or Standard_F2s_v2`,
-      );
+      if (retired !== undefined) {
+        problems.push(
+          `vmSize ${c.vmSize} is in a retired or retiring family (${retired.family}, ${retired.notice}); use a current one such as Standard_D2as_v5, Standard_D2s_v5 or Standard_F2s_v2`,
+        );
+      }
     }
   }
   if (c.taskSlotsPerNode !== undefined && (c.taskSlotsPerNode < 1 || c.taskSlotsPerNode > 256)) {

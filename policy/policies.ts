@@ -65,11 +65,9 @@ export const poolNodeAgentCurrent: ResourceValidationPolicy = {
   validateResource: ofType(BATCH_POOL, (props, report) => {
     const vm = (props.deploymentConfiguration as Props | undefined)?.virtualMachineConfiguration as Props | undefined;
     const agent = vm?.nodeAgentSkuId;
-    if (typeof agent !== "string") {
-      report("the pool must declare a virtual machine configuration with a node agent");
-    } else if (retiredNodeAgent(agent) !== undefined) {
-      report(`node agent "${agent}" is retired (${retiredNodeAgent(agent)?.notice}); use "${NODE_AGENT_SKU}"`);
-    }
+    const retiredAgent = typeof agent === "string" ? retiredNodeAgent(agent) : undefined;
+    if (typeof agent !== "string") report("the pool must declare a virtual machine configuration with a node agent");
+    else if (retiredAgent !== undefined) report(`node agent "${agent}" is retired (${retiredAgent.notice}); use "${NODE_AGENT_SKU}"`);
     const image = vm?.imageReference as Props | undefined;
     if (image !== undefined) {
       const ref = { publisher: String(image.publisher), offer: String(image.offer), sku: String(image.sku) };
