@@ -50,7 +50,6 @@ export function autoscaleFormula(input: AutoscaleInput): string {
     `$minNodes = ${input.minNodes};`,
     `$maxNodes = ${input.maxNodes};`,
     `$slotsPerNode = ${input.taskSlotsPerNode};`,
-    `$spotPercent = ${spotPercentOf(input)};`,
     `$samplePercent = $PendingTasks.GetSamplePercent(TimeInterval_Minute * ${input.windowMinutes});`,
     `$lastPending = max(0, $PendingTasks.GetSample(1));`,
     `$pending = ($samplePercent < ${MIN_SAMPLE_PERCENT}) ? $lastPending : max($lastPending, avg($PendingTasks.GetSample(TimeInterval_Minute * ${input.windowMinutes})));`,
@@ -59,13 +58,27 @@ export function autoscaleFormula(input: AutoscaleInput): string {
     ...wholePartStatements("$needed", "$nodesForPending", input.maxNodes),
     `$needed = ($nodesForPending > $needed) ? ($needed + 1) : $needed;`,
     `$total = max($minNodes, $needed);`,
+    ...preemptibleSplitStatements(input),
+    `$NodeDeallocationOption = taskcompletion;`,
+  ].join("\n");
+}
+
+/**
+ * Splits `$total` into dedicated and Spot nodes. Without a Spot share the formula sets the
+ * preemptible target to a literal 0, so a reader (and the policy pack) sees at once that the pool
+ * asks for no Spot or low-priority nodes.
+ */
+function preemptibleSplitStatements(input: AutoscaleInput): string[] {
+  const spotPercent = spotPercentOf(input);
+  if (spotPercent === 0) return [`$TargetLowPriorityNodes = 0;`, `$TargetDedicatedNodes = $total;`];
+  return [
+    `$spotPercent = ${spotPercent};`,
     // Whole nodes times a whole percentage, then one division: exact, unlike $total * 0.29.
     `$spotNodes = ($total * $spotPercent) / 100;`,
     ...wholePartStatements("$spot", "$spotNodes", input.maxNodes),
     `$TargetLowPriorityNodes = $spot;`,
     `$TargetDedicatedNodes = $total - $spot;`,
-    `$NodeDeallocationOption = taskcompletion;`,
-  ].join("\n");
+  ];
 }
 
 /** ISO 8601 duration for the evaluation interval (Batch refuses less than 5 minutes). */

@@ -3,6 +3,7 @@ import type * as resources from "@pulumi/azure-native/resources";
 import type { BatchAuthMode } from "../contracts/stack-outputs";
 import type { OcrConfig } from "./config";
 import type { Identities } from "./identity";
+import { prefixedNames } from "./names";
 import type { Storage } from "./storage";
 
 export function allowedAuthModes(cfg: OcrConfig): BatchAuthMode[] {
@@ -16,7 +17,7 @@ export function allowedAuthModes(cfg: OcrConfig): BatchAuthMode[] {
  */
 export function createBatchAccount(cfg: OcrConfig, rg: resources.ResourceGroup, store: Storage, ids: Identities): batch.BatchAccount {
   return new batch.BatchAccount(
-    `${cfg.namePrefix}batch`,
+    prefixedNames(cfg.namePrefix).batchAccount,
     {
       resourceGroupName: rg.name,
       location: cfg.location,

@@ -5,10 +5,18 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
+import { autonamed, azureNameProblem } from "./azure-names";
+import { PREFIXED_TYPES, prefixedNames } from "./names";
+import { retiredVmFamily } from "./retirements";
+import { taskSlotLimit, vcpusOf } from "./vm-sizes";
 
 export const PROJECT = "batch-ocr";
 
 export type NodeFillType = "Spread" | "Pack";
+
+/** What kind of Entra ID principal a role assignment names; ARM refuses a mismatch (`UnmatchedPrincipalType`). */
+export type PrincipalType = "User" | "Group" | "ServicePrincipal";
+export const PRINCIPAL_TYPES: readonly PrincipalType[] = ["User", "Group", "ServicePrincipal"];
 
 export interface OcrConfig {
   /** Azure region for every resource. Required. */
@@ -25,7 +33,7 @@ export interface OcrConfig {
   storageSharedKeyAccess: boolean;
   /** Let the Batch account accept Shared Key on the data plane besides Entra ID. Off unless opted in. */
   batchSharedKeyAccess: boolean;
-  /** Public network access to the Batch account and storage endpoints. */
+  /** Public network access to the Batch account endpoint. Only true deploys: see NO_PRIVATE_ENDPOINTS. */
   publicNetworkAccess: boolean;
   poolId: string;
   applicationId: string;
@@ -33,7 +41,10 @@ export interface OcrConfig {
   taskSlotsPerNode: number;
   minNodes: number;
   maxNodes: number;
-  /** Share of the pool's nodes that may be Spot (low-priority), 0..1. */
+  /**
+   * Share of the pool's nodes that may be Spot, 0..1. Only 0 deploys: see SPOT_NEEDS_USER_SUBSCRIPTION.
+   * Kept as a key so that a stack asking for Spot is told why it cannot have it, not ignored.
+   */
   spotShare: number;
   /** Autoscale evaluation interval in minutes (Batch's minimum is 5). */
   autoscaleIntervalMinutes: number;
@@ -45,6 +56,8 @@ export interface OcrConfig {
   subnetPrefix: string;
   /** Optional Entra ID object id of the operator (user or group) who runs `npm run ocr`. */
   operatorPrincipalId: string | undefined;
+  /** What operatorPrincipalId is: a person, a group of operators, or an automation's service principal. */
+  operatorPrincipalType: PrincipalType;
 }
 
 type Kind = "string" | "integer" | "number" | "boolean";
@@ -80,6 +93,7 @@ export const CONFIG_KEYS: readonly KeySpec<keyof OcrConfig>[] = [
   { key: "vnetAddressSpace", kind: "string", default: "10.40.0.0/16" },
   { key: "subnetPrefix", kind: "string", default: "10.40.0.0/24" },
   { key: "operatorPrincipalId", kind: "string" },
+  { key: "operatorPrincipalType", kind: "string", default: "User" },
 ];
 
 export class ConfigError extends Error {
@@ -87,22 +101,48 @@ export class ConfigError extends Error {
 }
 
 /**
- * VM families Azure has retired or is retiring (A, D/DS v1 and v2, older GPU/HPC): a pool on them
- * would stop allocating. Current families (Dv5, Dasv5, Fsv2, Ev5...) pass.
+ * The program's Batch account allocates pools in Batch-service mode, where the preemptible nodes on
+ * offer were low-priority ones, retired on 30 September 2025; Spot nodes need an account in
+ * user-subscription allocation mode, which this program does not declare (it needs a Key Vault and
+ * Batch's access to the subscription).
  */
-const RETIRED_VM_FAMILIES: readonly RegExp[] = [
-  /^Standard_A\d+(m)?(_v2)?$/i,
-  /^Basic_A\d+$/i,
-  /^Standard_D\d+$/i,
-  /^Standard_DS\d+$/i,
-  /^Standard_D\d+_v2(_Promo)?$/i,
-  /^Standard_DS\d+_v2(_Promo)?$/i,
-  /^Standard_(NV|NC|ND)\d+r?s?$/i,
-  /^Standard_(G|GS)\d+(-\d+)?$/i,
-  /^Standard_H\d+[mr]*$/i,
-];
+export const SPOT_NEEDS_USER_SUBSCRIPTION =
+  "Spot nodes need a Batch account in user-subscription pool allocation mode, and this program declares a Batch-service allocation account, " +
+  "where low-priority nodes were retired on 30 September 2025 (https://learn.microsoft.com/azure/batch/batch-spot-vms). " +
+  "Set batch-ocr:spotShare to 0, or add a user-subscription account (with its Key Vault) to infra/batch-account.ts first";
+
+/**
+ * With public access off, simplified-communication nodes reach the account's node management
+ * endpoint, and the dispatcher its account endpoint, only through private endpoints, which this
+ * program does not declare: the pool would never get a usable node.
+ */
+export const NO_PRIVATE_ENDPOINTS =
+  "publicNetworkAccess false needs private endpoints for the Batch account (groups batchAccount and nodeManagement) " +
+  "with privatelink.batch.azure.com DNS in the pool's virtual network, because nodes on simplified node communication and the dispatcher " +
+  "could not reach the account otherwise; this program declares none yet (a larger job: endpoints, DNS zone and links, and a way in for the dispatcher). " +
+  "Leave publicNetworkAccess true: the account still accepts Microsoft Entra ID only";
 
 const VM_SIZE_SHAPE = /^Standard_[A-Z][A-Za-z0-9]*(-\d+)?[a-z]*(_v\d+)?$/;
+
+/** Batch refuses a pool with more task slots than 4 × the size's vCPUs, so `pulumi up` would fail on it. */
+function taskSlotProblems(vmSize: string, taskSlotsPerNode: number): string[] {
+  const vcpus = vcpusOf(vmSize);
+  if (vcpus === undefined) {
+    return [`taskSlotsPerNode cannot be checked: vmSize ${vmSize} carries no vCPU count in its name (Azure sizes do, e.g. Standard_D2as_v5 has 2), so Batch's limit of 4 × vCPUs is unknown`];
+  }
+  const limit = taskSlotLimit(vcpus);
+  if (taskSlotsPerNode <= limit) return [];
+  return [`taskSlotsPerNode ${taskSlotsPerNode} is more than Batch allows on ${vmSize} (${vcpus} vCPUs): at most ${limit} (4 × vCPUs, never above 256); lower it or pick a larger size`];
+}
+
+/** The names Azure will see for the prefixed resources, suffix included, against its rules. */
+function autonameProblems(namePrefix: string): string[] {
+  const names = prefixedNames(namePrefix);
+  return (Object.keys(names) as (keyof typeof names)[]).flatMap((which) => {
+    const problem = azureNameProblem(PREFIXED_TYPES[which], autonamed(names[which]));
+    return problem === undefined ? [] : [`namePrefix ${namePrefix}: ${problem} (with Pulumi's autoname suffix)`];
+  });
+}
 
 function coerce(kind: Kind, key: string, value: unknown, problems: string[]): unknown {
   if (kind === "string") {
@@ -148,8 +188,11 @@ export function parseConfig(raw: Record<string, unknown>, stack = "the stack"): 
   const c = cfg as unknown as OcrConfig;
 
   if (!c.location) problems.push(`${PROJECT}:location is required (e.g. westeurope)`);
-  if (c.namePrefix !== undefined && !/^[a-z][a-z0-9]{2,10}$/.test(c.namePrefix)) {
+  // The length limit (11) is not written here: it follows from the longest autonamed name, the Batch account's.
+  if (c.namePrefix !== undefined && !/^[a-z][a-z0-9]{2,}$/.test(c.namePrefix)) {
     problems.push("namePrefix must be 3–11 lowercase letters or digits, starting with a letter (storage account names allow nothing else)");
+  } else if (c.namePrefix !== undefined) {
+    problems.push(...autonameProblems(c.namePrefix));
   }
   for (const key of ["imagesContainer", "resultsContainer"] as const) {
     const v = c[key];
@@ -171,12 +214,19 @@ export function parseConfig(raw: Record<string, unknown>, stack = "the stack"): 
   if (c.vmSize !== undefined) {
     if (!VM_SIZE_SHAPE.test(c.vmSize)) {
       problems.push(`vmSize ${JSON.stringify(c.vmSize)} is not an Azure VM size (e.g. Standard_D2as_v5)`);
-    } else if (RETIRED_VM_FAMILIES.some((re) => re.test(c.vmSize))) {
-      problems.push(`vmSize ${c.vmSize} is in a retired or retiring family; use a current one such as Standard_D2as_v5, Standard_D2s_v5 or Standard_F2s_v2`);
+    } else {
+      const retired = retiredVmFamily(c.vmSize);
+      if (retired !== undefined) {
+        problems.push(
+          `vmSize ${c.vmSize} is in a retired or retiring family (${retired.family}, ${retired.notice}); use a current one such as Standard_D2as_v5, Standard_D2s_v5 or Standard_F2s_v2`,
+        );
+      }
     }
   }
   if (c.taskSlotsPerNode !== undefined && (c.taskSlotsPerNode < 1 || c.taskSlotsPerNode > 256)) {
     problems.push("taskSlotsPerNode must be between 1 and 256");
+  } else if (c.taskSlotsPerNode !== undefined && c.vmSize !== undefined && VM_SIZE_SHAPE.test(c.vmSize)) {
+    problems.push(...taskSlotProblems(c.vmSize, c.taskSlotsPerNode));
   }
   if (c.minNodes !== undefined && c.minNodes < 0) problems.push("minNodes must be 0 or more");
   if (c.maxNodes !== undefined && c.maxNodes < 1) problems.push("maxNodes must be at least 1");
@@ -184,6 +234,7 @@ export function parseConfig(raw: Record<string, unknown>, stack = "the stack"): 
     problems.push(`maxNodes (${c.maxNodes}) must not be below minNodes (${c.minNodes})`);
   }
   if (c.spotShare !== undefined && (c.spotShare < 0 || c.spotShare > 1)) problems.push("spotShare must be between 0 and 1");
+  else if (c.spotShare > 0) problems.push(`spotShare ${c.spotShare} cannot deploy: ${SPOT_NEEDS_USER_SUBSCRIPTION}`);
   if (c.autoscaleIntervalMinutes !== undefined && (c.autoscaleIntervalMinutes < 5 || c.autoscaleIntervalMinutes > 168 * 60)) {
     problems.push("autoscaleIntervalMinutes must be at least 5 (Batch's minimum) and at most 10080");
   }
@@ -193,12 +244,16 @@ export function parseConfig(raw: Record<string, unknown>, stack = "the stack"): 
   if (c.startTaskRetries !== undefined && (c.startTaskRetries < 0 || c.startTaskRetries > 100)) {
     problems.push("startTaskRetries must be between 0 and 100");
   }
+  if (c.publicNetworkAccess === false) problems.push(NO_PRIVATE_ENDPOINTS);
   const cidr = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
   for (const key of ["vnetAddressSpace", "subnetPrefix"] as const) {
     if (c[key] !== undefined && !cidr.test(c[key])) problems.push(`${key} must be a CIDR block such as 10.40.0.0/16`);
   }
   if (c.operatorPrincipalId !== undefined && !/^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i.test(c.operatorPrincipalId)) {
     problems.push("operatorPrincipalId must be an Entra ID object id (a GUID)");
+  }
+  if (c.operatorPrincipalType !== undefined && !PRINCIPAL_TYPES.includes(c.operatorPrincipalType)) {
+    problems.push(`operatorPrincipalType must be ${PRINCIPAL_TYPES.join(", ")} (got ${JSON.stringify(c.operatorPrincipalType)}); it must match what operatorPrincipalId is, or ARM refuses the role assignment`);
   }
 
   if (problems.length > 0) {

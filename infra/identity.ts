@@ -19,7 +19,8 @@ export interface Identities {
  *   Batch names itself, so a container scope cannot cover them; photos are read through the same
  *   grant) and Storage Blob Data Contributor on the results container only;
  * - Batch account: Storage Blob Data Contributor on the account, to write application packages;
- * - operator (optional): Contributor on the images container, Reader on the results container.
+ * - operator (optional; a user, group or service principal, as configured): Contributor on the
+ *   images container, Reader on the results container.
  */
 export function createIdentities(cfg: OcrConfig, rg: resources.ResourceGroup, store: Storage): Identities {
   const pool = new managedidentity.UserAssignedIdentity("pool-identity", {
@@ -38,8 +39,8 @@ export function createIdentities(cfg: OcrConfig, rg: resources.ResourceGroup, st
   ];
 
   if (cfg.operatorPrincipalId) {
-    assignRole("operator-writes-images", { principalId: cfg.operatorPrincipalId, principalType: "User", role: "storageBlobDataContributor", scope: store.imagesScope });
-    assignRole("operator-reads-results", { principalId: cfg.operatorPrincipalId, principalType: "User", role: "storageBlobDataReader", scope: store.resultsScope });
+    assignRole("operator-writes-images", { principalId: cfg.operatorPrincipalId, principalType: cfg.operatorPrincipalType, role: "storageBlobDataContributor", scope: store.imagesScope });
+    assignRole("operator-reads-results", { principalId: cfg.operatorPrincipalId, principalType: cfg.operatorPrincipalType, role: "storageBlobDataReader", scope: store.resultsScope });
   }
   return { pool, account, accountStorageAccess };
 }

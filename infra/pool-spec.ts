@@ -15,17 +15,6 @@ export const UBUNTU_2404_IMAGE = {
   version: "latest",
 } as const;
 
-/** Node agents Batch has retired or is retiring; a pool on one stops getting nodes. */
-export const RETIRED_NODE_AGENTS: readonly string[] = [
-  "batch.node.ubuntu 16.04",
-  "batch.node.ubuntu 18.04",
-  "batch.node.ubuntu 20.04",
-  "batch.node.centos 7",
-  "batch.node.centos 8",
-  "batch.node.debian 9",
-  "batch.node.debian 10",
-];
-
 export interface PoolSpec {
   poolId: string;
   vmSize: string;

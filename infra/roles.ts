@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
+import type { PrincipalType } from "./config";
 
 /** Built-in role ids: the same GUID in every subscription and cloud. */
 export const BUILT_IN_ROLES = {
@@ -12,7 +13,7 @@ export type BuiltInRole = keyof typeof BUILT_IN_ROLES;
 /** Assigns a built-in role to a principal at a scope (a resource id). */
 export function assignRole(
   name: string,
-  args: { principalId: pulumi.Input<string>; principalType: "ServicePrincipal" | "User" | "Group"; role: BuiltInRole; scope: pulumi.Input<string> },
+  args: { principalId: pulumi.Input<string>; principalType: PrincipalType; role: BuiltInRole; scope: pulumi.Input<string> },
   opts?: pulumi.CustomResourceOptions,
 ): authorization.RoleAssignment {
   const subscriptionId = authorization.getClientConfigOutput().subscriptionId;

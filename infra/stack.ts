@@ -3,7 +3,6 @@
  * stack's config; tests call it with configs of their own under Pulumi's mocks.
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as resources from "@pulumi/azure-native/resources";
 import type { StackOutputs } from "../contracts/stack-outputs";
 import type { WorkerPackage } from "../tasks/worker/package";
 import { createWorkerApplication } from "./application";
@@ -12,6 +11,7 @@ import type { OcrConfig } from "./config";
 import { createIdentities } from "./identity";
 import { createPrivateNetwork } from "./network";
 import { createPool } from "./pool";
+import { createResourceGroup } from "./resource-group";
 import { createStorage } from "./storage";
 
 /** Stack outputs as Pulumi exports them: each key of the dispatcher's contract, as an Output. */
@@ -25,7 +25,7 @@ export interface InfraOptions {
 }
 
 export function createInfrastructure(cfg: OcrConfig, options: InfraOptions): StackOutputsOf<StackOutputs> {
-  const rg = new resources.ResourceGroup(`${cfg.namePrefix}-rg`, { location: cfg.location });
+  const rg = createResourceGroup(cfg);
   const store = createStorage(cfg, rg);
   const ids = createIdentities(cfg, rg, store);
   const account = createBatchAccount(cfg, rg, store, ids);

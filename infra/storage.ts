@@ -2,6 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
 import * as storage from "@pulumi/azure-native/storage";
 import type { OcrConfig } from "./config";
+import { KEEPS_DATA } from "./keeps-data";
+import { prefixedNames } from "./names";
 
 export interface Storage {
   account: storage.StorageAccount;
@@ -16,9 +18,10 @@ export interface Storage {
 /**
  * A hardened StorageV2 account: HTTPS only, TLS 1.2, no public blob access, Entra ID by default and
  * shared key off unless the stack opts in; soft delete for blobs and containers; results expire.
+ * The account and its containers are protected (KEEPS_DATA): no update deletes photos or results.
  */
 export function createStorage(cfg: OcrConfig, rg: resources.ResourceGroup): Storage {
-  const account = new storage.StorageAccount(`${cfg.namePrefix}st`, {
+  const account = new storage.StorageAccount(prefixedNames(cfg.namePrefix).storageAccount, {
     resourceGroupName: rg.name,
     location: cfg.location,
     kind: storage.Kind.StorageV2,
@@ -30,7 +33,7 @@ export function createStorage(cfg: OcrConfig, rg: resources.ResourceGroup): Stor
     allowSharedKeyAccess: cfg.storageSharedKeyAccess,
     defaultToOAuthAuthentication: true,
     allowCrossTenantReplication: false,
-  });
+  }, KEEPS_DATA);
 
   new storage.BlobServiceProperties("blob-service", {
     resourceGroupName: rg.name,
@@ -46,7 +49,7 @@ export function createStorage(cfg: OcrConfig, rg: resources.ResourceGroup): Stor
       accountName: account.name,
       containerName: name,
       publicAccess: storage.PublicAccess.None,
-    });
+    }, KEEPS_DATA);
   const images = container(cfg.imagesContainer);
   const results = container(cfg.resultsContainer);
 

@@ -1,5 +1,5 @@
 /** The policy pack: `pulumi preview --policy-pack policy` (or publish it to the organisation). */
 import { PolicyPack } from "@pulumi/policy";
-import { POLICIES } from "./policies";
+import { POLICIES, STACK_POLICIES } from "./policies";
 
-new PolicyPack("batch-ocr-hardening", { policies: POLICIES });
+new PolicyPack("batch-ocr-hardening", { policies: [...POLICIES, ...STACK_POLICIES] });

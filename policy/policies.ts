@@ -2,8 +2,9 @@
  * The hardening this project promises, as policies. Kept apart from the PolicyPack so tests can
  * run each one on compliant and non-compliant resources (and on everything the program declares).
  */
-import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import { RETIRED_NODE_AGENTS } from "../infra/pool-spec";
+import type { PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { NODE_AGENT_SKU } from "../infra/pool-spec";
+import { retiredImage, retiredNodeAgent } from "../infra/retirements";
 
 type Props = Record<string, unknown>;
 
@@ -59,15 +60,19 @@ export const batchAccountEntraOnly: ResourceValidationPolicy = {
 
 export const poolNodeAgentCurrent: ResourceValidationPolicy = {
   name: "batch-pool-node-agent-current",
-  description: "Pools run on an image whose Batch node agent is not retired.",
+  description: "Pools run on an image, and a Batch node agent, that are not retired (infra/retirements.ts).",
   enforcementLevel: "mandatory",
   validateResource: ofType(BATCH_POOL, (props, report) => {
     const vm = (props.deploymentConfiguration as Props | undefined)?.virtualMachineConfiguration as Props | undefined;
     const agent = vm?.nodeAgentSkuId;
-    if (typeof agent !== "string") {
-      report("the pool must declare a virtual machine configuration with a node agent");
-    } else if (RETIRED_NODE_AGENTS.includes(agent.toLowerCase())) {
-      report(`node agent "${agent}" is retired; use "batch.node.ubuntu 24.04"`);
+    const retiredAgent = typeof agent === "string" ? retiredNodeAgent(agent) : undefined;
+    if (typeof agent !== "string") report("the pool must declare a virtual machine configuration with a node agent");
+    else if (retiredAgent !== undefined) report(`node agent "${agent}" is retired (${retiredAgent.notice}); use "${NODE_AGENT_SKU}"`);
+    const image = vm?.imageReference as Props | undefined;
+    if (image !== undefined) {
+      const ref = { publisher: String(image.publisher), offer: String(image.offer), sku: String(image.sku) };
+      const retired = retiredImage(ref);
+      if (retired !== undefined) report(`image ${ref.publisher}/${ref.offer}/${ref.sku} is retired (${retired.notice})`);
     }
   }),
 };
@@ -89,4 +94,46 @@ export const poolScalesToZero: ResourceValidationPolicy = {
   }),
 };
 
+/** What a pool asks of preemptible (Spot or low-priority) nodes, in words; undefined when nothing. */
+export function preemptibleRequest(pool: Props): string | undefined {
+  const scale = pool.scaleSettings as Props | undefined;
+  const fixed = (scale?.fixedScale as Props | undefined)?.targetLowPriorityNodes;
+  if (typeof fixed === "number" && fixed > 0) return `fixedScale.targetLowPriorityNodes = ${fixed}`;
+  const formula = (scale?.autoScale as Props | undefined)?.formula;
+  if (typeof formula !== "string") return undefined;
+  const targets = [...formula.matchAll(/\$TargetLowPriorityNodes\s*=\s*([^;]*);/g)].map((m) => (m[1] ?? "").trim());
+  const asked = targets.find((value) => value !== "0");
+  return asked === undefined ? undefined : `the autoscale formula sets $TargetLowPriorityNodes = ${asked}`;
+}
+
+/** The pool's account: the one it names, else the stack's only account (names are unknown before the first deploy). */
+function accountOf(pool: PolicyResource, accounts: PolicyResource[]): PolicyResource | undefined {
+  const named = accounts.find((a) => a.props.name !== undefined && a.props.name === pool.props.accountName);
+  return named ?? (accounts.length === 1 ? accounts[0] : undefined);
+}
+
+export const spotNeedsUserSubscription: StackValidationPolicy = {
+  name: "batch-spot-needs-user-subscription",
+  description:
+    "Pools ask for Spot nodes only in a Batch account with user-subscription pool allocation: a Batch-service account's preemptible nodes are low-priority ones, retired on 30 September 2025.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, report) => {
+    const accounts = args.resources.filter((r) => r.type === BATCH_ACCOUNT);
+    for (const pool of args.resources.filter((r) => r.type === BATCH_POOL)) {
+      const asked = preemptibleRequest(pool.props);
+      const account = accountOf(pool, accounts);
+      // Unset is Azure's default, BatchService.
+      if (asked === undefined || account === undefined || account.props.poolAllocationMode === "UserSubscription") continue;
+      report(
+        `pool ${pool.name} asks for preemptible nodes (${asked}) in Batch account ${account.name}, which allocates in Batch-service mode: ` +
+          "low-priority nodes were retired on 30 September 2025 and Spot nodes need user-subscription pool allocation " +
+          "(https://learn.microsoft.com/azure/batch/batch-spot-vms). Set batch-ocr:spotShare to 0, or move the pool to a UserSubscription account.",
+        pool.urn,
+      );
+    }
+  },
+};
+
 export const POLICIES: ResourceValidationPolicy[] = [storageHardened, batchAccountEntraOnly, poolNodeAgentCurrent, poolScalesToZero];
+
+export const STACK_POLICIES: StackValidationPolicy[] = [spotNeedsUserSubscription];

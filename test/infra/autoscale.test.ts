@@ -24,6 +24,14 @@ describe("autoscale formula", () => {
     expect(evaluateAutoscale({ ...INPUT, spotShare: 1 }, 100)).toEqual({ dedicated: 0, spot: 10 });
   });
 
+  test("without a Spot share the formula asks for no preemptible nodes, as a literal 0", () => {
+    const formula = autoscaleFormula({ ...INPUT, spotShare: 0 });
+    expect(formula).toMatch(/^\$TargetLowPriorityNodes = 0;$/m);
+    expect(formula).toMatch(/^\$TargetDedicatedNodes = \$total;$/m);
+    expect(formula).not.toContain("$spot");
+    expect(autoscaleFormula(INPUT)).toMatch(/^\$TargetLowPriorityNodes = \$spot;$/m);
+  });
+
   test("trusts the sample history only when enough samples exist (GetSamplePercent guard)", () => {
     const formula = autoscaleFormula(INPUT);
     expect(formula).toContain("$samplePercent = $PendingTasks.GetSamplePercent(TimeInterval_Minute * 5);");

@@ -19,7 +19,7 @@ function problemsOf(raw: Record<string, unknown>): string {
 describe("stack configuration", () => {
   test("the dev stack parses, and Pulumi's string values are coerced to their types", () => {
     const dev = loadStackConfig("dev", ROOT);
-    expect(dev).toMatchObject({ location: "westeurope", minNodes: 0, maxNodes: 4, spotShare: 0.5, vmSize: "Standard_D2as_v5" });
+    expect(dev).toMatchObject({ location: "westeurope", minNodes: 0, maxNodes: 4, spotShare: 0, vmSize: "Standard_D2as_v5" });
     const fromStrings = parseConfig({ "batch-ocr:location": "northeurope", "batch-ocr:maxNodes": "8", "batch-ocr:privateNetwork": "true" });
     expect(fromStrings).toMatchObject({ location: "northeurope", maxNodes: 8, privateNetwork: true });
   });
@@ -61,6 +61,47 @@ describe("stack configuration", () => {
     expect(message).toMatch(/autoscaleIntervalMinutes must be at least 5/);
     expect(message).toMatch(/maxNodes must be an integer \(got "many"\)/);
     expect(message).toMatch(/unknown key batch-ocr:colour/);
+  });
+
+  test("a Spot share is refused: the Batch-service account gets no Spot nodes, and the message says what to do", () => {
+    const message = problemsOf({ location: "westeurope", spotShare: 0.5 });
+    expect(message).toMatch(/spotShare 0.5 cannot deploy: Spot nodes need a Batch account in user-subscription pool allocation mode/);
+    expect(message).toMatch(/low-priority nodes were retired/);
+    expect(message).toMatch(/Set batch-ocr:spotShare to 0/);
+    expect(parseConfig({ location: "westeurope", spotShare: 0 }).spotShare).toBe(0);
+  });
+
+  test("an operator principal type other than User, Group or ServicePrincipal is refused", () => {
+    expect(problemsOf({ location: "westeurope", operatorPrincipalType: "Robot" })).toMatch(/operatorPrincipalType must be User, Group, ServicePrincipal \(got "Robot"\)/);
+    expect(parseConfig({ location: "westeurope" }).operatorPrincipalType).toBe("User");
+  });
+
+  test("task slots above Batch's 4 × vCPUs limit for the VM size are refused, naming the limit", () => {
+    expect(problemsOf({ location: "westeurope", vmSize: "Standard_D2as_v5", taskSlotsPerNode: 9 })).toMatch(
+      /taskSlotsPerNode 9 is more than Batch allows on Standard_D2as_v5 \(2 vCPUs\): at most 8/,
+    );
+    expect(parseConfig({ location: "westeurope", vmSize: "Standard_D2as_v5", taskSlotsPerNode: 8 }).taskSlotsPerNode).toBe(8);
+    // A constrained-core size offers its active vCPUs only.
+    expect(problemsOf({ location: "westeurope", vmSize: "Standard_E4-2as_v5", taskSlotsPerNode: 9 })).toMatch(/\(2 vCPUs\): at most 8/);
+    expect(parseConfig({ location: "westeurope", vmSize: "Standard_D96as_v5", taskSlotsPerNode: 256 }).taskSlotsPerNode).toBe(256);
+  });
+
+  test("a VM size whose vCPUs cannot be known is refused with the reason, not waved through", () => {
+    expect(problemsOf({ location: "westeurope", vmSize: "Standard_Custom" })).toMatch(/vmSize Standard_Custom carries no vCPU count in its name/);
+  });
+
+  test("public network access off is refused: the program declares no private endpoints for the nodes and the dispatcher", () => {
+    const message = problemsOf({ location: "westeurope", publicNetworkAccess: false });
+    expect(message).toMatch(/publicNetworkAccess false needs private endpoints for the Batch account \(groups batchAccount and nodeManagement\)/);
+    expect(message).toMatch(/this program declares none yet \(a larger job/);
+    expect(message).toMatch(/Leave publicNetworkAccess true/);
+  });
+
+  test("a namePrefix that would make an autonamed name too long for Azure is refused, naming the resource and the rule", () => {
+    expect(parseConfig({ location: "westeurope", namePrefix: "abcdefghijk" }).namePrefix).toBe("abcdefghijk");
+    const message = problemsOf({ location: "westeurope", namePrefix: "abcdefghijkl" });
+    expect(message).toMatch(/namePrefix abcdefghijkl: BatchAccount name "abcdefghijklbatch0a1b2c3d" \(25 characters\) breaks Azure's rule: 3–24 characters/);
+    expect(message).not.toMatch(/StorageAccount/); // 12 + "st" + 8 = 22 still fits
   });
 
   test("an unknown stack names the file it looked for", () => {

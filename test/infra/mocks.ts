@@ -15,7 +15,7 @@ export interface DeclaredResource {
 export const declared: DeclaredResource[] = [];
 
 /** Which input names the resource's Azure name, per type (Azure falls back to an autoname). */
-const NAME_INPUT: Record<string, string> = {
+export const NAME_INPUT: Readonly<Record<string, string>> = {
   "azure-native:resources:ResourceGroup": "resourceGroupName",
   "azure-native:storage:StorageAccount": "accountName",
   "azure-native:storage:BlobContainer": "containerName",

@@ -1,5 +1,5 @@
 /** Runs one resource validation policy on one resource, the way the policy engine would call it. */
-import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import type { ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 
 export async function runPolicy(
   policy: ResourceValidationPolicy,
@@ -26,5 +26,23 @@ export async function runPolicy(
   for (const validate of validations) {
     await (validate as (a: ResourceValidationArgs, report: (m: string) => void) => unknown)(args, (m) => violations.push(m));
   }
+  return violations;
+}
+
+export interface StackResource {
+  type: string;
+  name: string;
+  props: Record<string, unknown>;
+}
+
+/** Runs one stack validation policy on a set of resources; each violation as `urn: message` or the message alone. */
+export async function runStackPolicy(policy: StackValidationPolicy, resources: StackResource[]): Promise<string[]> {
+  const violations: string[] = [];
+  const args = {
+    resources: resources.map((r) => ({ ...r, urn: `urn:pulumi:test::batch-ocr::${r.type}::${r.name}`, opts: {}, dependencies: [], propertyDependencies: {} })),
+    stackTags: new Map(),
+    getConfig: () => ({}),
+  } as unknown as StackValidationArgs;
+  await policy.validateStack(args, (message, urn) => violations.push(urn ? `${urn.split("::").pop() ?? urn}: ${message}` : message));
   return violations;
 }

@@ -1,5 +1,5 @@
-import { batchAccountEntraOnly, poolNodeAgentCurrent, poolScalesToZero, storageHardened } from "../../policy/policies";
-import { runPolicy } from "./policy-harness";
+import { batchAccountEntraOnly, poolNodeAgentCurrent, poolScalesToZero, spotNeedsUserSubscription, storageHardened } from "../../policy/policies";
+import { runPolicy, runStackPolicy } from "./policy-harness";
 
 const STORAGE_OK = {
   enableHttpsTrafficOnly: true,
@@ -40,7 +40,9 @@ describe("policy pack", () => {
     const type = "azure-native:batch:Pool";
     expect(await runPolicy(poolNodeAgentCurrent, type, POOL_OK)).toEqual([]);
     const old = { deploymentConfiguration: { virtualMachineConfiguration: { nodeAgentSkuId: "batch.node.ubuntu 20.04" } } };
-    expect(await runPolicy(poolNodeAgentCurrent, type, old)).toEqual([expect.stringMatching(/"batch.node.ubuntu 20.04" is retired/)]);
+    expect(await runPolicy(poolNodeAgentCurrent, type, old)).toEqual([expect.stringMatching(/"batch.node.ubuntu 20.04" is retired \(https:/)]);
+    const centos = { deploymentConfiguration: { virtualMachineConfiguration: { nodeAgentSkuId: "batch.node.ubuntu 24.04", imageReference: { publisher: "OpenLogic", offer: "CentOS", sku: "7_9" } } } };
+    expect(await runPolicy(poolNodeAgentCurrent, type, centos)).toEqual([expect.stringMatching(/image OpenLogic\/CentOS\/7_9 is retired/)]);
   });
 
   test("pool: autoscale to zero passes; a fixed pool or a floor above zero is reported", async () => {
@@ -52,6 +54,22 @@ describe("policy pack", () => {
     expect(await runPolicy(poolScalesToZero, type, { scaleSettings: { autoScale: { formula: "$minNodes = 2;" } } })).toEqual([
       expect.stringMatching(/floor is 2 nodes/),
     ]);
+  });
+
+  test("Spot: a pool asking for preemptible nodes in a Batch-service account is refused with why and what to do", async () => {
+    const account = (poolAllocationMode?: string) => ({ type: "azure-native:batch:BatchAccount", name: "acct", props: poolAllocationMode ? { poolAllocationMode } : {} });
+    const pool = (scaleSettings: Record<string, unknown>) => ({ type: "azure-native:batch:Pool", name: "ocr-pool", props: { scaleSettings } });
+    const spotFormula = pool({ autoScale: { formula: "$spot = 1;\n$TargetLowPriorityNodes = $spot;" } });
+    const noSpotFormula = pool({ autoScale: { formula: "$TargetLowPriorityNodes = 0;\n$TargetDedicatedNodes = $total;" } });
+    const fixedSpot = pool({ fixedScale: { targetDedicatedNodes: 1, targetLowPriorityNodes: 2 } });
+
+    const refused = await runStackPolicy(spotNeedsUserSubscription, [account("BatchService"), spotFormula]);
+    expect(refused).toEqual([expect.stringMatching(/^ocr-pool: pool ocr-pool asks for preemptible nodes \(the autoscale formula sets \$TargetLowPriorityNodes = \$spot\)/)]);
+    expect(refused[0]).toMatch(/Spot nodes need user-subscription pool allocation .*Set batch-ocr:spotShare to 0/);
+    // Unset allocation mode is Azure's default, Batch service.
+    expect(await runStackPolicy(spotNeedsUserSubscription, [account(), fixedSpot])).toEqual([expect.stringMatching(/fixedScale.targetLowPriorityNodes = 2/)]);
+    expect(await runStackPolicy(spotNeedsUserSubscription, [account("BatchService"), noSpotFormula])).toEqual([]);
+    expect(await runStackPolicy(spotNeedsUserSubscription, [account("UserSubscription"), spotFormula])).toEqual([]);
   });
 
   test("policies ignore resource types they do not govern", async () => {

@@ -1,14 +1,17 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { declared, installMocks, ofType, one, settled, valueOf, type DeclaredResource } from "./mocks";
+import { declared, installMocks, NAME_INPUT, ofType, one, settled, valueOf, type DeclaredResource } from "./mocks";
 installMocks();
 
 import { parseStackOutputs, STACK_OUTPUT_KEYS, type StackOutputs } from "../../contracts/stack-outputs";
 import { startTaskCommandLine } from "../../contracts/node-setup";
+import { autonamed, AZURE_NAME_RULES, azureNameProblem } from "../../infra/azure-names";
 import { parseConfig, type OcrConfig } from "../../infra/config";
 import { POOL_REPLACE_ON_CHANGES } from "../../infra/pool";
+import { createResourceGroup } from "../../infra/resource-group";
+import { createStorage } from "../../infra/storage";
 import { createInfrastructure } from "../../infra/stack";
-import { POLICIES } from "../../policy/policies";
-import { runPolicy } from "./policy-harness";
+import { POLICIES, STACK_POLICIES } from "../../policy/policies";
+import { runPolicy, runStackPolicy } from "./policy-harness";
 
 const WORKER = { zipPath: "/fixture/worker.zip", version: "0123456789ab", sha256: "a".repeat(64) };
 const BASE = { location: "westeurope", namePrefix: "ocrtest" };
@@ -160,6 +163,11 @@ describe("the declared Azure environment (default config)", () => {
     }
   });
 
+  test("the declared stack passes the stack policies", async () => {
+    const resources = declared.map((r) => ({ type: r.type, name: r.name, props: r.inputs }));
+    for (const policy of STACK_POLICIES) expect({ policy: policy.name, violations: await runStackPolicy(policy, resources) }).toEqual({ policy: policy.name, violations: [] });
+  });
+
   test("snapshot of the declared resources and their key properties (review infra changes as this diff)", () => {
     const volatile = new Set(["__provider", "storageUrl"]);
     const view = declared
@@ -205,8 +213,68 @@ describe("options that change the environment", () => {
     ]);
   });
 
-  test("private Batch endpoint when public network access is off", async () => {
-    await deploy({ publicNetworkAccess: false });
-    expect(props(one("batch:BatchAccount")).publicNetworkAccess).toBe("Disabled");
+  test("the operator's role assignments name the configured principal type (User by default, so a group is not refused as UnmatchedPrincipalType)", async () => {
+    const operatorTypes = () =>
+      ofType("authorization:RoleAssignment")
+        .filter((r) => r.name.startsWith("operator-"))
+        .map((r) => props(r).principalType);
+    await deploy({ operatorPrincipalId: "11111111-2222-3333-4444-555555555555" });
+    expect(operatorTypes()).toEqual(["User", "User"]);
+    await deploy({ operatorPrincipalId: "11111111-2222-3333-4444-555555555555", operatorPrincipalType: "Group" });
+    expect(operatorTypes()).toEqual(["Group", "Group"]);
+  });
+
+
+});
+
+describe("photos and results survive a rename", () => {
+  // Pulumi's mocks are not told resource options, so protection is read from the resource objects.
+  const isProtected = (resource: pulumi.Resource) => (resource as unknown as { __protect?: boolean }).__protect === true;
+
+  test("the resource group, the storage account and both containers are protected, so a namePrefix change stops before deleting them", async () => {
+    declared.length = 0;
+    const cfg = parseConfig(BASE);
+    const rg = createResourceGroup(cfg);
+    const store = createStorage(cfg, rg);
+    await settled();
+    expect({ rg: isProtected(rg), account: isProtected(store.account), images: isProtected(store.images), results: isProtected(store.results) }).toEqual({
+      rg: true,
+      account: true,
+      images: true,
+      results: true,
+    });
+  });
+});
+
+describe("names Azure will see", () => {
+  // Named by Azure or by a fixed input rather than by Pulumi's autonaming from the logical name.
+  const NOT_AUTONAMED = new Set([
+    "azure-native:authorization:RoleAssignment", // azure-native generates a GUID
+    "azure-native:storage:BlobServiceProperties", // "default"
+    "azure-native:storage:ManagementPolicy", // "default"
+    "pulumi-nodejs:dynamic:Resource", // no Azure resource of its own
+  ]);
+
+  test("every resource's name fits Azure's rules with Pulumi's 8-character autoname suffix, at the longest namePrefix allowed", async () => {
+    await deploy({ namePrefix: "abcdefghijk", privateNetwork: true, operatorPrincipalId: "11111111-2222-3333-4444-555555555555" });
+    const problems: string[] = [];
+    for (const r of declared) {
+      const explicit = NAME_INPUT[r.type];
+      const explicitName = explicit === undefined ? undefined : r.inputs[explicit];
+      if (explicitName === undefined && NOT_AUTONAMED.has(r.type)) continue;
+      if (explicitName === undefined && AZURE_NAME_RULES[r.type] === undefined) {
+        problems.push(`${r.type} ${r.name} is autonamed but infra/azure-names.ts has no naming rule for its type`);
+        continue;
+      }
+      const problem = azureNameProblem(r.type, explicitName === undefined ? autonamed(r.name) : String(explicitName));
+      if (problem !== undefined) problems.push(problem);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  test("the name check sees a name that is one character too long", () => {
+    expect(azureNameProblem("azure-native:storage:StorageAccount", "a".repeat(25))).toMatch(/25 characters\) breaks Azure's rule: 3–24 characters/);
+    expect(azureNameProblem("azure-native:batch:BatchAccount", "ocr-batch")).toMatch(/lowercase letters and digits only/);
+    expect(azureNameProblem("azure-native:batch:BatchAccount", "a".repeat(24))).toBeUndefined();
   });
 });

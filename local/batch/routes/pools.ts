@@ -47,7 +47,7 @@ export function poolRoutes(s: Services): Route[] {
     requireString(vmc, "nodeAgentSKUId");
     if (vmc.containerConfiguration) throw notSupportedLocally("pool.virtualMachineConfiguration.containerConfiguration");
     if (s.state.pools.has(key(id))) throw exists("pool");
-    if (vmCores(vmSize) === undefined) throw invalidProperty("vmSize", vmSize, "not a VM size this service knows (see the README's size table)");
+    if (vmCores(vmSize) === undefined) throw invalidProperty("vmSize", vmSize, "not a VM size this service knows (its name carries no vCPU count, as Azure sizes do)");
     const slots = optionalInt(body, "taskSlotsPerNode", 1, maxTaskSlots(vmSize)) ?? 1;
     const fill = (optionalEnum(body.taskSchedulingPolicy as Body ?? {}, "nodeFillType", ["spread", "pack"] as const) ?? "spread") as NodeFillType;
     const autoScale = body.enableAutoScale === true;
