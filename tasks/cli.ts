@@ -10,6 +10,7 @@ import { summaryTable } from "./collect";
 import { connect, DEFAULT_BATCH_API_VERSION, sharedKeysFromEnv, type SharedKeys } from "./credentials";
 import { prepareInput, runOcrJob, type DispatchReport, type TaskStorageMode } from "./dispatch";
 import { startLocalTarget } from "./local-target";
+import { prepareOutDir } from "./out-dir";
 import { outputsFromFile, outputsFromStack, projectRoot } from "./outputs";
 import { describe } from "./retry";
 
@@ -137,6 +138,7 @@ export async function main(argv: string[]): Promise<number> {
   const jobId = opts.jobId ?? defaultJobId();
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(jobId)) throw new UsageError("--job-id must be 1-64 letters, digits, hyphens or underscores");
 
+  await prepareOutDir(path.resolve(opts.out), jobId);
   const input = await prepareInput(inputDir, profileFile, opts.manifest ? path.resolve(opts.manifest) : undefined, { followSymlinks: Boolean(opts.followSymlinks) });
   const target = await resolveTarget(opts, root, log);
   const onSignal = (signal: NodeJS.Signals) => {

@@ -90,6 +90,16 @@ describe("npm run ocr: bad use is answered with a clear message and exit code 1"
     expect(columns.stderr).toContain(`ocr: ${manifest}, line 1: missing column time`);
   });
 
+  test("an --out that cannot hold the results is refused before any photo is sent", async () => {
+    const inTheWay = path.join(dir, "out-is-a-file");
+    await writeFile(inTheWay, "");
+    const run = await ocr(["--local", "--input", photos, "--out", inTheWay, "--job-id", "j1"]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`--out ${inTheWay}: cannot write the results to ${path.join(inTheWay, "j1")}: a file is in the way (it must be a folder)`);
+    // Refused before the local cloud started or the job was submitted.
+    expect(run.stderr).not.toMatch(/^job j1 on pool/m);
+  });
+
   test("an outputs file missing fields names them", async () => {
     const run = await ocr(["--outputs", partialOutputs, "--input", photos]);
     expect(run.code).toBe(1);
