@@ -14,6 +14,25 @@ export const affineMapping =
   ([a, b, c, d, e, f]: Affine): Mapping =>
   (x, y) => [a + b * x + c * y, d + e * x + f * y];
 
+/** Whether (fx, fy) falls on the source and not on a pixel it marks as outside. */
+function onSource(src: GrayImage, fx: number, fy: number): boolean {
+  return fx >= 0 && fy >= 0 && fx <= src.width - 1 && fy <= src.height - 1 && !src.outside?.[Math.round(fy) * src.width + Math.round(fx)];
+}
+
+/** The source's bilinear value at (fx, fy), a point on it (see onSource). */
+function bilinearAt(src: GrayImage, fx: number, fy: number): number {
+  const { width: sw, height: sh, data: s } = src;
+  const x0 = fx | 0;
+  const y0 = fy | 0;
+  const x1 = x0 + 1 < sw ? x0 + 1 : x0;
+  const y1 = y0 + 1 < sh ? y0 + 1 : y0;
+  const ax = fx - x0;
+  const ay = fy - y0;
+  const top = (s[y0 * sw + x0] as number) * (1 - ax) + (s[y0 * sw + x1] as number) * ax;
+  const bottom = (s[y1 * sw + x0] as number) * (1 - ax) + (s[y1 * sw + x1] as number) * ax;
+  return top * (1 - ay) + bottom * ay;
+}
+
 /**
  * Bilinear samples of `src` through an affine mapping, stepping along each row instead of
  * calling a mapping per pixel (rotating a photo's region is most of a search's pixels); outside
@@ -22,27 +41,17 @@ export const affineMapping =
 export function resampleAffine(src: GrayImage, width: number, height: number, [a, b, c, d, e, f]: Affine, fill: number): GrayImage {
   const data = new Uint8Array(width * height);
   const outside = new Uint8Array(width * height);
-  const { width: sw, height: sh, data: s } = src;
-  const mask = src.outside;
   for (let y = 0; y < height; y++) {
     let fx = a + c * y;
     let fy = d + f * y;
     for (let x = 0; x < width; x++, fx += b, fy += e) {
       const i = y * width + x;
-      if (!(fx >= 0 && fy >= 0 && fx <= sw - 1 && fy <= sh - 1) || (mask && mask[Math.round(fy) * sw + Math.round(fx)])) {
+      if (!onSource(src, fx, fy)) {
         data[i] = fill;
         outside[i] = 1;
         continue;
       }
-      const x0 = fx | 0;
-      const y0 = fy | 0;
-      const x1 = x0 + 1 < sw ? x0 + 1 : x0;
-      const y1 = y0 + 1 < sh ? y0 + 1 : y0;
-      const ax = fx - x0;
-      const ay = fy - y0;
-      const top = (s[y0 * sw + x0] as number) * (1 - ax) + (s[y0 * sw + x1] as number) * ax;
-      const bottom = (s[y1 * sw + x0] as number) * (1 - ax) + (s[y1 * sw + x1] as number) * ax;
-      data[i] = (top * (1 - ay) + bottom * ay + 0.5) | 0;
+      data[i] = (bilinearAt(src, fx, fy) + 0.5) | 0;
     }
   }
   return { width, height, data, outside };
@@ -61,8 +70,6 @@ export function resampleColumns(src: GrayImage, width: number, height: number, c
   const offsets = Array.from({ length: n }, (_, i) => (i + 0.5) / n - 0.5);
   const sums = new Float64Array(width * height);
   const counts = new Uint16Array(width * height);
-  const { width: sw, height: sh, data: s } = src;
-  const mask = src.outside;
   for (let x = 0; x < width; x++) {
     for (const ox of n === 1 ? [0] : offsets) {
       const [x0s, y0s, dx, dy] = column(x + ox);
@@ -70,17 +77,9 @@ export function resampleColumns(src: GrayImage, width: number, height: number, c
         let fx = x0s + dx * oy;
         let fy = y0s + dy * oy;
         for (let y = 0; y < height; y++, fx += dx, fy += dy) {
-          if (!(fx >= 0 && fy >= 0 && fx <= sw - 1 && fy <= sh - 1) || (mask && mask[Math.round(fy) * sw + Math.round(fx)])) continue;
-          const xi = fx | 0;
-          const yi = fy | 0;
-          const x1 = xi + 1 < sw ? xi + 1 : xi;
-          const y1 = yi + 1 < sh ? yi + 1 : yi;
-          const ax = fx - xi;
-          const ay = fy - yi;
-          const top = (s[yi * sw + xi] as number) * (1 - ax) + (s[yi * sw + x1] as number) * ax;
-          const bottom = (s[y1 * sw + xi] as number) * (1 - ax) + (s[y1 * sw + x1] as number) * ax;
+          if (!onSource(src, fx, fy)) continue;
           const i = y * width + x;
-          sums[i] = (sums[i] as number) + top * (1 - ay) + bottom * ay;
+          sums[i] = (sums[i] as number) + bilinearAt(src, fx, fy);
           counts[i] = (counts[i] as number) + 1;
         }
       }
