@@ -18,6 +18,7 @@ import { preparePhotos, type Prepared } from "./prepare";
 import { extractReading } from "./reading";
 import { readImages, wordsReader } from "./tesseract";
 import { typefaceShapes } from "./typeface-shapes";
+import { wheelPlay } from "./wheel-reading";
 
 export interface BatchOptions {
   photos: string[];
@@ -100,9 +101,10 @@ export async function runBatch(options: BatchOptions): Promise<ResultRecord[]> {
     const shapes = learnt.missing().length > 0 && drawn ? DigitShapes.of(drawn) : learnt;
     // Without every digit's shape, turning wheels rest on what Tesseract reads of their pieces.
     if (shapes.missing().length > 0) await readPieces(wheelsSeen, workDir, shards);
+    const play = wheelPlay(wheelsSeen.map((s) => s.counter));
     await emit(
       photos.map(({ prepared: p, seen, ocrMs }) => {
-        const outcome: Outcome = !seen ? failed("not read") : "status" in seen ? seen : decideWheels(seen, options.profile, shapes);
+        const outcome: Outcome = !seen ? failed("not read") : "status" in seen ? seen : decideWheels(seen, options.profile, shapes, play);
         return record(p.photo, outcome, p.convertMs, ocrMs);
       }),
     );

@@ -151,7 +151,7 @@ export function learnShapes(photos: WheelsSeen[]): DigitShapes {
 }
 
 /** The second step, per photo, with the shapes the batch knows. */
-export function decideWheels(seen: WheelsSeen, meter: MeterProfile | undefined, shapes: DigitShapes): Outcome {
+export function decideWheels(seen: WheelsSeen, meter: MeterProfile | undefined, shapes: DigitShapes, play?: number): Outcome {
   const { byWheel, secondByWheel } = charsOf(seen);
   const shapeReads = seen.counter.wheels.map((_, i) => {
     const pieces = seen.pieceShapes[i];
@@ -169,5 +169,5 @@ export function decideWheels(seen: WheelsSeen, meter: MeterProfile | undefined, 
     .join(" ");
   const pageError = seen.whole?.error ?? seen.pieces?.error;
   if (pageError) return failed(pageError, rawText);
-  return { ...readWheels(byWheel, secondByWheel, seen.counter, meter ?? {}, shapeReads), rawText, ...(seen.where ? { counter: seen.where } : {}) };
+  return { ...readWheels(byWheel, secondByWheel, seen.counter, meter ?? {}, shapeReads, play), rawText, ...(seen.where ? { counter: seen.where } : {}) };
 }

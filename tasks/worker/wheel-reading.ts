@@ -20,6 +20,22 @@ export const TURN_MARGIN = 0.015;
  * height low may be arriving or still turning, and a reading is never a guess.
  */
 export const UNTUNED_TURN_MARGIN = 0.045;
+/** Fewest wheels at rest a batch must show before their play is trusted (see wheelPlay). */
+const MIN_PLAY_SAMPLES = 12;
+
+/**
+ * How far (in digit heights) wheels at rest sit off their row in this batch: the 90th percentile
+ * over every wheel but the last (which turns on with the decimals) showing one whole digit. A
+ * worn counter's wheels have play, and a photo's blur and perspective add to it; an offset within
+ * it says nothing about whether the last wheel's digit has arrived.
+ */
+export function wheelPlay(counters: Counter[]): number | undefined {
+  const offsets = counters.flatMap((c) => c.wheels.slice(0, -1).flatMap((w) => (w.glyph && !w.second && !betweenDigits(w, c) && !needsPair(w, c) ? [Math.abs(w.offset)] : [])));
+  if (offsets.length < MIN_PLAY_SAMPLES) return undefined;
+  offsets.sort((a, b) => a - b);
+  return offsets[Math.floor(0.9 * (offsets.length - 1))];
+}
+
 /** Digit heights off the row beyond which a wheel is turning, whatever else it shows. */
 const CARRY_OFFSET = 0.15;
 
@@ -59,12 +75,13 @@ const unrecognised = (name: string, read: Word[]) => (read.length === 0 ? `${nam
  * `byWheel`: what Tesseract read on each wheel's main digit, `secondByWheel` on its second digit
  * (the other digit of a wheel caught between two), nothing where there is none; `byShape`: each
  * wheel read by shape (a whole digit, or a turning wheel's pieces; see shape-reading.ts), where
- * the batch knows every digit's shape.
+ * the batch knows every digit's shape; `play`: the batch's wheelPlay, which widens the offsets
+ * refused as too close to call where the profile sets no turnThreshold.
  */
-export function readWheels(byWheel: Word[][], secondByWheel: Word[][], counter: Counter, profile: MeterProfile, byShape: (ShapeRead | undefined)[] = []): Reading {
+export function readWheels(byWheel: Word[][], secondByWheel: Word[][], counter: Counter, profile: MeterProfile, byShape: (ShapeRead | undefined)[] = [], play?: number): Reading {
   const minConfidence = profile.minConfidence ?? PROFILE_DEFAULTS.minConfidence;
   const turnThreshold = profile.turnThreshold ?? PROFILE_DEFAULTS.turnThreshold;
-  const margin = profile.turnThreshold === undefined ? UNTUNED_TURN_MARGIN : TURN_MARGIN;
+  const margin = profile.turnThreshold === undefined ? Math.max(UNTUNED_TURN_MARGIN, play ?? 0) : TURN_MARGIN;
   const tooClose = ({ name, offset, digit }: Undecided) =>
     problems.push(
       `${name} is between two digits, too close to call (${digit === undefined ? "" : `"${digit}" `}at offset ${offset}${profile.turnThreshold === undefined ? `; set turnThreshold if this meter's digits count from ${offset > turnThreshold ? "that low" : "that high"}` : ""})`,
@@ -144,9 +161,11 @@ export function readWheels(byWheel: Word[][], secondByWheel: Word[][], counter: 
     return readWhole(i, name, wheel, byWheel[i] ?? [], shape);
   });
   // A wheel turns only in a carry, while every wheel to its right goes from 9 to 0: one of them
-  // on any other digit proves it at rest, and its offset is play.
+  // counted on any other digit (a 0 included: the carry is over) proves it at rest, and its offset
+  // is play. So does a 9 to its right sitting square: the carry has not begun.
+  const squareOn = new Set(counter.wheels.flatMap((w, i) => (digits[i] !== undefined && !turning.has(i) && !needsPair(w, counter) && Math.abs(w.offset) < turnThreshold - margin ? [i] : [])));
   for (const u of undecided) {
-    if (digits.slice(u.wheel + 1).some((d) => d !== undefined && d !== "9" && d !== "0")) digits[u.wheel] = String(u.resting);
+    if (squareOn.has(u.wheel + 1) || digits.slice(u.wheel + 1).some((d) => d !== undefined && d !== "9")) digits[u.wheel] = String(u.resting);
     else tooClose(u);
   }
   // A wheel turns only while the wheel to its right goes from 9 to 0 (a carry): of two turning

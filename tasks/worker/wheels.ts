@@ -202,13 +202,58 @@ export interface Layout {
   ink?: Uint8Array;
 }
 
+/** A run of ink down a column this many digit heights long is no digit's stroke: a frame or a separator. */
+const BAR_LENGTH = 1.15;
+/** A run of ink across this share of a cell is no digit's stroke: the window's edge. */
+const EDGE_SPAN = 0.85;
+
+/**
+ * The mask without the frame's lines in located cells: the window's frame and the separators
+ * between wheels run on above and below the digits, and the window's edges across a whole cell,
+ * which no digit's stroke does (a 1 stands in the middle third of its cell). Left in, a frame's
+ * corner joins the first wheel's digit, and Tesseract reads a 3 beside it as a 2.
+ */
+function withoutBars(mask: Uint8Array, width: number, height: number, cells: [number, number][], digitHeight: number): Uint8Array {
+  const out = new Uint8Array(mask);
+  const longest = BAR_LENGTH * digitHeight;
+  for (const [x0, x1] of cells) {
+    const widest = EDGE_SPAN * (x1 - x0 + 1);
+    for (let y = 0; y < height; y++) {
+      let start = -1;
+      for (let x = x0; x <= x1 + 1; x++) {
+        const inked = x <= x1 && mask[y * width + x];
+        if (inked && start < 0) start = x;
+        if (!inked && start >= 0) {
+          if (x - start >= widest) out.fill(0, y * width + start, y * width + x);
+          start = -1;
+        }
+      }
+    }
+    const third = (x1 - x0 + 1) / 3;
+    for (let x = x0; x <= x1; x++) {
+      if (x > x0 + third && x < x1 - third) continue;
+      let start = -1;
+      for (let y = 0; y <= height; y++) {
+        const inked = y < height && mask[y * width + x];
+        if (inked && start < 0) start = y;
+        if (!inked && start >= 0) {
+          if (y - start >= longest) for (let r = start; r < y; r++) out[r * width + x] = 0;
+          start = -1;
+        }
+      }
+    }
+  }
+  return out;
+}
+
 /**
  * The wheels of a band: in the cells of `layout` where the counter was located, or in `digits`
  * cells at the emptiest columns near equal spacing of a band cut to the counter by the profile.
  */
 export function findWheels(img: GrayImage, digits: number, contrast: number, layout?: Layout): Counter {
-  const mask = layout?.ink ?? inkMask(img, contrast);
-  const bounds = layout?.cells ?? cellBounds(mask, img.width, img.height, digits);
+  const measured = layout?.ink ?? inkMask(img, contrast);
+  const bounds = layout?.cells ?? cellBounds(measured, img.width, img.height, digits);
+  const mask = layout ? withoutBars(measured, img.width, img.height, bounds, layout.digitHeight) : measured;
   const cells = bounds.map(([x0, x1]) => {
     // A located cell spans its wheel from gap to gap; its digit keeps clear of the edges, where
     // the window's frame or a separator may stand.
@@ -239,7 +284,10 @@ export function findWheels(img: GrayImage, digits: number, contrast: number, lay
     // A digit cut short at the top is leaving upwards: only its bottom edge says where it is.
     const leaving = heightOf(g) < 0.85 * digitHeight && g.top < refTop;
     if (!leaving && heightOf(g) > digitHeight + 1) {
-      g = narrowColumns(mask, img.width, { ...g, bottom: g.top + digitHeight, left: c.x0, right: c.x1 }, c.x0, c.x1);
+      // Spanning a square digit's rows, it is that digit with something joined above it (a
+      // corner of the frame) or below (a ledge): cut to those rows.
+      const top = g.top < refTop && g.bottom >= refTop + digitHeight - 1 ? Math.round(refTop) : g.top;
+      g = narrowColumns(mask, img.width, { ...g, top, bottom: top + digitHeight, left: c.x0, right: c.x1 }, c.x0, c.x1);
     }
     const offset = (leaving ? g.bottom - (refTop + digitHeight - 1) : g.top - refTop) / digitHeight;
     const second = c.others.filter((o) => heightOf(o) >= 0.25 * digitHeight).reduce<Glyph | undefined>((a, o) => (!a || heightOf(o) > heightOf(a) ? o : a), undefined);

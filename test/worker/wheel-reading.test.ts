@@ -1,5 +1,5 @@
 import { PROFILE_DEFAULTS } from "../../contracts/meter-profile";
-import { readWheels } from "../../tasks/worker/wheel-reading";
+import { readWheels, wheelPlay } from "../../tasks/worker/wheel-reading";
 import type { Word } from "../../tasks/worker/tesseract";
 import type { Counter, Glyph, Wheel } from "../../tasks/worker/wheels";
 
@@ -47,8 +47,39 @@ describe("reading the wheels", () => {
     const low = PROFILE_DEFAULTS.turnThreshold - 0.035;
     const c = counter(wheel(glyph(12), low), wheel(glyph(10)), wheel(glyph(10)));
     expect(readWheels([w("5"), w("4"), w("0")], [], c, PROFILE)).toMatchObject({ status: "ok", reading: "540" });
-    // Wheels right of it on 9 and 0 may be carrying into it: still too close to call.
-    expect(readWheels([w("5"), w("9"), w("0")], [], c, PROFILE)).toMatchObject({ status: "unreadable", error: expect.stringMatching(/^wheel 1 is between two digits, too close to call \("5" at offset/) });
+    // Wheels right of it going from 9 to 0 (their 0s still coming in from below) may be carrying
+    // into it: still too close to call.
+    const coming = PROFILE_DEFAULTS.turnThreshold + 0.1;
+    const carrying = counter(wheel(glyph(12), low), wheel(glyph(14), coming), wheel(glyph(14), coming));
+    expect(readWheels([w("5"), w("0"), w("0")], [], carrying, PROFILE)).toMatchObject({ status: "unreadable", error: expect.stringMatching(/^wheel 1 is between two digits, too close to call \("5" at offset/) });
+  });
+
+  test("near the turn threshold, a wheel is still when the wheel to its right sits square on a 9, or counts a 0", () => {
+    // A 9 square in the window has not begun the carry into wheel 1; a 0 counted has ended it
+    // (the real meter's 530.07077: its 3 sits 0.067 low beside a square 0).
+    const low = PROFILE_DEFAULTS.turnThreshold - 0.035;
+    const c = counter(wheel(glyph(10)), wheel(glyph(12), low), wheel(glyph(10)));
+    expect(readWheels([w("5"), w("3"), w("9")], [], c, PROFILE)).toMatchObject({ status: "ok", reading: "539" });
+    expect(readWheels([w("5"), w("3"), w("0")], [], c, PROFILE)).toMatchObject({ status: "ok", reading: "530" });
+  });
+
+  test("the batch's play widens the offsets an untuned profile refuses as too close to call", () => {
+    // The last wheel's 1 sits 0.045 low: past the default's refusal band, it counts. On a meter
+    // whose wheels at rest sit up to 0.07 off their row, 0.045 says nothing (the real meter's
+    // 520.9787, whose 1 has not arrived).
+    const c = counter(wheel(glyph(10)), wheel(glyph(10)), wheel(glyph(12), 0.045));
+    expect(readWheels([w("5"), w("2"), w("1")], [], c, PROFILE)).toMatchObject({ status: "ok", reading: "521" });
+    expect(readWheels([w("5"), w("2"), w("1")], [], c, PROFILE, [], 0.07)).toMatchObject({ status: "unreadable", error: expect.stringMatching(/^wheel 3 is between two digits, too close to call/) });
+    // A tuned threshold is the user's word: the batch's play does not widen it.
+    expect(readWheels([w("5"), w("2"), w("1")], [], c, { ...PROFILE, turnThreshold: 0.155 }, [], 0.07)).toMatchObject({ status: "ok", reading: "521" });
+  });
+
+  test("a batch's play is how far its wheels at rest sit off the row, the last wheel (which turns on) left out", () => {
+    const photo = (rest: number) => counter(wheel(glyph(10), rest), wheel(glyph(10), -rest), wheel(glyph(10), rest / 2), wheel(glyph(14), 0.3));
+    const batch = Array.from({ length: 4 }, (_, i) => photo(0.01 * (i + 1)));
+    expect(wheelPlay(batch)).toBe(0.03);
+    // Too few wheels at rest to say: the default margin stands.
+    expect(wheelPlay(batch.slice(0, 3))).toBeUndefined();
   });
 
   test("part of a digit counts only when the digit above and the one below are consecutive", () => {

@@ -52,6 +52,22 @@ describe("finding the wheels in a band", () => {
     expect(counter.wheels[1]?.glyph && counter.wheels[1].glyph.bottom).toBeLessThanOrEqual(70);
   });
 
+  test("in located cells, the window's frame is no part of a digit: its bar, its edge, a corner joined to the first digit", () => {
+    const framed = band([30, 30, 30, 30, 30], (img) => {
+      const dark = (x0: number, x1: number, y0: number, y1: number) => {
+        for (let y = y0; y <= y1; y++) for (let x = x0; x <= x1; x++) img.data[y * W + x] = 30;
+      };
+      dark(2, 6, 0, H - 1); // the frame's bar, down the first cell's left side
+      dark(0, W - 1, 8, 10); // the window's top edge, across every cell
+      dark(8, 26, 20, 29); // a corner of the frame, touching the first digit's top
+    });
+    const cells = Array.from({ length: 5 }, (_, i): [number, number] => [i * CELL, (i + 1) * CELL - 1]);
+    const counter = findWheels(framed, 5, 0.2, { cells, digitTop: 30, digitHeight: 40 });
+    expect(counter.digitHeight).toBe(40);
+    expect(counter.wheels.map((w) => w.glyph?.top)).toEqual([30, 30, 30, 30, 30]);
+    expect(counter.wheels.map((w) => w.offset)).toEqual([0, 0, 0, 0, 0]);
+  });
+
   test("a smooth glare patch is not ink; a blank wheel has no glyph", () => {
     const glare = (img: GrayImage) => {
       for (let y = 0; y < H; y++) for (let x = 0; x < 120; x++) img.data[y * W + x] = Math.max(0, (img.data[y * W + x] as number) - Math.round(170 * (1 - x / 120)));
