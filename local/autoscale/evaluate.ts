@@ -188,6 +188,13 @@ export function evaluateFormula(formula: string, inputs: FormulaInputs): Formula
   }
 }
 
+/**
+ * A target as a node count. Batch's documentation does not say how it rounds a fractional target;
+ * the fraction is dropped here (the formulas on its page never rely on rounding up), and a
+ * negative target is no nodes.
+ */
+export const wholeNodes = (target: number): number => Math.max(0, Math.floor(target));
+
 /** Throws FormulaSyntaxError when Batch would refuse the formula at pool add or enableautoscale. */
 export function checkFormula(formula: string): void {
   parseFormula(formula);

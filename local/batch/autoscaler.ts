@@ -6,7 +6,7 @@
  * Time can run faster (`timeScale`): with 60, a 5-minute interval passes in 5 seconds and the
  * formula sees samples 30 seconds apart on its own clock, which is what time() returns too.
  */
-import { evaluateFormula, type FormulaOutcome } from "../autoscale/evaluate";
+import { evaluateFormula, wholeNodes, type FormulaOutcome } from "../autoscale/evaluate";
 import { SAMPLE_PERIOD_MS, type SampleHistory } from "../autoscale/sample-history";
 import { SAMPLED_VARIABLES } from "../autoscale/vocabulary";
 import { describeError, type Log } from "./background";
@@ -29,8 +29,7 @@ export interface AutoscalerOptions {
   log: Log;
 }
 
-/** A target from a formula's double: Batch takes whole nodes; a fraction is dropped, a negative is none. */
-const wholeNodes = (target: number): number => Math.min(MAX_NODES, Math.max(0, Math.floor(target)));
+const poolNodes = (target: number): number => Math.min(MAX_NODES, wholeNodes(target));
 
 interface Schedule {
   timer: NodeJS.Timeout;
@@ -135,8 +134,8 @@ export class Autoscaler {
     }
     // A resize under way (nodes waiting for their tasks) finishes first; the next run catches up.
     if (pool.allocationState !== "steady") return;
-    const dedicated = wholeNodes(outcome.targetDedicatedNodes);
-    const lowPriority = wholeNodes(outcome.targetLowPriorityNodes);
+    const dedicated = poolNodes(outcome.targetDedicatedNodes);
+    const lowPriority = poolNodes(outcome.targetLowPriorityNodes);
     if (dedicated === pool.targetDedicatedNodes && lowPriority === pool.targetLowPriorityNodes && this.settled(pool)) return;
     pool.targetDedicatedNodes = dedicated;
     pool.targetLowPriorityNodes = lowPriority;
