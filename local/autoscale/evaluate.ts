@@ -53,6 +53,8 @@ const TIMESTAMP_FIELD: Record<TimestampMember, (d: Date) => number> = {
 class Run {
   /** Variables the formula set, by their `$` name. */
   readonly assigned = new Map<string, Value>();
+  /** Where each was last set, for an error about the value it ended with. */
+  private readonly assignedAt = new Map<string, Position>();
   private readonly samples: SampleReader;
 
   constructor(private readonly inputs: FormulaInputs) {
@@ -63,7 +65,10 @@ class Run {
     try {
       for (const statement of statements) {
         const value = this.evaluate(statement.value);
-        if (statement.kind === "assign") this.assigned.set(statement.name, value);
+        if (statement.kind === "assign") {
+          this.assigned.set(statement.name, value);
+          this.assignedAt.set(statement.name, statement.at);
+        }
       }
     } catch (thrown) {
       if (!(thrown instanceof StopEvaluation)) throw thrown;
@@ -78,6 +83,12 @@ class Run {
     if (name === "$TargetDedicatedNodes") return double(this.inputs.targetDedicatedNodes);
     if (name === "$TargetLowPriorityNodes") return double(this.inputs.targetLowPriorityNodes);
     return text("requeue");
+  }
+
+  /** Where the formula last set a settable variable (or its alias); the formula's start if it never did. */
+  whereSet(name: SettableVariable): Position {
+    const alias = Object.keys(SETTABLE_ALIASES).find((a) => SETTABLE_ALIASES[a] === name);
+    return this.assignedAt.get(name) ?? (alias ? this.assignedAt.get(alias) : undefined) ?? { line: 1, col: 1 };
   }
 
   private read(name: string, at: Position): Value {
@@ -157,14 +168,17 @@ function resultsOf(run: Run): string {
 
 function finalNumber(run: Run, name: SettableVariable): number {
   const value = run.settable(name);
-  if (value.type !== "double") throw new FormulaEvaluationError(`${name} must be a double, not a ${value.type}`, { line: 1, col: 1 });
+  if (value.type !== "double") throw new FormulaEvaluationError(`${name} must be a double, not a ${value.type}`, run.whereSet(name));
   return value.value;
 }
 
 function finalOption(run: Run): NodeDeallocationOption {
   const value = run.settable("$NodeDeallocationOption");
   if (value.type === "string" && isNodeDeallocationOption(value.value)) return value.value;
-  throw new FormulaEvaluationError(`$NodeDeallocationOption must be one of requeue, terminate, taskcompletion, retaineddata, not ${formatValue(value)}`, { line: 1, col: 1 });
+  throw new FormulaEvaluationError(
+    `$NodeDeallocationOption must be one of requeue, terminate, taskcompletion, retaineddata, not ${formatValue(value)}`,
+    run.whereSet("$NodeDeallocationOption"),
+  );
 }
 
 /**

@@ -36,7 +36,8 @@ interface Schedule {
 }
 
 export class Autoscaler {
-  private readonly histories = new Map<string, SampleHistory>();
+  /** By pool object, not id: a pool deleted and added again under its id starts with no history. */
+  private readonly histories = new WeakMap<Pool, SampleHistory>();
   private readonly schedules = new Map<string, Schedule>();
   private readonly started = Date.now();
   private sampler: NodeJS.Timeout | undefined;
@@ -86,7 +87,7 @@ export class Autoscaler {
   evaluate(pool: Pool, formula: string): FormulaOutcome {
     return evaluateFormula(formula, {
       now: this.formulaNow(),
-      samples: this.histories.get(key(pool.id)) ?? {},
+      samples: this.histories.get(pool) ?? {},
       current: poolMetrics(this.state, pool),
       targetDedicatedNodes: pool.targetDedicatedNodes,
       targetLowPriorityNodes: pool.targetLowPriorityNodes,
@@ -100,8 +101,8 @@ export class Autoscaler {
   private record(pool: Pool): void {
     const at = this.formulaNow();
     const metrics: PoolMetrics = poolMetrics(this.state, pool);
-    let history = this.histories.get(key(pool.id));
-    if (!history) this.histories.set(key(pool.id), (history = {}));
+    let history = this.histories.get(pool);
+    if (!history) this.histories.set(pool, (history = {}));
     for (const name of SAMPLED_VARIABLES) {
       const value = metrics[name];
       if (value === undefined) continue;

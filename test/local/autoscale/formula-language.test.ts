@@ -161,7 +161,10 @@ describe("sample methods", () => {
 describe("settable variables", () => {
   test("$NodeDeallocationOption takes only the four options", () => {
     expect(run("$NodeDeallocationOption = retaineddata;").nodeDeallocationOption).toBe("retaineddata");
-    expect(run("$NodeDeallocationOption = 3;").error?.code).toBe("AutoScalingFormulaEvaluationError");
+    expect(run("$x = 1;\n$NodeDeallocationOption = 3;").error).toMatchObject({
+      code: "AutoScalingFormulaEvaluationError",
+      values: [{ name: "Message", value: "Line 2, Col 1: $NodeDeallocationOption must be one of requeue, terminate, taskcompletion, retaineddata, not 3" }],
+    });
   });
 
   test("the full name wins over its alias", () => {

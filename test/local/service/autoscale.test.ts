@@ -6,7 +6,7 @@
  */
 import type { BatchServiceClient } from "@azure/batch";
 import { autoscaleFormula } from "../../../infra/autoscale";
-import { addPool, errorOf, IMAGE, pollUntil, useGates, useService, VM_SIZE, waitForNodes, waitForTask } from "./fixture";
+import { addPool, errorOf, gone, IMAGE, pollUntil, useGates, useService, VM_SIZE, waitForNodes, waitForTask } from "./fixture";
 
 const service = useService("autoscale", { maxProcesses: 8, autoscaleTimeScale: 60 });
 const gates = useGates("autoscale");
@@ -60,6 +60,20 @@ describe("evaluateautoscale", () => {
 
     // Nothing was applied: the pool keeps its one node and its own formula's last run.
     expect((await client.pool.get("as-eval")).targetDedicatedNodes).toBe(1);
+  });
+
+  it("reads the samples recorded every 30 s (half a second here), and a pool added again under its id starts afresh", async () => {
+    const { client } = service();
+    const countSamples = async (): Promise<number> => {
+      const run = await client.pool.evaluateAutoScale("as-again", "$n = $PendingTasks.Count();");
+      return Number(/\$n=(\d+)/.exec(run.results ?? "")?.[1]);
+    };
+    await addAutoscalePool(client, "as-again", "$TargetDedicatedNodes = 0;");
+    await pollUntil("three samples", async () => ((await countSamples()) >= 3 ? true : undefined));
+    await client.pool.deleteMethod("as-again");
+    await pollUntil("the pool gone", () => gone(() => client.pool.get("as-again")));
+    await addAutoscalePool(client, "as-again", "$TargetDedicatedNodes = 0;");
+    expect(await countSamples()).toBe(1);
   });
 
   it("needs autoscale enabled on the pool", async () => {
