@@ -86,15 +86,3 @@ export function autoscaleInterval(minutes: number): string {
   if (minutes < 5) throw new Error("autoscale evaluation interval must be at least 5 minutes");
   return `PT${minutes}M`;
 }
-
-/**
- * What the formula decides for a given number of pending tasks, written again in TypeScript
- * (not evaluated from the text). Used by the tests to state the intended behaviour (scale to
- * zero, bounds, Spot split); evaluating the formula text itself is a separate, larger job.
- */
-export function evaluateAutoscale(input: AutoscaleInput, pending: number): { dedicated: number; spot: number } {
-  const needed = pending === 0 ? 0 : Math.ceil(pending / input.taskSlotsPerNode);
-  const total = Math.min(input.maxNodes, Math.max(input.minNodes, needed));
-  const spot = Math.floor((total * spotPercentOf(input)) / 100);
-  return { dedicated: total - spot, spot };
-}

@@ -23,6 +23,7 @@ interface Options {
   blobPort: number;
   data?: string;
   maxProcesses?: number;
+  autoscaleTimeScale?: number;
   verbose: boolean;
 }
 
@@ -40,6 +41,7 @@ async function main(argv: string[]): Promise<void> {
     .option("--blob-port <port>", "port of Azurite's blob service (0 = any free port)", port, 0)
     .option("--data <dir>", "where the nodes' files, the application registry and the blobs live (kept); a temp directory removed on exit by default")
     .option("--max-processes <n>", "tasks and start tasks running at once across all nodes (default: this machine's cores)", positive)
+    .option("--autoscale-time-scale <n>", "autoscale runs this many times faster than real time (60: a 5-minute evaluation interval is 5 seconds)", positive)
     .option("--verbose", "log every request with its status", false)
     .showHelpAfterError();
   program.parse(argv);
@@ -55,6 +57,7 @@ async function main(argv: string[]): Promise<void> {
       blobPort: opts.blobPort,
       dataDir: opts.data,
       maxProcesses: opts.maxProcesses,
+      autoscaleTimeScale: opts.autoscaleTimeScale,
       log,
     });
   } catch (err) {

@@ -19,6 +19,8 @@ export interface LocalCloudOptions {
   maxProcesses?: number;
   /** Azurite keeps blobs in memory instead of under the data directory. */
   inMemoryStorage?: boolean;
+  /** How many times faster than real time pools autoscale (see BatchServiceOptions). */
+  autoscaleTimeScale?: number;
   log?: (line: string) => void;
 }
 
@@ -47,6 +49,7 @@ export async function startLocalCloud(opts: LocalCloudOptions = {}): Promise<Loc
       dataDir,
       maxProcesses: opts.maxProcesses,
       log: opts.log,
+      autoscaleTimeScale: opts.autoscaleTimeScale,
       storage: {
         blobEndpoint: azurite.blobEndpoint,
         accountName: azurite.accountName,

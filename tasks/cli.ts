@@ -85,7 +85,7 @@ function program(): Command {
     .option("--keep-job", "keep the Batch job after collecting (it is deleted by default)")
     .option("--api-version <version>", "Batch data-plane API version", DEFAULT_BATCH_API_VERSION)
     .addOption(new Option("--task-storage <mode>", "how tasks reach storage: the pool's managed identity, or short-lived SAS URLs").choices(["identity", "sas"]).default("identity"))
-    .option("--local-nodes <n>", "nodes of the local pool (local mode)", positiveInt)
+    .option("--local-nodes <n>", "a fixed node count for the local pool (local mode; default: it autoscales with the stack's formula, as on Azure)", positiveInt)
     .option("--poll <seconds>", "seconds between progress polls (default: 3 on Azure, 0.5 against a local cloud)", positiveNumber)
     .showHelpAfterError();
 }

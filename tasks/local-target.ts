@@ -2,13 +2,14 @@
  * Local mode is only another set of stack outputs: the local cloud (the local Batch service and
  * Azurite) started in-process, the dev stack's pool deployed to it as Pulumi would deploy it on
  * Azure (same pool id, VM size, task slots, start task, scheduling policy), and the worker's
- * application package built and registered. Autoscale is not evaluated locally, so the pool gets
- * a fixed number of nodes.
+ * application package built and registered. The pool autoscales with the stack's own formula, as
+ * on Azure, on a clock that runs LOCAL_AUTOSCALE_TIME_SCALE times faster (a 5-minute evaluation
+ * interval passes in 5 seconds); a fixed node count is for runs that want one.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { BatchServiceClient } from "@azure/batch";
+import type { BatchServiceClient, BatchServiceModels } from "@azure/batch";
 import { RestError } from "@azure/ms-rest-js";
 import { startLocalCloud, type LocalCloud } from "../local/index";
 import type { StackOutputs } from "../contracts/stack-outputs";
@@ -23,7 +24,7 @@ export interface LocalDeployOptions {
   projectDir: string;
   /** The stack whose configuration the local pool copies. */
   stack?: string;
-  /** Fixed node count of the local pool. */
+  /** A fixed node count for the local pool; without one it autoscales with the stack's formula. */
   nodes?: number;
   log?: (line: string) => void;
   /** Where the application package zip is built. */
@@ -37,15 +38,21 @@ export interface LocalDeployment {
   keys: SharedKeys;
 }
 
-/** Nodes of the local pool unless told otherwise: two, so tasks spread as on a real pool. */
-export const DEFAULT_LOCAL_NODES = 2;
+/** How much faster the in-process local cloud's autoscale clock runs than real time. */
+export const LOCAL_AUTOSCALE_TIME_SCALE = 60;
 
 /** A resource id of the shape Azure gives a user-assigned identity; the local service accepts any. */
 function localIdentityId(poolId: string): string {
   return `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/local/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${poolId}-identity`;
 }
 
-async function addPool(client: BatchServiceClient, spec: PoolSpec, nodes: number): Promise<void> {
+/** A fixed size, or the stack's formula and interval: the pool Pulumi deploys. */
+function sizing(spec: PoolSpec, nodes: number | undefined): Pick<BatchServiceModels.PoolAddParameter, "enableAutoScale" | "autoScaleFormula" | "autoScaleEvaluationInterval" | "targetDedicatedNodes"> {
+  if (nodes !== undefined) return { enableAutoScale: false, targetDedicatedNodes: nodes };
+  return { enableAutoScale: true, autoScaleFormula: spec.autoScaleFormula, autoScaleEvaluationInterval: spec.autoScaleEvaluationInterval };
+}
+
+async function addPool(client: BatchServiceClient, spec: PoolSpec, nodes: number | undefined): Promise<void> {
   try {
     await client.pool.add({
       id: spec.poolId,
@@ -59,8 +66,7 @@ async function addPool(client: BatchServiceClient, spec: PoolSpec, nodes: number
         maxTaskRetryCount: spec.startTask.maxTaskRetryCount,
         userIdentity: { autoUser: { scope: "pool", elevationLevel: spec.startTask.elevated ? "admin" : "nonadmin" } },
       },
-      enableAutoScale: false,
-      targetDedicatedNodes: nodes,
+      ...sizing(spec, nodes),
     });
   } catch (err) {
     if (!(err instanceof RestError && err.code === "PoolExists")) throw err;
@@ -85,7 +91,7 @@ export async function deployLocalStack(cloud: LocalCloud, options: LocalDeployOp
   const stack = options.stack ?? "dev";
   const cfg = loadStackConfig(stack, options.projectDir);
   const spec = poolSpec(cfg);
-  const nodes = options.nodes ?? Math.min(DEFAULT_LOCAL_NODES, cfg.maxNodes);
+  const nodes = options.nodes;
   const pkg = await buildWorkerPackage({ outDir: options.packageDir });
   await cloud.registerApplicationPackage(cfg.applicationId, pkg.version, pkg.zipPath);
   log(`local: worker package ${cfg.applicationId} ${pkg.version} registered`);
@@ -110,7 +116,13 @@ export async function deployLocalStack(cloud: LocalCloud, options: LocalDeployOp
   const access = connect(outputs, { keys });
   for (const name of [cfg.imagesContainer, cfg.resultsContainer]) await access.blobService.getContainerClient(name).createIfNotExists();
   await addPool(access.batchClient, spec, nodes);
-  log(`local: pool ${spec.poolId} (${spec.vmSize}, ${spec.taskSlotsPerNode} slots per node) deploying ${nodes} node(s)`);
+  const shape = `${spec.vmSize}, ${spec.taskSlotsPerNode} slots per node`;
+  if (nodes === undefined) {
+    // Like the Azure pool: no nodes until tasks are pending, then up to $maxNodes.
+    log(`local: pool ${spec.poolId} (${shape}) autoscales from 0 to ${cfg.maxNodes} node(s) with the stack's formula, every ${spec.autoScaleEvaluationInterval} (${LOCAL_AUTOSCALE_TIME_SCALE}x faster locally)`);
+    return { outputs, keys };
+  }
+  log(`local: pool ${spec.poolId} (${shape}) deploying ${nodes} node(s)`);
   await waitForIdleNodes(access.batchClient, spec.poolId, nodes, options.nodeTimeoutMs ?? 120_000);
   log(`local: pool ${spec.poolId} has ${nodes} idle node(s)`);
   return { outputs, keys };
@@ -129,7 +141,7 @@ export async function startLocalTarget(options: Omit<LocalDeployOptions, "packag
     await rm(work, { recursive: true, force: true });
   };
   try {
-    cloud = await startLocalCloud({ batchPort: 0, blobPort: 0, dataDir: path.join(work, "data") });
+    cloud = await startLocalCloud({ batchPort: 0, blobPort: 0, dataDir: path.join(work, "data"), autoscaleTimeScale: LOCAL_AUTOSCALE_TIME_SCALE });
     const deployment = await deployLocalStack(cloud, { ...options, packageDir: path.join(work, "package") });
     return { ...deployment, stop };
   } catch (err) {

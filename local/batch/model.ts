@@ -65,6 +65,13 @@ export interface PoolBody {
   [k: string]: unknown;
 }
 
+/** The last autoscale run, as Batch reports it on the pool and from evaluateautoscale. */
+export interface AutoScaleRun {
+  timestamp: string;
+  results?: string;
+  error?: { code: string; message: string; values?: { name: string; value: string }[] };
+}
+
 export type AllocationState = "steady" | "resizing" | "stopping";
 
 export interface Pool extends PoolBody {
@@ -83,7 +90,7 @@ export interface Pool extends PoolBody {
   enableAutoScale: boolean;
   taskSlotsPerNode: number;
   taskSchedulingPolicy: { nodeFillType: NodeFillType };
-  autoScaleRun?: { timestamp: string; results?: string; error?: { code: string; message: string } };
+  autoScaleRun?: AutoScaleRun;
   resizeErrors?: { code: string; message: string }[];
 }
 

@@ -9,11 +9,13 @@ import os from "node:os";
 import path from "node:path";
 import * as taskFiles from "../task-files";
 import type { StorageAccess } from "../task-files/types";
+import { Autoscaler } from "./autoscaler";
 import type { ServiceConfig, TaskFileOps } from "./context";
 import { Fleet } from "./fleet";
 import { createBatchServer } from "./http";
 import { startIdentityEndpoint } from "./identity-endpoint";
 import { JobRules } from "./job-rules";
+import { NodeRemoval } from "./node-removal";
 import { ProcessSlots } from "./process-slots";
 import { fileRoutes } from "./routes/files";
 import { jobRoutes } from "./routes/jobs";
@@ -33,6 +35,11 @@ export interface BatchServiceOptions {
   log?: (line: string) => void;
   files?: TaskFileOps;
   trace?: boolean;
+  /**
+   * How many times faster than real time autoscale runs (1 by default): with 60, a pool's
+   * 5-minute evaluation interval passes in 5 seconds and samples come every half second.
+   */
+  autoscaleTimeScale?: number;
 }
 
 export interface BatchService {
@@ -68,7 +75,9 @@ export async function startBatchService(opts: BatchServiceOptions): Promise<Batc
   const scheduler = new Scheduler(state, config, files, fleet, slots);
   const rules = new JobRules(state, scheduler, config.log);
   scheduler.rules = rules;
-  const services: Services = { state, fleet, scheduler, rules, config };
+  const removal = new NodeRemoval(state, fleet, scheduler, config.dataDir, config.log);
+  const autoscaler = new Autoscaler(state, fleet, removal, { timeScale: opts.autoscaleTimeScale ?? 1, log: config.log });
+  const services: Services = { state, fleet, scheduler, rules, config, removal, autoscaler };
 
   const identity = await startIdentityEndpoint();
   const server = createBatchServer({
@@ -105,6 +114,7 @@ export async function startBatchService(opts: BatchServiceOptions): Promise<Batc
       app.versions.set(version, { zipPath: stored });
     },
     async stop() {
+      autoscaler.close();
       scheduler.close();
       const stops: Promise<void>[] = [];
       for (const job of state.jobs.values()) for (const task of scheduler.runningTasks(job)) stops.push(scheduler.stop(job, task, "delete"));

@@ -18,11 +18,13 @@ export interface CliRunOptions {
   env?: NodeJS.ProcessEnv;
   /** SIGKILL the dispatcher as soon as its stderr matches this. */
   killWhen?: RegExp;
+  /** Another command-line program under tasks/ (default: the dispatcher, cli.ts). */
+  script?: string;
 }
 
 export function runCli(args: string[], options: CliRunOptions = {}): Promise<CliRun> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "tasks", "cli.ts"), ...args], {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "tasks", options.script ?? "cli.ts"), ...args], {
       cwd: ROOT,
       env: options.env ?? process.env,
       stdio: ["ignore", "pipe", "pipe"],

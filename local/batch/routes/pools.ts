@@ -1,9 +1,10 @@
 /** Pools: add, get, exists, list, delete, patch, update properties, resize, autoscale switches. */
+import { acceptedFormula, acceptedInterval, DEFAULT_EVALUATION_INTERVAL } from "../autoscale-settings";
 import { inBackground } from "../background";
 import { BatchError, conflict, exists, invalidProperty, notSupportedLocally } from "../errors";
 import type { Route } from "../http";
 import type { ApplicationPackageReference, NodeFillType, Pool, StartTask } from "../model";
-import { NODE_DEALLOCATION, NodeRemoval } from "../node-removal";
+import { NODE_DEALLOCATION } from "../node-removal";
 import { changed, checkConditions, created, entityReply, listReply } from "../replies";
 import { key, newETag, now, touch } from "../state";
 import { checkResourceFiles } from "../task-file-rules";
@@ -35,7 +36,7 @@ function nodeCount(body: Body, name: string): number {
 export function poolRoutes(s: Services): Route[] {
   const base = () => s.config.baseUrl();
 
-  const removal = new NodeRemoval(s.state, s.fleet, s.scheduler, s.config.dataDir, s.config.log);
+  const { removal, autoscaler } = s;
 
   const add = (req: Parameters<Route["handler"]>[0]) => {
     const body = asBody(req.body);
@@ -54,7 +55,8 @@ export function poolRoutes(s: Services): Route[] {
     if (autoScale && (body.targetDedicatedNodes !== undefined || body.targetLowPriorityNodes !== undefined)) {
       throw invalidProperty("targetDedicatedNodes", body.targetDedicatedNodes, "cannot be set when enableAutoScale is true");
     }
-    if (autoScale) requireString(body, "autoScaleFormula");
+    const formula = autoScale ? acceptedFormula(requireString(body, "autoScaleFormula")) : undefined;
+    const interval = autoScale ? (acceptedInterval(body) ?? DEFAULT_EVALUATION_INTERVAL) : undefined;
     optionalDuration(body, "resizeTimeout");
     startTaskOf(body);
     packageRefs(s, body);
@@ -79,10 +81,12 @@ export function poolRoutes(s: Services): Route[] {
       taskSlotsPerNode: slots,
       taskSchedulingPolicy: { nodeFillType: fill },
       resizeTimeout: (body.resizeTimeout as string | undefined) ?? "PT15M",
+      ...(autoScale ? { autoScaleFormula: formula, autoScaleEvaluationInterval: interval } : {}),
     };
-    if (autoScale) markAutoScaleNotEvaluated(pool);
     s.state.pools.set(key(id), pool);
-    s.fleet.resize(pool, (n) => removal.removeNode(pool, n, "requeue"));
+    // An autoscale pool's first run sizes it; a fixed one starts at its targets.
+    if (autoScale) autoscaler.enable(pool);
+    else s.fleet.resize(pool, (n) => removal.removeNode(pool, n, "requeue"));
     return created(pool.url, pool);
   };
 
@@ -187,14 +191,18 @@ export function poolRoutes(s: Services): Route[] {
         const pool = s.state.pool(req.params.poolId!);
         checkConditions(req, pool, false);
         const body = asBody(req.body);
-        const formula = (body.autoScaleFormula as string | undefined) ?? pool.autoScaleFormula;
-        if (!formula) throw new BatchError(400, "MissingRequiredProperty", "A required property was not specified in the request body.", [{ key: "PropertyName", value: "autoScaleFormula" }]);
-        const interval = optionalDuration(body, "autoScaleEvaluationInterval");
+        const given = body.autoScaleFormula as string | undefined;
+        // An enabled pool may change only its interval; a pool enabling autoscale needs a formula.
+        const formula = given === undefined ? pool.autoScaleFormula : acceptedFormula(given);
+        if (!formula || (!pool.enableAutoScale && given === undefined)) {
+          throw new BatchError(400, "MissingRequiredProperty", "A required property was not specified in the request body.", [{ key: "PropertyName", value: "autoScaleFormula" }]);
+        }
+        const interval = acceptedInterval(body);
         pool.enableAutoScale = true;
         pool.autoScaleFormula = formula;
-        pool.autoScaleEvaluationInterval = interval ?? pool.autoScaleEvaluationInterval ?? "PT15M";
-        markAutoScaleNotEvaluated(pool);
+        pool.autoScaleEvaluationInterval = interval ?? pool.autoScaleEvaluationInterval ?? DEFAULT_EVALUATION_INTERVAL;
         touch(pool);
+        autoscaler.enable(pool);
         return changed(200, pool.url, pool);
       },
     },
@@ -203,6 +211,7 @@ export function poolRoutes(s: Services): Route[] {
       pattern: "/pools/{poolId}/disableautoscale",
       handler: (req) => {
         const pool = s.state.pool(req.params.poolId!);
+        autoscaler.disable(pool);
         pool.enableAutoScale = false;
         delete pool.autoScaleFormula;
         delete pool.autoScaleEvaluationInterval;
@@ -214,23 +223,16 @@ export function poolRoutes(s: Services): Route[] {
     {
       method: "POST",
       pattern: "/pools/{poolId}/evaluateautoscale",
-      handler: () => {
-        throw notSupportedLocally("evaluating autoscale formulas (pools keep the node count they have; use disableautoscale and resize)");
+      handler: (req) => {
+        const pool = s.state.pool(req.params.poolId!);
+        if (!pool.enableAutoScale) {
+          throw conflict("OperationInvalidForCurrentState", "The pool must have auto scaling enabled to evaluate a formula.");
+        }
+        const formula = acceptedFormula(requireString(asBody(req.body), "autoScaleFormula"));
+        const { results, error } = autoscaler.evaluate(pool, formula);
+        const run = { timestamp: now(), results, ...(error ? { error } : {}) };
+        return { status: 200, body: { "odata.metadata": `${base()}/$metadata#Microsoft.Azure.Batch.Protocol.Entities.AutoScaleRun`, ...run } };
       },
     },
   ];
-}
-
-/**
- * The local service stores formulas but does not evaluate them; the pool keeps its nodes and
- * says so where Batch reports formula results, so nobody mistakes it for a working autoscale.
- */
-function markAutoScaleNotEvaluated(pool: Pool): void {
-  pool.autoScaleRun = {
-    timestamp: now(),
-    error: {
-      code: "AutoScaleNotEvaluatedLocally",
-      message: "The local Batch service does not evaluate autoscale formulas; the pool keeps its current node count.",
-    },
-  };
 }

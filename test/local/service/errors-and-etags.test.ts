@@ -120,11 +120,6 @@ describe("error codes", () => {
     expect(autoPool.status).toBe(501);
     expect(await errorOf(() => client.job.get("auto-pool-job"))).toMatchObject({ code: "JobNotFound" });
 
-    const evaluate = await errorOf(async () => {
-      await addPool(client, "autoscale-pool", { nodes: 0 });
-      await client.pool.evaluateAutoScale("autoscale-pool", "$TargetDedicatedNodes = 1;");
-    });
-    expect(evaluate.status).toBe(501);
   });
 });
 

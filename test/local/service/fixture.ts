@@ -35,7 +35,7 @@ export interface RawReply {
 }
 
 /** Registers beforeAll/afterAll for one cloud shared by the file's tests; the getter works inside tests. */
-export function useService(name: string, opts: Pick<LocalCloudOptions, "maxProcesses"> = {}): () => Harness {
+export function useService(name: string, opts: Pick<LocalCloudOptions, "maxProcesses" | "autoscaleTimeScale"> = {}): () => Harness {
   let harness: Harness | undefined;
   let dataDir: string | undefined;
 
@@ -45,6 +45,7 @@ export function useService(name: string, opts: Pick<LocalCloudOptions, "maxProce
       // Fixed, not this machine's cores: tests that hold a task running while others run must
       // behave the same on a one-core runner.
       maxProcesses: opts.maxProcesses ?? 4,
+      autoscaleTimeScale: opts.autoscaleTimeScale,
       dataDir,
       inMemoryStorage: true,
       log: (line) => {
