@@ -428,9 +428,6 @@ function wheelInk(strip: GrayImage, ink: Uint8Array, x0: number, x1: number, y0:
   return share > 0.45 ? NO_WHEEL : share;
 }
 
-/** Digit heights by which the window's edge may stand nearer or farther over one place than over the row. */
-const WINDOW_EDGE_PLAY = 0.1;
-
 /** Digit heights from the digits' tops (or feet) to the window's edge above (or below). */
 function windowReach(strip: GrayImage, m: { top: Line2; bottom: Line2 }, u0: number, u1: number, direction: -1 | 1): number {
   const S = STRIP_DIGIT_HEIGHT;
@@ -604,19 +601,10 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
     // So may a place whose ground is the wheels' own: the window goes on past the row.
     const wheelGround = median(m.indexes.map((k) => groundAt(k)));
     const contrast = Math.max(1, wheelGround - inkLevelOf());
-    // The window's edges above and below the row: where they run on over a place at the same
-    // distance, the place is inside the window; where they stop, the window has ended (and the
-    // ground beyond it may be as light as the wheels').
-    const reachOf = (a: number, b: number) => [windowReach(strip, m, a, b, -1), windowReach(strip, m, a, b, 1)] as const;
-    const [rowAbove, rowBelow] = reachOf(edge(firstK), edge(firstK + count));
-    const insideWindow = (k: number) => {
-      const [placeAbove, placeBelow] = reachOf(edge(k), edge(k + 1));
-      return Math.abs(placeAbove - rowAbove) <= WINDOW_EDGE_PLAY && Math.abs(placeBelow - rowBelow) <= WINDOW_EDGE_PLAY;
-    };
     const unclear = (k: number) => {
       const share = placeInk(k);
       if (share <= OUTSIDE) return false;
-      return (share >= 0.15 * inkOfWhole && inkCentred(k)) || (Math.abs(groundAt(k) - wheelGround) < 0.25 * contrast && insideWindow(k));
+      return (share >= 0.15 * inkOfWhole && inkCentred(k)) || Math.abs(groundAt(k) - wheelGround) < 0.25 * contrast;
     };
     const [before, after] = [unclear(firstK - 1), unclear(firstK + count)];
     if (before || after) return { ok: false, reason: `the wheel ${after ? "after" : "before"} the ${count} found is unclear: give the counter's digits in a profile` };

@@ -284,10 +284,7 @@ export function findWheels(img: GrayImage, digits: number, contrast: number, lay
     // A digit cut short at the top is leaving upwards: only its bottom edge says where it is.
     const leaving = heightOf(g) < 0.85 * digitHeight && g.top < refTop;
     if (!leaving && heightOf(g) > digitHeight + 1) {
-      // Spanning a square digit's rows, it is that digit with something joined above it (a
-      // corner of the frame) or below (a ledge): cut to those rows.
-      const top = g.top < refTop && g.bottom >= refTop + digitHeight - 1 ? Math.round(refTop) : g.top;
-      g = narrowColumns(mask, img.width, { ...g, top, bottom: top + digitHeight, left: c.x0, right: c.x1 }, c.x0, c.x1);
+      g = narrowColumns(mask, img.width, { ...g, bottom: g.top + digitHeight, left: c.x0, right: c.x1 }, c.x0, c.x1);
     }
     const offset = (leaving ? g.bottom - (refTop + digitHeight - 1) : g.top - refTop) / digitHeight;
     const second = c.others.filter((o) => heightOf(o) >= 0.25 * digitHeight).reduce<Glyph | undefined>((a, o) => (!a || heightOf(o) > heightOf(a) ? o : a), undefined);

@@ -52,14 +52,13 @@ describe("finding the wheels in a band", () => {
     expect(counter.wheels[1]?.glyph && counter.wheels[1].glyph.bottom).toBeLessThanOrEqual(70);
   });
 
-  test("in located cells, the window's frame is no part of a digit: its bar, its edge, a corner joined to the first digit", () => {
+  test("in located cells, the window's frame is no part of a digit: its bar beside the first digit, its edge across every cell", () => {
     const framed = band([30, 30, 30, 30, 30], (img) => {
       const dark = (x0: number, x1: number, y0: number, y1: number) => {
         for (let y = y0; y <= y1; y++) for (let x = x0; x <= x1; x++) img.data[y * W + x] = 30;
       };
-      dark(2, 6, 0, H - 1); // the frame's bar, down the first cell's left side
-      dark(0, W - 1, 8, 10); // the window's top edge, across every cell
-      dark(8, 26, 20, 29); // a corner of the frame, touching the first digit's top
+      dark(14, 18, 0, H - 1); // the frame's bar, down the first cell's left side, touching its digit
+      dark(0, W - 1, 28, 28); // the window's top edge, across every cell, touching the digits' tops
     });
     const cells = Array.from({ length: 5 }, (_, i): [number, number] => [i * CELL, (i + 1) * CELL - 1]);
     const counter = findWheels(framed, 5, 0.2, { cells, digitTop: 30, digitHeight: 40 });
