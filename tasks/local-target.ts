@@ -5,12 +5,12 @@
  * application package built and registered. Autoscale is not evaluated locally, so the pool gets
  * a fixed number of nodes.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm } from "node:fs/promises";
 import path from "node:path";
 import type { BatchServiceClient } from "@azure/batch";
 import { RestError } from "@azure/ms-rest-js";
 import { startLocalCloud, type LocalCloud } from "../local/index";
+import { makeOwnedTempDir } from "../local/owned-temp-dir";
 import type { StackOutputs } from "../contracts/stack-outputs";
 import { loadStackConfig } from "../infra/config";
 import { poolSpec, type PoolSpec } from "../infra/pool-spec";
@@ -122,7 +122,7 @@ export interface LocalTarget extends LocalDeployment {
 
 /** Starts the local cloud in-process and deploys to it; `stop` ends every process it started. */
 export async function startLocalTarget(options: Omit<LocalDeployOptions, "packageDir">): Promise<LocalTarget> {
-  const work = await mkdtemp(path.join(tmpdir(), "batch-ocr-local-"));
+  const work = await makeOwnedTempDir("batch-ocr-local-");
   let cloud: LocalCloud | undefined;
   const stop = async () => {
     await cloud?.stop();
