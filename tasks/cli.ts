@@ -15,6 +15,7 @@ import { prepareOutDir } from "./out-dir";
 import { outputsFromFile, outputsFromStack, projectRoot } from "./outputs";
 import { outlastOutages, resumeCommand, ServiceUnreachableError } from "./outage";
 import { describe } from "./retry";
+import { PROFILE_ERROR } from "./worker/profile-window";
 
 interface CliOptions {
   stack?: string;
@@ -122,6 +123,9 @@ function printReport(report: DispatchReport, json: boolean): void {
   const count = (s: string) => c.rows.filter((r) => r.status === s).length;
   const ignored = report.ignored.length ? `; ${report.ignored.length} input entr${report.ignored.length === 1 ? "y" : "ies"} ignored (named on stderr)` : "";
   process.stdout.write(`\n${c.rows.length} photo(s): ${count("ok")} read, ${count("unreadable")} unreadable, ${count("error")} failed -> ${path.join(c.dir, "results.csv")}${ignored}\n`);
+  // With thousands of photos the table shows a few: a profile that fits none of them is said once, plainly.
+  const profileErrors = c.rows.filter((r) => r.error?.startsWith(PROFILE_ERROR));
+  if (profileErrors.length > 0 && profileErrors.length === c.rows.length) process.stderr.write(`\nno photo could be read because of the profile (--profile): ${profileErrors[0]?.error}\n`);
   for (const t of c.failedTasks) {
     process.stderr.write(`\n${t.reason}\n${t.stderrTail ? `--- stderr (last lines) ---\n${t.stderrTail}\n` : "(no stderr)\n"}`);
   }

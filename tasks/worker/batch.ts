@@ -15,6 +15,7 @@ import { DigitShapes } from "./digit-shapes";
 import { inspectPhotos } from "./inspect";
 import { failed, type Outcome } from "./outcome";
 import { preparePhotos, type Prepared } from "./prepare";
+import { windowOffPhoto } from "./profile-window";
 import { extractReading } from "./reading";
 import { readImages, wordsReader } from "./tesseract";
 import { typefaceShapes } from "./typeface-shapes";
@@ -72,8 +73,9 @@ export async function runBatch(options: BatchOptions): Promise<ResultRecord[]> {
     const bad: ResultRecord[] = [];
     for (const photo of options.photos) {
       const info = inspected.get(photo);
-      if (info?.ok) good.push(photo);
-      else bad.push(record(photo, { status: "error", error: info && !info.ok ? info.error : "not inspected" }));
+      const offPhoto = info?.ok ? windowOffPhoto(options.profile, info.width, info.height) : undefined;
+      if (info?.ok && !offPhoto) good.push(photo);
+      else bad.push(record(photo, { status: "error", error: offPhoto ?? (info && !info.ok ? info.error : "not inspected") }));
     }
     await emit(bad);
 
