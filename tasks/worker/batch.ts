@@ -38,7 +38,9 @@ export async function runBatch(options: BatchOptions): Promise<ResultRecord[]> {
   const mode = locatesCounter(options.profile) ? "profile" : "auto";
   await mkdir(options.outDir, { recursive: true });
   const recordsPath = path.join(options.outDir, RECORDS_FILE);
-  const workDir = await mkdtemp(path.join(tmpdir(), "ocr-worker-"));
+  // On a node, inside the task's working directory, which Batch removes with the task's files:
+  // a worker killed mid-batch (a SIGKILL runs no cleanup) left its folder in the node's /tmp.
+  const workDir = await mkdtemp(path.join(process.env.AZ_BATCH_TASK_WORKING_DIR ?? tmpdir(), "ocr-worker-"));
   const all: ResultRecord[] = [];
 
   const emit = async (records: ResultRecord[]) => {

@@ -1,12 +1,14 @@
 /**
  * `npm run ocr` killed with SIGKILL (no exit handler runs) while its in-process local cloud runs
  * tasks: Azurite and the task processes end with it, and the temp folder it left is removed by
- * the next start, which leaves alone the folders of live runs and folders it does not own.
+ * the next start, which leaves alone the folders of live runs and folders it does not own; the
+ * killed workers leave no scratch folder in the node's temp folder.
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import fg from "fast-glob";
 import { OWNER_FILE } from "../../local/owned-temp-dir";
 import { pollUntil, processesWith } from "../local/service/fixture";
 import { ROOT, runCli } from "./run-cli";
@@ -26,13 +28,16 @@ afterAll(() => {
 const processesOfRun = () => processesWith(temp, temp);
 /** Tasks only: processes whose working directory is a node's. */
 const taskProcesses = () => processesWith(undefined, temp);
+/** The workers' scratch folders, in the temp folder or in their tasks' directories. */
+const scratchFolders = () => fg.sync("**/ocr-worker-*", { cwd: temp, onlyDirectories: true, deep: 12, suppressErrors: true });
 
 test("after a SIGKILL of the dispatcher nothing it started runs on, and a later start removes its temp folder", async () => {
   const out = path.join(temp, "out");
   const env = { ...process.env, TMPDIR: temp };
   const run = await runCli(["--local", "--input", SAMPLES, "--profile", path.join(SAMPLES, "profile.json"), "--out", out, "--images-per-task", "1", "--poll", "0.5"], {
     env,
-    killWhen: (stderr) => /^submit: /m.test(stderr) && taskProcesses().length > 0,
+    // Once workers run and have made their scratch folders, wherever those are.
+    killWhen: (stderr) => /^submit: /m.test(stderr) && taskProcesses().length > 0 && scratchFolders().length > 0,
   });
   expect(run.signal).toBe("SIGKILL");
 
@@ -52,4 +57,6 @@ test("after a SIGKILL of the dispatcher nothing it started runs on, and a later 
   expect(later.stderr).toBe("");
   expect(later.status).toBe(0);
   expect(readdirSync(temp).filter((name) => name.startsWith("batch-ocr-local-")).sort()).toEqual(["batch-ocr-local-foreign", "batch-ocr-local-live"]);
+  // The killed workers' scratch folders were inside their tasks' directories, so they went too.
+  expect(scratchFolders()).toEqual([]);
 }, 180_000);
