@@ -258,10 +258,15 @@ export class Scheduler {
    * so no other task is placed on the node before it is marked.
    */
   private async leftBadNode(job: Job, pool: Pool, node: ComputeNode, task: Task): Promise<boolean> {
-    const fault = await nodeDiskFault(this.fleet.dirs(pool, node));
-    if (!fault) return false;
-    this.config.log(`node ${node.id}: unusable (${fault.code}: ${fault.errorDetails?.map((d) => d.value).join(": ")}); task ${job.id}/${task.id} goes to another node`);
-    this.fleet.markUnusable(node, fault);
+    // A node on its way out is not probed: the probe would remake the folders its removal deletes.
+    // One already found bad is not probed again: a task failing there failed for the same cause.
+    if (node.state !== "idle" && node.state !== "running" && node.state !== "unusable") return false;
+    if (node.state !== "unusable") {
+      const fault = await nodeDiskFault(this.fleet.dirs(pool, node));
+      if (!fault) return false;
+      this.config.log(`node ${node.id}: unusable (${fault.code}: ${fault.errorDetails?.map((d) => d.value).join(": ")}); task ${job.id}/${task.id} goes to another node`);
+      this.fleet.markUnusable(node, fault);
+    }
     delete task.executionInfo.startTime;
     this.backToQueue(job, task);
     return true;

@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { waitForJob as monitorJob } from "../../../tasks/monitor";
-import { bash, readyPool, useService, waitForJob } from "./fixture";
+import { addPool, bash, readyPool, useService, waitForJob, waitForNodes } from "./fixture";
 
 const service = useService("bad-node", { maxProcesses: 4 });
 
@@ -34,6 +34,10 @@ function canBreakDisks(): boolean {
 const whereDisksBreak = canBreakDisks() ? it : it.skip;
 
 const mounts: string[] = [];
+const locks: string[] = [];
+afterAll(() => {
+  for (const dir of locks) rmSync(dir, { recursive: true, force: true });
+});
 const locked: string[] = [];
 // Nothing broken may outlive a test: the fixture's cleanup must be able to remove the data directory.
 afterEach(() => {
@@ -114,4 +118,26 @@ describe.each(BREAKAGES)("a node whose task disk is $name", ({ name, code, reaso
     expect(lines[0]).toContain(`node ${bad!.id} of pool ${poolId} is unusable: ${code}`);
     expect(lines[0]).toMatch(reason);
   });
+});
+
+test("a node whose start task fails is named with its failure while the job completes on the other node", async () => {
+  const { client } = service();
+  const poolId = "bad-start";
+  const jobId = "bad-start-job";
+  // The first node to get here takes the lock; the other's start task fails, as a flaky node's would.
+  const lockDir = mkdtempSync(path.join(tmpdir(), "bad-start-"));
+  locks.push(lockDir);
+  await addPool(client, poolId, { nodes: 2, startTask: { commandLine: bash(`mkdir ${path.join(lockDir, "lock")} || exit 3`), waitForSuccess: true, maxTaskRetryCount: 0 } });
+  const nodes = await waitForNodes(client, poolId, 2, ["idle", "starttaskfailed"]);
+  const failed = nodes.find((n) => n.state === "starttaskfailed");
+  const good = nodes.find((n) => n.state === "idle");
+  expect([failed, good].every(Boolean)).toBe(true);
+
+  await client.job.add({ id: jobId, poolInfo: { poolId } });
+  await client.task.addCollection(jobId, Array.from({ length: 4 }, (_, i) => ({ id: `t${i}`, commandLine: bash("sleep 0.2") })));
+  const lines: string[] = [];
+  await monitorJob(client, jobId, poolId, 4, { pollMs: 100, log: (line) => lines.push(line) });
+  const done = await client.task.list(jobId);
+  expect(done.map((t) => [t.executionInfo?.result, t.nodeInfo?.nodeId])).toEqual(Array(4).fill(["success", good!.id]));
+  expect(lines).toEqual([expect.stringContaining(`node ${failed!.id} of pool ${poolId} is starttaskfailed: The task process exited with an unexpected exit code`)]);
 });
