@@ -7,9 +7,9 @@
 import path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import type { StackOutputs } from "../contracts/stack-outputs";
-import { summaryTable } from "./collect";
+import { NOT_IN_YET, summaryTable } from "./collect";
 import { connect, DEFAULT_BATCH_API_VERSION, sharedKeysFromEnv, type SharedKeys } from "./credentials";
-import { prepareInput, runOcrJob, type DispatchReport, type TaskStorageMode } from "./dispatch";
+import { collectWhatIsThere, prepareInput, runOcrJob, type DispatchReport, type TaskStorageMode } from "./dispatch";
 import { startLocalTarget } from "./local-target";
 import { prepareOutDir } from "./out-dir";
 import { outputsFromFile, outputsFromStack, projectRoot } from "./outputs";
@@ -183,6 +183,12 @@ export async function main(argv: string[]): Promise<number> {
       limitMs: opts.outageLimit * 1000,
       resume: { command: resumeCommand(argv.slice(2), jobId), possible: target.outlivesCommand },
       log,
+      keepWhatIsThere: async () => {
+        const kept = await collectWhatIsThere({ outputs: target.outputs, access, input, outDir: path.resolve(opts.out), jobId });
+        if (!kept) return undefined;
+        const withRecord = kept.rows.filter((r) => !r.error?.includes(NOT_IN_YET)).length;
+        return `The results written so far are kept: ${withRecord} of ${kept.rows.length} photo(s) in ${path.join(kept.dir, "results.csv")} (the others say they are not in yet).`;
+      },
     });
     printReport(report, Boolean(opts.json));
     return report.exitCode;

@@ -175,6 +175,18 @@ export async function runOcrJob(options: DispatchOptions): Promise<DispatchRepor
 }
 
 /**
+ * With Batch unreachable: the records the job's tasks have written so far, collected from storage
+ * into `<out>/<job-id>/` (the photos without one say so), so an outage does not leave the
+ * operator with nothing. Undefined if the job was never planned.
+ */
+export async function collectWhatIsThere(options: Pick<DispatchOptions, "outputs" | "access" | "input" | "outDir" | "jobId">): Promise<Collected | undefined> {
+  const results = options.access.blobService.getContainerClient(options.outputs.resultsContainer);
+  const plan = await readManifest(results, options.jobId);
+  if (!plan) return undefined;
+  return collectResults(options.access.batchClient, results, plan, { outDir: options.outDir, series: options.input.series, notRead: options.input.notRead, batchUnreachable: true });
+}
+
+/**
  * The job's plan: the manifest an earlier run with this job id wrote (refused if it was for other
  * photos or another profile), or a new plan for the pool's capacity, written before any task is added.
  */

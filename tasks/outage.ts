@@ -71,6 +71,8 @@ export interface OutageOptions {
   resume: { command: string; possible: boolean };
   log: (line: string) => void;
   probeEveryMs?: number;
+  /** With Batch gone for good and storage still there: keeps what the tasks wrote so far; says where. */
+  keepWhatIsThere?: () => Promise<string | undefined>;
 }
 
 /**
@@ -88,10 +90,14 @@ export async function outlastOutages<T>(run: () => Promise<T>, options: OutageOp
       options.log(`${down.name} (${down.endpoint}) cannot be reached: ${describe(err)}; waiting up to ${Math.round(options.limitMs / 1000)} s for it to answer again`);
       if (!(await waitUntilReachable(down.endpoint, options.limitMs, options.probeEveryMs))) {
         const waited = Math.round((Date.now() - since) / 1000);
+        const kept = down.name === "Batch" ? await options.keepWhatIsThere?.().catch((e: unknown) => `the results written so far could not be collected either: ${describe(e)}`) : undefined;
         const next = options.resume.possible
           ? `Nothing is lost: the photos uploaded, the job's tasks and the records already written stay where they are. Once ${down.name} answers, resume with:\n  ${options.resume.command}`
           : `The in-process local cloud stops with this command, so the job cannot be resumed; run it again:\n  ${options.resume.command}`;
-        throw new ServiceUnreachableError(`${down.name} (${down.endpoint}) has been unreachable for ${waited} s after the client's own retries (${describe(err)}), longer than the ${Math.round(options.limitMs / 1000)} s allowed (--outage-limit).\n${next}`, { cause: err });
+        throw new ServiceUnreachableError(
+          `${down.name} (${down.endpoint}) has been unreachable for ${waited} s after the client's own retries (${describe(err)}), longer than the ${Math.round(options.limitMs / 1000)} s allowed (--outage-limit).\n${kept ? `${kept}\n` : ""}${next}`,
+          { cause: err },
+        );
       }
       options.log(`${down.name} answers again after ${Math.round((Date.now() - since) / 1000)} s; continuing the job`);
     }

@@ -70,13 +70,18 @@ test("Batch gone longer than the limit: exit 3, what is down, how long, the comm
   expect(jobId).toBeDefined();
   const resume = outageMessage(run.stderr, "Batch", proxy.url(cloud.batchEndpoint).replace(/\/$/, ""));
   expect(resume).toBe(`npm run ocr -- ${args.join(" ")} --job-id ${jobId}`);
+  // What the tasks wrote while Batch was gone is kept, from storage.
+  const photos = (await readdir(SAMPLES)).filter((f) => f.endsWith(".jpg"));
+  const kept = /^The results written so far are kept: (\d+) of (\d+) photo\(s\) in (\S+results\.csv)/m.exec(run.stderr);
+  expect(kept?.[3]).toBe(path.join(out, jobId!, "results.csv"));
+  expect(Number(kept?.[2])).toBe(photos.length);
+  expect((await resultsCsv(path.join(out, jobId!))).filter((r) => r.status !== "error" || !r.error.includes("no record yet"))).toHaveLength(Number(kept?.[1]));
   // Bounded: the client's retries (about 30 s) and the limit, not minutes.
   expect(seconds).toBeLessThan(90);
 
   await proxy.restore();
   const resumed = await runCli(parse(resume!.slice("npm run ocr -- ".length)) as string[], { env });
   expect(resumed.stderr).toContain(`plan: resuming job ${jobId}`);
-  const photos = (await readdir(SAMPLES)).filter((f) => f.endsWith(".jpg"));
   const rows = await resultsCsv(path.join(out, jobId!));
   expect(rows.map((r) => r.photo).sort()).toEqual(expect.arrayContaining(photos.sort()));
   expect(rows.filter((r) => r.status === "error")).toEqual([]);
