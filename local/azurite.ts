@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm } from "node:fs/promises";
 import path from "node:path";
+import { reapOnParentDeath } from "./orphan-watch";
+import { makeOwnedTempDir } from "./owned-temp-dir";
 
 /** Azurite's well-known development account (public, documented by Microsoft; not a secret). */
 export const AZURITE_ACCOUNT = "devstoreaccount1";
@@ -41,7 +42,7 @@ function azuriteBlobMain(): string {
 export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurite> {
   const ownsLocation = !options.inMemory && !options.location;
   // In memory, Azurite needs no directory; only a disk-backed run without a location gets a temp one.
-  const location = options.inMemory ? "" : (options.location ?? (await mkdtemp(path.join(tmpdir(), "azurite-"))));
+  const location = options.inMemory ? "" : (options.location ?? (await makeOwnedTempDir("azurite-")));
   const args = [
     azuriteBlobMain(),
     "--blobHost",
@@ -58,6 +59,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
   else args.push("--location", location);
 
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+  if (child.pid !== undefined) child.once("exit", reapOnParentDeath("process", child.pid));
   const port = await waitForListening(child);
   const blobEndpoint = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}/`;
   let stopped = false;

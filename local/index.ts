@@ -3,11 +3,11 @@
  * auto-storage is that Azurite. What `npm run local` starts and what tests and `npm run ocr`
  * start in-process.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm } from "node:fs/promises";
 import path from "node:path";
 import { startAzurite } from "./azurite";
 import { startBatchService } from "./batch/service";
+import { makeOwnedTempDir } from "./owned-temp-dir";
 
 export interface LocalCloudOptions {
   /** 0 (the default) picks a free port. */
@@ -41,7 +41,7 @@ export interface LocalCloud {
 
 export async function startLocalCloud(opts: LocalCloudOptions = {}): Promise<LocalCloud> {
   const ownDataDir = opts.dataDir === undefined;
-  const dataDir = opts.dataDir ?? (await mkdtemp(path.join(tmpdir(), "batch-ocr-local-")));
+  const dataDir = opts.dataDir ?? (await makeOwnedTempDir("batch-ocr-local-"));
   const azurite = await startAzurite({ blobPort: opts.blobPort ?? 0, inMemory: opts.inMemoryStorage ?? false, location: path.join(dataDir, "azurite") });
   try {
     const batch = await startBatchService({

@@ -1,18 +1,21 @@
 /**
  * `npm run ocr`: the parallel OCR job end to end, against a stack's outputs, or locally.
  * Exit codes: 0 every photo has a result (a reading or an explicit "unreadable"), 2 some photos
- * failed, 1 a fatal error (bad use, unreachable service, pool that cannot run tasks).
+ * failed, 3 storage or Batch stayed unreachable (the message says how to resume), 1 another fatal
+ * error (bad use, pool that cannot run tasks).
  */
 import path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import type { StackOutputs } from "../contracts/stack-outputs";
-import { summaryTable } from "./collect";
+import { NOT_IN_YET, summaryTable } from "./collect";
 import { connect, DEFAULT_BATCH_API_VERSION, sharedKeysFromEnv, type SharedKeys } from "./credentials";
-import { prepareInput, runOcrJob, type DispatchReport, type TaskStorageMode } from "./dispatch";
+import { collectWhatIsThere, prepareInput, runOcrJob, type DispatchReport, type TaskStorageMode } from "./dispatch";
 import { startLocalTarget } from "./local-target";
 import { prepareOutDir } from "./out-dir";
 import { outputsFromFile, outputsFromStack, projectRoot } from "./outputs";
+import { outlastOutages, resumeCommand, ServiceUnreachableError } from "./outage";
 import { describe } from "./retry";
+import { PROFILE_ERROR } from "./worker/profile-window";
 
 interface CliOptions {
   stack?: string;
@@ -32,6 +35,7 @@ interface CliOptions {
   localNodes?: number;
   poll?: number;
   followSymlinks?: boolean;
+  outageLimit: number;
 }
 
 function positiveInt(value: string): number {
@@ -59,7 +63,8 @@ function program(): Command {
         "<out>/<job-id>/results.csv, results.json and a text file per photo.\n" +
         "With no target it runs locally (a local Batch service and Azurite started in-process, the dev stack's pool deployed to them); " +
         "with no target and no --input it reads the bundled sample photos with samples/profile.json.\n" +
-        "Exit codes: 0 every photo has a result (a reading or an explicit 'unreadable'), 2 some photos failed, 1 fatal error.",
+        "Exit codes: 0 every photo has a result (a reading or an explicit 'unreadable'), 2 some photos failed, " +
+        "3 storage or Batch stayed unreachable longer than --outage-limit (the message gives the command that resumes), 1 another fatal error.",
     )
     .addOption(new Option("--stack <name>", "read the outputs of this Pulumi stack (pulumi stack output --json)").conflicts(["outputs", "local"]))
     .addOption(new Option("--outputs <file>", "read stack outputs from this JSON file (for a machine without the Pulumi CLI)").conflicts(["local"]))
@@ -86,6 +91,7 @@ function program(): Command {
     .option("--api-version <version>", "Batch data-plane API version", DEFAULT_BATCH_API_VERSION)
     .addOption(new Option("--task-storage <mode>", "how tasks reach storage: the pool's managed identity, or short-lived SAS URLs").choices(["identity", "sas"]).default("identity"))
     .option("--local-nodes <n>", "a fixed node count for the local pool (local mode; default: it autoscales with the stack's formula, as on Azure)", positiveInt)
+    .option("--outage-limit <seconds>", "how long storage or Batch may stay unreachable before the run stops (resumable with the same --job-id)", positiveNumber, 120)
     .option("--poll <seconds>", "seconds between progress polls (default: 3 on Azure, 0.5 against a local cloud)", positiveNumber)
     .showHelpAfterError();
 }
@@ -117,6 +123,9 @@ function printReport(report: DispatchReport, json: boolean): void {
   const count = (s: string) => c.rows.filter((r) => r.status === s).length;
   const ignored = report.ignored.length ? `; ${report.ignored.length} input entr${report.ignored.length === 1 ? "y" : "ies"} ignored (named on stderr)` : "";
   process.stdout.write(`\n${c.rows.length} photo(s): ${count("ok")} read, ${count("unreadable")} unreadable, ${count("error")} failed -> ${path.join(c.dir, "results.csv")}${ignored}\n`);
+  // With thousands of photos the table shows a few: a profile that fits none of them is said once, plainly.
+  const profileErrors = c.rows.filter((r) => r.error?.startsWith(PROFILE_ERROR));
+  if (profileErrors.length > 0 && profileErrors.length === c.rows.length) process.stderr.write(`\nno photo could be read because of the profile (--profile): ${profileErrors[0]?.error}\n`);
   for (const t of c.failedTasks) {
     process.stderr.write(`\n${t.reason}\n${t.stderrTail ? `--- stderr (last lines) ---\n${t.stderrTail}\n` : "(no stderr)\n"}`);
   }
@@ -154,7 +163,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const access = connect(target.outputs, { keys: target.keys, apiVersion: opts.apiVersion });
     log(`job ${jobId} on pool ${target.outputs.poolId} (${target.outputs.batchAccountEndpoint}; Batch auth: ${access.batch === "entra" ? "Microsoft Entra ID" : "shared key"}, storage auth: ${access.storage === "entra" ? "Microsoft Entra ID" : "shared key"})`);
-    const report = await runOcrJob({
+    const run = () => runOcrJob({
       outputs: target.outputs,
       access,
       input,
@@ -168,6 +177,18 @@ export async function main(argv: string[]): Promise<number> {
       progress: true,
       // A local cloud answers a poll in a millisecond; Azure's task counts are worth fewer calls.
       pollMs: (opts.poll ?? (target.outputs.location === "local" ? 0.5 : 3)) * 1000,
+    });
+    const report = await outlastOutages(run, {
+      outputs: target.outputs,
+      limitMs: opts.outageLimit * 1000,
+      resume: { command: resumeCommand(argv.slice(2), jobId), possible: target.outlivesCommand },
+      log,
+      keepWhatIsThere: async () => {
+        const kept = await collectWhatIsThere({ outputs: target.outputs, access, input, outDir: path.resolve(opts.out), jobId });
+        if (!kept) return undefined;
+        const withRecord = kept.rows.filter((r) => !r.error?.includes(NOT_IN_YET)).length;
+        return `The results written so far are kept: ${withRecord} of ${kept.rows.length} photo(s) in ${path.join(kept.dir, "results.csv")} (the others say they are not in yet).`;
+      },
     });
     printReport(report, Boolean(opts.json));
     return report.exitCode;
@@ -198,7 +219,7 @@ if (require.main === module) {
     (code) => process.exit(code),
     (err: unknown) => {
       process.stderr.write(`ocr: ${explainError(err)}\n`);
-      process.exit(1);
+      process.exit(err instanceof ServiceUnreachableError ? 3 : 1);
     },
   );
 }

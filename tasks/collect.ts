@@ -47,6 +47,9 @@ type TaskView = Pick<BatchServiceModels.CloudTask, "id" | "state" | "executionIn
 
 const STDERR_TAIL_LINES = 20;
 
+/** How a row says its task's record was not in storage when Batch could not be asked why. */
+export const NOT_IN_YET = "has written no record yet";
+
 /** The job's tasks; none when the job is gone (deleted after an earlier collection): the records are what counts. */
 async function listTasks(client: BatchServiceClient, jobId: string, retry?: RetryOptions): Promise<Map<string, TaskView>> {
   const tasks = new Map<string, TaskView>();
@@ -103,10 +106,16 @@ export async function collectResults(
   results: ContainerClient,
   manifest: JobManifest,
   /** `notRead`: photos and folders of the input that could not be read, so were in no task: an error row each. */
-  options: { outDir: string; retry?: RetryOptions; series?: SeriesOptions; notRead?: readonly NotReadEntry[] },
+  /**
+   * `batchUnreachable`: collect what storage holds without asking Batch about the tasks (it cannot
+   * be reached), so the records written so far are kept; the other photos say they are not in yet.
+   */
+  options: { outDir: string; retry?: RetryOptions; series?: SeriesOptions; notRead?: readonly NotReadEntry[]; batchUnreachable?: boolean },
 ): Promise<Collected> {
   const { jobId } = manifest;
-  const [tasks, jobEnded] = await Promise.all([listTasks(client, jobId, options.retry), jobEndReason(client, jobId, options.retry)]);
+  const [tasks, jobEnded] = options.batchUnreachable
+    ? [new Map<string, TaskView>(), undefined]
+    : await Promise.all([listTasks(client, jobId, options.retry), jobEndReason(client, jobId, options.retry)]);
   const records = new Map<string, { record: ResultRecord; taskId: string }>();
   const failedTasks: FailedTask[] = [];
   const reasons = new Map<string, string>();
@@ -114,7 +123,9 @@ export async function collectResults(
   await Promise.all(
     manifest.tasks.map((planned) =>
       limit(async () => {
-        const outcome = taskOutcome(planned.id, tasks.get(planned.id), jobEnded);
+        const outcome = options.batchUnreachable
+          ? { failed: false, reason: `task ${planned.id} ${NOT_IN_YET} (Batch could not be reached to ask it; resume to finish)` }
+          : taskOutcome(planned.id, tasks.get(planned.id), jobEnded);
         let reason = outcome.reason;
         const body = await download(results, taskResultPath(jobId, planned.id, RECORDS_FILE));
         let parsed: ResultRecord[] = [];

@@ -157,7 +157,7 @@ export async function runOcrJob(options: DispatchOptions): Promise<DispatchRepor
   }
 
   if (pending.length > 0) {
-    report.outcome = await waitForJob(client, jobId, outputs.poolId, pending.length, { pollMs: options.pollMs, retry, progress: showProgress ? monitorProgressBar : undefined });
+    report.outcome = await waitForJob(client, jobId, outputs.poolId, pending.length, { pollMs: options.pollMs, retry, log, progress: showProgress ? monitorProgressBar : undefined });
     log(`job: ${report.outcome.counts.succeeded} task(s) succeeded, ${report.outcome.counts.failed} failed`);
   }
   report.collected = await collectResults(client, results, plan, { outDir: options.outDir, retry, series: options.input.series, notRead: options.input.notRead });
@@ -172,6 +172,18 @@ export async function runOcrJob(options: DispatchOptions): Promise<DispatchRepor
     report.jobDeleted = true;
   }
   return report;
+}
+
+/**
+ * With Batch unreachable: the records the job's tasks have written so far, collected from storage
+ * into `<out>/<job-id>/` (the photos without one say so), so an outage does not leave the
+ * operator with nothing. Undefined if the job was never planned.
+ */
+export async function collectWhatIsThere(options: Pick<DispatchOptions, "outputs" | "access" | "input" | "outDir" | "jobId">): Promise<Collected | undefined> {
+  const results = options.access.blobService.getContainerClient(options.outputs.resultsContainer);
+  const plan = await readManifest(results, options.jobId);
+  if (!plan) return undefined;
+  return collectResults(options.access.batchClient, results, plan, { outDir: options.outDir, series: options.input.series, notRead: options.input.notRead, batchUnreachable: true });
 }
 
 /**

@@ -6,12 +6,12 @@
  * on Azure, on a clock that runs LOCAL_AUTOSCALE_TIME_SCALE times faster (a 5-minute evaluation
  * interval passes in 5 seconds); a fixed node count is for runs that want one.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm } from "node:fs/promises";
 import path from "node:path";
 import type { BatchServiceClient, BatchServiceModels } from "@azure/batch";
 import { RestError } from "@azure/ms-rest-js";
 import { startLocalCloud, type LocalCloud } from "../local/index";
+import { makeOwnedTempDir } from "../local/owned-temp-dir";
 import type { StackOutputs } from "../contracts/stack-outputs";
 import { loadStackConfig } from "../infra/config";
 import { poolSpec, type PoolSpec } from "../infra/pool-spec";
@@ -134,7 +134,7 @@ export interface LocalTarget extends LocalDeployment {
 
 /** Starts the local cloud in-process and deploys to it; `stop` ends every process it started. */
 export async function startLocalTarget(options: Omit<LocalDeployOptions, "packageDir">): Promise<LocalTarget> {
-  const work = await mkdtemp(path.join(tmpdir(), "batch-ocr-local-"));
+  const work = await makeOwnedTempDir("batch-ocr-local-");
   let cloud: LocalCloud | undefined;
   const stop = async () => {
     await cloud?.stop();

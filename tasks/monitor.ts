@@ -3,6 +3,7 @@
  * when the pool cannot run tasks. Elapsed time and an ETA from the rate tasks complete at.
  */
 import type { BatchServiceClient, BatchServiceModels } from "@azure/batch";
+import { badNodeLines } from "./bad-nodes";
 import { listNodes, poolProblem } from "./pool";
 import { createProgress, formatDuration, type Progress } from "./progress";
 import { withRetry, type RetryOptions } from "./retry";
@@ -18,6 +19,8 @@ export interface MonitorOptions {
   progress?: (totalTasks: number) => Progress;
   /** Consecutive polls that must see the pool unusable before giving up (nodes change state briefly). */
   unusablePolls?: number;
+  /** Where a node that went bad is named (once per node). */
+  log?: (line: string) => void;
 }
 
 export interface JobOutcome {
@@ -51,6 +54,7 @@ export async function waitForJob(client: BatchServiceClient, jobId: string, pool
   const progress = options.progress?.(totalTasks);
   const pollMs = options.pollMs ?? 3000;
   let unusable = 0;
+  const reported = new Set<string>();
   let counts: BatchServiceModels.TaskCounts = { active: 0, running: 0, completed: 0, succeeded: 0, failed: 0 };
   try {
     for (;;) {
@@ -61,6 +65,7 @@ export async function waitForJob(client: BatchServiceClient, jobId: string, pool
         listNodes(client, poolId, options.retry),
       ]);
       counts = taskCounts.taskCounts;
+      for (const line of badNodeLines(poolId, nodes, reported)) options.log?.(line);
       const elapsed = Date.now() - started;
       const left = eta(elapsed, counts.completed, totalTasks);
       progress?.update(counts.completed, `${describeCounts(counts, totalTasks, nodeSummary(nodes))}; ${formatDuration(elapsed)} elapsed${left !== undefined ? `, about ${formatDuration(left)} left` : ""}`);

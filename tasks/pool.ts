@@ -5,12 +5,12 @@
 import type { BatchServiceClient, BatchServiceModels } from "@azure/batch";
 import { withRetry, type RetryOptions } from "./retry";
 
-export type PoolNode = Pick<BatchServiceModels.ComputeNode, "id" | "state" | "startTaskInfo">;
+export type PoolNode = Pick<BatchServiceModels.ComputeNode, "id" | "state" | "startTaskInfo" | "errors">;
 
 /** Every node of the pool, page by page. */
 export async function listNodes(client: BatchServiceClient, poolId: string, retry?: RetryOptions): Promise<PoolNode[]> {
   const nodes: PoolNode[] = [];
-  let page = await withRetry(() => client.computeNode.list(poolId, { computeNodeListOptions: { select: "id,state,startTaskInfo" } }), retry);
+  let page = await withRetry(() => client.computeNode.list(poolId, { computeNodeListOptions: { select: "id,state,startTaskInfo,errors" } }), retry);
   nodes.push(...page);
   while (page.odatanextLink) {
     const next = page.odatanextLink;

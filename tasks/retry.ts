@@ -19,12 +19,17 @@ export function statusOf(err: unknown): number | undefined {
   return err instanceof RestError ? err.statusCode : undefined;
 }
 
+/** Whether the call got no answer at all: the connection could not be made or broke. */
+export function isNetworkError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === "string" && NETWORK_CODES.has(code);
+}
+
 /** Whether a failed call may succeed if made again. */
 export function isTransient(err: unknown): boolean {
   const status = statusOf(err);
   if (status !== undefined) return status === 429 || status === 408 || status >= 500;
-  const code = (err as { code?: string }).code;
-  return code !== undefined && NETWORK_CODES.has(code);
+  return isNetworkError(err);
 }
 
 /** `Retry-After` as milliseconds (seconds or an HTTP date), or undefined. */

@@ -7,7 +7,7 @@ import { mkdir } from "node:fs/promises";
 import { TaskFileError } from "../task-files/types";
 import { describeError, inBackground } from "./background";
 import type { ServiceConfig, TaskFileOps } from "./context";
-import type { ComputeNode, Pool, StartTask } from "./model";
+import type { ComputeNode, ComputeNodeError, Pool, StartTask } from "./model";
 import { nodeDirs, taskEnvironment, type NodeDirs } from "./node-layout";
 import { runProcess } from "./process-runner";
 import type { ProcessSlots } from "./process-slots";
@@ -142,7 +142,12 @@ export class Fleet {
   private fail(node: ComputeNode, err: unknown): void {
     this.config.log(`node ${node.id}: could not boot: ${describeError(err)}`);
     if (node.state === "leavingpool") return;
-    node.errors = [{ code: "InternalError", message: (err as Error).message }];
+    this.markUnusable(node, { code: "InternalError", message: (err as Error).message });
+  }
+
+  /** The node takes no new task (the scheduler picks only idle and running nodes) until it leaves the pool. */
+  markUnusable(node: ComputeNode, error: ComputeNodeError): void {
+    node.errors = [error];
     this.setState(node, "unusable");
   }
 
@@ -160,8 +165,7 @@ export class Fleet {
       }
       this.packages.set(node.id, installed);
     } catch (err) {
-      node.errors = [{ code: "ApplicationPackageError", message: (err as Error).message }];
-      this.setState(node, "unusable");
+      this.markUnusable(node, { code: "ApplicationPackageError", message: (err as Error).message });
       return;
     }
     const start = pool.startTask;

@@ -135,7 +135,14 @@ export interface ComputeNode {
   startTaskInfo?: StartTaskInfo;
   nodeAgentInfo: { version: string; lastUpdateTime: string };
   virtualMachineInfo: { imageReference: ImageReference };
-  errors?: { code: string; message: string }[];
+  errors?: ComputeNodeError[];
+}
+
+/** Batch's ComputeNodeError: what keeps a node from running tasks. */
+export interface ComputeNodeError {
+  code: string;
+  message: string;
+  errorDetails?: { name: string; value: string }[];
 }
 
 export type JobState = "active" | "disabling" | "disabled" | "enabling" | "terminating" | "completed" | "deleting";

@@ -6,6 +6,7 @@
 import { spawn } from "node:child_process";
 import { open } from "node:fs/promises";
 import path from "node:path";
+import { reapOnParentDeath } from "../orphan-watch";
 import { commandLineArgv } from "./command-line";
 
 export interface ProcessSpec {
@@ -58,6 +59,9 @@ export function runProcess(spec: ProcessSpec): RunningProcess {
         detached: true,
       });
       child = proc;
+      // detached: the process leads its own group, whose id is its pid.
+      const forget = proc.pid === undefined ? () => undefined : reapOnParentDeath("group", proc.pid);
+      proc.once("exit", forget);
       const timer = Number.isFinite(spec.timeoutMs)
         ? setTimeout(() => {
             timedOut = true;

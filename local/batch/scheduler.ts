@@ -4,8 +4,8 @@
  * packages) → running (the process) → completed (output files, exit code, failure info), with
  * retries and requeues counted in executionInfo.
  */
-import { mkdir } from "node:fs/promises";
 import { swappedForLink } from "../task-files/local-paths";
+import { makeDirectory } from "../task-files/make-directory";
 import { TaskFileError, userError, type TaskFailureInfo } from "../task-files/types";
 import { describeError, inBackground } from "./background";
 import type { ServiceConfig, TaskFileOps } from "./context";
@@ -13,6 +13,7 @@ import { durationMs } from "./durations";
 import type { Fleet, InstalledPackage } from "./fleet";
 import type { JobRules } from "./job-rules";
 import type { ComputeNode, Job, Pool, Task, TaskState } from "./model";
+import { nodeDiskFault } from "./node-health";
 import { jobDir, nodeDirs, taskDirs, taskEnvironment, type TaskDirs } from "./node-layout";
 import { runProcess, type RunningProcess } from "./process-runner";
 import type { ProcessSlots } from "./process-slots";
@@ -157,6 +158,7 @@ export class Scheduler {
     try {
       await this.execute(job, pool, node, task, dirs, ex);
     } catch (err) {
+      if (!ex.intent && (await this.leftBadNode(job, pool, node, task))) return;
       this.config.log(`task ${job.id}/${task.id}: internal error: ${describeError(err)}`);
       this.complete(job, task, { result: "failure", failureInfo: { category: "servererror", code: "InternalError", message: (err as Error).message } });
     } finally {
@@ -172,7 +174,9 @@ export class Scheduler {
   private async execute(job: Job, pool: Pool, node: ComputeNode, task: Task, dirs: TaskDirs, ex: Execution): Promise<void> {
     const packages: InstalledPackage[] = [...(this.fleet.packages.get(node.id) ?? [])];
     try {
-      await mkdir(dirs.workingDir, { recursive: true });
+      await makeDirectory(dirs.workingDir).catch((err: unknown) => {
+        throw userError("ResourceDirectoryCreateFailed", "The node could not create the task's working directory", { FilePath: dirs.workingDir, Reason: (err as Error).message }, err);
+      });
       // The working directory survives a retry, and so would a link that an attempt put in its place.
       await this.refuseSwappedDirs(dirs, "ResourceDirectoryCreateFailed");
       await this.files.downloadResourceFiles(task.resourceFiles ?? [], dirs.workingDir, this.config.storage);
@@ -184,6 +188,7 @@ export class Scheduler {
     } catch (err) {
       if (!(err instanceof TaskFileError)) throw err;
       if (ex.intent) return this.stopped(job, task, ex.intent);
+      if (await this.leftBadNode(job, pool, node, task)) return;
       return this.complete(job, task, { result: "failure", failureInfo: err.failureInfo });
     }
     if (ex.intent) return this.stopped(job, task, ex.intent);
@@ -224,18 +229,47 @@ export class Scheduler {
       if (!(err instanceof TaskFileError)) throw err;
       failureInfo ??= err.failureInfo;
     }
+    if (failureInfo && (await this.leftBadNode(job, pool, node, task))) return;
     const retries = task.constraints.maxTaskRetryCount;
     // Batch retries the process for a failure exit code only, not for a failed upload or a wall-clock kill.
     const canRetry = failureInfo?.code === "FailureExitCode";
     if (canRetry && (retries === -1 || task.executionInfo.retryCount < retries)) {
       task.executionInfo.retryCount += 1;
       task.executionInfo.lastRetryTime = now();
-      delete task.nodeInfo;
-      setTaskState(task, "active");
-      this.enqueue(job, task);
+      this.backToQueue(job, task);
       return;
     }
     this.complete(job, task, { exitCode: outcome.exitCode, result: failureInfo ? "failure" : "success", failureInfo });
+  }
+
+  /** The task waits for a node again, as if it had not started. */
+  private backToQueue(job: Job, task: Task): void {
+    delete task.nodeInfo;
+    setTaskState(task, "active");
+    this.enqueue(job, task);
+  }
+
+  /**
+   * After a failure: if the node's own disk is at fault, the node becomes unusable (no task is
+   * placed on it again) and the task goes back to the queue for a healthy node. Batch does the
+   * same for a task whose node it recovers, and such a run is "independent of and not counted
+   * against the maxTaskRetryCount" (BatchTask, REST reference), so neither retryCount nor
+   * requeueCount (which counts user requests) changes. Runs while the task still holds its slot,
+   * so no other task is placed on the node before it is marked.
+   */
+  private async leftBadNode(job: Job, pool: Pool, node: ComputeNode, task: Task): Promise<boolean> {
+    // A node on its way out is not probed: the probe would remake the folders its removal deletes.
+    // One already found bad is not probed again: a task failing there failed for the same cause.
+    if (node.state !== "idle" && node.state !== "running" && node.state !== "unusable") return false;
+    if (node.state !== "unusable") {
+      const fault = await nodeDiskFault(this.fleet.dirs(pool, node));
+      if (!fault) return false;
+      this.config.log(`node ${node.id}: unusable (${fault.code}: ${fault.errorDetails?.map((d) => d.value).join(": ")}); task ${job.id}/${task.id} goes to another node`);
+      this.fleet.markUnusable(node, fault);
+    }
+    delete task.executionInfo.startTime;
+    this.backToQueue(job, task);
+    return true;
   }
 
   private stopped(job: Job, task: Task, intent: StopIntent): void {
@@ -244,9 +278,7 @@ export class Scheduler {
       task.executionInfo.requeueCount += 1;
       task.executionInfo.lastRequeueTime = now();
       delete task.executionInfo.startTime;
-      delete task.nodeInfo;
-      setTaskState(task, "active");
-      this.enqueue(job, task);
+      this.backToQueue(job, task);
       return;
     }
     this.complete(job, task, { result: "failure", failureInfo: ENDED_BY_USER });

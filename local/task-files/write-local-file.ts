@@ -1,7 +1,8 @@
-import { chmod, mkdir, open, rm } from "node:fs/promises";
+import { chmod, open, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { makeDirectory } from "./make-directory";
 import { userError, type TaskFileError } from "./types";
 
 /** Maps a failed read of the source (network, storage) to the caller's Batch failure. */
@@ -24,7 +25,7 @@ function reason(error: unknown): string {
 export async function writeLocalFile(source: Readable, target: string, mode: number, onReadFailure: ReadFailure): Promise<void> {
   const details = { FilePath: target };
   try {
-    await mkdir(path.dirname(target), { recursive: true });
+    await makeDirectory(path.dirname(target));
   } catch (error) {
     source.destroy();
     throw userError("ResourceDirectoryCreateFailed", "The node could not create a directory for the task's resource files", { ...details, Reason: reason(error) }, error);

@@ -15,6 +15,7 @@ import { DigitShapes } from "./digit-shapes";
 import { inspectPhotos } from "./inspect";
 import { failed, type Outcome } from "./outcome";
 import { preparePhotos, type Prepared } from "./prepare";
+import { windowOffPhoto } from "./profile-window";
 import { extractReading } from "./reading";
 import { readImages, wordsReader } from "./tesseract";
 import { typefaceShapes } from "./typeface-shapes";
@@ -38,7 +39,9 @@ export async function runBatch(options: BatchOptions): Promise<ResultRecord[]> {
   const mode = locatesCounter(options.profile) ? "profile" : "auto";
   await mkdir(options.outDir, { recursive: true });
   const recordsPath = path.join(options.outDir, RECORDS_FILE);
-  const workDir = await mkdtemp(path.join(tmpdir(), "ocr-worker-"));
+  // On a node, inside the task's working directory, which Batch removes with the task's files:
+  // a worker killed mid-batch (a SIGKILL runs no cleanup) left its folder in the node's /tmp.
+  const workDir = await mkdtemp(path.join(process.env.AZ_BATCH_TASK_WORKING_DIR ?? tmpdir(), "ocr-worker-"));
   const all: ResultRecord[] = [];
 
   const emit = async (records: ResultRecord[]) => {
@@ -73,8 +76,9 @@ export async function runBatch(options: BatchOptions): Promise<ResultRecord[]> {
     const bad: ResultRecord[] = [];
     for (const photo of options.photos) {
       const info = inspected.get(photo);
-      if (info?.ok) good.push(photo);
-      else bad.push(record(photo, { status: "error", error: info && !info.ok ? info.error : "not inspected" }));
+      const offPhoto = info?.ok ? windowOffPhoto(options.profile, info.width, info.height) : undefined;
+      if (info?.ok && !offPhoto) good.push(photo);
+      else bad.push(record(photo, { status: "error", error: offPhoto ?? (info && !info.ok ? info.error : "not inspected") }));
     }
     await emit(bad);
 

@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { programEnvironment } from "./magick-limits";
 
 export interface ExecResult {
   code: number;
@@ -6,10 +7,10 @@ export interface ExecResult {
   stderr: string;
 }
 
-/** Runs a program without a shell and never throws on a non-zero exit: callers decide what failed. */
+/** Runs a program without a shell (ImageMagick with the worker's limits) and never throws on a non-zero exit: callers decide what failed. */
 export function run(file: string, args: string[], env?: NodeJS.ProcessEnv): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
-    execFile(file, args, { env: env ?? process.env, maxBuffer: 64 * 1024 * 1024, encoding: "utf8" }, (err, stdout, stderr) => {
+    execFile(file, args, { env: programEnvironment(file, env ?? process.env), maxBuffer: 64 * 1024 * 1024, encoding: "utf8" }, (err, stdout, stderr) => {
       if (err && typeof (err as NodeJS.ErrnoException).code === "string") {
         reject(new Error(`cannot run ${file}: ${err.message}`));
         return;

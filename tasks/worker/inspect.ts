@@ -8,7 +8,11 @@ import { run } from "./exec";
 /** Photos above this many pixels are refused: decoding them would take a node's memory. */
 export const MAX_MEGAPIXELS = 40;
 
-/** `takenAt`: the photo's EXIF DateTimeOriginal as ISO 8601 local time (see {@link exifTime}), when it has one. */
+/**
+ * `width` and `height` as the photo is displayed (EXIF orientation applied), the frame a
+ * profile's window is given in. `takenAt`: the photo's EXIF DateTimeOriginal as ISO 8601 local
+ * time (see {@link exifTime}), when it has one.
+ */
 export type Inspection = ({ ok: true; width: number; height: number } | { ok: false; error: string }) & { takenAt?: string };
 
 /**
@@ -32,13 +36,15 @@ export async function inspectPhotos(paths: string[]): Promise<Map<string, Inspec
   // apart (file names may hold spaces, the EXIF time holds one), the EXIF time last: empty
   // without EXIF, and a stray line break in it cannot cost the photo its line. `-quiet`: a photo
   // without the tag would warn "unknown image property" on stderr; errors are still written.
-  const { stdout, stderr } = await run("identify", ["-quiet", "-ping", "-format", "%w\t%h\t%i\t%[EXIF:DateTimeOriginal]\n", ...paths.map((p) => `${p}[0]`)]);
+  const { stdout, stderr } = await run("identify", ["-quiet", "-ping", "-format", "%w\t%h\t%[orientation]\t%i\t%[EXIF:DateTimeOriginal]\n", ...paths.map((p) => `${p}[0]`)]);
   for (const line of stdout.split("\n")) {
-    const m = /^(\d+)\t(\d+)\t(.+)\t([^\t]*)$/.exec(line);
+    const m = /^(\d+)\t(\d+)\t(\w*)\t(.+)\t([^\t]*)$/.exec(line);
     if (!m) continue;
-    const [, w, h, file, exif] = m as unknown as [string, string, string, string, string];
-    const width = Number(w);
-    const height = Number(h);
+    const [, w, h, orientation, file, exif] = m as unknown as [string, string, string, string, string, string];
+    // EXIF orientations 5 to 8 turn the photo a quarter: displayed, its sides swap.
+    const quarterTurn = /^(LeftTop|RightTop|RightBottom|LeftBottom)$/.test(orientation);
+    const width = Number(quarterTurn ? h : w);
+    const height = Number(quarterTurn ? w : h);
     if (result.has(file)) continue;
     const takenAt = exifTime(exif);
     result.set(file, {

@@ -45,8 +45,8 @@ describe("npm run ocr: bad use is answered with a clear message and exit code 1"
   test("--help tells the options and the exit codes", async () => {
     const run = await ocr(["--help"]);
     expect(run.code).toBe(0);
-    for (const flag of ["--stack", "--outputs", "--local", "--input", "--profile", "--manifest", "--out", "--job-id", "--images-per-task", "--no-wait", "--json", "--keep-job", "--api-version", "--follow-symlinks"]) expect(run.stdout).toContain(flag);
-    expect(run.stdout.replace(/\s+/g, " ")).toMatch(/Exit codes: 0 every photo has a result .* 2 some photos failed, 1 fatal error/);
+    for (const flag of ["--stack", "--outputs", "--local", "--input", "--profile", "--manifest", "--out", "--job-id", "--images-per-task", "--no-wait", "--json", "--keep-job", "--api-version", "--follow-symlinks", "--outage-limit"]) expect(run.stdout).toContain(flag);
+    expect(run.stdout.replace(/\s+/g, " ")).toMatch(/Exit codes: 0 every photo has a result .* 2 some photos failed, 3 storage or Batch stayed unreachable .* 1 another fatal error/);
   });
 
   test("a missing input directory", async () => {

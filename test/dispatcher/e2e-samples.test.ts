@@ -1,9 +1,12 @@
-/** `npm run ocr` as a fresh clone runs it: the sample photos on the in-process local cloud with the real worker. */
-import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
+/**
+ * `npm run ocr` as a fresh clone runs it: the sample photos on the in-process local cloud with the
+ * real worker; and with a profile that fits none of them.
+ */
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { runCli } from "./run-cli";
-import { expectTrusted, resultsCsv, truthRows } from "./samples";
+import { expectTrusted, resultsCsv, SAMPLES, truthRows } from "./samples";
 
 describe("npm run ocr with no arguments", () => {
   let out: string;
@@ -35,5 +38,23 @@ describe("npm run ocr with no arguments", () => {
     const read = rows.filter((r) => r.status === "ok").length;
     expect(read).toBeGreaterThan(0);
     expect(run.stdout).toContain(`${expected.size} photo(s): ${read} read, ${expected.size - read} unreadable, 0 failed`);
+  });
+
+  // It used to report every photo "unreadable" and exit 0, as if the photos were at fault.
+  test("a profile whose crop lies off the photos: every row a profile error, one plain line, exit 2", async () => {
+    const work = path.join(out, "profile-off");
+    await mkdir(work);
+    // The samples' profile with its window (corners) moved off the photos, as a crop.
+    const { corners: _corners, ...samples } = JSON.parse(await readFile(path.join(SAMPLES, "profile.json"), "utf8")) as { corners?: unknown };
+    const profileFile = path.join(work, "off.json");
+    await writeFile(profileFile, JSON.stringify({ ...samples, crop: { x: 5000, y: 5000, width: 300, height: 120 } }));
+    const results = path.join(work, "out");
+    const run = await runCli(["--local", "--input", SAMPLES, "--profile", profileFile, "--out", results, "--poll", "0.5"]);
+    expect(run.code).toBe(2);
+    const [jobDir] = await readdir(results);
+    const rows = await resultsCsv(path.join(results, jobDir as string));
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) expect(r).toMatchObject({ status: "error", error: expect.stringMatching(/^profile error: the profile's crop 300x120\+5000\+5000 lies outside the photo \(\d+x\d+ as displayed\)/) });
+    expect(run.stderr).toMatch(/^no photo could be read because of the profile \(--profile\): profile error: /m);
   });
 });

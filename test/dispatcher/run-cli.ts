@@ -16,8 +16,11 @@ export interface CliRun {
 
 export interface CliRunOptions {
   env?: NodeJS.ProcessEnv;
-  /** SIGKILL the dispatcher as soon as its stderr matches this. */
-  killWhen?: RegExp;
+  /**
+   * SIGKILL the dispatcher as soon as its stderr matches this; a function is also asked every
+   * 100 ms, for a moment its output does not show (processes it started running).
+   */
+  killWhen?: RegExp | ((stderr: string) => boolean);
   /** Another command-line program under tasks/ (default: the dispatcher, cli.ts). */
   script?: string;
 }
@@ -31,11 +34,20 @@ export function runCli(args: string[], options: CliRunOptions = {}): Promise<Cli
     });
     let stdout = "";
     let stderr = "";
+    const when = options.killWhen;
+    const killIfDue = () => {
+      const due = when instanceof RegExp ? when.test(stderr) : when?.(stderr);
+      if (due && child.exitCode === null) child.kill("SIGKILL");
+    };
+    const poll = typeof when === "function" ? setInterval(killIfDue, 100) : undefined;
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
     child.stderr.on("data", (c: Buffer) => {
       stderr += c.toString();
-      if (options.killWhen && options.killWhen.test(stderr) && child.exitCode === null) child.kill("SIGKILL");
+      killIfDue();
     });
-    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.on("close", (code, signal) => {
+      clearInterval(poll);
+      resolve({ code, signal, stdout, stderr });
+    });
   });
 }

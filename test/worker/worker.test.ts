@@ -73,6 +73,23 @@ describe("the OCR worker", () => {
     expect(byPhoto["truncated.jpg"]).toMatchObject({ status: "error", error: "corrupt image: Premature end of JPEG file" });
   });
 
+  test("a profile whose window lies off the photo (as displayed, EXIF orientation applied) is an error that says so, not 'unreadable'", async () => {
+    const size = execFileSync("identify", ["-format", "%w %h", photos[0] as string], { encoding: "utf8" }).split(" ").map(Number) as [number, number];
+    const [width, height] = size;
+    const outside = { ...SYNTHETIC_PROFILE, crop: { x: width + 10, y: 0, width: 200, height: 100 } };
+    const records = await runBatch({ photos: photos.slice(0, 2), profile: outside, outDir: path.join(dir, "out-off-photo") });
+    expect(records.map((r) => r.status)).toEqual(["error", "error"]);
+    expect(records[0]?.error).toBe(`profile error: the profile's crop 200x100+${width + 10}+0 lies outside the photo (${width}x${height} as displayed): fix the profile's window for photos of this size`);
+
+    // Turned a quarter by its orientation tag (a TIFF: ImageMagick writes no EXIF into a JPEG), the photo is displayed `height` wide: a window
+    // that would fit the stored pixels lies mostly off it.
+    const turned = path.join(dir, "turned.tif");
+    execFileSync("convert", [photos[0] as string, "-orient", "RightTop", turned]);
+    const past = { ...SYNTHETIC_PROFILE, crop: { x: height - 20, y: 0, width: 100, height: 100 } };
+    const [record] = await runBatch({ photos: [turned], profile: past, outDir: path.join(dir, "out-turned") });
+    expect(record?.error).toMatch(new RegExp(`^profile error: .* lies mostly outside \\(20 % inside\\) the photo \\(${height}x${width} as displayed\\)`));
+  });
+
   test("a wheel caught between two digits reads as the lower digit by the shapes of its pieces, half-way and carries included", async () => {
     const cases = [
       { reading: "04279", turn: 0.75 }, // shows 0428 and an incoming 0: the 9 has not finished

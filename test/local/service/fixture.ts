@@ -5,7 +5,7 @@
  * signed requests for what the client refuses to send itself.
  */
 import { BatchServiceClient, BatchSharedKeyCredentials, type BatchServiceModels } from "@azure/batch";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from "../../../local";
@@ -269,15 +269,19 @@ export function useGates(name: string): { gate(id: string, before?: string): Gat
   };
 }
 
-/** Process ids whose command line contains a marker, read from /proc. */
-export function processesWith(marker: string): number[] {
+/**
+ * Process ids whose command line contains a marker, read from /proc; with `orWorkingDirUnder`
+ * also those whose working directory is inside that folder (a task's process is known by where it runs).
+ */
+export function processesWith(marker: string | undefined, orWorkingDirUnder?: string): number[] {
   const found: number[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
       if (stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "Z") continue;
-      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(marker)) found.push(Number(entry));
+      const inside = orWorkingDirUnder !== undefined && readlinkSync(`/proc/${entry}/cwd`).startsWith(orWorkingDirUnder);
+      if (inside || (marker !== undefined && readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(marker))) found.push(Number(entry));
     } catch {
       // The process ended while we looked.
     }
