@@ -32,6 +32,7 @@ interface CliOptions {
   localNodes?: number;
   poll?: number;
   followSymlinks?: boolean;
+  pricePerNodeHour?: number;
 }
 
 function positiveInt(value: string): number {
@@ -56,7 +57,7 @@ function program(): Command {
     .name("npm run ocr --")
     .description(
       "Reads water-meter photos at scale on Azure Batch: uploads the photos, runs the OCR worker over the pool, and writes " +
-        "<out>/<job-id>/results.csv, results.json and a text file per photo.\n" +
+        "<out>/<job-id>/results.csv, results.json, report.html (to look at and review by hand) and a text file per photo.\n" +
         "With no target it runs locally (a local Batch service and Azurite started in-process, the dev stack's pool deployed to them); " +
         "with no target and no --input it reads the bundled sample photos with samples/profile.json.\n" +
         "Exit codes: 0 every photo has a result (a reading or an explicit 'unreadable'), 2 some photos failed, 1 fatal error.",
@@ -86,6 +87,7 @@ function program(): Command {
     .option("--api-version <version>", "Batch data-plane API version", DEFAULT_BATCH_API_VERSION)
     .addOption(new Option("--task-storage <mode>", "how tasks reach storage: the pool's managed identity, or short-lived SAS URLs").choices(["identity", "sas"]).default("identity"))
     .option("--local-nodes <n>", "nodes of the local pool (local mode)", positiveInt)
+    .option("--price-per-node-hour <amount>", "price of one node-hour of the pool's VM size, for the report's cost estimate (in your currency)", positiveNumber)
     .option("--poll <seconds>", "seconds between progress polls (default: 3 on Azure, 0.5 against a local cloud)", positiveNumber)
     .showHelpAfterError();
 }
@@ -108,7 +110,7 @@ async function resolveTarget(opts: CliOptions, root: string, log: (l: string) =>
 
 function printReport(report: DispatchReport, json: boolean): void {
   if (json) {
-    process.stdout.write(`${JSON.stringify(report, (key, value: unknown) => (key === "rawText" ? undefined : value), 2)}\n`);
+    process.stdout.write(`${JSON.stringify(report, (key, value: unknown) => (key === "rawText" || key === "bandImage" ? undefined : value), 2)}\n`);
     return;
   }
   const c = report.collected;
@@ -117,6 +119,7 @@ function printReport(report: DispatchReport, json: boolean): void {
   const count = (s: string) => c.rows.filter((r) => r.status === s).length;
   const ignored = report.ignored.length ? `; ${report.ignored.length} input entr${report.ignored.length === 1 ? "y" : "ies"} ignored (named on stderr)` : "";
   process.stdout.write(`\n${c.rows.length} photo(s): ${count("ok")} read, ${count("unreadable")} unreadable, ${count("error")} failed -> ${path.join(c.dir, "results.csv")}${ignored}\n`);
+  if (report.reportFile) process.stdout.write(`report: ${report.reportFile}\n`);
   for (const t of c.failedTasks) {
     process.stderr.write(`\n${t.reason}\n${t.stderrTail ? `--- stderr (last lines) ---\n${t.stderrTail}\n` : "(no stderr)\n"}`);
   }
@@ -167,6 +170,7 @@ export async function main(argv: string[]): Promise<number> {
       log,
       progress: true,
       // A local cloud answers a poll in a millisecond; Azure's task counts are worth fewer calls.
+      pricePerNodeHour: opts.pricePerNodeHour,
       pollMs: (opts.poll ?? (target.outputs.location === "local" ? 0.5 : 3)) * 1000,
     });
     printReport(report, Boolean(opts.json));

@@ -1,0 +1,48 @@
+/**
+ * How long a job's tasks ran and how much pool time they used, from the tasks' execution info as
+ * Batch reports it. Node-hours count, per node, the span from its first task's start to its last
+ * task's end: a lower bound of what is billed, since a node's boot and idle time are not in any task.
+ */
+
+export interface TaskTiming {
+  nodeId?: string;
+  startTime?: Date | string;
+  endTime?: Date | string;
+}
+
+export interface RunStats {
+  /** From the first task's start to the last task's end; null when no task has both (e.g. the job was deleted before this collection). */
+  wallMs: number | null;
+  /** Node-hours while the nodes ran tasks; null with `wallMs`. */
+  nodeHours: number | null;
+  /** Nodes that ran at least one task. */
+  nodes: number;
+}
+
+const MS_PER_HOUR = 3_600_000;
+
+function ms(t: Date | string | undefined): number | undefined {
+  if (t === undefined) return undefined;
+  const v = new Date(t).getTime();
+  return Number.isFinite(v) ? v : undefined;
+}
+
+export function runStats(tasks: Iterable<TaskTiming>): RunStats {
+  const spans = new Map<string, { start: number; end: number }>();
+  let first = Infinity;
+  let last = -Infinity;
+  for (const t of tasks) {
+    const start = ms(t.startTime);
+    const end = ms(t.endTime);
+    if (start === undefined || end === undefined) continue;
+    first = Math.min(first, start);
+    last = Math.max(last, end);
+    // A task with no node (Batch drops it on a requeue) still counts towards the wall time.
+    if (!t.nodeId) continue;
+    const span = spans.get(t.nodeId);
+    spans.set(t.nodeId, span ? { start: Math.min(span.start, start), end: Math.max(span.end, end) } : { start, end });
+  }
+  if (first === Infinity) return { wallMs: null, nodeHours: null, nodes: 0 };
+  const nodeMs = [...spans.values()].reduce((sum, s) => sum + (s.end - s.start), 0);
+  return { wallMs: last - first, nodeHours: nodeMs / MS_PER_HOUR, nodes: spans.size };
+}
