@@ -28,7 +28,7 @@ body{font:14px/1.4 system-ui,sans-serif;margin:1.5rem;color:#222;background:#faf
 h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}
 dl.summary{display:grid;grid-template-columns:repeat(auto-fill,minmax(11rem,1fr));gap:.5rem}
 dl.summary div{background:#fff;border:1px solid #ddd;border-radius:6px;padding:.5rem .75rem}
-dl.summary dt{font-size:.8rem;color:#666}dl.summary dd{margin:0;font-size:1.2rem;font-weight:600}
+dl.summary dt{font-size:.8rem;color:#666}dl.summary dd{margin:0;font-size:1.05rem;font-weight:600}
 .controls{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;margin:1rem 0}
 button[aria-pressed=true]{background:#234;color:#fff}
 #entries{display:grid;grid-template-columns:repeat(auto-fill,minmax(22rem,1fr));gap:.75rem}
