@@ -162,7 +162,12 @@ export async function runOcrJob(options: DispatchOptions): Promise<DispatchRepor
   }
 
   if (pending.length > 0) {
-    report.outcome = await waitForJob(client, jobId, outputs.poolId, pending.length, { pollMs: options.pollMs, retry, progress: showProgress ? monitorProgressBar : undefined });
+    report.outcome = await waitForJob(client, jobId, outputs.poolId, pending.length, {
+      pollMs: options.pollMs,
+      retry,
+      progress: showProgress ? monitorProgressBar : undefined,
+      photos: pending.reduce((n, t) => n + t.blobs.length, 0),
+    });
     log(`job: ${report.outcome.counts.succeeded} task(s) succeeded, ${report.outcome.counts.failed} failed`);
   }
   report.collected = await collectResults(client, results, plan, { outDir: options.outDir, retry, series: options.input.series, notRead: options.input.notRead });

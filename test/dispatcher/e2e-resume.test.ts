@@ -57,6 +57,7 @@ describe("against a local cloud that outlives the dispatcher", () => {
     expect(second.stderr).toContain(`upload: 0 photo(s) sent (0 B), ${photoCount} already there`);
     // Submit only, with SAS URLs for the tasks instead of the pool identity.
     const third = await runCli([...args, "--no-wait", "--task-storage", "sas"], { env });
+    const jobCreatedBy = Date.now();
     expect(third.code).toBe(0);
     expect(third.stderr).toContain(`plan: resuming job resume-1 (${taskCount} task(s)`);
     expect(third.stderr).toContain("not waiting (--no-wait)");
@@ -64,8 +65,16 @@ describe("against a local cloud that outlives the dispatcher", () => {
     expect(fourth.signal).toBe("SIGKILL");
     expect(fourth.stderr).toContain("submit: every task was added by an earlier run");
 
+    const lastStarted = Date.now();
     const last = await runCli([...args, "--json", "--keep-job"], { env });
     expect(last.code).toBe(2); // broken.jpg cannot be read: some photos failed
+    // The resumed run's progress counts from the job's start (the third run), not from its own.
+    const final = [...last.stderr.matchAll(/^tasks: (\d+)\/(\d+) tasks done.*; (?:(\d+)m)?(\d+)s elapsed(.*)$/gm)].pop();
+    expect(final).toBeDefined();
+    const [, done, total, minutes, seconds, rest] = final as RegExpMatchArray;
+    expect([Number(done), Number(total)]).toEqual([taskCount, taskCount]);
+    expect(Number(minutes ?? 0) * 60 + Number(seconds)).toBeGreaterThanOrEqual(Math.floor((lastStarted - jobCreatedBy) / 1000));
+    expect(rest).toMatch(/^, [\d.]+ photos\/s$/);
     const report = JSON.parse(last.stdout) as {
       upload: { uploaded: number; skipped: number; bytesSent: number };
       tasks: { planned: number; added: number; existed: number; resumed: boolean };
