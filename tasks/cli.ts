@@ -1,7 +1,8 @@
 /**
- * `npm run ocr`: the parallel OCR job end to end, against a stack's outputs, or locally.
- * Exit codes: 0 every photo has a result (a reading or an explicit "unreadable"), 2 some photos
- * failed, 1 a fatal error (bad use, unreachable service, pool that cannot run tasks).
+ * `npm run ocr` (or `batch-ocr ocr`): the parallel OCR job end to end, against a stack's outputs,
+ * or locally. Exit codes: 0 every photo has a result (a reading or an explicit "unreadable"), 2
+ * some photos failed, 1 a fatal error (bad use, unreachable service, pool that cannot run tasks),
+ * 70 a bug (tasks/fatal-error.ts).
  */
 import path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
@@ -12,6 +13,7 @@ import { prepareInput, runOcrJob, type DispatchReport, type TaskStorageMode } fr
 import { startLocalTarget } from "./local-target";
 import { prepareOutDir } from "./out-dir";
 import { outputsFromFile, outputsFromStack, projectRoot } from "./outputs";
+import { packageInfo, runToExit } from "./fatal-error";
 import { describe } from "./retry";
 
 interface CliOptions {
@@ -33,6 +35,7 @@ interface CliOptions {
   poll?: number;
   followSymlinks?: boolean;
   pricePerNodeHour?: number;
+  verbose?: boolean;
 }
 
 function positiveInt(value: string): number {
@@ -52,15 +55,22 @@ export function defaultJobId(now = new Date()): string {
   return `ocr-${now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15)}`;
 }
 
-function program(): Command {
+/** Set from --verbose once the arguments are parsed, for the error line of {@link runOcr}. */
+let verbose = false;
+
+/** How the operator called it, for help and error lines: `npm run ocr --` or `batch-ocr ocr`. */
+export const NPM_NAME = "npm run ocr --";
+
+function program(name: string): Command {
   return new Command()
-    .name("npm run ocr --")
+    .name(name)
+    .version(packageInfo().version)
     .description(
       "Reads water-meter photos at scale on Azure Batch: uploads the photos, runs the OCR worker over the pool, and writes " +
         "<out>/<job-id>/results.csv, results.json, report.html (to look at and review by hand) and a text file per photo.\n" +
         "With no target it runs locally (a local Batch service and Azurite started in-process, the dev stack's pool deployed to them); " +
         "with no target and no --input it reads the bundled sample photos with samples/profile.json.\n" +
-        "Exit codes: 0 every photo has a result (a reading or an explicit 'unreadable'), 2 some photos failed, 1 fatal error.",
+        "Exit codes: 0 every photo has a result (a reading or an explicit 'unreadable'), 2 some photos failed, 1 fatal error (what the message says to fix), 70 a bug (the stack, and where to report it).",
     )
     .addOption(new Option("--stack <name>", "read the outputs of this Pulumi stack (pulumi stack output --json)").conflicts(["outputs", "local"]))
     .addOption(new Option("--outputs <file>", "read stack outputs from this JSON file (for a machine without the Pulumi CLI)").conflicts(["local"]))
@@ -83,6 +93,7 @@ function program(): Command {
     .option("--images-per-task <n>", "photos per task (default: chosen from the photo count and the pool's task slots)", positiveInt)
     .option("--no-wait", "submit and return; run again with the same --job-id to follow the job and collect")
     .option("--json", "print the report as JSON on stdout instead of the table")
+    .option("--verbose", "on a fatal error, its details and stack too; in local mode, every request to the local Batch service")
     .option("--keep-job", "keep the Batch job after collecting (it is deleted by default)")
     .option("--api-version <version>", "Batch data-plane API version", DEFAULT_BATCH_API_VERSION)
     .addOption(new Option("--task-storage <mode>", "how tasks reach storage: the pool's managed identity, or short-lived SAS URLs").choices(["identity", "sas"]).default("identity"))
@@ -125,10 +136,14 @@ function printReport(report: DispatchReport, json: boolean): void {
   }
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const cmd = program();
+/** `argv` as process.argv has it (node, script, then the arguments). */
+export async function main(argv: string[], name = NPM_NAME): Promise<number> {
+  const cmd = program(name);
   cmd.parse(argv);
   const opts = cmd.opts<CliOptions>();
+  verbose = Boolean(opts.verbose);
+  // The in-process local cloud reads it when it starts (local/batch/service.ts), as `npm run local --verbose` sets it.
+  if (verbose) process.env.BATCH_OCR_TRACE = "1";
   const root = projectRoot();
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const samples = !opts.stack && !opts.outputs && !opts.input;
@@ -197,12 +212,9 @@ export function explainError(err: unknown): string {
   return describe(err);
 }
 
-if (require.main === module) {
-  main(process.argv).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(`ocr: ${explainError(err)}\n`);
-      process.exit(1);
-    },
-  );
+/** Runs the command and exits with its code, or with the error as tasks/fatal-error.ts prints it. */
+export function runOcr(argv: string[], name = NPM_NAME, prefix = "ocr"): void {
+  runToExit(() => main(argv, name), () => ({ command: prefix, verbose, explain: explainError }));
 }
+
+if (require.main === module) runOcr(process.argv);
