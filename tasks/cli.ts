@@ -121,7 +121,7 @@ async function resolveTarget(opts: CliOptions, root: string, log: (l: string) =>
 
 function printReport(report: DispatchReport, json: boolean): void {
   if (json) {
-    process.stdout.write(`${JSON.stringify(report, (key, value: unknown) => (key === "rawText" || key === "bandImage" ? undefined : value), 2)}\n`);
+    process.stdout.write(`${JSON.stringify(report, (key, value: unknown) => (key === "rawText" || key === "bandImage" || key === "counter" ? undefined : value), 2)}\n`);
     return;
   }
   const c = report.collected;

@@ -9,7 +9,7 @@ import type { BatchServiceClient, BatchServiceModels } from "@azure/batch";
 import { RestError as BatchRestError } from "@azure/ms-rest-js";
 import { RestError, type ContainerClient } from "@azure/storage-blob";
 import pLimit from "p-limit";
-import { parseResultRecords, type ResultRecord, type ResultStatus } from "../contracts/result-record";
+import { parseResultRecords, type CounterSeen, type ResultRecord, type ResultStatus } from "../contracts/result-record";
 import type { NotReadEntry } from "./input-listing";
 import type { JobManifest } from "./manifest";
 import { BLOB_PREFIX } from "./photos";
@@ -32,6 +32,8 @@ export interface PhotoResult {
   takenAt?: string;
   /** The counter as the worker located and cut it, a `data:image/...` URI, when the record carries one (see {@link bandImageOf}). */
   bandImage?: string;
+  /** Where the worker found the counter (auto mode), from its record. */
+  counter?: CounterSeen;
 }
 
 export interface FailedTask {
@@ -149,7 +151,7 @@ export async function collectResults(
     if (hit) {
       const r = hit.record;
       const band = bandImageOf(r);
-      return { photo: p.name, reading: r.reading, confidence: r.confidence, status: r.status, error: r.error, taskId: hit.taskId, rawText: r.rawText, ...(r.takenAt ? { takenAt: r.takenAt } : {}), ...(band ? { bandImage: band } : {}) };
+      return { photo: p.name, reading: r.reading, confidence: r.confidence, status: r.status, error: r.error, taskId: hit.taskId, rawText: r.rawText, ...(r.takenAt ? { takenAt: r.takenAt } : {}), ...(band ? { bandImage: band } : {}), ...(r.counter ? { counter: r.counter } : {}) };
     }
     const taskId = taskOf.get(p.blobName) ?? "";
     return { photo: p.name, reading: null, confidence: null, status: "error", error: `no result record: ${reasons.get(p.blobName) ?? "the photo was in no task"}`, taskId, rawText: "" };
@@ -196,8 +198,8 @@ function photoText(r: PhotoResult): string {
 async function writeResultFiles(dir: string, rows: readonly PhotoResult[], failedTasks: readonly FailedTask[]): Promise<void> {
   await mkdir(path.join(dir, "text"), { recursive: true });
   await writeFile(path.join(dir, "results.csv"), resultsCsv(rows));
-  // The band images are in the report; as text they would only bury the readings.
-  const json = rows.map(({ rawText: _raw, bandImage: _band, ...r }) => r);
+  // The band images and counter outlines are in the report; as text they would only bury the readings.
+  const json = rows.map(({ rawText: _raw, bandImage: _band, counter: _counter, ...r }) => r);
   await writeFile(path.join(dir, "results.json"), `${JSON.stringify(json, null, 2)}\n`);
   for (const r of rows) {
     // The row of a folder that could not be listed is named `folder/`: its text file is `folder.txt`, not a dot file inside it.

@@ -70,7 +70,8 @@ export interface PreparedInput {
   ignored: IgnoredEntry[];
   /** Photos and folders that could not be read: reported, and an error row each in the results. */
   notRead: NotReadEntry[];
-  profile: { json?: string; sha256: string | null };
+  /** `corners`: the profile's counter window, drawn on the report's thumbnails where a record says no better. */
+  profile: { json?: string; sha256: string | null; corners?: [number, number][] };
   /**
    * How collection checks photos of one meter over time: the `--manifest` (meter and time per
    * photo) and the profile's `maxRatePerDay`. Used only when collecting, so a resumed run may
@@ -86,7 +87,7 @@ export async function prepareInput(dir: string, profileFile: string | undefined,
   const { photos, ignored, notRead } = await findPhotos(dir, listing);
   // An unreadable photo is still in the input: the manifest may name it (it gets an error row).
   if (manifest) checkManifestPhotos(manifest, [...photos, ...notRead].map((p) => p.name));
-  return { dir, photos, ignored, notRead, profile, series: { manifest, maxRatePerDay: value?.maxRatePerDay } };
+  return { dir, photos, ignored, notRead, profile: { ...profile, ...(value?.corners ? { corners: value.corners } : {}) }, series: { manifest, maxRatePerDay: value?.maxRatePerDay } };
 }
 
 async function readProfile(file: string | undefined): Promise<{ json?: string; sha256: string | null; value?: MeterProfile }> {
@@ -171,7 +172,7 @@ export async function runOcrJob(options: DispatchOptions): Promise<DispatchRepor
     log(`job: ${report.outcome.counts.succeeded} task(s) succeeded, ${report.outcome.counts.failed} failed`);
   }
   report.collected = await collectResults(client, results, plan, { outDir: options.outDir, retry, series: options.input.series, notRead: options.input.notRead });
-  report.reportFile = await writeReport(report.collected, { jobId, inputDir: options.input.dir, photos: photos.map((p) => p.name), pricePerNodeHour: options.pricePerNodeHour });
+  report.reportFile = await writeReport(report.collected, { jobId, inputDir: options.input.dir, photos: photos.map((p) => p.name), profileCorners: options.input.profile.corners, pricePerNodeHour: options.pricePerNodeHour });
   const { series } = report.collected;
   // Silent only where nothing could be a series: no manifest and no photo in a meter's sub-folder.
   if (options.input.series.manifest || series.checked + series.unchecked.noTime + series.unchecked.mixedZones > 0) log(seriesLine(series));

@@ -19,6 +19,8 @@ export interface ReportInput {
   thumbnails: ReadonlyMap<string, Thumbnail>;
   seriesPoints: readonly SeriesPoint[];
   summary: ReportSummary;
+  /** The profile's counter window, for rows whose record has no `counter`. */
+  profileCorners?: [number, number][];
   /** Inline script (page-bundle.ts). */
   script: string;
 }
@@ -34,7 +36,8 @@ button[aria-pressed=true]{background:#234;color:#fff}
 #entries{display:grid;grid-template-columns:repeat(auto-fill,minmax(22rem,1fr));gap:.75rem}
 .entry{background:#fff;border:1px solid #ddd;border-left:6px solid #2a7;border-radius:6px;padding:.6rem;display:grid;grid-template-columns:160px 1fr;gap:.6rem}
 .entry[data-status=unreadable]{border-left-color:#d90}.entry[data-status=error]{border-left-color:#c33}
-.entry img.thumb{max-width:160px;max-height:120px}.entry .photo{font-weight:600;word-break:break-all}
+.thumbwrap{position:relative;display:inline-block;line-height:0}.entry img.thumb{max-width:160px;max-height:120px}
+.thumbwrap svg{position:absolute;inset:0;width:100%;height:100%}.outline{fill:none;stroke:#f0c;stroke-width:1.5;vector-effect:non-scaling-stroke}.entry .photo{font-weight:600;word-break:break-all}
 .reading{font:600 1.3rem ui-monospace,monospace}.reason{color:#a40;font-size:.9rem}
 .band{margin:.3rem 0}.band img{max-width:100%;image-rendering:pixelated}.none{color:#999;font-size:.8rem}
 input.review{font:1rem ui-monospace,monospace;width:9rem}input.review:invalid{outline:2px solid #c33}
@@ -63,8 +66,22 @@ function summaryHtml(s: ReportSummary): string {
   ].join("")}</dl><p class="none">Node-hours count each node from its first task's start to its last task's end: boot and idle time are billed too, so the cost is a lower bound.</p>`;
 }
 
-function entryHtml(r: PhotoResult, thumb: Thumbnail | undefined, implausible: boolean): string {
-  const picture = thumb && "file" in thumb ? `<img class="thumb" src="${escapeHtml(thumb.file)}" alt="${escapeHtml(r.photo)}" loading="lazy">` : `<span class="none">${escapeHtml(thumb?.missing ?? "no thumbnail: the photo could not be read from the input")}</span>`;
+/** The counter's outline over the thumbnail, in the photo's own pixels (the SVG is scaled with the picture). */
+function outline(thumb: { width: number; height: number }, corners: [number, number][], found: boolean): string {
+  // The record's corners are not checked by its parser: numbers only, or no outline.
+  const numbers = corners.map((c) => (Array.isArray(c) ? c.map(Number) : []));
+  if (numbers.length < 3 || numbers.some((c) => c.length !== 2 || !c.every(Number.isFinite))) return "";
+  const points = numbers.map(([x, y]) => `${x},${y}`).join(" ");
+  const title = found ? "where the worker found the counter" : "the profile's counter window";
+  return `<svg viewBox="0 0 ${thumb.width} ${thumb.height}" preserveAspectRatio="none" aria-hidden="true"><polygon class="outline" data-source="${found ? "record" : "profile"}" points="${points}"><title>${title}</title></polygon></svg>`;
+}
+
+function entryHtml(r: PhotoResult, thumb: Thumbnail | undefined, implausible: boolean, profileCorners: [number, number][] | undefined): string {
+  const corners = r.counter?.corners ?? profileCorners;
+  const picture =
+    thumb && "file" in thumb
+      ? `<span class="thumbwrap"><img class="thumb" src="${escapeHtml(thumb.file)}" alt="${escapeHtml(r.photo)}" loading="lazy">${corners ? outline(thumb, corners, Boolean(r.counter)) : ""}</span>`
+      : `<span class="none">${escapeHtml(thumb?.missing ?? "no thumbnail: the photo could not be read from the input")}</span>`;
   // The slot for the counter as the worker located and cut it: filled when the record carries the image.
   const band = r.bandImage ? `<img src="${escapeHtml(r.bandImage)}" alt="the counter as located">` : `<span class="none">no band image in the record</span>`;
   const result =
@@ -104,7 +121,7 @@ ${FILTERS.map((f) => `<button type="button" data-filter="${f}" aria-pressed="${f
 <button type="button" id="export">export reviewed CSV</button><span id="export-status"></span>
 </div>
 <div id="entries">
-${input.rows.map((r) => entryHtml(r, input.thumbnails.get(r.photo), implausible.has(r.photo))).join("\n")}
+${input.rows.map((r) => entryHtml(r, input.thumbnails.get(r.photo), implausible.has(r.photo), input.profileCorners)).join("\n")}
 </div>
 <script type="application/json" id="${DATA_ELEMENT_ID}">${inlineJson(data)}</script>
 <script>${input.script}</script>

@@ -16,15 +16,18 @@ export const THUMBS_DIR = "thumbs";
 /** Box a thumbnail fits in, pixels: enough to see the counter, small enough to list hundreds. */
 const THUMB_BOX = "320x240";
 
-export type Thumbnail = { file: string } | { missing: string };
+/** `width`/`height`: the photo's own size, upright (EXIF orientation applied), the frame the worker's corners are given in. */
+export type Thumbnail = { file: string; width: number; height: number } | { missing: string };
 
-function convert(args: string[]): Promise<{ code: number | null; stderr: string; spawnError?: NodeJS.ErrnoException }> {
+function convert(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; spawnError?: NodeJS.ErrnoException }> {
   return new Promise((resolve) => {
-    const child = spawn("convert", args, { stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn("convert", args, { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
     let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
     child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.on("error", (err: NodeJS.ErrnoException) => resolve({ code: null, stderr, spawnError: err }));
-    child.on("close", (code) => resolve({ code, stderr }));
+    child.on("error", (err: NodeJS.ErrnoException) => resolve({ code: null, stdout, stderr, spawnError: err }));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
   });
 }
 
@@ -49,15 +52,18 @@ export async function makeThumbnails(inputDir: string, photos: readonly string[]
       limit(async (): Promise<Thumbnail> => {
         if (noImageMagick) return { missing: noImageMagick };
         const file = path.join(THUMBS_DIR, `${String(i + 1).padStart(5, "0")}.jpg`);
-        // [0]: the first frame of a multi-page file; jpeg:size lets a large JPEG decode at a fraction of its size.
-        const args = ["-define", `jpeg:size=${THUMB_BOX.replace(/\d+/g, (n) => String(Number(n) * 2))}`, `${path.join(inputDir, photo)}[0]`, "-auto-orient", "-thumbnail", `${THUMB_BOX}>`, "-strip", "-quality", "80", path.join(reportDir, file)];
+        // [0]: the first frame of a multi-page file. The size is printed once upright and before the
+        // thumbnail is made (so no jpeg:size decoding hint: it would shrink the size printed).
+        const args = [`${path.join(inputDir, photo)}[0]`, "-auto-orient", "-format", "%w %h\n", "-write", "info:-", "-thumbnail", `${THUMB_BOX}>`, "-strip", "-quality", "80", path.join(reportDir, file)];
         const run = await convert(args);
         if (run.spawnError?.code === "ENOENT") {
           noImageMagick = "no thumbnail: ImageMagick's convert is not on PATH";
           return { missing: noImageMagick };
         }
         if (run.code !== 0) return { missing: `no thumbnail: ${firstLine(run.stderr) || run.spawnError?.message || `convert exited with ${run.code}`}` };
-        return { file: file.split(path.sep).join("/") };
+        const [width, height] = run.stdout.trim().split(/\s+/).map(Number);
+        if (!width || !height) return { missing: `no thumbnail: ImageMagick gave no size for the photo (${JSON.stringify(run.stdout.trim())})` };
+        return { file: file.split(path.sep).join("/"), width, height };
       }),
     ),
   );

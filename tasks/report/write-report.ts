@@ -15,6 +15,8 @@ export interface ReportOptions {
   inputDir: string;
   photos: readonly string[];
   pricePerNodeHour?: number;
+  /** The profile's counter window, outlined on a thumbnail whose record does not say where the counter was found. */
+  profileCorners?: [number, number][];
 }
 
 export async function writeReport(collected: Collected, options: ReportOptions): Promise<string> {
@@ -23,6 +25,6 @@ export async function writeReport(collected: Collected, options: ReportOptions):
   const implausible = new Set(collected.seriesPoints.filter((p) => p.implausible).map((p) => p.photo));
   const summary = reportSummary(collected.rows, implausible, collected.run, options.pricePerNodeHour);
   const file = path.join(collected.dir, REPORT_FILE);
-  await writeFile(file, reportHtml({ jobId: options.jobId, rows: collected.rows, thumbnails, seriesPoints: collected.seriesPoints, summary, script }));
+  await writeFile(file, reportHtml({ jobId: options.jobId, rows: collected.rows, thumbnails, profileCorners: options.profileCorners, seriesPoints: collected.seriesPoints, summary, script }));
   return file;
 }

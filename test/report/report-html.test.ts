@@ -27,6 +27,17 @@ describe("report.html, written", () => {
     expect(html.match(/no band image in the record/g)).toHaveLength(1);
   });
 
+  test("the counter's outline on the thumbnail: where the record found it, else the profile's window; numbers only", () => {
+    const corners: [number, number][] = [[10, 20], [110, 20], [110, 50], [10, 50]];
+    const rows = [row("found.jpg", { counter: { corners, skew: 0, wheels: 5 } }), row("profiled.jpg"), row("hostile.jpg", { counter: { corners: [["1\"/><script>", 2], [3, 4], [5, 6]] as unknown as [number, number][], skew: 0, wheels: 5 } })];
+    const thumbnails = new Map(rows.map((r, i) => [r.photo, { file: `thumbs/${i}.jpg`, width: 800, height: 600 }]));
+    const html = reportHtml({ jobId: "j", rows, thumbnails, profileCorners: [[1, 1], [2, 1], [2, 2], [1, 2]], seriesPoints: [], summary: reportSummary(rows, new Set(), { wallMs: null, nodeHours: null, nodes: 0 }), script: "" });
+    expect(html).toContain('<svg viewBox="0 0 800 600" preserveAspectRatio="none" aria-hidden="true"><polygon class="outline" data-source="record" points="10,20 110,20 110,50 10,50">');
+    expect(html).toContain('data-source="profile" points="1,1 2,1 2,2 1,2"');
+    expect(html.match(/class="outline"/g)).toHaveLength(2);
+    expect(html).not.toContain('"/><script>');
+  });
+
   test("names and reasons are text, never markup, even in the page's data", () => {
     const html = page([row("<img src=x onerror=alert(1)>.jpg", { status: "unreadable", reading: null, error: "</script><script>alert(2)</script>" })]);
     expect(html).not.toContain("<img src=x");
