@@ -92,7 +92,7 @@ function program(name: string): Command {
     .option("--job-id <id>", "job id; the same id again resumes an interrupted run (default: ocr-<date>-<time>)")
     .option("--images-per-task <n>", "photos per task (default: chosen from the photo count and the pool's task slots)", positiveInt)
     .option("--no-wait", "submit and return; run again with the same --job-id to follow the job and collect")
-    .option("--json", "print the report as JSON on stdout instead of the table")
+    .option("--json", "print the report as JSON on stdout instead of the table (its `summary`: counts, wall time, photos/s, node-hours, cost)")
     .option("--verbose", "on a fatal error, its details and stack too; in local mode, every request to the local Batch service")
     .option("--keep-job", "keep the Batch job after collecting (it is deleted by default)")
     .option("--api-version <version>", "Batch data-plane API version", DEFAULT_BATCH_API_VERSION)

@@ -23,6 +23,7 @@ import { createProgress } from "./progress";
 import { addTasks, ensureJob, MAX_TASKS_PER_CALL, sealJob, type AddTasksResult } from "./submit";
 import { buildTask, maxWallClockMinutes, RECORDS_FILE, type TaskStorageAccess } from "./task-spec";
 import { uploadPhotos, uploadProgressBar, type UploadResult } from "./upload";
+import type { ReportSummary } from "./report/summary";
 import { writeReport } from "./report/write-report";
 import { checkManifestPhotos, readSeriesManifest, seriesLine, type SeriesOptions } from "./worker/series";
 
@@ -58,6 +59,8 @@ export interface DispatchReport {
   collected?: Collected;
   /** report.html beside results.csv, once collected. */
   reportFile?: string;
+  /** The report's summary: counts, wall time, photos/s, node-hours and cost. */
+  summary?: ReportSummary;
   jobDeleted: boolean;
   /** 0: every photo has a result (a reading or an explicit "unreadable"); 2: some photos failed. */
   exitCode: 0 | 2;
@@ -172,7 +175,7 @@ export async function runOcrJob(options: DispatchOptions): Promise<DispatchRepor
     log(`job: ${report.outcome.counts.succeeded} task(s) succeeded, ${report.outcome.counts.failed} failed`);
   }
   report.collected = await collectResults(client, results, plan, { outDir: options.outDir, retry, series: options.input.series, notRead: options.input.notRead });
-  report.reportFile = await writeReport(report.collected, { jobId, inputDir: options.input.dir, photos: photos.map((p) => p.name), profileCorners: options.input.profile.corners, pricePerNodeHour: options.pricePerNodeHour });
+  ({ file: report.reportFile, summary: report.summary } = await writeReport(report.collected, { jobId, inputDir: options.input.dir, photos: photos.map((p) => p.name), profileCorners: options.input.profile.corners, pricePerNodeHour: options.pricePerNodeHour }));
   const { series } = report.collected;
   // Silent only where nothing could be a series: no manifest and no photo in a meter's sub-folder.
   if (options.input.series.manifest || series.checked + series.unchecked.noTime + series.unchecked.mixedZones > 0) log(seriesLine(series));

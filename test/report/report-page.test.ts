@@ -40,7 +40,7 @@ describe("report.html", () => {
     await writeFile(path.join(input, "broken.jpg"), "this is not a JPEG");
     const manifest = path.join(work, "manifest.csv");
     await writeFile(manifest, `photo,meter,time\n${SERIES.map(([p, t]) => `${p},M1,${t}`).join("\n")}\n`);
-    run = await runCli(["--input", input, "--profile", path.join(SAMPLES, "profile.json"), "--manifest", manifest, "--out", path.join(work, "out"), "--job-id", "report-1", "--price-per-node-hour", "0.5"]);
+    run = await runCli(["--input", input, "--profile", path.join(SAMPLES, "profile.json"), "--manifest", manifest, "--out", path.join(work, "out"), "--job-id", "report-1", "--price-per-node-hour", "0.5", "--json"]);
     jobDir = path.join(work, "out", "report-1");
     rows = await resultsCsv(jobDir);
     browser = await launchChromium();
@@ -59,7 +59,10 @@ describe("report.html", () => {
 
   test("is written by the run and shows one entry per row of results.csv, with its reading or its reason", async () => {
     expect(run.code).toBe(2); // broken.jpg failed
-    expect(run.stdout).toContain(`report: ${path.join(jobDir, "report.html")}`);
+    const json = JSON.parse(run.stdout) as { reportFile: string; summary: { photos: number; read: number; unreadable: number; failed: number; implausible: number; cost: number; pricePerNodeHour: number } };
+    expect(json.reportFile).toBe(path.join(jobDir, "report.html"));
+    const count = (s: string) => rows.filter((r) => r.status === s).length;
+    expect(json.summary).toMatchObject({ photos: rows.length, read: count("ok"), unreadable: count("unreadable"), failed: 1, implausible: 1, pricePerNodeHour: 0.5 });
     expect(rows).toHaveLength(SERIES.length + 2);
     const entries = await page.$$eval("#entries .entry", (es) =>
       es.map((e) => ({
@@ -80,7 +83,7 @@ describe("report.html", () => {
     await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>("img.thumb")].every((i) => i.complete && i.naturalWidth > 0));
     const summary = Object.fromEntries(await page.$$eval("dl.summary div", (ds) => ds.map((d) => [(d as HTMLElement).dataset.key, d.querySelector("dd")?.textContent ?? ""])));
     expect(summary).toMatchObject({ photos: String(rows.length), read: String(rows.filter((r) => r.status === "ok").length), failed: "1" });
-    expect(summary.cost).toMatch(/^\d+\.\d+ at 0\.5 per node-hour$/);
+    expect(summary.cost).toBe(`${json.summary.cost.toFixed(4)} at 0.5 per node-hour`);
     expect(requested.filter((u) => !u.startsWith("file://"))).toEqual([]);
     expect(pageErrors).toEqual([]);
   });
