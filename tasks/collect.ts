@@ -15,7 +15,7 @@ import type { JobManifest } from "./manifest";
 import { BLOB_PREFIX } from "./photos";
 import { withRetry, type RetryOptions } from "./retry";
 import { CSV_COLUMNS, csvText } from "./results-csv";
-import { runStats, type RunStats } from "./run-stats";
+import { rememberedRunStats, runStats, type RunStats } from "./run-stats";
 import { seriesPoints, type SeriesPoint } from "./series-points";
 import { RECORDS_FILE, taskResultPath } from "./task-spec";
 import { checkSeries, type SeriesOptions, type SeriesSummary } from "./worker/series";
@@ -162,7 +162,7 @@ export async function collectResults(
   failedTasks.sort((a, b) => a.taskId.localeCompare(b.taskId));
   const dir = path.join(options.outDir, jobId);
   await writeResultFiles(dir, rows, failedTasks);
-  const run = runStats([...tasks.values()].map((t) => ({ nodeId: t.nodeInfo?.nodeId, startTime: t.executionInfo?.startTime, endTime: t.executionInfo?.endTime })));
+  const run = await rememberedRunStats(results, jobId, runStats([...tasks.values()].map((t) => ({ nodeId: t.nodeInfo?.nodeId, startTime: t.executionInfo?.startTime, endTime: t.executionInfo?.endTime }))));
   return { dir, rows, failedTasks, series, seriesPoints: seriesPoints(collected, checked, options.series), run };
 }
 

@@ -3,6 +3,7 @@
  * Batch reports it. Node-hours count, per node, the span from its first task's start to its last
  * task's end: a lower bound of what is billed, since a node's boot and idle time are not in any task.
  */
+import { RestError, type ContainerClient } from "@azure/storage-blob";
 
 export interface TaskTiming {
   nodeId?: string;
@@ -45,4 +46,38 @@ export function runStats(tasks: Iterable<TaskTiming>): RunStats {
   if (first === Infinity) return { wallMs: null, nodeHours: null, nodes: 0 };
   const nodeMs = [...spans.values()].reduce((sum, s) => sum + (s.end - s.start), 0);
   return { wallMs: last - first, nodeHours: nodeMs / MS_PER_HOUR, nodes: spans.size };
+}
+
+/** Where a collection keeps the figures, beside the job's manifest in the results container. */
+export function runStatsBlobName(jobId: string): string {
+  return `${jobId}/run-stats.json`;
+}
+
+function isRunStats(value: unknown): value is RunStats {
+  const v = value as Partial<RunStats> | null;
+  const numberOrNull = (x: unknown) => x === null || (typeof x === "number" && Number.isFinite(x));
+  return typeof v === "object" && v !== null && numberOrNull(v.wallMs) && numberOrNull(v.nodeHours) && typeof v.nodes === "number";
+}
+
+/**
+ * The figures of this collection when its tasks gave them (kept for later), else the ones an
+ * earlier collection kept: a job is deleted once collected, and a collection run again after that
+ * (a resume, a re-run for the files) still reports how long the job took. A job made again for
+ * the tasks that had no records yet gives figures for those tasks only.
+ */
+export async function rememberedRunStats(results: ContainerClient, jobId: string, now: RunStats): Promise<RunStats> {
+  const blob = results.getBlockBlobClient(runStatsBlobName(jobId));
+  if (now.wallMs !== null) {
+    const body = JSON.stringify(now);
+    await blob.upload(body, Buffer.byteLength(body), { blobHTTPHeaders: { blobContentType: "application/json" } });
+    return now;
+  }
+  try {
+    const kept: unknown = JSON.parse((await blob.downloadToBuffer()).toString("utf8"));
+    return isRunStats(kept) ? kept : now;
+  } catch (err) {
+    if (err instanceof RestError && err.statusCode === 404) return now;
+    if (err instanceof SyntaxError) return now;
+    throw err;
+  }
 }

@@ -79,6 +79,7 @@ describe("against a local cloud that outlives the dispatcher", () => {
       upload: { uploaded: number; skipped: number; bytesSent: number };
       tasks: { planned: number; added: number; existed: number; resumed: boolean };
       collected: { rows: { photo: string; reading: string | null; status: string; error: string | null }[] };
+      summary: { run: { wallMs: number | null; nodeHours: number | null; nodes: number } };
     };
     expect(report.upload).toEqual({ uploaded: 0, skipped: photoCount, bytesSent: 0 });
     expect(report.tasks).toEqual({ planned: taskCount, added: 0, existed: taskCount, resumed: true });
@@ -103,6 +104,9 @@ describe("against a local cloud that outlives the dispatcher", () => {
     expect(againReport.tasks).toEqual({ planned: taskCount, added: 0, existed: 0, resumed: true });
     expect(againReport.outcome).toBeUndefined();
     expect(againReport.collected.rows).toEqual(rows);
+    // The job's tasks are gone, but the figures the first collection kept are still reported.
+    expect(report.summary.run.wallMs).toBeGreaterThan(0);
+    expect(againReport.summary.run).toEqual(report.summary.run);
     expect(again.stderr).toContain(`no job resume-1 in the account (not created yet, or deleted); ${taskCount} task(s) have their records already, 0 to run`);
   });
 
