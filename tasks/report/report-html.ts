@@ -51,7 +51,7 @@ function figure(label: string, value: string, key: string): string {
 }
 
 function summaryHtml(s: ReportSummary): string {
-  const unknown = "unknown (no task times: the job was deleted before this collection)";
+  const unknown = "unknown (no task times: the job was deleted before any collection)";
   const cost =
     s.cost !== null ? `${s.cost.toFixed(s.cost < 1 ? 4 : 2)} at ${s.pricePerNodeHour} per node-hour` : s.pricePerNodeHour === null ? "give --price-per-node-hour for an estimate" : "unknown (no node-hours)";
   return `<dl class="summary">${[

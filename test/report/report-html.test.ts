@@ -5,6 +5,7 @@ import { reportHtml } from "../../tasks/report/report-html";
 import { reportSummary } from "../../tasks/report/summary";
 import { seriesPoints } from "../../tasks/series-points";
 import { checkSeries } from "../../tasks/worker/series";
+import { launchChromium } from "./chromium";
 
 const PNG = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABSK+kcQAAAABJRU5ErkJggg==";
 
@@ -18,6 +19,10 @@ function page(rows: PhotoResult[]): string {
 }
 
 describe("report.html, written", () => {
+  test("a machine without chromium fails the browser test with what to do, it does not skip it", async () => {
+    await expect(launchChromium(["/nonexistent/chromium"])).rejects.toThrow("no chromium at /nonexistent/chromium: run .ci/run, which installs Debian's chromium");
+  });
+
   test("a record's band image is shown in its slot, and only an inline image is taken", () => {
     expect(bandImageOf(record({ bandImage: PNG }))).toBe(PNG);
     expect(bandImageOf(record({ band: PNG }))).toBe(PNG);
