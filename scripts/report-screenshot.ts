@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 /**
  * The README's picture of the report: `npx tsx scripts/report-screenshot.ts out/<job>/report.html docs/report.png`,
  * taken in Debian's chromium as the report's test opens it, so the picture is of the page as it is.

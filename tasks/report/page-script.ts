@@ -2,8 +2,12 @@
 /// <reference lib="dom.iterable" />
 /**
  * The report page's script, bundled for the browser by esbuild when the report is written
- * (report-script.ts): filters, sorting, and the review of refused photos exported as a copy of
+ * (page-bundle.ts): filters, sorting, and the review of refused photos exported as a copy of
  * results.csv with a `reviewed` column, all in the page, with no server.
+ *
+ * The lib references above give it the DOM's types. TypeScript applies them to the whole program
+ * (one tsconfig), so Node code sees DOM globals too; a second tsconfig for this file alone was
+ * tried and dropped, since the browser test's page callbacks need the same types.
  */
 import { csvText } from "../results-csv";
 import { DATA_ELEMENT_ID, matchesFilter, REVIEWED_COLUMN, FILTERS, type Filter, type PageData, type PageRow, type Sort } from "./page-data";

@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 /**
  * report.html as an operator opens it: from disk, in Debian's chromium, after a real run of the
  * dispatcher on the samples (plus a photo that is not one, and a meter series with an outlier).
