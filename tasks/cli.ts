@@ -1,8 +1,8 @@
 /**
- * `npm run ocr`: the parallel OCR job end to end, against a stack's outputs, or locally.
- * Exit codes: 0 every photo has a result (a reading or an explicit "unreadable"), 2 some photos
- * failed, 3 storage or Batch stayed unreachable (the message says how to resume), 1 another fatal
- * error (bad use, pool that cannot run tasks).
+ * `npm run ocr` (or `batch-ocr ocr`): the parallel OCR job end to end, against a stack's outputs,
+ * or locally. Exit codes: 0 every photo has a result (a reading or an explicit "unreadable"), 2
+ * some photos failed, 3 storage or Batch stayed unreachable (the message says how to resume), 1
+ * another fatal error (bad use, pool that cannot run tasks), 70 a bug (tasks/fatal-error.ts).
  */
 import path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
@@ -14,6 +14,7 @@ import { startLocalTarget } from "./local-target";
 import { prepareOutDir } from "./out-dir";
 import { outputsFromFile, outputsFromStack, projectRoot } from "./outputs";
 import { outlastOutages, resumeCommand, ServiceUnreachableError } from "./outage";
+import { packageInfo, runToExit } from "./fatal-error";
 import { describe } from "./retry";
 import { PROFILE_ERROR } from "./worker/profile-window";
 
@@ -36,6 +37,8 @@ interface CliOptions {
   poll?: number;
   followSymlinks?: boolean;
   outageLimit: number;
+  pricePerNodeHour?: number;
+  verbose?: boolean;
 }
 
 function positiveInt(value: string): number {
@@ -55,16 +58,23 @@ export function defaultJobId(now = new Date()): string {
   return `ocr-${now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15)}`;
 }
 
-function program(): Command {
+/** Set from --verbose once the arguments are parsed, for the error line of {@link runOcr}. */
+let verbose = false;
+
+/** How the operator called it, for help and error lines: `npm run ocr --` or `batch-ocr ocr`. */
+export const NPM_NAME = "npm run ocr --";
+
+function program(name: string): Command {
   return new Command()
-    .name("npm run ocr --")
+    .name(name)
+    .version(packageInfo().version)
     .description(
       "Reads water-meter photos at scale on Azure Batch: uploads the photos, runs the OCR worker over the pool, and writes " +
-        "<out>/<job-id>/results.csv, results.json and a text file per photo.\n" +
+        "<out>/<job-id>/results.csv, results.json, report.html (to look at and review by hand) and a text file per photo.\n" +
         "With no target it runs locally (a local Batch service and Azurite started in-process, the dev stack's pool deployed to them); " +
         "with no target and no --input it reads the bundled sample photos with samples/profile.json.\n" +
         "Exit codes: 0 every photo has a result (a reading or an explicit 'unreadable'), 2 some photos failed, " +
-        "3 storage or Batch stayed unreachable longer than --outage-limit (the message gives the command that resumes), 1 another fatal error.",
+          "3 storage or Batch stayed unreachable longer than --outage-limit (the message gives the command that resumes), 1 another fatal error (what the message says to fix), 70 a bug (the stack, and where to report it).",
     )
     .addOption(new Option("--stack <name>", "read the outputs of this Pulumi stack (pulumi stack output --json)").conflicts(["outputs", "local"]))
     .addOption(new Option("--outputs <file>", "read stack outputs from this JSON file (for a machine without the Pulumi CLI)").conflicts(["local"]))
@@ -86,12 +96,14 @@ function program(): Command {
     .option("--job-id <id>", "job id; the same id again resumes an interrupted run (default: ocr-<date>-<time>)")
     .option("--images-per-task <n>", "photos per task (default: chosen from the photo count and the pool's task slots)", positiveInt)
     .option("--no-wait", "submit and return; run again with the same --job-id to follow the job and collect")
-    .option("--json", "print the report as JSON on stdout instead of the table")
+    .option("--json", "print the report as JSON on stdout instead of the table (its `summary`: counts, wall time, photos/s, node-hours, cost)")
+    .option("--verbose", "on a fatal error, its details and stack too; in local mode, every request to the local Batch service")
     .option("--keep-job", "keep the Batch job after collecting (it is deleted by default)")
     .option("--api-version <version>", "Batch data-plane API version", DEFAULT_BATCH_API_VERSION)
     .addOption(new Option("--task-storage <mode>", "how tasks reach storage: the pool's managed identity, or short-lived SAS URLs").choices(["identity", "sas"]).default("identity"))
     .option("--local-nodes <n>", "a fixed node count for the local pool (local mode; default: it autoscales with the stack's formula, as on Azure)", positiveInt)
     .option("--outage-limit <seconds>", "how long storage or Batch may stay unreachable before the run stops (resumable with the same --job-id)", positiveNumber, 120)
+    .option("--price-per-node-hour <amount>", "price of one node-hour of the pool's VM size, for the report's cost estimate (in your currency)", positiveNumber)
     .option("--poll <seconds>", "seconds between progress polls (default: 3 on Azure, 0.5 against a local cloud)", positiveNumber)
     .showHelpAfterError();
 }
@@ -114,7 +126,7 @@ async function resolveTarget(opts: CliOptions, root: string, log: (l: string) =>
 
 function printReport(report: DispatchReport, json: boolean): void {
   if (json) {
-    process.stdout.write(`${JSON.stringify(report, (key, value: unknown) => (key === "rawText" ? undefined : value), 2)}\n`);
+    process.stdout.write(`${JSON.stringify(report, (key, value: unknown) => (key === "rawText" || key === "bandImage" || key === "counter" ? undefined : value), 2)}\n`);
     return;
   }
   const c = report.collected;
@@ -126,15 +138,20 @@ function printReport(report: DispatchReport, json: boolean): void {
   // With thousands of photos the table shows a few: a profile that fits none of them is said once, plainly.
   const profileErrors = c.rows.filter((r) => r.error?.startsWith(PROFILE_ERROR));
   if (profileErrors.length > 0 && profileErrors.length === c.rows.length) process.stderr.write(`\nno photo could be read because of the profile (--profile): ${profileErrors[0]?.error}\n`);
+  if (report.reportFile) process.stdout.write(`report: ${report.reportFile}\n`);
   for (const t of c.failedTasks) {
     process.stderr.write(`\n${t.reason}\n${t.stderrTail ? `--- stderr (last lines) ---\n${t.stderrTail}\n` : "(no stderr)\n"}`);
   }
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const cmd = program();
+/** `argv` as process.argv has it (node, script, then the arguments). */
+export async function main(argv: string[], name = NPM_NAME): Promise<number> {
+  const cmd = program(name);
   cmd.parse(argv);
   const opts = cmd.opts<CliOptions>();
+  verbose = Boolean(opts.verbose);
+  // The in-process local cloud reads it when it starts (local/batch/service.ts), as `npm run local --verbose` sets it.
+  if (verbose) process.env.BATCH_OCR_TRACE = "1";
   const root = projectRoot();
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const samples = !opts.stack && !opts.outputs && !opts.input;
@@ -176,6 +193,7 @@ export async function main(argv: string[]): Promise<number> {
       log,
       progress: true,
       // A local cloud answers a poll in a millisecond; Azure's task counts are worth fewer calls.
+      pricePerNodeHour: opts.pricePerNodeHour,
       pollMs: (opts.poll ?? (target.outputs.location === "local" ? 0.5 : 3)) * 1000,
     });
     const report = await outlastOutages(run, {
@@ -214,12 +232,9 @@ export function explainError(err: unknown): string {
   return describe(err);
 }
 
-if (require.main === module) {
-  main(process.argv).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(`ocr: ${explainError(err)}\n`);
-      process.exit(err instanceof ServiceUnreachableError ? 3 : 1);
-    },
-  );
+/** Runs the command and exits with its code, or with the error as tasks/fatal-error.ts prints it. */
+export function runOcr(argv: string[], name = NPM_NAME, prefix = "ocr"): void {
+  runToExit(() => main(argv, name), () => ({ command: prefix, verbose, explain: explainError, exitCode: (err) => (err instanceof ServiceUnreachableError ? 3 : undefined) }));
 }
+
+if (require.main === module) runOcr(process.argv);

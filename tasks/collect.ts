@@ -9,11 +9,14 @@ import type { BatchServiceClient, BatchServiceModels } from "@azure/batch";
 import { RestError as BatchRestError } from "@azure/ms-rest-js";
 import { RestError, type ContainerClient } from "@azure/storage-blob";
 import pLimit from "p-limit";
-import { parseResultRecords, type ResultRecord, type ResultStatus } from "../contracts/result-record";
+import { parseResultRecords, type CounterSeen, type ResultRecord, type ResultStatus } from "../contracts/result-record";
 import type { NotReadEntry } from "./input-listing";
 import type { JobManifest } from "./manifest";
 import { BLOB_PREFIX } from "./photos";
 import { withRetry, type RetryOptions } from "./retry";
+import { CSV_COLUMNS, csvText } from "./results-csv";
+import { rememberedRunStats, runStats, type RunStats } from "./run-stats";
+import { seriesPoints, type SeriesPoint } from "./series-points";
 import { RECORDS_FILE, taskResultPath } from "./task-spec";
 import { checkSeries, type SeriesOptions, type SeriesSummary } from "./worker/series";
 
@@ -27,6 +30,10 @@ export interface PhotoResult {
   rawText: string;
   /** The photo's EXIF time, from its record (`contracts/result-record.ts`). */
   takenAt?: string;
+  /** The counter as the worker located and cut it, a `data:image/...` URI, when the record carries one (see {@link bandImageOf}). */
+  bandImage?: string;
+  /** Where the worker found the counter (auto mode), from its record. */
+  counter?: CounterSeen;
 }
 
 export interface FailedTask {
@@ -41,9 +48,13 @@ export interface Collected {
   failedTasks: FailedTask[];
   /** What the series check did to the rows. */
   series: SeriesSummary;
+  /** The readings the series check saw, for the report's chart. */
+  seriesPoints: SeriesPoint[];
+  /** Wall time and node-hours of the job's tasks. */
+  run: RunStats;
 }
 
-type TaskView = Pick<BatchServiceModels.CloudTask, "id" | "state" | "executionInfo">;
+type TaskView = Pick<BatchServiceModels.CloudTask, "id" | "state" | "executionInfo" | "nodeInfo">;
 
 const STDERR_TAIL_LINES = 20;
 
@@ -55,7 +66,7 @@ async function listTasks(client: BatchServiceClient, jobId: string, retry?: Retr
   const tasks = new Map<string, TaskView>();
   let page: BatchServiceModels.TaskListResponse;
   try {
-    page = await withRetry(() => client.task.list(jobId, { taskListOptions: { select: "id,state,executionInfo" } }), retry);
+    page = await withRetry(() => client.task.list(jobId, { taskListOptions: { select: "id,state,executionInfo,nodeInfo" } }), retry);
   } catch (err) {
     if (err instanceof BatchRestError && err.code === "JobNotFound") return tasks;
     throw err;
@@ -150,7 +161,8 @@ export async function collectResults(
     const hit = records.get(p.blobName);
     if (hit) {
       const r = hit.record;
-      return { photo: p.name, reading: r.reading, confidence: r.confidence, status: r.status, error: r.error, taskId: hit.taskId, rawText: r.rawText, ...(r.takenAt ? { takenAt: r.takenAt } : {}) };
+      const band = bandImageOf(r);
+      return { photo: p.name, reading: r.reading, confidence: r.confidence, status: r.status, error: r.error, taskId: hit.taskId, rawText: r.rawText, ...(r.takenAt ? { takenAt: r.takenAt } : {}), ...(band ? { bandImage: band } : {}), ...(r.counter ? { counter: r.counter } : {}) };
     }
     const taskId = taskOf.get(p.blobName) ?? "";
     return { photo: p.name, reading: null, confidence: null, status: "error", error: `no result record: ${reasons.get(p.blobName) ?? "the photo was in no task"}`, taskId, rawText: "" };
@@ -161,24 +173,31 @@ export async function collectResults(
   failedTasks.sort((a, b) => a.taskId.localeCompare(b.taskId));
   const dir = path.join(options.outDir, jobId);
   await writeResultFiles(dir, rows, failedTasks);
-  return { dir, rows, failedTasks, series };
+  const run = await rememberedRunStats(results, jobId, runStats([...tasks.values()].map((t) => ({ nodeId: t.nodeInfo?.nodeId, startTime: t.executionInfo?.startTime, endTime: t.executionInfo?.endTime }))));
+  return { dir, rows, failedTasks, series, seriesPoints: seriesPoints(collected, checked, options.series), run };
+}
+
+/**
+ * The image of the counter as located, which the worker is to add to its records (DESIGN.md,
+ * "record (+ a small image of what was read)"): taken from a `bandImage` or `band` field when it is
+ * an inline image, so the report needs no network and a record cannot point it at a file or a script.
+ */
+export function bandImageOf(record: ResultRecord): string | undefined {
+  const fields = record as unknown as Record<string, unknown>;
+  for (const value of [fields.bandImage, fields.band]) {
+    if (typeof value === "string" && /^data:image\/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=]+$/.test(value)) return value;
+  }
+  return undefined;
 }
 
 function notReadRow(entry: NotReadEntry): PhotoResult {
   return { photo: entry.name, reading: null, confidence: null, status: "error", error: entry.reason, taskId: "", rawText: "" };
 }
 
-function csvField(value: string | number | null): string {
-  const s = value === null ? "" : String(value);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-export const CSV_COLUMNS = ["photo", "reading", "confidence", "status", "error", "task_id"] as const;
+export { CSV_COLUMNS };
 
 export function resultsCsv(rows: readonly PhotoResult[]): string {
-  const lines = [CSV_COLUMNS.join(",")];
-  for (const r of rows) lines.push([r.photo, r.reading, r.confidence, r.status, r.error, r.taskId].map(csvField).join(","));
-  return `${lines.join("\n")}\n`;
+  return csvText(rows);
 }
 
 function photoText(r: PhotoResult): string {
@@ -190,7 +209,8 @@ function photoText(r: PhotoResult): string {
 async function writeResultFiles(dir: string, rows: readonly PhotoResult[], failedTasks: readonly FailedTask[]): Promise<void> {
   await mkdir(path.join(dir, "text"), { recursive: true });
   await writeFile(path.join(dir, "results.csv"), resultsCsv(rows));
-  const json = rows.map(({ rawText: _raw, ...r }) => r);
+  // The band images and counter outlines are in the report; as text they would only bury the readings.
+  const json = rows.map(({ rawText: _raw, bandImage: _band, counter: _counter, ...r }) => r);
   await writeFile(path.join(dir, "results.json"), `${JSON.stringify(json, null, 2)}\n`);
   for (const r of rows) {
     // The row of a folder that could not be listed is named `folder/`: its text file is `folder.txt`, not a dot file inside it.

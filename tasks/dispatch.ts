@@ -23,6 +23,8 @@ import { createProgress } from "./progress";
 import { addTasks, ensureJob, MAX_TASKS_PER_CALL, sealJob, type AddTasksResult } from "./submit";
 import { buildTask, maxWallClockMinutes, RECORDS_FILE, type TaskStorageAccess } from "./task-spec";
 import { uploadPhotos, uploadProgressBar, type UploadResult } from "./upload";
+import type { ReportSummary } from "./report/summary";
+import { writeReport } from "./report/write-report";
 import { checkManifestPhotos, readSeriesManifest, seriesLine, type SeriesOptions } from "./worker/series";
 
 export type TaskStorageMode = "identity" | "sas";
@@ -42,6 +44,8 @@ export interface DispatchOptions {
   progress?: boolean;
   pollMs?: number;
   retry?: RetryOptions;
+  /** For the report's cost estimate (`--price-per-node-hour`). */
+  pricePerNodeHour?: number;
 }
 
 export interface DispatchReport {
@@ -53,6 +57,10 @@ export interface DispatchReport {
   tasks: { planned: number; added: number; existed: number; resumed: boolean };
   outcome?: JobOutcome;
   collected?: Collected;
+  /** report.html beside results.csv, once collected. */
+  reportFile?: string;
+  /** The report's summary: counts, wall time, photos/s, node-hours and cost. */
+  summary?: ReportSummary;
   jobDeleted: boolean;
   /** 0: every photo has a result (a reading or an explicit "unreadable"); 2: some photos failed. */
   exitCode: 0 | 2;
@@ -65,7 +73,8 @@ export interface PreparedInput {
   ignored: IgnoredEntry[];
   /** Photos and folders that could not be read: reported, and an error row each in the results. */
   notRead: NotReadEntry[];
-  profile: { json?: string; sha256: string | null };
+  /** `corners`: the profile's counter window, drawn on the report's thumbnails where a record says no better. */
+  profile: { json?: string; sha256: string | null; corners?: [number, number][] };
   /**
    * How collection checks photos of one meter over time: the `--manifest` (meter and time per
    * photo) and the profile's `maxRatePerDay`. Used only when collecting, so a resumed run may
@@ -81,7 +90,7 @@ export async function prepareInput(dir: string, profileFile: string | undefined,
   const { photos, ignored, notRead } = await findPhotos(dir, listing);
   // An unreadable photo is still in the input: the manifest may name it (it gets an error row).
   if (manifest) checkManifestPhotos(manifest, [...photos, ...notRead].map((p) => p.name));
-  return { dir, photos, ignored, notRead, profile, series: { manifest, maxRatePerDay: value?.maxRatePerDay } };
+  return { dir, photos, ignored, notRead, profile: { ...profile, ...(value?.corners ? { corners: value.corners } : {}) }, series: { manifest, maxRatePerDay: value?.maxRatePerDay } };
 }
 
 async function readProfile(file: string | undefined): Promise<{ json?: string; sha256: string | null; value?: MeterProfile }> {
@@ -157,10 +166,17 @@ export async function runOcrJob(options: DispatchOptions): Promise<DispatchRepor
   }
 
   if (pending.length > 0) {
-    report.outcome = await waitForJob(client, jobId, outputs.poolId, pending.length, { pollMs: options.pollMs, retry, log, progress: showProgress ? monitorProgressBar : undefined });
+    report.outcome = await waitForJob(client, jobId, outputs.poolId, pending.length, {
+      pollMs: options.pollMs,
+      retry,
+      log,
+      progress: showProgress ? monitorProgressBar : undefined,
+      photos: pending.reduce((n, t) => n + t.blobs.length, 0),
+    });
     log(`job: ${report.outcome.counts.succeeded} task(s) succeeded, ${report.outcome.counts.failed} failed`);
   }
   report.collected = await collectResults(client, results, plan, { outDir: options.outDir, retry, series: options.input.series, notRead: options.input.notRead });
+  ({ file: report.reportFile, summary: report.summary } = await writeReport(report.collected, { jobId, inputDir: options.input.dir, photos: photos.map((p) => p.name), profileCorners: options.input.profile.corners, pricePerNodeHour: options.pricePerNodeHour }));
   const { series } = report.collected;
   // Silent only where nothing could be a series: no manifest and no photo in a meter's sub-folder.
   if (options.input.series.manifest || series.checked + series.unchecked.noTime + series.unchecked.mixedZones > 0) log(seriesLine(series));

@@ -1,6 +1,8 @@
 /**
  * Watching the job: task counts and the pool's nodes, until every task has completed. Fails fast
- * when the pool cannot run tasks. Elapsed time and an ETA from the rate tasks complete at.
+ * when the pool cannot run tasks. Elapsed time, an ETA and photos per second all count from the
+ * job's start as Batch recorded it, so a resumed run (whose job has been running, and whose done
+ * tasks were done, before this command started) tells the same story as one that never stopped.
  */
 import type { BatchServiceClient, BatchServiceModels } from "@azure/batch";
 import { badNodeLines } from "./bad-nodes";
@@ -21,10 +23,13 @@ export interface MonitorOptions {
   unusablePolls?: number;
   /** Where a node that went bad is named (once per node). */
   log?: (line: string) => void;
+  /** Photos in the tasks watched, for the photos-per-second figure. */
+  photos?: number;
 }
 
 export interface JobOutcome {
   counts: BatchServiceModels.TaskCounts;
+  /** Since the job started, which for a resumed job is before this command started. */
   elapsedMs: number;
 }
 
@@ -45,12 +50,39 @@ export function eta(elapsedMs: number, done: number, total: number): number | un
   return (elapsedMs / done) * (total - done);
 }
 
+export interface ProgressState {
+  counts: BatchServiceModels.TaskCounts;
+  totalTasks: number;
+  /** Photos in those tasks; tasks are planned near equal in size, so done tasks' share of them is done. */
+  photos: number;
+  nodes: string;
+  /** Since the job started (not since this command did). */
+  elapsedMs: number;
+}
+
+/** The progress line: counts, then elapsed time, the time left and photos per second, all from the job's start. */
+export function progressLine(p: ProgressState): string {
+  const left = eta(p.elapsedMs, p.counts.completed, p.totalTasks);
+  const photosDone = p.totalTasks > 0 ? (p.photos * Math.min(p.counts.completed, p.totalTasks)) / p.totalTasks : 0;
+  const perSecond = p.elapsedMs > 0 ? photosDone / (p.elapsedMs / 1000) : 0;
+  // Enough digits to tell a slow pool from a stopped one.
+  const rate = perSecond > 0 ? `, ${perSecond.toFixed(perSecond >= 10 ? 0 : perSecond >= 1 ? 1 : 2)} photos/s` : "";
+  return `${describeCounts(p.counts, p.totalTasks, p.nodes)}; ${formatDuration(p.elapsedMs)} elapsed${left !== undefined ? `, about ${formatDuration(left)} left` : ""}${rate}`;
+}
+
+/** When the job started as Batch recorded it; this command's start when Batch gives no time (or a clock ahead of ours). */
+export function jobStart(job: Pick<BatchServiceModels.CloudJob, "creationTime" | "executionInfo">, commandStart: number): number {
+  const recorded = new Date(job.executionInfo?.startTime ?? job.creationTime ?? NaN).getTime();
+  return Number.isFinite(recorded) ? Math.min(recorded, commandStart) : commandStart;
+}
+
 export function monitorProgressBar(totalTasks: number): Progress {
   return createProgress({ label: "tasks", total: totalTasks, lineIntervalMs: 10_000 });
 }
 
 export async function waitForJob(client: BatchServiceClient, jobId: string, poolId: string, totalTasks: number, options: MonitorOptions = {}): Promise<JobOutcome> {
-  const started = Date.now();
+  const commandStart = Date.now();
+  let started: number | undefined;
   const progress = options.progress?.(totalTasks);
   const pollMs = options.pollMs ?? 3000;
   let unusable = 0;
@@ -59,16 +91,16 @@ export async function waitForJob(client: BatchServiceClient, jobId: string, pool
   try {
     for (;;) {
       const [job, taskCounts, pool, nodes] = await Promise.all([
-        withRetry(() => client.job.get(jobId, { jobGetOptions: { select: "id,state" } }), options.retry),
+        withRetry(() => client.job.get(jobId, { jobGetOptions: { select: "id,state,creationTime,executionInfo" } }), options.retry),
         withRetry(() => client.job.getTaskCounts(jobId), options.retry),
         withRetry(() => client.pool.get(poolId), options.retry),
         listNodes(client, poolId, options.retry),
       ]);
       counts = taskCounts.taskCounts;
       for (const line of badNodeLines(poolId, nodes, reported)) options.log?.(line);
+      started ??= jobStart(job, commandStart);
       const elapsed = Date.now() - started;
-      const left = eta(elapsed, counts.completed, totalTasks);
-      progress?.update(counts.completed, `${describeCounts(counts, totalTasks, nodeSummary(nodes))}; ${formatDuration(elapsed)} elapsed${left !== undefined ? `, about ${formatDuration(left)} left` : ""}`);
+      progress?.update(counts.completed, progressLine({ counts, totalTasks, photos: options.photos ?? 0, nodes: nodeSummary(nodes), elapsedMs: elapsed }));
       if (job.state === "completed" || counts.completed >= totalTasks) return { counts, elapsedMs: elapsed };
       const problem = counts.completed < totalTasks ? poolProblem(pool, nodes) : undefined;
       unusable = problem ? unusable + 1 : 0;

@@ -3,6 +3,7 @@
  * would fill the log with carriage returns). Everything goes to stderr so stdout stays for results.
  */
 import { SingleBar, Presets } from "cli-progress";
+import { barAllowed } from "./terminal";
 
 export interface Progress {
   update(value: number, detail: string): void;
@@ -12,7 +13,7 @@ export interface Progress {
 export interface ProgressOptions {
   label: string;
   total: number;
-  /** Bar on a TTY (the default follows process.stderr.isTTY). */
+  /** Bar on a terminal (the default: stderr is one, and not TERM=dumb). */
   tty?: boolean;
   /** Where plain lines go (stderr by default). */
   write?: (line: string) => void;
@@ -22,7 +23,7 @@ export interface ProgressOptions {
 
 export function createProgress(options: ProgressOptions): Progress {
   const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const tty = options.tty ?? Boolean(process.stderr.isTTY);
+  const tty = options.tty ?? barAllowed(process.stderr);
   if (tty) {
     const bar = new SingleBar({ format: `${options.label} [{bar}] {percentage}% | {detail}`, stream: process.stderr, hideCursor: true, clearOnComplete: false }, Presets.shades_classic);
     bar.start(Math.max(options.total, 1), 0, { detail: "" });

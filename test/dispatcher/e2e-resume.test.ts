@@ -57,6 +57,7 @@ describe("against a local cloud that outlives the dispatcher", () => {
     expect(second.stderr).toContain(`upload: 0 photo(s) sent (0 B), ${photoCount} already there`);
     // Submit only, with SAS URLs for the tasks instead of the pool identity.
     const third = await runCli([...args, "--no-wait", "--task-storage", "sas"], { env });
+    const jobCreatedBy = Date.now();
     expect(third.code).toBe(0);
     expect(third.stderr).toContain(`plan: resuming job resume-1 (${taskCount} task(s)`);
     expect(third.stderr).toContain("not waiting (--no-wait)");
@@ -64,12 +65,21 @@ describe("against a local cloud that outlives the dispatcher", () => {
     expect(fourth.signal).toBe("SIGKILL");
     expect(fourth.stderr).toContain("submit: every task was added by an earlier run");
 
+    const lastStarted = Date.now();
     const last = await runCli([...args, "--json", "--keep-job"], { env });
     expect(last.code).toBe(2); // broken.jpg cannot be read: some photos failed
+    // The resumed run's progress counts from the job's start (the third run), not from its own.
+    const final = [...last.stderr.matchAll(/^tasks: (\d+)\/(\d+) tasks done.*; (?:(\d+)m)?(\d+)s elapsed(.*)$/gm)].pop();
+    expect(final).toBeDefined();
+    const [, done, total, minutes, seconds, rest] = final as RegExpMatchArray;
+    expect([Number(done), Number(total)]).toEqual([taskCount, taskCount]);
+    expect(Number(minutes ?? 0) * 60 + Number(seconds)).toBeGreaterThanOrEqual(Math.floor((lastStarted - jobCreatedBy) / 1000));
+    expect(rest).toMatch(/^, [\d.]+ photos\/s$/);
     const report = JSON.parse(last.stdout) as {
       upload: { uploaded: number; skipped: number; bytesSent: number };
       tasks: { planned: number; added: number; existed: number; resumed: boolean };
       collected: { rows: { photo: string; reading: string | null; status: string; error: string | null }[] };
+      summary: { run: { wallMs: number | null; nodeHours: number | null; nodes: number } };
     };
     expect(report.upload).toEqual({ uploaded: 0, skipped: photoCount, bytesSent: 0 });
     expect(report.tasks).toEqual({ planned: taskCount, added: 0, existed: taskCount, resumed: true });
@@ -94,6 +104,9 @@ describe("against a local cloud that outlives the dispatcher", () => {
     expect(againReport.tasks).toEqual({ planned: taskCount, added: 0, existed: 0, resumed: true });
     expect(againReport.outcome).toBeUndefined();
     expect(againReport.collected.rows).toEqual(rows);
+    // The job's tasks are gone, but the figures the first collection kept are still reported.
+    expect(report.summary.run.wallMs).toBeGreaterThan(0);
+    expect(againReport.summary.run).toEqual(report.summary.run);
     expect(again.stderr).toContain(`no job resume-1 in the account (not created yet, or deleted); ${taskCount} task(s) have their records already, 0 to run`);
   });
 
