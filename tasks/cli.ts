@@ -234,7 +234,9 @@ export function explainError(err: unknown): string {
 
 /** Runs the command and exits with its code, or with the error as tasks/fatal-error.ts prints it. */
 export function runOcr(argv: string[], name = NPM_NAME, prefix = "ocr"): void {
-  runToExit(() => main(argv, name), () => ({ command: prefix, verbose, explain: explainError, exitCode: (err) => (err instanceof ServiceUnreachableError ? 3 : undefined) }));
+  runToExit(() => main(argv, name), () => ({ command: prefix, verbose, explain: explainError, exitCode: (err) => (err instanceof ServiceUnreachableError ? 3 : undefined),
+    wholeMessage: (err) => err instanceof ServiceUnreachableError,
+  }));
 }
 
 if (require.main === module) runOcr(process.argv);

@@ -44,6 +44,8 @@ export interface FatalOptions {
   env?: NodeJS.ProcessEnv;
   /** An operator's error's own exit code, where it has one (1 otherwise). */
   exitCode?: (err: unknown) => number | undefined;
+  /** An operator's error whose every line is for the operator (a command to run), not a detail. */
+  wholeMessage?: (err: unknown) => boolean;
 }
 
 /** The text to print (ending in a newline) and the exit code. */
@@ -60,6 +62,10 @@ export function fatal(err: unknown, options: FatalOptions): { text: string; exit
   }
   const [first = "", ...details] = (options.explain?.(err) ?? (err as Error).message).split("\n");
   const more = details.filter((l) => l.trim() !== "");
+  if (options.wholeMessage?.(err)) {
+    const stack = options.verbose ? `${(err as Error).stack ?? ""}\n` : "";
+    return { text: `${red(`${options.command}:`, stream, options.env)} ${[first, ...more].join("\n")}\n${stack}`, exitCode: options.exitCode?.(err) ?? OPERATOR_EXIT };
+  }
   const tail = options.verbose ? [...more, (err as Error).stack ?? ""].filter(Boolean).join("\n") : "";
   const hint = !options.verbose && more.length > 0 ? " (--verbose for the details)" : "";
   return { text: `${red(`${options.command}:`, stream, options.env)} ${first}${hint}\n${tail ? `${tail}\n` : ""}`, exitCode: options.exitCode?.(err) ?? OPERATOR_EXIT };
