@@ -33,7 +33,7 @@ export interface OcrConfig {
   storageSharedKeyAccess: boolean;
   /** Let the Batch account accept Shared Key on the data plane besides Entra ID. Off unless opted in. */
   batchSharedKeyAccess: boolean;
-  /** Public network access to the Batch account endpoint. Only true deploys: see NO_PRIVATE_ENDPOINTS. */
+  /** Public network access to the Batch account and storage account endpoints. Only true deploys: see NO_PRIVATE_ENDPOINTS. */
   publicNetworkAccess: boolean;
   poolId: string;
   applicationId: string;
@@ -117,10 +117,10 @@ export const SPOT_NEEDS_USER_SUBSCRIPTION =
  * program does not declare: the pool would never get a usable node.
  */
 export const NO_PRIVATE_ENDPOINTS =
-  "publicNetworkAccess false needs private endpoints for the Batch account (groups batchAccount and nodeManagement) " +
-  "with privatelink.batch.azure.com DNS in the pool's virtual network, because nodes on simplified node communication and the dispatcher " +
-  "could not reach the account otherwise; this program declares none yet (a larger job: endpoints, DNS zone and links, and a way in for the dispatcher). " +
-  "Leave publicNetworkAccess true: the account still accepts Microsoft Entra ID only";
+  "publicNetworkAccess false needs private endpoints for the Batch account (groups batchAccount and nodeManagement) and the storage account (blob) " +
+  "with privatelink.batch.azure.com and privatelink.blob.core.windows.net DNS in the pool's virtual network, because nodes on simplified node communication and the dispatcher " +
+  "could not reach the accounts otherwise; this program declares none yet (a larger job: endpoints, DNS zone and links, and a way in for the dispatcher). " +
+  "Leave publicNetworkAccess true: the accounts still accept Microsoft Entra ID only";
 
 const VM_SIZE_SHAPE = /^Standard_[A-Z][A-Za-z0-9]*(-\d+)?[a-z]*(_v\d+)?$/;
 

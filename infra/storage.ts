@@ -17,7 +17,7 @@ export interface Storage {
 
 /**
  * A hardened StorageV2 account: HTTPS only, TLS 1.2, no public blob access, Entra ID by default and
- * shared key off unless the stack opts in; soft delete for blobs and containers; results expire.
+ * shared key off unless the stack opts in; reachable over its public endpoint, said explicitly; soft delete for blobs and containers; results expire.
  * The account and its containers are protected (KEEPS_DATA): no update deletes photos or results.
  */
 export function createStorage(cfg: OcrConfig, rg: resources.ResourceGroup): Storage {
@@ -33,6 +33,12 @@ export function createStorage(cfg: OcrConfig, rg: resources.ResourceGroup): Stor
     allowSharedKeyAccess: cfg.storageSharedKeyAccess,
     defaultToOAuthAuthentication: true,
     allowCrossTenantReplication: false,
+    // Stated, not left to Azure's default: the pool's nodes (Batch-service nodes have no addresses
+    // known in advance) and the dispatcher on an operator's machine reach blobs over the public
+    // endpoint, with Entra ID as the only way in (shared key off). Off only once private endpoints
+    // exist, which is why it follows the stack's publicNetworkAccess (refused while they do not).
+    publicNetworkAccess: cfg.publicNetworkAccess ? storage.PublicNetworkAccess.Enabled : storage.PublicNetworkAccess.Disabled,
+    networkRuleSet: { defaultAction: storage.DefaultAction.Allow },
   }, KEEPS_DATA);
 
   new storage.BlobServiceProperties("blob-service", {

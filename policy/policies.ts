@@ -21,9 +21,13 @@ function ofType(type: string, check: (props: Props, report: ReportViolation, arg
   };
 }
 
+/** The storage account's public endpoint states a stack may choose (Azure also knows SecuredByPerimeter, which needs a perimeter this program does not declare). */
+const STORAGE_NETWORK_ACCESS = ["Enabled", "Disabled"];
+
 export const storageHardened: ResourceValidationPolicy = {
   name: "storage-account-hardened",
-  description: "Storage accounts accept HTTPS only with TLS 1.2 or later, never serve public blobs, and refuse shared-key access unless allowed.",
+  description:
+    "Storage accounts accept HTTPS only with TLS 1.2 or later, never serve public blobs, state whether their public endpoint is open, and refuse shared-key access unless allowed.",
   enforcementLevel: "mandatory",
   configSchema: SHARED_KEY_EXCEPTION,
   validateResource: ofType(STORAGE_ACCOUNT, (props, report, args) => {
@@ -32,6 +36,12 @@ export const storageHardened: ResourceValidationPolicy = {
       report(`minimumTlsVersion must be TLS1_2 or later (got ${JSON.stringify(props.minimumTlsVersion)})`);
     }
     if (props.allowBlobPublicAccess !== false) report("allowBlobPublicAccess must be false");
+    if (!STORAGE_NETWORK_ACCESS.includes(props.publicNetworkAccess as string)) {
+      report(
+        `publicNetworkAccess must be set explicitly to ${STORAGE_NETWORK_ACCESS.join(" or ")} (got ${JSON.stringify(props.publicNetworkAccess)}): ` +
+          "unset, whether the public endpoint is open is Azure's default and the network rules', not a reviewed choice",
+      );
+    }
     const { allowSharedKey } = args.getConfig<{ allowSharedKey: boolean }>();
     if (!allowSharedKey && props.allowSharedKeyAccess !== false) {
       report("allowSharedKeyAccess must be false (set the policy's allowSharedKey to make an exception)");

@@ -6,6 +6,7 @@ const STORAGE_OK = {
   minimumTlsVersion: "TLS1_2",
   allowBlobPublicAccess: false,
   allowSharedKeyAccess: false,
+  publicNetworkAccess: "Enabled",
 };
 const POOL_OK = {
   deploymentConfiguration: { virtualMachineConfiguration: { nodeAgentSkuId: "batch.node.ubuntu 24.04" } },
@@ -21,9 +22,12 @@ describe("policy pack", () => {
       "enableHttpsTrafficOnly must be true",
       'minimumTlsVersion must be TLS1_2 or later (got "TLS1_0")',
       "allowBlobPublicAccess must be false",
+      expect.stringMatching(/^publicNetworkAccess must be set explicitly to Enabled or Disabled \(got undefined\): unset, whether the public endpoint is open is Azure's default/),
       "allowSharedKeyAccess must be false (set the policy's allowSharedKey to make an exception)",
     ]);
     expect(await runPolicy(storageHardened, type, { ...STORAGE_OK, allowSharedKeyAccess: true }, { allowSharedKey: true })).toEqual([]);
+    expect(await runPolicy(storageHardened, type, { ...STORAGE_OK, publicNetworkAccess: "Disabled" })).toEqual([]);
+    expect(await runPolicy(storageHardened, type, { ...STORAGE_OK, publicNetworkAccess: "SecuredByPerimeter" })).toEqual([expect.stringMatching(/got "SecuredByPerimeter"/)]);
   });
 
   test("Batch account: Entra ID only passes; Shared Key or the unset default is reported unless excepted", async () => {

@@ -34,7 +34,7 @@ describe("the declared Azure environment (default config)", () => {
     ({ outputs } = await deploy());
   });
 
-  test("storage is StorageV2, HTTPS only, TLS 1.2, no public blobs, shared key off, Entra ID by default", () => {
+  test("storage is StorageV2, HTTPS only, TLS 1.2, no public blobs, shared key off, Entra ID by default, public endpoint open by choice", () => {
     const st = props(one("storage:StorageAccount"));
     expect(st).toMatchObject({
       kind: "StorageV2",
@@ -43,6 +43,9 @@ describe("the declared Azure environment (default config)", () => {
       allowBlobPublicAccess: false,
       allowSharedKeyAccess: false,
       defaultToOAuthAuthentication: true,
+      // Nodes and the dispatcher reach blobs over the public endpoint; stated, not Azure's default.
+      publicNetworkAccess: "Enabled",
+      networkRuleSet: { defaultAction: "Allow" },
     });
   });
 
