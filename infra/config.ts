@@ -29,6 +29,11 @@ export interface OcrConfig {
   resultsRetentionDays: number;
   /** Deleted blobs stay recoverable for this many days. */
   blobSoftDeleteDays: number;
+  /**
+   * The stack holds photos and results worth keeping: storage and its resource group are protected
+   * in Pulumi and the storage account carries a CanNotDelete lock in Azure. Off for a scratch stack.
+   */
+  keepsData: boolean;
   /** Storage shared-key (account key / account SAS) access. Off unless a team opts in. */
   storageSharedKeyAccess: boolean;
   /** Let the Batch account accept Shared Key on the data plane besides Entra ID. Off unless opted in. */
@@ -76,6 +81,7 @@ export const CONFIG_KEYS: readonly KeySpec<keyof OcrConfig>[] = [
   { key: "resultsContainer", kind: "string", default: "results" },
   { key: "resultsRetentionDays", kind: "integer", default: 30 },
   { key: "blobSoftDeleteDays", kind: "integer", default: 7 },
+  { key: "keepsData", kind: "boolean", default: true },
   { key: "storageSharedKeyAccess", kind: "boolean", default: false },
   { key: "batchSharedKeyAccess", kind: "boolean", default: false },
   { key: "publicNetworkAccess", kind: "boolean", default: true },

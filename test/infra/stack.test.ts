@@ -230,7 +230,7 @@ describe("options that change the environment", () => {
 
 });
 
-describe("photos and results survive a rename", () => {
+describe("photos and results survive a rename, and a delete outside Pulumi", () => {
   // Pulumi's mocks are not told resource options, so protection is read from the resource objects.
   const isProtected = (resource: pulumi.Resource) => (resource as unknown as { __protect?: boolean }).__protect === true;
 
@@ -246,6 +246,29 @@ describe("photos and results survive a rename", () => {
       images: true,
       results: true,
     });
+  });
+
+  test("the storage account carries a CanNotDelete lock that says how to lift it, so a portal delete of it, its containers or the resource group fails", async () => {
+    await deploy();
+    const lock = props(one("authorization:ManagementLockByScope"));
+    expect(lock).toEqual({
+      scope: expect.stringMatching(/\/resourceGroups\/ocrtestrg1a2b3c\/providers\/Microsoft\.Storage\/storageAccounts\/ocrtestst1a2b3c$/),
+      lockName: "keeps-photos-and-results",
+      level: "CanNotDelete",
+      notes: expect.stringMatching(/set batch-ocr:keepsData false and pulumi up, then pulumi destroy/),
+    });
+    // Azure caps lock notes at 512 characters.
+    expect(String(lock.notes).length).toBeLessThanOrEqual(512);
+  });
+
+  test("a scratch stack (keepsData false) has neither protection nor lock", async () => {
+    declared.length = 0;
+    const cfg = parseConfig({ ...BASE, keepsData: false });
+    const rg = createResourceGroup(cfg);
+    const store = createStorage(cfg, rg);
+    await settled();
+    expect([rg, store.account, store.images, store.results].map(isProtected)).toEqual([false, false, false, false]);
+    expect(ofType("authorization:ManagementLockByScope")).toHaveLength(0);
   });
 });
 
