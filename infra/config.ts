@@ -61,6 +61,11 @@ export interface OcrConfig {
   subnetPrefix: string;
   /** Optional Entra ID object id of the operator (user or group) who runs `npm run ocr`. */
   operatorPrincipalId: string | undefined;
+  /**
+   * Optional resource id of an existing Log Analytics workspace: the Batch account's and the blob
+   * service's logs and metrics are sent there (infra/diagnostics.ts). Unset, none are.
+   */
+  logAnalyticsWorkspaceId: string | undefined;
   /** What operatorPrincipalId is: a person, a group of operators, or an automation's service principal. */
   operatorPrincipalType: PrincipalType;
 }
@@ -100,6 +105,7 @@ export const CONFIG_KEYS: readonly KeySpec<keyof OcrConfig>[] = [
   { key: "subnetPrefix", kind: "string", default: "10.40.0.0/24" },
   { key: "operatorPrincipalId", kind: "string" },
   { key: "operatorPrincipalType", kind: "string", default: "User" },
+  { key: "logAnalyticsWorkspaceId", kind: "string" },
 ];
 
 export class ConfigError extends Error {
@@ -127,6 +133,8 @@ export const NO_PRIVATE_ENDPOINTS =
   "with privatelink.batch.azure.com and privatelink.blob.core.windows.net DNS in the pool's virtual network, because nodes on simplified node communication and the dispatcher " +
   "could not reach the accounts otherwise; this program declares none yet (a larger job: endpoints, DNS zone and links, and a way in for the dispatcher). " +
   "Leave publicNetworkAccess true: the accounts still accept Microsoft Entra ID only";
+
+const WORKSPACE_ID_SHAPE = /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[-\w.()]+\/providers\/Microsoft\.OperationalInsights\/workspaces\/[A-Za-z0-9][A-Za-z0-9-]{2,62}$/i;
 
 const VM_SIZE_SHAPE = /^Standard_[A-Z][A-Za-z0-9]*(-\d+)?[a-z]*(_v\d+)?$/;
 
@@ -260,6 +268,12 @@ export function parseConfig(raw: Record<string, unknown>, stack = "the stack"): 
   }
   if (c.operatorPrincipalType !== undefined && !PRINCIPAL_TYPES.includes(c.operatorPrincipalType)) {
     problems.push(`operatorPrincipalType must be ${PRINCIPAL_TYPES.join(", ")} (got ${JSON.stringify(c.operatorPrincipalType)}); it must match what operatorPrincipalId is, or ARM refuses the role assignment`);
+  }
+  if (c.logAnalyticsWorkspaceId !== undefined && !WORKSPACE_ID_SHAPE.test(c.logAnalyticsWorkspaceId)) {
+    problems.push(
+      "logAnalyticsWorkspaceId must be a Log Analytics workspace's resource id, /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/workspaces/<name> " +
+        "(az monitor log-analytics workspace show --query id)",
+    );
   }
 
   if (problems.length > 0) {

@@ -8,6 +8,7 @@ import type { WorkerPackage } from "../tasks/worker/package";
 import { createWorkerApplication } from "./application";
 import { allowedAuthModes, createBatchAccount } from "./batch-account";
 import type { OcrConfig } from "./config";
+import { createDiagnostics } from "./diagnostics";
 import { createIdentities } from "./identity";
 import { createPrivateNetwork } from "./network";
 import { createPool } from "./pool";
@@ -29,6 +30,7 @@ export function createInfrastructure(cfg: OcrConfig, options: InfraOptions): Sta
   const store = createStorage(cfg, rg);
   const ids = createIdentities(cfg, rg, store);
   const account = createBatchAccount(cfg, rg, store, ids);
+  createDiagnostics(cfg, account, store);
   const app = createWorkerApplication(cfg, rg, account, options.workerPackage, options.armEndpoint);
   const subnet = cfg.privateNetwork ? createPrivateNetwork(cfg, rg) : undefined;
   const pool = createPool(cfg, rg, account, ids, app, subnet);

@@ -104,6 +104,13 @@ describe("stack configuration", () => {
     expect(message).not.toMatch(/StorageAccount/); // 12 + "st" + 8 = 22 still fits
   });
 
+  test("a Log Analytics workspace is named by its resource id, anything else is refused with how to get it", () => {
+    const id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/ops/providers/Microsoft.OperationalInsights/workspaces/ops-logs";
+    expect(parseConfig({ location: "westeurope", logAnalyticsWorkspaceId: id }).logAnalyticsWorkspaceId).toBe(id);
+    expect(parseConfig({ location: "westeurope" }).logAnalyticsWorkspaceId).toBeUndefined();
+    expect(problemsOf({ location: "westeurope", logAnalyticsWorkspaceId: "ops-logs" })).toMatch(/logAnalyticsWorkspaceId must be a Log Analytics workspace's resource id.*az monitor log-analytics workspace show/);
+  });
+
   test("an unknown stack names the file it looked for", () => {
     expect(() => loadStackConfig("nope", ROOT)).toThrow(/no stack file .*Pulumi\.nope\.yaml/);
   });

@@ -24,6 +24,7 @@ export const NAME_INPUT: Readonly<Record<string, string>> = {
   "azure-native:batch:ApplicationPackage": "versionName",
   "azure-native:batch:Pool": "poolName",
   "azure-native:authorization:ManagementLockByScope": "lockName",
+  "azure-native:monitor:DiagnosticSetting": "name",
 };
 
 /** Where ARM puts each resource type under its resource group (parents taken from the inputs). */
@@ -44,6 +45,7 @@ const ARM_PATH: Record<string, (name: string, i: Record<string, unknown>) => str
 function armId(type: string, name: string, inputs: Record<string, unknown>): string {
   if (type === "azure-native:resources:ResourceGroup") return `/subscriptions/${SUBSCRIPTION}/resourceGroups/${name}`;
   if (type === "azure-native:authorization:RoleAssignment") return `${String(inputs.scope)}/providers/Microsoft.Authorization/roleAssignments/${name}`;
+  if (type === "azure-native:monitor:DiagnosticSetting") return `${String(inputs.resourceUri)}/providers/Microsoft.Insights/diagnosticSettings/${name}`;
   if (type === "azure-native:authorization:ManagementLockByScope") return `${String(inputs.scope)}/providers/Microsoft.Authorization/locks/${name}`;
   const rg = `/subscriptions/${SUBSCRIPTION}/resourceGroups/${String(inputs.resourceGroupName ?? "rg")}`;
   const at = ARM_PATH[type];

@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { declared, installMocks, NAME_INPUT, ofType, one, settled, valueOf, type DeclaredResource } from "./mocks";
+import { declared, installMocks, NAME_INPUT, ofType, one, settled, SUBSCRIPTION, valueOf, type DeclaredResource } from "./mocks";
 installMocks();
 
 import { parseStackOutputs, STACK_OUTPUT_KEYS, type StackOutputs } from "../../contracts/stack-outputs";
@@ -227,7 +227,39 @@ describe("options that change the environment", () => {
     expect(operatorTypes()).toEqual(["Group", "Group"]);
   });
 
+  test("no diagnostic settings unless a Log Analytics workspace is configured", async () => {
+    await deploy();
+    expect(ofType("monitor:DiagnosticSetting")).toHaveLength(0);
+  });
 
+  test("with a workspace, the Batch account's ServiceLog, AuditLog and metrics and the blob service's reads, writes, deletes and transactions go to it", async () => {
+    const workspace = `/subscriptions/${SUBSCRIPTION}/resourceGroups/ops/providers/Microsoft.OperationalInsights/workspaces/ops-logs`;
+    await deploy({ logAnalyticsWorkspaceId: workspace });
+    const byTarget = Object.fromEntries(ofType("monitor:DiagnosticSetting").map((r) => [String(props(r).resourceUri).split("/providers/").pop(), props(r)]));
+    expect(byTarget).toEqual({
+      "Microsoft.Batch/batchAccounts/ocrtestbatch1a2b3c": {
+        name: "batch-ocr-to-log-analytics",
+        resourceUri: expect.stringMatching(/^\/subscriptions\/.*\/resourceGroups\/ocrtestrg1a2b3c\/providers\/Microsoft\.Batch\/batchAccounts\/ocrtestbatch1a2b3c$/),
+        workspaceId: workspace,
+        logs: [
+          { category: "ServiceLog", enabled: true },
+          { category: "AuditLog", enabled: true },
+        ],
+        metrics: [{ category: "AllMetrics", enabled: true }],
+      },
+      "Microsoft.Storage/storageAccounts/ocrtestst1a2b3c/blobServices/default": {
+        name: "batch-ocr-to-log-analytics",
+        resourceUri: expect.stringMatching(/\/storageAccounts\/ocrtestst1a2b3c\/blobServices\/default$/),
+        workspaceId: workspace,
+        logs: [
+          { category: "StorageRead", enabled: true },
+          { category: "StorageWrite", enabled: true },
+          { category: "StorageDelete", enabled: true },
+        ],
+        metrics: [{ category: "Transaction", enabled: true }],
+      },
+    });
+  });
 });
 
 describe("photos and results survive a rename, and a delete outside Pulumi", () => {
