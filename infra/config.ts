@@ -14,6 +14,10 @@ export const PROJECT = "batch-ocr";
 
 export type NodeFillType = "Spread" | "Pack";
 
+/** Where the Batch account allocates pool VMs: Batch's own subscriptions, or this one (the only mode with Spot). */
+export type PoolAllocationMode = "BatchService" | "UserSubscription";
+export const POOL_ALLOCATION_MODES: readonly PoolAllocationMode[] = ["BatchService", "UserSubscription"];
+
 /** What kind of Entra ID principal a role assignment names; ARM refuses a mismatch (`UnmatchedPrincipalType`). */
 export type PrincipalType = "User" | "Group" | "ServicePrincipal";
 export const PRINCIPAL_TYPES: readonly PrincipalType[] = ["User", "Group", "ServicePrincipal"];
@@ -47,10 +51,17 @@ export interface OcrConfig {
   minNodes: number;
   maxNodes: number;
   /**
-   * Share of the pool's nodes that may be Spot, 0..1. Only 0 deploys: see SPOT_NEEDS_USER_SUBSCRIPTION.
-   * Kept as a key so that a stack asking for Spot is told why it cannot have it, not ignored.
+   * Share of the pool's nodes that may be Spot, 0..1. Above 0 only with poolAllocationMode
+   * UserSubscription: see SPOT_NEEDS_USER_SUBSCRIPTION.
    */
   spotShare: number;
+  /** BatchService by default; UserSubscription needs a subscription owner's steps first (README). */
+  poolAllocationMode: PoolAllocationMode;
+  /**
+   * Object id of the "Microsoft Azure Batch" service principal in this tenant (required in
+   * UserSubscription mode): it is granted the secrets of the account's Key Vault.
+   */
+  batchServicePrincipalObjectId: string | undefined;
   /** Autoscale evaluation interval in minutes (Batch's minimum is 5). */
   autoscaleIntervalMinutes: number;
   nodeFillType: NodeFillType;
@@ -97,6 +108,8 @@ export const CONFIG_KEYS: readonly KeySpec<keyof OcrConfig>[] = [
   { key: "minNodes", kind: "integer", default: 0 },
   { key: "maxNodes", kind: "integer", default: 4 },
   { key: "spotShare", kind: "number", default: 0 },
+  { key: "poolAllocationMode", kind: "string", default: "BatchService" },
+  { key: "batchServicePrincipalObjectId", kind: "string" },
   { key: "autoscaleIntervalMinutes", kind: "integer", default: 5 },
   { key: "nodeFillType", kind: "string", default: "Pack" },
   { key: "startTaskRetries", kind: "integer", default: 3 },
@@ -113,15 +126,25 @@ export class ConfigError extends Error {
 }
 
 /**
- * The program's Batch account allocates pools in Batch-service mode, where the preemptible nodes on
- * offer were low-priority ones, retired on 30 September 2025; Spot nodes need an account in
- * user-subscription allocation mode, which this program does not declare (it needs a Key Vault and
- * Batch's access to the subscription).
+ * In Batch-service allocation the preemptible nodes on offer were low-priority ones, retired on
+ * 30 September 2025; Spot nodes need an account in user-subscription allocation mode.
  */
 export const SPOT_NEEDS_USER_SUBSCRIPTION =
-  "Spot nodes need a Batch account in user-subscription pool allocation mode, and this program declares a Batch-service allocation account, " +
+  "Spot nodes need a Batch account in user-subscription pool allocation mode, and this stack's account allocates in Batch-service mode, " +
   "where low-priority nodes were retired on 30 September 2025 (https://learn.microsoft.com/azure/batch/batch-spot-vms). " +
-  "Set batch-ocr:spotShare to 0, or add a user-subscription account (with its Key Vault) to infra/batch-account.ts first";
+  "Set batch-ocr:spotShare to 0, or set batch-ocr:poolAllocationMode to UserSubscription (with batchServicePrincipalObjectId, after the subscription steps in the README)";
+
+/**
+ * The application id of the "Microsoft Azure Batch" service principal, the same in every tenant.
+ * Its object id differs per tenant, hence `batchServicePrincipalObjectId`.
+ */
+export const BATCH_SERVICE_APP_ID = "ddbf3205-c6bd-46ae-8127-60eb93363864";
+
+/** Batch accepts only Microsoft Entra ID from clients of a user-subscription account. */
+export const USER_SUBSCRIPTION_ENTRA_ONLY =
+  "batchSharedKeyAccess cannot be true with poolAllocationMode UserSubscription: Batch accepts only Microsoft Entra ID from clients of a user-subscription account";
+
+const GUID = /^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i;
 
 /**
  * With public access off, simplified-communication nodes reach the account's node management
@@ -156,6 +179,25 @@ function autonameProblems(namePrefix: string): string[] {
     const problem = azureNameProblem(PREFIXED_TYPES[which], autonamed(names[which]));
     return problem === undefined ? [] : [`namePrefix ${namePrefix}: ${problem} (with Pulumi's autoname suffix)`];
   });
+}
+
+/** What user-subscription allocation needs from config, and what it rules out. */
+function allocationModeProblems(c: OcrConfig): string[] {
+  if (c.poolAllocationMode !== undefined && !POOL_ALLOCATION_MODES.includes(c.poolAllocationMode)) {
+    return [`poolAllocationMode must be ${POOL_ALLOCATION_MODES.join(" or ")} (got ${JSON.stringify(c.poolAllocationMode)})`];
+  }
+  const problems: string[] = [];
+  const id = c.batchServicePrincipalObjectId;
+  if (id !== undefined && !GUID.test(id)) problems.push("batchServicePrincipalObjectId must be an Entra ID object id (a GUID)");
+  if (c.poolAllocationMode !== "UserSubscription") return problems;
+  if (id === undefined) {
+    problems.push(
+      "poolAllocationMode UserSubscription needs batchServicePrincipalObjectId, the object id of the Microsoft Azure Batch service principal in this tenant, " +
+        `which gets the account's Key Vault secrets (az ad sp show --id ${BATCH_SERVICE_APP_ID} --query id -o tsv)`,
+    );
+  }
+  if (c.batchSharedKeyAccess) problems.push(USER_SUBSCRIPTION_ENTRA_ONLY);
+  return problems;
 }
 
 function coerce(kind: Kind, key: string, value: unknown, problems: string[]): unknown {
@@ -248,7 +290,8 @@ export function parseConfig(raw: Record<string, unknown>, stack = "the stack"): 
     problems.push(`maxNodes (${c.maxNodes}) must not be below minNodes (${c.minNodes})`);
   }
   if (c.spotShare !== undefined && (c.spotShare < 0 || c.spotShare > 1)) problems.push("spotShare must be between 0 and 1");
-  else if (c.spotShare > 0) problems.push(`spotShare ${c.spotShare} cannot deploy: ${SPOT_NEEDS_USER_SUBSCRIPTION}`);
+  else if (c.spotShare > 0 && c.poolAllocationMode === "BatchService") problems.push(`spotShare ${c.spotShare} cannot deploy: ${SPOT_NEEDS_USER_SUBSCRIPTION}`);
+  problems.push(...allocationModeProblems(c));
   if (c.autoscaleIntervalMinutes !== undefined && (c.autoscaleIntervalMinutes < 5 || c.autoscaleIntervalMinutes > 168 * 60)) {
     problems.push("autoscaleIntervalMinutes must be at least 5 (Batch's minimum) and at most 10080");
   }
@@ -263,7 +306,7 @@ export function parseConfig(raw: Record<string, unknown>, stack = "the stack"): 
   for (const key of ["vnetAddressSpace", "subnetPrefix"] as const) {
     if (c[key] !== undefined && !cidr.test(c[key])) problems.push(`${key} must be a CIDR block such as 10.40.0.0/16`);
   }
-  if (c.operatorPrincipalId !== undefined && !/^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i.test(c.operatorPrincipalId)) {
+  if (c.operatorPrincipalId !== undefined && !GUID.test(c.operatorPrincipalId)) {
     problems.push("operatorPrincipalId must be an Entra ID object id (a GUID)");
   }
   if (c.operatorPrincipalType !== undefined && !PRINCIPAL_TYPES.includes(c.operatorPrincipalType)) {

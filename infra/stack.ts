@@ -14,6 +14,7 @@ import { createPrivateNetwork } from "./network";
 import { createPool } from "./pool";
 import { createResourceGroup } from "./resource-group";
 import { createStorage } from "./storage";
+import { createUserSubscriptionVault } from "./user-subscription";
 
 /** Stack outputs as Pulumi exports them: each key of the dispatcher's contract, as an Output. */
 export type StackOutputsOf<T> = { [K in keyof T]: pulumi.Output<T[K]> };
@@ -29,7 +30,7 @@ export function createInfrastructure(cfg: OcrConfig, options: InfraOptions): Sta
   const rg = createResourceGroup(cfg);
   const store = createStorage(cfg, rg);
   const ids = createIdentities(cfg, rg, store);
-  const account = createBatchAccount(cfg, rg, store, ids);
+  const account = createBatchAccount(cfg, rg, store, ids, createUserSubscriptionVault(cfg, rg));
   createDiagnostics(cfg, account, store);
   const app = createWorkerApplication(cfg, rg, account, options.workerPackage, options.armEndpoint);
   const subnet = cfg.privateNetwork ? createPrivateNetwork(cfg, rg) : undefined;

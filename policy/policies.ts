@@ -68,6 +68,19 @@ export const batchAccountEntraOnly: ResourceValidationPolicy = {
   }),
 };
 
+export const userSubscriptionHasKeyVault: ResourceValidationPolicy = {
+  name: "batch-user-subscription-key-vault",
+  description: "A Batch account in user-subscription allocation mode names the Key Vault Batch keeps its VMs' secrets in; Azure refuses the account without one.",
+  enforcementLevel: "mandatory",
+  validateResource: ofType(BATCH_ACCOUNT, (props, report) => {
+    if (props.poolAllocationMode !== "UserSubscription") return;
+    const vault = props.keyVaultReference as Props | undefined;
+    if (typeof vault?.id !== "string" || typeof vault.url !== "string") {
+      report("poolAllocationMode UserSubscription needs keyVaultReference (id and url of a Key Vault in the account's region and subscription, with the Batch service granted its secrets)");
+    }
+  }),
+};
+
 export const poolNodeAgentCurrent: ResourceValidationPolicy = {
   name: "batch-pool-node-agent-current",
   description: "Pools run on an image, and a Batch node agent, that are not retired (infra/retirements.ts).",
@@ -137,13 +150,13 @@ export const spotNeedsUserSubscription: StackValidationPolicy = {
       report(
         `pool ${pool.name} asks for preemptible nodes (${asked}) in Batch account ${account.name}, which allocates in Batch-service mode: ` +
           "low-priority nodes were retired on 30 September 2025 and Spot nodes need user-subscription pool allocation " +
-          "(https://learn.microsoft.com/azure/batch/batch-spot-vms). Set batch-ocr:spotShare to 0, or move the pool to a UserSubscription account.",
+          "(https://learn.microsoft.com/azure/batch/batch-spot-vms). Set batch-ocr:spotShare to 0, or batch-ocr:poolAllocationMode to UserSubscription.",
         pool.urn,
       );
     }
   },
 };
 
-export const POLICIES: ResourceValidationPolicy[] = [storageHardened, batchAccountEntraOnly, poolNodeAgentCurrent, poolScalesToZero];
+export const POLICIES: ResourceValidationPolicy[] = [storageHardened, batchAccountEntraOnly, userSubscriptionHasKeyVault, poolNodeAgentCurrent, poolScalesToZero];
 
 export const STACK_POLICIES: StackValidationPolicy[] = [spotNeedsUserSubscription];

@@ -63,12 +63,35 @@ describe("stack configuration", () => {
     expect(message).toMatch(/unknown key batch-ocr:colour/);
   });
 
-  test("a Spot share is refused: the Batch-service account gets no Spot nodes, and the message says what to do", () => {
+  test("a Spot share is refused in Batch-service allocation, and the message says what to do", () => {
     const message = problemsOf({ location: "westeurope", spotShare: 0.5 });
     expect(message).toMatch(/spotShare 0.5 cannot deploy: Spot nodes need a Batch account in user-subscription pool allocation mode/);
     expect(message).toMatch(/low-priority nodes were retired/);
-    expect(message).toMatch(/Set batch-ocr:spotShare to 0/);
+    expect(message).toMatch(/Set batch-ocr:spotShare to 0, or set batch-ocr:poolAllocationMode to UserSubscription/);
     expect(parseConfig({ location: "westeurope", spotShare: 0 }).spotShare).toBe(0);
+  });
+
+  const BATCH_SP = "99999999-8888-7777-6666-555555555555";
+
+  test("user-subscription allocation takes a Spot share, given the Batch service principal's object id", () => {
+    expect(parseConfig({ location: "westeurope", poolAllocationMode: "UserSubscription", batchServicePrincipalObjectId: BATCH_SP, spotShare: 0.5 })).toMatchObject({
+      poolAllocationMode: "UserSubscription",
+      spotShare: 0.5,
+    });
+    expect(parseConfig({ location: "westeurope" }).poolAllocationMode).toBe("BatchService");
+  });
+
+  test("user-subscription allocation without the Batch service principal, with Shared Key, or an unknown mode is refused, saying why", () => {
+    expect(problemsOf({ location: "westeurope", poolAllocationMode: "UserSubscription" })).toMatch(
+      /poolAllocationMode UserSubscription needs batchServicePrincipalObjectId.*az ad sp show --id ddbf3205-c6bd-46ae-8127-60eb93363864 --query id -o tsv/,
+    );
+    expect(problemsOf({ location: "westeurope", poolAllocationMode: "UserSubscription", batchServicePrincipalObjectId: BATCH_SP, batchSharedKeyAccess: true })).toMatch(
+      /batchSharedKeyAccess cannot be true with poolAllocationMode UserSubscription: Batch accepts only Microsoft Entra ID/,
+    );
+    expect(problemsOf({ location: "westeurope", poolAllocationMode: "User" })).toMatch(/poolAllocationMode must be BatchService or UserSubscription \(got "User"\)/);
+    expect(problemsOf({ location: "westeurope", poolAllocationMode: "UserSubscription", batchServicePrincipalObjectId: "batch" })).toMatch(
+      /batchServicePrincipalObjectId must be an Entra ID object id/,
+    );
   });
 
   test("an operator principal type other than User, Group or ServicePrincipal is refused", () => {

@@ -25,6 +25,7 @@ export const NAME_INPUT: Readonly<Record<string, string>> = {
   "azure-native:batch:Pool": "poolName",
   "azure-native:authorization:ManagementLockByScope": "lockName",
   "azure-native:monitor:DiagnosticSetting": "name",
+  "azure-native:keyvault:Vault": "vaultName",
 };
 
 /** Where ARM puts each resource type under its resource group (parents taken from the inputs). */
@@ -35,6 +36,7 @@ const ARM_PATH: Record<string, (name: string, i: Record<string, unknown>) => str
   "azure-native:batch:ApplicationPackage": (n, i) =>
     `Microsoft.Batch/batchAccounts/${String(i.accountName)}/applications/${String(i.applicationName)}/versions/${n}`,
   "azure-native:batch:Pool": (n, i) => `Microsoft.Batch/batchAccounts/${String(i.accountName)}/pools/${n}`,
+  "azure-native:keyvault:Vault": (n) => `Microsoft.KeyVault/vaults/${n}`,
   "azure-native:managedidentity:UserAssignedIdentity": (n) => `Microsoft.ManagedIdentity/userAssignedIdentities/${n}`,
   "azure-native:network:VirtualNetwork": (n) => `Microsoft.Network/virtualNetworks/${n}`,
   "azure-native:network:Subnet": (n, i) => `Microsoft.Network/virtualNetworks/${String(i.virtualNetworkName)}/subnets/${n}`,
@@ -75,6 +77,9 @@ export function installMocks(stack = "dev"): void {
             break;
           case "azure-native:batch:BatchAccount":
             state.accountEndpoint = `${azureName}.${String(args.inputs.location)}.batch.azure.com`;
+            break;
+          case "azure-native:keyvault:Vault":
+            state.properties = { ...(args.inputs.properties as Record<string, unknown>), vaultUri: `https://${azureName}.vault.azure.net/` };
             break;
           case "azure-native:batch:ApplicationPackage":
             state.storageUrl = `https://example.blob.core.windows.net/app-package?sv=2024&sig=secret`;

@@ -1,4 +1,4 @@
-import { batchAccountEntraOnly, poolNodeAgentCurrent, poolScalesToZero, spotNeedsUserSubscription, storageHardened } from "../../policy/policies";
+import { batchAccountEntraOnly, poolNodeAgentCurrent, poolScalesToZero, spotNeedsUserSubscription, storageHardened, userSubscriptionHasKeyVault } from "../../policy/policies";
 import { runPolicy, runStackPolicy } from "./policy-harness";
 
 const STORAGE_OK = {
@@ -40,6 +40,14 @@ describe("policy pack", () => {
     expect(await runPolicy(batchAccountEntraOnly, type, { allowedAuthenticationModes: ["AAD", "SharedKey"] }, { allowSharedKey: true })).toEqual([]);
   });
 
+  test("Batch account: user-subscription allocation without a Key Vault reference is reported; Batch-service allocation needs none", async () => {
+    const type = "azure-native:batch:BatchAccount";
+    expect(await runPolicy(userSubscriptionHasKeyVault, type, { poolAllocationMode: "UserSubscription" })).toEqual([expect.stringMatching(/needs keyVaultReference/)]);
+    const vault = { id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv", url: "https://kv.vault.azure.net/" };
+    expect(await runPolicy(userSubscriptionHasKeyVault, type, { poolAllocationMode: "UserSubscription", keyVaultReference: vault })).toEqual([]);
+    expect(await runPolicy(userSubscriptionHasKeyVault, type, { poolAllocationMode: "BatchService" })).toEqual([]);
+  });
+
   test("pool: a current node agent passes; a retired one is reported", async () => {
     const type = "azure-native:batch:Pool";
     expect(await runPolicy(poolNodeAgentCurrent, type, POOL_OK)).toEqual([]);
@@ -69,7 +77,7 @@ describe("policy pack", () => {
 
     const refused = await runStackPolicy(spotNeedsUserSubscription, [account("BatchService"), spotFormula]);
     expect(refused).toEqual([expect.stringMatching(/^ocr-pool: pool ocr-pool asks for preemptible nodes \(the autoscale formula sets \$TargetLowPriorityNodes = \$spot\)/)]);
-    expect(refused[0]).toMatch(/Spot nodes need user-subscription pool allocation .*Set batch-ocr:spotShare to 0/);
+    expect(refused[0]).toMatch(/Spot nodes need user-subscription pool allocation .*Set batch-ocr:spotShare to 0, or batch-ocr:poolAllocationMode to UserSubscription/);
     // Unset allocation mode is Azure's default, Batch service.
     expect(await runStackPolicy(spotNeedsUserSubscription, [account(), fixedSpot])).toEqual([expect.stringMatching(/fixedScale.targetLowPriorityNodes = 2/)]);
     expect(await runStackPolicy(spotNeedsUserSubscription, [account("BatchService"), noSpotFormula])).toEqual([]);

@@ -227,6 +227,33 @@ describe("options that change the environment", () => {
     expect(operatorTypes()).toEqual(["Group", "Group"]);
   });
 
+  test("user-subscription allocation: an RBAC Key Vault with purge protection, the Batch service's secrets grant on it before the account, and a Spot pool the policies accept", async () => {
+    const batchSp = "99999999-8888-7777-6666-555555555555";
+    await deploy({ poolAllocationMode: "UserSubscription", batchServicePrincipalObjectId: batchSp, spotShare: 0.5 });
+    const vault = props(one("keyvault:Vault"));
+    expect(vault.properties).toMatchObject({ tenantId: "tenant", sku: { family: "A", name: "standard" }, enableRbacAuthorization: true, enableSoftDelete: true, enablePurgeProtection: true });
+    const grant = props(one("authorization:RoleAssignment", "batch-service-manages-vault-secrets"));
+    expect(grant).toMatchObject({
+      principalId: batchSp,
+      principalType: "ServicePrincipal",
+      roleDefinitionId: expect.stringMatching(/roleDefinitions\/b86a8fe4-44ce-4948-aee5-eccb2c155cd7$/),
+      scope: expect.stringMatching(/\/Microsoft\.KeyVault\/vaults\/ocrtestkv1a2b3c$/),
+    });
+    const account = props(one("batch:BatchAccount"));
+    expect(account.poolAllocationMode).toBe("UserSubscription");
+    expect(account.keyVaultReference).toEqual({ id: expect.stringMatching(/\/vaults\/ocrtestkv1a2b3c$/), url: "https://ocrtestkv1a2b3c.vault.azure.net/" });
+    expect(props(one("batch:Pool")).scaleSettings.autoScale.formula).toMatch(/\$TargetLowPriorityNodes = (?!0;)/);
+    const resources = declared.map((r) => ({ type: r.type, name: r.name, props: r.inputs }));
+    for (const policy of STACK_POLICIES) expect({ policy: policy.name, violations: await runStackPolicy(policy, resources) }).toEqual({ policy: policy.name, violations: [] });
+    for (const r of declared) for (const policy of POLICIES) expect(await runPolicy(policy, r.type, r.inputs)).toEqual([]);
+  });
+
+  test("Batch-service allocation (the default) declares no Key Vault and no reference to one", async () => {
+    await deploy();
+    expect(ofType("keyvault:Vault")).toHaveLength(0);
+    expect(props(one("batch:BatchAccount")).keyVaultReference).toBeUndefined();
+  });
+
   test("no diagnostic settings unless a Log Analytics workspace is configured", async () => {
     await deploy();
     expect(ofType("monitor:DiagnosticSetting")).toHaveLength(0);
@@ -314,7 +341,13 @@ describe("names Azure will see", () => {
   ]);
 
   test("every resource's name fits Azure's rules with Pulumi's 8-character autoname suffix, at the longest namePrefix allowed", async () => {
-    await deploy({ namePrefix: "abcdefghijk", privateNetwork: true, operatorPrincipalId: "11111111-2222-3333-4444-555555555555" });
+    await deploy({
+      namePrefix: "abcdefghijk",
+      privateNetwork: true,
+      operatorPrincipalId: "11111111-2222-3333-4444-555555555555",
+      poolAllocationMode: "UserSubscription",
+      batchServicePrincipalObjectId: "99999999-8888-7777-6666-555555555555",
+    });
     const problems: string[] = [];
     for (const r of declared) {
       const explicit = NAME_INPUT[r.type];
