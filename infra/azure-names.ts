@@ -51,6 +51,8 @@ export const AZURE_NAME_RULES: Readonly<Record<string, NameRule>> = {
   "azure-native:network:Subnet": { min: 1, max: 80, ...NETWORK_NAME },
   "azure-native:network:NatGateway": { min: 1, max: 80, ...NETWORK_NAME },
   "azure-native:network:PublicIPAddress": { min: 1, max: 80, ...NETWORK_NAME },
+  "azure-native:network:PrivateEndpoint": { min: 2, max: 64, ...NETWORK_NAME },
+  "azure-native:privatedns:VirtualNetworkLink": { min: 1, max: 80, ...NETWORK_NAME },
 };
 
 /** The longest name Azure sees for an autonamed resource. */

@@ -42,7 +42,10 @@ export interface OcrConfig {
   storageSharedKeyAccess: boolean;
   /** Let the Batch account accept Shared Key on the data plane besides Entra ID. Off unless opted in. */
   batchSharedKeyAccess: boolean;
-  /** Public network access to the Batch account and storage account endpoints. Only true deploys: see NO_PRIVATE_ENDPOINTS. */
+  /**
+   * Public network access to the Batch account and storage account endpoints. False only with
+   * privateNetwork, which then gets private endpoints for both (see PRIVATE_ACCESS_NEEDS_NETWORK).
+   */
   publicNetworkAccess: boolean;
   poolId: string;
   applicationId: string;
@@ -70,6 +73,8 @@ export interface OcrConfig {
   privateNetwork: boolean;
   vnetAddressSpace: string;
   subnetPrefix: string;
+  /** Address prefix of the private endpoints' subnet (used when publicNetworkAccess is false). */
+  endpointSubnetPrefix: string;
   /** Optional Entra ID object id of the operator (user or group) who runs `npm run ocr`. */
   operatorPrincipalId: string | undefined;
   /**
@@ -116,6 +121,7 @@ export const CONFIG_KEYS: readonly KeySpec<keyof OcrConfig>[] = [
   { key: "privateNetwork", kind: "boolean", default: false },
   { key: "vnetAddressSpace", kind: "string", default: "10.40.0.0/16" },
   { key: "subnetPrefix", kind: "string", default: "10.40.0.0/24" },
+  { key: "endpointSubnetPrefix", kind: "string", default: "10.40.1.0/24" },
   { key: "operatorPrincipalId", kind: "string" },
   { key: "operatorPrincipalType", kind: "string", default: "User" },
   { key: "logAnalyticsWorkspaceId", kind: "string" },
@@ -148,14 +154,13 @@ const GUID = /^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i;
 
 /**
  * With public access off, simplified-communication nodes reach the account's node management
- * endpoint, and the dispatcher its account endpoint, only through private endpoints, which this
- * program does not declare: the pool would never get a usable node.
+ * endpoint, the dispatcher its account endpoint, and both the blobs, only through private
+ * endpoints, and those live in the program's virtual network.
  */
-export const NO_PRIVATE_ENDPOINTS =
-  "publicNetworkAccess false needs private endpoints for the Batch account (groups batchAccount and nodeManagement) and the storage account (blob) " +
-  "with privatelink.batch.azure.com and privatelink.blob.core.windows.net DNS in the pool's virtual network, because nodes on simplified node communication and the dispatcher " +
-  "could not reach the accounts otherwise; this program declares none yet (a larger job: endpoints, DNS zone and links, and a way in for the dispatcher). " +
-  "Leave publicNetworkAccess true: the accounts still accept Microsoft Entra ID only";
+export const PRIVATE_ACCESS_NEEDS_NETWORK =
+  "publicNetworkAccess false needs privateNetwork true: the private endpoints for the Batch account (groups batchAccount and nodeManagement) " +
+  "and blob storage, and their privatelink DNS zones, are declared in the pool's virtual network, without which nodes on simplified node communication " +
+  "and the dispatcher could not reach the accounts. Set privateNetwork true, or leave publicNetworkAccess true: the accounts still accept Microsoft Entra ID only";
 
 const WORKSPACE_ID_SHAPE = /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[-\w.()]+\/providers\/Microsoft\.OperationalInsights\/workspaces\/[A-Za-z0-9][A-Za-z0-9-]{2,62}$/i;
 
@@ -301,9 +306,9 @@ export function parseConfig(raw: Record<string, unknown>, stack = "the stack"): 
   if (c.startTaskRetries !== undefined && (c.startTaskRetries < 0 || c.startTaskRetries > 100)) {
     problems.push("startTaskRetries must be between 0 and 100");
   }
-  if (c.publicNetworkAccess === false) problems.push(NO_PRIVATE_ENDPOINTS);
+  if (c.publicNetworkAccess === false && !c.privateNetwork) problems.push(PRIVATE_ACCESS_NEEDS_NETWORK);
   const cidr = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
-  for (const key of ["vnetAddressSpace", "subnetPrefix"] as const) {
+  for (const key of ["vnetAddressSpace", "subnetPrefix", "endpointSubnetPrefix"] as const) {
     if (c[key] !== undefined && !cidr.test(c[key])) problems.push(`${key} must be a CIDR block such as 10.40.0.0/16`);
   }
   if (c.operatorPrincipalId !== undefined && !GUID.test(c.operatorPrincipalId)) {

@@ -12,6 +12,7 @@ import { createDiagnostics } from "./diagnostics";
 import { createIdentities } from "./identity";
 import { createPrivateNetwork } from "./network";
 import { createPool } from "./pool";
+import { createPrivateEndpoints } from "./private-endpoints";
 import { createResourceGroup } from "./resource-group";
 import { createStorage } from "./storage";
 import { createUserSubscriptionVault } from "./user-subscription";
@@ -33,8 +34,10 @@ export function createInfrastructure(cfg: OcrConfig, options: InfraOptions): Sta
   const account = createBatchAccount(cfg, rg, store, ids, createUserSubscriptionVault(cfg, rg));
   createDiagnostics(cfg, account, store);
   const app = createWorkerApplication(cfg, rg, account, options.workerPackage, options.armEndpoint);
-  const subnet = cfg.privateNetwork ? createPrivateNetwork(cfg, rg) : undefined;
-  const pool = createPool(cfg, rg, account, ids, app, subnet);
+  const net = cfg.privateNetwork ? createPrivateNetwork(cfg, rg) : undefined;
+  // parseConfig allows closed public endpoints only with the private network to put endpoints in.
+  if (!cfg.publicNetworkAccess && net !== undefined) createPrivateEndpoints(cfg, rg, net, account, store);
+  const pool = createPool(cfg, rg, account, ids, app, net?.poolSubnet);
 
   return {
     batchAccountName: account.name,

@@ -157,6 +157,39 @@ export const spotNeedsUserSubscription: StackValidationPolicy = {
   },
 };
 
+/** The private link groups a resource type must be reachable through once its public endpoint is closed. */
+const PRIVATE_GROUPS_NEEDED: Readonly<Record<string, readonly string[]>> = {
+  [BATCH_ACCOUNT]: ["batchAccount", "nodeManagement"],
+  [STORAGE_ACCOUNT]: ["blob"],
+};
+
+/** The group ids the stack's private endpoints connect to. */
+function privateGroupsDeclared(resources: PolicyResource[]): Set<string> {
+  const groups = resources
+    .filter((r) => r.type === "azure-native:network:PrivateEndpoint")
+    .flatMap((r) => (Array.isArray(r.props.privateLinkServiceConnections) ? (r.props.privateLinkServiceConnections as Props[]) : []))
+    .flatMap((c) => (Array.isArray(c.groupIds) ? (c.groupIds as string[]) : []));
+  return new Set(groups);
+}
+
+export const closedEndpointsHavePrivateOnes: StackValidationPolicy = {
+  name: "closed-public-endpoint-has-private-endpoints",
+  description:
+    "A Batch account or storage account with public network access Disabled comes with private endpoints for what the pool and the dispatcher use (batchAccount and nodeManagement; blob), or nothing could reach it.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, report) => {
+    const declared = privateGroupsDeclared(args.resources);
+    for (const r of args.resources) {
+      const needed = PRIVATE_GROUPS_NEEDED[r.type];
+      if (needed === undefined || r.props.publicNetworkAccess !== "Disabled") continue;
+      const missing = needed.filter((g) => !declared.has(g));
+      if (missing.length > 0) {
+        report(`${r.name} has public network access Disabled but the stack declares no private endpoint for ${missing.join(", ")}: the pool's nodes and the dispatcher could not reach it`, r.urn);
+      }
+    }
+  },
+};
+
 export const POLICIES: ResourceValidationPolicy[] = [storageHardened, batchAccountEntraOnly, userSubscriptionHasKeyVault, poolNodeAgentCurrent, poolScalesToZero];
 
-export const STACK_POLICIES: StackValidationPolicy[] = [spotNeedsUserSubscription];
+export const STACK_POLICIES: StackValidationPolicy[] = [spotNeedsUserSubscription, closedEndpointsHavePrivateOnes];

@@ -113,11 +113,11 @@ describe("stack configuration", () => {
     expect(problemsOf({ location: "westeurope", vmSize: "Standard_Custom" })).toMatch(/vmSize Standard_Custom carries no vCPU count in its name/);
   });
 
-  test("public network access off is refused: the program declares no private endpoints for the nodes and the dispatcher", () => {
+  test("public network access off is refused without the private network its endpoints live in, and accepted with it", () => {
     const message = problemsOf({ location: "westeurope", publicNetworkAccess: false });
-    expect(message).toMatch(/publicNetworkAccess false needs private endpoints for the Batch account \(groups batchAccount and nodeManagement\)/);
-    expect(message).toMatch(/this program declares none yet \(a larger job/);
-    expect(message).toMatch(/Leave publicNetworkAccess true/);
+    expect(message).toMatch(/publicNetworkAccess false needs privateNetwork true: the private endpoints for the Batch account \(groups batchAccount and nodeManagement\) and blob storage/);
+    expect(message).toMatch(/Set privateNetwork true, or leave publicNetworkAccess true/);
+    expect(parseConfig({ location: "westeurope", publicNetworkAccess: false, privateNetwork: true })).toMatchObject({ publicNetworkAccess: false, endpointSubnetPrefix: "10.40.1.0/24" });
   });
 
   test("a namePrefix that would make an autonamed name too long for Azure is refused, naming the resource and the rule", () => {

@@ -26,6 +26,8 @@ export const NAME_INPUT: Readonly<Record<string, string>> = {
   "azure-native:authorization:ManagementLockByScope": "lockName",
   "azure-native:monitor:DiagnosticSetting": "name",
   "azure-native:keyvault:Vault": "vaultName",
+  "azure-native:privatedns:PrivateZone": "privateZoneName",
+  "azure-native:network:PrivateDnsZoneGroup": "privateDnsZoneGroupName",
 };
 
 /** Where ARM puts each resource type under its resource group (parents taken from the inputs). */
@@ -42,6 +44,10 @@ const ARM_PATH: Record<string, (name: string, i: Record<string, unknown>) => str
   "azure-native:network:Subnet": (n, i) => `Microsoft.Network/virtualNetworks/${String(i.virtualNetworkName)}/subnets/${n}`,
   "azure-native:network:NatGateway": (n) => `Microsoft.Network/natGateways/${n}`,
   "azure-native:network:PublicIPAddress": (n) => `Microsoft.Network/publicIPAddresses/${n}`,
+  "azure-native:network:PrivateEndpoint": (n) => `Microsoft.Network/privateEndpoints/${n}`,
+  "azure-native:network:PrivateDnsZoneGroup": (n, i) => `Microsoft.Network/privateEndpoints/${String(i.privateEndpointName)}/privateDnsZoneGroups/${n}`,
+  "azure-native:privatedns:PrivateZone": (n) => `Microsoft.Network/privateDnsZones/${n}`,
+  "azure-native:privatedns:VirtualNetworkLink": (n, i) => `Microsoft.Network/privateDnsZones/${String(i.privateZoneName)}/virtualNetworkLinks/${n}`,
 };
 
 function armId(type: string, name: string, inputs: Record<string, unknown>): string {

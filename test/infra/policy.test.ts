@@ -1,4 +1,4 @@
-import { batchAccountEntraOnly, poolNodeAgentCurrent, poolScalesToZero, spotNeedsUserSubscription, storageHardened, userSubscriptionHasKeyVault } from "../../policy/policies";
+import { batchAccountEntraOnly, closedEndpointsHavePrivateOnes, poolNodeAgentCurrent, poolScalesToZero, spotNeedsUserSubscription, storageHardened, userSubscriptionHasKeyVault } from "../../policy/policies";
 import { runPolicy, runStackPolicy } from "./policy-harness";
 
 const STORAGE_OK = {
@@ -82,6 +82,18 @@ describe("policy pack", () => {
     expect(await runStackPolicy(spotNeedsUserSubscription, [account(), fixedSpot])).toEqual([expect.stringMatching(/fixedScale.targetLowPriorityNodes = 2/)]);
     expect(await runStackPolicy(spotNeedsUserSubscription, [account("BatchService"), noSpotFormula])).toEqual([]);
     expect(await runStackPolicy(spotNeedsUserSubscription, [account("UserSubscription"), spotFormula])).toEqual([]);
+  });
+
+  test("closed public endpoints: a Disabled account without private endpoints for what it serves is refused, naming the missing groups", async () => {
+    const batchAccount = { type: "azure-native:batch:BatchAccount", name: "acct", props: { publicNetworkAccess: "Disabled" } };
+    const storageAccount = { type: "azure-native:storage:StorageAccount", name: "st", props: { publicNetworkAccess: "Disabled" } };
+    const endpoint = (groupId: string) => ({ type: "azure-native:network:PrivateEndpoint", name: `pe-${groupId}`, props: { privateLinkServiceConnections: [{ groupIds: [groupId] }] } });
+    expect(await runStackPolicy(closedEndpointsHavePrivateOnes, [batchAccount, storageAccount, endpoint("batchAccount")])).toEqual([
+      expect.stringMatching(/^acct: acct has public network access Disabled but the stack declares no private endpoint for nodeManagement:/),
+      expect.stringMatching(/^st: .*no private endpoint for blob/),
+    ]);
+    expect(await runStackPolicy(closedEndpointsHavePrivateOnes, [batchAccount, storageAccount, endpoint("batchAccount"), endpoint("nodeManagement"), endpoint("blob")])).toEqual([]);
+    expect(await runStackPolicy(closedEndpointsHavePrivateOnes, [{ ...batchAccount, props: { publicNetworkAccess: "Enabled" } }])).toEqual([]);
   });
 
   test("policies ignore resource types they do not govern", async () => {

@@ -199,6 +199,39 @@ describe("options that change the environment", () => {
     });
   });
 
+  test("public access off: both accounts closed, private endpoints for batchAccount, nodeManagement and blob in their own subnet, each name resolving through a linked privatelink zone", async () => {
+    await deploy({ publicNetworkAccess: false, privateNetwork: true });
+    expect(props(one("batch:BatchAccount")).publicNetworkAccess).toBe("Disabled");
+    expect(props(one("storage:StorageAccount")).publicNetworkAccess).toBe("Disabled");
+    const endpointSubnet = props(one("network:Subnet", "endpoint-subnet"));
+    expect(endpointSubnet).toMatchObject({ addressPrefix: "10.40.1.0/24", virtualNetworkName: "poolvnet1a2b3c" });
+    const endpoints = ofType("network:PrivateEndpoint").map((r) => {
+      const [connection] = props(r).privateLinkServiceConnections;
+      return { groups: connection.groupIds, target: String(connection.privateLinkServiceId).split("/providers/").pop(), subnet: String(props(r).subnet.id).split("/").pop() };
+    });
+    expect(endpoints).toEqual([
+      { groups: ["batchAccount"], target: "Microsoft.Batch/batchAccounts/ocrtestbatch1a2b3c", subnet: "endpointsubnet1a2b3c" },
+      { groups: ["nodeManagement"], target: "Microsoft.Batch/batchAccounts/ocrtestbatch1a2b3c", subnet: "endpointsubnet1a2b3c" },
+      { groups: ["blob"], target: "Microsoft.Storage/storageAccounts/ocrtestst1a2b3c", subnet: "endpointsubnet1a2b3c" },
+    ]);
+    expect(ofType("privatedns:PrivateZone").map((r) => props(r).privateZoneName).sort()).toEqual(["privatelink.batch.azure.com", "privatelink.blob.core.windows.net"]);
+    for (const link of ofType("privatedns:VirtualNetworkLink")) {
+      expect(props(link)).toMatchObject({ virtualNetwork: { id: expect.stringMatching(/\/virtualNetworks\/poolvnet1a2b3c$/) }, registrationEnabled: false });
+    }
+    expect(ofType("privatedns:VirtualNetworkLink")).toHaveLength(2);
+    const zoneOf = Object.fromEntries(
+      ofType("network:PrivateDnsZoneGroup").map((g) => [String(props(g).privateEndpointName).replace(/1a2b3c$/, ""), String(props(g).privateDnsZoneConfigs[0].privateDnsZoneId).split("/").pop()]),
+    );
+    expect(zoneOf).toEqual({ pebatchaccount: "privatelink.batch.azure.com", penodemanagement: "privatelink.batch.azure.com", peblob: "privatelink.blob.core.windows.net" });
+    const resources = declared.map((r) => ({ type: r.type, name: r.name, props: r.inputs }));
+    for (const policy of STACK_POLICIES) expect({ policy: policy.name, violations: await runStackPolicy(policy, resources) }).toEqual({ policy: policy.name, violations: [] });
+  });
+
+  test("public access on (the default) declares no private endpoints or zones", async () => {
+    await deploy({ privateNetwork: true });
+    expect([...ofType("network:PrivateEndpoint"), ...ofType("privatedns:PrivateZone")]).toHaveLength(0);
+  });
+
   test("opting into shared key shows in the account, the storage and the outputs", async () => {
     const { outputs } = await deploy({ batchSharedKeyAccess: true, storageSharedKeyAccess: true });
     expect(props(one("batch:BatchAccount")).allowedAuthenticationModes).toEqual(["AAD", "SharedKey"]);
@@ -347,6 +380,7 @@ describe("names Azure will see", () => {
       operatorPrincipalId: "11111111-2222-3333-4444-555555555555",
       poolAllocationMode: "UserSubscription",
       batchServicePrincipalObjectId: "99999999-8888-7777-6666-555555555555",
+      publicNetworkAccess: false,
     });
     const problems: string[] = [];
     for (const r of declared) {
