@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { autonamed, azureNameProblem } from "./azure-names";
+import { contains, overlaps, rangeOf } from "./cidr";
 import { PREFIXED_TYPES, prefixedNames } from "./names";
 import { retiredVmFamily } from "./retirements";
 import { taskSlotLimit, vcpusOf } from "./vm-sizes";
@@ -186,6 +187,24 @@ function autonameProblems(namePrefix: string): string[] {
   });
 }
 
+/** The virtual network's blocks: each a CIDR block, the subnets inside the address space and apart (only checked when the network is declared). */
+function addressProblems(c: OcrConfig): string[] {
+  const keys = ["vnetAddressSpace", "subnetPrefix", "endpointSubnetPrefix"] as const;
+  const ranges = keys.map((key) => (c[key] === undefined ? undefined : rangeOf(c[key])));
+  const problems = keys.filter((key, i) => c[key] !== undefined && ranges[i] === undefined).map((key) => `${key} must be a CIDR block such as 10.40.0.0/16`);
+  const [space, pool, endpoints] = ranges;
+  if (problems.length > 0 || !c.privateNetwork || space === undefined || pool === undefined || endpoints === undefined) return problems;
+  const used = c.publicNetworkAccess ? (["subnetPrefix"] as const) : (["subnetPrefix", "endpointSubnetPrefix"] as const);
+  for (const key of used) {
+    const range = key === "subnetPrefix" ? pool : endpoints;
+    if (!contains(space, range)) problems.push(`${key} ${c[key]} lies outside vnetAddressSpace ${c.vnetAddressSpace}; Azure refuses a subnet outside its virtual network`);
+  }
+  if (!c.publicNetworkAccess && overlaps(pool, endpoints)) {
+    problems.push(`endpointSubnetPrefix ${c.endpointSubnetPrefix} overlaps subnetPrefix ${c.subnetPrefix}; the private endpoints need a subnet of their own`);
+  }
+  return problems;
+}
+
 /** What user-subscription allocation needs from config, and what it rules out. */
 function allocationModeProblems(c: OcrConfig): string[] {
   if (c.poolAllocationMode !== undefined && !POOL_ALLOCATION_MODES.includes(c.poolAllocationMode)) {
@@ -307,10 +326,7 @@ export function parseConfig(raw: Record<string, unknown>, stack = "the stack"): 
     problems.push("startTaskRetries must be between 0 and 100");
   }
   if (c.publicNetworkAccess === false && !c.privateNetwork) problems.push(PRIVATE_ACCESS_NEEDS_NETWORK);
-  const cidr = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
-  for (const key of ["vnetAddressSpace", "subnetPrefix", "endpointSubnetPrefix"] as const) {
-    if (c[key] !== undefined && !cidr.test(c[key])) problems.push(`${key} must be a CIDR block such as 10.40.0.0/16`);
-  }
+  problems.push(...addressProblems(c));
   if (c.operatorPrincipalId !== undefined && !GUID.test(c.operatorPrincipalId)) {
     problems.push("operatorPrincipalId must be an Entra ID object id (a GUID)");
   }

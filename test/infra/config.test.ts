@@ -120,6 +120,17 @@ describe("stack configuration", () => {
     expect(parseConfig({ location: "westeurope", publicNetworkAccess: false, privateNetwork: true })).toMatchObject({ publicNetworkAccess: false, endpointSubnetPrefix: "10.40.1.0/24" });
   });
 
+  test("subnets outside the virtual network's address space, or overlapping each other, are refused before Azure refuses them", () => {
+    const closed = { location: "westeurope", privateNetwork: true, publicNetworkAccess: false };
+    expect(problemsOf({ ...closed, endpointSubnetPrefix: "10.41.0.0/24" })).toMatch(/endpointSubnetPrefix 10.41.0.0\/24 lies outside vnetAddressSpace 10.40.0.0\/16/);
+    expect(problemsOf({ ...closed, endpointSubnetPrefix: "10.40.0.128/25" })).toMatch(/endpointSubnetPrefix 10.40.0.128\/25 overlaps subnetPrefix 10.40.0.0\/24/);
+    expect(problemsOf({ location: "westeurope", privateNetwork: true, subnetPrefix: "192.168.0.0/24" })).toMatch(/subnetPrefix 192.168.0.0\/24 lies outside vnetAddressSpace/);
+    expect(problemsOf({ location: "westeurope", subnetPrefix: "10.40.0.300/24" })).toMatch(/subnetPrefix must be a CIDR block/);
+    // The endpoints' subnet is not declared while public access is on, so it is not held against the pool's.
+    expect(parseConfig({ location: "westeurope", privateNetwork: true, endpointSubnetPrefix: "10.40.0.0/24" }).privateNetwork).toBe(true);
+    expect(parseConfig({ ...closed, vnetAddressSpace: "10.0.0.0/8", subnetPrefix: "10.255.255.0/24", endpointSubnetPrefix: "10.0.0.0/28" }).publicNetworkAccess).toBe(false);
+  });
+
   test("a namePrefix that would make an autonamed name too long for Azure is refused, naming the resource and the rule", () => {
     expect(parseConfig({ location: "westeurope", namePrefix: "abcdefghijk" }).namePrefix).toBe("abcdefghijk");
     const message = problemsOf({ location: "westeurope", namePrefix: "abcdefghijkl" });
