@@ -35,6 +35,12 @@ export const AZURE_NAME_RULES: Readonly<Record<string, NameRule>> = {
   },
   "azure-native:storage:StorageAccount": { min: 3, max: 24, ...LETTERS_DIGITS_LOWER },
   "azure-native:batch:BatchAccount": { min: 3, max: 24, ...LETTERS_DIGITS_LOWER },
+  "azure-native:keyvault:Vault": {
+    min: 3,
+    max: 24,
+    pattern: /^[A-Za-z](?!.*--)[A-Za-z0-9-]*[A-Za-z0-9]$/,
+    says: "letters, digits, hyphens; starting with a letter, ending with a letter or digit, no two hyphens in a row",
+  },
   "azure-native:managedidentity:UserAssignedIdentity": {
     min: 3,
     max: 128,
@@ -45,6 +51,8 @@ export const AZURE_NAME_RULES: Readonly<Record<string, NameRule>> = {
   "azure-native:network:Subnet": { min: 1, max: 80, ...NETWORK_NAME },
   "azure-native:network:NatGateway": { min: 1, max: 80, ...NETWORK_NAME },
   "azure-native:network:PublicIPAddress": { min: 1, max: 80, ...NETWORK_NAME },
+  "azure-native:network:PrivateEndpoint": { min: 2, max: 64, ...NETWORK_NAME },
+  "azure-native:privatedns:VirtualNetworkLink": { min: 1, max: 80, ...NETWORK_NAME },
 };
 
 /** The longest name Azure sees for an autonamed resource. */

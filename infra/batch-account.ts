@@ -5,23 +5,32 @@ import type { OcrConfig } from "./config";
 import type { Identities } from "./identity";
 import { prefixedNames } from "./names";
 import type { Storage } from "./storage";
+import type { UserSubscriptionVault } from "./user-subscription";
 
 export function allowedAuthModes(cfg: OcrConfig): BatchAuthMode[] {
   return cfg.batchSharedKeyAccess ? ["AAD", "SharedKey"] : ["AAD"];
 }
 
 /**
- * Batch-service allocation (no VMs in the subscription to manage), Entra ID only unless the stack
- * opts into Shared Key, auto-storage linked through the account's managed identity so no storage
+ * Batch-service allocation (no VMs in the subscription to manage) unless the stack asks for
+ * user-subscription allocation, the only mode with Spot nodes (then with its Key Vault, created
+ * after Batch's grant on it), Entra ID only unless the stack opts into Shared Key, auto-storage linked through the account's managed identity so no storage
  * key is ever handed to Batch, and nodes reach that storage as the pool identity.
  */
-export function createBatchAccount(cfg: OcrConfig, rg: resources.ResourceGroup, store: Storage, ids: Identities): batch.BatchAccount {
+export function createBatchAccount(
+  cfg: OcrConfig,
+  rg: resources.ResourceGroup,
+  store: Storage,
+  ids: Identities,
+  vault: UserSubscriptionVault | undefined,
+): batch.BatchAccount {
   return new batch.BatchAccount(
     prefixedNames(cfg.namePrefix).batchAccount,
     {
       resourceGroupName: rg.name,
       location: cfg.location,
-      poolAllocationMode: batch.PoolAllocationMode.BatchService,
+      poolAllocationMode: vault === undefined ? batch.PoolAllocationMode.BatchService : batch.PoolAllocationMode.UserSubscription,
+      keyVaultReference: vault?.reference,
       allowedAuthenticationModes: allowedAuthModes(cfg),
       publicNetworkAccess: cfg.publicNetworkAccess ? batch.PublicNetworkAccessType.Enabled : batch.PublicNetworkAccessType.Disabled,
       identity: { type: batch.ResourceIdentityType.UserAssigned, userAssignedIdentities: [ids.account.id] },
@@ -31,6 +40,6 @@ export function createBatchAccount(cfg: OcrConfig, rg: resources.ResourceGroup, 
         nodeIdentityReference: { resourceId: ids.pool.id },
       },
     },
-    { dependsOn: ids.accountStorageAccess },
+    { dependsOn: [...ids.accountStorageAccess, ...(vault === undefined ? [] : [vault.batchAccess])] },
   );
 }

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { autonamed, azureNameProblem } from "./azure-names";
+import { contains, overlaps, rangeOf } from "./cidr";
 import { PREFIXED_TYPES, prefixedNames } from "./names";
 import { retiredVmFamily } from "./retirements";
 import { taskSlotLimit, vcpusOf } from "./vm-sizes";
@@ -13,6 +14,10 @@ import { taskSlotLimit, vcpusOf } from "./vm-sizes";
 export const PROJECT = "batch-ocr";
 
 export type NodeFillType = "Spread" | "Pack";
+
+/** Where the Batch account allocates pool VMs: Batch's own subscriptions, or this one (the only mode with Spot). */
+export type PoolAllocationMode = "BatchService" | "UserSubscription";
+export const POOL_ALLOCATION_MODES: readonly PoolAllocationMode[] = ["BatchService", "UserSubscription"];
 
 /** What kind of Entra ID principal a role assignment names; ARM refuses a mismatch (`UnmatchedPrincipalType`). */
 export type PrincipalType = "User" | "Group" | "ServicePrincipal";
@@ -29,11 +34,19 @@ export interface OcrConfig {
   resultsRetentionDays: number;
   /** Deleted blobs stay recoverable for this many days. */
   blobSoftDeleteDays: number;
+  /**
+   * The stack holds photos and results worth keeping: storage and its resource group are protected
+   * in Pulumi and the storage account carries a CanNotDelete lock in Azure. Off for a scratch stack.
+   */
+  keepsData: boolean;
   /** Storage shared-key (account key / account SAS) access. Off unless a team opts in. */
   storageSharedKeyAccess: boolean;
   /** Let the Batch account accept Shared Key on the data plane besides Entra ID. Off unless opted in. */
   batchSharedKeyAccess: boolean;
-  /** Public network access to the Batch account endpoint. Only true deploys: see NO_PRIVATE_ENDPOINTS. */
+  /**
+   * Public network access to the Batch account and storage account endpoints. False only with
+   * privateNetwork, which then gets private endpoints for both (see PRIVATE_ACCESS_NEEDS_NETWORK).
+   */
   publicNetworkAccess: boolean;
   poolId: string;
   applicationId: string;
@@ -42,10 +55,17 @@ export interface OcrConfig {
   minNodes: number;
   maxNodes: number;
   /**
-   * Share of the pool's nodes that may be Spot, 0..1. Only 0 deploys: see SPOT_NEEDS_USER_SUBSCRIPTION.
-   * Kept as a key so that a stack asking for Spot is told why it cannot have it, not ignored.
+   * Share of the pool's nodes that may be Spot, 0..1. Above 0 only with poolAllocationMode
+   * UserSubscription: see SPOT_NEEDS_USER_SUBSCRIPTION.
    */
   spotShare: number;
+  /** BatchService by default; UserSubscription needs a subscription owner's steps first (README). */
+  poolAllocationMode: PoolAllocationMode;
+  /**
+   * Object id of the "Microsoft Azure Batch" service principal in this tenant (required in
+   * UserSubscription mode): it is granted the secrets of the account's Key Vault.
+   */
+  batchServicePrincipalObjectId: string | undefined;
   /** Autoscale evaluation interval in minutes (Batch's minimum is 5). */
   autoscaleIntervalMinutes: number;
   nodeFillType: NodeFillType;
@@ -54,8 +74,15 @@ export interface OcrConfig {
   privateNetwork: boolean;
   vnetAddressSpace: string;
   subnetPrefix: string;
+  /** Address prefix of the private endpoints' subnet (used when publicNetworkAccess is false). */
+  endpointSubnetPrefix: string;
   /** Optional Entra ID object id of the operator (user or group) who runs `npm run ocr`. */
   operatorPrincipalId: string | undefined;
+  /**
+   * Optional resource id of an existing Log Analytics workspace: the Batch account's and the blob
+   * service's logs and metrics are sent there (infra/diagnostics.ts). Unset, none are.
+   */
+  logAnalyticsWorkspaceId: string | undefined;
   /** What operatorPrincipalId is: a person, a group of operators, or an automation's service principal. */
   operatorPrincipalType: PrincipalType;
 }
@@ -76,6 +103,7 @@ export const CONFIG_KEYS: readonly KeySpec<keyof OcrConfig>[] = [
   { key: "resultsContainer", kind: "string", default: "results" },
   { key: "resultsRetentionDays", kind: "integer", default: 30 },
   { key: "blobSoftDeleteDays", kind: "integer", default: 7 },
+  { key: "keepsData", kind: "boolean", default: true },
   { key: "storageSharedKeyAccess", kind: "boolean", default: false },
   { key: "batchSharedKeyAccess", kind: "boolean", default: false },
   { key: "publicNetworkAccess", kind: "boolean", default: true },
@@ -86,14 +114,18 @@ export const CONFIG_KEYS: readonly KeySpec<keyof OcrConfig>[] = [
   { key: "minNodes", kind: "integer", default: 0 },
   { key: "maxNodes", kind: "integer", default: 4 },
   { key: "spotShare", kind: "number", default: 0 },
+  { key: "poolAllocationMode", kind: "string", default: "BatchService" },
+  { key: "batchServicePrincipalObjectId", kind: "string" },
   { key: "autoscaleIntervalMinutes", kind: "integer", default: 5 },
   { key: "nodeFillType", kind: "string", default: "Pack" },
   { key: "startTaskRetries", kind: "integer", default: 3 },
   { key: "privateNetwork", kind: "boolean", default: false },
   { key: "vnetAddressSpace", kind: "string", default: "10.40.0.0/16" },
   { key: "subnetPrefix", kind: "string", default: "10.40.0.0/24" },
+  { key: "endpointSubnetPrefix", kind: "string", default: "10.40.1.0/24" },
   { key: "operatorPrincipalId", kind: "string" },
   { key: "operatorPrincipalType", kind: "string", default: "User" },
+  { key: "logAnalyticsWorkspaceId", kind: "string" },
 ];
 
 export class ConfigError extends Error {
@@ -101,26 +133,37 @@ export class ConfigError extends Error {
 }
 
 /**
- * The program's Batch account allocates pools in Batch-service mode, where the preemptible nodes on
- * offer were low-priority ones, retired on 30 September 2025; Spot nodes need an account in
- * user-subscription allocation mode, which this program does not declare (it needs a Key Vault and
- * Batch's access to the subscription).
+ * In Batch-service allocation the preemptible nodes on offer were low-priority ones, retired on
+ * 30 September 2025; Spot nodes need an account in user-subscription allocation mode.
  */
 export const SPOT_NEEDS_USER_SUBSCRIPTION =
-  "Spot nodes need a Batch account in user-subscription pool allocation mode, and this program declares a Batch-service allocation account, " +
+  "Spot nodes need a Batch account in user-subscription pool allocation mode, and this stack's account allocates in Batch-service mode, " +
   "where low-priority nodes were retired on 30 September 2025 (https://learn.microsoft.com/azure/batch/batch-spot-vms). " +
-  "Set batch-ocr:spotShare to 0, or add a user-subscription account (with its Key Vault) to infra/batch-account.ts first";
+  "Set batch-ocr:spotShare to 0, or set batch-ocr:poolAllocationMode to UserSubscription (with batchServicePrincipalObjectId, after the subscription steps in the README)";
+
+/**
+ * The application id of the "Microsoft Azure Batch" service principal, the same in every tenant.
+ * Its object id differs per tenant, hence `batchServicePrincipalObjectId`.
+ */
+export const BATCH_SERVICE_APP_ID = "ddbf3205-c6bd-46ae-8127-60eb93363864";
+
+/** Batch accepts only Microsoft Entra ID from clients of a user-subscription account. */
+export const USER_SUBSCRIPTION_ENTRA_ONLY =
+  "batchSharedKeyAccess cannot be true with poolAllocationMode UserSubscription: Batch accepts only Microsoft Entra ID from clients of a user-subscription account";
+
+const GUID = /^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i;
 
 /**
  * With public access off, simplified-communication nodes reach the account's node management
- * endpoint, and the dispatcher its account endpoint, only through private endpoints, which this
- * program does not declare: the pool would never get a usable node.
+ * endpoint, the dispatcher its account endpoint, and both the blobs, only through private
+ * endpoints, and those live in the program's virtual network.
  */
-export const NO_PRIVATE_ENDPOINTS =
-  "publicNetworkAccess false needs private endpoints for the Batch account (groups batchAccount and nodeManagement) " +
-  "with privatelink.batch.azure.com DNS in the pool's virtual network, because nodes on simplified node communication and the dispatcher " +
-  "could not reach the account otherwise; this program declares none yet (a larger job: endpoints, DNS zone and links, and a way in for the dispatcher). " +
-  "Leave publicNetworkAccess true: the account still accepts Microsoft Entra ID only";
+export const PRIVATE_ACCESS_NEEDS_NETWORK =
+  "publicNetworkAccess false needs privateNetwork true: the private endpoints for the Batch account (groups batchAccount and nodeManagement) " +
+  "and blob storage, and their privatelink DNS zones, are declared in the pool's virtual network, without which nodes on simplified node communication " +
+  "and the dispatcher could not reach the accounts. Set privateNetwork true, or leave publicNetworkAccess true: the accounts still accept Microsoft Entra ID only";
+
+const WORKSPACE_ID_SHAPE = /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[-\w.()]+\/providers\/Microsoft\.OperationalInsights\/workspaces\/[A-Za-z0-9][A-Za-z0-9-]{2,62}$/i;
 
 const VM_SIZE_SHAPE = /^Standard_[A-Z][A-Za-z0-9]*(-\d+)?[a-z]*(_v\d+)?$/;
 
@@ -142,6 +185,43 @@ function autonameProblems(namePrefix: string): string[] {
     const problem = azureNameProblem(PREFIXED_TYPES[which], autonamed(names[which]));
     return problem === undefined ? [] : [`namePrefix ${namePrefix}: ${problem} (with Pulumi's autoname suffix)`];
   });
+}
+
+/** The virtual network's blocks: each a CIDR block, the subnets inside the address space and apart (only checked when the network is declared). */
+function addressProblems(c: OcrConfig): string[] {
+  const keys = ["vnetAddressSpace", "subnetPrefix", "endpointSubnetPrefix"] as const;
+  const ranges = keys.map((key) => (c[key] === undefined ? undefined : rangeOf(c[key])));
+  const problems = keys.filter((key, i) => c[key] !== undefined && ranges[i] === undefined).map((key) => `${key} must be a CIDR block such as 10.40.0.0/16`);
+  const [space, pool, endpoints] = ranges;
+  if (problems.length > 0 || !c.privateNetwork || space === undefined || pool === undefined || endpoints === undefined) return problems;
+  const used = c.publicNetworkAccess ? (["subnetPrefix"] as const) : (["subnetPrefix", "endpointSubnetPrefix"] as const);
+  for (const key of used) {
+    const range = key === "subnetPrefix" ? pool : endpoints;
+    if (!contains(space, range)) problems.push(`${key} ${c[key]} lies outside vnetAddressSpace ${c.vnetAddressSpace}; Azure refuses a subnet outside its virtual network`);
+  }
+  if (!c.publicNetworkAccess && overlaps(pool, endpoints)) {
+    problems.push(`endpointSubnetPrefix ${c.endpointSubnetPrefix} overlaps subnetPrefix ${c.subnetPrefix}; the private endpoints need a subnet of their own`);
+  }
+  return problems;
+}
+
+/** What user-subscription allocation needs from config, and what it rules out. */
+function allocationModeProblems(c: OcrConfig): string[] {
+  if (c.poolAllocationMode !== undefined && !POOL_ALLOCATION_MODES.includes(c.poolAllocationMode)) {
+    return [`poolAllocationMode must be ${POOL_ALLOCATION_MODES.join(" or ")} (got ${JSON.stringify(c.poolAllocationMode)})`];
+  }
+  const problems: string[] = [];
+  const id = c.batchServicePrincipalObjectId;
+  if (id !== undefined && !GUID.test(id)) problems.push("batchServicePrincipalObjectId must be an Entra ID object id (a GUID)");
+  if (c.poolAllocationMode !== "UserSubscription") return problems;
+  if (id === undefined) {
+    problems.push(
+      "poolAllocationMode UserSubscription needs batchServicePrincipalObjectId, the object id of the Microsoft Azure Batch service principal in this tenant, " +
+        `which gets the account's Key Vault secrets (az ad sp show --id ${BATCH_SERVICE_APP_ID} --query id -o tsv)`,
+    );
+  }
+  if (c.batchSharedKeyAccess) problems.push(USER_SUBSCRIPTION_ENTRA_ONLY);
+  return problems;
 }
 
 function coerce(kind: Kind, key: string, value: unknown, problems: string[]): unknown {
@@ -234,7 +314,8 @@ export function parseConfig(raw: Record<string, unknown>, stack = "the stack"): 
     problems.push(`maxNodes (${c.maxNodes}) must not be below minNodes (${c.minNodes})`);
   }
   if (c.spotShare !== undefined && (c.spotShare < 0 || c.spotShare > 1)) problems.push("spotShare must be between 0 and 1");
-  else if (c.spotShare > 0) problems.push(`spotShare ${c.spotShare} cannot deploy: ${SPOT_NEEDS_USER_SUBSCRIPTION}`);
+  else if (c.spotShare > 0 && c.poolAllocationMode === "BatchService") problems.push(`spotShare ${c.spotShare} cannot deploy: ${SPOT_NEEDS_USER_SUBSCRIPTION}`);
+  problems.push(...allocationModeProblems(c));
   if (c.autoscaleIntervalMinutes !== undefined && (c.autoscaleIntervalMinutes < 5 || c.autoscaleIntervalMinutes > 168 * 60)) {
     problems.push("autoscaleIntervalMinutes must be at least 5 (Batch's minimum) and at most 10080");
   }
@@ -244,16 +325,19 @@ export function parseConfig(raw: Record<string, unknown>, stack = "the stack"): 
   if (c.startTaskRetries !== undefined && (c.startTaskRetries < 0 || c.startTaskRetries > 100)) {
     problems.push("startTaskRetries must be between 0 and 100");
   }
-  if (c.publicNetworkAccess === false) problems.push(NO_PRIVATE_ENDPOINTS);
-  const cidr = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
-  for (const key of ["vnetAddressSpace", "subnetPrefix"] as const) {
-    if (c[key] !== undefined && !cidr.test(c[key])) problems.push(`${key} must be a CIDR block such as 10.40.0.0/16`);
-  }
-  if (c.operatorPrincipalId !== undefined && !/^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i.test(c.operatorPrincipalId)) {
+  if (c.publicNetworkAccess === false && !c.privateNetwork) problems.push(PRIVATE_ACCESS_NEEDS_NETWORK);
+  problems.push(...addressProblems(c));
+  if (c.operatorPrincipalId !== undefined && !GUID.test(c.operatorPrincipalId)) {
     problems.push("operatorPrincipalId must be an Entra ID object id (a GUID)");
   }
   if (c.operatorPrincipalType !== undefined && !PRINCIPAL_TYPES.includes(c.operatorPrincipalType)) {
     problems.push(`operatorPrincipalType must be ${PRINCIPAL_TYPES.join(", ")} (got ${JSON.stringify(c.operatorPrincipalType)}); it must match what operatorPrincipalId is, or ARM refuses the role assignment`);
+  }
+  if (c.logAnalyticsWorkspaceId !== undefined && !WORKSPACE_ID_SHAPE.test(c.logAnalyticsWorkspaceId)) {
+    problems.push(
+      "logAnalyticsWorkspaceId must be a Log Analytics workspace's resource id, /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/workspaces/<name> " +
+        "(az monitor log-analytics workspace show --query id)",
+    );
   }
 
   if (problems.length > 0) {

@@ -2,12 +2,18 @@ import * as network from "@pulumi/azure-native/network";
 import type * as resources from "@pulumi/azure-native/resources";
 import type { OcrConfig } from "./config";
 
+export interface PrivateNetwork {
+  vnet: network.VirtualNetwork;
+  /** The pool's nodes; private endpoints get a subnet of their own (infra/private-endpoints.ts). */
+  poolSubnet: network.Subnet;
+}
+
 /**
  * A virtual network whose pool nodes get no public IP addresses. Nodes still need outbound access
  * (apt for the start task, the Batch and storage endpoints), so the subnet goes out through a NAT
  * gateway with one static public IP instead of one address per node.
  */
-export function createPrivateNetwork(cfg: OcrConfig, rg: resources.ResourceGroup): network.Subnet {
+export function createPrivateNetwork(cfg: OcrConfig, rg: resources.ResourceGroup): PrivateNetwork {
   const egressIp = new network.PublicIPAddress("pool-egress-ip", {
     resourceGroupName: rg.name,
     location: cfg.location,
@@ -25,11 +31,12 @@ export function createPrivateNetwork(cfg: OcrConfig, rg: resources.ResourceGroup
     location: cfg.location,
     addressSpace: { addressPrefixes: [cfg.vnetAddressSpace] },
   });
-  return new network.Subnet("pool-subnet", {
+  const poolSubnet = new network.Subnet("pool-subnet", {
     resourceGroupName: rg.name,
     virtualNetworkName: vnet.name,
     addressPrefix: cfg.subnetPrefix,
     natGateway: { id: nat.id },
     defaultOutboundAccess: false,
   });
+  return { vnet, poolSubnet };
 }

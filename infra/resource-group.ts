@@ -1,9 +1,9 @@
 import * as resources from "@pulumi/azure-native/resources";
 import type { OcrConfig } from "./config";
-import { KEEPS_DATA } from "./keeps-data";
+import { keepsDataOptions } from "./keeps-data";
 import { prefixedNames } from "./names";
 
-/** Protected like the storage inside it: deleting a resource group deletes every resource in it. */
+/** Protected like the storage inside it (when the stack keeps data): deleting a resource group deletes every resource in it. */
 export function createResourceGroup(cfg: OcrConfig): resources.ResourceGroup {
-  return new resources.ResourceGroup(prefixedNames(cfg.namePrefix).resourceGroup, { location: cfg.location }, KEEPS_DATA);
+  return new resources.ResourceGroup(prefixedNames(cfg.namePrefix).resourceGroup, { location: cfg.location }, keepsDataOptions(cfg));
 }

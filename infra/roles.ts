@@ -6,6 +6,7 @@ import type { PrincipalType } from "./config";
 export const BUILT_IN_ROLES = {
   storageBlobDataReader: "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
   storageBlobDataContributor: "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+  keyVaultSecretsOfficer: "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",
 } as const;
 
 export type BuiltInRole = keyof typeof BUILT_IN_ROLES;

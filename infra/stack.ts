@@ -8,11 +8,14 @@ import type { WorkerPackage } from "../tasks/worker/package";
 import { createWorkerApplication } from "./application";
 import { allowedAuthModes, createBatchAccount } from "./batch-account";
 import type { OcrConfig } from "./config";
+import { createDiagnostics } from "./diagnostics";
 import { createIdentities } from "./identity";
 import { createPrivateNetwork } from "./network";
 import { createPool } from "./pool";
+import { createPrivateEndpoints } from "./private-endpoints";
 import { createResourceGroup } from "./resource-group";
 import { createStorage } from "./storage";
+import { createUserSubscriptionVault } from "./user-subscription";
 
 /** Stack outputs as Pulumi exports them: each key of the dispatcher's contract, as an Output. */
 export type StackOutputsOf<T> = { [K in keyof T]: pulumi.Output<T[K]> };
@@ -28,10 +31,13 @@ export function createInfrastructure(cfg: OcrConfig, options: InfraOptions): Sta
   const rg = createResourceGroup(cfg);
   const store = createStorage(cfg, rg);
   const ids = createIdentities(cfg, rg, store);
-  const account = createBatchAccount(cfg, rg, store, ids);
+  const account = createBatchAccount(cfg, rg, store, ids, createUserSubscriptionVault(cfg, rg));
+  createDiagnostics(cfg, account, store);
   const app = createWorkerApplication(cfg, rg, account, options.workerPackage, options.armEndpoint);
-  const subnet = cfg.privateNetwork ? createPrivateNetwork(cfg, rg) : undefined;
-  const pool = createPool(cfg, rg, account, ids, app, subnet);
+  const net = cfg.privateNetwork ? createPrivateNetwork(cfg, rg) : undefined;
+  // parseConfig allows closed public endpoints only with the private network to put endpoints in.
+  if (!cfg.publicNetworkAccess && net !== undefined) createPrivateEndpoints(cfg, rg, net, account, store);
+  const pool = createPool(cfg, rg, account, ids, app, net?.poolSubnet);
 
   return {
     batchAccountName: account.name,

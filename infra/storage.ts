@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
 import * as storage from "@pulumi/azure-native/storage";
 import type { OcrConfig } from "./config";
-import { KEEPS_DATA } from "./keeps-data";
+import { createDeleteLock } from "./delete-lock";
+import { keepsDataOptions } from "./keeps-data";
 import { prefixedNames } from "./names";
 
 export interface Storage {
@@ -17,10 +18,12 @@ export interface Storage {
 
 /**
  * A hardened StorageV2 account: HTTPS only, TLS 1.2, no public blob access, Entra ID by default and
- * shared key off unless the stack opts in; soft delete for blobs and containers; results expire.
- * The account and its containers are protected (KEEPS_DATA): no update deletes photos or results.
+ * shared key off unless the stack opts in; reachable over its public endpoint, said explicitly; soft delete for blobs and containers; results expire.
+ * When the stack keeps data, the account and its containers are protected (no update deletes photos
+ * or results) and the account carries a delete lock (no portal or CLI delete does either).
  */
 export function createStorage(cfg: OcrConfig, rg: resources.ResourceGroup): Storage {
+  const keeps = keepsDataOptions(cfg);
   const account = new storage.StorageAccount(prefixedNames(cfg.namePrefix).storageAccount, {
     resourceGroupName: rg.name,
     location: cfg.location,
@@ -33,7 +36,15 @@ export function createStorage(cfg: OcrConfig, rg: resources.ResourceGroup): Stor
     allowSharedKeyAccess: cfg.storageSharedKeyAccess,
     defaultToOAuthAuthentication: true,
     allowCrossTenantReplication: false,
-  }, KEEPS_DATA);
+    // Stated, not left to Azure's default: the pool's nodes (Batch-service nodes have no addresses
+    // known in advance) and the dispatcher on an operator's machine reach blobs over the public
+    // endpoint, with Entra ID as the only way in (shared key off). Off only once private endpoints
+    // exist, which is why it follows the stack's publicNetworkAccess (refused while they do not).
+    publicNetworkAccess: cfg.publicNetworkAccess ? storage.PublicNetworkAccess.Enabled : storage.PublicNetworkAccess.Disabled,
+    networkRuleSet: { defaultAction: storage.DefaultAction.Allow },
+  }, keeps);
+
+  createDeleteLock(cfg, account);
 
   new storage.BlobServiceProperties("blob-service", {
     resourceGroupName: rg.name,
@@ -49,7 +60,7 @@ export function createStorage(cfg: OcrConfig, rg: resources.ResourceGroup): Stor
       accountName: account.name,
       containerName: name,
       publicAccess: storage.PublicAccess.None,
-    }, KEEPS_DATA);
+    }, keeps);
   const images = container(cfg.imagesContainer);
   const results = container(cfg.resultsContainer);
 

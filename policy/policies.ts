@@ -21,9 +21,13 @@ function ofType(type: string, check: (props: Props, report: ReportViolation, arg
   };
 }
 
+/** The storage account's public endpoint states a stack may choose (Azure also knows SecuredByPerimeter, which needs a perimeter this program does not declare). */
+const STORAGE_NETWORK_ACCESS = ["Enabled", "Disabled"];
+
 export const storageHardened: ResourceValidationPolicy = {
   name: "storage-account-hardened",
-  description: "Storage accounts accept HTTPS only with TLS 1.2 or later, never serve public blobs, and refuse shared-key access unless allowed.",
+  description:
+    "Storage accounts accept HTTPS only with TLS 1.2 or later, never serve public blobs, state whether their public endpoint is open, and refuse shared-key access unless allowed.",
   enforcementLevel: "mandatory",
   configSchema: SHARED_KEY_EXCEPTION,
   validateResource: ofType(STORAGE_ACCOUNT, (props, report, args) => {
@@ -32,6 +36,12 @@ export const storageHardened: ResourceValidationPolicy = {
       report(`minimumTlsVersion must be TLS1_2 or later (got ${JSON.stringify(props.minimumTlsVersion)})`);
     }
     if (props.allowBlobPublicAccess !== false) report("allowBlobPublicAccess must be false");
+    if (!STORAGE_NETWORK_ACCESS.includes(props.publicNetworkAccess as string)) {
+      report(
+        `publicNetworkAccess must be set explicitly to ${STORAGE_NETWORK_ACCESS.join(" or ")} (got ${JSON.stringify(props.publicNetworkAccess)}): ` +
+          "unset, whether the public endpoint is open is Azure's default and the network rules', not a reviewed choice",
+      );
+    }
     const { allowSharedKey } = args.getConfig<{ allowSharedKey: boolean }>();
     if (!allowSharedKey && props.allowSharedKeyAccess !== false) {
       report("allowSharedKeyAccess must be false (set the policy's allowSharedKey to make an exception)");
@@ -54,6 +64,19 @@ export const batchAccountEntraOnly: ResourceValidationPolicy = {
     const { allowSharedKey } = args.getConfig<{ allowSharedKey: boolean }>();
     if (modes.includes("SharedKey") && !allowSharedKey) {
       report("allowedAuthenticationModes includes SharedKey; use AAD only, or set the policy's allowSharedKey as an explicit exception");
+    }
+  }),
+};
+
+export const userSubscriptionHasKeyVault: ResourceValidationPolicy = {
+  name: "batch-user-subscription-key-vault",
+  description: "A Batch account in user-subscription allocation mode names the Key Vault Batch keeps its VMs' secrets in; Azure refuses the account without one.",
+  enforcementLevel: "mandatory",
+  validateResource: ofType(BATCH_ACCOUNT, (props, report) => {
+    if (props.poolAllocationMode !== "UserSubscription") return;
+    const vault = props.keyVaultReference as Props | undefined;
+    if (typeof vault?.id !== "string" || typeof vault.url !== "string") {
+      report("poolAllocationMode UserSubscription needs keyVaultReference (id and url of a Key Vault in the account's region and subscription, with the Batch service granted its secrets)");
     }
   }),
 };
@@ -127,13 +150,46 @@ export const spotNeedsUserSubscription: StackValidationPolicy = {
       report(
         `pool ${pool.name} asks for preemptible nodes (${asked}) in Batch account ${account.name}, which allocates in Batch-service mode: ` +
           "low-priority nodes were retired on 30 September 2025 and Spot nodes need user-subscription pool allocation " +
-          "(https://learn.microsoft.com/azure/batch/batch-spot-vms). Set batch-ocr:spotShare to 0, or move the pool to a UserSubscription account.",
+          "(https://learn.microsoft.com/azure/batch/batch-spot-vms). Set batch-ocr:spotShare to 0, or batch-ocr:poolAllocationMode to UserSubscription.",
         pool.urn,
       );
     }
   },
 };
 
-export const POLICIES: ResourceValidationPolicy[] = [storageHardened, batchAccountEntraOnly, poolNodeAgentCurrent, poolScalesToZero];
+/** The private link groups a resource type must be reachable through once its public endpoint is closed. */
+const PRIVATE_GROUPS_NEEDED: Readonly<Record<string, readonly string[]>> = {
+  [BATCH_ACCOUNT]: ["batchAccount", "nodeManagement"],
+  [STORAGE_ACCOUNT]: ["blob"],
+};
 
-export const STACK_POLICIES: StackValidationPolicy[] = [spotNeedsUserSubscription];
+/** The group ids the stack's private endpoints connect to. */
+function privateGroupsDeclared(resources: PolicyResource[]): Set<string> {
+  const groups = resources
+    .filter((r) => r.type === "azure-native:network:PrivateEndpoint")
+    .flatMap((r) => (Array.isArray(r.props.privateLinkServiceConnections) ? (r.props.privateLinkServiceConnections as Props[]) : []))
+    .flatMap((c) => (Array.isArray(c.groupIds) ? (c.groupIds as string[]) : []));
+  return new Set(groups);
+}
+
+export const closedEndpointsHavePrivateOnes: StackValidationPolicy = {
+  name: "closed-public-endpoint-has-private-endpoints",
+  description:
+    "A Batch account or storage account with public network access Disabled comes with private endpoints for what the pool and the dispatcher use (batchAccount and nodeManagement; blob), or nothing could reach it.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, report) => {
+    const declared = privateGroupsDeclared(args.resources);
+    for (const r of args.resources) {
+      const needed = PRIVATE_GROUPS_NEEDED[r.type];
+      if (needed === undefined || r.props.publicNetworkAccess !== "Disabled") continue;
+      const missing = needed.filter((g) => !declared.has(g));
+      if (missing.length > 0) {
+        report(`${r.name} has public network access Disabled but the stack declares no private endpoint for ${missing.join(", ")}: the pool's nodes and the dispatcher could not reach it`, r.urn);
+      }
+    }
+  },
+};
+
+export const POLICIES: ResourceValidationPolicy[] = [storageHardened, batchAccountEntraOnly, userSubscriptionHasKeyVault, poolNodeAgentCurrent, poolScalesToZero];
+
+export const STACK_POLICIES: StackValidationPolicy[] = [spotNeedsUserSubscription, closedEndpointsHavePrivateOnes];

@@ -63,12 +63,35 @@ describe("stack configuration", () => {
     expect(message).toMatch(/unknown key batch-ocr:colour/);
   });
 
-  test("a Spot share is refused: the Batch-service account gets no Spot nodes, and the message says what to do", () => {
+  test("a Spot share is refused in Batch-service allocation, and the message says what to do", () => {
     const message = problemsOf({ location: "westeurope", spotShare: 0.5 });
     expect(message).toMatch(/spotShare 0.5 cannot deploy: Spot nodes need a Batch account in user-subscription pool allocation mode/);
     expect(message).toMatch(/low-priority nodes were retired/);
-    expect(message).toMatch(/Set batch-ocr:spotShare to 0/);
+    expect(message).toMatch(/Set batch-ocr:spotShare to 0, or set batch-ocr:poolAllocationMode to UserSubscription/);
     expect(parseConfig({ location: "westeurope", spotShare: 0 }).spotShare).toBe(0);
+  });
+
+  const BATCH_SP = "99999999-8888-7777-6666-555555555555";
+
+  test("user-subscription allocation takes a Spot share, given the Batch service principal's object id", () => {
+    expect(parseConfig({ location: "westeurope", poolAllocationMode: "UserSubscription", batchServicePrincipalObjectId: BATCH_SP, spotShare: 0.5 })).toMatchObject({
+      poolAllocationMode: "UserSubscription",
+      spotShare: 0.5,
+    });
+    expect(parseConfig({ location: "westeurope" }).poolAllocationMode).toBe("BatchService");
+  });
+
+  test("user-subscription allocation without the Batch service principal, with Shared Key, or an unknown mode is refused, saying why", () => {
+    expect(problemsOf({ location: "westeurope", poolAllocationMode: "UserSubscription" })).toMatch(
+      /poolAllocationMode UserSubscription needs batchServicePrincipalObjectId.*az ad sp show --id ddbf3205-c6bd-46ae-8127-60eb93363864 --query id -o tsv/,
+    );
+    expect(problemsOf({ location: "westeurope", poolAllocationMode: "UserSubscription", batchServicePrincipalObjectId: BATCH_SP, batchSharedKeyAccess: true })).toMatch(
+      /batchSharedKeyAccess cannot be true with poolAllocationMode UserSubscription: Batch accepts only Microsoft Entra ID/,
+    );
+    expect(problemsOf({ location: "westeurope", poolAllocationMode: "User" })).toMatch(/poolAllocationMode must be BatchService or UserSubscription \(got "User"\)/);
+    expect(problemsOf({ location: "westeurope", poolAllocationMode: "UserSubscription", batchServicePrincipalObjectId: "batch" })).toMatch(
+      /batchServicePrincipalObjectId must be an Entra ID object id/,
+    );
   });
 
   test("an operator principal type other than User, Group or ServicePrincipal is refused", () => {
@@ -90,11 +113,22 @@ describe("stack configuration", () => {
     expect(problemsOf({ location: "westeurope", vmSize: "Standard_Custom" })).toMatch(/vmSize Standard_Custom carries no vCPU count in its name/);
   });
 
-  test("public network access off is refused: the program declares no private endpoints for the nodes and the dispatcher", () => {
+  test("public network access off is refused without the private network its endpoints live in, and accepted with it", () => {
     const message = problemsOf({ location: "westeurope", publicNetworkAccess: false });
-    expect(message).toMatch(/publicNetworkAccess false needs private endpoints for the Batch account \(groups batchAccount and nodeManagement\)/);
-    expect(message).toMatch(/this program declares none yet \(a larger job/);
-    expect(message).toMatch(/Leave publicNetworkAccess true/);
+    expect(message).toMatch(/publicNetworkAccess false needs privateNetwork true: the private endpoints for the Batch account \(groups batchAccount and nodeManagement\) and blob storage/);
+    expect(message).toMatch(/Set privateNetwork true, or leave publicNetworkAccess true/);
+    expect(parseConfig({ location: "westeurope", publicNetworkAccess: false, privateNetwork: true })).toMatchObject({ publicNetworkAccess: false, endpointSubnetPrefix: "10.40.1.0/24" });
+  });
+
+  test("subnets outside the virtual network's address space, or overlapping each other, are refused before Azure refuses them", () => {
+    const closed = { location: "westeurope", privateNetwork: true, publicNetworkAccess: false };
+    expect(problemsOf({ ...closed, endpointSubnetPrefix: "10.41.0.0/24" })).toMatch(/endpointSubnetPrefix 10.41.0.0\/24 lies outside vnetAddressSpace 10.40.0.0\/16/);
+    expect(problemsOf({ ...closed, endpointSubnetPrefix: "10.40.0.128/25" })).toMatch(/endpointSubnetPrefix 10.40.0.128\/25 overlaps subnetPrefix 10.40.0.0\/24/);
+    expect(problemsOf({ location: "westeurope", privateNetwork: true, subnetPrefix: "192.168.0.0/24" })).toMatch(/subnetPrefix 192.168.0.0\/24 lies outside vnetAddressSpace/);
+    expect(problemsOf({ location: "westeurope", subnetPrefix: "10.40.0.300/24" })).toMatch(/subnetPrefix must be a CIDR block/);
+    // The endpoints' subnet is not declared while public access is on, so it is not held against the pool's.
+    expect(parseConfig({ location: "westeurope", privateNetwork: true, endpointSubnetPrefix: "10.40.0.0/24" }).privateNetwork).toBe(true);
+    expect(parseConfig({ ...closed, vnetAddressSpace: "10.0.0.0/8", subnetPrefix: "10.255.255.0/24", endpointSubnetPrefix: "10.0.0.0/28" }).publicNetworkAccess).toBe(false);
   });
 
   test("a namePrefix that would make an autonamed name too long for Azure is refused, naming the resource and the rule", () => {
@@ -102,6 +136,13 @@ describe("stack configuration", () => {
     const message = problemsOf({ location: "westeurope", namePrefix: "abcdefghijkl" });
     expect(message).toMatch(/namePrefix abcdefghijkl: BatchAccount name "abcdefghijklbatch0a1b2c3d" \(25 characters\) breaks Azure's rule: 3–24 characters/);
     expect(message).not.toMatch(/StorageAccount/); // 12 + "st" + 8 = 22 still fits
+  });
+
+  test("a Log Analytics workspace is named by its resource id, anything else is refused with how to get it", () => {
+    const id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/ops/providers/Microsoft.OperationalInsights/workspaces/ops-logs";
+    expect(parseConfig({ location: "westeurope", logAnalyticsWorkspaceId: id }).logAnalyticsWorkspaceId).toBe(id);
+    expect(parseConfig({ location: "westeurope" }).logAnalyticsWorkspaceId).toBeUndefined();
+    expect(problemsOf({ location: "westeurope", logAnalyticsWorkspaceId: "ops-logs" })).toMatch(/logAnalyticsWorkspaceId must be a Log Analytics workspace's resource id.*az monitor log-analytics workspace show/);
   });
 
   test("an unknown stack names the file it looked for", () => {

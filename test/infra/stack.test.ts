@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { declared, installMocks, NAME_INPUT, ofType, one, settled, valueOf, type DeclaredResource } from "./mocks";
+import { declared, installMocks, NAME_INPUT, ofType, one, settled, SUBSCRIPTION, valueOf, type DeclaredResource } from "./mocks";
 installMocks();
 
 import { parseStackOutputs, STACK_OUTPUT_KEYS, type StackOutputs } from "../../contracts/stack-outputs";
@@ -34,7 +34,7 @@ describe("the declared Azure environment (default config)", () => {
     ({ outputs } = await deploy());
   });
 
-  test("storage is StorageV2, HTTPS only, TLS 1.2, no public blobs, shared key off, Entra ID by default", () => {
+  test("storage is StorageV2, HTTPS only, TLS 1.2, no public blobs, shared key off, Entra ID by default, public endpoint open by choice", () => {
     const st = props(one("storage:StorageAccount"));
     expect(st).toMatchObject({
       kind: "StorageV2",
@@ -43,6 +43,9 @@ describe("the declared Azure environment (default config)", () => {
       allowBlobPublicAccess: false,
       allowSharedKeyAccess: false,
       defaultToOAuthAuthentication: true,
+      // Nodes and the dispatcher reach blobs over the public endpoint; stated, not Azure's default.
+      publicNetworkAccess: "Enabled",
+      networkRuleSet: { defaultAction: "Allow" },
     });
   });
 
@@ -196,6 +199,39 @@ describe("options that change the environment", () => {
     });
   });
 
+  test("public access off: both accounts closed, private endpoints for batchAccount, nodeManagement and blob in their own subnet, each name resolving through a linked privatelink zone", async () => {
+    await deploy({ publicNetworkAccess: false, privateNetwork: true });
+    expect(props(one("batch:BatchAccount")).publicNetworkAccess).toBe("Disabled");
+    expect(props(one("storage:StorageAccount")).publicNetworkAccess).toBe("Disabled");
+    const endpointSubnet = props(one("network:Subnet", "endpoint-subnet"));
+    expect(endpointSubnet).toMatchObject({ addressPrefix: "10.40.1.0/24", virtualNetworkName: "poolvnet1a2b3c" });
+    const endpoints = ofType("network:PrivateEndpoint").map((r) => {
+      const [connection] = props(r).privateLinkServiceConnections;
+      return { groups: connection.groupIds, target: String(connection.privateLinkServiceId).split("/providers/").pop(), subnet: String(props(r).subnet.id).split("/").pop() };
+    });
+    expect(endpoints).toEqual([
+      { groups: ["batchAccount"], target: "Microsoft.Batch/batchAccounts/ocrtestbatch1a2b3c", subnet: "endpointsubnet1a2b3c" },
+      { groups: ["nodeManagement"], target: "Microsoft.Batch/batchAccounts/ocrtestbatch1a2b3c", subnet: "endpointsubnet1a2b3c" },
+      { groups: ["blob"], target: "Microsoft.Storage/storageAccounts/ocrtestst1a2b3c", subnet: "endpointsubnet1a2b3c" },
+    ]);
+    expect(ofType("privatedns:PrivateZone").map((r) => props(r).privateZoneName).sort()).toEqual(["privatelink.batch.azure.com", "privatelink.blob.core.windows.net"]);
+    for (const link of ofType("privatedns:VirtualNetworkLink")) {
+      expect(props(link)).toMatchObject({ virtualNetwork: { id: expect.stringMatching(/\/virtualNetworks\/poolvnet1a2b3c$/) }, registrationEnabled: false });
+    }
+    expect(ofType("privatedns:VirtualNetworkLink")).toHaveLength(2);
+    const zoneOf = Object.fromEntries(
+      ofType("network:PrivateDnsZoneGroup").map((g) => [String(props(g).privateEndpointName).replace(/1a2b3c$/, ""), String(props(g).privateDnsZoneConfigs[0].privateDnsZoneId).split("/").pop()]),
+    );
+    expect(zoneOf).toEqual({ pebatchaccount: "privatelink.batch.azure.com", penodemanagement: "privatelink.batch.azure.com", peblob: "privatelink.blob.core.windows.net" });
+    const resources = declared.map((r) => ({ type: r.type, name: r.name, props: r.inputs }));
+    for (const policy of STACK_POLICIES) expect({ policy: policy.name, violations: await runStackPolicy(policy, resources) }).toEqual({ policy: policy.name, violations: [] });
+  });
+
+  test("public access on (the default) declares no private endpoints or zones", async () => {
+    await deploy({ privateNetwork: true });
+    expect([...ofType("network:PrivateEndpoint"), ...ofType("privatedns:PrivateZone")]).toHaveLength(0);
+  });
+
   test("opting into shared key shows in the account, the storage and the outputs", async () => {
     const { outputs } = await deploy({ batchSharedKeyAccess: true, storageSharedKeyAccess: true });
     expect(props(one("batch:BatchAccount")).allowedAuthenticationModes).toEqual(["AAD", "SharedKey"]);
@@ -224,10 +260,69 @@ describe("options that change the environment", () => {
     expect(operatorTypes()).toEqual(["Group", "Group"]);
   });
 
+  test("user-subscription allocation: an RBAC Key Vault with purge protection, the Batch service's secrets grant on it before the account, and a Spot pool the policies accept", async () => {
+    const batchSp = "99999999-8888-7777-6666-555555555555";
+    await deploy({ poolAllocationMode: "UserSubscription", batchServicePrincipalObjectId: batchSp, spotShare: 0.5 });
+    const vault = props(one("keyvault:Vault"));
+    expect(vault.properties).toMatchObject({ tenantId: "tenant", sku: { family: "A", name: "standard" }, enableRbacAuthorization: true, enableSoftDelete: true, enablePurgeProtection: true });
+    const grant = props(one("authorization:RoleAssignment", "batch-service-manages-vault-secrets"));
+    expect(grant).toMatchObject({
+      principalId: batchSp,
+      principalType: "ServicePrincipal",
+      roleDefinitionId: expect.stringMatching(/roleDefinitions\/b86a8fe4-44ce-4948-aee5-eccb2c155cd7$/),
+      scope: expect.stringMatching(/\/Microsoft\.KeyVault\/vaults\/ocrtestkv1a2b3c$/),
+    });
+    const account = props(one("batch:BatchAccount"));
+    expect(account.poolAllocationMode).toBe("UserSubscription");
+    expect(account.keyVaultReference).toEqual({ id: expect.stringMatching(/\/vaults\/ocrtestkv1a2b3c$/), url: "https://ocrtestkv1a2b3c.vault.azure.net/" });
+    expect(props(one("batch:Pool")).scaleSettings.autoScale.formula).toMatch(/\$TargetLowPriorityNodes = (?!0;)/);
+    const resources = declared.map((r) => ({ type: r.type, name: r.name, props: r.inputs }));
+    for (const policy of STACK_POLICIES) expect({ policy: policy.name, violations: await runStackPolicy(policy, resources) }).toEqual({ policy: policy.name, violations: [] });
+    for (const r of declared) for (const policy of POLICIES) expect(await runPolicy(policy, r.type, r.inputs)).toEqual([]);
+  });
 
+  test("Batch-service allocation (the default) declares no Key Vault and no reference to one", async () => {
+    await deploy();
+    expect(ofType("keyvault:Vault")).toHaveLength(0);
+    expect(props(one("batch:BatchAccount")).keyVaultReference).toBeUndefined();
+  });
+
+  test("no diagnostic settings unless a Log Analytics workspace is configured", async () => {
+    await deploy();
+    expect(ofType("monitor:DiagnosticSetting")).toHaveLength(0);
+  });
+
+  test("with a workspace, the Batch account's ServiceLog, AuditLog and metrics and the blob service's reads, writes, deletes and transactions go to it", async () => {
+    const workspace = `/subscriptions/${SUBSCRIPTION}/resourceGroups/ops/providers/Microsoft.OperationalInsights/workspaces/ops-logs`;
+    await deploy({ logAnalyticsWorkspaceId: workspace });
+    const byTarget = Object.fromEntries(ofType("monitor:DiagnosticSetting").map((r) => [String(props(r).resourceUri).split("/providers/").pop(), props(r)]));
+    expect(byTarget).toEqual({
+      "Microsoft.Batch/batchAccounts/ocrtestbatch1a2b3c": {
+        name: "batch-ocr-to-log-analytics",
+        resourceUri: expect.stringMatching(/^\/subscriptions\/.*\/resourceGroups\/ocrtestrg1a2b3c\/providers\/Microsoft\.Batch\/batchAccounts\/ocrtestbatch1a2b3c$/),
+        workspaceId: workspace,
+        logs: [
+          { category: "ServiceLog", enabled: true },
+          { category: "AuditLog", enabled: true },
+        ],
+        metrics: [{ category: "AllMetrics", enabled: true }],
+      },
+      "Microsoft.Storage/storageAccounts/ocrtestst1a2b3c/blobServices/default": {
+        name: "batch-ocr-to-log-analytics",
+        resourceUri: expect.stringMatching(/\/storageAccounts\/ocrtestst1a2b3c\/blobServices\/default$/),
+        workspaceId: workspace,
+        logs: [
+          { category: "StorageRead", enabled: true },
+          { category: "StorageWrite", enabled: true },
+          { category: "StorageDelete", enabled: true },
+        ],
+        metrics: [{ category: "Transaction", enabled: true }],
+      },
+    });
+  });
 });
 
-describe("photos and results survive a rename", () => {
+describe("photos and results survive a rename, and a delete outside Pulumi", () => {
   // Pulumi's mocks are not told resource options, so protection is read from the resource objects.
   const isProtected = (resource: pulumi.Resource) => (resource as unknown as { __protect?: boolean }).__protect === true;
 
@@ -244,6 +339,29 @@ describe("photos and results survive a rename", () => {
       results: true,
     });
   });
+
+  test("the storage account carries a CanNotDelete lock that says how to lift it, so a portal delete of it, its containers or the resource group fails", async () => {
+    await deploy();
+    const lock = props(one("authorization:ManagementLockByScope"));
+    expect(lock).toEqual({
+      scope: expect.stringMatching(/\/resourceGroups\/ocrtestrg1a2b3c\/providers\/Microsoft\.Storage\/storageAccounts\/ocrtestst1a2b3c$/),
+      lockName: "keeps-photos-and-results",
+      level: "CanNotDelete",
+      notes: expect.stringMatching(/set batch-ocr:keepsData false and pulumi up, then pulumi destroy/),
+    });
+    // Azure caps lock notes at 512 characters.
+    expect(String(lock.notes).length).toBeLessThanOrEqual(512);
+  });
+
+  test("a scratch stack (keepsData false) has neither protection nor lock", async () => {
+    declared.length = 0;
+    const cfg = parseConfig({ ...BASE, keepsData: false });
+    const rg = createResourceGroup(cfg);
+    const store = createStorage(cfg, rg);
+    await settled();
+    expect([rg, store.account, store.images, store.results].map(isProtected)).toEqual([false, false, false, false]);
+    expect(ofType("authorization:ManagementLockByScope")).toHaveLength(0);
+  });
 });
 
 describe("names Azure will see", () => {
@@ -256,7 +374,14 @@ describe("names Azure will see", () => {
   ]);
 
   test("every resource's name fits Azure's rules with Pulumi's 8-character autoname suffix, at the longest namePrefix allowed", async () => {
-    await deploy({ namePrefix: "abcdefghijk", privateNetwork: true, operatorPrincipalId: "11111111-2222-3333-4444-555555555555" });
+    await deploy({
+      namePrefix: "abcdefghijk",
+      privateNetwork: true,
+      operatorPrincipalId: "11111111-2222-3333-4444-555555555555",
+      poolAllocationMode: "UserSubscription",
+      batchServicePrincipalObjectId: "99999999-8888-7777-6666-555555555555",
+      publicNetworkAccess: false,
+    });
     const problems: string[] = [];
     for (const r of declared) {
       const explicit = NAME_INPUT[r.type];
