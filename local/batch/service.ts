@@ -12,6 +12,7 @@ import type { StorageAccess } from "../task-files/types";
 import { Autoscaler } from "./autoscaler";
 import type { ServiceConfig, TaskFileOps } from "./context";
 import { Fleet } from "./fleet";
+import { readFileIfExists } from "./atomic-file";
 import { createBatchServer } from "./http";
 import { startIdentityEndpoint } from "./identity-endpoint";
 import { JobRules } from "./job-rules";
@@ -24,7 +25,10 @@ import { poolRoutes } from "./routes/pools";
 import type { Services } from "./routes/services";
 import { taskRoutes } from "./routes/tasks";
 import { Scheduler } from "./scheduler";
-import { BatchState, key } from "./state";
+import { resumeAfterRestart } from "./restart-recovery";
+import { StateKeeper } from "./state-keeper";
+import { restoreSnapshot, takeSnapshot } from "./state-snapshot";
+import { BatchState, changeCount, key } from "./state";
 
 export interface BatchServiceOptions {
   port?: number;
@@ -40,7 +44,15 @@ export interface BatchServiceOptions {
    * 5-minute evaluation interval passes in 5 seconds and samples come every half second.
    */
   autoscaleTimeScale?: number;
+  /**
+   * Keep pools, nodes, jobs, tasks and packages in the data directory and take them up again on
+   * the next start there (`npm run local -- --data DIR`); off, the state lives in memory only.
+   */
+  persistState?: boolean;
 }
+
+/** Where a persistent service keeps its state, inside its data directory. */
+export const STATE_FILE = "batch-state.json";
 
 export interface BatchService {
   endpoint: string;
@@ -78,6 +90,11 @@ export async function startBatchService(opts: BatchServiceOptions): Promise<Batc
   const removal = new NodeRemoval(state, fleet, scheduler, config.dataDir, config.log);
   const autoscaler = new Autoscaler(state, fleet, removal, { timeScale: opts.autoscaleTimeScale ?? 1, log: config.log });
   const services: Services = { state, fleet, scheduler, rules, config, removal, autoscaler };
+  const stateFile = path.join(config.dataDir, STATE_FILE);
+  const saved = opts.persistState ? await readFileIfExists(stateFile) : undefined;
+  const keeper = opts.persistState
+    ? new StateKeeper({ file: stateFile, serialize: () => JSON.stringify(takeSnapshot(state, endpoint, config.dataDir)), revision: changeCount, log: config.log })
+    : undefined;
 
   const identity = await startIdentityEndpoint();
   const server = createBatchServer({
@@ -85,6 +102,7 @@ export async function startBatchService(opts: BatchServiceOptions): Promise<Batc
     baseUrl: config.baseUrl,
     log: config.log,
     trace: opts.trace ?? process.env.BATCH_OCR_TRACE === "1",
+    beforeChangeReply: keeper && (() => keeper.flush()),
     routes: [...poolRoutes(services), ...nodeAndApplicationRoutes(services), ...jobRoutes(services), ...taskRoutes(services), ...fileRoutes(services)],
   });
   try {
@@ -97,6 +115,19 @@ export async function startBatchService(opts: BatchServiceOptions): Promise<Batc
     throw err;
   }
   endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // Synchronously after listening: no request is answered from a state not yet restored.
+  if (saved !== undefined) {
+    try {
+      restoreSnapshot(saved, state, endpoint, config.dataDir, stateFile);
+    } catch (err) {
+      server.close();
+      await identity.stop();
+      throw err;
+    }
+    resumeAfterRestart(services);
+    config.log(`local Batch service: ${state.pools.size} pool(s) and ${state.jobs.size} job(s) taken up again from ${stateFile}`);
+  }
+  keeper?.watch();
   config.log(`local Batch service listening on ${endpoint}`);
 
   return {
@@ -112,8 +143,10 @@ export async function startBatchService(opts: BatchServiceOptions): Promise<Batc
       let app = state.applications.get(key(applicationId));
       if (!app) state.applications.set(key(applicationId), (app = { id: applicationId, versions: new Map() }));
       app.versions.set(version, { zipPath: stored });
+      await keeper?.flush();
     },
     async stop() {
+      await keeper?.close();
       autoscaler.close();
       scheduler.close();
       const stops: Promise<void>[] = [];
