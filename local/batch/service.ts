@@ -12,7 +12,6 @@ import type { StorageAccess } from "../task-files/types";
 import { Autoscaler } from "./autoscaler";
 import type { ServiceConfig, TaskFileOps } from "./context";
 import { Fleet } from "./fleet";
-import { readFileIfExists } from "./atomic-file";
 import { createBatchServer } from "./http";
 import { startIdentityEndpoint } from "./identity-endpoint";
 import { JobRules } from "./job-rules";
@@ -26,8 +25,8 @@ import type { Services } from "./routes/services";
 import { taskRoutes } from "./routes/tasks";
 import { Scheduler } from "./scheduler";
 import { resumeAfterRestart } from "./restart-recovery";
-import { StateKeeper } from "./state-keeper";
-import { restoreSnapshot, takeSnapshot } from "./state-snapshot";
+import { loadSavedState, StateKeeper } from "./state-keeper";
+import { restoreState } from "./state-snapshot";
 import { BatchState, changeCount, key } from "./state";
 
 export interface BatchServiceOptions {
@@ -50,9 +49,6 @@ export interface BatchServiceOptions {
    */
   persistState?: boolean;
 }
-
-/** Where a persistent service keeps its state, inside its data directory. */
-export const STATE_FILE = "batch-state.json";
 
 export interface BatchService {
   endpoint: string;
@@ -90,11 +86,8 @@ export async function startBatchService(opts: BatchServiceOptions): Promise<Batc
   const removal = new NodeRemoval(state, fleet, scheduler, config.dataDir, config.log);
   const autoscaler = new Autoscaler(state, fleet, removal, { timeScale: opts.autoscaleTimeScale ?? 1, log: config.log });
   const services: Services = { state, fleet, scheduler, rules, config, removal, autoscaler };
-  const stateFile = path.join(config.dataDir, STATE_FILE);
-  const saved = opts.persistState ? await readFileIfExists(stateFile) : undefined;
-  const keeper = opts.persistState
-    ? new StateKeeper({ file: stateFile, serialize: () => JSON.stringify(takeSnapshot(state, endpoint, config.dataDir)), revision: changeCount, log: config.log })
-    : undefined;
+  const saved = opts.persistState ? await loadSavedState(config.dataDir) : undefined;
+  const keeper = opts.persistState ? new StateKeeper({ dataDir: config.dataDir, state, baseUrl: config.baseUrl, revision: changeCount, log: config.log }) : undefined;
 
   const identity = await startIdentityEndpoint();
   const server = createBatchServer({
@@ -116,18 +109,18 @@ export async function startBatchService(opts: BatchServiceOptions): Promise<Batc
   }
   endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   // Synchronously after listening: no request is answered from a state not yet restored.
-  if (saved !== undefined) {
-    try {
-      restoreSnapshot(saved, state, endpoint, config.dataDir, stateFile);
-    } catch (err) {
-      server.close();
-      await identity.stop();
-      throw err;
+  try {
+    if (saved !== undefined) {
+      restoreState(saved, state, endpoint, config.dataDir, saved.file);
+      resumeAfterRestart(services);
+      config.log(`local Batch service: ${state.pools.size} pool(s) and ${state.jobs.size} job(s) taken up again from ${saved.file}`);
     }
-    resumeAfterRestart(services);
-    config.log(`local Batch service: ${state.pools.size} pool(s) and ${state.jobs.size} job(s) taken up again from ${stateFile}`);
+    await keeper?.begin(saved?.generation ?? 0);
+  } catch (err) {
+    server.close();
+    await identity.stop();
+    throw err;
   }
-  keeper?.watch();
   config.log(`local Batch service listening on ${endpoint}`);
 
   return {

@@ -13,7 +13,7 @@ import { finished } from "node:stream/promises";
 import { BatchServiceClient, BatchSharedKeyCredentials, type BatchServiceModels } from "@azure/batch";
 import { ZipFile } from "yazl";
 import { startLocalCloud, type LocalCloud } from "../../local";
-import { STATE_FILE } from "../../local/batch/service";
+import { STATE_FILE } from "../../local/batch/state-keeper";
 import { startLocalCli, type LocalCliProcess } from "./local-cli-process";
 import { bash, IMAGE, pollUntil, taskFile, useGates, VM_SIZE, waitForJob, waitForNodes } from "./service/fixture";
 
