@@ -39,7 +39,7 @@ async function main(argv: string[]): Promise<void> {
     )
     .option("--batch-port <port>", "port of the Batch service (0 = any free port)", port, 0)
     .option("--blob-port <port>", "port of Azurite's blob service (0 = any free port)", port, 0)
-    .option("--data <dir>", "where the nodes' files, the application registry and the blobs live (kept); a temp directory removed on exit by default")
+    .option("--data <dir>", "where the nodes' files, the blobs and the Batch state (pools, nodes, jobs, tasks, packages) live, kept and taken up again on the next start; a temp directory removed on exit by default")
     .option("--max-processes <n>", "tasks and start tasks running at once across all nodes (default: this machine's cores)", positive)
     .option("--autoscale-time-scale <n>", "autoscale runs this many times faster than real time (60: a 5-minute evaluation interval is 5 seconds)", positive)
     .option("--verbose", "log every request with its status", false)
@@ -58,6 +58,8 @@ async function main(argv: string[]): Promise<void> {
       dataDir: opts.data,
       maxProcesses: opts.maxProcesses,
       autoscaleTimeScale: opts.autoscaleTimeScale,
+      // Given a data directory, a user expects to come back to it as they left it, as on Azure.
+      persistState: opts.data !== undefined,
       log,
     });
   } catch (err) {

@@ -21,6 +21,8 @@ export interface LocalCloudOptions {
   inMemoryStorage?: boolean;
   /** How many times faster than real time pools autoscale (see BatchServiceOptions). */
   autoscaleTimeScale?: number;
+  /** Keep the Batch service's state in dataDir and take it up again on the next start there (see BatchServiceOptions). */
+  persistState?: boolean;
   log?: (line: string) => void;
 }
 
@@ -50,6 +52,8 @@ export async function startLocalCloud(opts: LocalCloudOptions = {}): Promise<Loc
       maxProcesses: opts.maxProcesses,
       log: opts.log,
       autoscaleTimeScale: opts.autoscaleTimeScale,
+      // A temp directory is removed on stop: nothing there to take up again.
+      persistState: (opts.persistState ?? false) && !ownDataDir,
       storage: {
         blobEndpoint: azurite.blobEndpoint,
         accountName: azurite.accountName,

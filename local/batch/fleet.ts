@@ -104,6 +104,18 @@ export class Fleet {
     );
   }
 
+  /**
+   * A node the pool had before the service restarted boots again on its own disk, as a rebooted
+   * VM does: its packages are installed and its start task runs again.
+   */
+  rejoin(pool: Pool, node: ComputeNode): void {
+    const leave = new AbortController();
+    if (this.closed) leave.abort();
+    this.setState(node, "starting");
+    const done = this.bootNode(pool, node, this.dirs(pool, node), leave.signal).catch((err: unknown) => this.fail(node, err));
+    this.lives.set(node.id, { done, leave });
+  }
+
   private newNode(pool: Pool, dedicated: boolean): ComputeNode {
     const id = newNodeId(dedicated);
     const t = now();

@@ -97,6 +97,11 @@ export interface HttpOptions {
   log(line: string): void;
   /** Log one line per request with its answer (`npm run local -- --verbose`). */
   trace?: boolean;
+  /**
+   * Awaited before answering a request that may have changed something (any but GET and HEAD):
+   * what a client was told is done survives a crash right after (the state keeper's flush).
+   */
+  beforeChangeReply?(): Promise<void>;
 }
 
 export function createBatchServer(opts: HttpOptions): Server {
@@ -167,6 +172,7 @@ export function createBatchServer(opts: HttpOptions): Server {
       body,
       bodyBytes: raw.length,
     });
+    if (method !== "GET" && method !== "HEAD") await opts.beforeChangeReply?.();
     send(res, requestId, req.headers, reply, method === "HEAD");
   }
 }

@@ -274,14 +274,16 @@ export class Scheduler {
 
   private stopped(job: Job, task: Task, intent: StopIntent): void {
     if (intent === "delete") return;
-    if (intent === "requeue") {
-      task.executionInfo.requeueCount += 1;
-      task.executionInfo.lastRequeueTime = now();
-      delete task.executionInfo.startTime;
-      this.backToQueue(job, task);
-      return;
-    }
+    if (intent === "requeue") return this.requeue(job, task);
     this.complete(job, task, { result: "failure", failureInfo: ENDED_BY_USER });
+  }
+
+  /** The task goes back to the queue to run again from the start, its requeue counted (not a retry). */
+  requeue(job: Job, task: Task): void {
+    task.executionInfo.requeueCount += 1;
+    task.executionInfo.lastRequeueTime = now();
+    delete task.executionInfo.startTime;
+    this.backToQueue(job, task);
   }
 
   complete(job: Job, task: Task, end: { exitCode?: number; result: "success" | "failure"; failureInfo?: TaskFailureInfo }): void {

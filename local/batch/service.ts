@@ -24,7 +24,10 @@ import { poolRoutes } from "./routes/pools";
 import type { Services } from "./routes/services";
 import { taskRoutes } from "./routes/tasks";
 import { Scheduler } from "./scheduler";
-import { BatchState, key } from "./state";
+import { resumeAfterRestart } from "./restart-recovery";
+import { loadSavedState, StateKeeper } from "./state-keeper";
+import { restoreState } from "./state-snapshot";
+import { BatchState, changeCount, key } from "./state";
 
 export interface BatchServiceOptions {
   port?: number;
@@ -40,6 +43,11 @@ export interface BatchServiceOptions {
    * 5-minute evaluation interval passes in 5 seconds and samples come every half second.
    */
   autoscaleTimeScale?: number;
+  /**
+   * Keep pools, nodes, jobs, tasks and packages in the data directory and take them up again on
+   * the next start there (`npm run local -- --data DIR`); off, the state lives in memory only.
+   */
+  persistState?: boolean;
 }
 
 export interface BatchService {
@@ -78,6 +86,8 @@ export async function startBatchService(opts: BatchServiceOptions): Promise<Batc
   const removal = new NodeRemoval(state, fleet, scheduler, config.dataDir, config.log);
   const autoscaler = new Autoscaler(state, fleet, removal, { timeScale: opts.autoscaleTimeScale ?? 1, log: config.log });
   const services: Services = { state, fleet, scheduler, rules, config, removal, autoscaler };
+  const saved = opts.persistState ? await loadSavedState(config.dataDir) : undefined;
+  const keeper = opts.persistState ? new StateKeeper({ dataDir: config.dataDir, state, baseUrl: config.baseUrl, revision: changeCount, log: config.log }) : undefined;
 
   const identity = await startIdentityEndpoint();
   const server = createBatchServer({
@@ -85,6 +95,7 @@ export async function startBatchService(opts: BatchServiceOptions): Promise<Batc
     baseUrl: config.baseUrl,
     log: config.log,
     trace: opts.trace ?? process.env.BATCH_OCR_TRACE === "1",
+    beforeChangeReply: keeper && (() => keeper.flush()),
     routes: [...poolRoutes(services), ...nodeAndApplicationRoutes(services), ...jobRoutes(services), ...taskRoutes(services), ...fileRoutes(services)],
   });
   try {
@@ -97,6 +108,19 @@ export async function startBatchService(opts: BatchServiceOptions): Promise<Batc
     throw err;
   }
   endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // Synchronously after listening: no request is answered from a state not yet restored.
+  try {
+    if (saved !== undefined) {
+      restoreState(saved, state, endpoint, config.dataDir, saved.file);
+      resumeAfterRestart(services);
+      config.log(`local Batch service: ${state.pools.size} pool(s) and ${state.jobs.size} job(s) taken up again from ${saved.file}`);
+    }
+    await keeper?.begin(saved?.generation ?? 0);
+  } catch (err) {
+    server.close();
+    await identity.stop();
+    throw err;
+  }
   config.log(`local Batch service listening on ${endpoint}`);
 
   return {
@@ -112,8 +136,10 @@ export async function startBatchService(opts: BatchServiceOptions): Promise<Batc
       let app = state.applications.get(key(applicationId));
       if (!app) state.applications.set(key(applicationId), (app = { id: applicationId, versions: new Map() }));
       app.versions.set(version, { zipPath: stored });
+      await keeper?.flush();
     },
     async stop() {
+      await keeper?.close();
       autoscaler.close();
       scheduler.close();
       const stops: Promise<void>[] = [];

@@ -10,6 +10,12 @@ import type { ComputeNode, Job, Pool, Task } from "./model";
 export const now = (): string => new Date().toISOString();
 
 let etagCounter = 0n;
+/**
+ * How many ETags have been issued: every change to a pool, job or task issues one, so a state
+ * writer can tell whether anything changed since it last wrote without comparing the state.
+ */
+export const changeCount = (): bigint => etagCounter;
+
 /** A fresh ETag in Batch's `0x8D…` form; a counter keeps two changes in one millisecond apart. */
 export function newETag(): string {
   etagCounter += 1n;

@@ -24,8 +24,18 @@ export interface LocalCliProcess {
   alive(): boolean;
 }
 
-export async function startLocalCli(args: string[], readyWithinMs = 60_000): Promise<LocalCliProcess> {
-  const child = spawn(TSX, ["local/cli.ts", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+export interface LocalCliOptions {
+  readyWithinMs?: number;
+  /**
+   * The process leads its own process group, so that a test can SIGKILL the whole of it (tsx,
+   * the service it starts, Azurite) as a crash would: tsx does not pass SIGKILL on.
+   */
+  ownProcessGroup?: boolean;
+}
+
+export async function startLocalCli(args: string[], options: LocalCliOptions = {}): Promise<LocalCliProcess> {
+  const readyWithinMs = options.readyWithinMs ?? 60_000;
+  const child = spawn(TSX, ["local/cli.ts", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], detached: options.ownProcessGroup ?? false });
   let out = "";
   let all = "";
   let running = true;

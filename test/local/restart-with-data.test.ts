@@ -1,0 +1,168 @@
+/**
+ * `npm run local -- --data DIR` killed with SIGKILL mid-job and started again on the same DIR:
+ * the pools (autoscale settings too), nodes, jobs and tasks come back as they were, tasks that
+ * were running are requeued as on a rebooted Batch node, completed ones keep their results and
+ * files, and the job finishes. Also the in-process service: packages kept across a stop, and
+ * nothing kept without persistence.
+ */
+import { createWriteStream, existsSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { finished } from "node:stream/promises";
+import { BatchServiceClient, BatchSharedKeyCredentials, type BatchServiceModels } from "@azure/batch";
+import { ZipFile } from "yazl";
+import { startLocalCloud, type LocalCloud } from "../../local";
+import { STATE_FILE } from "../../local/batch/state-keeper";
+import { startLocalCli, type LocalCliProcess } from "./local-cli-process";
+import { bash, IMAGE, pollUntil, taskFile, useGates, VM_SIZE, waitForJob, waitForNodes } from "./service/fixture";
+
+jest.setTimeout(180_000);
+
+const gates = useGates("restart");
+let work: string;
+const running: LocalCliProcess[] = [];
+
+beforeAll(async () => {
+  work = await mkdtemp(path.join(tmpdir(), "restart-with-data-"));
+});
+afterAll(async () => {
+  for (const cli of running) if (cli.alive()) killGroup(cli);
+  await Promise.all(running.map((cli) => cli.exited));
+  await rm(work, { recursive: true, force: true, maxRetries: 5 });
+});
+
+function killGroup(cli: LocalCliProcess): void {
+  process.kill(-cli.child.pid!, "SIGKILL");
+}
+
+async function start(dataDir: string): Promise<LocalCliProcess> {
+  const cli = await startLocalCli(["--data", dataDir, "--max-processes", "4", "--autoscale-time-scale", "60"], { ownProcessGroup: true });
+  running.push(cli);
+  return cli;
+}
+
+/** What a restart must not change about a completed task. */
+const settled = (t: BatchServiceModels.CloudTask) => ({ eTag: t.eTag, lastModified: t.lastModified, state: t.state, executionInfo: t.executionInfo, nodeId: t.nodeInfo?.nodeId });
+
+test("a service killed mid-job comes back on the same --data with its pools, nodes, jobs and tasks, and the job finishes", async () => {
+  const dataDir = path.join(work, "data");
+  const first = await start(dataDir);
+  const startTask = { commandLine: bash('echo boot >> "$AZ_BATCH_NODE_SHARED_DIR/boots"'), waitForSuccess: true };
+  await first.batch.pool.add({
+    id: "fixed",
+    vmSize: VM_SIZE,
+    virtualMachineConfiguration: IMAGE,
+    targetDedicatedNodes: 2,
+    taskSlotsPerNode: 2,
+    startTask,
+    metadata: [{ name: "owner", value: "restart-test" }],
+  });
+  await first.batch.pool.add({
+    id: "scaled",
+    vmSize: VM_SIZE,
+    virtualMachineConfiguration: IMAGE,
+    enableAutoScale: true,
+    autoScaleFormula: "$TargetDedicatedNodes = 1;",
+    autoScaleEvaluationInterval: "PT5M",
+  });
+  const nodesBefore = await waitForNodes(first.batch, "fixed", 2);
+  await first.batch.job.add({ id: "job", poolInfo: { poolId: "fixed" } });
+  const slow = gates.gate("slow", "echo slow > result.txt");
+  await first.batch.task.addCollection("job", [
+    ...[1, 2, 3].map((i) => ({ id: `quick-${i}`, commandLine: bash(`echo quick-${i} > result.txt`) })),
+    { id: "slow-1", commandLine: slow.commandLine },
+  ]);
+  await first.batch.job.patch("job", { onAllTasksComplete: "terminatejob" });
+  const quickBefore = await pollUntil("the quick tasks completed and the slow one running", async () => {
+    const tasks = [...(await first.batch.task.list("job"))];
+    const quick = tasks.filter((t) => t.id!.startsWith("quick-"));
+    const slowRunning = tasks.some((t) => t.id === "slow-1" && t.state === "running");
+    return slowRunning && quick.every((t) => t.state === "completed") ? quick : undefined;
+  });
+  const poolBefore = await first.batch.pool.get("fixed");
+
+  killGroup(first);
+  await first.exited;
+  // The orphaned task process ends now; on a rebooted node it would have been killed.
+  slow.open();
+
+  const second = await start(dataDir);
+  const pool = await second.batch.pool.get("fixed");
+  expect({ eTag: pool.eTag, lastModified: pool.lastModified, metadata: pool.metadata, startTask: pool.startTask?.commandLine }).toEqual({
+    eTag: poolBefore.eTag,
+    lastModified: poolBefore.lastModified,
+    metadata: poolBefore.metadata,
+    startTask: startTask.commandLine,
+  });
+  expect(pool.url).toBe(`${second.vars.AZURE_BATCH_ENDPOINT}/pools/fixed`);
+  const scaled = await second.batch.pool.get("scaled");
+  expect({ enableAutoScale: scaled.enableAutoScale, formula: scaled.autoScaleFormula, interval: scaled.autoScaleEvaluationInterval }).toEqual({
+    enableAutoScale: true,
+    formula: "$TargetDedicatedNodes = 1;",
+    interval: "PT5M",
+  });
+
+  const job = await waitForJob(second.batch, "job");
+  expect(job.executionInfo?.terminateReason).toBe("AllTasksComplete");
+  const tasks = [...(await second.batch.task.list("job"))];
+  expect(tasks.map((t) => t.id).sort()).toEqual(["quick-1", "quick-2", "quick-3", "slow-1"]);
+  const quickAfter = tasks.filter((t) => t.id!.startsWith("quick-"));
+  expect(quickAfter.map(settled)).toEqual(quickBefore.map(settled));
+  for (const t of quickAfter) expect(await taskFile(second.batch, "job", t.id!, "wd/result.txt")).toBe(`${t.id}\n`);
+  const slowAfter = tasks.find((t) => t.id === "slow-1")!;
+  expect({ result: slowAfter.executionInfo?.result, requeueCount: slowAfter.executionInfo?.requeueCount, retryCount: slowAfter.executionInfo?.retryCount }).toEqual({
+    result: "success",
+    requeueCount: 1,
+    retryCount: 0,
+  });
+  expect(await taskFile(second.batch, "job", "slow-1", "wd/result.txt")).toBe("slow\n");
+
+  // The same nodes, booted again: each ran its start task a second time.
+  const nodesAfter = await waitForNodes(second.batch, "fixed", 2);
+  expect(nodesAfter.map((n) => n.id).sort()).toEqual(nodesBefore.map((n) => n.id).sort());
+  for (const node of nodesAfter) {
+    expect(await readFile(path.join(dataDir, "nodes", "fixed", node.id!, "shared", "boots"), "utf8")).toBe("boot\nboot\n");
+  }
+});
+
+async function makeZip(target: string, files: Record<string, string>): Promise<string> {
+  const zip = new ZipFile();
+  for (const [file, content] of Object.entries(files)) zip.addBuffer(Buffer.from(content), file);
+  zip.end();
+  await finished(zip.outputStream.pipe(createWriteStream(target)));
+  return target;
+}
+
+test("application packages registered in-process are there after a stop and a start with persistence; without it no state is written", async () => {
+  const dataDir = path.join(work, "packages");
+  const zip = await makeZip(path.join(work, "tool.zip"), { "tool.txt": "tool" });
+  const before = await startLocalCloud({ dataDir, inMemoryStorage: true, persistState: true });
+  try {
+    await before.registerApplicationPackage("ocr-tool", "1.0", zip);
+  } finally {
+    await before.stop();
+  }
+  const after = await startLocalCloud({ dataDir, inMemoryStorage: true, persistState: true });
+  try {
+    const res = await fetchApplications(after);
+    expect(res).toEqual([{ id: "ocr-tool", displayName: "ocr-tool", versions: ["1.0"] }]);
+  } finally {
+    await after.stop();
+  }
+
+  const plainDir = path.join(work, "plain");
+  const plain = await startLocalCloud({ dataDir: plainDir, inMemoryStorage: true });
+  try {
+    await plain.registerApplicationPackage("ocr-tool", "1.0", zip);
+  } finally {
+    await plain.stop();
+  }
+  expect(existsSync(path.join(plainDir, STATE_FILE))).toBe(false);
+});
+
+async function fetchApplications(cloud: LocalCloud): Promise<unknown[]> {
+  const client = new BatchServiceClient(new BatchSharedKeyCredentials(cloud.batchAccountName, cloud.batchAccountKey), cloud.batchEndpoint);
+  const apps = await client.application.list();
+  return apps.map((a) => ({ id: a.id, displayName: a.displayName, versions: a.versions }));
+}
