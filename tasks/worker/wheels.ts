@@ -206,6 +206,8 @@ export interface Layout {
 const BAR_LENGTH = 1.15;
 /** A run of ink across this share of a cell is no digit's stroke: the window's edge. */
 const EDGE_SPAN = 0.85;
+/** Digit heights a frame's bar reaches past the digits' rows, above them and below. */
+const BAR_REACH = 0.1;
 
 /**
  * The mask without the frame's lines in located cells: the window's frame and the separators
@@ -213,9 +215,10 @@ const EDGE_SPAN = 0.85;
  * which no digit's stroke does (a 1 stands in the middle third of its cell). Left in, a frame's
  * corner joins the first wheel's digit, and Tesseract reads a 3 beside it as a 2.
  */
-function withoutBars(mask: Uint8Array, width: number, height: number, cells: [number, number][], digitHeight: number): Uint8Array {
+function withoutBars(mask: Uint8Array, width: number, height: number, cells: [number, number][], digitTop: number, digitHeight: number): Uint8Array {
   const out = new Uint8Array(mask);
   const longest = BAR_LENGTH * digitHeight;
+  const reach = BAR_REACH * digitHeight;
   for (const [x0, x1] of cells) {
     const widest = EDGE_SPAN * (x1 - x0 + 1);
     for (let y = 0; y < height; y++) {
@@ -237,7 +240,9 @@ function withoutBars(mask: Uint8Array, width: number, height: number, cells: [nu
         const inked = y < height && mask[y * width + x];
         if (inked && start < 0) start = y;
         if (!inked && start >= 0) {
-          if (y - start >= longest) for (let r = start; r < y; r++) out[r * width + x] = 0;
+          // A frame's bar runs past the digit's rows on both sides; a stroke joined to glare or
+          // to the next digit's piece reaches past them on one side at most.
+          if (y - start >= longest && start <= digitTop - reach && y - 1 >= digitTop + digitHeight - 1 + reach) for (let r = start; r < y; r++) out[r * width + x] = 0;
           start = -1;
         }
       }
@@ -253,7 +258,7 @@ function withoutBars(mask: Uint8Array, width: number, height: number, cells: [nu
 export function findWheels(img: GrayImage, digits: number, contrast: number, layout?: Layout): Counter {
   const measured = layout?.ink ?? inkMask(img, contrast);
   const bounds = layout?.cells ?? cellBounds(measured, img.width, img.height, digits);
-  const mask = layout ? withoutBars(measured, img.width, img.height, bounds, layout.digitHeight) : measured;
+  const mask = layout ? withoutBars(measured, img.width, img.height, bounds, layout.digitTop, layout.digitHeight) : measured;
   const cells = bounds.map(([x0, x1]) => {
     // A located cell spans its wheel from gap to gap; its digit keeps clear of the edges, where
     // the window's frame or a separator may stand.
