@@ -22,22 +22,33 @@ process.stdin.on("data", (chunk) => {
   }
 });
 
+/** Milliseconds a single process (Azurite) has to end on SIGTERM before it is killed. */
+const GRACE_MS = 5000;
+
+function signal(target, name) {
+  try {
+    process.kill(target, name);
+    return true;
+  } catch {
+    return false; // Already gone.
+  }
+}
+
+// Task process groups are killed at once: their work is requeued. A single process (Azurite) is
+// asked to end first, so it saves the blobs of the last seconds to its --location (killed, it
+// loses them, and with them tasks' result records), and killed only if it does not.
 function reap() {
-  for (const pgid of groups) {
-    try {
-      process.kill(-pgid, "SIGKILL");
-    } catch {
-      // Already gone.
-    }
-  }
-  for (const pid of pids) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      // Already gone.
-    }
-  }
-  process.exit(0);
+  for (const pgid of groups) signal(-pgid, "SIGKILL");
+  const asked = [...pids].filter((pid) => signal(pid, "SIGTERM"));
+  if (asked.length === 0) process.exit(0);
+  const started = Date.now();
+  const check = setInterval(() => {
+    const alive = asked.filter((pid) => signal(pid, 0));
+    if (alive.length > 0 && Date.now() - started < GRACE_MS) return;
+    for (const pid of alive) signal(pid, "SIGKILL");
+    clearInterval(check);
+    process.exit(0);
+  }, 100);
 }
 
 process.stdin.on("end", reap);

@@ -57,8 +57,8 @@ function groupMembers(group: number): number[] {
 }
 
 /**
- * SIGKILLs the Batch service (tsx and the node it runs) mid-job, and then stops its Azurite with
- * SIGTERM: this test is about the Batch service's state. Azurite killed too loses the blobs of
+ * SIGKILLs the Batch service (tsx and the node it runs) mid-job; its reaper then stops Azurite
+ * with SIGTERM: this test is about the Batch service's state. Azurite killed too loses the blobs of
  * its last seconds (its metadata is saved every few seconds), result records included, which a
  * restarted Batch service cannot know about.
  */
@@ -66,7 +66,8 @@ async function crashBatchService(cli: LocalCliProcess, azuriteLocation: string):
   const azurite = processesWith(azuriteLocation);
   for (const pid of groupMembers(cli.child.pid!)) if (!azurite.includes(pid)) process.kill(pid, "SIGKILL");
   await cli.exited;
-  for (const pid of azurite) process.kill(pid, "SIGTERM");
+  // The service's reaper asks Azurite to end (SIGTERM, so it saves its last blobs): a second
+  // SIGTERM from here would make it quit without saving.
   await pollUntil("Azurite stopped", async () => (processesWith(azuriteLocation).length === 0 ? true : undefined), 30_000, 100);
 }
 
