@@ -6,6 +6,9 @@ import { Command, InvalidArgumentError } from "commander";
 import { startLocalCloud, type LocalCloud } from "./index";
 import { keepServingOnUnhandledRejections } from "./keep-serving";
 
+/** The command as the operator called it: `batch-ocr local` (tasks/batch-ocr.ts sets it) or `npm run local --`. */
+const CALLED_AS = process.env.BATCH_OCR_COMMAND ?? "npm run local --";
+
 function port(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("must be a port number from 0 to 65535 (0 = any free port)");
@@ -29,7 +32,7 @@ interface Options {
 
 async function main(argv: string[]): Promise<void> {
   const program = new Command()
-    .name("npm run local --")
+    .name(CALLED_AS)
     .description(
       "Starts Azurite (blob storage) and the local Batch service, prints the variables the Azure CLI\n" +
         "and SDKs read (AZURE_BATCH_*, AZURE_STORAGE_CONNECTION_STRING), and runs until Ctrl-C.\n" +
@@ -63,7 +66,7 @@ async function main(argv: string[]): Promise<void> {
       log,
     });
   } catch (err) {
-    process.stderr.write(`npm run local: could not start: ${(err as Error).message}\n`);
+    process.stderr.write(`${CALLED_AS.replace(/ --$/, "")}: could not start: ${(err as Error).message}\n`);
     process.exitCode = 1;
     return;
   }
@@ -98,6 +101,6 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv).catch((err: unknown) => {
-  process.stderr.write(`npm run local: ${(err as Error).stack ?? String(err)}\n`);
+  process.stderr.write(`${CALLED_AS.replace(/ --$/, "")}: ${(err as Error).stack ?? String(err)}\n`);
   process.exitCode = 1;
 });

@@ -58,6 +58,8 @@ export function run(args: readonly string[]): void {
   }
   // Such a module parses process.argv as node gives it to a script: the node binary, the script, then the arguments.
   process.argv = [process.argv[0] as string, self.module, ...rest];
+  // Its --help and messages then name it as the operator called it, not as `npm run` does.
+  process.env.BATCH_OCR_COMMAND = `batch-ocr ${command}`;
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loading it is what runs it
   require(self.module);
 }

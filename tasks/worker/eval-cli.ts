@@ -17,7 +17,7 @@ import { checkManifestPhotos, checkSeries, readSeriesManifest, seriesLine } from
 
 async function main(): Promise<void> {
   const opts = new Command()
-    .name("npm run eval --")
+    .name(process.env.BATCH_OCR_COMMAND ?? "npm run eval --")
     .description("Reads a folder of photos with the OCR worker and reports exact, unreadable and wrong readings (integer part).")
     .requiredOption("--input <dir>", "folder of photos")
     .option("--profile <file>", "meter profile JSON (without one the whole photo is searched)")

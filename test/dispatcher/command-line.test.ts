@@ -44,13 +44,15 @@ describe("batch-ocr, the installed command", () => {
     }
   });
 
-  test("--help lists ocr, local and eval; ocr's help is named as called", async () => {
+  test("--help lists ocr, local and eval; each command's help is named as called", async () => {
     const top = await batchOcr(["--help"]);
     expect(top.code).toBe(0);
     for (const c of ["ocr", "local", "eval"]) expect(top.stdout).toMatch(new RegExp(`^  ${c} `, "m"));
     const ocr = await batchOcr(["ocr", "--help"]);
     expect(ocr.stdout).toMatch(/^Usage: batch-ocr ocr \[options\]/);
     for (const flag of ["--json", "--verbose", "--price-per-node-hour", "--version"]) expect(ocr.stdout).toContain(flag);
+    // The other commands' help names them as called too, not as `npm run` does.
+    for (const c of ["local", "eval"]) expect((await batchOcr([c, "--help"])).stdout).toMatch(new RegExp(`^Usage: batch-ocr ${c} \\[options\\]`));
   });
 
   test("what the operator did wrong: one line that says what, exit 1, no stack", async () => {
