@@ -202,49 +202,50 @@ export interface Layout {
   ink?: Uint8Array;
 }
 
-/** A run of ink down a column this many digit heights long is no digit's stroke: a frame or a separator. */
-const BAR_LENGTH = 1.15;
 /** A run of ink across this share of a cell is no digit's stroke: the window's edge. */
 const EDGE_SPAN = 0.85;
 /** Digit heights a frame's bar reaches past the digits' rows, above them and below. */
 const BAR_REACH = 0.1;
 
+/** The runs of `inked` positions among 0..count-1, each as [first, last]. */
+function inkRuns(count: number, inked: (i: number) => boolean): [number, number][] {
+  const runs: [number, number][] = [];
+  let start = -1;
+  for (let i = 0; i <= count; i++) {
+    const on = i < count && inked(i);
+    if (on && start < 0) start = i;
+    if (!on && start >= 0) {
+      runs.push([start, i - 1]);
+      start = -1;
+    }
+  }
+  return runs;
+}
+
 /**
  * The mask without the frame's lines in located cells: the window's frame and the separators
  * between wheels run on above and below the digits, and the window's edges across a whole cell,
- * which no digit's stroke does (a 1 stands in the middle third of its cell). Left in, a frame's
- * corner joins the first wheel's digit, and Tesseract reads a 3 beside it as a 2.
+ * which no digit's stroke does (a 1 stands in the middle third of its cell). Left in, the frame's
+ * bar joins the first wheel's digit, and Tesseract reads a 3 beside it as a 2.
  */
 function withoutBars(mask: Uint8Array, width: number, height: number, cells: [number, number][], digitTop: number, digitHeight: number): Uint8Array {
   const out = new Uint8Array(mask);
-  const longest = BAR_LENGTH * digitHeight;
   const reach = BAR_REACH * digitHeight;
+  const [above, below] = [digitTop - reach, digitTop + digitHeight - 1 + reach];
   for (const [x0, x1] of cells) {
     const widest = EDGE_SPAN * (x1 - x0 + 1);
     for (let y = 0; y < height; y++) {
-      let start = -1;
-      for (let x = x0; x <= x1 + 1; x++) {
-        const inked = x <= x1 && mask[y * width + x];
-        if (inked && start < 0) start = x;
-        if (!inked && start >= 0) {
-          if (x - start >= widest) out.fill(0, y * width + start, y * width + x);
-          start = -1;
-        }
+      for (const [a, b] of inkRuns(x1 - x0 + 1, (i) => Boolean(mask[y * width + x0 + i]))) {
+        if (b - a + 1 >= widest) out.fill(0, y * width + x0 + a, y * width + x0 + b + 1);
       }
     }
     const third = (x1 - x0 + 1) / 3;
     for (let x = x0; x <= x1; x++) {
       if (x > x0 + third && x < x1 - third) continue;
-      let start = -1;
-      for (let y = 0; y <= height; y++) {
-        const inked = y < height && mask[y * width + x];
-        if (inked && start < 0) start = y;
-        if (!inked && start >= 0) {
-          // A frame's bar runs past the digit's rows on both sides; a stroke joined to glare or
-          // to the next digit's piece reaches past them on one side at most.
-          if (y - start >= longest && start <= digitTop - reach && y - 1 >= digitTop + digitHeight - 1 + reach) for (let r = start; r < y; r++) out[r * width + x] = 0;
-          start = -1;
-        }
+      // A frame's bar runs past the digit's rows on both sides; a stroke joined to glare or to
+      // the next digit's piece reaches past them on one side at most.
+      for (const [top, bottom] of inkRuns(height, (y) => Boolean(mask[y * width + x]))) {
+        if (top <= above && bottom >= below) for (let y = top; y <= bottom; y++) out[y * width + x] = 0;
       }
     }
   }
