@@ -45,6 +45,11 @@ export class NodeRemoval {
     return failure;
   }
 
+  /** Whether the pool's deletion runs now (a pool left deleting by a failed one may be deleted again). */
+  isDeleting(pool: Pool): boolean {
+    return this.deleting.has(pool);
+  }
+
   /** Removes every node of a pool marked deleting, then the pool's folder, then the pool. */
   async deletePool(pool: Pool): Promise<void> {
     if (this.deleting.has(pool)) return;

@@ -1,6 +1,6 @@
 /** Request body checks that answer as Batch does: which property is missing or wrong, and why. */
 import { invalidProperty, missingProperty, notSupportedLocally } from "./errors";
-import { durationMs } from "./durations";
+import { normalisedDuration } from "./durations";
 
 export type Body = Record<string, unknown>;
 
@@ -41,11 +41,13 @@ export function optionalEnum<T extends string>(body: Body, name: string, values:
   return found;
 }
 
+/** The duration as Batch stores it (years and months as days), so it is kept as Azure would return it. */
 export function optionalDuration(body: Body | undefined, name: string): string | undefined {
   const v = body?.[name];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== "string" || durationMs(v) === undefined) throw invalidProperty(name, v, "must be an ISO 8601 duration such as PT1H");
-  return v;
+  const stored = typeof v === "string" ? normalisedDuration(v) : undefined;
+  if (stored === undefined) throw invalidProperty(name, v, "must be an ISO 8601 duration such as PT1H");
+  return stored;
 }
 
 /** Properties with no meaning on one machine that would change what a task does: refused, not ignored. */

@@ -1,5 +1,6 @@
 /** Jobs: add, get, list, patch, update, delete, terminate, disable/enable, task counts. */
 import { inBackground } from "../background";
+import { UNLIMITED } from "../durations";
 import { conflict, exists, invalidProperty, missingProperty, notSupportedLocally } from "../errors";
 import { setJobState, type DisableTasks } from "../job-rules";
 import type { Route } from "../http";
@@ -22,12 +23,13 @@ function poolInfoOf(body: Body): Job["poolInfo"] {
   return { poolId: info.poolId };
 }
 
-function constraintsOf(body: Body): Job["constraints"] {
-  const c = body.constraints as Body | undefined;
-  if (!c) return undefined;
-  optionalDuration(c, "maxWallClockTime");
-  optionalInt(c, "maxTaskRetryCount", -1, 100);
-  return c as Job["constraints"];
+/** The job's constraints with Azure's defaults for what the body leaves out. */
+function constraintsOf(body: Body): NonNullable<Job["constraints"]> {
+  const c = (body.constraints as Body | undefined) ?? {};
+  return {
+    maxWallClockTime: optionalDuration(c, "maxWallClockTime") ?? UNLIMITED,
+    maxTaskRetryCount: optionalInt(c, "maxTaskRetryCount", -1, 100) ?? 0,
+  };
 }
 
 /** Once terminatejob, always terminatejob: Batch refuses to go back to noaction. */
@@ -68,9 +70,10 @@ export function jobRoutes(s: Services): Route[] {
     if (replace || "priority" in body) job.priority = optionalInt(body, "priority", -1000, 1000) ?? 0;
     if (replace || "maxParallelTasks" in body) job.maxParallelTasks = optionalInt(body, "maxParallelTasks", -1, 10000) ?? -1;
     if (replace || "constraints" in body) {
-      job.constraints = constraintsOf(body) ?? {};
+      job.constraints = constraintsOf(body);
       s.rules.armWallClock(job);
     }
+    if (replace || "allowTaskPreemption" in body) job.allowTaskPreemption = body.allowTaskPreemption === true;
     if (replace || "metadata" in body) job.metadata = (body.metadata as Job["metadata"]) ?? [];
     if ("poolInfo" in body) {
       if (job.state !== "disabled" && job.poolInfo.poolId !== poolInfoOf(body).poolId) {
@@ -107,10 +110,12 @@ export function jobRoutes(s: Services): Route[] {
           stateTransitionTime: t,
           priority: optionalInt(body, "priority", -1000, 1000) ?? 0,
           maxParallelTasks: optionalInt(body, "maxParallelTasks", -1, 10000) ?? -1,
-          constraints: constraintsOf(body) ?? {},
+          constraints: constraintsOf(body),
           poolInfo,
           onAllTasksComplete: optionalEnum(body, "onAllTasksComplete", ON_ALL) ?? "noaction",
           onTaskFailure: optionalEnum(body, "onTaskFailure", ON_FAILURE) ?? "noaction",
+          usesTaskDependencies: false,
+          allowTaskPreemption: body.allowTaskPreemption === true,
           executionInfo: { startTime: t, poolId: poolInfo.poolId },
         };
         s.state.jobs.set(key(id), job);

@@ -1,9 +1,10 @@
 /** Pools: add, get, exists, list, delete, patch, update properties, resize, autoscale switches. */
 import { acceptedFormula, acceptedInterval, DEFAULT_EVALUATION_INTERVAL } from "../autoscale-settings";
 import { inBackground } from "../background";
-import { BatchError, conflict, exists, invalidProperty, notSupportedLocally } from "../errors";
+import { BatchError, conflict, exists, invalidProperty, missingProperty, notSupportedLocally } from "../errors";
 import type { Route } from "../http";
-import type { ApplicationPackageReference, NodeFillType, Pool, StartTask } from "../model";
+import { imageReferenceWithDefaults, startTaskWithDefaults } from "../azure-defaults";
+import type { ApplicationPackageReference, ImageReference, NodeFillType, Pool, StartTask } from "../model";
 import { NODE_DEALLOCATION } from "../node-removal";
 import { changed, checkConditions, created, entityReply, listReply } from "../replies";
 import { key, newETag, now, touch } from "../state";
@@ -13,14 +14,24 @@ import { maxTaskSlots, vmCores } from "../vm-sizes";
 import type { Services } from "./services";
 
 /** Features that would need real VMs, containers or networks to mean anything. */
-const UNSUPPORTED_POOL_PROPERTIES = ["cloudServiceConfiguration", "mountConfiguration", "userAccounts", "certificateReferences"] as const;
+const UNSUPPORTED_POOL_PROPERTIES = ["cloudServiceConfiguration", "mountConfiguration", "userAccounts", "certificateReferences", "networkConfiguration"] as const;
 
 function startTaskOf(body: Body): StartTask | undefined {
   const st = body.startTask as Body | undefined;
   if (st === undefined || st === null) return undefined;
   requireString(st, "commandLine");
   checkResourceFiles(st);
-  return st as unknown as StartTask;
+  return startTaskWithDefaults(st as unknown as StartTask);
+}
+
+/** The pool's VM configuration as Azure keeps it; only Marketplace images exist here, so no custom image id is known. */
+function vmConfigurationOf(vmc: Body): NonNullable<Pool["virtualMachineConfiguration"]> {
+  const image = vmc.imageReference as ImageReference | undefined;
+  if (!image) throw missingProperty("virtualMachineConfiguration.imageReference");
+  if (image.virtualMachineImageId !== undefined) {
+    throw invalidProperty("virtualMachineConfiguration.imageReference.virtualMachineImageId", image.virtualMachineImageId, "no such image: the local Batch service runs Marketplace images only");
+  }
+  return { ...(vmc as NonNullable<Pool["virtualMachineConfiguration"]>), imageReference: imageReferenceWithDefaults(image) };
 }
 
 function packageRefs(s: Services, body: Body): ApplicationPackageReference[] | undefined {
@@ -47,6 +58,7 @@ export function poolRoutes(s: Services): Route[] {
     if (!vmc) throw new BatchError(400, "MissingRequiredProperty", "A required property was not specified in the request body.", [{ key: "PropertyName", value: "virtualMachineConfiguration" }]);
     requireString(vmc, "nodeAgentSKUId");
     if (vmc.containerConfiguration) throw notSupportedLocally("pool.virtualMachineConfiguration.containerConfiguration");
+    const virtualMachineConfiguration = vmConfigurationOf(vmc);
     if (s.state.pools.has(key(id))) throw exists("pool");
     if (vmCores(vmSize) === undefined) throw invalidProperty("vmSize", vmSize, "not a VM size this service knows (its name carries no vCPU count, as Azure sizes do)");
     const slots = optionalInt(body, "taskSlotsPerNode", 1, maxTaskSlots(vmSize)) ?? 1;
@@ -57,8 +69,8 @@ export function poolRoutes(s: Services): Route[] {
     }
     const formula = autoScale ? acceptedFormula(requireString(body, "autoScaleFormula")) : undefined;
     const interval = autoScale ? (acceptedInterval(body) ?? DEFAULT_EVALUATION_INTERVAL) : undefined;
-    optionalDuration(body, "resizeTimeout");
-    startTaskOf(body);
+    const resizeTimeout = optionalDuration(body, "resizeTimeout");
+    const startTask = startTaskOf(body);
     packageRefs(s, body);
     const t = now();
     const pool: Pool = {
@@ -73,6 +85,9 @@ export function poolRoutes(s: Services): Route[] {
       allocationState: "steady",
       allocationStateTransitionTime: t,
       vmSize,
+      virtualMachineConfiguration,
+      enableInterNodeCommunication: body.enableInterNodeCommunication === true,
+      ...(startTask ? { startTask } : {}),
       currentDedicatedNodes: 0,
       currentLowPriorityNodes: 0,
       targetDedicatedNodes: autoScale ? 0 : nodeCount(body, "targetDedicatedNodes"),
@@ -80,7 +95,7 @@ export function poolRoutes(s: Services): Route[] {
       enableAutoScale: autoScale,
       taskSlotsPerNode: slots,
       taskSchedulingPolicy: { nodeFillType: fill },
-      resizeTimeout: (body.resizeTimeout as string | undefined) ?? "PT15M",
+      resizeTimeout: resizeTimeout ?? "PT15M",
       ...(autoScale ? { autoScaleFormula: formula, autoScaleEvaluationInterval: interval } : {}),
     };
     s.state.pools.set(key(id), pool);
@@ -109,6 +124,7 @@ export function poolRoutes(s: Services): Route[] {
       handler: (req) => {
         const pool = s.state.pool(req.params.poolId!);
         checkConditions(req, pool, false);
+        if (removal.isDeleting(pool)) throw conflict("PoolBeingDeleted", "The specified pool has been marked for deletion and is being reclaimed.");
         if (pool.state !== "deleting") {
           pool.state = "deleting";
           pool.stateTransitionTime = now();

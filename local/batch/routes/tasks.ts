@@ -1,5 +1,6 @@
 /** Tasks: add, add collection, list, get, update, delete, terminate, reactivate. */
 import { BatchError, conflict, exists, invalidProperty, notSupportedLocally } from "../errors";
+import { userIdentityOf } from "../azure-defaults";
 import { UNLIMITED } from "../durations";
 import type { Route } from "../http";
 import type { Job, Task, TaskBody } from "../model";
@@ -29,8 +30,8 @@ export function newTask(s: Services, job: Job, raw: unknown): Task {
   checkResourceFiles(body);
   checkOutputFiles(body);
   const c = (body.constraints as Body | undefined) ?? {};
-  optionalDuration(c, "maxWallClockTime");
-  optionalDuration(c, "retentionTime");
+  const maxWallClockTime = optionalDuration(c, "maxWallClockTime");
+  const retentionTime = optionalDuration(c, "retentionTime");
   for (const ref of (body.applicationPackageReferences as TaskBody["applicationPackageReferences"]) ?? []) {
     s.state.applicationPackage(ref.applicationId, ref.version);
   }
@@ -48,9 +49,10 @@ export function newTask(s: Services, job: Job, raw: unknown): Task {
     state: "active",
     stateTransitionTime: t,
     requiredSlots,
+    userIdentity: userIdentityOf(body),
     constraints: {
-      maxWallClockTime: (c.maxWallClockTime as string | undefined) ?? UNLIMITED,
-      retentionTime: (c.retentionTime as string | undefined) ?? "P7D",
+      maxWallClockTime: maxWallClockTime ?? UNLIMITED,
+      retentionTime: retentionTime ?? "P7D",
       maxTaskRetryCount: optionalInt(c, "maxTaskRetryCount", -1, 100) ?? job.constraints?.maxTaskRetryCount ?? 0,
     },
     executionInfo: { retryCount: 0, requeueCount: 0 },
