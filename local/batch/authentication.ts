@@ -6,7 +6,7 @@
  */
 import type { AccessTokens } from "./access-tokens";
 import { TokenRefused } from "./access-tokens";
-import { BatchError } from "./errors";
+import { batchError, type BatchError } from "./errors";
 import { header, sharedKeyRefused, verifySharedKey, type SignedRequest } from "./shared-key";
 
 export type Caller = { scheme: "SharedKey"; account: string } | { scheme: "Bearer"; subject: string };
@@ -19,9 +19,7 @@ export interface Verifiers {
 
 /** Batch answers a refused token with 401 and a shorter message than a refused signature. */
 const tokenRefused = (reason: string): BatchError =>
-  new BatchError(401, "AuthenticationFailed", "Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly.", [
-    { key: "AuthenticationErrorDetail", value: reason },
-  ]);
+  batchError("TokenAuthenticationFailed", { AuthenticationErrorDetail: reason });
 
 export function authenticate(req: SignedRequest, verifiers: Verifiers): Caller {
   const auth = header(req.headers, "authorization");

@@ -6,7 +6,7 @@
 import { checkFormula } from "../autoscale/evaluate";
 import { FormulaSyntaxError } from "../autoscale/formula-errors";
 import { durationMs } from "./durations";
-import { BatchError, invalidProperty } from "./errors";
+import { BatchError, batchError, invalidProperty } from "./errors";
 import { optionalDuration, type Body } from "./validate";
 
 const MAX_FORMULA_CHARS = 8192;
@@ -18,7 +18,7 @@ export const DEFAULT_EVALUATION_INTERVAL = "PT15M";
 /** The formula, refused as Batch refuses it (400) when it is too long or does not parse. */
 export function acceptedFormula(formula: string): string {
   if (formula.length > MAX_FORMULA_CHARS) {
-    throw new BatchError(400, "AutoScaleFormulaTooLong", `The specified auto-scaling formula exceeds the limit of ${MAX_FORMULA_CHARS} characters.`);
+    throw batchError("AutoScaleFormulaTooLong", {}, { MaxLength: String(MAX_FORMULA_CHARS) });
   }
   try {
     checkFormula(formula);

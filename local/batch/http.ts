@@ -6,7 +6,7 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { pipeline, type Readable } from "node:stream";
 import { SUPPORTED_API_VERSIONS } from "./api-versions";
-import { BatchError, newRequestId, notSupportedLocally } from "./errors";
+import { BatchError, batchError, newRequestId, notSupportedLocally } from "./errors";
 import { authenticate, type Verifiers } from "./authentication";
 
 export interface BatchRequest {
@@ -62,7 +62,7 @@ function match(route: Compiled, segments: string[]): Record<string, string> | un
 }
 
 const tooLarge = (max: number) =>
-  new BatchError(413, "RequestBodyTooLarge", "The request body is too large and exceeds the maximum permissible limit.", [{ key: "MaxLimit", value: String(max) }]);
+  batchError("RequestBodyTooLarge", { MaxLimit: String(max) });
 
 /**
  * The body, refused with 413 before it is read whole: at once when Content-Length says it is too
@@ -112,7 +112,7 @@ export function createBatchServer(opts: HttpOptions): Server {
     if (opts.trace) res.once("finish", () => opts.log(`${req.method} ${req.url} -> ${res.statusCode}`));
     void handle(req, res, requestId).catch((err: unknown) => {
       const error =
-        err instanceof BatchError ? err : new BatchError(500, "InternalError", "The server encountered an internal error. Please retry the request.");
+        err instanceof BatchError ? err : batchError("InternalError");
       if (!(err instanceof BatchError)) opts.log(`internal error on ${req.method} ${req.url}: ${(err as Error).stack ?? String(err)}`);
       if (res.headersSent) return void res.destroy();
       // Drain what the client is still sending so it reads our answer instead of a reset.
@@ -129,28 +129,26 @@ export function createBatchServer(opts: HttpOptions): Server {
 
     const version = url.searchParams.get("api-version");
     if (version === null) {
-      throw new BatchError(400, "MissingRequiredQueryParameter", "A query parameter that's mandatory for this request is not specified.", [
-        { key: "QueryParameterName", value: "api-version" },
-      ]);
+      throw batchError("MissingRequiredQueryParameter", { QueryParameterName: "api-version" });
     }
     if (!(SUPPORTED_API_VERSIONS as readonly string[]).includes(version)) {
-      throw new BatchError(400, "UnsupportedRequestVersion", "The specified request version is not supported.", [
-        { key: "QueryParameterName", value: "api-version" },
-        { key: "QueryParameterValue", value: version },
-        { key: "Reason", value: `Supported here: ${SUPPORTED_API_VERSIONS.join(", ")}` },
-      ]);
+      throw batchError("UnsupportedRequestVersion", {
+        QueryParameterName: "api-version",
+        QueryParameterValue: version,
+        Reason: `Supported here: ${SUPPORTED_API_VERSIONS.join(", ")}`,
+      });
     }
 
     let segments: string[];
     try {
       segments = rawPath.split("/").filter(Boolean).map(decodeURIComponent);
     } catch {
-      throw new BatchError(400, "RequestUrlFailedToParse", "The url in the request could not be parsed.");
+      throw batchError("RequestUrlFailedToParse");
     }
     const candidates = routes.filter((r) => match(r, segments));
     const route = candidates.find((r) => r.method === method);
     if (!route) {
-      if (candidates.length > 0) throw new BatchError(405, "UnsupportedHttpVerb", "The resource doesn't support the specified HTTP verb.");
+      if (candidates.length > 0) throw batchError("UnsupportedHttpVerb");
       throw notSupportedLocally(`${method} ${rawPath}`);
     }
 
@@ -160,7 +158,7 @@ export function createBatchServer(opts: HttpOptions): Server {
       try {
         body = JSON.parse(raw.toString("utf8"));
       } catch {
-        throw new BatchError(400, "InvalidRequestBody", "The specified Request Body is not syntactically valid.");
+        throw batchError("InvalidRequestBody");
       }
     }
     const reply = await route.handler({

@@ -1,5 +1,5 @@
 /** Batch's answers: entity GETs, list pages with `odata.nextLink`, created/accepted, and conditional requests. */
-import { BatchError } from "./errors";
+import { batchError } from "./errors";
 import type { BatchReply, BatchRequest } from "./http";
 import { applySelect, pageOf, parseFilter } from "./odata";
 
@@ -21,10 +21,7 @@ export function checkConditions(req: BatchRequest, entity: Versioned, read: bool
   };
   const strip = (tag: string) => tag.trim().replace(/^W\//, "").replace(/^"|"$/g, "");
   const tags = (v: string) => v.split(",").map(strip);
-  const failed = () =>
-    read
-      ? new BatchError(304, "ConditionNotMet", "The condition specified in the conditional header(s) was not met for a read operation.")
-      : new BatchError(412, "ConditionNotMet", "The condition specified using HTTP conditional header(s) is not met.");
+  const failed = () => batchError(read ? "ConditionNotMetOnRead" : "ConditionNotMet");
   const ifMatch = h("if-match");
   if (ifMatch !== undefined && !tags(ifMatch).some((t) => t === "*" || t === strip(entity.eTag))) throw failed();
   const ifNoneMatch = h("if-none-match");

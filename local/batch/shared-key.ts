@@ -5,7 +5,7 @@
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
-import { BatchError } from "./errors";
+import { batchError, type BatchError } from "./errors";
 
 const SIGNED_HEADERS = [
   "content-encoding",
@@ -65,12 +65,7 @@ function contentLengthCandidates(headers: IncomingHttpHeaders): string[] {
 export const MAX_CLOCK_SKEW_MS = 15 * 60_000;
 
 export const sharedKeyRefused = (reason: string): BatchError =>
-  new BatchError(
-    403,
-    "AuthenticationFailed",
-    "Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature.",
-    [{ key: "AuthenticationErrorDetail", value: reason }],
-  );
+  batchError("AuthenticationFailed", { AuthenticationErrorDetail: reason });
 
 /** The date the signature covers (`ocp-date` wins over `Date`, as Batch reads them) must be now, give or take the skew. */
 function checkRequestDate(headers: IncomingHttpHeaders, nowMs: number): void {

@@ -4,7 +4,7 @@
  * as Batch does.
  */
 import { randomBytes } from "node:crypto";
-import { BatchError, notFound } from "./errors";
+import { batchError, notFound } from "./errors";
 import type { ComputeNode, Job, Pool, Task } from "./model";
 
 export const now = (): string => new Date().toISOString();
@@ -110,9 +110,7 @@ export class BatchState {
     const chosen = version ?? (app && app.versions.size === 1 ? [...app.versions.keys()][0] : undefined);
     const pkg = chosen === undefined ? undefined : app?.versions.get(chosen);
     if (!app || chosen === undefined || !pkg) {
-      throw new BatchError(409, "InvalidApplicationPackageReferences", "One or more of the specified application package references are invalid.", [
-        { key: applicationId, value: version ?? "(default version)" },
-      ]);
+      throw batchError("InvalidApplicationPackageReferences", { [applicationId]: version ?? "(default version)" });
     }
     return { id: app.id, version: chosen, zipPath: pkg.zipPath };
   }

@@ -7,7 +7,7 @@
 import { constants, existsSync } from "node:fs";
 import { lstat, open, readdir, rm } from "node:fs/promises";
 import path from "node:path";
-import { BatchError, conflict, notFound } from "../errors";
+import { batchError, notFound } from "../errors";
 import type { BatchReply, BatchRequest, Route } from "../http";
 import { listReply } from "../replies";
 import { nodeDirs, taskDirs } from "../node-layout";
@@ -54,10 +54,10 @@ async function walk(root: string, rel: string, recursive: boolean, urlOf: (name:
 function parseRange(header: string | string[] | undefined, size: number): { start: number; end: number } | undefined {
   if (typeof header !== "string") return undefined;
   const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!m || (m[1] === "" && m[2] === "")) throw new BatchError(400, "InvalidHeaderValue", "The value provided for one of the HTTP headers was not in the correct format.", [{ key: "HeaderName", value: "ocp-range" }]);
+  if (!m || (m[1] === "" && m[2] === "")) throw batchError("InvalidHeaderValue", { HeaderName: "ocp-range" });
   const start = m[1] === "" ? Math.max(0, size - Number(m[2])) : Number(m[1]);
   const end = m[1] === "" || m[2] === "" ? size - 1 : Math.min(Number(m[2]), size - 1);
-  if (start > end || start >= size) throw new BatchError(416, "InvalidRange", "The range specified is invalid for the current size of the resource.");
+  if (start > end || start >= size) throw batchError("InvalidRange");
   return { start, end };
 }
 
@@ -74,7 +74,7 @@ async function fileReply(req: BatchRequest, full: string, url: string): Promise<
   };
   if (st.isDirectory()) {
     if (req.method === "HEAD") return { status: 200, headers: { ...headers, "Content-Length": "0" } };
-    throw new BatchError(400, "FileIsDirectory", "The specified path is a directory; list it instead.");
+    throw batchError("FileIsDirectory");
   }
   const range = parseRange(req.headers["ocp-range"], st.size);
   const { start, end } = range ?? { start: 0, end: st.size - 1 };
@@ -93,7 +93,7 @@ async function deleteFile(req: BatchRequest, full: string): Promise<BatchReply> 
   if (!st) throw notFound("file");
   if (st.isDirectory()) {
     const recursive = req.query.get("recursive") === "true";
-    if (!recursive && (await readdir(full)).length > 0) throw conflict("DirectoryNotEmpty", "The directory is not empty; delete it with recursive=true.");
+    if (!recursive && (await readdir(full)).length > 0) throw batchError("DirectoryNotEmpty");
   }
   await rm(full, { recursive: true, force: true });
   return { status: 200 };
@@ -131,10 +131,10 @@ export function fileRoutes(s: Services): Route[] {
     const info = task.nodeInfo;
     const pool = info && s.state.pools.get(info.poolId.toLowerCase());
     const node = info && pool && s.state.poolNodes(pool.id).get(info.nodeId);
-    const unavailable = () => conflict("TaskFilesUnavailable", "The files of the specified task are unavailable.");
+    const unavailable = () => batchError("TaskFilesUnavailable");
     if (!info || !pool || !node) throw unavailable();
     const root = taskDirs(nodeDirs(s.config.dataDir, pool.id, node.id), job.id, task.id).taskDir;
-    if (task.state === "completed" && !existsSync(root)) throw conflict("TaskFilesCleanedup", "The files of the specified task are cleaned up.");
+    if (task.state === "completed" && !existsSync(root)) throw batchError("TaskFilesCleanedup");
     return { root: await realRoot(s.config.dataDir, root, unavailable), url: task.url };
   };
 

@@ -1,7 +1,7 @@
 /** Jobs: add, get, list, patch, update, delete, terminate, disable/enable, task counts. */
 import { inBackground } from "../background";
 import { UNLIMITED } from "../durations";
-import { conflict, exists, invalidProperty, missingProperty, notSupportedLocally } from "../errors";
+import { batchError, exists, invalidProperty, missingProperty, notSupportedLocally } from "../errors";
 import { setJobState, type DisableTasks } from "../job-rules";
 import type { Route } from "../http";
 import type { Job, JobBody, OnAllTasksComplete, TaskCounts } from "../model";
@@ -41,9 +41,9 @@ function setOnAllTasksComplete(job: Job, value: OnAllTasksComplete): void {
 }
 
 function editable(job: Job): void {
-  if (job.state === "completed") throw conflict("JobCompleted", "The specified job is already in a completed state.");
-  if (job.state === "deleting") throw conflict("JobBeingDeleted", "The specified job has been marked for deletion and is being garbage collected.");
-  if (job.state === "terminating") throw conflict("JobBeingTerminated", "The specified job is being terminated.");
+  if (job.state === "completed") throw batchError("JobCompleted");
+  if (job.state === "deleting") throw batchError("JobBeingDeleted");
+  if (job.state === "terminating") throw batchError("JobBeingTerminated");
 }
 
 export function taskCounts(s: Services, job: Job): { taskCounts: TaskCounts; taskSlotCounts: TaskCounts } {
@@ -77,7 +77,7 @@ export function jobRoutes(s: Services): Route[] {
     if (replace || "metadata" in body) job.metadata = (body.metadata as Job["metadata"]) ?? [];
     if ("poolInfo" in body) {
       if (job.state !== "disabled" && job.poolInfo.poolId !== poolInfoOf(body).poolId) {
-        throw conflict("OperationInvalidForCurrentState", "The pool of a job can only change while the job is disabled.");
+        throw batchError("OperationInvalidForCurrentState", { Reason: "The pool of a job can only change while the job is disabled." });
       }
       job.poolInfo = poolInfoOf(body);
     }
@@ -179,7 +179,7 @@ export function jobRoutes(s: Services): Route[] {
         const job = jobOf(req);
         checkConditions(req, job, false);
         editable(job);
-        if (job.state !== "active") throw conflict("JobNotActive", "The specified job is not in active state.");
+        if (job.state !== "active") throw batchError("JobNotActive");
         const option = optionalEnum(asBody(req.body), "disableTasks", ["requeue", "terminate", "wait"] as const);
         if (!option) throw invalidProperty("disableTasks", undefined, "must be requeue, terminate or wait");
         inBackground(s.rules.disable(job, option as DisableTasks), `job ${job.id}: disable`, s.config.log);
@@ -193,7 +193,7 @@ export function jobRoutes(s: Services): Route[] {
         const job = jobOf(req);
         checkConditions(req, job, false);
         editable(job);
-        if (job.state !== "disabled" && job.state !== "disabling") throw conflict("JobNotDisabled", "The specified job is not in disabled state.");
+        if (job.state !== "disabled" && job.state !== "disabling") throw batchError("JobNotDisabled");
         if (job.state === "disabling") setJobState(job, "disabled");
         s.rules.enable(job);
         return changed(202, job.url, job);

@@ -1,7 +1,7 @@
 /** Pools: add, get, exists, list, delete, patch, update properties, resize, autoscale switches. */
 import { acceptedFormula, acceptedInterval, DEFAULT_EVALUATION_INTERVAL } from "../autoscale-settings";
 import { inBackground } from "../background";
-import { BatchError, conflict, exists, invalidProperty, missingProperty, notSupportedLocally } from "../errors";
+import { batchError, exists, invalidProperty, missingProperty, notSupportedLocally } from "../errors";
 import type { Route } from "../http";
 import { imageReferenceWithDefaults, startTaskWithDefaults } from "../azure-defaults";
 import type { ApplicationPackageReference, ImageReference, NodeFillType, Pool, StartTask } from "../model";
@@ -55,7 +55,7 @@ export function poolRoutes(s: Services): Route[] {
     const vmSize = requireString(body, "vmSize");
     refuseUnsupported(body, UNSUPPORTED_POOL_PROPERTIES, "pool");
     const vmc = body.virtualMachineConfiguration as Body | undefined;
-    if (!vmc) throw new BatchError(400, "MissingRequiredProperty", "A required property was not specified in the request body.", [{ key: "PropertyName", value: "virtualMachineConfiguration" }]);
+    if (!vmc) throw missingProperty("virtualMachineConfiguration");
     requireString(vmc, "nodeAgentSKUId");
     if (vmc.containerConfiguration) throw notSupportedLocally("pool.virtualMachineConfiguration.containerConfiguration");
     const virtualMachineConfiguration = vmConfigurationOf(vmc);
@@ -124,7 +124,7 @@ export function poolRoutes(s: Services): Route[] {
       handler: (req) => {
         const pool = s.state.pool(req.params.poolId!);
         checkConditions(req, pool, false);
-        if (removal.isDeleting(pool)) throw conflict("PoolBeingDeleted", "The specified pool has been marked for deletion and is being reclaimed.");
+        if (removal.isDeleting(pool)) throw batchError("PoolBeingDeleted");
         if (pool.state !== "deleting") {
           pool.state = "deleting";
           pool.stateTransitionTime = now();
@@ -157,7 +157,7 @@ export function poolRoutes(s: Services): Route[] {
         checkConditions(req, pool, false);
         const body = asBody(req.body);
         for (const name of ["applicationPackageReferences", "metadata", "certificateReferences"]) {
-          if (!(name in body)) throw new BatchError(400, "MissingRequiredProperty", "A required property was not specified in the request body.", [{ key: "PropertyName", value: name }]);
+          if (!(name in body)) throw missingProperty(name);
         }
         const startTask = startTaskOf(body);
         if (startTask) pool.startTask = startTask;
@@ -174,9 +174,9 @@ export function poolRoutes(s: Services): Route[] {
       handler: (req) => {
         const pool = s.state.pool(req.params.poolId!);
         checkConditions(req, pool, false);
-        if (pool.state === "deleting") throw conflict("PoolBeingDeleted", "The specified pool has been marked for deletion and is being reclaimed.");
-        if (pool.enableAutoScale) throw conflict("AutoScalingEnabled", "The specified pool has auto scaling enabled; disable it before resizing.");
-        if (pool.allocationState !== "steady") throw conflict("PoolBeingResized", "The specified pool is being resized.");
+        if (pool.state === "deleting") throw batchError("PoolBeingDeleted");
+        if (pool.enableAutoScale) throw batchError("AutoScalingEnabled");
+        if (pool.allocationState !== "steady") throw batchError("PoolBeingResized");
         const body = asBody(req.body);
         const option = optionalEnum(body, "nodeDeallocationOption", NODE_DEALLOCATION) ?? "requeue";
         optionalDuration(body, "resizeTimeout");
@@ -211,7 +211,7 @@ export function poolRoutes(s: Services): Route[] {
         // An enabled pool may change only its interval; a pool enabling autoscale needs a formula.
         const formula = given === undefined ? pool.autoScaleFormula : acceptedFormula(given);
         if (!formula || (!pool.enableAutoScale && given === undefined)) {
-          throw new BatchError(400, "MissingRequiredProperty", "A required property was not specified in the request body.", [{ key: "PropertyName", value: "autoScaleFormula" }]);
+          throw missingProperty("autoScaleFormula");
         }
         const interval = acceptedInterval(body);
         pool.enableAutoScale = true;
@@ -242,7 +242,7 @@ export function poolRoutes(s: Services): Route[] {
       handler: (req) => {
         const pool = s.state.pool(req.params.poolId!);
         if (!pool.enableAutoScale) {
-          throw conflict("OperationInvalidForCurrentState", "The pool must have auto scaling enabled to evaluate a formula.");
+          throw batchError("OperationInvalidForCurrentState", { Reason: "The pool must have auto scaling enabled to evaluate a formula." });
         }
         const formula = acceptedFormula(requireString(asBody(req.body), "autoScaleFormula"));
         const { results, error } = autoscaler.evaluate(pool, formula);

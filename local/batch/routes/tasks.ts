@@ -1,5 +1,5 @@
 /** Tasks: add, add collection, list, get, update, delete, terminate, reactivate. */
-import { BatchError, conflict, exists, invalidProperty, notSupportedLocally } from "../errors";
+import { BatchError, batchError, exists, invalidProperty, notSupportedLocally } from "../errors";
 import { userIdentityOf } from "../azure-defaults";
 import { UNLIMITED } from "../durations";
 import type { Route } from "../http";
@@ -17,9 +17,9 @@ export const MAX_TASKS_PER_COLLECTION = 100;
 export const MAX_COLLECTION_BYTES = 1024 * 1024;
 
 function acceptsTasks(job: Job): void {
-  if (job.state === "completed") throw conflict("JobCompleted", "The specified job is already in a completed state.");
-  if (job.state === "terminating") throw conflict("JobBeingTerminated", "The specified job is being terminated.");
-  if (job.state === "deleting") throw conflict("JobBeingDeleted", "The specified job has been marked for deletion and is being garbage collected.");
+  if (job.state === "completed") throw batchError("JobCompleted");
+  if (job.state === "terminating") throw batchError("JobBeingTerminated");
+  if (job.state === "deleting") throw batchError("JobBeingDeleted");
 }
 
 export function newTask(s: Services, job: Job, raw: unknown): Task {
@@ -100,9 +100,7 @@ export function taskRoutes(s: Services): Route[] {
         const value = asBody(req.body).value;
         if (!Array.isArray(value)) throw invalidProperty("value", value, "must be a list of tasks");
         if (value.length > MAX_TASKS_PER_COLLECTION) {
-          throw new BatchError(400, "TooManyTasksInCollection", `A task collection may contain at most ${MAX_TASKS_PER_COLLECTION} tasks.`, [
-            { key: "MaxTaskCount", value: String(MAX_TASKS_PER_COLLECTION) },
-          ]);
+          throw batchError("TooManyTasksInCollection", { MaxTaskCount: String(MAX_TASKS_PER_COLLECTION) });
         }
         const results: CollectionResult[] = value.map((raw: unknown) => {
           const taskId = typeof (raw as Body | null)?.id === "string" ? ((raw as Body).id as string) : "";
@@ -127,7 +125,7 @@ export function taskRoutes(s: Services): Route[] {
       handler: (req) => {
         const { task } = taskOf(req);
         checkConditions(req, task, false);
-        if (task.state === "completed") throw conflict("TaskCompleted", "The specified task is already in a completed state.");
+        if (task.state === "completed") throw batchError("TaskCompleted");
         const c = (asBody(req.body).constraints as Body | undefined) ?? {};
         task.constraints = {
           maxWallClockTime: optionalDuration(c, "maxWallClockTime") ?? UNLIMITED,
@@ -149,7 +147,7 @@ export function taskRoutes(s: Services): Route[] {
         const failure = await s.scheduler.discardFiles(job, task);
         if (failure !== undefined) {
           s.scheduler.keepUndeleted(job, task, failure);
-          throw new BatchError(500, "TaskFilesNotRemoved", `${failure}. The task is kept; delete it again.`);
+          throw batchError("TaskFilesNotRemoved", { Reason: failure });
         }
         s.state.jobTasks(job.id).all.delete(key(task.id));
         s.rules.checkAllComplete(job);
@@ -173,8 +171,8 @@ export function taskRoutes(s: Services): Route[] {
         const { job, task } = taskOf(req);
         checkConditions(req, task, false);
         acceptsTasks(job);
-        if (task.state !== "completed") throw conflict("TaskNotCompleted", "The specified task is not in a completed state, and the requested operation can be performed only on completed tasks.");
-        if (task.executionInfo.result === "success") throw conflict("TaskSucceeded", "The specified task has already completed successfully, and the requested operation cannot be performed on successful tasks.");
+        if (task.state !== "completed") throw batchError("TaskNotCompleted");
+        if (task.executionInfo.result === "success") throw batchError("TaskSucceeded");
         task.executionInfo = { retryCount: 0, requeueCount: 0 };
         delete task.nodeInfo;
         setTaskState(task, "active");
