@@ -1,5 +1,5 @@
 /** Request body checks that answer as Batch does: which property is missing or wrong, and why. */
-import { invalidProperty, missingProperty, notSupportedLocally } from "./errors";
+import { invalidProperty, missingProperty } from "./errors";
 import { normalisedDuration } from "./durations";
 
 export type Body = Record<string, unknown>;
@@ -48,11 +48,4 @@ export function optionalDuration(body: Body | undefined, name: string): string |
   const stored = typeof v === "string" ? normalisedDuration(v) : undefined;
   if (stored === undefined) throw invalidProperty(name, v, "must be an ISO 8601 duration such as PT1H");
   return stored;
-}
-
-/** Properties with no meaning on one machine that would change what a task does: refused, not ignored. */
-export function refuseUnsupported(body: Body, names: readonly string[], what: string): void {
-  for (const name of names) {
-    if (body[name] !== undefined && body[name] !== null) throw notSupportedLocally(`${what}.${name}`);
-  }
 }

@@ -7,11 +7,11 @@ import type { Route } from "../http";
 import type { Job, JobBody, OnAllTasksComplete, TaskCounts } from "../model";
 import { changed, checkConditions, created, entityReply, listReply } from "../replies";
 import { key, newETag, now, touch } from "../state";
-import { asBody, optionalEnum, optionalInt, refuseUnsupported, requireId, type Body } from "../validate";
+import { checkProperties } from "../request-properties";
+import { asBody, optionalEnum, optionalInt, requireId, type Body } from "../validate";
 import { optionalDuration } from "../validate";
 import type { Services } from "./services";
 
-const UNSUPPORTED_JOB_PROPERTIES = ["jobManagerTask", "jobPreparationTask", "jobReleaseTask", "networkConfiguration"] as const;
 const ON_ALL = ["noaction", "terminatejob"] as const;
 const ON_FAILURE = ["noaction", "performexitoptionsjobaction"] as const;
 
@@ -94,7 +94,7 @@ export function jobRoutes(s: Services): Route[] {
       handler: (req) => {
         const body = asBody(req.body);
         const id = requireId(body);
-        refuseUnsupported(body, UNSUPPORTED_JOB_PROPERTIES, "job");
+        checkProperties(body, "job add");
         if (body.usesTaskDependencies === true) throw notSupportedLocally("task dependencies (usesTaskDependencies)");
         const poolInfo = poolInfoOf(body);
         if (s.state.jobs.has(key(id))) throw exists("job");
@@ -133,7 +133,9 @@ export function jobRoutes(s: Services): Route[] {
         const job = jobOf(req);
         checkConditions(req, job, false);
         editable(job);
-        apply(job, asBody(req.body), false);
+        const body = asBody(req.body);
+        checkProperties(body, "job patch");
+        apply(job, body, false);
         return changed(200, job.url, job);
       },
     },
@@ -145,6 +147,7 @@ export function jobRoutes(s: Services): Route[] {
         checkConditions(req, job, false);
         editable(job);
         const body = asBody(req.body);
+        checkProperties(body, "job update");
         poolInfoOf(body);
         apply(job, body, true);
         return changed(200, job.url, job);
@@ -167,6 +170,7 @@ export function jobRoutes(s: Services): Route[] {
         const job = jobOf(req);
         checkConditions(req, job, false);
         editable(job);
+        if (req.body !== undefined) checkProperties(asBody(req.body), "job terminate");
         const reason = req.body && typeof (req.body as Body).terminateReason === "string" ? ((req.body as Body).terminateReason as string) : "UserTerminate";
         inBackground(s.rules.terminate(job, reason), `job ${job.id}: terminate`, s.config.log);
         return changed(202, job.url, job);
@@ -180,6 +184,7 @@ export function jobRoutes(s: Services): Route[] {
         checkConditions(req, job, false);
         editable(job);
         if (job.state !== "active") throw batchError("JobNotActive");
+        checkProperties(asBody(req.body), "job disable");
         const option = optionalEnum(asBody(req.body), "disableTasks", ["requeue", "terminate", "wait"] as const);
         if (!option) throw invalidProperty("disableTasks", undefined, "must be requeue, terminate or wait");
         inBackground(s.rules.disable(job, option as DisableTasks), `job ${job.id}: disable`, s.config.log);

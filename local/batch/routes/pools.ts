@@ -9,12 +9,11 @@ import { NODE_DEALLOCATION } from "../node-removal";
 import { changed, checkConditions, created, entityReply, listReply } from "../replies";
 import { key, newETag, now, touch } from "../state";
 import { checkResourceFiles } from "../task-file-rules";
-import { asBody, optionalDuration, optionalEnum, optionalInt, refuseUnsupported, requireId, requireString, type Body } from "../validate";
+import { checkProperties } from "../request-properties";
+import { asBody, optionalDuration, optionalEnum, optionalInt, requireId, requireString, type Body } from "../validate";
 import { maxTaskSlots, vmCores } from "../vm-sizes";
 import type { Services } from "./services";
 
-/** Features that would need real VMs, containers or networks to mean anything. */
-const UNSUPPORTED_POOL_PROPERTIES = ["cloudServiceConfiguration", "mountConfiguration", "userAccounts", "certificateReferences", "networkConfiguration"] as const;
 
 function startTaskOf(body: Body): StartTask | undefined {
   const st = body.startTask as Body | undefined;
@@ -53,7 +52,7 @@ export function poolRoutes(s: Services): Route[] {
     const body = asBody(req.body);
     const id = requireId(body);
     const vmSize = requireString(body, "vmSize");
-    refuseUnsupported(body, UNSUPPORTED_POOL_PROPERTIES, "pool");
+    checkProperties(body, "pool add");
     const vmc = body.virtualMachineConfiguration as Body | undefined;
     if (!vmc) throw missingProperty("virtualMachineConfiguration");
     requireString(vmc, "nodeAgentSKUId");
@@ -142,6 +141,7 @@ export function poolRoutes(s: Services): Route[] {
         const pool = s.state.pool(req.params.poolId!);
         checkConditions(req, pool, false);
         const body = asBody(req.body);
+        checkProperties(body, "pool patch");
         if ("startTask" in body) pool.startTask = startTaskOf(body);
         if ("applicationPackageReferences" in body) pool.applicationPackageReferences = packageRefs(s, body);
         if ("metadata" in body) pool.metadata = body.metadata as Pool["metadata"];
@@ -156,6 +156,7 @@ export function poolRoutes(s: Services): Route[] {
         const pool = s.state.pool(req.params.poolId!);
         checkConditions(req, pool, false);
         const body = asBody(req.body);
+        checkProperties(body, "pool updateproperties");
         for (const name of ["applicationPackageReferences", "metadata", "certificateReferences"]) {
           if (!(name in body)) throw missingProperty(name);
         }
@@ -178,6 +179,7 @@ export function poolRoutes(s: Services): Route[] {
         if (pool.enableAutoScale) throw batchError("AutoScalingEnabled");
         if (pool.allocationState !== "steady") throw batchError("PoolBeingResized");
         const body = asBody(req.body);
+        checkProperties(body, "pool resize");
         const option = optionalEnum(body, "nodeDeallocationOption", NODE_DEALLOCATION) ?? "requeue";
         optionalDuration(body, "resizeTimeout");
         if ("targetDedicatedNodes" in body) pool.targetDedicatedNodes = nodeCount(body, "targetDedicatedNodes");
@@ -207,6 +209,7 @@ export function poolRoutes(s: Services): Route[] {
         const pool = s.state.pool(req.params.poolId!);
         checkConditions(req, pool, false);
         const body = asBody(req.body);
+        checkProperties(body, "pool enableautoscale");
         const given = body.autoScaleFormula as string | undefined;
         // An enabled pool may change only its interval; a pool enabling autoscale needs a formula.
         const formula = given === undefined ? pool.autoScaleFormula : acceptedFormula(given);
@@ -244,7 +247,9 @@ export function poolRoutes(s: Services): Route[] {
         if (!pool.enableAutoScale) {
           throw batchError("OperationInvalidForCurrentState", { Reason: "The pool must have auto scaling enabled to evaluate a formula." });
         }
-        const formula = acceptedFormula(requireString(asBody(req.body), "autoScaleFormula"));
+        const body = asBody(req.body);
+        checkProperties(body, "pool evaluateautoscale");
+        const formula = acceptedFormula(requireString(body, "autoScaleFormula"));
         const { results, error } = autoscaler.evaluate(pool, formula);
         const run = { timestamp: now(), results, ...(error ? { error } : {}) };
         return { status: 200, body: { "odata.metadata": `${base()}/$metadata#Microsoft.Azure.Batch.Protocol.Entities.AutoScaleRun`, ...run } };

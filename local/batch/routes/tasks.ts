@@ -8,10 +8,10 @@ import { changed, checkConditions, created, entityReply, listReply } from "../re
 import { setTaskState } from "../scheduler";
 import { key, newETag, now, touch } from "../state";
 import { checkOutputFiles, checkResourceFiles } from "../task-file-rules";
-import { asBody, optionalDuration, optionalInt, refuseUnsupported, requireId, requireString, type Body } from "../validate";
+import { checkProperties } from "../request-properties";
+import { asBody, optionalDuration, optionalInt, requireId, requireString, type Body } from "../validate";
 import type { Services } from "./services";
 
-const UNSUPPORTED_TASK_PROPERTIES = ["multiInstanceSettings", "containerSettings", "dependsOn", "authenticationTokenSettings"] as const;
 export const MAX_TASKS_PER_COLLECTION = 100;
 /** Batch's limit on an add-collection body. */
 export const MAX_COLLECTION_BYTES = 1024 * 1024;
@@ -26,7 +26,7 @@ export function newTask(s: Services, job: Job, raw: unknown): Task {
   const body = asBody(raw);
   const id = requireId(body);
   requireString(body, "commandLine");
-  refuseUnsupported(body, UNSUPPORTED_TASK_PROPERTIES, "task");
+  checkProperties(body, "task add");
   checkResourceFiles(body);
   checkOutputFiles(body);
   const c = (body.constraints as Body | undefined) ?? {};
@@ -126,7 +126,9 @@ export function taskRoutes(s: Services): Route[] {
         const { task } = taskOf(req);
         checkConditions(req, task, false);
         if (task.state === "completed") throw batchError("TaskCompleted");
-        const c = (asBody(req.body).constraints as Body | undefined) ?? {};
+        const body = asBody(req.body);
+        checkProperties(body, "task update");
+        const c = (body.constraints as Body | undefined) ?? {};
         task.constraints = {
           maxWallClockTime: optionalDuration(c, "maxWallClockTime") ?? UNLIMITED,
           retentionTime: optionalDuration(c, "retentionTime") ?? "P7D",

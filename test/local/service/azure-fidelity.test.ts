@@ -93,7 +93,7 @@ describe("pool properties that cannot be honoured locally", () => {
 });
 
 describe("defaults Azure returns", () => {
-  it("fills in a job's, a task's, a pool's and its start task's defaults", async () => {
+  it("fills in a pool's defaults and its start task's", async () => {
     const { raw } = service();
     const { imageReference, nodeAgentSKUId } = IMAGE;
     const withoutVersion = { publisher: imageReference.publisher, offer: imageReference.offer, sku: imageReference.sku };
@@ -101,26 +101,34 @@ describe("defaults Azure returns", () => {
       id: "defaults-pool",
       vmSize: VM_SIZE,
       virtualMachineConfiguration: { imageReference: withoutVersion, nodeAgentSKUId },
-      targetDedicatedNodes: 1,
+      targetDedicatedNodes: 0,
       startTask: { commandLine: "/bin/true" },
     });
     expect(created.status).toBe(201);
-    const pool = (await raw("GET", "/pools/defaults-pool")).body;
-    expect(pool).toMatchObject({
+    expect((await raw("GET", "/pools/defaults-pool")).body).toMatchObject({
       enableInterNodeCommunication: false,
       virtualMachineConfiguration: { imageReference: { ...withoutVersion, version: "latest" } },
       startTask: { commandLine: "/bin/true", userIdentity: { autoUser: { scope: "pool", elevationLevel: "nonadmin" } }, maxTaskRetryCount: 0, waitForSuccess: true },
     });
+  });
 
-    await raw("POST", "/jobs", { id: "defaults-job", poolInfo: { poolId: "defaults-pool" } });
+  it("fills in a job's defaults", async () => {
+    const { client, raw } = service();
+    await readyPool(client, "defaults-jobs-pool", { nodes: 0 });
+    await raw("POST", "/jobs", { id: "defaults-job", poolInfo: { poolId: "defaults-jobs-pool" } });
     expect((await raw("GET", "/jobs/defaults-job")).body).toMatchObject({
       usesTaskDependencies: false,
       allowTaskPreemption: false,
       constraints: { maxWallClockTime: "P10675199DT2H48M5.4775807S", maxTaskRetryCount: 0 },
     });
+  });
 
-    await raw("POST", "/jobs/defaults-job/tasks", { id: "t", commandLine: "/bin/true" });
-    expect((await raw("GET", "/jobs/defaults-job/tasks/t")).body).toMatchObject({ userIdentity: { autoUser: { scope: "pool", elevationLevel: "nonadmin" } } });
+  it("fills in a task's user identity", async () => {
+    const { client, raw } = service();
+    await readyPool(client, "defaults-tasks-pool", { nodes: 0 });
+    await client.job.add({ id: "defaults-tasks", poolInfo: { poolId: "defaults-tasks-pool" } });
+    await raw("POST", "/jobs/defaults-tasks/tasks", { id: "t", commandLine: "/bin/true" });
+    expect((await raw("GET", "/jobs/defaults-tasks/tasks/t")).body).toMatchObject({ userIdentity: { autoUser: { scope: "pool", elevationLevel: "nonadmin" } } });
   });
 
   it("gives an idle node its lastBootTime and, with a start task, its startTaskInfo", async () => {
@@ -128,5 +136,42 @@ describe("defaults Azure returns", () => {
     const [node] = await readyPool(client, "booted-pool", { nodes: 1, startTask: { commandLine: "/bin/true" } });
     expect(Date.parse(node!.lastBootTime as unknown as string)).not.toBeNaN();
     expect(node!.startTaskInfo).toMatchObject({ state: "completed", exitCode: 0, result: "success" });
+  });
+});
+
+describe("request bodies are checked against the properties each operation takes", () => {
+  it("refuses a property that is not Batch's with 400, naming it, and keeps nothing of the request", async () => {
+    const { client, raw } = service();
+    await readyPool(client, "bodies-pool", { nodes: 0 });
+    await client.job.add({ id: "bodies-job", poolInfo: { poolId: "bodies-pool" }, priority: 5 });
+
+    const typo = await raw("POST", "/jobs/bodies-job/tasks", { id: "typo", commandLine: "/bin/true", maxRetries: 3 });
+    expect(typo).toMatchObject({ status: 400, body: { code: "InvalidRequestBody", values: expect.arrayContaining([{ key: "PropertyName", value: "maxRetries" }]) } });
+    expect((await raw("GET", "/jobs/bodies-job/tasks/typo")).status).toBe(404);
+
+    const patch = await raw("PATCH", "/jobs/bodies-job", { priority: 9, constraints: { maxWallClock: "PT1H" } });
+    expect(patch).toMatchObject({ status: 400, body: { code: "InvalidRequestBody", values: expect.arrayContaining([{ key: "PropertyName", value: "constraints.maxWallClock" }]) } });
+    expect((await client.job.get("bodies-job")).priority).toBe(5);
+
+    const nested = await raw("POST", "/pools", {
+      id: "bodies-nested",
+      vmSize: VM_SIZE,
+      virtualMachineConfiguration: IMAGE,
+      startTask: { commandLine: "/bin/true", waitForSucess: true },
+    });
+    expect(nested).toMatchObject({ status: 400, body: { code: "InvalidRequestBody", values: expect.arrayContaining([{ key: "PropertyName", value: "startTask.waitForSucess" }]) } });
+    expect((await raw("GET", "/pools/bodies-nested")).status).toBe(404);
+  });
+
+  it("answers a Batch property this service cannot honour with 501, also inside the VM configuration", async () => {
+    const { raw } = service();
+    const disks = await raw("POST", "/pools", { id: "bodies-disks", vmSize: VM_SIZE, virtualMachineConfiguration: { ...IMAGE, dataDisks: [{ lun: 1, diskSizeGB: 50 }] } });
+    expect(disks).toMatchObject({ status: 501, body: { code: "NotSupportedByLocalBatch", message: { value: expect.stringContaining("pool.virtualMachineConfiguration.dataDisks") } } });
+    const patched = await raw("PATCH", "/pools/bodies-pool", { vmSize: "Standard_D4s_v5" });
+    expect(patched).toMatchObject({ status: 501, body: { code: "NotSupportedByLocalBatch" } });
+    expect((await raw("GET", "/pools/bodies-pool")).body).toMatchObject({ vmSize: VM_SIZE });
+    // An empty list asks for nothing: updateproperties must carry certificateReferences, and may.
+    const updated = await raw("POST", "/pools/bodies-pool/updateproperties", { certificateReferences: [], applicationPackageReferences: [], metadata: [{ name: "k", value: "v" }] });
+    expect(updated.status).toBe(204);
   });
 });
