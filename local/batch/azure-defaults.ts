@@ -8,15 +8,14 @@
 import type { ImageReference, StartTask } from "./model";
 import type { Body } from "./validate";
 
+/** Only auto users: a named one would come from the pool's userAccounts, refused at pool add. */
 export interface UserIdentity {
-  username?: string;
-  autoUser?: { scope: "pool" | "task"; elevationLevel: "nonadmin" | "admin" };
+  autoUser: { scope: "pool" | "task"; elevationLevel: "nonadmin" | "admin" };
 }
 
 /** The identity a task or start task runs as; without one, Batch's pool-wide non-admin auto user. */
 export function userIdentityOf(body: Body): UserIdentity {
-  const given = body.userIdentity as UserIdentity | undefined | null;
-  if (given?.username !== undefined) return given;
+  const given = body.userIdentity as Partial<UserIdentity> | undefined | null;
   return { autoUser: { scope: "pool", elevationLevel: "nonadmin", ...given?.autoUser } };
 }
 

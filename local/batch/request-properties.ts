@@ -18,7 +18,8 @@ interface Shape {
   nested?: Readonly<Record<string, Shape>>;
 }
 
-const USER_IDENTITY: Shape = { accepted: ["username", "autoUser"], nested: { autoUser: { accepted: ["scope", "elevationLevel"] } } };
+/** A named user would come from the pool's userAccounts, which this service does not create. */
+const USER_IDENTITY: Shape = { accepted: ["autoUser"], notHere: ["username"], nested: { autoUser: { accepted: ["scope", "elevationLevel"] } } };
 const NAME_VALUE: Shape = { accepted: ["name", "value"] };
 
 const START_TASK: Shape = {

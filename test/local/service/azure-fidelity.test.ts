@@ -170,6 +170,9 @@ describe("request bodies are checked against the properties each operation takes
     const patched = await raw("PATCH", "/pools/bodies-pool", { vmSize: "Standard_D4s_v5" });
     expect(patched).toMatchObject({ status: 501, body: { code: "NotSupportedByLocalBatch" } });
     expect((await raw("GET", "/pools/bodies-pool")).body).toMatchObject({ vmSize: VM_SIZE });
+    await raw("POST", "/jobs", { id: "bodies-named-user", poolInfo: { poolId: "bodies-pool" } });
+    const namedUser = await raw("POST", "/jobs/bodies-named-user/tasks", { id: "as-alice", commandLine: "/bin/true", userIdentity: { username: "alice" } });
+    expect(namedUser).toMatchObject({ status: 501, body: { message: { value: expect.stringContaining("task.userIdentity.username") } } });
     // An empty list asks for nothing: updateproperties must carry certificateReferences, and may.
     const updated = await raw("POST", "/pools/bodies-pool/updateproperties", { certificateReferences: [], applicationPackageReferences: [], metadata: [{ name: "k", value: "v" }] });
     expect(updated.status).toBe(204);
