@@ -6,7 +6,7 @@
 import { checkFormula } from "../autoscale/evaluate";
 import { FormulaSyntaxError } from "../autoscale/formula-errors";
 import { durationMs } from "./durations";
-import { BatchError, batchError, invalidProperty } from "./errors";
+import { batchError, invalidProperty } from "./errors";
 import { optionalDuration, type Body } from "./validate";
 
 const MAX_FORMULA_CHARS = 8192;
@@ -24,7 +24,7 @@ export function acceptedFormula(formula: string): string {
     checkFormula(formula);
   } catch (err) {
     if (!(err instanceof FormulaSyntaxError)) throw err;
-    throw new BatchError(400, err.code, err.toRunError().message, [{ key: "Message", value: err.message }]);
+    throw batchError("AutoScalingFormulaSyntaxError", { Message: err.message });
   }
   return formula;
 }

@@ -89,6 +89,7 @@ const CATALOGUE = {
   // Limits and contents
   TooManyTasksInCollection: { status: 400, message: "A task collection may contain at most {MaxTaskCount} tasks." },
   AutoScaleFormulaTooLong: { status: 400, message: "The specified auto-scaling formula exceeds the limit of {MaxLength} characters." },
+  AutoScalingFormulaSyntaxError: { status: 400, message: "The specified auto-scaling formula has a syntax error." },
   InvalidApplicationPackageReferences: { status: 409, message: "One or more of the specified application package references are invalid." },
   // Files
   InvalidRange: { status: 416, message: "The range specified is invalid for the current size of the resource." },
