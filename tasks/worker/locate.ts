@@ -74,6 +74,11 @@ const median = (values: number[]): number => {
   const m = Math.floor(s.length / 2);
   return s.length === 0 ? NaN : s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 };
+/** The value a share `q` of `values` lies at or below (nearest rank). */
+const quantile = (values: number[], q: number): number => {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : (s[Math.min(s.length - 1, Math.floor(q * s.length))] as number);
+};
 
 /**
  * The share of ink in a ring around a box: a digit stands alone on its wheel, where the edge of
@@ -446,6 +451,46 @@ function windowReach(strip: GrayImage, m: { top: Line2; bottom: Line2 }, u0: num
   return most;
 }
 
+/**
+ * How much lighter the window is just inside its edge (`reach` digit heights from the digits'
+ * tops or feet, as the row measured it) than the edge itself, over columns u0..u1: the median
+ * over columns, so the strokes of a wheel turning up to the edge do not count.
+ */
+function edgeStep(strip: GrayImage, m: { top: Line2; bottom: Line2 }, u0: number, u1: number, direction: -1 | 1, reach: number, share = 0.5): number {
+  const S = STRIP_DIGIT_HEIGHT;
+  const lineAt = (u: number) => (direction < 0 ? m.top.a + m.top.b * u : m.bottom.a + m.bottom.b * u);
+  const at = (u: number, d: number) => strip.data[Math.max(0, Math.min(strip.height - 1, Math.round(lineAt(u) + direction * d))) * strip.width + u] as number;
+  const d = reach * S + 1;
+  const steps: number[] = [];
+  for (let u = Math.max(0, Math.round(u0)); u <= Math.min(strip.width - 1, Math.round(u1)); u += 2) {
+    let darkest = Infinity;
+    for (let e = 0; e <= 0.08 * S; e++) darkest = Math.min(darkest, at(u, d + e));
+    steps.push(at(u, d - 0.06 * S) - darkest);
+  }
+  return steps.length ? quantile(steps, share) : 0;
+}
+
+type WindowCover = "inside" | "outside" | "unknown";
+
+/**
+ * Whether the counter's window runs on over strip columns u0..u1: its edge above or below the
+ * digits, measured over the whole digits' `places` (a wheel turning up to the edge hides it),
+ * runs on over them at the same distance. An edge the row does not show clearly says nothing.
+ */
+function windowCover(strip: GrayImage, m: { top: Line2; bottom: Line2 }, places: (readonly [number, number])[], contrast: number): (u0: number, u1: number) => WindowCover {
+  const edges = ([-1, 1] as const).map((direction) => {
+    const reach = median(places.map(([a, b]) => windowReach(strip, m, a, b, direction)));
+    const step = median(places.map(([a, b]) => edgeStep(strip, m, a, b, direction, reach)));
+    return { direction, reach, step };
+  });
+  const clear = edges.filter((e) => e.step >= 0.25 * contrast);
+  return (u0, u1) => {
+    if (clear.length === 0) return "unknown";
+    // The brighter columns decide: a stroke of a turning wheel may dim the window's side of the edge.
+    return clear.some((e) => edgeStep(strip, m, u0, u1, e.direction, e.reach, 0.75) >= 0.5 * e.step) ? "inside" : "outside";
+  };
+}
+
 interface Strip {
   strip: GrayImage;
   ink: Uint8Array;
@@ -585,25 +630,35 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
     count = options.digits;
   } else {
     // Without a digit count, the row runs on while the places beside it show about as much ink
-    // as a whole digit, in their middle: the two pieces of a wheel turning between two digits.
+    // as a whole digit, in their middle (the two pieces of a wheel turning between two digits),
+    // or any ink inside the window: a thin 1 has too little ink to pass for a digit by its share.
     const inkOfWhole = median(m.indexes.map((k) => placeInk(k)));
+    const wheelGround = median(m.indexes.map((k) => groundAt(k)));
+    const contrast = Math.max(1, wheelGround - inkLevelOf());
+    const windowAt = windowCover(strip, m, m.indexes.map((k) => [edge(k), edge(k + 1)] as const), contrast);
+    const placeWindow = (k: number) => {
+      const inset = 0.15 * (edge(k + 1) - edge(k));
+      return windowAt(edge(k) + inset, edge(k + 1) - inset);
+    };
     const wheelAt = (k: number) => {
       const share = placeInk(k);
-      return share >= 0.5 * inkOfWhole && share <= 1.6 * inkOfWhole && inkCentred(k);
+      if (share >= 0.5 * inkOfWhole && share <= 1.6 * inkOfWhole && inkCentred(k)) return true;
+      return share >= 0.15 * inkOfWhole && placeWindow(k) === "inside";
     };
     while (wheelAt(firstK - 1)) firstK--;
     while (wheelAt(firstK + count)) count++;
     // A row of three figures or fewer is more often part of a counter (glare hides the rest) or
     // a label than a whole counter.
     if (count < MIN_FREE_WHEELS) return { ok: false, reason: `only ${count} wheels found: give the counter's digits in a profile` };
-    // A place beside the row with some ink in its middle, too little for a wheel, may be the
-    // last wheel turning (it shows a sliver of each digit): the count is not known.
-    // So may a place whose ground is the wheels' own: the window goes on past the row.
-    const wheelGround = median(m.indexes.map((k) => groundAt(k)));
-    const contrast = Math.max(1, wheelGround - inkLevelOf());
+    // Where the window runs on past the row, the count is not known. Where its edges do not say,
+    // a place with some ink in its middle, too little for a wheel, may be the last wheel turning
+    // (it shows a sliver of each digit), and a place whose ground is the wheels' own may be more
+    // window. Beyond the window's end, ink is a label and a light ground the dial's face.
     const unclear = (k: number) => {
       const share = placeInk(k);
       if (share <= OUTSIDE) return false;
+      const window = placeWindow(k);
+      if (window !== "unknown") return window === "inside";
       return (share >= 0.15 * inkOfWhole && inkCentred(k)) || Math.abs(groundAt(k) - wheelGround) < 0.25 * contrast;
     };
     const [before, after] = [unclear(firstK - 1), unclear(firstK + count)];

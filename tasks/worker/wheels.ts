@@ -160,7 +160,20 @@ function narrowColumns(mask: Uint8Array, width: number, g: Glyph, x0: number, x1
   if (runs.length === 0) return g;
   const inside = runs.filter((r) => r.left > x0 && r.right < x1);
   const best = (inside.length ? inside : runs).reduce((a, r) => (r.ink > a.ink ? r : a));
-  return { ...g, left: best.left, right: best.right, ink: best.ink };
+  // The rows only an intruder at the cell's edge inks go with it: a window's edge beside a digit
+  // would otherwise stretch the digit up to where the edge starts, and it would pass for a wheel
+  // turning. Only when the digit is one piece: runs inside the cell may be pieces of a digit
+  // broken by light, whose rows are the digit's own.
+  const insideInk = inside.reduce((sum, r) => sum + r.ink, 0);
+  if (inside.length === 0 || best.ink < 0.9 * insideInk) return { ...g, left: best.left, right: best.right, ink: best.ink };
+  const inked = (y: number) => inside.some((r) => {
+    for (let x = r.left; x <= r.right; x++) if (mask[y * width + x]) return true;
+    return false;
+  });
+  let [top, bottom] = [g.top, g.bottom];
+  while (top < bottom && !inked(top)) top++;
+  while (bottom > top && !inked(bottom)) bottom--;
+  return { ...g, top, bottom, left: best.left, right: best.right, ink: best.ink };
 }
 
 /** Groups a cell's ink rows into glyphs; a single blank row does not split a glyph. */
@@ -202,10 +215,27 @@ export interface Layout {
   ink?: Uint8Array;
 }
 
+/** The least ink a cell's glyph has, as a share of the median cell's glyph. */
+const MIN_GLYPH_INK = 0.03;
+
 /** A run of ink across this share of a cell is no digit's stroke: the window's edge. */
 const EDGE_SPAN = 0.85;
 /** Digit heights a frame's bar reaches past the digits' rows, above them and below. */
 const BAR_REACH = 0.1;
+
+/** Digit heights of blank a frame's bar may show (noise, blur, a bar drawn slightly off the band's columns). */
+const BAR_BREAK = 0.1;
+
+/** Runs joined across gaps of at most `gap`. */
+function bridged(runs: [number, number][], gap: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (const [a, b] of runs) {
+    const last = out[out.length - 1];
+    if (last && a - last[1] - 1 <= gap) last[1] = b;
+    else out.push([a, b]);
+  }
+  return out;
+}
 
 /** The runs of `inked` positions among 0..count-1, each as [first, last]. */
 function inkRuns(count: number, inked: (i: number) => boolean): [number, number][] {
@@ -244,7 +274,7 @@ function withoutBars(mask: Uint8Array, width: number, height: number, cells: [nu
       if (x > x0 + third && x < x1 - third) continue;
       // A frame's bar runs past the digit's rows on both sides; a stroke joined to glare or to
       // the next digit's piece reaches past them on one side at most.
-      for (const [top, bottom] of inkRuns(height, (y) => Boolean(mask[y * width + x]))) {
+      for (const [top, bottom] of bridged(inkRuns(height, (y) => Boolean(mask[y * width + x])), BAR_BREAK * digitHeight)) {
         if (top <= above && bottom >= below) for (let y = top; y <= bottom; y++) out[y * width + x] = 0;
       }
     }
@@ -268,6 +298,10 @@ export function findWheels(img: GrayImage, digits: number, contrast: number, lay
     const glyph = glyphs.reduce<Glyph | undefined>((a, g) => (!a || heightOf(g) > heightOf(a) || (heightOf(g) === heightOf(a) && g.ink > a.ink) ? g : a), undefined);
     return { x0, x1, glyph, others: glyphs.filter((g) => g !== glyph) };
   });
+  // A fleck of a frame or of noise left in a cell whose digit the light washed out is no digit,
+  // not even a sliver of one: a wheel's sliver spans the digit's strokes.
+  const inkOfDigits = median(cells.flatMap((c) => (c.glyph ? [c.glyph.ink] : [])));
+  for (const c of cells) if (c.glyph && c.glyph.ink < MIN_GLYPH_INK * inkOfDigits) [c.glyph, c.others] = [undefined, []];
   const seen = cells.flatMap((c) => (c.glyph ? [c.glyph] : []));
   const typical = seen.length ? median(seen.map(heightOf)) : img.height;
   const tallest = seen.length ? Math.max(...seen.map(heightOf)) : img.height;

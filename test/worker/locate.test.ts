@@ -60,6 +60,15 @@ describe("the worker locates the counter", () => {
     expect(records.filter((r) => r.status === "ok").every((r) => r.mode === "auto" && r.counter?.wheels === set.digits)).toBe(true);
   });
 
+  test("with no profile, a window framed on a face as light as its wheels ends at its frame: dark digits on light drums are read", async () => {
+    const light = writeSampleSet(path.join(dir, "light"), 12, 5151, styleNamed("light-wheels"));
+    const records = await runBatch({ photos: light.photos.map((p) => path.join(dir, "light", p.photo)), outDir: path.join(dir, "light-none"), concurrency: 2 });
+    const ok = records.filter((r) => r.status === "ok");
+    for (const r of ok) expect({ photo: r.photo, reading: r.reading }).toEqual({ photo: r.photo, reading: light.photos.find((p) => p.photo === r.photo)?.reading });
+    expect(ok.length).toBeGreaterThanOrEqual(4);
+    expect(ok.every((r) => r.counter?.wheels === light.digits)).toBe(true);
+  }, 300_000);
+
   test("a large photo (searched halved) is read as at its own size, and the record says where in the photo's own pixels", async () => {
     const ok = (await runBatch({ photos: photos.slice(0, 4), outDir: path.join(dir, "small") })).find((r) => r.status === "ok");
     if (!ok?.counter) throw new Error("no photo read whole at 800x600");

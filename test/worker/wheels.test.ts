@@ -67,6 +67,26 @@ describe("finding the wheels in a band", () => {
     expect(counter.wheels.map((w) => w.offset)).toEqual([0, 0, 0, 0, 0]);
   });
 
+  test("in located cells, a slanted window edge beside a digit, starting above it, does not stretch the digit up into a turning wheel", () => {
+    const edged = band([30, 30, 30, 30, 30], (img) => {
+      // A sliver of the frame's edge at the first cell's side (where its digit's room begins), from
+      // the band's top to the digit's middle.
+      for (let y = 0; y <= 50; y++) img.data[y * W + 6] = 30;
+    });
+    const cells = Array.from({ length: 5 }, (_, i): [number, number] => [i * CELL, (i + 1) * CELL - 1]);
+    const counter = findWheels(edged, 5, 0.2, { cells, digitTop: 30, digitHeight: 40 });
+    expect(counter.wheels[0]?.glyph?.top).toBe(30);
+    expect(counter.wheels.map((w) => w.offset)).toEqual([0, 0, 0, 0, 0]);
+  });
+
+  test("a fleck left where light washed a digit out is no digit: the wheel has no glyph, rather than a sliver read as one", () => {
+    const flecked = band([30, undefined, 30, 30, 30], (img) => {
+      for (let y = 0; y <= 5; y++) for (let x = CELL + 12; x <= CELL + 13; x++) img.data[y * W + x] = 30;
+    });
+    const counter = findWheels(flecked, 5, 0.2);
+    expect(counter.wheels.map((w) => Boolean(w.glyph))).toEqual([true, false, true, true, true]);
+  });
+
   test("a smooth glare patch is not ink; a blank wheel has no glyph", () => {
     const glare = (img: GrayImage) => {
       for (let y = 0; y < H; y++) for (let x = 0; x < 120; x++) img.data[y * W + x] = Math.max(0, (img.data[y * W + x] as number) - Math.round(170 * (1 - x / 120)));
