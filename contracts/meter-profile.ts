@@ -13,7 +13,8 @@ const FONT = "must be a font name or font file";
 const WHOLE_PIXELS = "must be whole pixels (an integer)";
 
 /** A point in pixels of the photo as displayed: [x, y]. */
-const pointSchema = z.tuple([z.number().check(z.minimum(0)), z.number().check(z.minimum(0))], { error: "must be an [x, y] point (two numbers ≥ 0)" });
+const coordinateSchema = z.number("must be a number of pixels ≥ 0").check(z.minimum(0));
+const pointSchema = z.tuple([coordinateSchema, coordinateSchema], { error: "must be an [x, y] point (two numbers ≥ 0)" });
 export type Point = z.infer<typeof pointSchema>;
 
 export const meterProfileSchema = z

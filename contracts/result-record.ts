@@ -37,7 +37,7 @@ export type ResultTimings = z.infer<typeof resultTimingsSchema>;
 const counterSeenSchema = z.object(
   {
     /** The band of wheels read: its corners in the photo's pixels (EXIF orientation applied), top-left, top-right, bottom-right, bottom-left. */
-    corners: z.array(z.tuple([z.number(), z.number()], "must be an [x, y] point"), "must be a list of [x, y] points"),
+    corners: z.array(z.tuple([z.number("must be a number of pixels"), z.number("must be a number of pixels")], "must be an [x, y] point"), "must be a list of [x, y] points"),
     /** Skew of the row of wheels in the photo, degrees (clockwise positive). */
     skew: z.number("must be degrees"),
     /** Wheels found. */

@@ -123,5 +123,12 @@ describe("meter profile contract", () => {
       'p.json: unknown field "colour"; crop.x must be an integer ≥ 0; crop.width must be a positive integer; bandOffset.x must be whole pixels (an integer); digits must be an integer from 1 to 12',
     );
     expect(() => parseMeterProfile([], "q.json")).toThrow("q.json: a meter profile must be a JSON object");
+    expect(() => parseMeterProfile({ corners: [[0, 0], [10, -1], [10, 5], [0, 5]] }, "r.json")).toThrow("r.json: corners.1.1 must be a number of pixels ≥ 0");
+    expect(() => parseMeterProfile({ corners: [[0, 0], [10], [10, 5], [0, 5]] }, "r.json")).toThrow("r.json: corners.1 must be an [x, y] point (two numbers ≥ 0)");
+  });
+
+  test("the profile is returned as written, key order kept, since the dispatcher hashes it to recognise it on a resume", () => {
+    const written = { invert: true, digits: 5, crop: { y: 1, x: 2, width: 30, height: 10 } };
+    expect(JSON.stringify(parseMeterProfile(written, "p.json"))).toBe(JSON.stringify(written));
   });
 });
