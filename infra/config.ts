@@ -83,18 +83,14 @@ function cidrBlock() {
 }
 
 function vmSize() {
-  return text().check(
-    z.regex(VM_SIZE_SHAPE, { error: (issue) => `${JSON.stringify(issue.input)} is not an Azure VM size (e.g. Standard_D2as_v5)`, abort: true }),
-    z.superRefine((size, ctx) => {
-      const retired = retiredVmFamily(size);
-      if (retired === undefined) return;
-      ctx.addIssue({
-        code: "custom",
-        input: size,
-        message: `${size} is in a retired or retiring family (${retired.family}, ${retired.notice}); use a current one such as Standard_D2as_v5, Standard_D2s_v5 or Standard_F2s_v2`,
-      });
-    }),
-  );
+  return text().check(z.regex(VM_SIZE_SHAPE, { error: (issue) => `${JSON.stringify(issue.input)} is not an Azure VM size (e.g. Standard_D2as_v5)` }));
+}
+
+/** Checked across keys, not on vmSize itself, so that the task slots are still held against the size's vCPUs. */
+function retiredSizeProblems(c: OcrConfig): string[] {
+  const retired = retiredVmFamily(c.vmSize);
+  if (retired === undefined) return [];
+  return [`vmSize ${c.vmSize} is in a retired or retiring family (${retired.family}, ${retired.notice}); use a current one such as Standard_D2as_v5, Standard_D2s_v5 or Standard_F2s_v2`];
 }
 
 /**
@@ -254,6 +250,7 @@ function across(keys: readonly ConfigKey[], problems: (c: OcrConfig) => string[]
 const configSchema = keysSchema.check(
   across(["namePrefix"], autonameProblems),
   across(["imagesContainer", "resultsContainer"], (c) => (c.imagesContainer === c.resultsContainer ? ["imagesContainer and resultsContainer must differ"] : [])),
+  across(["vmSize"], retiredSizeProblems),
   across(["vmSize", "taskSlotsPerNode"], (c) => taskSlotProblems(c.vmSize, c.taskSlotsPerNode)),
   across(["minNodes", "maxNodes"], (c) => (c.maxNodes < c.minNodes ? [`maxNodes (${c.maxNodes}) must not be below minNodes (${c.minNodes})`] : [])),
   across(["spotShare", "poolAllocationMode"], (c) =>

@@ -112,6 +112,12 @@ describe("stack configuration", () => {
     expect(parseConfig({ location: "westeurope", vmSize: "Standard_D96as_v5", taskSlotsPerNode: 256 }).taskSlotsPerNode).toBe(256);
   });
 
+  test("a retired size and too many task slots for it are both said in one pass", () => {
+    const message = problemsOf({ location: "westeurope", vmSize: "Standard_D2_v2", taskSlotsPerNode: "9" });
+    expect(message).toMatch(/vmSize Standard_D2_v2 is in a retired or retiring family/);
+    expect(message).toMatch(/taskSlotsPerNode 9 is more than Batch allows on Standard_D2_v2 \(2 vCPUs\): at most 8/);
+  });
+
   test("a VM size whose vCPUs cannot be known is refused with the reason, not waved through", () => {
     expect(problemsOf({ location: "westeurope", vmSize: "Standard_Custom" })).toMatch(/vmSize Standard_Custom carries no vCPU count in its name/);
   });
