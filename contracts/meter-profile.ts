@@ -3,66 +3,104 @@
  * Passed to the job with `--profile FILE` and to every task; the worker reads the whole photo
  * when there is none.
  */
+// zod/mini: the worker bundles this module, and mini's functions bundle to a tenth of zod's methods.
+import * as z from "zod/mini";
+import { problemLines } from "./schema-problems";
+
+const POSITIVE_INTEGER = "must be a positive integer";
+const PIXELS_FROM_ZERO = "must be an integer ≥ 0";
+const FONT = "must be a font name or font file";
+const WHOLE_PIXELS = "must be whole pixels (an integer)";
 
 /** A point in pixels of the photo as displayed: [x, y]. */
-export type Point = [number, number];
+const coordinateSchema = z.number("must be a number of pixels ≥ 0").check(z.minimum(0));
+const pointSchema = z.tuple([coordinateSchema, coordinateSchema], { error: "must be an [x, y] point (two numbers ≥ 0)" });
+export type Point = z.infer<typeof pointSchema>;
 
-export interface MeterProfile {
-  /** The counter window, in pixels of the photo as displayed (EXIF orientation applied). */
-  crop?: { x: number; y: number; width: number; height: number };
-  /**
-   * Instead of `crop` and `rotate`: the counter window's four corners in the photo (top-left,
-   * top-right, bottom-right, bottom-left, as the digits read), which also undoes a camera that
-   * looks at the meter from an angle (perspective). The window becomes a rectangle as wide and
-   * high as its longer sides.
-   */
-  corners?: [Point, Point, Point, Point];
-  /** Degrees to rotate the crop so the digits run level (ImageMagick's sense: positive = clockwise). */
-  rotate?: number;
-  /** After rotating, keep this many pixels of height around the centre (the row of digits). */
-  bandHeight?: number;
-  /** ...and this many pixels of width (the crop's width by default): trims the window's edges, which read as a "1". */
-  bandWidth?: number;
-  /** Shift of that band from the centre, in pixels (positive: right and down). */
-  bandOffset?: { x: number; y: number };
-  /** Light digits on a dark background (most counter wheels): negate before reading. */
-  invert?: boolean;
-  /** Integer digits on the counter, leading zeros included (e.g. 5 for `00530`). */
-  digits?: number;
-  /** Height in pixels the band is scaled to before Tesseract reads it. */
-  scaleHeight?: number;
-  /** Below this confidence (0..1) a reading is `unreadable` instead of a number nobody should trust. */
-  minConfidence?: number;
-  /**
-   * A wheel caught between two digits reads as the lower one. A digit sitting lower than the
-   * other wheels' digits by more than this (in digit heights) is still coming in from below, so
-   * the wheel reads as the digit before it; by less, the wheel counts as on that digit. Only
-   * used with `digits` and a located counter (`crop` or `corners`), where each wheel is read on
-   * its own.
-   */
-  turnThreshold?: number;
-  /**
-   * How much darker than its surroundings (a share, 0..1) a pixel must be to count as a digit's
-   * ink, on the inverted band. Higher ignores more glare and shadow, lower keeps more of faint or
-   * thin digits. Only used where each wheel is read on its own.
-   */
-  inkContrast?: number;
-  /**
-   * The typeface of the counter's digits (a font ImageMagick knows by name, or a font file on the
-   * node). A wheel caught between two digits is read by the shapes of the digits the batch shows
-   * whole; digits the batch has not shown are drawn in this typeface. Without it, such a wheel
-   * in a batch that has not shown every digit needs Tesseract to read both its pieces.
-   */
-  typeface?: string;
-  /**
-   * The most the meter can advance in a day, in units of its integer reading (e.g. 20 for a meter
-   * that counts m³ and never passes 20 m³ a day). The series check (photos of one meter over time,
-   * checked where all of a job's records are together) refuses a reading that rises faster than
-   * this from the one before it, beyond one unit for the integer part; a manifest's
-   * `maxRatePerDay` column overrides it per meter. Without it, readings need only not go down.
-   */
-  maxRatePerDay?: number;
-}
+export const meterProfileSchema = z
+  .strictObject(
+    {
+      /** The counter window, in pixels of the photo as displayed (EXIF orientation applied). */
+      crop: z.optional(
+        z.object(
+          {
+            x: z.int(PIXELS_FROM_ZERO).check(z.minimum(0)),
+            y: z.int(PIXELS_FROM_ZERO).check(z.minimum(0)),
+            width: z.int(POSITIVE_INTEGER).check(z.minimum(1)),
+            height: z.int(POSITIVE_INTEGER).check(z.minimum(1)),
+          },
+          "must be an object {x, y, width, height}",
+        ),
+      ),
+      /**
+       * Instead of `crop` and `rotate`: the counter window's four corners in the photo (top-left,
+       * top-right, bottom-right, bottom-left, as the digits read), which also undoes a camera that
+       * looks at the meter from an angle (perspective). The window becomes a rectangle as wide and
+       * high as its longer sides.
+       */
+      corners: z.optional(z.tuple([pointSchema, pointSchema, pointSchema, pointSchema], "must be four [x, y] points (top-left, top-right, bottom-right, bottom-left)")),
+      /** Degrees to rotate the crop so the digits run level (ImageMagick's sense: positive = clockwise). */
+      rotate: z.optional(z.number("must be degrees between -360 and 360").check(z.minimum(-360), z.maximum(360))),
+      /** After rotating, keep this many pixels of height around the centre (the row of digits). */
+      bandHeight: z.optional(z.int(POSITIVE_INTEGER).check(z.minimum(1))),
+      /** ...and this many pixels of width (the crop's width by default): trims the window's edges, which read as a "1". */
+      bandWidth: z.optional(z.int(POSITIVE_INTEGER).check(z.minimum(1))),
+      /** Shift of that band from the centre, in pixels (positive: right and down). */
+      bandOffset: z.optional(z.object({ x: z.int(WHOLE_PIXELS), y: z.int(WHOLE_PIXELS) }, "must be {x, y} in whole pixels")),
+      /** Light digits on a dark background (most counter wheels): negate before reading. */
+      invert: z.optional(z.boolean("must be true or false")),
+      /** Integer digits on the counter, leading zeros included (e.g. 5 for `00530`). */
+      digits: z.optional(z.int("must be an integer from 1 to 12").check(z.minimum(1), z.maximum(12))),
+      /** Height in pixels the band is scaled to before Tesseract reads it. */
+      scaleHeight: z.optional(z.int("must be an integer from 1 to 1000").check(z.minimum(1), z.maximum(1000))),
+      /** Below this confidence (0..1) a reading is `unreadable` instead of a number nobody should trust. */
+      minConfidence: z.optional(z.number("must be between 0 and 1").check(z.minimum(0), z.maximum(1))),
+      /**
+       * A wheel caught between two digits reads as the lower one. A digit sitting lower than the
+       * other wheels' digits by more than this (in digit heights) is still coming in from below, so
+       * the wheel reads as the digit before it; by less, the wheel counts as on that digit. Only
+       * used with `digits` and a located counter (`crop` or `corners`), where each wheel is read on
+       * its own.
+       */
+      turnThreshold: z.optional(z.number("must be between 0 and 1 (digit heights)").check(z.gt(0), z.lt(1))),
+      /**
+       * How much darker than its surroundings (a share, 0..1) a pixel must be to count as a digit's
+       * ink, on the inverted band. Higher ignores more glare and shadow, lower keeps more of faint or
+       * thin digits. Only used where each wheel is read on its own.
+       */
+      inkContrast: z.optional(z.number("must be from 0 to below 1").check(z.minimum(0), z.lt(1))),
+      /**
+       * The typeface of the counter's digits (a font ImageMagick knows by name, or a font file on the
+       * node). A wheel caught between two digits is read by the shapes of the digits the batch shows
+       * whole; digits the batch has not shown are drawn in this typeface. Without it, such a wheel
+       * in a batch that has not shown every digit needs Tesseract to read both its pieces.
+       */
+      typeface: z.optional(z.string(FONT).check(z.refine((name) => name.trim() !== ""))),
+      /**
+       * The most the meter can advance in a day, in units of its integer reading (e.g. 20 for a meter
+       * that counts m³ and never passes 20 m³ a day). The series check (photos of one meter over time,
+       * checked where all of a job's records are together) refuses a reading that rises faster than
+       * this from the one before it, beyond one unit for the integer part; a manifest's
+       * `maxRatePerDay` column overrides it per meter. Without it, readings need only not go down.
+       */
+      maxRatePerDay: z.optional(z.number("must be a number above 0 (units of the reading per day)").check(z.gt(0))),
+    },
+    "a meter profile must be a JSON object",
+  )
+  .check(
+    z.refine((profile) => profile.crop === undefined || profile.corners === undefined, {
+      error: "give crop or corners, not both",
+      // Said alongside the fields' own problems, not only once they are fixed.
+      when: (payload) => typeof payload.value === "object" && payload.value !== null,
+    }),
+  );
+
+/**
+ * A meter profile: where a meter model (or a fixed camera) shows its counter, and how to read it.
+ * Fields the profile leaves out keep their meaning (no `scaleHeight` means the worker sizes the
+ * band itself), so defaults are not filled in here but taken from PROFILE_DEFAULTS where read.
+ */
+export type MeterProfile = z.infer<typeof meterProfileSchema>;
 
 /** True when the profile says where the counter is (otherwise the whole photo is searched). */
 export function locatesCounter(profile: MeterProfile | undefined): boolean {
@@ -83,54 +121,12 @@ export class MeterProfileError extends Error {
   override name = "MeterProfileError";
 }
 
-const KEYS = new Set(["crop", "corners", "rotate", "bandHeight", "bandWidth", "bandOffset", "invert", "digits", "scaleHeight", "minConfidence", "turnThreshold", "inkContrast", "typeface", "maxRatePerDay"]);
-
-/** Validates parsed JSON as a profile; `source` names the file in every message. */
+/**
+ * Validates parsed JSON as a profile; `source` names the file in every message. Returns the value
+ * as given, key order included: the dispatcher hashes the profile to recognise it on a resume.
+ */
 export function parseMeterProfile(value: unknown, source: string): MeterProfile {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new MeterProfileError(`${source}: a meter profile must be a JSON object`);
-  }
-  const p = value as Record<string, unknown>;
-  const problems: string[] = [];
-  for (const key of Object.keys(p)) if (!KEYS.has(key)) problems.push(`unknown field "${key}"`);
-  const positiveInt = (v: unknown) => Number.isInteger(v) && (v as number) > 0;
-  if (p.crop !== undefined) {
-    const c = p.crop as Record<string, unknown>;
-    if (typeof c !== "object" || c === null) problems.push("crop must be an object {x, y, width, height}");
-    else {
-      for (const k of ["x", "y"]) if (!Number.isInteger(c[k]) || (c[k] as number) < 0) problems.push(`crop.${k} must be an integer ≥ 0`);
-      for (const k of ["width", "height"]) if (!positiveInt(c[k])) problems.push(`crop.${k} must be a positive integer`);
-    }
-  }
-  if (p.corners !== undefined) {
-    const c = p.corners;
-    const point = (q: unknown) => Array.isArray(q) && q.length === 2 && q.every((n) => typeof n === "number" && Number.isFinite(n) && n >= 0);
-    if (!Array.isArray(c) || c.length !== 4 || !c.every(point)) problems.push("corners must be four [x, y] points (top-left, top-right, bottom-right, bottom-left)");
-    if (p.crop !== undefined) problems.push("give crop or corners, not both");
-  }
-  if (p.rotate !== undefined && (typeof p.rotate !== "number" || Math.abs(p.rotate) > 360)) problems.push("rotate must be degrees between -360 and 360");
-  if (p.bandHeight !== undefined && !positiveInt(p.bandHeight)) problems.push("bandHeight must be a positive integer");
-  if (p.bandWidth !== undefined && !positiveInt(p.bandWidth)) problems.push("bandWidth must be a positive integer");
-  if (p.bandOffset !== undefined) {
-    const o = p.bandOffset as Record<string, unknown>;
-    if (typeof o !== "object" || o === null || !Number.isInteger(o.x) || !Number.isInteger(o.y)) problems.push("bandOffset must be {x, y} in whole pixels");
-  }
-  if (p.invert !== undefined && typeof p.invert !== "boolean") problems.push("invert must be true or false");
-  if (p.digits !== undefined && (!positiveInt(p.digits) || (p.digits as number) > 12)) problems.push("digits must be an integer from 1 to 12");
-  if (p.scaleHeight !== undefined && (!positiveInt(p.scaleHeight) || (p.scaleHeight as number) > 1000)) problems.push("scaleHeight must be an integer from 1 to 1000");
-  if (p.minConfidence !== undefined && (typeof p.minConfidence !== "number" || p.minConfidence < 0 || p.minConfidence > 1)) {
-    problems.push("minConfidence must be between 0 and 1");
-  }
-  if (p.turnThreshold !== undefined && (typeof p.turnThreshold !== "number" || p.turnThreshold <= 0 || p.turnThreshold >= 1)) {
-    problems.push("turnThreshold must be between 0 and 1 (digit heights)");
-  }
-  if (p.inkContrast !== undefined && (typeof p.inkContrast !== "number" || p.inkContrast < 0 || p.inkContrast >= 1)) {
-    problems.push("inkContrast must be from 0 to below 1");
-  }
-  if (p.typeface !== undefined && (typeof p.typeface !== "string" || p.typeface.trim() === "")) {
-    problems.push("typeface must be a font name or font file");
-  }
-  if (p.maxRatePerDay !== undefined && (typeof p.maxRatePerDay !== "number" || !Number.isFinite(p.maxRatePerDay) || p.maxRatePerDay <= 0)) problems.push("maxRatePerDay must be a number above 0 (units of the reading per day)");
-  if (problems.length > 0) throw new MeterProfileError(`${source}: ${problems.join("; ")}`);
-  return p as MeterProfile;
+  const checked = meterProfileSchema.safeParse(value);
+  if (!checked.success) throw new MeterProfileError(`${source}: ${problemLines(checked.error.issues).join("; ")}`);
+  return value as MeterProfile;
 }

@@ -1,136 +1,33 @@
 /**
- * The stack's configuration, typed and validated. Pure: no `@pulumi/*` import, so the dispatcher's
- * local mode reads the very same Pulumi.<stack>.yaml through it and deploys the same pool locally.
+ * The stack's configuration, declared once: each key's type, checks, default, message and
+ * documentation (Pulumi.yaml's config schema is tested against it). Pure: no `@pulumi/*` import,
+ * so the dispatcher's local mode reads the very same Pulumi.<stack>.yaml through it and deploys
+ * the same pool locally.
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
+import * as z from "zod/mini";
+import { problemLines } from "../contracts/schema-problems";
 import { autonamed, azureNameProblem } from "./azure-names";
 import { contains, overlaps, rangeOf } from "./cidr";
+import { decimal, defaulted, described, flag, integer, oneOf, shaped, text } from "./config-values";
 import { PREFIXED_TYPES, prefixedNames } from "./names";
 import { retiredVmFamily } from "./retirements";
 import { taskSlotLimit, vcpusOf } from "./vm-sizes";
 
 export const PROJECT = "batch-ocr";
 
-export type NodeFillType = "Spread" | "Pack";
-
 /** Where the Batch account allocates pool VMs: Batch's own subscriptions, or this one (the only mode with Spot). */
-export type PoolAllocationMode = "BatchService" | "UserSubscription";
-export const POOL_ALLOCATION_MODES: readonly PoolAllocationMode[] = ["BatchService", "UserSubscription"];
+export const POOL_ALLOCATION_MODES = ["BatchService", "UserSubscription"] as const;
+export type PoolAllocationMode = (typeof POOL_ALLOCATION_MODES)[number];
 
 /** What kind of Entra ID principal a role assignment names; ARM refuses a mismatch (`UnmatchedPrincipalType`). */
-export type PrincipalType = "User" | "Group" | "ServicePrincipal";
-export const PRINCIPAL_TYPES: readonly PrincipalType[] = ["User", "Group", "ServicePrincipal"];
+export const PRINCIPAL_TYPES = ["User", "Group", "ServicePrincipal"] as const;
+export type PrincipalType = (typeof PRINCIPAL_TYPES)[number];
 
-export interface OcrConfig {
-  /** Azure region for every resource. Required. */
-  location: string;
-  /** Prefix for resource names (lowercase letters and digits, 3–11 chars; storage and Batch names derive from it). */
-  namePrefix: string;
-  imagesContainer: string;
-  resultsContainer: string;
-  /** Results (records, stdout, stderr) are deleted by a lifecycle rule after this many days. */
-  resultsRetentionDays: number;
-  /** Deleted blobs stay recoverable for this many days. */
-  blobSoftDeleteDays: number;
-  /**
-   * The stack holds photos and results worth keeping: storage and its resource group are protected
-   * in Pulumi and the storage account carries a CanNotDelete lock in Azure. Off for a scratch stack.
-   */
-  keepsData: boolean;
-  /** Storage shared-key (account key / account SAS) access. Off unless a team opts in. */
-  storageSharedKeyAccess: boolean;
-  /** Let the Batch account accept Shared Key on the data plane besides Entra ID. Off unless opted in. */
-  batchSharedKeyAccess: boolean;
-  /**
-   * Public network access to the Batch account and storage account endpoints. False only with
-   * privateNetwork, which then gets private endpoints for both (see PRIVATE_ACCESS_NEEDS_NETWORK).
-   */
-  publicNetworkAccess: boolean;
-  poolId: string;
-  applicationId: string;
-  vmSize: string;
-  taskSlotsPerNode: number;
-  minNodes: number;
-  maxNodes: number;
-  /**
-   * Share of the pool's nodes that may be Spot, 0..1. Above 0 only with poolAllocationMode
-   * UserSubscription: see SPOT_NEEDS_USER_SUBSCRIPTION.
-   */
-  spotShare: number;
-  /** BatchService by default; UserSubscription needs a subscription owner's steps first (README). */
-  poolAllocationMode: PoolAllocationMode;
-  /**
-   * Object id of the "Microsoft Azure Batch" service principal in this tenant (required in
-   * UserSubscription mode): it is granted the secrets of the account's Key Vault.
-   */
-  batchServicePrincipalObjectId: string | undefined;
-  /** Autoscale evaluation interval in minutes (Batch's minimum is 5). */
-  autoscaleIntervalMinutes: number;
-  nodeFillType: NodeFillType;
-  startTaskRetries: number;
-  /** Put the pool in a new virtual network whose nodes get no public IP addresses. */
-  privateNetwork: boolean;
-  vnetAddressSpace: string;
-  subnetPrefix: string;
-  /** Address prefix of the private endpoints' subnet (used when publicNetworkAccess is false). */
-  endpointSubnetPrefix: string;
-  /** Optional Entra ID object id of the operator (user or group) who runs `npm run ocr`. */
-  operatorPrincipalId: string | undefined;
-  /**
-   * Optional resource id of an existing Log Analytics workspace: the Batch account's and the blob
-   * service's logs and metrics are sent there (infra/diagnostics.ts). Unset, none are.
-   */
-  logAnalyticsWorkspaceId: string | undefined;
-  /** What operatorPrincipalId is: a person, a group of operators, or an automation's service principal. */
-  operatorPrincipalType: PrincipalType;
-}
-
-type Kind = "string" | "integer" | "number" | "boolean";
-
-interface KeySpec<K extends keyof OcrConfig> {
-  key: K;
-  kind: Kind;
-  default?: OcrConfig[K];
-}
-
-/** Every key with its type and default; Pulumi.yaml's schema is tested against this table. */
-export const CONFIG_KEYS: readonly KeySpec<keyof OcrConfig>[] = [
-  { key: "location", kind: "string" },
-  { key: "namePrefix", kind: "string", default: "batchocr" },
-  { key: "imagesContainer", kind: "string", default: "images" },
-  { key: "resultsContainer", kind: "string", default: "results" },
-  { key: "resultsRetentionDays", kind: "integer", default: 30 },
-  { key: "blobSoftDeleteDays", kind: "integer", default: 7 },
-  { key: "keepsData", kind: "boolean", default: true },
-  { key: "storageSharedKeyAccess", kind: "boolean", default: false },
-  { key: "batchSharedKeyAccess", kind: "boolean", default: false },
-  { key: "publicNetworkAccess", kind: "boolean", default: true },
-  { key: "poolId", kind: "string", default: "ocr-pool" },
-  { key: "applicationId", kind: "string", default: "ocrworker" },
-  { key: "vmSize", kind: "string", default: "Standard_D2as_v5" },
-  { key: "taskSlotsPerNode", kind: "integer", default: 2 },
-  { key: "minNodes", kind: "integer", default: 0 },
-  { key: "maxNodes", kind: "integer", default: 4 },
-  { key: "spotShare", kind: "number", default: 0 },
-  { key: "poolAllocationMode", kind: "string", default: "BatchService" },
-  { key: "batchServicePrincipalObjectId", kind: "string" },
-  { key: "autoscaleIntervalMinutes", kind: "integer", default: 5 },
-  { key: "nodeFillType", kind: "string", default: "Pack" },
-  { key: "startTaskRetries", kind: "integer", default: 3 },
-  { key: "privateNetwork", kind: "boolean", default: false },
-  { key: "vnetAddressSpace", kind: "string", default: "10.40.0.0/16" },
-  { key: "subnetPrefix", kind: "string", default: "10.40.0.0/24" },
-  { key: "endpointSubnetPrefix", kind: "string", default: "10.40.1.0/24" },
-  { key: "operatorPrincipalId", kind: "string" },
-  { key: "operatorPrincipalType", kind: "string", default: "User" },
-  { key: "logAnalyticsWorkspaceId", kind: "string" },
-];
-
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
+const NODE_FILL_TYPES = ["Spread", "Pack"] as const;
+export type NodeFillType = (typeof NODE_FILL_TYPES)[number];
 
 /**
  * In Batch-service allocation the preemptible nodes on offer were low-priority ones, retired on
@@ -163,9 +60,130 @@ export const PRIVATE_ACCESS_NEEDS_NETWORK =
   "and blob storage, and their privatelink DNS zones, are declared in the pool's virtual network, without which nodes on simplified node communication " +
   "and the dispatcher could not reach the accounts. Set privateNetwork true, or leave publicNetworkAccess true: the accounts still accept Microsoft Entra ID only";
 
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
 const WORKSPACE_ID_SHAPE = /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[-\w.()]+\/providers\/Microsoft\.OperationalInsights\/workspaces\/[A-Za-z0-9][A-Za-z0-9-]{2,62}$/i;
 
 const VM_SIZE_SHAPE = /^Standard_[A-Z][A-Za-z0-9]*(-\d+)?[a-z]*(_v\d+)?$/;
+
+const CONTAINER_NAME = /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+const CONTAINER_ACCEPTS = "a valid blob container name (3–63 lowercase letters, digits, single hyphens)";
+const BATCH_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const ENTRA_OBJECT_ID = "an Entra ID object id (a GUID)";
+
+function between(min: number, max: number, message = `must be between ${min} and ${max}`) {
+  return [z.gte(min, message), z.lte(max, message)];
+}
+
+/** A subnet or address space; where it must lie is checked across keys, once each is a block. */
+function cidrBlock() {
+  return text().check(z.refine((block) => rangeOf(block) !== undefined, "must be a CIDR block such as 10.40.0.0/16"));
+}
+
+function vmSize() {
+  return text().check(z.regex(VM_SIZE_SHAPE, { error: (issue) => `${JSON.stringify(issue.input)} is not an Azure VM size (e.g. Standard_D2as_v5)` }));
+}
+
+/** Checked across keys, not on vmSize itself, so that the task slots are still held against the size's vCPUs. */
+function retiredSizeProblems(c: OcrConfig): string[] {
+  const retired = retiredVmFamily(c.vmSize);
+  if (retired === undefined) return [];
+  return [`vmSize ${c.vmSize} is in a retired or retiring family (${retired.family}, ${retired.notice}); use a current one such as Standard_D2as_v5, Standard_D2s_v5 or Standard_F2s_v2`];
+}
+
+/**
+ * Every key once: its kind, checks, message, default and description. The descriptions are
+ * Pulumi.yaml's config schema word for word (Pulumi reads them there; the test holds the two equal).
+ */
+const KEYS = {
+  location: described(text("is required (e.g. westeurope)"), "Azure region for every resource (required), e.g. westeurope."),
+  // The length limit (11) is not written here: it follows from the longest autonamed name, the Batch account's.
+  namePrefix: defaulted(
+    shaped(/^[a-z][a-z0-9]{2,}$/, "3–11 lowercase letters or digits, starting with a letter (storage account names allow nothing else)"),
+    "batchocr",
+    "Prefix of resource names; 3-11 lowercase letters or digits (storage and Batch account names derive from it).",
+  ),
+  imagesContainer: defaulted(shaped(CONTAINER_NAME, CONTAINER_ACCEPTS), "images", "Blob container the dispatcher uploads photos into."),
+  resultsContainer: defaulted(shaped(CONTAINER_NAME, CONTAINER_ACCEPTS), "results", "Blob container tasks upload result records, stdout and stderr into."),
+  resultsRetentionDays: defaulted(integer(...between(1, 36500)), 30, "A lifecycle rule deletes results this many days after they were last modified."),
+  blobSoftDeleteDays: defaulted(integer(...between(1, 365)), 7, "Deleted blobs and containers stay recoverable for this many days."),
+  keepsData: defaulted(
+    flag(),
+    true,
+    "The stack keeps photos and results - storage and its resource group are protected in Pulumi and the storage account has a CanNotDelete lock in Azure; false for a scratch stack (and, with pulumi up, the way to lift both before a deliberate destroy).",
+  ),
+  storageSharedKeyAccess: defaulted(flag(), false, "Allow shared-key (account key, account SAS) access to storage. Off - Entra ID only."),
+  batchSharedKeyAccess: defaulted(flag(), false, "Let the Batch account accept Shared Key on the data plane besides Entra ID. Off - Entra ID only."),
+  publicNetworkAccess: defaulted(
+    flag(),
+    true,
+    "Public network access to the Batch account and storage account endpoints (Entra ID only either way); false needs privateNetwork true and then declares private endpoints (batchAccount, nodeManagement, blob) with privatelink DNS zones.",
+  ),
+  poolId: defaulted(shaped(BATCH_ID, "1–64 letters, digits, hyphens or underscores"), "ocr-pool", "Id of the Batch pool that runs the OCR tasks."),
+  applicationId: defaulted(shaped(BATCH_ID, "1–64 letters, digits, hyphens or underscores"), "ocrworker", "Batch application id of the worker package."),
+  vmSize: defaulted(vmSize(), "Standard_D2as_v5", "VM size of the pool's nodes; a current family (D/Ds/Dv2/Dsv2 and A are retired or retiring and refused)."),
+  taskSlotsPerNode: defaulted(integer(...between(1, 256)), 2, "Tasks a node runs at once; one per core suits the single-threaded worker."),
+  minNodes: defaulted(integer(z.gte(0, "must be 0 or more")), 0, "Fewest nodes autoscale keeps; 0 lets an idle pool cost nothing."),
+  maxNodes: defaulted(integer(z.gte(1, "must be at least 1")), 4, "Most nodes autoscale allocates (dedicated plus Spot)."),
+  spotShare: defaulted(
+    decimal(...between(0, 1)),
+    0,
+    "Share of the nodes (0..1) allocated as Spot; above 0 only with poolAllocationMode UserSubscription (Batch-service accounts get no Spot nodes).",
+  ),
+  poolAllocationMode: defaulted(
+    oneOf(POOL_ALLOCATION_MODES, "BatchService or UserSubscription"),
+    "BatchService",
+    "BatchService (pool VMs in Batch's subscriptions) or UserSubscription (in this subscription; the only mode with Spot nodes; needs batchServicePrincipalObjectId and a subscription owner's steps first, see the README).",
+  ),
+  batchServicePrincipalObjectId: described(
+    z.optional(shaped(GUID, ENTRA_OBJECT_ID)),
+    "Object id of the Microsoft Azure Batch service principal in this tenant (az ad sp show --id ddbf3205-c6bd-46ae-8127-60eb93363864 --query id -o tsv); required with poolAllocationMode UserSubscription, granted the secrets of the account's Key Vault.",
+  ),
+  autoscaleIntervalMinutes: defaulted(
+    integer(...between(5, 168 * 60, "must be at least 5 (Batch's minimum) and at most 10080")),
+    5,
+    "How often Batch evaluates the autoscale formula, in minutes (at least 5).",
+  ),
+  nodeFillType: defaulted(oneOf(NODE_FILL_TYPES, "Spread or Pack"), "Pack", "Spread tasks over nodes or Pack them onto few (Pack lets autoscale release idle nodes sooner)."),
+  startTaskRetries: defaulted(integer(...between(0, 100)), 3, "Retries of the start task that installs ImageMagick, Tesseract and Node.js."),
+  privateNetwork: defaulted(flag(), false, "Put the pool in a new virtual network with no public IP addresses on its nodes (outbound through a NAT gateway)."),
+  vnetAddressSpace: defaulted(cidrBlock(), "10.40.0.0/16", "Address space of that virtual network."),
+  subnetPrefix: defaulted(cidrBlock(), "10.40.0.0/24", "Address prefix of the pool's subnet."),
+  endpointSubnetPrefix: defaulted(
+    cidrBlock(),
+    "10.40.1.0/24",
+    "Address prefix of the private endpoints' subnet in the same virtual network (used when publicNetworkAccess is false).",
+  ),
+  operatorPrincipalId: described(
+    z.optional(shaped(GUID, ENTRA_OBJECT_ID)),
+    "Optional Entra ID object id of the operator who runs npm run ocr; gets write on images and read on results.",
+  ),
+  operatorPrincipalType: defaulted(
+    oneOf(PRINCIPAL_TYPES, PRINCIPAL_TYPES.join(", "), "; it must match what operatorPrincipalId is, or ARM refuses the role assignment"),
+    "User",
+    "What operatorPrincipalId is - User, Group or ServicePrincipal; ARM refuses a role assignment whose principal type does not match (UnmatchedPrincipalType).",
+  ),
+  logAnalyticsWorkspaceId: described(
+    z.optional(
+      shaped(
+        WORKSPACE_ID_SHAPE,
+        "a Log Analytics workspace's resource id, /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/workspaces/<name> " +
+          "(az monitor log-analytics workspace show --query id)",
+      ),
+    ),
+    "Optional resource id of an existing Log Analytics workspace; the Batch account's logs (ServiceLog, AuditLog) and metrics and the blob service's logs (StorageRead, StorageWrite, StorageDelete) and Transaction metrics are sent there. Unset - no diagnostic settings.",
+  ),
+};
+
+type ConfigKey = keyof typeof KEYS;
+
+const keysSchema = z.strictObject(KEYS);
+export type OcrConfig = z.output<typeof keysSchema>;
+
+/** Every key, in declaration order; infra/index.ts reads these from Pulumi's Config. */
+export const CONFIG_KEYS = Object.keys(KEYS) as readonly ConfigKey[];
 
 /** Batch refuses a pool with more task slots than 4 × the size's vCPUs, so `pulumi up` would fail on it. */
 function taskSlotProblems(vmSize: string, taskSlotsPerNode: number): string[] {
@@ -178,25 +196,22 @@ function taskSlotProblems(vmSize: string, taskSlotsPerNode: number): string[] {
   return [`taskSlotsPerNode ${taskSlotsPerNode} is more than Batch allows on ${vmSize} (${vcpus} vCPUs): at most ${limit} (4 × vCPUs, never above 256); lower it or pick a larger size`];
 }
 
-/** The names Azure will see for the prefixed resources, suffix included, against its rules. */
-function autonameProblems(namePrefix: string): string[] {
-  const names = prefixedNames(namePrefix);
+/** The namePrefix as Azure will see it in the prefixed resources' names, suffix included, against its rules. */
+function autonameProblems(c: OcrConfig): string[] {
+  const names = prefixedNames(c.namePrefix);
   return (Object.keys(names) as (keyof typeof names)[]).flatMap((which) => {
     const problem = azureNameProblem(PREFIXED_TYPES[which], autonamed(names[which]));
-    return problem === undefined ? [] : [`namePrefix ${namePrefix}: ${problem} (with Pulumi's autoname suffix)`];
+    return problem === undefined ? [] : [`namePrefix ${c.namePrefix}: ${problem} (with Pulumi's autoname suffix)`];
   });
 }
 
-/** The virtual network's blocks: each a CIDR block, the subnets inside the address space and apart (only checked when the network is declared). */
+/** The virtual network's blocks: the subnets inside the address space and apart (only checked when the network is declared). */
 function addressProblems(c: OcrConfig): string[] {
-  const keys = ["vnetAddressSpace", "subnetPrefix", "endpointSubnetPrefix"] as const;
-  const ranges = keys.map((key) => (c[key] === undefined ? undefined : rangeOf(c[key])));
-  const problems = keys.filter((key, i) => c[key] !== undefined && ranges[i] === undefined).map((key) => `${key} must be a CIDR block such as 10.40.0.0/16`);
-  const [space, pool, endpoints] = ranges;
-  if (problems.length > 0 || !c.privateNetwork || space === undefined || pool === undefined || endpoints === undefined) return problems;
-  const used = c.publicNetworkAccess ? (["subnetPrefix"] as const) : (["subnetPrefix", "endpointSubnetPrefix"] as const);
-  for (const key of used) {
-    const range = key === "subnetPrefix" ? pool : endpoints;
+  const [space, pool, endpoints] = [c.vnetAddressSpace, c.subnetPrefix, c.endpointSubnetPrefix].map(rangeOf);
+  if (!c.privateNetwork || space === undefined || pool === undefined || endpoints === undefined) return [];
+  const problems: string[] = [];
+  const used = c.publicNetworkAccess ? ([["subnetPrefix", pool]] as const) : ([["subnetPrefix", pool], ["endpointSubnetPrefix", endpoints]] as const);
+  for (const [key, range] of used) {
     if (!contains(space, range)) problems.push(`${key} ${c[key]} lies outside vnetAddressSpace ${c.vnetAddressSpace}; Azure refuses a subnet outside its virtual network`);
   }
   if (!c.publicNetworkAccess && overlaps(pool, endpoints)) {
@@ -207,14 +222,9 @@ function addressProblems(c: OcrConfig): string[] {
 
 /** What user-subscription allocation needs from config, and what it rules out. */
 function allocationModeProblems(c: OcrConfig): string[] {
-  if (c.poolAllocationMode !== undefined && !POOL_ALLOCATION_MODES.includes(c.poolAllocationMode)) {
-    return [`poolAllocationMode must be ${POOL_ALLOCATION_MODES.join(" or ")} (got ${JSON.stringify(c.poolAllocationMode)})`];
-  }
+  if (c.poolAllocationMode !== "UserSubscription") return [];
   const problems: string[] = [];
-  const id = c.batchServicePrincipalObjectId;
-  if (id !== undefined && !GUID.test(id)) problems.push("batchServicePrincipalObjectId must be an Entra ID object id (a GUID)");
-  if (c.poolAllocationMode !== "UserSubscription") return problems;
-  if (id === undefined) {
+  if (c.batchServicePrincipalObjectId === undefined) {
     problems.push(
       "poolAllocationMode UserSubscription needs batchServicePrincipalObjectId, the object id of the Microsoft Azure Batch service principal in this tenant, " +
         `which gets the account's Key Vault secrets (az ad sp show --id ${BATCH_SERVICE_APP_ID} --query id -o tsv)`,
@@ -224,24 +234,38 @@ function allocationModeProblems(c: OcrConfig): string[] {
   return problems;
 }
 
-function coerce(kind: Kind, key: string, value: unknown, problems: string[]): unknown {
-  if (kind === "string") {
-    if (typeof value === "string") return value;
-    problems.push(`${key} must be a string`);
-    return undefined;
-  }
-  if (kind === "boolean") {
-    if (typeof value === "boolean") return value;
-    if (value === "true" || value === "false") return value === "true";
-    problems.push(`${key} must be true or false (got ${JSON.stringify(value)})`);
-    return undefined;
-  }
-  const n = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : NaN;
-  if (!Number.isFinite(n) || (kind === "integer" && !Number.isInteger(n))) {
-    problems.push(`${key} must be ${kind === "integer" ? "an integer" : "a number"} (got ${JSON.stringify(value)})`);
-    return undefined;
-  }
-  return n;
+/**
+ * A check across keys, run once the keys it reads are valid, so that every other problem is
+ * still reported in the same pass. Its messages name the keys themselves.
+ */
+function across(keys: readonly ConfigKey[], problems: (c: OcrConfig) => string[]) {
+  return z.check<OcrConfig>(
+    (payload) => {
+      for (const message of problems(payload.value)) payload.issues.push({ code: "custom", message, input: payload.value });
+    },
+    { when: (payload) => !payload.issues.some((issue) => keys.includes(issue.path?.[0] as ConfigKey)) },
+  );
+}
+
+const configSchema = keysSchema.check(
+  across(["namePrefix"], autonameProblems),
+  across(["imagesContainer", "resultsContainer"], (c) => (c.imagesContainer === c.resultsContainer ? ["imagesContainer and resultsContainer must differ"] : [])),
+  across(["vmSize"], retiredSizeProblems),
+  across(["vmSize", "taskSlotsPerNode"], (c) => taskSlotProblems(c.vmSize, c.taskSlotsPerNode)),
+  across(["minNodes", "maxNodes"], (c) => (c.maxNodes < c.minNodes ? [`maxNodes (${c.maxNodes}) must not be below minNodes (${c.minNodes})`] : [])),
+  across(["spotShare", "poolAllocationMode"], (c) =>
+    c.spotShare > 0 && c.poolAllocationMode === "BatchService" ? [`spotShare ${c.spotShare} cannot deploy: ${SPOT_NEEDS_USER_SUBSCRIPTION}`] : [],
+  ),
+  across(["poolAllocationMode", "batchServicePrincipalObjectId", "batchSharedKeyAccess"], allocationModeProblems),
+  across(["publicNetworkAccess", "privateNetwork"], (c) => (c.publicNetworkAccess === false && !c.privateNetwork ? [PRIVATE_ACCESS_NEEDS_NETWORK] : [])),
+  across(["privateNetwork", "publicNetworkAccess", "vnetAddressSpace", "subnetPrefix", "endpointSubnetPrefix"], addressProblems),
+);
+
+
+/** The keys' documentation, types and defaults as JSON Schema (what Pulumi.yaml's config schema must say). */
+export function configJsonSchema(): Record<ConfigKey, { type?: string; default?: unknown; description?: string }> {
+  const schema = z.toJSONSchema(keysSchema, { io: "output", unrepresentable: "any" }) as { properties: Record<ConfigKey, { type?: string; default?: unknown; description?: string }> };
+  return schema.properties;
 }
 
 /**
@@ -250,100 +274,16 @@ function coerce(kind: Kind, key: string, value: unknown, problems: string[]): un
  * reported at once, each naming the key and what it needs.
  */
 export function parseConfig(raw: Record<string, unknown>, stack = "the stack"): OcrConfig {
-  const values = new Map<string, unknown>();
+  const values: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw)) {
-    const name = k.startsWith(`${PROJECT}:`) ? k.slice(PROJECT.length + 1) : k;
-    if (!k.includes(":") || k.startsWith(`${PROJECT}:`)) values.set(name, v);
+    // Other namespaces (azure-native:location...) belong to their providers; an empty value is an unset one.
+    if (k.includes(":") && !k.startsWith(`${PROJECT}:`)) continue;
+    if (v !== undefined && v !== null && v !== "") values[k.startsWith(`${PROJECT}:`) ? k.slice(PROJECT.length + 1) : k] = v;
   }
-  const known = new Set<string>(CONFIG_KEYS.map((s) => s.key));
-  const problems: string[] = [];
-  for (const name of values.keys()) {
-    if (!known.has(name)) problems.push(`unknown key ${PROJECT}:${name}`);
-  }
-  const cfg: Record<string, unknown> = {};
-  for (const spec of CONFIG_KEYS) {
-    const v = values.get(spec.key);
-    cfg[spec.key] = v === undefined || v === null || v === "" ? spec.default : coerce(spec.kind, spec.key, v, problems);
-  }
-  const c = cfg as unknown as OcrConfig;
-
-  if (!c.location) problems.push(`${PROJECT}:location is required (e.g. westeurope)`);
-  // The length limit (11) is not written here: it follows from the longest autonamed name, the Batch account's.
-  if (c.namePrefix !== undefined && !/^[a-z][a-z0-9]{2,}$/.test(c.namePrefix)) {
-    problems.push("namePrefix must be 3–11 lowercase letters or digits, starting with a letter (storage account names allow nothing else)");
-  } else if (c.namePrefix !== undefined) {
-    problems.push(...autonameProblems(c.namePrefix));
-  }
-  for (const key of ["imagesContainer", "resultsContainer"] as const) {
-    const v = c[key];
-    if (v !== undefined && !/^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(v)) {
-      problems.push(`${key} must be a valid blob container name (3–63 lowercase letters, digits, single hyphens)`);
-    }
-  }
-  if (c.imagesContainer && c.imagesContainer === c.resultsContainer) problems.push("imagesContainer and resultsContainer must differ");
-  if (c.resultsRetentionDays !== undefined && (c.resultsRetentionDays < 1 || c.resultsRetentionDays > 36500)) {
-    problems.push("resultsRetentionDays must be between 1 and 36500");
-  }
-  if (c.blobSoftDeleteDays !== undefined && (c.blobSoftDeleteDays < 1 || c.blobSoftDeleteDays > 365)) {
-    problems.push("blobSoftDeleteDays must be between 1 and 365");
-  }
-  if (c.poolId !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(c.poolId)) problems.push("poolId must be 1–64 letters, digits, hyphens or underscores");
-  if (c.applicationId !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(c.applicationId)) {
-    problems.push("applicationId must be 1–64 letters, digits, hyphens or underscores");
-  }
-  if (c.vmSize !== undefined) {
-    if (!VM_SIZE_SHAPE.test(c.vmSize)) {
-      problems.push(`vmSize ${JSON.stringify(c.vmSize)} is not an Azure VM size (e.g. Standard_D2as_v5)`);
-    } else {
-      const retired = retiredVmFamily(c.vmSize);
-      if (retired !== undefined) {
-        problems.push(
-          `vmSize ${c.vmSize} is in a retired or retiring family (${retired.family}, ${retired.notice}); use a current one such as Standard_D2as_v5, Standard_D2s_v5 or Standard_F2s_v2`,
-        );
-      }
-    }
-  }
-  if (c.taskSlotsPerNode !== undefined && (c.taskSlotsPerNode < 1 || c.taskSlotsPerNode > 256)) {
-    problems.push("taskSlotsPerNode must be between 1 and 256");
-  } else if (c.taskSlotsPerNode !== undefined && c.vmSize !== undefined && VM_SIZE_SHAPE.test(c.vmSize)) {
-    problems.push(...taskSlotProblems(c.vmSize, c.taskSlotsPerNode));
-  }
-  if (c.minNodes !== undefined && c.minNodes < 0) problems.push("minNodes must be 0 or more");
-  if (c.maxNodes !== undefined && c.maxNodes < 1) problems.push("maxNodes must be at least 1");
-  if (c.minNodes !== undefined && c.maxNodes !== undefined && c.maxNodes < c.minNodes) {
-    problems.push(`maxNodes (${c.maxNodes}) must not be below minNodes (${c.minNodes})`);
-  }
-  if (c.spotShare !== undefined && (c.spotShare < 0 || c.spotShare > 1)) problems.push("spotShare must be between 0 and 1");
-  else if (c.spotShare > 0 && c.poolAllocationMode === "BatchService") problems.push(`spotShare ${c.spotShare} cannot deploy: ${SPOT_NEEDS_USER_SUBSCRIPTION}`);
-  problems.push(...allocationModeProblems(c));
-  if (c.autoscaleIntervalMinutes !== undefined && (c.autoscaleIntervalMinutes < 5 || c.autoscaleIntervalMinutes > 168 * 60)) {
-    problems.push("autoscaleIntervalMinutes must be at least 5 (Batch's minimum) and at most 10080");
-  }
-  if (c.nodeFillType !== undefined && c.nodeFillType !== "Spread" && c.nodeFillType !== "Pack") {
-    problems.push(`nodeFillType must be Spread or Pack (got ${JSON.stringify(c.nodeFillType)})`);
-  }
-  if (c.startTaskRetries !== undefined && (c.startTaskRetries < 0 || c.startTaskRetries > 100)) {
-    problems.push("startTaskRetries must be between 0 and 100");
-  }
-  if (c.publicNetworkAccess === false && !c.privateNetwork) problems.push(PRIVATE_ACCESS_NEEDS_NETWORK);
-  problems.push(...addressProblems(c));
-  if (c.operatorPrincipalId !== undefined && !GUID.test(c.operatorPrincipalId)) {
-    problems.push("operatorPrincipalId must be an Entra ID object id (a GUID)");
-  }
-  if (c.operatorPrincipalType !== undefined && !PRINCIPAL_TYPES.includes(c.operatorPrincipalType)) {
-    problems.push(`operatorPrincipalType must be ${PRINCIPAL_TYPES.join(", ")} (got ${JSON.stringify(c.operatorPrincipalType)}); it must match what operatorPrincipalId is, or ARM refuses the role assignment`);
-  }
-  if (c.logAnalyticsWorkspaceId !== undefined && !WORKSPACE_ID_SHAPE.test(c.logAnalyticsWorkspaceId)) {
-    problems.push(
-      "logAnalyticsWorkspaceId must be a Log Analytics workspace's resource id, /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/workspaces/<name> " +
-        "(az monitor log-analytics workspace show --query id)",
-    );
-  }
-
-  if (problems.length > 0) {
-    throw new ConfigError(`invalid configuration for ${stack}:\n  - ${problems.join("\n  - ")}`);
-  }
-  return c;
+  const checked = configSchema.safeParse(values);
+  if (checked.success) return checked.data;
+  const problems = problemLines(checked.error.issues, { field: (key) => `${PROJECT}:${key}`, unknown: (key) => `unknown key ${PROJECT}:${key}` });
+  throw new ConfigError(`invalid configuration for ${stack}:\n  - ${problems.join("\n  - ")}`);
 }
 
 /** Reads `Pulumi.<stack>.yaml` from the project directory and parses its `config:` map. */

@@ -10,7 +10,7 @@ import { createInfrastructure } from "./stack";
 
 const projectConfig = new pulumi.Config();
 const raw = Object.fromEntries(
-  CONFIG_KEYS.map((spec) => [spec.key, projectConfig.get(spec.key)] as const).filter(([, v]) => v !== undefined),
+  CONFIG_KEYS.map((key) => [key, projectConfig.get(key)] as const).filter(([, v]) => v !== undefined),
 );
 const cfg = parseConfig(raw, `stack ${pulumi.getStack()}`);
 

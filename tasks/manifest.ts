@@ -4,27 +4,38 @@
  * same plan even if the pool's size changed, and collection can account for every photo.
  */
 import { RestError, type ContainerClient } from "@azure/storage-blob";
-import type { PlannedTask } from "./plan";
+import * as z from "zod/mini";
+import { quoted, versionedProblemLines } from "../contracts/schema-problems";
 
 export const MANIFEST_SCHEMA = "batch-ocr/manifest@1" as const;
 
-export interface ManifestPhoto {
-  name: string;
-  blobName: string;
-  size: number;
+const NAME = "must be a non-empty string";
+
+function name() {
+  return z.string(NAME).check(z.minLength(1));
 }
 
-export interface JobManifest {
-  schema: typeof MANIFEST_SCHEMA;
-  jobId: string;
-  createdAt: string;
-  /** Task slots the pool offered when the job was planned. */
-  capacity: number;
-  /** SHA-256 of the meter profile JSON, or null when none was given. */
-  profileSha256: string | null;
-  photos: ManifestPhoto[];
-  tasks: PlannedTask[];
-}
+const manifestPhotoSchema = z.object({ name: name(), blobName: name(), size: z.number("must be a size in bytes") }, "must be {name, blobName, size}");
+export type ManifestPhoto = z.infer<typeof manifestPhotoSchema>;
+
+/** A task as planned (`PlannedTask`): its id and the blobs of the photos it reads. */
+const manifestTaskSchema = z.object({ id: name(), blobs: z.array(name(), "must be a list of blob names") }, "must be {id, blobs}");
+
+const jobManifestSchema = z.object(
+  {
+    schema: z.literal(MANIFEST_SCHEMA, { error: (issue) => `is ${quoted(issue.input)}, which this version does not read (it reads ${MANIFEST_SCHEMA})` }),
+    jobId: name(),
+    createdAt: z.string("must be an ISO 8601 time"),
+    /** Task slots the pool offered when the job was planned. */
+    capacity: z.int("must be a whole number of task slots"),
+    /** SHA-256 of the meter profile JSON, or null when none was given. */
+    profileSha256: z.nullable(z.string("must be a SHA-256 in hex, or null")),
+    photos: z.array(manifestPhotoSchema, "must be a list of photos"),
+    tasks: z.array(manifestTaskSchema, "must be a list of tasks"),
+  },
+  "must be a JSON object",
+);
+export type JobManifest = z.infer<typeof jobManifestSchema>;
 
 export class ManifestError extends Error {
   override name = "ManifestError";
@@ -47,18 +58,15 @@ export async function readManifest(results: ContainerClient, jobId: string): Pro
 
 /** Checks a stored manifest's shape; a manifest this version cannot read is refused, not guessed at. */
 export function parseManifest(text: string, source: string): JobManifest {
-  let value: Partial<JobManifest>;
+  let value: unknown;
   try {
-    value = JSON.parse(text) as Partial<JobManifest>;
+    value = JSON.parse(text);
   } catch (err) {
     throw new ManifestError(`${source} is not JSON: ${(err as Error).message}`);
   }
-  if (value.schema !== MANIFEST_SCHEMA) throw new ManifestError(`${source}: unknown manifest schema ${JSON.stringify(value.schema)}`);
-  const isString = (v: unknown) => typeof v === "string" && v !== "";
-  const photosOk = Array.isArray(value.photos) && value.photos.every((p) => isString(p?.name) && isString(p?.blobName) && Number.isFinite(p?.size));
-  const tasksOk = Array.isArray(value.tasks) && value.tasks.every((t) => isString(t?.id) && Array.isArray(t?.blobs) && t.blobs.every(isString));
-  if (!isString(value.jobId) || !Number.isInteger(value.capacity) || !photosOk || !tasksOk) throw new ManifestError(`${source}: malformed manifest`);
-  return value as JobManifest;
+  const checked = jobManifestSchema.safeParse(value);
+  if (!checked.success) throw new ManifestError(`${source}: ${versionedProblemLines(checked.error.issues, "schema").join("; ")}`);
+  return checked.data;
 }
 
 export async function writeManifest(results: ContainerClient, manifest: JobManifest): Promise<void> {

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
-import { CONFIG_KEYS, ConfigError, loadStackConfig, parseConfig } from "../../infra/config";
+import { CONFIG_KEYS, configJsonSchema, ConfigError, loadStackConfig, parseConfig } from "../../infra/config";
 import { poolSpec } from "../../infra/pool-spec";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -24,17 +24,20 @@ describe("stack configuration", () => {
     expect(fromStrings).toMatchObject({ location: "northeurope", maxNodes: 8, privateNetwork: true });
   });
 
-  test("Pulumi.yaml's config schema declares every key with the parser's type and default", () => {
+  test("Pulumi.yaml's config schema declares every key with the parser's type, default and description", () => {
     const schema = (parse(readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { config: Record<string, { type: string; default?: unknown; description?: string }> }).config;
-    expect(Object.keys(schema).sort()).toEqual(CONFIG_KEYS.map((s) => s.key).sort());
-    for (const spec of CONFIG_KEYS) {
-      const entry = schema[spec.key];
-      expect({ key: spec.key, type: entry?.type, default: entry?.default, described: Boolean(entry?.description) }).toEqual({
-        key: spec.key,
-        type: spec.kind,
+    const declared = configJsonSchema();
+    expect(Object.keys(schema).sort()).toEqual([...CONFIG_KEYS].sort());
+    for (const key of CONFIG_KEYS) {
+      const entry = schema[key];
+      const spec = declared[key];
+      expect({ key, type: entry?.type, default: entry?.default, description: entry?.description }).toEqual({
+        key,
+        type: spec.type,
         default: spec.default,
-        described: true,
+        description: spec.description,
       });
+      expect(spec.description).toBeTruthy();
     }
   });
 
@@ -107,6 +110,12 @@ describe("stack configuration", () => {
     // A constrained-core size offers its active vCPUs only.
     expect(problemsOf({ location: "westeurope", vmSize: "Standard_E4-2as_v5", taskSlotsPerNode: 9 })).toMatch(/\(2 vCPUs\): at most 8/);
     expect(parseConfig({ location: "westeurope", vmSize: "Standard_D96as_v5", taskSlotsPerNode: 256 }).taskSlotsPerNode).toBe(256);
+  });
+
+  test("a retired size and too many task slots for it are both said in one pass", () => {
+    const message = problemsOf({ location: "westeurope", vmSize: "Standard_D2_v2", taskSlotsPerNode: "9" });
+    expect(message).toMatch(/vmSize Standard_D2_v2 is in a retired or retiring family/);
+    expect(message).toMatch(/taskSlotsPerNode 9 is more than Batch allows on Standard_D2_v2 \(2 vCPUs\): at most 8/);
   });
 
   test("a VM size whose vCPUs cannot be known is refused with the reason, not waved through", () => {

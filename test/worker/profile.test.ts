@@ -16,7 +16,7 @@ describe("meter profiles for the worker", () => {
     expect(() =>
       parseMeterProfile({ corners: [[1, 2], [3]], crop: { x: 0, y: 0, width: 5, height: 5 }, turnThreshold: 1.5, inkContrast: -0.1, typeface: " " }, "q.json"),
     ).toThrow(
-      "q.json: corners must be four [x, y] points (top-left, top-right, bottom-right, bottom-left); give crop or corners, not both; turnThreshold must be between 0 and 1 (digit heights); inkContrast must be from 0 to below 1; typeface must be a font name or font file",
+      "q.json: corners must be four [x, y] points (top-left, top-right, bottom-right, bottom-left); turnThreshold must be between 0 and 1 (digit heights); inkContrast must be from 0 to below 1; typeface must be a font name or font file; give crop or corners, not both",
     );
   });
 });
