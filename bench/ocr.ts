@@ -9,10 +9,10 @@ import { copyFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promi
 import path from "node:path";
 import { promisify } from "node:util";
 import { parseResultRecords } from "../contracts/result-record";
-import { RECORDS_FILE } from "../tasks/worker/batch";
-import { score } from "../tasks/worker/eval";
-import { cleanOps } from "../tasks/worker/prepare";
-import { bundleWorker } from "../tasks/worker/package";
+import { RECORDS_FILE } from "../worker/batch";
+import { score } from "../worker/eval";
+import { cleanOps } from "../worker/prepare";
+import { bundleWorker } from "../worker/package";
 import type { PhotoSet } from "./photos";
 import { interleave, medianRate, medianSeconds, ratio, timed, type Contender, type Sample } from "./stats";
 

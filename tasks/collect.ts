@@ -18,7 +18,7 @@ import { CSV_COLUMNS, csvText } from "./results-csv";
 import { rememberedRunStats, runStats, type RunStats } from "./run-stats";
 import { seriesPoints, type SeriesPoint } from "./series-points";
 import { RECORDS_FILE, taskResultPath } from "./task-spec";
-import { checkSeries, type SeriesOptions, type SeriesSummary } from "./worker/series";
+import { checkSeries, type SeriesOptions, type SeriesSummary } from "../shared/series";
 
 export interface PhotoResult {
   photo: string;

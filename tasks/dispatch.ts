@@ -25,7 +25,7 @@ import { buildTask, maxWallClockMinutes, RECORDS_FILE, type TaskStorageAccess } 
 import { uploadPhotos, uploadProgressBar, type UploadResult } from "./upload";
 import type { ReportSummary } from "./report/summary";
 import { writeReport } from "./report/write-report";
-import { checkManifestPhotos, readSeriesManifest, seriesLine, type SeriesOptions } from "./worker/series";
+import { checkManifestPhotos, readSeriesManifest, seriesLine, type SeriesOptions } from "../shared/series";
 
 export type TaskStorageMode = "identity" | "sas";
 

@@ -8,8 +8,8 @@
 import { appendFile, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { locatesCounter, tunedBand, type MeterProfile } from "../../contracts/meter-profile";
-import { RESULT_SCHEMA, type ResultRecord } from "../../contracts/result-record";
+import { locatesCounter, tunedBand, type MeterProfile } from "../contracts/meter-profile";
+import { RESULT_SCHEMA, type ResultRecord } from "../contracts/result-record";
 import { decideWheels, learnShapes, lookAtWheels, readPieces, type WheelsSeen } from "./by-wheel";
 import { DigitShapes } from "./digit-shapes";
 import { inspectPhotos } from "./inspect";

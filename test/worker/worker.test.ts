@@ -5,8 +5,8 @@ import path from "node:path";
 import yauzl from "yauzl";
 import { appPackageEnvVar, WORKER_ENTRY } from "../../contracts/node-setup";
 import { parseResultRecords, RESULT_SCHEMA } from "../../contracts/result-record";
-import { RECORDS_FILE, runBatch } from "../../tasks/worker/batch";
-import { buildWorkerPackage } from "../../tasks/worker/package";
+import { RECORDS_FILE, runBatch } from "../../worker/batch";
+import { buildWorkerPackage } from "../../worker/package";
 import { DEFAULT_CAMERA, drawMeterPhoto, profileFor } from "../../scripts/meter-photos";
 
 const SYNTHETIC_PROFILE = profileFor(DEFAULT_CAMERA, 5);
