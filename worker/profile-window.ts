@@ -4,9 +4,7 @@
  * "unreadable" with exit 0, as if the photos were bad; it is the profile that is.
  */
 import type { MeterProfile } from "../contracts/meter-profile";
-
-/** How a record's error starts when the profile, not the photo, is at fault. */
-export const PROFILE_ERROR = "profile error:";
+import { PROFILE_ERROR } from "../contracts/record-errors";
 
 /** A window with less of its area than this on the photo is taken for a mistake, not a rough crop. */
 const MIN_SHARE_INSIDE = 0.5;

@@ -25,8 +25,8 @@ const stacks = readdirSync(ROOT)
   .filter((s): s is string => s !== undefined);
 
 /** Code that talks to Azure. local/ is left out on purpose: it answers old API versions as Batch does. */
-const CODE_DIRS = ["infra", "tasks", "contracts", "policy"];
-const THE_TABLE = path.join("infra", "retirements.ts");
+const CODE_DIRS = ["infra", "shared", "worker", "tasks", "contracts", "policy"];
+const THE_TABLE = path.join("shared", "retirements.ts");
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(path.join(ROOT, dir), { withFileTypes: true, recursive: true })
