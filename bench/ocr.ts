@@ -9,10 +9,10 @@ import { copyFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promi
 import path from "node:path";
 import { promisify } from "node:util";
 import { parseResultRecords } from "../contracts/result-record";
-import { RECORDS_FILE } from "../tasks/worker/batch";
-import { score } from "../tasks/worker/eval";
-import { cleanOps } from "../tasks/worker/prepare";
-import { bundleWorker } from "../tasks/worker/package";
+import { RECORDS_FILE } from "../contracts/node-setup";
+import { score } from "../worker/eval";
+import { cleanOps } from "../worker/prepare";
+import { bundleWorker } from "../worker/package";
 import type { PhotoSet } from "./photos";
 import { interleave, medianRate, medianSeconds, ratio, timed, type Contender, type Sample } from "./stats";
 
@@ -130,7 +130,7 @@ async function floor(set: PhotoSet, work: string, cores: number): Promise<Floor>
 export async function benchOcr(root: string, set: PhotoSet, work: string, cores: number, reps: number, log: (l: string) => void): Promise<OcrResult> {
   await mkdir(work, { recursive: true });
   const workerJs = path.join(work, "worker.js");
-  await writeFile(workerJs, await bundleWorker(path.join(root, "tasks", "worker", "main.ts")));
+  await writeFile(workerJs, await bundleWorker(path.join(root, "worker", "main.ts")));
   const dirs = { loop: path.join(work, "loop"), parallel: path.join(work, "parallel"), pipeline: path.join(work, "pipeline") };
   for (const d of Object.values(dirs)) await mkdir(d, { recursive: true });
   const pipelineKind = "npm run ocr, local: in-process local Batch service and Azurite, worker package build, pool deploy, upload, tasks, collect";

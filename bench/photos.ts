@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { copyFile, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseMeterProfile, type MeterProfile } from "../contracts/meter-profile";
-import { truthFromCsv } from "../tasks/worker/eval";
+import { truthFromCsv } from "../worker/eval";
 
 export interface PhotoSet {
   dir: string;

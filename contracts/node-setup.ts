@@ -25,6 +25,9 @@ export const WORKER_NODE_TARGET = "node18";
 /** The file inside the application package that a task runs with `node`. */
 export const WORKER_ENTRY = "worker.js";
 
+/** The file the worker writes its records to (JSON lines), and the one a task uploads to the results container. */
+export const RECORDS_FILE = "records.jsonl";
+
 /**
  * The start task's command line. Batch runs command lines without a shell, so it calls bash
  * itself. It is idempotent: a node (or a local "node" on a developer machine) that already has

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as batch from "@pulumi/azure-native/batch";
 import type * as resources from "@pulumi/azure-native/resources";
-import type { WorkerPackage } from "../tasks/worker/package";
-import type { OcrConfig } from "./config";
+import type { WorkerPackage } from "../worker/package";
+import type { OcrConfig } from "../shared/config";
 import { PackageUpload } from "./package-upload-provider";
 
 export interface WorkerApplication {

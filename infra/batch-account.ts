@@ -1,9 +1,9 @@
 import * as batch from "@pulumi/azure-native/batch";
 import type * as resources from "@pulumi/azure-native/resources";
 import type { BatchAuthMode } from "../contracts/stack-outputs";
-import type { OcrConfig } from "./config";
+import type { OcrConfig } from "../shared/config";
 import type { Identities } from "./identity";
-import { prefixedNames } from "./names";
+import { prefixedNames } from "../shared/names";
 import type { Storage } from "./storage";
 import type { UserSubscriptionVault } from "./user-subscription";
 

@@ -1,6 +1,6 @@
 import * as authorization from "@pulumi/azure-native/authorization";
 import type * as storage from "@pulumi/azure-native/storage";
-import type { OcrConfig } from "./config";
+import type { OcrConfig } from "../shared/config";
 
 /** The lock's name in Azure, and what the portal shows beside it: who put it there and how to lift it. */
 export const DELETE_LOCK_NAME = "keeps-photos-and-results";

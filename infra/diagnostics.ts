@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as batch from "@pulumi/azure-native/batch";
 import * as monitor from "@pulumi/azure-native/monitor";
-import type { OcrConfig } from "./config";
+import type { OcrConfig } from "../shared/config";
 import type { Storage } from "./storage";
 
 interface DiagnosticCategories {

@@ -1,6 +1,6 @@
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import type * as resources from "@pulumi/azure-native/resources";
-import type { OcrConfig } from "./config";
+import type { OcrConfig } from "../shared/config";
 import { assignRole } from "./roles";
 import type { Storage } from "./storage";
 

@@ -4,8 +4,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import path from "node:path";
-import { buildWorkerPackage } from "../tasks/worker/package";
-import { CONFIG_KEYS, parseConfig } from "./config";
+import { buildWorkerPackage } from "../worker/package";
+import { CONFIG_KEYS, parseConfig } from "../shared/config";
 import { createInfrastructure } from "./stack";
 
 const projectConfig = new pulumi.Config();

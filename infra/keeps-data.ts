@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import type { OcrConfig } from "./config";
+import type { OcrConfig } from "../shared/config";
 
 /**
  * Options for the resources that hold photos and results (and the resource group around them),

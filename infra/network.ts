@@ -1,6 +1,6 @@
 import * as network from "@pulumi/azure-native/network";
 import type * as resources from "@pulumi/azure-native/resources";
-import type { OcrConfig } from "./config";
+import type { OcrConfig } from "../shared/config";
 
 export interface PrivateNetwork {
   vnet: network.VirtualNetwork;

@@ -1,10 +1,10 @@
 import * as batch from "@pulumi/azure-native/batch";
 import type * as network from "@pulumi/azure-native/network";
 import type * as resources from "@pulumi/azure-native/resources";
-import type { OcrConfig } from "./config";
+import type { OcrConfig } from "../shared/config";
 import type { Identities } from "./identity";
 import type { WorkerApplication } from "./application";
-import { poolSpec } from "./pool-spec";
+import { poolSpec } from "../shared/pool-spec";
 
 /**
  * Properties Azure refuses to change on an existing pool (`PropertyCannotBeUpdated`): changing

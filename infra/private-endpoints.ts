@@ -3,7 +3,7 @@ import * as privatedns from "@pulumi/azure-native/privatedns";
 import type * as batch from "@pulumi/azure-native/batch";
 import type * as resources from "@pulumi/azure-native/resources";
 import type * as pulumi from "@pulumi/pulumi";
-import type { OcrConfig } from "./config";
+import type { OcrConfig } from "../shared/config";
 import type { PrivateNetwork } from "./network";
 import type { Storage } from "./storage";
 

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
-import type { PrincipalType } from "./config";
+import type { PrincipalType } from "../shared/config";
 
 /** Built-in role ids: the same GUID in every subscription and cloud. */
 export const BUILT_IN_ROLES = {

@@ -4,10 +4,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { StackOutputs } from "../contracts/stack-outputs";
-import type { WorkerPackage } from "../tasks/worker/package";
+import type { WorkerPackage } from "../worker/package";
 import { createWorkerApplication } from "./application";
 import { allowedAuthModes, createBatchAccount } from "./batch-account";
-import type { OcrConfig } from "./config";
+import type { OcrConfig } from "../shared/config";
 import { createDiagnostics } from "./diagnostics";
 import { createIdentities } from "./identity";
 import { createPrivateNetwork } from "./network";
@@ -21,7 +21,7 @@ import { createUserSubscriptionVault } from "./user-subscription";
 export type StackOutputsOf<T> = { [K in keyof T]: pulumi.Output<T[K]> };
 
 export interface InfraOptions {
-  /** The worker application package (built from tasks/worker by default in index.ts). */
+  /** The worker application package (built from worker/ by default in index.ts). */
   workerPackage: pulumi.Input<WorkerPackage>;
   /** ARM endpoint for package activation; Azure public cloud by default. */
   armEndpoint?: string;

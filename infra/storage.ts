@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
 import * as storage from "@pulumi/azure-native/storage";
-import type { OcrConfig } from "./config";
+import type { OcrConfig } from "../shared/config";
 import { createDeleteLock } from "./delete-lock";
 import { keepsDataOptions } from "./keeps-data";
-import { prefixedNames } from "./names";
+import { prefixedNames } from "../shared/names";
 
 export interface Storage {
   account: storage.StorageAccount;

@@ -2,8 +2,8 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import type * as resources from "@pulumi/azure-native/resources";
 import type * as types from "@pulumi/azure-native/types";
-import type { OcrConfig } from "./config";
-import { prefixedNames } from "./names";
+import type { OcrConfig } from "../shared/config";
+import { prefixedNames } from "../shared/names";
 import { assignRole } from "./roles";
 
 export interface UserSubscriptionVault {

@@ -9,6 +9,8 @@ import { startAzurite } from "./azurite";
 import { startBatchService } from "./batch/service";
 import { makeOwnedTempDir } from "./owned-temp-dir";
 
+export { makeOwnedTempDir };
+
 export interface LocalCloudOptions {
   /** 0 (the default) picks a free port. */
   batchPort?: number;

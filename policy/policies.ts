@@ -3,8 +3,8 @@
  * run each one on compliant and non-compliant resources (and on everything the program declares).
  */
 import type { PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { NODE_AGENT_SKU } from "../infra/pool-spec";
-import { retiredImage, retiredNodeAgent } from "../infra/retirements";
+import { NODE_AGENT_SKU } from "../shared/pool-spec";
+import { retiredImage, retiredNodeAgent } from "../shared/retirements";
 
 type Props = Record<string, unknown>;
 
@@ -83,7 +83,7 @@ export const userSubscriptionHasKeyVault: ResourceValidationPolicy = {
 
 export const poolNodeAgentCurrent: ResourceValidationPolicy = {
   name: "batch-pool-node-agent-current",
-  description: "Pools run on an image, and a Batch node agent, that are not retired (infra/retirements.ts).",
+  description: "Pools run on an image, and a Batch node agent, that are not retired (shared/retirements.ts).",
   enforcementLevel: "mandatory",
   validateResource: ofType(BATCH_POOL, (props, report) => {
     const vm = (props.deploymentConfiguration as Props | undefined)?.virtualMachineConfiguration as Props | undefined;

@@ -1,4 +1,4 @@
-import { buildWorkerPackage } from "../tasks/worker/package";
+import { buildWorkerPackage } from "../worker/package";
 
 buildWorkerPackage()
   .then((pkg) => console.log(`worker package ${pkg.version}: ${pkg.zipPath}`))

@@ -7,10 +7,10 @@
 import { readFile } from "node:fs/promises";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { parse } from "csv-parse/sync";
-import { checkFormula } from "../local/autoscale/evaluate";
-import { FormulaSyntaxError } from "../local/autoscale/formula-errors";
-import { loadStackConfig } from "../infra/config";
-import { poolSpec } from "../infra/pool-spec";
+import { checkFormula } from "../shared/autoscale-language/evaluate";
+import { FormulaSyntaxError } from "../shared/autoscale-language/formula-errors";
+import { loadStackConfig } from "../shared/config";
+import { poolSpec } from "../shared/pool-spec";
 import { replayFormula, type PendingPoint, type Replay } from "./autoscale-replay";
 import { projectRoot } from "./outputs";
 

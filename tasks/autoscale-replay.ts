@@ -8,8 +8,8 @@
  * node-hours are those the targets ask for: a floor under what Azure would bill. The timeline
  * gives pending tasks; the formula reads them as $PendingTasks and, all waiting, as $ActiveTasks.
  */
-import { evaluateFormula, wholeNodes } from "../local/autoscale/evaluate";
-import { SAMPLE_PERIOD_MS, type Sample } from "../local/autoscale/sample-history";
+import { evaluateFormula, wholeNodes } from "../shared/autoscale-language/evaluate";
+import { SAMPLE_PERIOD_MS, type Sample } from "../shared/autoscale-language/sample-history";
 
 export interface PendingPoint {
   /** Minutes from the start of the timeline. */

@@ -8,7 +8,7 @@ import { fatal, OPERATOR_EXIT, packageInfo } from "./fatal-error";
 /** Commands whose module runs itself when loaded, reading process.argv. */
 const SELF_RUNNING: Record<string, { module: string; what: string }> = {
   local: { module: path.join(__dirname, "..", "local", "cli.ts"), what: "start Azurite and the local Batch service, and print the variables clients read" },
-  eval: { module: path.join(__dirname, "worker", "eval-cli.ts"), what: "the worker's accuracy report on a folder of photos" },
+  eval: { module: path.join(__dirname, "..", "worker", "eval-cli.ts"), what: "the worker's accuracy report on a folder of photos" },
 };
 
 function usage(): string {

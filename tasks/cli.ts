@@ -16,7 +16,7 @@ import { outputsFromFile, outputsFromStack, projectRoot } from "./outputs";
 import { outlastOutages, resumeCommand, ServiceUnreachableError } from "./outage";
 import { packageInfo, runToExit } from "./fatal-error";
 import { describe } from "./retry";
-import { PROFILE_ERROR } from "./worker/profile-window";
+import { PROFILE_ERROR } from "../contracts/record-errors";
 
 interface CliOptions {
   stack?: string;

@@ -9,6 +9,7 @@ import type { BatchServiceClient, BatchServiceModels } from "@azure/batch";
 import { RestError as BatchRestError } from "@azure/ms-rest-js";
 import { RestError, type ContainerClient } from "@azure/storage-blob";
 import pLimit from "p-limit";
+import { RECORDS_FILE } from "../contracts/node-setup";
 import { parseResultRecords, type CounterSeen, type ResultRecord, type ResultStatus } from "../contracts/result-record";
 import type { NotReadEntry } from "./input-listing";
 import type { JobManifest } from "./manifest";
@@ -17,8 +18,8 @@ import { withRetry, type RetryOptions } from "./retry";
 import { CSV_COLUMNS, csvText } from "./results-csv";
 import { rememberedRunStats, runStats, type RunStats } from "./run-stats";
 import { seriesPoints, type SeriesPoint } from "./series-points";
-import { RECORDS_FILE, taskResultPath } from "./task-spec";
-import { checkSeries, type SeriesOptions, type SeriesSummary } from "./worker/series";
+import { taskResultPath } from "./task-spec";
+import { checkSeries, type SeriesOptions, type SeriesSummary } from "../shared/series";
 
 export interface PhotoResult {
   photo: string;

@@ -8,6 +8,7 @@ import { readFile } from "node:fs/promises";
 import { RestError } from "@azure/ms-rest-js";
 import type { ContainerClient } from "@azure/storage-blob";
 import { parseMeterProfile, type MeterProfile } from "../contracts/meter-profile";
+import { RECORDS_FILE } from "../contracts/node-setup";
 import type { StackOutputs } from "../contracts/stack-outputs";
 import { collectResults, type Collected } from "./collect";
 import type { Access } from "./credentials";
@@ -21,11 +22,11 @@ import { sleep, withRetry, type RetryOptions } from "./retry";
 import { taskSasUrls } from "./sas";
 import { createProgress } from "./progress";
 import { addTasks, ensureJob, MAX_TASKS_PER_CALL, sealJob, type AddTasksResult } from "./submit";
-import { buildTask, maxWallClockMinutes, RECORDS_FILE, type TaskStorageAccess } from "./task-spec";
+import { buildTask, maxWallClockMinutes, type TaskStorageAccess } from "./task-spec";
 import { uploadPhotos, uploadProgressBar, type UploadResult } from "./upload";
 import type { ReportSummary } from "./report/summary";
 import { writeReport } from "./report/write-report";
-import { checkManifestPhotos, readSeriesManifest, seriesLine, type SeriesOptions } from "./worker/series";
+import { checkManifestPhotos, readSeriesManifest, seriesLine, type SeriesOptions } from "../shared/series";
 
 export type TaskStorageMode = "identity" | "sas";
 

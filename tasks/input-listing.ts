@@ -19,7 +19,7 @@
 import type { Dirent, Stats } from "node:fs";
 import { readdir, realpath, stat } from "node:fs/promises";
 import path from "node:path";
-import { PHOTO_EXTENSIONS } from "./worker/photos";
+import { PHOTO_EXTENSIONS } from "../shared/photo-files";
 
 export type IgnoredKind =
   | "not a photo"

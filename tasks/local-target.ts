@@ -10,12 +10,11 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 import type { BatchServiceClient, BatchServiceModels } from "@azure/batch";
 import { RestError } from "@azure/ms-rest-js";
-import { startLocalCloud, type LocalCloud } from "../local/index";
-import { makeOwnedTempDir } from "../local/owned-temp-dir";
+import type { LocalCloud } from "../local/index";
 import type { StackOutputs } from "../contracts/stack-outputs";
-import { loadStackConfig } from "../infra/config";
-import { poolSpec, type PoolSpec } from "../infra/pool-spec";
-import { buildWorkerPackage } from "./worker/package";
+import { loadStackConfig } from "../shared/config";
+import { poolSpec, type PoolSpec } from "../shared/pool-spec";
+import { buildWorkerPackage } from "../worker/package";
 import { connect, type SharedKeys } from "./credentials";
 import { listNodes, poolProblem } from "./pool";
 import { sleep } from "./retry";
@@ -134,6 +133,11 @@ export interface LocalTarget extends LocalDeployment {
 
 /** Starts the local cloud in-process and deploys to it; `stop` ends every process it started. */
 export async function startLocalTarget(options: Omit<LocalDeployOptions, "packageDir">): Promise<LocalTarget> {
+  // The dispatcher's one way into the local cloud, loaded only when a run targets it: a run on
+  // Azure never loads the local Batch service, Azurite and what they pull in. A require, as in
+  // batch-ocr.ts: in this CommonJS project `import()` of a .ts file needs jest's experimental VM modules.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only for a local run
+  const { startLocalCloud, makeOwnedTempDir } = require("../local/index") as typeof import("../local/index");
   const work = await makeOwnedTempDir("batch-ocr-local-");
   let cloud: LocalCloud | undefined;
   const stop = async () => {

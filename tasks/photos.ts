@@ -9,7 +9,7 @@ import { open, stat } from "node:fs/promises";
 import path from "node:path";
 import pLimit from "p-limit";
 import { byName, fsReason, listInput, type IgnoredEntry, type ListedFile, type ListingOptions, type NotReadEntry } from "./input-listing";
-import { PHOTO_EXTENSIONS } from "./worker/photos";
+import { PHOTO_EXTENSIONS } from "../shared/photo-files";
 
 export interface LocalPhoto {
   /** Path relative to the input directory, with `/` separators: how the operator knows the photo. */

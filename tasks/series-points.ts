@@ -1,10 +1,10 @@
 /**
  * The points of the report's chart: every `ok` reading that had a meter and a time when the series
- * check ran, and whether the check refused it. The check itself (tasks/worker/series.ts) turns a
+ * check ran, and whether the check refused it. The check itself (shared/series.ts) turns a
  * refused reading into an `unreadable` row with no reading, so the points are taken from the rows
  * before and after it.
  */
-import { parseIsoTime, type SeriesOptions, type SeriesRecord } from "./worker/series";
+import { parseIsoTime, type SeriesOptions, type SeriesRecord } from "../shared/series";
 
 export interface SeriesPoint {
   photo: string;

@@ -4,7 +4,7 @@
  * and limits on retries and wall clock.
  */
 import type { BatchServiceModels } from "@azure/batch";
-import { appPackageEnvVar, WORKER_ENTRY } from "../contracts/node-setup";
+import { appPackageEnvVar, RECORDS_FILE, WORKER_ENTRY } from "../contracts/node-setup";
 import type { PlannedTask } from "./plan";
 import { BLOB_PREFIX } from "./photos";
 
@@ -28,7 +28,6 @@ export interface TaskSpecContext {
 /** Where the task finds its photos and writes its records, relative to its working directory. */
 export const TASK_INPUT_DIR = "in";
 export const TASK_OUTPUT_DIR = "out";
-export const RECORDS_FILE = "records.jsonl";
 
 /** Results of a task live under `<jobId>/<taskId>/` in the results container. */
 export function taskResultPath(jobId: string, taskId: string, file: string): string {

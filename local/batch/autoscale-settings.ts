@@ -3,8 +3,8 @@
  * autoscale is enabled or evaluated: a formula that parses and names only what Batch has, within
  * 8 KB, and an evaluation interval from 5 minutes to 168 hours.
  */
-import { checkFormula } from "../autoscale/evaluate";
-import { FormulaSyntaxError } from "../autoscale/formula-errors";
+import { checkFormula } from "../../shared/autoscale-language/evaluate";
+import { FormulaSyntaxError } from "../../shared/autoscale-language/formula-errors";
 import { durationMs } from "./durations";
 import { batchError, invalidProperty } from "./errors";
 import { optionalDuration, type Body } from "./validate";

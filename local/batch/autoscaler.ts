@@ -6,9 +6,9 @@
  * Time can run faster (`timeScale`): with 60, a 5-minute interval passes in 5 seconds and the
  * formula sees samples 30 seconds apart on its own clock, which is what time() returns too.
  */
-import { evaluateFormula, wholeNodes, type FormulaOutcome } from "../autoscale/evaluate";
-import { SAMPLE_PERIOD_MS, type SampleHistory } from "../autoscale/sample-history";
-import { SAMPLED_VARIABLES } from "../autoscale/vocabulary";
+import { evaluateFormula, wholeNodes, type FormulaOutcome } from "../../shared/autoscale-language/evaluate";
+import { SAMPLE_PERIOD_MS, type SampleHistory } from "../../shared/autoscale-language/sample-history";
+import { SAMPLED_VARIABLES } from "../../shared/autoscale-language/vocabulary";
 import { describeError, type Log } from "./background";
 import { durationMs } from "./durations";
 import type { Fleet } from "./fleet";

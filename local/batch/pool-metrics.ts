@@ -7,7 +7,7 @@
  * formula that reads them gets Batch's InsufficientSampleData error, the same as on a pool
  * whose metrics have not arrived yet.
  */
-import type { SampledVariable } from "../autoscale/vocabulary";
+import type { SampledVariable } from "../../shared/autoscale-language/vocabulary";
 import type { Pool } from "./model";
 import { key, type BatchState } from "./state";
 

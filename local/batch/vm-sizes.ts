@@ -3,7 +3,7 @@
  * directories, not VMs: the count is what the size would give on Azure, read from its name as the
  * Pulumi program's config check reads it.
  */
-import { taskSlotLimit, vcpusOf } from "../../infra/vm-sizes";
+import { taskSlotLimit, vcpusOf } from "../../shared/vm-sizes";
 
 /** Cores of a size (`Standard_D16as_v5` → 16); undefined for a name that carries no count. */
 export function vmCores(vmSize: string): number | undefined {

@@ -5,7 +5,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { autoscaleFormula } from "../../infra/autoscale";
+import { autoscaleFormula } from "../../shared/autoscale";
 import { replayFormula } from "../../tasks/autoscale-replay";
 import { runCli } from "./run-cli";
 

@@ -2,9 +2,9 @@
  * The formula the Pulumi program deploys, evaluated as text by the local evaluator of Batch's
  * formula language: what a pool would ask for under each workload, not what we meant it to.
  */
-import { autoscaleFormula, autoscaleInterval, MIN_SAMPLE_PERCENT, wholePartStatements, type AutoscaleInput } from "../../infra/autoscale";
-import { checkFormula, evaluateFormula } from "../../local/autoscale/evaluate";
-import type { Sample } from "../../local/autoscale/sample-history";
+import { autoscaleFormula, autoscaleInterval, MIN_SAMPLE_PERCENT, wholePartStatements, type AutoscaleInput } from "../../shared/autoscale";
+import { checkFormula, evaluateFormula } from "../../shared/autoscale-language/evaluate";
+import type { Sample } from "../../shared/autoscale-language/sample-history";
 import { samplesEndingAt, steady } from "../local/autoscale/sample-timeline";
 
 const INPUT: AutoscaleInput = { minNodes: 0, maxNodes: 10, spotShare: 0.5, taskSlotsPerNode: 2, windowMinutes: 5 };

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
-import { CONFIG_KEYS, configJsonSchema, ConfigError, loadStackConfig, parseConfig } from "../../infra/config";
-import { poolSpec } from "../../infra/pool-spec";
+import { CONFIG_KEYS, configJsonSchema, ConfigError, loadStackConfig, parseConfig } from "../../shared/config";
+import { poolSpec } from "../../shared/pool-spec";
 
 const ROOT = path.join(__dirname, "..", "..");
 

@@ -12,7 +12,7 @@ import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, 
 import { startAzurite, type Azurite } from "../../local/azurite";
 import type { PackageUploadInputs } from "../../infra/package-upload-provider";
 import type { PropagationWait } from "../../infra/role-propagation";
-import { buildWorkerPackage, type WorkerPackage } from "../../tasks/worker/package";
+import { buildWorkerPackage, type WorkerPackage } from "../../worker/package";
 import { callInFreshHost, createHostDirectory, serializeProviderAsPulumiDoes, type HostDirectory } from "./dynamic-provider-host";
 import { startLocalArm, type LocalArm } from "./local-arm";
 

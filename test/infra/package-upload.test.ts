@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { activatePackage } from "../../infra/package-activation";
 import { packageUploadProvider, type PackageUploadInputs } from "../../infra/package-upload-provider";
-import { buildWorkerPackage, type WorkerPackage } from "../../tasks/worker/package";
+import { buildWorkerPackage, type WorkerPackage } from "../../worker/package";
 import { startLocalArm, type LocalArm } from "./local-arm";
 
 const PACKAGE_ID = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Batch/batchAccounts/acct/applications/ocrworker/versions/";

@@ -1,12 +1,12 @@
 /**
- * Fails when the project uses something on Azure Batch's retirement list (infra/retirements.ts):
+ * Fails when the project uses something on Azure Batch's retirement list (shared/retirements.ts):
  * in a stack's config, in the pool it declares, in the API version the dispatcher sends, or
  * written anywhere in the code that reaches Azure.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { loadStackConfig } from "../../infra/config";
-import { poolSpec } from "../../infra/pool-spec";
+import { loadStackConfig } from "../../shared/config";
+import { poolSpec } from "../../shared/pool-spec";
 import {
   BATCH_API_NOTICE,
   isRetiredBatchApiVersion,
@@ -16,7 +16,7 @@ import {
   retiredImage,
   retiredNodeAgent,
   retiredVmFamily,
-} from "../../infra/retirements";
+} from "../../shared/retirements";
 import { DEFAULT_BATCH_API_VERSION } from "../../tasks/credentials";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -25,8 +25,8 @@ const stacks = readdirSync(ROOT)
   .filter((s): s is string => s !== undefined);
 
 /** Code that talks to Azure. local/ is left out on purpose: it answers old API versions as Batch does. */
-const CODE_DIRS = ["infra", "tasks", "contracts", "policy"];
-const THE_TABLE = path.join("infra", "retirements.ts");
+const CODE_DIRS = ["infra", "shared", "worker", "tasks", "contracts", "policy"];
+const THE_TABLE = path.join("shared", "retirements.ts");
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(path.join(ROOT, dir), { withFileTypes: true, recursive: true })

@@ -4,8 +4,8 @@ installMocks();
 
 import { parseStackOutputs, STACK_OUTPUT_KEYS, type StackOutputs } from "../../contracts/stack-outputs";
 import { startTaskCommandLine } from "../../contracts/node-setup";
-import { autonamed, AZURE_NAME_RULES, azureNameProblem } from "../../infra/azure-names";
-import { parseConfig, type OcrConfig } from "../../infra/config";
+import { autonamed, AZURE_NAME_RULES, azureNameProblem } from "../../shared/azure-names";
+import { parseConfig, type OcrConfig } from "../../shared/config";
 import { POOL_REPLACE_ON_CHANGES } from "../../infra/pool";
 import { createResourceGroup } from "../../infra/resource-group";
 import { createStorage } from "../../infra/storage";
@@ -388,7 +388,7 @@ describe("names Azure will see", () => {
       const explicitName = explicit === undefined ? undefined : r.inputs[explicit];
       if (explicitName === undefined && NOT_AUTONAMED.has(r.type)) continue;
       if (explicitName === undefined && AZURE_NAME_RULES[r.type] === undefined) {
-        problems.push(`${r.type} ${r.name} is autonamed but infra/azure-names.ts has no naming rule for its type`);
+        problems.push(`${r.type} ${r.name} is autonamed but shared/azure-names.ts has no naming rule for its type`);
         continue;
       }
       const problem = azureNameProblem(r.type, explicitName === undefined ? autonamed(r.name) : String(explicitName));

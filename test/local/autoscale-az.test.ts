@@ -5,7 +5,7 @@
 import { azCli, type AzCli } from "./clients/az-cli";
 import { useLocalCloud } from "./clients/local-cloud-fixture";
 import { POC_POOL } from "./clients/poc-outcome";
-import { autoscaleFormula } from "../../infra/autoscale";
+import { autoscaleFormula } from "../../shared/autoscale";
 
 const connection = useLocalCloud("autoscale-az");
 let az: AzCli;

@@ -4,7 +4,7 @@ import { RESULT_SCHEMA, type ResultRecord } from "../../contracts/result-record"
 import { reportHtml } from "../../tasks/report/report-html";
 import { reportSummary } from "../../tasks/report/summary";
 import { seriesPoints } from "../../tasks/series-points";
-import { checkSeries } from "../../tasks/worker/series";
+import { checkSeries } from "../../shared/series";
 import { launchChromium } from "./chromium";
 
 const PNG = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABSK+kcQAAAABJRU5ErkJggg==";

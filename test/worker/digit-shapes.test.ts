@@ -1,10 +1,10 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { DigitShapes, levelsOf, sampleShape, SHAPE_H, SHAPE_W, type Shape } from "../../tasks/worker/digit-shapes";
-import { blankImage } from "../../tasks/worker/pgm";
-import { matchPieces, matchWhole } from "../../tasks/worker/shape-reading";
-import { typefaceShapes } from "../../tasks/worker/typeface-shapes";
+import { DigitShapes, levelsOf, sampleShape, SHAPE_H, SHAPE_W, type Shape } from "../../worker/digit-shapes";
+import { blankImage } from "../../worker/pgm";
+import { matchPieces, matchWhole } from "../../worker/shape-reading";
+import { typefaceShapes } from "../../worker/typeface-shapes";
 import { TYPEFACE } from "../../scripts/meter-photos";
 
 let dir: string;

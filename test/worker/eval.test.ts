@@ -3,7 +3,7 @@ import path from "node:path";
 import { RESULT_SCHEMA, type ResultRecord } from "../../contracts/result-record";
 import { readFileSync } from "node:fs";
 import { parse } from "csv-parse/sync";
-import { score, truthFromName, type EvalReport } from "../../tasks/worker/eval";
+import { score, truthFromName, type EvalReport } from "../../worker/eval";
 
 const ROOT = path.join(__dirname, "..", "..");
 
@@ -30,7 +30,7 @@ describe("accuracy report", () => {
   test("the bundled samples: no wrong reading, square wheels read exactly, wheels between two digits read as the lower digit or unreadable", () => {
     const out = execFileSync(
       process.execPath,
-      [require.resolve("tsx/cli"), "tasks/worker/eval-cli.ts", "--input", "samples", "--profile", "samples/profile.json", "--truth", "samples/truth.csv", "--json", "--concurrency", "2"],
+      [require.resolve("tsx/cli"), "worker/eval-cli.ts", "--input", "samples", "--profile", "samples/profile.json", "--truth", "samples/truth.csv", "--json", "--concurrency", "2"],
       { cwd: ROOT, encoding: "utf8" },
     );
     const report = JSON.parse(out) as EvalReport;
@@ -50,7 +50,7 @@ describe("accuracy report", () => {
   test("a missing input folder is a clear error", () => {
     let stderr = "";
     try {
-      execFileSync(process.execPath, [require.resolve("tsx/cli"), "tasks/worker/eval-cli.ts", "--input", "no-such-dir"], { cwd: ROOT, encoding: "utf8", stdio: "pipe" });
+      execFileSync(process.execPath, [require.resolve("tsx/cli"), "worker/eval-cli.ts", "--input", "no-such-dir"], { cwd: ROOT, encoding: "utf8", stdio: "pipe" });
     } catch (err) {
       stderr = (err as { stderr: string }).stderr;
     }

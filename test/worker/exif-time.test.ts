@@ -2,8 +2,9 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseResultRecord, parseResultRecords, RESULT_SCHEMA } from "../../contracts/result-record";
-import { RECORDS_FILE, runBatch } from "../../tasks/worker/batch";
-import { exifTime, inspectPhotos } from "../../tasks/worker/inspect";
+import { RECORDS_FILE } from "../../contracts/node-setup";
+import { runBatch } from "../../worker/batch";
+import { exifTime, inspectPhotos } from "../../worker/inspect";
 import { DEFAULT_CAMERA, drawMeterPhoto, profileFor } from "../../scripts/meter-photos";
 
 /**

@@ -10,9 +10,9 @@ import path from "node:path";
 import type { MeterProfile } from "../../contracts/meter-profile";
 import { writeSampleSet, type SampleSet } from "../../scripts/generate-samples";
 import { styleNamed } from "../../scripts/meter-styles";
-import { runBatch } from "../../tasks/worker/batch";
-import { locateCounter } from "../../tasks/worker/locate";
-import { parsePgm } from "../../tasks/worker/pgm";
+import { runBatch } from "../../worker/batch";
+import { locateCounter } from "../../worker/locate";
+import { parsePgm } from "../../worker/pgm";
 
 let dir: string;
 let set: SampleSet;

@@ -38,7 +38,7 @@ wherePolicyCanBeCovered("a 20,000 pixel wide photo on a node without ImageMagick
   const [width, height] = [20_000, 100];
   writeFileSync(photo, Buffer.concat([Buffer.from(`P5\n${width} ${height}\n255\n`), Buffer.alloc(width * height, 200)]));
   const out = path.join(dir, "out");
-  onPermissiveNode(`node --import tsx tasks/worker/main.ts --out ${out} ${photo}`);
+  onPermissiveNode(`node --import tsx worker/main.ts --out ${out} ${photo}`);
   const [record] = readFileSync(path.join(out, "records.jsonl"), "utf8").trim().split("\n").map((line) => JSON.parse(line) as { status: string; error: string });
   expect(record).toMatchObject({ status: "error", error: expect.stringMatching(/width or height exceeds limit/) });
 });

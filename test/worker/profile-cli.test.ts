@@ -6,12 +6,12 @@ import { parseMeterProfile, type Point } from "../../contracts/meter-profile";
 import { CLASSIC_LOOK, drawMeterPhoto, windowOutline, type Camera, type MeterPhotoSpec } from "../../scripts/meter-photos";
 import { sampleSet } from "../../scripts/generate-samples";
 import { styleNamed } from "../../scripts/meter-styles";
-import { runBatch } from "../../tasks/worker/batch";
-import { draftProfile, redWheelsAtEnd, searchPhoto, type PhotoSearch } from "../../tasks/worker/draft-profile";
-import { run } from "../../tasks/worker/exec";
-import { drawOverlay } from "../../tasks/worker/overlay";
-import { main } from "../../tasks/worker/profile-cli";
-import type { Located } from "../../tasks/worker/locate";
+import { runBatch } from "../../worker/batch";
+import { draftProfile, redWheelsAtEnd, searchPhoto, type PhotoSearch } from "../../worker/draft-profile";
+import { run } from "../../worker/exec";
+import { drawOverlay } from "../../worker/overlay";
+import { main } from "../../worker/profile-cli";
+import type { Located } from "../../worker/locate";
 
 const ROOT = path.join(__dirname, "..", "..");
 
@@ -55,7 +55,7 @@ describe("npm run profile", () => {
 
   test("writes a profile from photos of a meter that reads them exactly, and an overlay per photo", async () => {
     const out = path.join(dir, "meter", "profile.json");
-    const { code, stdout, stderr } = await cli("tasks/worker/profile-cli.ts", [...photos, "--out", out, "--concurrency", "2"]);
+    const { code, stdout, stderr } = await cli("worker/profile-cli.ts", [...photos, "--out", out, "--concurrency", "2"]);
     expect(stderr).toBe("");
     expect(code).toBe(0);
 
@@ -97,7 +97,7 @@ describe("npm run profile", () => {
   test("refuses to overwrite a profile without --force, before reading any photo", async () => {
     const out = path.join(dir, "existing.json");
     writeFileSync(out, "{}\n");
-    const { code, stderr } = await cli("tasks/worker/profile-cli.ts", [...photos, "--out", out]);
+    const { code, stderr } = await cli("worker/profile-cli.ts", [...photos, "--out", out]);
     expect(code).toBe(1);
     expect(stderr).toBe(`profile: ${out} exists: give --force to overwrite it\n`);
     expect(readFileSync(out, "utf8")).toBe("{}\n");
@@ -122,7 +122,7 @@ describe("npm run profile", () => {
     mkdirSync(input);
     for (const p of photos) copyFileSync(p, path.join(input, path.basename(p)));
     const debug = path.join(dir, "debug");
-    const { code, stdout, stderr } = await cli("tasks/worker/eval-cli.ts", ["--input", input, "--debug", debug, "--json", "--concurrency", "2"]);
+    const { code, stdout, stderr } = await cli("worker/eval-cli.ts", ["--input", input, "--debug", debug, "--json", "--concurrency", "2"]);
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ photos: 3 });
     expect(stderr).toBe(`3 overlays in ${debug}\n`);

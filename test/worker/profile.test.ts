@@ -1,5 +1,5 @@
 import { parseMeterProfile } from "../../contracts/meter-profile";
-import { cleanOps } from "../../tasks/worker/prepare";
+import { cleanOps } from "../../worker/prepare";
 
 describe("meter profiles for the worker", () => {
   test("four corners undo rotation and perspective in one distortion onto an upright band", () => {

@@ -3,8 +3,8 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseMeterProfile } from "../../contracts/meter-profile";
-import type { EvalReport } from "../../tasks/worker/eval";
-import { checkManifestPhotos, checkSeries, parseSeriesManifest, seriesLine, type SeriesRecord, type SeriesSummary } from "../../tasks/worker/series";
+import type { EvalReport } from "../../worker/eval";
+import { checkManifestPhotos, checkSeries, parseSeriesManifest, seriesLine, type SeriesRecord, type SeriesSummary } from "../../shared/series";
 import { DEFAULT_CAMERA, drawMeterPhoto, profileFor } from "../../scripts/meter-photos";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -207,7 +207,7 @@ describe("npm run eval -- --manifest: the check applied before scoring", () => {
     await writeFile(manifest, ["photo,meter,time", ...readings.map((r, i) => `${r}.jpg,M1,2026-01-0${i + 1}T10:00`)].join("\n"));
     const evaluate = (...args: string[]) =>
       JSON.parse(
-        execFileSync(process.execPath, [require.resolve("tsx/cli"), "tasks/worker/eval-cli.ts", "--input", photos, "--profile", profile, "--json", "--concurrency", "2", ...args], { cwd: ROOT, encoding: "utf8" }),
+        execFileSync(process.execPath, [require.resolve("tsx/cli"), "worker/eval-cli.ts", "--input", photos, "--profile", profile, "--json", "--concurrency", "2", ...args], { cwd: ROOT, encoding: "utf8" }),
       ) as EvalReport & { series?: SeriesSummary };
 
     // Without the manifest every photo reads as it shows; with it the one that breaks the series is refused.

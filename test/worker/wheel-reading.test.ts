@@ -1,7 +1,7 @@
 import { PROFILE_DEFAULTS } from "../../contracts/meter-profile";
-import { readWheels, wheelPlay } from "../../tasks/worker/wheel-reading";
-import type { Word } from "../../tasks/worker/tesseract";
-import type { Counter, Glyph, Wheel } from "../../tasks/worker/wheels";
+import { readWheels, wheelPlay } from "../../worker/wheel-reading";
+import type { Word } from "../../worker/tesseract";
+import type { Counter, Glyph, Wheel } from "../../worker/wheels";
 
 const H = 40;
 const PROFILE = { digits: 3, crop: { x: 0, y: 0, width: 10, height: 10 } };

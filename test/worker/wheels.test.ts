@@ -1,5 +1,5 @@
-import { blankImage, type GrayImage } from "../../tasks/worker/pgm";
-import { betweenDigits, composeLine, findWheels, heightOf, type Wheel } from "../../tasks/worker/wheels";
+import { blankImage, type GrayImage } from "../../worker/pgm";
+import { betweenDigits, composeLine, findWheels, heightOf, type Wheel } from "../../worker/wheels";
 
 const W = 300;
 const H = 100;

@@ -5,8 +5,9 @@ import path from "node:path";
 import yauzl from "yauzl";
 import { appPackageEnvVar, WORKER_ENTRY } from "../../contracts/node-setup";
 import { parseResultRecords, RESULT_SCHEMA } from "../../contracts/result-record";
-import { RECORDS_FILE, runBatch } from "../../tasks/worker/batch";
-import { buildWorkerPackage } from "../../tasks/worker/package";
+import { RECORDS_FILE } from "../../contracts/node-setup";
+import { runBatch } from "../../worker/batch";
+import { buildWorkerPackage } from "../../worker/package";
 import { DEFAULT_CAMERA, drawMeterPhoto, profileFor } from "../../scripts/meter-photos";
 
 const SYNTHETIC_PROFILE = profileFor(DEFAULT_CAMERA, 5);
@@ -165,7 +166,7 @@ describe("the OCR worker", () => {
   test("bad usage stops with a clear message and exit 1", () => {
     const run = (args: string[]) => {
       try {
-        execFileSync(process.execPath, [require.resolve("tsx/cli"), path.join(__dirname, "..", "..", "tasks", "worker", "main.ts"), ...args], { encoding: "utf8", stdio: "pipe" });
+        execFileSync(process.execPath, [require.resolve("tsx/cli"), path.join(__dirname, "..", "..", "worker", "main.ts"), ...args], { encoding: "utf8", stdio: "pipe" });
         return { code: 0, stderr: "" };
       } catch (err) {
         const e = err as { status: number; stderr: string };

@@ -3,7 +3,7 @@
  * Batch pool", evaluated to what the page says they do, and the results strings Batch returns
  * (the page's own and the Azure SDK's recorded ones).
  */
-import { evaluateFormula, type FormulaInputs } from "../../../local/autoscale/evaluate";
+import { evaluateFormula, type FormulaInputs } from "../../../shared/autoscale-language/evaluate";
 import { steady } from "./sample-timeline";
 
 const NOW = Date.parse("2016-10-13T19:18:47.805Z"); // a Thursday evening, the page's own example time

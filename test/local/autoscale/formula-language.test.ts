@@ -2,7 +2,7 @@
  * The language's rules beyond the page's examples: what Batch refuses before running a formula,
  * the documented operator table, the functions, and the sample methods.
  */
-import { checkFormula, evaluateFormula, type FormulaInputs } from "../../../local/autoscale/evaluate";
+import { checkFormula, evaluateFormula, type FormulaInputs } from "../../../shared/autoscale-language/evaluate";
 import { samplesEndingAt, steady } from "./sample-timeline";
 
 const NOW = Date.parse("2026-03-02T10:00:00Z");

@@ -1,5 +1,5 @@
 /** Sample histories for formula tests: one sample every 30 seconds, as Batch records them. */
-import { SAMPLE_PERIOD_MS, type Sample } from "../../../local/autoscale/sample-history";
+import { SAMPLE_PERIOD_MS, type Sample } from "../../../shared/autoscale-language/sample-history";
 
 /** `count` samples ending at `now`, oldest first, valued by their age in samples (0 = newest). */
 export function samplesEndingAt(now: number, count: number, valueAt: (age: number) => number): Sample[] {

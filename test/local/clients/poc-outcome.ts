@@ -3,7 +3,7 @@
  * driven through @azure/batch, the Azure CLI and the Python SDK, is reduced to one
  * `PocOutcome` so that the three fidelity tests hold each client to the same expectations.
  */
-import { NODE_AGENT_SKU, UBUNTU_2404_IMAGE } from "../../../infra/pool-spec";
+import { NODE_AGENT_SKU, UBUNTU_2404_IMAGE } from "../../../shared/pool-spec";
 
 /** Where a client reaches the Batch service, as `npm run local` prints it. */
 export interface BatchConnection {

@@ -5,7 +5,7 @@
  * $NodeDeallocationOption.
  */
 import type { BatchServiceClient } from "@azure/batch";
-import { autoscaleFormula } from "../../../infra/autoscale";
+import { autoscaleFormula } from "../../../shared/autoscale";
 import { addPool, errorOf, gone, IMAGE, pollUntil, useGates, useService, VM_SIZE, waitForNodes, waitForTask } from "./fixture";
 
 const service = useService("autoscale", { maxProcesses: 8, autoscaleTimeScale: 60 });

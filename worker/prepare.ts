@@ -6,7 +6,7 @@
  * photo, so one photo that decodes badly fails alone.
  */
 import path from "node:path";
-import { PROFILE_DEFAULTS, tunedBand, type MeterProfile, type Point } from "../../contracts/meter-profile";
+import { PROFILE_DEFAULTS, tunedBand, type MeterProfile, type Point } from "../contracts/meter-profile";
 import { run } from "./exec";
 import { searchRegion } from "./find-counter";
 

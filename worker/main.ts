@@ -7,9 +7,10 @@
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
-import { parseMeterProfile, type MeterProfile } from "../../contracts/meter-profile";
-import { RECORDS_FILE, runBatch } from "./batch";
-import { PHOTO_EXTENSIONS, photosIn } from "./photos";
+import { parseMeterProfile, type MeterProfile } from "../contracts/meter-profile";
+import { RECORDS_FILE } from "../contracts/node-setup";
+import { runBatch } from "./batch";
+import { PHOTO_EXTENSIONS, photosIn } from "../shared/photo-files";
 
 function positiveInt(value: string): number {
   const n = Number(value);

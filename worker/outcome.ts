@@ -1,4 +1,4 @@
-import type { ResultRecord } from "../../contracts/result-record";
+import type { ResultRecord } from "../contracts/result-record";
 
 /** What reading one photo came to: the record's fields other than its name and timings. */
 export type Outcome = Partial<ResultRecord> & Pick<ResultRecord, "status">;

@@ -6,7 +6,7 @@
  */
 import { readFile, rm } from "node:fs/promises";
 import path from "node:path";
-import type { MeterProfile } from "../../contracts/meter-profile";
+import type { MeterProfile } from "../contracts/meter-profile";
 import { run } from "./exec";
 import { findCounter } from "./find-counter";
 import type { Located } from "./locate";

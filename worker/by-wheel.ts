@@ -6,8 +6,8 @@
  * wheel by wheel (wheel-reading.ts).
  */
 import { readFile, writeFile } from "node:fs/promises";
-import { PROFILE_DEFAULTS, tunedBand, type MeterProfile } from "../../contracts/meter-profile";
-import type { CounterSeen } from "../../contracts/result-record";
+import { PROFILE_DEFAULTS, tunedBand, type MeterProfile } from "../contracts/meter-profile";
+import type { CounterSeen } from "../contracts/result-record";
 import { DigitShapes, inkByLevels, levelsOf, type Levels, type Shape } from "./digit-shapes";
 import { findCounter, searchRegion } from "./find-counter";
 import { halved } from "./resample";

@@ -3,7 +3,7 @@
  * Tesseract's per-character confidence. Anything doubtful makes the photo `unreadable` with the
  * reason, never a number nobody should trust.
  */
-import { PROFILE_DEFAULTS, type MeterProfile } from "../../contracts/meter-profile";
+import { PROFILE_DEFAULTS, type MeterProfile } from "../contracts/meter-profile";
 import type { Reading } from "./reading";
 import type { Char, Word } from "./tesseract";
 import type { ShapeRead } from "./shape-reading";

@@ -15,7 +15,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { parse } from "csv-parse/sync";
-import type { ResultStatus } from "../../contracts/result-record";
+import type { ResultStatus } from "../contracts/result-record";
 
 /** What the check needs of a record (a worker's result record or a dispatcher's row). */
 export interface SeriesRecord {

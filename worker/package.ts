@@ -8,7 +8,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { build } from "esbuild";
 import { ZipFile } from "yazl";
-import { WORKER_ENTRY, WORKER_NODE_TARGET } from "../../contracts/node-setup";
+import { WORKER_ENTRY, WORKER_NODE_TARGET } from "../contracts/node-setup";
 
 export interface WorkerPackage {
   zipPath: string;

@@ -3,10 +3,8 @@
  * lies outside the photo down to nothing (or a sliver), and every photo then read as
  * "unreadable" with exit 0, as if the photos were bad; it is the profile that is.
  */
-import type { MeterProfile } from "../../contracts/meter-profile";
-
-/** How a record's error starts when the profile, not the photo, is at fault. */
-export const PROFILE_ERROR = "profile error:";
+import type { MeterProfile } from "../contracts/meter-profile";
+import { PROFILE_ERROR } from "../contracts/record-errors";
 
 /** A window with less of its area than this on the photo is taken for a mistake, not a rough crop. */
 const MIN_SHARE_INSIDE = 0.5;

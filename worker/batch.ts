@@ -8,8 +8,9 @@
 import { appendFile, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { locatesCounter, tunedBand, type MeterProfile } from "../../contracts/meter-profile";
-import { RESULT_SCHEMA, type ResultRecord } from "../../contracts/result-record";
+import { locatesCounter, tunedBand, type MeterProfile } from "../contracts/meter-profile";
+import { RECORDS_FILE } from "../contracts/node-setup";
+import { RESULT_SCHEMA, type ResultRecord } from "../contracts/result-record";
 import { decideWheels, learnShapes, lookAtWheels, readPieces, type WheelsSeen } from "./by-wheel";
 import { DigitShapes } from "./digit-shapes";
 import { inspectPhotos } from "./inspect";
@@ -30,8 +31,6 @@ export interface BatchOptions {
   /** How a photo is named in its record (relative to the input directory by default). */
   nameOf?: (photo: string) => string;
 }
-
-export const RECORDS_FILE = "records.jsonl";
 
 export async function runBatch(options: BatchOptions): Promise<ResultRecord[]> {
   const started = Date.now();

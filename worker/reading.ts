@@ -3,7 +3,7 @@
  * leading zeros, a confidence from Tesseract's own figures, and `unreadable` with a reason
  * instead of a number nobody should rely on.
  */
-import { locatesCounter, PROFILE_DEFAULTS, type MeterProfile } from "../../contracts/meter-profile";
+import { locatesCounter, PROFILE_DEFAULTS, type MeterProfile } from "../contracts/meter-profile";
 import type { Word } from "./tesseract";
 
 export interface Reading {

@@ -7,13 +7,13 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import { Command } from "commander";
-import { parseMeterProfile } from "../../contracts/meter-profile";
+import { parseMeterProfile } from "../contracts/meter-profile";
 import { runBatch } from "./batch";
 import { positiveInt } from "./cli-args";
 import { EvalError, formatReport, score, truthFromCsv, truthFromName } from "./eval";
 import { drawRecordOverlays } from "./overlay";
-import { photosIn } from "./photos";
-import { checkManifestPhotos, checkSeries, readSeriesManifest, seriesLine } from "./series";
+import { photosIn } from "../shared/photo-files";
+import { checkManifestPhotos, checkSeries, readSeriesManifest, seriesLine } from "../shared/series";
 
 async function main(): Promise<void> {
   const opts = new Command()

@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parse } from "csv-parse/sync";
-import type { ResultRecord } from "../../contracts/result-record";
+import type { ResultRecord } from "../contracts/result-record";
 
 export class EvalError extends Error {
   override name = "EvalError";

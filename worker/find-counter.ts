@@ -2,7 +2,7 @@
  * Where to look for the counter, from what the profile says (a rough crop, its rotation, the
  * window's corners, or nothing: the whole photo), and where it was found, in the photo's pixels.
  */
-import type { MeterProfile, Point } from "../../contracts/meter-profile";
+import type { MeterProfile, Point } from "../contracts/meter-profile";
 import { locateCounter, type Located, type LocateResult } from "./locate";
 import type { GrayImage } from "./pgm";
 import { rotated } from "./resample";

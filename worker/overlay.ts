@@ -5,7 +5,7 @@
  */
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import type { ResultRecord } from "../../contracts/result-record";
+import type { ResultRecord } from "../contracts/result-record";
 import { run } from "./exec";
 import { inspectPhotos } from "./inspect";
 
