@@ -3,7 +3,8 @@
  * tasks. Written to the results container before any task is added, so a resumed run uses the very
  * same plan even if the pool's size changed, and collection can account for every photo.
  */
-import { RestError, type ContainerClient } from "@azure/storage-blob";
+import type { ContainerClient } from "@azure/storage-blob";
+import { ifFound } from "./if-found";
 import type { PlannedTask } from "./plan";
 
 export const MANIFEST_SCHEMA = "batch-ocr/manifest@1" as const;
@@ -35,13 +36,8 @@ export function manifestBlobName(jobId: string): string {
 }
 
 export async function readManifest(results: ContainerClient, jobId: string): Promise<JobManifest | undefined> {
-  let body: Buffer;
-  try {
-    body = await results.getBlockBlobClient(manifestBlobName(jobId)).downloadToBuffer();
-  } catch (err) {
-    if (err instanceof RestError && err.statusCode === 404) return undefined;
-    throw err;
-  }
+  const body = await ifFound(results.getBlockBlobClient(manifestBlobName(jobId)).downloadToBuffer());
+  if (!body) return undefined;
   return parseManifest(body.toString("utf8"), `${results.containerName}/${manifestBlobName(jobId)}`);
 }
 
