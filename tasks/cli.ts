@@ -16,7 +16,7 @@ import { outputsFromFile, outputsFromStack, projectRoot } from "./outputs";
 import { outlastOutages, resumeCommand, ServiceUnreachableError } from "./outage";
 import { fatal, packageInfo, runToExit, type FatalOptions } from "./fatal-error";
 import { describe } from "./retry";
-import type { StreamLike } from "./terminal";
+import { PROCESS_IO, type CommandIo } from "./terminal";
 import { PROFILE_ERROR } from "./worker/profile-window";
 
 interface CliOptions {
@@ -64,14 +64,6 @@ let verbose = false;
 
 /** How the operator called it, for help and error lines: `npm run ocr --` or `batch-ocr ocr`. */
 export const NPM_NAME = "npm run ocr --";
-
-/** Where a run writes, so that a test can run the command in-process and read what an operator would see. */
-export interface CommandIo {
-  stdout: StreamLike & { write(text: string): unknown };
-  stderr: StreamLike & { write(text: string): unknown };
-}
-
-const PROCESS_IO: CommandIo = { stdout: process.stdout, stderr: process.stderr };
 
 function program(name: string, io: CommandIo): Command {
   return new Command()

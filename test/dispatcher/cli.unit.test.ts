@@ -6,7 +6,7 @@
 import { mkdir, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { useCliFixture } from "./cli-fixture";
-import { ocrInProcess } from "./ocr-in-process";
+import { ocrInProcess } from "./in-process";
 
 describe("npm run ocr: bad use is answered with a clear message and exit code 1", () => {
   const f = useCliFixture();
