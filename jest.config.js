@@ -1,11 +1,26 @@
-/** @type {import('jest').Config} */
-module.exports = {
+/**
+ * Three kinds of test, told apart by where and how a file is named (the only place that says it):
+ * - unit: `*.unit.test.ts`, no service and no process (test/unit-guard.ts fails one that starts a
+ *   process); `npm run test:unit`, the loop to run while changing code.
+ * - integration: every other `*.test.ts` under test/ (Azurite, the local Batch service, ImageMagick,
+ *   Tesseract, Chromium, spawned CLIs); `npm test` runs it with the unit tests.
+ * - bench: test/bench/, the benchmark's smoke run (minutes); `npm run bench:check`, and CI.
+ * @type {import('jest').Config}
+ */
+const shared = {
   testEnvironment: "node",
   roots: ["<rootDir>/test"],
-  testMatch: ["**/*.test.ts"],
   transform: {
     "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json", isolatedModules: true }],
   },
+};
+
+module.exports = {
+  projects: [
+    { ...shared, displayName: "unit", testMatch: ["**/*.unit.test.ts"], setupFilesAfterEnv: ["<rootDir>/test/unit-guard.ts"] },
+    { ...shared, displayName: "integration", testMatch: ["**/*.test.ts"], testPathIgnorePatterns: ["\\.unit\\.test\\.ts$", "<rootDir>/test/bench/"] },
+    { ...shared, displayName: "bench", testMatch: ["<rootDir>/test/bench/**/*.test.ts"] },
+  ],
   // Tests start real processes (Azurite, the local Batch service, Tesseract): give them room.
   testTimeout: 120000,
   // Two cores: run test files two at a time so real OCR work does not starve the services.

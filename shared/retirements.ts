@@ -1,6 +1,6 @@
 /**
  * What Azure Batch and Azure VMs have retired or are retiring, in one table with the notice for
- * each, so that config validation, the policy pack and test/infra/retirements.test.ts refuse the
+ * each, so that config validation, the policy pack and test/infra/retirements.unit.test.ts refuse the
  * same things, and a new notice is one entry here. Pure: no `@pulumi/*` import.
  *
  * `linkSure: false` marks a notice address written from memory and not checked (no internet

@@ -5,7 +5,7 @@
  * including a formula Batch would refuse when autoscale is enabled.
  */
 import { readFile } from "node:fs/promises";
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { parse } from "csv-parse/sync";
 import { checkFormula } from "../shared/autoscale-language/evaluate";
 import { FormulaSyntaxError } from "../shared/autoscale-language/formula-errors";
@@ -13,6 +13,7 @@ import { loadStackConfig } from "../shared/config";
 import { poolSpec } from "../shared/pool-spec";
 import { replayFormula, type PendingPoint, type Replay } from "./autoscale-replay";
 import { projectRoot } from "./outputs";
+import { PROCESS_IO, type CommandIo } from "./terminal";
 
 interface Options {
   formula?: string;
@@ -78,9 +79,13 @@ function refuseAsBatchWould(formula: string): void {
   }
 }
 
-async function main(argv: string[]): Promise<void> {
+/** The command to its exit code; `argv` as process.argv has it (node, script, then the arguments). */
+export async function runAutoscale(argv: string[], io: CommandIo = PROCESS_IO): Promise<number> {
   const program = new Command()
     .name("npm run autoscale --")
+    // Usage errors and --help come back as a CommanderError with the exit code, instead of process.exit.
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => void io.stdout.write(text), writeErr: (text) => void io.stderr.write(text) })
     .description("Replays a timeline of pending tasks (CSV: minute,pending) through an autoscale formula and prints the nodes it asks for and the node-hours.")
     .addOption(new Option("--formula <file>", "the formula's text").conflicts("stack"))
     .option("--stack <name>", "the formula the Pulumi program deploys for this stack (default: dev)")
@@ -89,18 +94,28 @@ async function main(argv: string[]): Promise<void> {
     .option("--until <minute>", "replay until this minute (default: the timeline's last)", minutes)
     .option("--json", "print the replay as JSON")
     .showHelpAfterError();
-  program.parse(argv);
+  try {
+    program.parse(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    throw err;
+  }
   const opts = program.opts<Options>();
   try {
     const { formula, intervalMinutes, source } = await formulaOf(opts);
     if (intervalMinutes < 5) throw new Error("Batch evaluates at most every 5 minutes: --interval must be 5 or more");
     refuseAsBatchWould(formula);
     const replay = replayFormula({ formula, intervalMinutes, timeline: await readTimeline(opts.timeline), untilMinute: opts.until });
-    process.stdout.write(opts.json ? `${JSON.stringify(replay, null, 2)}\n` : `formula: ${source}, evaluated every ${intervalMinutes} min\n${replayTable(replay)}\n`);
+    io.stdout.write(opts.json ? `${JSON.stringify(replay, null, 2)}\n` : `formula: ${source}, evaluated every ${intervalMinutes} min\n${replayTable(replay)}\n`);
   } catch (err) {
-    process.stderr.write(`npm run autoscale: ${(err as Error).message}\n`);
-    process.exitCode = 1;
+    io.stderr.write(`npm run autoscale: ${(err as Error).message}\n`);
+    return 1;
   }
+  return 0;
 }
 
-void main(process.argv);
+if (require.main === module) {
+  void runAutoscale(process.argv).then((code) => {
+    process.exitCode = code;
+  });
+}

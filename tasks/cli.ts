@@ -5,7 +5,7 @@
  * another fatal error (bad use, pool that cannot run tasks), 70 a bug (tasks/fatal-error.ts).
  */
 import path from "node:path";
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import type { StackOutputs } from "../contracts/stack-outputs";
 import { NOT_IN_YET, summaryTable } from "./collect";
 import { connect, DEFAULT_BATCH_API_VERSION, sharedKeysFromEnv, type SharedKeys } from "./credentials";
@@ -14,8 +14,9 @@ import { startLocalTarget } from "./local-target";
 import { prepareOutDir } from "./out-dir";
 import { outputsFromFile, outputsFromStack, projectRoot } from "./outputs";
 import { outlastOutages, resumeCommand, ServiceUnreachableError } from "./outage";
-import { packageInfo, runToExit } from "./fatal-error";
+import { fatal, packageInfo, runToExit, type FatalOptions } from "./fatal-error";
 import { describe } from "./retry";
+import { PROCESS_IO, type CommandIo } from "./terminal";
 import { PROFILE_ERROR } from "../contracts/record-errors";
 
 interface CliOptions {
@@ -64,9 +65,12 @@ let verbose = false;
 /** How the operator called it, for help and error lines: `npm run ocr --` or `batch-ocr ocr`. */
 export const NPM_NAME = "npm run ocr --";
 
-function program(name: string): Command {
+function program(name: string, io: CommandIo): Command {
   return new Command()
     .name(name)
+    // Usage errors and --help come back as a CommanderError with the exit code, instead of process.exit.
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => void io.stdout.write(text), writeErr: (text) => void io.stderr.write(text) })
     .version(packageInfo().version)
     .description(
       "Reads water-meter photos at scale on Azure Batch: uploads the photos, runs the OCR worker over the pool, and writes " +
@@ -124,36 +128,36 @@ async function resolveTarget(opts: CliOptions, root: string, log: (l: string) =>
   return { ...(await startLocalTarget({ projectDir: root, nodes: opts.localNodes, log })), outlivesCommand: false };
 }
 
-function printReport(report: DispatchReport, json: boolean): void {
+function printReport(report: DispatchReport, json: boolean, io: CommandIo): void {
   if (json) {
-    process.stdout.write(`${JSON.stringify(report, (key, value: unknown) => (key === "rawText" || key === "bandImage" || key === "counter" ? undefined : value), 2)}\n`);
+    io.stdout.write(`${JSON.stringify(report, (key, value: unknown) => (key === "rawText" || key === "bandImage" || key === "counter" ? undefined : value), 2)}\n`);
     return;
   }
   const c = report.collected;
   if (!c) return;
-  process.stdout.write(`${summaryTable(c.rows)}\n`);
+  io.stdout.write(`${summaryTable(c.rows)}\n`);
   const count = (s: string) => c.rows.filter((r) => r.status === s).length;
   const ignored = report.ignored.length ? `; ${report.ignored.length} input entr${report.ignored.length === 1 ? "y" : "ies"} ignored (named on stderr)` : "";
-  process.stdout.write(`\n${c.rows.length} photo(s): ${count("ok")} read, ${count("unreadable")} unreadable, ${count("error")} failed -> ${path.join(c.dir, "results.csv")}${ignored}\n`);
+  io.stdout.write(`\n${c.rows.length} photo(s): ${count("ok")} read, ${count("unreadable")} unreadable, ${count("error")} failed -> ${path.join(c.dir, "results.csv")}${ignored}\n`);
   // With thousands of photos the table shows a few: a profile that fits none of them is said once, plainly.
   const profileErrors = c.rows.filter((r) => r.error?.startsWith(PROFILE_ERROR));
-  if (profileErrors.length > 0 && profileErrors.length === c.rows.length) process.stderr.write(`\nno photo could be read because of the profile (--profile): ${profileErrors[0]?.error}\n`);
-  if (report.reportFile) process.stdout.write(`report: ${report.reportFile}\n`);
+  if (profileErrors.length > 0 && profileErrors.length === c.rows.length) io.stderr.write(`\nno photo could be read because of the profile (--profile): ${profileErrors[0]?.error}\n`);
+  if (report.reportFile) io.stdout.write(`report: ${report.reportFile}\n`);
   for (const t of c.failedTasks) {
-    process.stderr.write(`\n${t.reason}\n${t.stderrTail ? `--- stderr (last lines) ---\n${t.stderrTail}\n` : "(no stderr)\n"}`);
+    io.stderr.write(`\n${t.reason}\n${t.stderrTail ? `--- stderr (last lines) ---\n${t.stderrTail}\n` : "(no stderr)\n"}`);
   }
 }
 
 /** `argv` as process.argv has it (node, script, then the arguments). */
-export async function main(argv: string[], name = NPM_NAME): Promise<number> {
-  const cmd = program(name);
+async function main(argv: string[], name: string, io: CommandIo): Promise<number> {
+  const cmd = program(name, io);
   cmd.parse(argv);
   const opts = cmd.opts<CliOptions>();
   verbose = Boolean(opts.verbose);
   // The in-process local cloud reads it when it starts (local/batch/service.ts), as `npm run local --verbose` sets it.
   if (verbose) process.env.BATCH_OCR_TRACE = "1";
   const root = projectRoot();
-  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const log = (line: string) => void io.stderr.write(`${line}\n`);
   const samples = !opts.stack && !opts.outputs && !opts.input;
   const inputDir = path.resolve(opts.input ?? path.join(root, "samples"));
   const profileFile = opts.profile ? path.resolve(opts.profile) : samples ? path.join(root, "samples", "profile.json") : undefined;
@@ -178,7 +182,11 @@ export async function main(argv: string[], name = NPM_NAME): Promise<number> {
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    const access = connect(target.outputs, { keys: target.keys, apiVersion: opts.apiVersion });
+    const access = connect(target.outputs, {
+      keys: target.keys,
+      apiVersion: opts.apiVersion,
+      retry: { onRetry: (i) => log(`retrying a Batch call in ${Math.round(i.delayMs)} ms (${i.reason})`) },
+    });
     log(`job ${jobId} on pool ${target.outputs.poolId} (${target.outputs.batchAccountEndpoint}; Batch auth: ${access.batch === "entra" ? "Microsoft Entra ID" : "shared key"}, storage auth: ${access.storage === "entra" ? "Microsoft Entra ID" : "shared key"})`);
     const run = () => runOcrJob({
       outputs: target.outputs,
@@ -208,7 +216,7 @@ export async function main(argv: string[], name = NPM_NAME): Promise<number> {
         return `The results written so far are kept: ${withRecord} of ${kept.rows.length} photo(s) in ${path.join(kept.dir, "results.csv")} (the others say they are not in yet).`;
       },
     });
-    printReport(report, Boolean(opts.json));
+    printReport(report, Boolean(opts.json), io);
     return report.exitCode;
   } finally {
     process.off("SIGINT", onSignal);
@@ -232,11 +240,35 @@ export function explainError(err: unknown): string {
   return describe(err);
 }
 
-/** Runs the command and exits with its code, or with the error as tasks/fatal-error.ts prints it. */
-export function runOcr(argv: string[], name = NPM_NAME, prefix = "ocr"): void {
-  runToExit(() => main(argv, name), () => ({ command: prefix, verbose, explain: explainError, exitCode: (err) => (err instanceof ServiceUnreachableError ? 3 : undefined),
+function fatalOptions(prefix: string): FatalOptions {
+  return {
+    command: prefix,
+    verbose,
+    explain: explainError,
+    exitCode: (err) => (err instanceof ServiceUnreachableError ? 3 : undefined),
     wholeMessage: (err) => err instanceof ServiceUnreachableError,
-  }));
+  };
+}
+
+/**
+ * The command to its exit code, its errors printed as tasks/fatal-error.ts says; `argv` as
+ * process.argv has it (node, script, then the arguments).
+ */
+export async function runOcrCommand(argv: string[], io: CommandIo = PROCESS_IO, name = NPM_NAME, prefix = "ocr"): Promise<number> {
+  try {
+    return await main(argv, name, io);
+  } catch (err) {
+    // Commander has printed the usage error or the help already.
+    if (err instanceof CommanderError) return err.exitCode;
+    const { text, exitCode } = fatal(err, { ...fatalOptions(prefix), stream: io.stderr });
+    io.stderr.write(text);
+    return exitCode;
+  }
+}
+
+/** Runs the command and exits with its code. */
+export function runOcr(argv: string[], name = NPM_NAME, prefix = "ocr"): void {
+  runToExit(() => runOcrCommand(argv, PROCESS_IO, name, prefix), () => fatalOptions(prefix));
 }
 
 if (require.main === module) runOcr(process.argv);

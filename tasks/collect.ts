@@ -6,15 +6,14 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { BatchServiceClient, BatchServiceModels } from "@azure/batch";
-import { RestError as BatchRestError } from "@azure/ms-rest-js";
-import { RestError, type ContainerClient } from "@azure/storage-blob";
+import type { ContainerClient } from "@azure/storage-blob";
 import pLimit from "p-limit";
 import { RECORDS_FILE } from "../contracts/node-setup";
 import { parseResultRecords, type CounterSeen, type ResultRecord, type ResultStatus } from "../contracts/result-record";
+import { ifFound } from "./if-found";
 import type { NotReadEntry } from "./input-listing";
 import type { JobManifest } from "./manifest";
 import { BLOB_PREFIX } from "./photos";
-import { withRetry, type RetryOptions } from "./retry";
 import { CSV_COLUMNS, csvText } from "./results-csv";
 import { rememberedRunStats, runStats, type RunStats } from "./run-stats";
 import { seriesPoints, type SeriesPoint } from "./series-points";
@@ -63,42 +62,28 @@ const STDERR_TAIL_LINES = 20;
 export const NOT_IN_YET = "has written no record yet";
 
 /** The job's tasks; none when the job is gone (deleted after an earlier collection): the records are what counts. */
-async function listTasks(client: BatchServiceClient, jobId: string, retry?: RetryOptions): Promise<Map<string, TaskView>> {
+async function listTasks(client: BatchServiceClient, jobId: string): Promise<Map<string, TaskView>> {
   const tasks = new Map<string, TaskView>();
-  let page: BatchServiceModels.TaskListResponse;
-  try {
-    page = await withRetry(() => client.task.list(jobId, { taskListOptions: { select: "id,state,executionInfo,nodeInfo" } }), retry);
-  } catch (err) {
-    if (err instanceof BatchRestError && err.code === "JobNotFound") return tasks;
-    throw err;
-  }
+  const first = await ifFound(client.task.list(jobId, { taskListOptions: { select: "id,state,executionInfo,nodeInfo" } }));
+  if (!first) return tasks;
+  let page: BatchServiceModels.TaskListResponse = first;
   for (;;) {
     for (const t of page) if (t.id) tasks.set(t.id, t);
     const next = page.odatanextLink;
     if (!next) return tasks;
-    page = await withRetry(() => client.task.listNext(next), retry);
+    page = await client.task.listNext(next);
   }
 }
 
 async function download(container: ContainerClient, blobName: string): Promise<string | undefined> {
-  try {
-    return (await container.getBlockBlobClient(blobName).downloadToBuffer()).toString("utf8");
-  } catch (err) {
-    if (err instanceof RestError && err.statusCode === 404) return undefined;
-    throw err;
-  }
+  return (await ifFound(container.getBlockBlobClient(blobName).downloadToBuffer()))?.toString("utf8");
 }
 
 /** Why the job ended, when Batch ended it (wall-clock limit, a user's terminate...). */
-async function jobEndReason(client: BatchServiceClient, jobId: string, retry?: RetryOptions): Promise<string | undefined> {
-  try {
-    const job = await withRetry(() => client.job.get(jobId, { jobGetOptions: { select: "id,state,executionInfo" } }), retry);
-    const reason = job.executionInfo?.terminateReason;
-    return job.state === "completed" && reason && reason !== "AllTasksComplete" ? reason : undefined;
-  } catch (err) {
-    if (err instanceof BatchRestError && err.code === "JobNotFound") return undefined;
-    throw err;
-  }
+async function jobEndReason(client: BatchServiceClient, jobId: string): Promise<string | undefined> {
+  const job = await ifFound(client.job.get(jobId, { jobGetOptions: { select: "id,state,executionInfo" } }));
+  const reason = job?.executionInfo?.terminateReason;
+  return job?.state === "completed" && reason && reason !== "AllTasksComplete" ? reason : undefined;
 }
 
 /** Why a task left no record for a photo, in words an operator can act on. */
@@ -122,12 +107,12 @@ export async function collectResults(
    * `batchUnreachable`: collect what storage holds without asking Batch about the tasks (it cannot
    * be reached), so the records written so far are kept; the other photos say they are not in yet.
    */
-  options: { outDir: string; retry?: RetryOptions; series?: SeriesOptions; notRead?: readonly NotReadEntry[]; batchUnreachable?: boolean },
+  options: { outDir: string; series?: SeriesOptions; notRead?: readonly NotReadEntry[]; batchUnreachable?: boolean },
 ): Promise<Collected> {
   const { jobId } = manifest;
   const [tasks, jobEnded] = options.batchUnreachable
     ? [new Map<string, TaskView>(), undefined]
-    : await Promise.all([listTasks(client, jobId, options.retry), jobEndReason(client, jobId, options.retry)]);
+    : await Promise.all([listTasks(client, jobId), jobEndReason(client, jobId)]);
   const records = new Map<string, { record: ResultRecord; taskId: string }>();
   const failedTasks: FailedTask[] = [];
   const reasons = new Map<string, string>();

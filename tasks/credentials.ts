@@ -9,6 +9,7 @@ import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import type { ServiceClientCredentials, WebResourceLike } from "@azure/ms-rest-js";
 import { BlobServiceClient, StorageSharedKeyCredential } from "@azure/storage-blob";
 import type { StackOutputs } from "../contracts/stack-outputs";
+import { batchRetryPolicy, storageRetryOptions, type RetryOptions } from "./retry";
 
 /**
  * The Entra ID scope of the Batch data plane. Batch accepts only the audience
@@ -86,6 +87,8 @@ export interface AccessOptions {
   apiVersion?: string;
   /** Entra ID credential; DefaultAzureCredential when omitted (created only if needed). */
   credential?: TokenCredential;
+  /** How both clients retry a call that failed for now (throttled, a server error, a broken connection). */
+  retry?: RetryOptions;
 }
 
 /**
@@ -106,13 +109,15 @@ export function connect(outputs: StackOutputs, options: AccessOptions = {}): Acc
   const batchCreds: ServiceClientCredentials = keys.batchAccountKey
     ? new BatchSharedKeyCredentials(outputs.batchAccountName, keys.batchAccountKey)
     : new EntraBatchCredentials(credential());
-  // The dispatcher retries throttling and server errors itself (with Retry-After), so the
-  // client's own retry policies are off: one policy, and the one the tests exercise.
-  const batchClient = new BatchServiceClient(batchCreds, outputs.batchAccountEndpoint.replace(/\/+$/, ""), { noRetryPolicy: true });
+  // ms-rest-js's own three retry policies are off: ours (tasks/retry.ts) is the one, for both clients.
+  const batchClient = new BatchServiceClient(batchCreds, outputs.batchAccountEndpoint.replace(/\/+$/, ""), {
+    noRetryPolicy: true,
+    requestPolicyFactories: (defaults) => [...defaults, batchRetryPolicy(options.retry)],
+  });
   batchClient.apiVersion = options.apiVersion ?? DEFAULT_BATCH_API_VERSION;
 
   const storageSharedKey = keys.storageAccountKey ? new StorageSharedKeyCredential(outputs.storageAccountName, keys.storageAccountKey) : undefined;
-  const blobService = new BlobServiceClient(outputs.blobEndpoint, storageSharedKey ?? credential());
+  const blobService = new BlobServiceClient(outputs.blobEndpoint, storageSharedKey ?? credential(), { retryOptions: storageRetryOptions(options.retry) });
   return {
     batch: keys.batchAccountKey ? "sharedKey" : "entra",
     storage: storageSharedKey ? "sharedKey" : "entra",

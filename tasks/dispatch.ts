@@ -5,20 +5,20 @@
  */
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { RestError } from "@azure/ms-rest-js";
 import type { ContainerClient } from "@azure/storage-blob";
 import { parseMeterProfile, type MeterProfile } from "../contracts/meter-profile";
 import { RECORDS_FILE } from "../contracts/node-setup";
 import type { StackOutputs } from "../contracts/stack-outputs";
 import { collectResults, type Collected } from "./collect";
 import type { Access } from "./credentials";
+import { ifFound } from "./if-found";
 import { readManifest, resumeMismatch, writeManifest, ManifestError, MANIFEST_SCHEMA, type JobManifest } from "./manifest";
 import { monitorProgressBar, waitForJob, type JobOutcome } from "./monitor";
 import type { IgnoredEntry, NotReadEntry } from "./input-listing";
 import { findPhotos, inputLines, InputError, type LocalPhoto } from "./photos";
 import { planTasks, type PlannedTask } from "./plan";
 import { poolCapacity } from "./pool";
-import { sleep, withRetry, type RetryOptions } from "./retry";
+import { sleep } from "./retry";
 import { taskSasUrls } from "./sas";
 import { createProgress } from "./progress";
 import { addTasks, ensureJob, MAX_TASKS_PER_CALL, sealJob, type AddTasksResult } from "./submit";
@@ -44,7 +44,6 @@ export interface DispatchOptions {
   /** Progress bars (TTY) or lines; off, only the log's step lines are written. */
   progress?: boolean;
   pollMs?: number;
-  retry?: RetryOptions;
   /** For the report's cost estimate (`--price-per-node-hour`). */
   pricePerNodeHour?: number;
 }
@@ -128,7 +127,6 @@ async function taskStorage(options: DispatchOptions, jobMinutes: number): Promis
 export async function runOcrJob(options: DispatchOptions): Promise<DispatchReport> {
   const { outputs, access, jobId, log } = options;
   const client = access.batchClient;
-  const retry: RetryOptions = { ...options.retry, onRetry: (i) => log(`retrying a Batch call in ${Math.round(i.delayMs)} ms (${i.reason})`) };
   const showProgress = options.progress ?? true;
   const { photos } = options.input;
   for (const line of inputLines(options.input.dir, options.input)) log(line);
@@ -138,19 +136,19 @@ export async function runOcrJob(options: DispatchOptions): Promise<DispatchRepor
   const upload = await uploadPhotos(images, photos, { progress: showProgress ? uploadProgressBar : undefined });
   if (!showProgress) log(`upload: ${upload.uploaded} photo(s) sent, ${upload.skipped} already there`);
 
-  const { plan, resumed } = await loadOrPlan(options, results, retry);
+  const { plan, resumed } = await loadOrPlan(options, results);
 
   // A resumed job may not exist: never created (stopped right after planning), or deleted after
   // a collection or by hand. Tasks whose records are in the results container are not run again.
   let pending = plan.tasks;
-  if (resumed && (await currentJobState(client, jobId, retry)) === undefined) {
+  if (resumed && (await currentJobState(client, jobId)) === undefined) {
     const done = await tasksWithRecords(results, jobId);
     pending = plan.tasks.filter((t) => !done.has(t.id));
     log(`plan: no job ${jobId} in the account (not created yet, or deleted); ${plan.tasks.length - pending.length} task(s) have their records already, ${pending.length} to run`);
   }
   let submitted: AddTasksResult = { added: 0, existed: 0, calls: 0, retries: 0, splits: 0 };
   if (pending.length > 0) {
-    submitted = await submitTasks(options, plan, pending, retry);
+    submitted = await submitTasks(options, plan, pending);
   }
   const report: DispatchReport = {
     jobId,
@@ -169,23 +167,20 @@ export async function runOcrJob(options: DispatchOptions): Promise<DispatchRepor
   if (pending.length > 0) {
     report.outcome = await waitForJob(client, jobId, outputs.poolId, pending.length, {
       pollMs: options.pollMs,
-      retry,
       log,
       progress: showProgress ? monitorProgressBar : undefined,
       photos: pending.reduce((n, t) => n + t.blobs.length, 0),
     });
     log(`job: ${report.outcome.counts.succeeded} task(s) succeeded, ${report.outcome.counts.failed} failed`);
   }
-  report.collected = await collectResults(client, results, plan, { outDir: options.outDir, retry, series: options.input.series, notRead: options.input.notRead });
+  report.collected = await collectResults(client, results, plan, { outDir: options.outDir, series: options.input.series, notRead: options.input.notRead });
   ({ file: report.reportFile, summary: report.summary } = await writeReport(report.collected, { jobId, inputDir: options.input.dir, photos: photos.map((p) => p.name), profileCorners: options.input.profile.corners, pricePerNodeHour: options.pricePerNodeHour }));
   const { series } = report.collected;
   // Silent only where nothing could be a series: no manifest and no photo in a meter's sub-folder.
   if (options.input.series.manifest || series.checked + series.unchecked.noTime + series.unchecked.mixedZones > 0) log(seriesLine(series));
   report.exitCode = report.collected.rows.some((r) => r.status === "error") ? 2 : 0;
   if (!options.keepJob && pending.length > 0) {
-    await withRetry(() => client.job.deleteMethod(jobId), retry).catch((err: unknown) => {
-      if (!(err instanceof RestError && err.code === "JobNotFound")) throw err;
-    });
+    await ifFound(client.job.deleteMethod(jobId));
     report.jobDeleted = true;
   }
   return report;
@@ -207,7 +202,7 @@ export async function collectWhatIsThere(options: Pick<DispatchOptions, "outputs
  * The job's plan: the manifest an earlier run with this job id wrote (refused if it was for other
  * photos or another profile), or a new plan for the pool's capacity, written before any task is added.
  */
-async function loadOrPlan(options: DispatchOptions, results: ContainerClient, retry: RetryOptions): Promise<{ plan: JobManifest; resumed: boolean }> {
+async function loadOrPlan(options: DispatchOptions, results: ContainerClient): Promise<{ plan: JobManifest; resumed: boolean }> {
   const { outputs, jobId, log } = options;
   const { photos, profile } = options.input;
   const manifestPhotos = photos.map((p) => ({ name: p.name, blobName: p.blobName, size: p.size }));
@@ -218,10 +213,8 @@ async function loadOrPlan(options: DispatchOptions, results: ContainerClient, re
     log(`plan: resuming job ${jobId} (${existing.tasks.length} task(s) planned by an earlier run)`);
     return { plan: existing, resumed: true };
   }
-  const pool = await withRetry(() => options.access.batchClient.pool.get(outputs.poolId), retry).catch((err: unknown) => {
-    if (err instanceof RestError && err.code === "PoolNotFound") throw new Error(`pool ${outputs.poolId} does not exist in Batch account ${outputs.batchAccountName}; deploy the stack (pulumi up) first`);
-    throw err;
-  });
+  const pool = await ifFound(options.access.batchClient.pool.get(outputs.poolId));
+  if (!pool) throw new Error(`pool ${outputs.poolId} does not exist in Batch account ${outputs.batchAccountName}; deploy the stack (pulumi up) first`);
   const capacity = poolCapacity(pool);
   const tasks = planTasks(
     photos.map((p) => p.blobName),
@@ -234,16 +227,12 @@ async function loadOrPlan(options: DispatchOptions, results: ContainerClient, re
 }
 
 /** The job's state, or undefined when there is no such job; waits out a deletion in progress. */
-async function currentJobState(client: Access["batchClient"], jobId: string, retry: RetryOptions): Promise<string | undefined> {
+async function currentJobState(client: Access["batchClient"], jobId: string): Promise<string | undefined> {
   for (let waited = 0; ; waited += JOB_GONE_POLL_MS) {
-    try {
-      const job = await withRetry(() => client.job.get(jobId, { jobGetOptions: { select: "id,state" } }), retry);
-      if (job.state !== "deleting") return job.state;
-      if (waited > JOB_GONE_TIMEOUT_MS) throw new Error(`job ${jobId} is still being deleted; re-run later with the same --job-id`);
-    } catch (err) {
-      if (err instanceof RestError && err.code === "JobNotFound") return undefined;
-      throw err;
-    }
+    const job = await ifFound(client.job.get(jobId, { jobGetOptions: { select: "id,state" } }));
+    if (!job) return undefined;
+    if (job.state !== "deleting") return job.state;
+    if (waited > JOB_GONE_TIMEOUT_MS) throw new Error(`job ${jobId} is still being deleted; re-run later with the same --job-id`);
     await sleep(JOB_GONE_POLL_MS);
   }
 }
@@ -262,13 +251,13 @@ async function tasksWithRecords(results: ContainerClient, jobId: string): Promis
 }
 
 /** Creates the job (or finds it), adds the tasks not yet there, and seals the job so it ends when they do. */
-async function submitTasks(options: DispatchOptions, plan: JobManifest, pending: PlannedTask[], retry: RetryOptions): Promise<AddTasksResult> {
+async function submitTasks(options: DispatchOptions, plan: JobManifest, pending: PlannedTask[]): Promise<AddTasksResult> {
   const { outputs, access, jobId, log } = options;
   const client = access.batchClient;
   // The job's wall-clock limit: an hour for the pool to grow, then every wave at its tasks' limit.
   const perTask = Math.max(...pending.map((t) => t.blobs.length));
   const jobMinutes = 60 + Math.ceil(pending.length / plan.capacity) * maxWallClockMinutes(perTask);
-  const job = await ensureJob(client, { jobId, poolId: outputs.poolId, displayName: `OCR of ${plan.photos.length} photo(s)`, maxWallClockMinutes: jobMinutes }, retry);
+  const job = await ensureJob(client, { jobId, poolId: outputs.poolId, displayName: `OCR of ${plan.photos.length} photo(s)`, maxWallClockMinutes: jobMinutes });
   if (job.onAllTasksComplete === "terminatejob") {
     log(`submit: every task was added by an earlier run (job ${job.state})`);
     return { added: 0, existed: pending.length, calls: 0, retries: 0, splits: 0 };
@@ -280,11 +269,11 @@ async function submitTasks(options: DispatchOptions, plan: JobManifest, pending:
   const progress = (options.progress ?? true) && params.length > MAX_TASKS_PER_CALL ? createProgress({ label: "submit", total: params.length }) : undefined;
   let submitted: AddTasksResult;
   try {
-    submitted = await addTasks(client, jobId, params, { retry, onProgress: (done, total) => progress?.update(done, `${done}/${total} task(s) sent`) });
+    submitted = await addTasks(client, jobId, params, { onProgress: (done, total) => progress?.update(done, `${done}/${total} task(s) sent`) });
   } finally {
     progress?.stop();
   }
-  await sealJob(client, jobId, retry);
+  await sealJob(client, jobId);
   log(`submit: ${submitted.added} task(s) added${submitted.existed ? `, ${submitted.existed} already there` : ""} in ${submitted.calls} call(s)`);
   return submitted;
 }

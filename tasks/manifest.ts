@@ -3,9 +3,10 @@
  * tasks. Written to the results container before any task is added, so a resumed run uses the very
  * same plan even if the pool's size changed, and collection can account for every photo.
  */
-import { RestError, type ContainerClient } from "@azure/storage-blob";
+import type { ContainerClient } from "@azure/storage-blob";
 import * as z from "zod/mini";
 import { quoted, versionedProblemLines } from "../contracts/schema-problems";
+import { ifFound } from "./if-found";
 
 export const MANIFEST_SCHEMA = "batch-ocr/manifest@1" as const;
 
@@ -46,13 +47,8 @@ export function manifestBlobName(jobId: string): string {
 }
 
 export async function readManifest(results: ContainerClient, jobId: string): Promise<JobManifest | undefined> {
-  let body: Buffer;
-  try {
-    body = await results.getBlockBlobClient(manifestBlobName(jobId)).downloadToBuffer();
-  } catch (err) {
-    if (err instanceof RestError && err.statusCode === 404) return undefined;
-    throw err;
-  }
+  const body = await ifFound(results.getBlockBlobClient(manifestBlobName(jobId)).downloadToBuffer());
+  if (!body) return undefined;
   return parseManifest(body.toString("utf8"), `${results.containerName}/${manifestBlobName(jobId)}`);
 }
 

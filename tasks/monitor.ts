@@ -8,7 +8,6 @@ import type { BatchServiceClient, BatchServiceModels } from "@azure/batch";
 import { badNodeLines } from "./bad-nodes";
 import { listNodes, poolProblem } from "./pool";
 import { createProgress, formatDuration, type Progress } from "./progress";
-import { withRetry, type RetryOptions } from "./retry";
 import { sleep } from "./retry";
 
 export class PoolUnusableError extends Error {
@@ -17,7 +16,6 @@ export class PoolUnusableError extends Error {
 
 export interface MonitorOptions {
   pollMs?: number;
-  retry?: RetryOptions;
   progress?: (totalTasks: number) => Progress;
   /** Consecutive polls that must see the pool unusable before giving up (nodes change state briefly). */
   unusablePolls?: number;
@@ -91,10 +89,10 @@ export async function waitForJob(client: BatchServiceClient, jobId: string, pool
   try {
     for (;;) {
       const [job, taskCounts, pool, nodes] = await Promise.all([
-        withRetry(() => client.job.get(jobId, { jobGetOptions: { select: "id,state,creationTime,executionInfo" } }), options.retry),
-        withRetry(() => client.job.getTaskCounts(jobId), options.retry),
-        withRetry(() => client.pool.get(poolId), options.retry),
-        listNodes(client, poolId, options.retry),
+        client.job.get(jobId, { jobGetOptions: { select: "id,state,creationTime,executionInfo" } }),
+        client.job.getTaskCounts(jobId),
+        client.pool.get(poolId),
+        listNodes(client, poolId),
       ]);
       counts = taskCounts.taskCounts;
       for (const line of badNodeLines(poolId, nodes, reported)) options.log?.(line);

@@ -3,18 +3,17 @@
  * whether it can run tasks at all (to fail fast with a message that says what to do).
  */
 import type { BatchServiceClient, BatchServiceModels } from "@azure/batch";
-import { withRetry, type RetryOptions } from "./retry";
 
 export type PoolNode = Pick<BatchServiceModels.ComputeNode, "id" | "state" | "startTaskInfo" | "errors">;
 
 /** Every node of the pool, page by page. */
-export async function listNodes(client: BatchServiceClient, poolId: string, retry?: RetryOptions): Promise<PoolNode[]> {
+export async function listNodes(client: BatchServiceClient, poolId: string): Promise<PoolNode[]> {
   const nodes: PoolNode[] = [];
-  let page = await withRetry(() => client.computeNode.list(poolId, { computeNodeListOptions: { select: "id,state,startTaskInfo,errors" } }), retry);
+  let page = await client.computeNode.list(poolId, { computeNodeListOptions: { select: "id,state,startTaskInfo,errors" } });
   nodes.push(...page);
   while (page.odatanextLink) {
     const next = page.odatanextLink;
-    page = await withRetry(() => client.computeNode.listNext(next), retry);
+    page = await client.computeNode.listNext(next);
     nodes.push(...page);
   }
   return nodes;

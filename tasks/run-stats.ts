@@ -3,7 +3,8 @@
  * Batch reports it. Node-hours count, per node, the span from its first task's start to its last
  * task's end: a lower bound of what is billed, since a node's boot and idle time are not in any task.
  */
-import { RestError, type ContainerClient } from "@azure/storage-blob";
+import type { ContainerClient } from "@azure/storage-blob";
+import { ifFound } from "./if-found";
 
 export interface TaskTiming {
   nodeId?: string;
@@ -72,11 +73,12 @@ export async function rememberedRunStats(results: ContainerClient, jobId: string
     await blob.upload(body, Buffer.byteLength(body), { blobHTTPHeaders: { blobContentType: "application/json" } });
     return now;
   }
+  const body = await ifFound(blob.downloadToBuffer());
+  if (!body) return now;
   try {
-    const kept: unknown = JSON.parse((await blob.downloadToBuffer()).toString("utf8"));
+    const kept: unknown = JSON.parse(body.toString("utf8"));
     return isRunStats(kept) ? kept : now;
   } catch (err) {
-    if (err instanceof RestError && err.statusCode === 404) return now;
     if (err instanceof SyntaxError) return now;
     throw err;
   }

@@ -7,7 +7,6 @@
 import type { BatchServiceClient, BatchServiceModels } from "@azure/batch";
 import { RestError } from "@azure/ms-rest-js";
 import pLimit from "p-limit";
-import { withRetry, type RetryOptions } from "./retry";
 
 /** Batch's limits for one add-collection call. */
 export const MAX_TASKS_PER_CALL = 100;
@@ -18,7 +17,6 @@ export interface AddTasksOptions {
   concurrency?: number;
   /** Body size a chunk is kept under (Batch refuses 1 MB and more). */
   maxBodyBytes?: number;
-  retry?: RetryOptions;
   /** Called after each chunk lands, with the running totals. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -29,6 +27,7 @@ export interface AddTasksResult {
   /** Tasks that were there already (TaskExists): added by an earlier, interrupted run. */
   existed: number;
   calls: number;
+  /** Sends again of the tasks the service could not add for its own reasons (serverError); the client retries whole calls itself (tasks/retry.ts). */
   retries: number;
   /** Chunks split because the service answered RequestBodyTooLarge. */
   splits: number;
@@ -72,21 +71,12 @@ export async function addTasks(
 ): Promise<AddTasksResult> {
   const result: AddTasksResult = { added: 0, existed: 0, calls: 0, retries: 0, splits: 0 };
   const failures: string[] = [];
-  const retry: RetryOptions = {
-    ...options.retry,
-    onRetry: (info) => {
-      result.retries++;
-      options.retry?.onRetry?.(info);
-    },
-  };
 
   const send = async (chunk: BatchServiceModels.TaskAddParameter[]): Promise<void> => {
     let response: BatchServiceModels.TaskAddCollectionResponse;
     try {
-      response = await withRetry(() => {
-        result.calls++;
-        return client.task.addCollection(jobId, chunk);
-      }, retry);
+      result.calls++;
+      response = await client.task.addCollection(jobId, chunk);
     } catch (err) {
       if (isTooLarge(err) && chunk.length > 1) {
         result.splits++;
@@ -157,26 +147,22 @@ export interface EnsuredJob {
  * Creates the job so that it does not end while tasks are still being added (noaction); on a
  * resumed run the job is there already, which is fine.
  */
-export async function ensureJob(client: BatchServiceClient, spec: JobSpec, retry?: RetryOptions): Promise<EnsuredJob> {
+export async function ensureJob(client: BatchServiceClient, spec: JobSpec): Promise<EnsuredJob> {
   try {
-    await withRetry(
-      () =>
-        client.job.add({
-          id: spec.jobId,
-          displayName: spec.displayName,
-          poolInfo: { poolId: spec.poolId },
-          onAllTasksComplete: "noaction",
-          onTaskFailure: "noaction",
-          constraints: spec.maxWallClockMinutes ? { maxWallClockTime: `PT${spec.maxWallClockMinutes}M` } : undefined,
-          metadata: [{ name: "created-by", value: "batch-ocr dispatcher" }],
-        }),
-      retry,
-    );
+    await client.job.add({
+      id: spec.jobId,
+      displayName: spec.displayName,
+      poolInfo: { poolId: spec.poolId },
+      onAllTasksComplete: "noaction",
+      onTaskFailure: "noaction",
+      constraints: spec.maxWallClockMinutes ? { maxWallClockTime: `PT${spec.maxWallClockMinutes}M` } : undefined,
+      metadata: [{ name: "created-by", value: "batch-ocr dispatcher" }],
+    });
     return { created: true, onAllTasksComplete: "noaction", state: "active" };
   } catch (err) {
     if (!(err instanceof RestError && err.code === "JobExists")) throw err;
   }
-  const job = await withRetry(() => client.job.get(spec.jobId), retry);
+  const job = await client.job.get(spec.jobId);
   if (job.poolInfo?.poolId && job.poolInfo.poolId !== spec.poolId) {
     throw new SubmitError(`job ${spec.jobId} exists on pool ${job.poolInfo.poolId}, not ${spec.poolId}; use another --job-id`);
   }
@@ -184,7 +170,7 @@ export async function ensureJob(client: BatchServiceClient, spec: JobSpec, retry
 }
 
 /** Every task is in: let the job end itself once they all complete. */
-export async function sealJob(client: BatchServiceClient, jobId: string, retry?: RetryOptions): Promise<void> {
-  await withRetry(() => client.job.patch(jobId, { onAllTasksComplete: "terminatejob" }), retry);
+export async function sealJob(client: BatchServiceClient, jobId: string): Promise<void> {
+  await client.job.patch(jobId, { onAllTasksComplete: "terminatejob" });
 }
 

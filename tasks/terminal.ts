@@ -7,6 +7,14 @@ export interface StreamLike {
   isTTY?: boolean;
 }
 
+/** Where a command writes, so that a test can run it in-process and read what an operator would see. */
+export interface CommandIo {
+  stdout: StreamLike & { write(text: string): unknown };
+  stderr: StreamLike & { write(text: string): unknown };
+}
+
+export const PROCESS_IO: CommandIo = { stdout: process.stdout, stderr: process.stderr };
+
 export function colorAllowed(stream: StreamLike, env: NodeJS.ProcessEnv = process.env): boolean {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
   if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== "" && env.FORCE_COLOR !== "0") return true;

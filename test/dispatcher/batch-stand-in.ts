@@ -5,6 +5,30 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import type { StackOutputs } from "../../contracts/stack-outputs";
+
+/** Stack outputs for a deployment behind stand-ins (Batch at `endpoint`, storage at `blobEndpoint`), reached with {@link KEY}. */
+export function outputsFor(endpoint: string, blobEndpoint = "http://127.0.0.1:9/standin/"): StackOutputs {
+  return {
+    batchAccountName: "standin",
+    batchAccountEndpoint: endpoint,
+    batchAuthModes: ["AAD", "SharedKey"],
+    poolId: "ocr-pool",
+    storageAccountName: "standin",
+    blobEndpoint,
+    storageSharedKeyAccess: true,
+    imagesContainer: "images",
+    resultsContainer: "results",
+    applicationId: "ocrworker",
+    applicationVersion: "1",
+    poolIdentityResourceId: "/id",
+    poolIdentityClientId: "00000000-0000-0000-0000-000000000000",
+    location: "local",
+    resourceGroupName: "local",
+  };
+}
+
+export const KEY = Buffer.from("stand-in key").toString("base64");
 
 export interface StandInRequest {
   method: string;

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { autoscaleFormula } from "../../shared/autoscale";
 import { replayFormula } from "../../tasks/autoscale-replay";
-import { runCli } from "./run-cli";
+import { autoscaleInProcess } from "./in-process";
 
 const BURST = [
   { minute: 0, pending: 0 },
@@ -53,18 +53,21 @@ describe("npm run autoscale", () => {
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  test("replays the dev stack's formula and prints the node counts and node-hours", async () => {
-    const run = await runCli(["--stack", "dev", "--timeline", path.join(dir, "burst.csv")], { script: "autoscale-cli.ts" });
+  test("refuses a formula Batch would refuse, saying where it is wrong", async () => {
+    const run = await autoscaleInProcess(["--formula", path.join(dir, "bad.txt"), "--timeline", path.join(dir, "burst.csv")]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("Batch would refuse this formula (AutoScalingFormulaSyntaxError): Line 1, Col 25: unknown function 'ceil'");
+    expect(run.stdout).toBe("");
+  });
+
+  test("replays the dev stack's formula, and a missing --timeline is a usage error", async () => {
+    const run = await autoscaleInProcess(["--stack", "dev", "--timeline", path.join(dir, "burst.csv")]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("formula: stack dev, evaluated every 5 min");
     expect(run.stdout).toMatch(/^\s+10\s+40\s+4\s+0\s+####$/m);
     expect(run.stdout).toContain("node-hours: 2.33 dedicated, 0.00 Spot/low-priority");
-  }, 60_000);
-
-  test("refuses a formula Batch would refuse, saying where it is wrong", async () => {
-    const run = await runCli(["--formula", path.join(dir, "bad.txt"), "--timeline", path.join(dir, "burst.csv")], { script: "autoscale-cli.ts" });
-    expect(run.code).toBe(1);
-    expect(run.stderr).toContain("Batch would refuse this formula (AutoScalingFormulaSyntaxError): Line 1, Col 25: unknown function 'ceil'");
-    expect(run.stdout).toBe("");
-  }, 60_000);
+    const missing = await autoscaleInProcess(["--stack", "dev"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("required option '--timeline <file>' not specified");
+  });
 });
