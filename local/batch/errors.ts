@@ -61,6 +61,24 @@ export const exists = (kind: "pool" | "job" | "task"): BatchError =>
 
 export const conflict = (code: string, message: string): BatchError => new BatchError(409, code, message);
 
+/** Batch's codes for an operation a node's state does not allow (Batch status and error codes). */
+const NODE_STATE_CONFLICT: Partial<Record<string, [string, string]>> = {
+  creating: ["NodeBeingCreated", "The specified node is being created."],
+  starting: ["NodeBeingStarted", "The specified node is being started."],
+  waitingforstarttask: ["NodeBeingStarted", "The specified node is being started."],
+  rebooting: ["NodeBeingRebooted", "The specified node is being rebooted."],
+  reimaging: ["NodeBeingReimaged", "The specified node is being reimaged."],
+  unusable: ["NodeStateUnusable", "The state of the specified node is unusable."],
+};
+
+export function nodeStateConflict(state: string): BatchError {
+  const [code, message] = NODE_STATE_CONFLICT[state] ?? ["OperationInvalidForCurrentState", "The specified operation is not valid for the current state of the resource."];
+  return new BatchError(409, code, message, [{ key: "NodeState", value: state }]);
+}
+
+export const nodeAlreadyInSchedulingState = (): BatchError =>
+  conflict("NodeAlreadyInTargetSchedulingState", "The specified node is already in the target scheduling state.");
+
 export const missingProperty = (name: string): BatchError =>
   new BatchError(400, "MissingRequiredProperty", "A required property was not specified in the request body.", [
     { key: "PropertyName", value: name },

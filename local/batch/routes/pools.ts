@@ -3,9 +3,10 @@ import { acceptedFormula, acceptedInterval, DEFAULT_EVALUATION_INTERVAL } from "
 import { inBackground } from "../background";
 import { BatchError, conflict, exists, invalidProperty, notSupportedLocally } from "../errors";
 import type { Route } from "../http";
-import type { ApplicationPackageReference, NodeFillType, Pool, StartTask } from "../model";
+import type { ApplicationPackageReference, ImageReference, NodeFillType, Pool, StartTask } from "../model";
 import { NODE_DEALLOCATION } from "../node-removal";
 import { changed, checkConditions, created, entityReply, listReply } from "../replies";
+import { checkSupportedImage } from "../supported-images";
 import { key, newETag, now, touch } from "../state";
 import { checkResourceFiles } from "../task-file-rules";
 import { asBody, optionalDuration, optionalEnum, optionalInt, refuseUnsupported, requireId, requireString, type Body } from "../validate";
@@ -45,7 +46,7 @@ export function poolRoutes(s: Services): Route[] {
     refuseUnsupported(body, UNSUPPORTED_POOL_PROPERTIES, "pool");
     const vmc = body.virtualMachineConfiguration as Body | undefined;
     if (!vmc) throw new BatchError(400, "MissingRequiredProperty", "A required property was not specified in the request body.", [{ key: "PropertyName", value: "virtualMachineConfiguration" }]);
-    requireString(vmc, "nodeAgentSKUId");
+    checkSupportedImage(vmc.imageReference as ImageReference | undefined, requireString(vmc, "nodeAgentSKUId"));
     if (vmc.containerConfiguration) throw notSupportedLocally("pool.virtualMachineConfiguration.containerConfiguration");
     if (s.state.pools.has(key(id))) throw exists("pool");
     if (vmCores(vmSize) === undefined) throw invalidProperty("vmSize", vmSize, "not a VM size this service knows (its name carries no vCPU count, as Azure sizes do)");
