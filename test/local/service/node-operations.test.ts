@@ -144,6 +144,18 @@ describe("task scheduling on a node", () => {
     expect(await errorOf(() => client.computeNode.enableScheduling("offline-pool", node!.id!))).toMatchObject({ status: 409, code: "NodeAlreadyInTargetSchedulingState" });
   });
 
+  it("stays disabled through a reboot: the node comes back offline", async () => {
+    const { client } = service();
+    const [node] = await readyPool(client, "offline-reboot");
+    await client.computeNode.disableScheduling("offline-reboot", node!.id!);
+    await client.computeNode.reboot("offline-reboot", node!.id!);
+    const after = await pollUntil("the node booted again", async () => {
+      const n = await client.computeNode.get("offline-reboot", node!.id!);
+      return n.lastBootTime!.getTime() > node!.lastBootTime!.getTime() && n.state === "offline" ? n : undefined;
+    });
+    expect(after.schedulingState).toBe("disabled");
+  });
+
   it("with taskcompletion keeps the running task and goes offline when it ends", async () => {
     const { client } = service();
     await readyPool(client, "drain-pool");
@@ -182,6 +194,24 @@ describe("remove nodes", () => {
     const empty = await errorOf(() => client.pool.removeNodes("trim-pool", { nodeList: [] }));
     expect(empty).toMatchObject({ status: 400, code: "InvalidPropertyValue" });
     expect(detail(empty, "PropertyName")).toBe("nodeList");
+  });
+});
+
+describe("remove nodes while tasks finish", () => {
+  it("keeps the pool resizing until the task ends (taskcompletion), refusing another removal meanwhile", async () => {
+    const { client } = service();
+    await readyPool(client, "trim-busy", { nodes: 2 });
+    const gate = gates.gate("trim-busy");
+    const busy = await runningTask("trim-busy", "trim-busy-job", gate.commandLine);
+    await client.pool.removeNodes("trim-busy", { nodeList: [busy], nodeDeallocationOption: "taskcompletion" });
+    const other = (await client.computeNode.list("trim-busy")).find((n) => n.id !== busy)!;
+    expect(await errorOf(() => client.pool.removeNodes("trim-busy", { nodeList: [other.id!] }))).toMatchObject({ status: 409, code: "PoolBeingResized" });
+    expect((await client.task.get("trim-busy-job", "t")).state).toBe("running");
+
+    gate.open();
+    expect((await waitForTask(client, "trim-busy-job", "t")).executionInfo?.result).toBe("success");
+    const left = await waitForNodes(client, "trim-busy", 1);
+    expect(left[0]?.id).toBe(other.id);
   });
 });
 
