@@ -132,6 +132,7 @@ export class Scheduler {
     clearTimeout(this.retention.get(execKey));
     this.retention.delete(execKey);
     this.executions.set(execKey, execution);
+    this.fleet.serviceLog.record(node.id, `task ${job.id}/${task.id} started`);
     this.occupy(job, node, task, 1);
     const dirs = taskDirs(this.fleet.dirs(pool, node), job.id, task.id);
     task.nodeInfo = {
@@ -164,6 +165,7 @@ export class Scheduler {
       this.complete(job, task, { result: "failure", failureInfo: { category: "servererror", code: "InternalError", message: (err as Error).message } });
     } finally {
       this.executions.delete(execKey);
+      this.fleet.serviceLog.record(node.id, `task ${job.id}/${task.id} off the node: ${task.state}${task.executionInfo.result ? ` (${task.executionInfo.result})` : ""}`);
       this.occupy(job, node, task, -1);
       node.totalTasksRun += 1;
       if (task.state === "completed" && task.executionInfo.result === "success") node.totalTasksSucceeded += 1;

@@ -264,6 +264,9 @@ describe("Batch service logs", () => {
     const { client } = service();
     const startTime = new Date(Date.now() - 1000);
     const [node] = await readyPool(client, "logged");
+    await client.job.add({ id: "logged-job", poolInfo: { poolId: "logged" } });
+    await client.task.add("logged-job", { id: "fails", commandLine: "/bin/false" });
+    await waitForTask(client, "logged-job", "fails");
     await client.computeNode.disableScheduling("logged", node!.id!);
 
     const result = await client.computeNode.uploadBatchServiceLogs("logged", node!.id!, { containerUrl: await containerWithSas("service-logs", "cw"), startTime });
@@ -271,6 +274,7 @@ describe("Batch service logs", () => {
     expect(result.virtualDirectoryName).toMatch(new RegExp(`^logged/${node!.id}/[0-9a-f-]{36}/$`));
     const log = await blobText("service-logs", `${result.virtualDirectoryName}agent.log`);
     expect(log).toMatch(/node state starting -> idle/);
+    expect(log).toMatch(/task logged-job\/fails started\n.*node state idle -> running\n.*task logged-job\/fails off the node: completed \(failure\)\n/);
     expect(log).toMatch(/task scheduling disabled \(requeue\)\n.*node state idle -> offline\n/);
 
     const byIdentity = await client.computeNode.uploadBatchServiceLogs("logged", node!.id!, {
