@@ -371,7 +371,7 @@ export class Scheduler {
     return [...this.state.jobTasks(job.id).all.values()].filter((t) => t.state === "preparing" || t.state === "running");
   }
 
-  /** Settles once every task now on the node is off it; nothing new lands there meanwhile only if the node takes no tasks. */
+  /** Settles once every task now on the node is off it; the caller keeps new ones off (the node takes no tasks). */
   async settledOn(node: ComputeNode): Promise<void> {
     await Promise.all([...this.executions.values()].filter((ex) => ex.node === node).map((ex) => ex.done));
   }
