@@ -86,6 +86,12 @@ const CATALOGUE = {
   TaskCompleted: { status: 409, message: "The specified task is already in a completed state." },
   TaskNotCompleted: { status: 409, message: "The specified task is not in a completed state, and the requested operation can be performed only on completed tasks." },
   TaskSucceeded: { status: 409, message: "The specified task has already completed successfully, and the requested operation cannot be performed on successful tasks." },
+  NodeBeingCreated: { status: 409, message: "The specified node is being created." },
+  NodeBeingStarted: { status: 409, message: "The specified node is being started." },
+  NodeBeingRebooted: { status: 409, message: "The specified node is being rebooted." },
+  NodeBeingReimaged: { status: 409, message: "The specified node is being reimaged." },
+  NodeStateUnusable: { status: 409, message: "The state of the specified node is unusable." },
+  NodeAlreadyInTargetSchedulingState: { status: 409, message: "The specified node is already in the target scheduling state." },
   // Limits and contents
   TooManyTasksInCollection: { status: 400, message: "A task collection may contain at most {MaxTaskCount} tasks." },
   AutoScaleFormulaTooLong: { status: 400, message: "The specified auto-scaling formula exceeds the limit of {MaxLength} characters." },
@@ -124,6 +130,18 @@ export const exists = (kind: "pool" | "job" | "task"): BatchError => batchError(
 export const conflict = (code: string, message: string): BatchError => new BatchError(409, code, message);
 
 export const missingProperty = (name: string): BatchError => batchError("MissingRequiredProperty", { PropertyName: name });
+
+/** Batch's codes for an operation a node's state does not allow (Batch status and error codes). */
+const NODE_STATE_CONFLICT: Partial<Record<string, BatchErrorName>> = {
+  creating: "NodeBeingCreated",
+  starting: "NodeBeingStarted",
+  waitingforstarttask: "NodeBeingStarted",
+  rebooting: "NodeBeingRebooted",
+  reimaging: "NodeBeingReimaged",
+  unusable: "NodeStateUnusable",
+};
+
+export const nodeStateConflict = (state: string): BatchError => batchError(NODE_STATE_CONFLICT[state] ?? "OperationInvalidForCurrentState", { NodeState: state });
 
 export const invalidProperty = (name: string, value: unknown, reason: string): BatchError =>
   batchError("InvalidPropertyValue", {

@@ -102,7 +102,10 @@ export type NodeState =
   | "running"
   | "starttaskfailed"
   | "leavingpool"
-  | "unusable";
+  | "unusable"
+  | "rebooting"
+  | "reimaging"
+  | "offline";
 
 export interface StartTaskInfo {
   state: "running" | "completed";

@@ -112,6 +112,14 @@ const OPERATIONS = {
   "pool resize": { owner: "pool", shape: { accepted: ["targetDedicatedNodes", "targetLowPriorityNodes", "resizeTimeout", "nodeDeallocationOption"] } },
   "pool enableautoscale": { owner: "pool", shape: { accepted: ["autoScaleFormula", "autoScaleEvaluationInterval"] } },
   "pool evaluateautoscale": { owner: "pool", shape: { accepted: ["autoScaleFormula"] } },
+  "pool removenodes": { owner: "pool", shape: { accepted: ["nodeList", "resizeTimeout", "nodeDeallocationOption"] } },
+  "node reboot": { owner: "node", shape: { accepted: ["nodeRebootOption"] } },
+  "node reimage": { owner: "node", shape: { accepted: ["nodeReimageOption"] } },
+  "node disablescheduling": { owner: "node", shape: { accepted: ["nodeDisableSchedulingOption"] } },
+  "node uploadbatchservicelogs": {
+    owner: "node",
+    shape: { accepted: ["containerUrl", "startTime", "endTime", "identityReference"], nested: { identityReference: { accepted: ["resourceId"] } } },
+  },
   "job add": {
     owner: "job",
     shape: {

@@ -14,6 +14,7 @@ import type { Fleet, InstalledPackage } from "./fleet";
 import type { JobRules } from "./job-rules";
 import type { ComputeNode, Job, Pool, Task, TaskState } from "./model";
 import { nodeDiskFault } from "./node-health";
+import { bootedState, isBooted } from "./node-states";
 import { jobDir, nodeDirs, taskDirs, taskEnvironment, type TaskDirs } from "./node-layout";
 import { runProcess, type RunningProcess } from "./process-runner";
 import type { ProcessSlots } from "./process-slots";
@@ -121,7 +122,7 @@ export class Scheduler {
     node.runningTasksCount += delta;
     node.runningTaskSlotsCount += delta * task.requiredSlots;
     this.runningPerJob.set(key(job.id), (this.runningPerJob.get(key(job.id)) ?? 0) + delta);
-    if (node.state === "idle" || node.state === "running") this.fleet.setState(node, node.runningTasksCount > 0 ? "running" : "idle");
+    if (isBooted(node.state)) this.fleet.setState(node, bootedState(node));
   }
 
   private start(job: Job, pool: Pool, node: ComputeNode, task: Task): void {
@@ -131,6 +132,7 @@ export class Scheduler {
     clearTimeout(this.retention.get(execKey));
     this.retention.delete(execKey);
     this.executions.set(execKey, execution);
+    this.fleet.serviceLog.record(node.id, `task ${job.id}/${task.id} started`);
     this.occupy(job, node, task, 1);
     const dirs = taskDirs(this.fleet.dirs(pool, node), job.id, task.id);
     task.nodeInfo = {
@@ -163,6 +165,7 @@ export class Scheduler {
       this.complete(job, task, { result: "failure", failureInfo: { category: "servererror", code: "InternalError", message: (err as Error).message } });
     } finally {
       this.executions.delete(execKey);
+      this.fleet.serviceLog.record(node.id, `task ${job.id}/${task.id} off the node: ${task.state}${task.executionInfo.result ? ` (${task.executionInfo.result})` : ""}`);
       this.occupy(job, node, task, -1);
       node.totalTasksRun += 1;
       if (task.state === "completed" && task.executionInfo.result === "success") node.totalTasksSucceeded += 1;
@@ -366,6 +369,11 @@ export class Scheduler {
   /** Tasks of this job now preparing or running on a node. */
   runningTasks(job: Job): Task[] {
     return [...this.state.jobTasks(job.id).all.values()].filter((t) => t.state === "preparing" || t.state === "running");
+  }
+
+  /** Settles once every task now on the node is off it; the caller keeps new ones off (the node takes no tasks). */
+  async settledOn(node: ComputeNode): Promise<void> {
+    await Promise.all([...this.executions.values()].filter((ex) => ex.node === node).map((ex) => ex.done));
   }
 
   /** Tasks running on one node (to requeue or terminate them when the node leaves). */

@@ -17,9 +17,11 @@ import { startIdentityEndpoint } from "./identity-endpoint";
 import { JobRules } from "./job-rules";
 import { NodeRemoval } from "./node-removal";
 import { ProcessSlots } from "./process-slots";
+import { accountRoutes } from "./routes/account";
 import { fileRoutes } from "./routes/files";
 import { jobRoutes } from "./routes/jobs";
 import { nodeAndApplicationRoutes } from "./routes/nodes-and-apps";
+import { nodeOperationRoutes } from "./routes/node-operations";
 import { poolRoutes } from "./routes/pools";
 import type { Services } from "./routes/services";
 import { taskRoutes } from "./routes/tasks";
@@ -96,7 +98,7 @@ export async function startBatchService(opts: BatchServiceOptions): Promise<Batc
     log: config.log,
     trace: opts.trace ?? process.env.BATCH_OCR_TRACE === "1",
     beforeChangeReply: keeper && (() => keeper.flush()),
-    routes: [...poolRoutes(services), ...nodeAndApplicationRoutes(services), ...jobRoutes(services), ...taskRoutes(services), ...fileRoutes(services)],
+    routes: [...poolRoutes(services), ...nodeAndApplicationRoutes(services), ...jobRoutes(services), ...taskRoutes(services), ...fileRoutes(services), ...nodeOperationRoutes(services), ...accountRoutes(services)],
   });
   try {
     await new Promise<void>((resolve, reject) => {
