@@ -18,6 +18,7 @@ import { jobDir, nodeDirs, taskDirs, taskEnvironment, type TaskDirs } from "./no
 import { runProcess, type RunningProcess } from "./process-runner";
 import type { ProcessSlots } from "./process-slots";
 import { removeFiles } from "./remove-files";
+import { mayStartNow } from "./task-eligibility";
 import { BatchState, key, now, transition } from "./state";
 
 /** Why a running task is being stopped, which decides the state it ends in. */
@@ -93,6 +94,8 @@ export class Scheduler {
           queue.delete(taskKey);
           continue;
         }
+        // A task waiting on others keeps its place in the queue; those behind it may start.
+        if (!mayStartNow(this.state, job, task)) continue;
         const node = this.pickNode(pool, task.requiredSlots);
         if (!node) break;
         if (!this.slots.tryAcquire()) return;
@@ -296,6 +299,8 @@ export class Scheduler {
     setTaskState(task, "completed");
     this.retainFiles(job, task);
     this.rules.taskCompleted(job, task);
+    // Its dependents may start now, also when it ended without running (terminated while queued).
+    this.kick();
   }
 
   /** Schedules removal of a completed task's directory once its retentionTime is over, as a node agent does. */

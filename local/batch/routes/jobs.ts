@@ -92,7 +92,6 @@ export function jobRoutes(s: Services): Route[] {
         const body = asBody(req.body);
         const id = requireId(body);
         refuseUnsupported(body, UNSUPPORTED_JOB_PROPERTIES, "job");
-        if (body.usesTaskDependencies === true) throw notSupportedLocally("task dependencies (usesTaskDependencies)");
         const poolInfo = poolInfoOf(body);
         if (s.state.jobs.has(key(id))) throw exists("job");
         const t = now();
@@ -111,6 +110,7 @@ export function jobRoutes(s: Services): Route[] {
           poolInfo,
           onAllTasksComplete: optionalEnum(body, "onAllTasksComplete", ON_ALL) ?? "noaction",
           onTaskFailure: optionalEnum(body, "onTaskFailure", ON_FAILURE) ?? "noaction",
+          usesTaskDependencies: body.usesTaskDependencies === true,
           executionInfo: { startTime: t, poolId: poolInfo.poolId },
         };
         s.state.jobs.set(key(id), job);

@@ -6,11 +6,12 @@ import type { Job, Task, TaskBody } from "../model";
 import { changed, checkConditions, created, entityReply, listReply } from "../replies";
 import { setTaskState } from "../scheduler";
 import { key, newETag, now, touch } from "../state";
+import { checkDependencies } from "../task-dependencies";
 import { checkOutputFiles, checkResourceFiles } from "../task-file-rules";
 import { asBody, optionalDuration, optionalInt, refuseUnsupported, requireId, requireString, type Body } from "../validate";
 import type { Services } from "./services";
 
-const UNSUPPORTED_TASK_PROPERTIES = ["multiInstanceSettings", "containerSettings", "dependsOn", "authenticationTokenSettings"] as const;
+const UNSUPPORTED_TASK_PROPERTIES = ["multiInstanceSettings", "containerSettings", "authenticationTokenSettings"] as const;
 export const MAX_TASKS_PER_COLLECTION = 100;
 /** Batch's limit on an add-collection body. */
 export const MAX_COLLECTION_BYTES = 1024 * 1024;
@@ -28,6 +29,7 @@ export function newTask(s: Services, job: Job, raw: unknown): Task {
   refuseUnsupported(body, UNSUPPORTED_TASK_PROPERTIES, "task");
   checkResourceFiles(body);
   checkOutputFiles(body);
+  checkDependencies(job, body);
   const c = (body.constraints as Body | undefined) ?? {};
   optionalDuration(c, "maxWallClockTime");
   optionalDuration(c, "retentionTime");
