@@ -14,10 +14,12 @@ import type { ServiceConfig, TaskFileOps } from "./context";
 import { Fleet } from "./fleet";
 import { createBatchServer } from "./http";
 import { startIdentityEndpoint } from "./identity-endpoint";
+import { JobPrepRelease } from "./job-prep-release";
 import { JobRules } from "./job-rules";
 import { NodeRemoval } from "./node-removal";
 import { ProcessSlots } from "./process-slots";
 import { fileRoutes } from "./routes/files";
+import { prepReleaseRoutes } from "./routes/job-prep-release";
 import { jobRoutes } from "./routes/jobs";
 import { nodeAndApplicationRoutes } from "./routes/nodes-and-apps";
 import { poolRoutes } from "./routes/pools";
@@ -83,6 +85,7 @@ export async function startBatchService(opts: BatchServiceOptions): Promise<Batc
   const scheduler = new Scheduler(state, config, files, fleet, slots);
   const rules = new JobRules(state, scheduler, config.log);
   scheduler.rules = rules;
+  scheduler.prepRelease = new JobPrepRelease(config, files, fleet, slots, config.log);
   const removal = new NodeRemoval(state, fleet, scheduler, config.dataDir, config.log);
   const autoscaler = new Autoscaler(state, fleet, removal, { timeScale: opts.autoscaleTimeScale ?? 1, log: config.log });
   const services: Services = { state, fleet, scheduler, rules, config, removal, autoscaler };
@@ -96,7 +99,7 @@ export async function startBatchService(opts: BatchServiceOptions): Promise<Batc
     log: config.log,
     trace: opts.trace ?? process.env.BATCH_OCR_TRACE === "1",
     beforeChangeReply: keeper && (() => keeper.flush()),
-    routes: [...poolRoutes(services), ...nodeAndApplicationRoutes(services), ...jobRoutes(services), ...taskRoutes(services), ...fileRoutes(services)],
+    routes: [...poolRoutes(services), ...nodeAndApplicationRoutes(services), ...jobRoutes(services), ...taskRoutes(services), ...prepReleaseRoutes(services), ...fileRoutes(services)],
   });
   try {
     await new Promise<void>((resolve, reject) => {

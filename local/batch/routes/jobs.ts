@@ -9,8 +9,11 @@ import { key, newETag, now, touch } from "../state";
 import { asBody, optionalEnum, optionalInt, refuseUnsupported, requireId, type Body } from "../validate";
 import { optionalDuration } from "../validate";
 import type { Services } from "./services";
+import { newTask } from "./tasks";
+import { checkPrepRelease } from "../job-prep-release";
+import { managerTaskBody } from "../job-manager";
 
-const UNSUPPORTED_JOB_PROPERTIES = ["jobManagerTask", "jobPreparationTask", "jobReleaseTask", "networkConfiguration"] as const;
+const UNSUPPORTED_JOB_PROPERTIES = ["networkConfiguration"] as const;
 const ON_ALL = ["noaction", "terminatejob"] as const;
 const ON_FAILURE = ["noaction", "performexitoptionsjobaction"] as const;
 
@@ -93,6 +96,7 @@ export function jobRoutes(s: Services): Route[] {
         const id = requireId(body);
         refuseUnsupported(body, UNSUPPORTED_JOB_PROPERTIES, "job");
         const poolInfo = poolInfoOf(body);
+        checkPrepRelease(body);
         if (s.state.jobs.has(key(id))) throw exists("job");
         const t = now();
         const job: Job = {
@@ -113,8 +117,14 @@ export function jobRoutes(s: Services): Route[] {
           usesTaskDependencies: body.usesTaskDependencies === true,
           executionInfo: { startTime: t, poolId: poolInfo.poolId },
         };
+        const pool = s.state.pools.get(key(poolInfo.poolId ?? ""));
+        const manager = body.jobManagerTask === undefined ? undefined : newTask(s, job, managerTaskBody(body.jobManagerTask, pool));
         s.state.jobs.set(key(id), job);
         s.state.jobTasks(id);
+        if (manager) {
+          s.state.jobTasks(id).all.set(key(manager.id), manager);
+          s.scheduler.enqueue(job, manager);
+        }
         s.rules.jobAdded(job);
         return created(job.url, job);
       },

@@ -6,6 +6,7 @@ import type { Job, Task, TaskBody } from "../model";
 import { changed, checkConditions, created, entityReply, listReply } from "../replies";
 import { setTaskState } from "../scheduler";
 import { key, newETag, now, touch } from "../state";
+import { checkTaskIdFree } from "../job-prep-release";
 import { checkDependencies } from "../task-dependencies";
 import { checkOutputFiles, checkResourceFiles } from "../task-file-rules";
 import { asBody, optionalDuration, optionalInt, refuseUnsupported, requireId, requireString, type Body } from "../validate";
@@ -25,6 +26,7 @@ function acceptsTasks(job: Job): void {
 export function newTask(s: Services, job: Job, raw: unknown): Task {
   const body = asBody(raw);
   const id = requireId(body);
+  checkTaskIdFree(job, id);
   requireString(body, "commandLine");
   refuseUnsupported(body, UNSUPPORTED_TASK_PROPERTIES, "task");
   checkResourceFiles(body);
