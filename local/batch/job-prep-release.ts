@@ -5,7 +5,7 @@
  * tasks), and the release task on every node that prepared for the job once the job ends. Both
  * are reported by GET /jobs/{id}/jobpreparationandreleasetaskstatus.
  */
-import { TaskFileError, type TaskFailureInfo } from "../task-files/types";
+import { TaskFileError, userError, type TaskFailureInfo } from "../task-files/types";
 import type { Log } from "./background";
 import type { ServiceConfig, TaskFileOps } from "./context";
 import { durationMs } from "./durations";
@@ -13,7 +13,7 @@ import { BatchError, conflict, invalidProperty, missingProperty } from "./errors
 import type { Fleet } from "./fleet";
 import type { ComputeNode, Job, JobPreparationTask, NameValue, Pool } from "./model";
 import { taskDirs, type TaskDirs } from "./node-layout";
-import { runProcess } from "./process-runner";
+import { runProcess, type ProcessOutcome, type RunningProcess } from "./process-runner";
 import type { ProcessSlots } from "./process-slots";
 import { key, now } from "./state";
 import { jobProcessEnvironment, processFailure } from "./task-process";
@@ -92,6 +92,11 @@ interface RunSpec {
 export class JobPrepRelease {
   /** job key → node id → what ran there. */
   private readonly records = new Map<string, Map<string, NodeRecord>>();
+  /** Processes running now, per job key, so a job's end or the service's stop can end them. */
+  private readonly running = new Map<string, Set<RunningProcess>>();
+  private closed = false;
+  /** Jobs whose end has come: a preparation task of theirs that has not started yet does not start. */
+  private readonly ended = new Set<string>();
 
   constructor(
     private readonly config: ServiceConfig,
@@ -179,7 +184,7 @@ export class JobPrepRelease {
     await Promise.all(
       records.map(async (r) => {
         // A node that left the pool meanwhile has nothing left to release.
-        if (r.node.state === "leavingpool" || !(await this.slots.acquire())) return;
+        if (this.closed || r.node.state === "leavingpool" || !(await this.slots.acquire())) return;
         try {
           const info = this.newInfo(job, r.node, releaseIdOf(job));
           r.status.jobReleaseTaskExecutionInfo = info;
@@ -198,9 +203,40 @@ export class JobPrepRelease {
     );
   }
 
+  private async track(job: Job, proc: RunningProcess): Promise<ProcessOutcome> {
+    let set = this.running.get(key(job.id));
+    if (!set) this.running.set(key(job.id), (set = new Set()));
+    set.add(proc);
+    try {
+      return await proc.done;
+    } finally {
+      set.delete(proc);
+    }
+  }
+
+  /**
+   * Ends the job's preparation tasks still running (its tasks waiting on them then stop as the
+   * job's end says) and resolves once they have.
+   */
+  async endPreparations(job: Job): Promise<void> {
+    this.ended.add(key(job.id));
+    const procs = [...(this.running.get(key(job.id)) ?? [])];
+    for (const p of procs) p.kill();
+    await Promise.all(procs.map((p) => p.done));
+  }
+
+  /** The service is stopping: no process starts from now on, and those running are ended. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const procs = [...this.running.values()].flatMap((set) => [...set]);
+    for (const p of procs) p.kill();
+    await Promise.all(procs.map((p) => p.done));
+  }
+
   /** Forgets a deleted job's records. */
   forget(job: Job): void {
     this.records.delete(key(job.id));
+    this.ended.delete(key(job.id));
   }
 
   private dirsOf(job: Job, pool: Pool, node: ComputeNode, taskId: string): TaskDirs {
@@ -223,7 +259,8 @@ export class JobPrepRelease {
         await this.files.downloadResourceFiles(spec.resourceFiles ?? [], dirs.workingDir, this.config.storage);
         const packages = [...(this.fleet.packages.get(node.id) ?? [])];
         const env = jobProcessEnvironment(this.config, this.fleet, { pool, node, jobId: job.id, taskId, dirs, packages, settings: spec.settings });
-        const outcome = await runProcess({ commandLine: spec.commandLine, taskDir: dirs.taskDir, workingDir: dirs.workingDir, env, timeoutMs: spec.timeoutMs }).done;
+        if (this.closed || (this.ended.has(key(job.id)) && taskId === preparationIdOf(job))) throw userError("TaskEnded", "Task Was Ended by User Request", {});
+        const outcome = await this.track(job, runProcess({ commandLine: spec.commandLine, taskDir: dirs.taskDir, workingDir: dirs.workingDir, env, timeoutMs: spec.timeoutMs }));
         exitCode = outcome.exitCode;
         failureInfo = processFailure(outcome);
       } catch (err) {
@@ -232,7 +269,7 @@ export class JobPrepRelease {
           failureInfo = { category: "servererror", code: "InternalError", message: (err as Error).message };
         } else failureInfo = err.failureInfo;
       }
-      const retriesLeft = spec.maxRetries === -1 || (info.retryCount ?? 0) < spec.maxRetries;
+      const retriesLeft = !this.closed && (spec.maxRetries === -1 || (info.retryCount ?? 0) < spec.maxRetries);
       if (failureInfo?.code === "FailureExitCode" && retriesLeft) {
         info.retryCount = (info.retryCount ?? 0) + 1;
         info.lastRetryTime = now();

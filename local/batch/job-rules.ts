@@ -79,7 +79,8 @@ export class JobRules {
     setJobState(job, "terminating");
     this.clearTimer(job);
     this.state.jobTasks(job.id).queue.clear();
-    await Promise.all(this.scheduler.runningTasks(job).map((t) => this.scheduler.stop(job, t, "terminate")));
+    const stops = this.scheduler.runningTasks(job).map((t) => this.scheduler.stop(job, t, "terminate"));
+    await Promise.all([...stops, this.scheduler.prepRelease.endPreparations(job)]);
     // The job stays terminating until its release tasks have run on the nodes it prepared.
     await this.scheduler.prepRelease.release(job);
     job.executionInfo.endTime = now();
@@ -119,7 +120,8 @@ export class JobRules {
       setJobState(job, "deleting");
       this.clearTimer(job);
       this.state.jobTasks(job.id).queue.clear();
-      await Promise.all(this.scheduler.runningTasks(job).map((t) => this.scheduler.stop(job, t, "delete")));
+      const stops = this.scheduler.runningTasks(job).map((t) => this.scheduler.stop(job, t, "delete"));
+      await Promise.all([...stops, this.scheduler.prepRelease.endPreparations(job)]);
       if (job.previousState !== "completed") await this.scheduler.prepRelease.release(job);
       // Batch deletes the files of a deleted job's tasks whatever their retention time.
       const failure = await this.scheduler.discardJobFiles(job);

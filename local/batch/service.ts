@@ -147,6 +147,7 @@ export async function startBatchService(opts: BatchServiceOptions): Promise<Batc
       scheduler.close();
       const stops: Promise<void>[] = [];
       for (const job of state.jobs.values()) for (const task of scheduler.runningTasks(job)) stops.push(scheduler.stop(job, task, "delete"));
+      stops.push(scheduler.prepRelease.close());
       stops.push(fleet.stopAll());
       await Promise.all(stops);
       for (const pool of state.pools.values()) for (const node of state.poolNodes(pool.id).values()) fleet.setState(node, "leavingpool");

@@ -5,7 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { bash, errorOf, pollUntil, readyPool, taskFile, useGates, useService, waitForJob, waitForTask } from "./fixture";
+import { bash, errorOf, pollUntil, processesWith, readyPool, taskFile, useGates, useService, waitForJob, waitForTask } from "./fixture";
 
 const service = useService("special");
 const gates = useGates("special");
@@ -94,6 +94,21 @@ describe("job preparation and release tasks", () => {
     const task = await client.task.get("unprepared", "never");
     expect(task.state).toBe("active");
     expect(task.executionInfo?.startTime).toBeUndefined();
+  });
+
+  it("ends a preparation task still running when the job is terminated, and the task waiting on it", async () => {
+    const { client } = service();
+    const gate = gates.gate("slow-prep");
+    await client.job.add({ id: "prep-cut", poolInfo: { poolId: "special-pool" }, jobPreparationTask: { commandLine: gate.commandLine } });
+    await client.task.add("prep-cut", { id: "waits", commandLine: "/bin/true" });
+    await waitForTask(client, "prep-cut", "waits", (t) => t.state === "preparing", "preparing");
+    await client.job.terminate("prep-cut");
+    const job = await waitForJob(client, "prep-cut");
+    expect(job.executionInfo?.terminateReason).toBe("UserTerminate");
+    expect((await client.task.get("prep-cut", "waits")).executionInfo).toMatchObject({ result: "failure", failureInfo: { code: "TaskEnded" } });
+    const [status] = await client.job.listPreparationAndReleaseTaskStatus("prep-cut");
+    expect(status?.jobPreparationTaskExecutionInfo).toMatchObject({ state: "completed", result: "failure" });
+    expect(processesWith(path.join(gates.dir(), "gate-slow-prep"))).toEqual([]);
   });
 
   it("answers Batch's errors: no such tasks, a release task alone, a task taking the preparation task's id", async () => {
