@@ -89,25 +89,23 @@ export function dependencyActionOf(task: Task): DependencyAction {
   return fallback;
 }
 
-/** Where a task stands with its dependencies: free to run, still waiting, or blocked for good. */
-export type DependencyStatus = "ready" | "waiting" | "blocked";
-
 /** The tasks a range names: those of the job whose id is an integer within it. */
-function tasksInRange(all: Map<string, Task>, range: TaskIdRange): Task[] {
-  return [...all.values()].filter((t) => /^\d+$/.test(t.id) && Number(t.id) >= range.start && Number(t.id) <= range.end);
+function* tasksInRange(all: Map<string, Task>, range: TaskIdRange): Generator<Task> {
+  for (const t of all.values()) if (/^\d+$/.test(t.id) && Number(t.id) >= range.start && Number(t.id) <= range.end) yield t;
 }
 
-export function dependencyStatus(state: BatchState, job: Job, task: Task): DependencyStatus {
+const satisfies = (dep: Task | undefined): boolean => dep !== undefined && dep.state === "completed" && dependencyActionOf(dep) === "satisfy";
+
+/**
+ * Whether every task this one depends on has completed with satisfy. It stops at the first that
+ * has not: the scheduler asks on every pass, and a merge task may depend on thousands.
+ * A task not added yet may still be: its dependent waits for it.
+ */
+export function dependenciesMet(state: BatchState, job: Job, task: Task): boolean {
   const dependsOn = task.dependsOn as TaskDependencies | undefined;
-  if (!dependsOn) return "ready";
+  if (!dependsOn) return true;
   const all = state.jobTasks(job.id).all;
-  let status: DependencyStatus = "ready";
-  const weigh = (dep: Task | undefined) => {
-    // A task not added yet may still be: its dependent waits for it.
-    if (!dep || dep.state !== "completed") status = status === "blocked" ? status : "waiting";
-    else if (dependencyActionOf(dep) === "block") status = "blocked";
-  };
-  for (const id of dependsOn.taskIds ?? []) weigh(all.get(key(id)));
-  for (const range of dependsOn.taskIdRanges ?? []) for (const dep of tasksInRange(all, range)) weigh(dep);
-  return status;
+  for (const id of dependsOn.taskIds ?? []) if (!satisfies(all.get(key(id)))) return false;
+  for (const range of dependsOn.taskIdRanges ?? []) for (const dep of tasksInRange(all, range)) if (!satisfies(dep)) return false;
+  return true;
 }

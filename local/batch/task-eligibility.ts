@@ -6,10 +6,10 @@ import { isJobManager } from "./job-manager";
 import type { Job, Task } from "./model";
 import type { BatchState } from "./state";
 import { key } from "./state";
-import { dependencyStatus } from "./task-dependencies";
+import { dependenciesMet } from "./task-dependencies";
 
 export function mayStartNow(state: BatchState, job: Job, task: Task): boolean {
-  if (dependencyStatus(state, job, task) !== "ready") return false;
+  if (!dependenciesMet(state, job, task)) return false;
   if (job.jobManagerTask === undefined || isJobManager(job, task)) return true;
   const manager = state.jobTasks(job.id).all.get(key(job.jobManagerTask.id));
   // Placed on a node is started enough: the same scheduling pass may then place the others.
