@@ -5,7 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { bash, errorOf, pollUntil, processesWith, readyPool, taskFile, useGates, useService, waitForJob, waitForTask } from "./fixture";
+import { bash, errorOf, gone, pollUntil, processesWith, readyPool, taskFile, useGates, useService, waitForJob, waitForTask } from "./fixture";
 
 const service = useService("special");
 const gates = useGates("special");
@@ -78,6 +78,22 @@ describe("job preparation and release tasks", () => {
     await waitForJob(client, "prepared");
     const [after] = await client.job.listPreparationAndReleaseTaskStatus("prepared");
     expect(after?.jobReleaseTaskExecutionInfo).toMatchObject({ state: "completed", result: "success", exitCode: 0 });
+    expect(existsSync(released)).toBe(true);
+  });
+
+  it("runs the release task when an active job is deleted, before the job is gone", async () => {
+    const { client } = service();
+    const released = path.join(gates.dir(), "released-on-delete");
+    await client.job.add({
+      id: "deleted-prepared",
+      poolInfo: { poolId: "special-pool" },
+      jobPreparationTask: { commandLine: "/bin/true" },
+      jobReleaseTask: { commandLine: bash(`touch ${released}`) },
+    });
+    await client.task.add("deleted-prepared", { id: "t", commandLine: "/bin/true" });
+    await waitForTask(client, "deleted-prepared", "t");
+    await client.job.deleteMethod("deleted-prepared");
+    await pollUntil("job gone", () => gone(() => client.job.get("deleted-prepared")));
     expect(existsSync(released)).toBe(true);
   });
 
