@@ -91,11 +91,16 @@ const CATALOGUE = {
   NodeBeingRebooted: { status: 409, message: "The specified node is being rebooted." },
   NodeBeingReimaged: { status: 409, message: "The specified node is being reimaged." },
   NodeStateUnusable: { status: 409, message: "The state of the specified node is unusable." },
+  TaskIdSameAsJobPreparationTask: { status: 409, message: "The specified task id is same as the job preparation task." },
+  TaskIdSameAsJobReleaseTask: { status: 409, message: "The specified task id is same as the job release task." },
+  JobPreparationTaskOrReleaseTaskNotSpecified: { status: 409, message: "The specified job does not have a job preparation task or a job release task." },
   NodeAlreadyInTargetSchedulingState: { status: 409, message: "The specified node is already in the target scheduling state." },
   // Limits and contents
   TooManyTasksInCollection: { status: 400, message: "A task collection may contain at most {MaxTaskCount} tasks." },
   AutoScaleFormulaTooLong: { status: 400, message: "The specified auto-scaling formula exceeds the limit of {MaxLength} characters." },
   AutoScalingFormulaSyntaxError: { status: 400, message: "The specified auto-scaling formula has a syntax error." },
+  TaskDependenciesNotSpecifiedOnJob: { status: 400, message: "A task was specified as depending on other tasks, but the job did not specify that it would use task dependencies." },
+  TaskDependencyListTooLong: { status: 400, message: "A task was specified as depending on other tasks, but the list of dependencies was too long to be stored." },
   InvalidApplicationPackageReferences: { status: 409, message: "One or more of the specified application package references are invalid." },
   // Files
   InvalidRange: { status: 416, message: "The range specified is invalid for the current size of the resource." },

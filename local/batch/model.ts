@@ -164,6 +164,39 @@ export interface JobBody {
   commonEnvironmentSettings?: NameValue[];
   metadata?: NameValue[];
   usesTaskDependencies?: boolean;
+  jobManagerTask?: JobManagerTask;
+  jobPreparationTask?: JobPreparationTask;
+  jobReleaseTask?: JobReleaseTask;
+  [k: string]: unknown;
+}
+
+/** The parts of a job's special tasks this service runs; other properties are echoed. */
+export interface JobManagerTask {
+  id: string;
+  commandLine: string;
+  killJobOnCompletion?: boolean;
+  runExclusive?: boolean;
+  [k: string]: unknown;
+}
+
+export interface JobPreparationTask {
+  id?: string;
+  commandLine: string;
+  resourceFiles?: ResourceFile[];
+  environmentSettings?: NameValue[];
+  constraints?: TaskConstraints;
+  waitForSuccess?: boolean;
+  rerunOnNodeRebootAfterSuccess?: boolean;
+  [k: string]: unknown;
+}
+
+export interface JobReleaseTask {
+  id?: string;
+  commandLine: string;
+  resourceFiles?: ResourceFile[];
+  environmentSettings?: NameValue[];
+  maxWallClockTime?: string;
+  retentionTime?: string;
   [k: string]: unknown;
 }
 

@@ -6,7 +6,7 @@
 import { inBackground } from "./background";
 import { batchError } from "./errors";
 import type { Fleet } from "./fleet";
-import type { ComputeNode, Pool } from "./model";
+import type { ComputeNode, Job, Pool } from "./model";
 import { bootedState, isBooted, refuseUnlessAllowed } from "./node-states";
 import { vacateNode, type VacateOption } from "./node-vacate";
 import type { Scheduler } from "./scheduler";
@@ -20,6 +20,7 @@ export class NodeOperations {
     private readonly fleet: Fleet,
     private readonly scheduler: Scheduler,
     private readonly log: Log,
+    private readonly jobs: () => Iterable<Job>,
   ) {}
 
   /**
@@ -31,6 +32,7 @@ export class NodeOperations {
     const marked = how === "reboot" ? "rebooting" : "reimaging";
     this.fleet.setState(node, marked);
     this.fleet.serviceLog.record(node.id, `${how} requested (${option})`);
+    this.scheduler.prepRelease.nodeRestarted(this.jobs(), node, how === "reimage");
     const work = (async () => {
       await vacateNode(this.scheduler, node, option);
       // Removed from the pool (or the service stopped) while its tasks ended.

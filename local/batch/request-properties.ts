@@ -45,6 +45,40 @@ const VM_CONFIGURATION: Shape = {
   nested: { imageReference: { accepted: ["publisher", "offer", "sku", "version", "virtualMachineImageId"], notHere: ["sharedGalleryImageId", "communityGalleryImageId"] } },
 };
 
+const TASK_CONSTRAINTS: Shape = { accepted: ["maxWallClockTime", "retentionTime", "maxTaskRetryCount"] };
+/** What a job's special tasks share with a task: containers and token settings stay 501 here too. */
+const SPECIAL_TASK_NESTED = { constraints: TASK_CONSTRAINTS, userIdentity: USER_IDENTITY, environmentSettings: NAME_VALUE };
+const JOB_MANAGER_TASK: Shape = {
+  accepted: [
+    "id",
+    "displayName",
+    "commandLine",
+    "resourceFiles",
+    "outputFiles",
+    "environmentSettings",
+    "constraints",
+    "requiredSlots",
+    "killJobOnCompletion",
+    "userIdentity",
+    "runExclusive",
+    "applicationPackageReferences",
+    "allowLowPriorityNode",
+  ],
+  notHere: ["containerSettings", "authenticationTokenSettings"],
+  nested: SPECIAL_TASK_NESTED,
+};
+/** rerunOnNodeRebootAfterSuccess: a rebooted node's preparation record is cleared, so it reruns. */
+const JOB_PREPARATION_TASK: Shape = {
+  accepted: ["id", "commandLine", "resourceFiles", "environmentSettings", "constraints", "waitForSuccess", "userIdentity", "rerunOnNodeRebootAfterSuccess"],
+  notHere: ["containerSettings"],
+  nested: SPECIAL_TASK_NESTED,
+};
+const JOB_RELEASE_TASK: Shape = {
+  accepted: ["id", "commandLine", "resourceFiles", "environmentSettings", "maxWallClockTime", "retentionTime", "userIdentity"],
+  notHere: ["containerSettings"],
+  nested: { userIdentity: USER_IDENTITY, environmentSettings: NAME_VALUE },
+};
+
 const JOB_CONSTRAINTS: Shape = { accepted: ["maxWallClockTime", "maxTaskRetryCount"] };
 const POOL_INFO: Shape = { accepted: ["poolId"], notHere: ["autoPoolSpecification"] };
 const JOB_CHANGE: Shape = {
@@ -123,9 +157,15 @@ const OPERATIONS = {
   "job add": {
     owner: "job",
     shape: {
-      accepted: ["id", "displayName", "usesTaskDependencies", "commonEnvironmentSettings", "onTaskFailure", ...JOB_CHANGE.accepted],
-      notHere: ["jobManagerTask", "jobPreparationTask", "jobReleaseTask", ...JOB_CHANGE.notHere!],
-      nested: { ...JOB_CHANGE.nested, commonEnvironmentSettings: NAME_VALUE },
+      accepted: ["id", "displayName", "usesTaskDependencies", "commonEnvironmentSettings", "onTaskFailure", "jobManagerTask", "jobPreparationTask", "jobReleaseTask", ...JOB_CHANGE.accepted],
+      notHere: JOB_CHANGE.notHere,
+      nested: {
+        ...JOB_CHANGE.nested,
+        commonEnvironmentSettings: NAME_VALUE,
+        jobManagerTask: JOB_MANAGER_TASK,
+        jobPreparationTask: JOB_PREPARATION_TASK,
+        jobReleaseTask: JOB_RELEASE_TASK,
+      },
     },
   },
   "job patch": { owner: "job", shape: JOB_CHANGE },
@@ -148,12 +188,13 @@ const OPERATIONS = {
         "requiredSlots",
         "userIdentity",
         "applicationPackageReferences",
+        "dependsOn",
       ],
-      notHere: ["containerSettings", "multiInstanceSettings", "dependsOn", "authenticationTokenSettings"],
-      nested: { constraints: { accepted: ["maxWallClockTime", "retentionTime", "maxTaskRetryCount"] }, userIdentity: USER_IDENTITY, environmentSettings: NAME_VALUE },
+      notHere: ["containerSettings", "multiInstanceSettings", "authenticationTokenSettings"],
+      nested: { constraints: TASK_CONSTRAINTS, userIdentity: USER_IDENTITY, environmentSettings: NAME_VALUE, dependsOn: { accepted: ["taskIds", "taskIdRanges"] } },
     },
   },
-  "task update": { owner: "task", shape: { accepted: ["constraints"], nested: { constraints: { accepted: ["maxWallClockTime", "retentionTime", "maxTaskRetryCount"] } } } },
+  "task update": { owner: "task", shape: { accepted: ["constraints"], nested: { constraints: TASK_CONSTRAINTS } } },
 } as const satisfies Record<string, { owner: string; shape: Shape }>;
 
 export type Operation = keyof typeof OPERATIONS;

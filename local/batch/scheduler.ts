@@ -11,14 +11,17 @@ import { describeError, inBackground } from "./background";
 import type { ServiceConfig, TaskFileOps } from "./context";
 import { durationMs } from "./durations";
 import type { Fleet, InstalledPackage } from "./fleet";
+import type { JobPrepRelease } from "./job-prep-release";
 import type { JobRules } from "./job-rules";
 import type { ComputeNode, Job, Pool, Task, TaskState } from "./model";
 import { nodeDiskFault } from "./node-health";
 import { bootedState, isBooted } from "./node-states";
-import { jobDir, nodeDirs, taskDirs, taskEnvironment, type TaskDirs } from "./node-layout";
+import { jobDir, nodeDirs, taskDirs, type TaskDirs } from "./node-layout";
 import { runProcess, type RunningProcess } from "./process-runner";
 import type { ProcessSlots } from "./process-slots";
 import { removeFiles } from "./remove-files";
+import { mayStartNow } from "./task-eligibility";
+import { jobProcessEnvironment, processFailure } from "./task-process";
 import { BatchState, key, now, transition } from "./state";
 
 /** Why a running task is being stopped, which decides the state it ends in. */
@@ -45,6 +48,7 @@ export class Scheduler {
   /** Timers that remove completed tasks' directories when their retentionTime is over. */
   private readonly retention = new Map<string, NodeJS.Timeout>();
   rules!: JobRules;
+  prepRelease!: JobPrepRelease;
 
   constructor(
     private readonly state: BatchState,
@@ -94,7 +98,9 @@ export class Scheduler {
           queue.delete(taskKey);
           continue;
         }
-        const node = this.pickNode(pool, task.requiredSlots);
+        // A task waiting on others keeps its place in the queue; those behind it may start.
+        if (!mayStartNow(this.state, job, task)) continue;
+        const node = this.pickNode(pool, task.requiredSlots, (n) => !this.prepRelease.refusesNode(job, n));
         if (!node) break;
         if (!this.slots.tryAcquire()) return;
         queue.delete(taskKey);
@@ -103,10 +109,10 @@ export class Scheduler {
     }
   }
 
-  private pickNode(pool: Pool, slots: number): ComputeNode | undefined {
+  private pickNode(pool: Pool, slots: number, allowed: (node: ComputeNode) => boolean): ComputeNode | undefined {
     let best: ComputeNode | undefined;
     for (const node of this.state.poolNodes(pool.id).values()) {
-      if ((node.state !== "idle" && node.state !== "running") || node.schedulingState !== "enabled") continue;
+      if ((node.state !== "idle" && node.state !== "running") || node.schedulingState !== "enabled" || !allowed(node)) continue;
       if (node.runningTaskSlotsCount + slots > pool.taskSlotsPerNode) continue;
       const better =
         !best ||
@@ -176,6 +182,10 @@ export class Scheduler {
 
   private async execute(job: Job, pool: Pool, node: ComputeNode, task: Task, dirs: TaskDirs, ex: Execution): Promise<void> {
     const packages: InstalledPackage[] = [...(this.fleet.packages.get(node.id) ?? [])];
+    // The task stays preparing while the job's preparation task runs on the node, as on Batch.
+    const prepared = await this.prepRelease.prepare(job, pool, node);
+    if (ex.intent) return this.stopped(job, task, ex.intent);
+    if (!prepared) return this.backToQueue(job, task);
     try {
       await makeDirectory(dirs.workingDir).catch((err: unknown) => {
         throw userError("ResourceDirectoryCreateFailed", "The node could not create the task's working directory", { FilePath: dirs.workingDir, Reason: (err as Error).message }, err);
@@ -198,16 +208,14 @@ export class Scheduler {
 
     setTaskState(task, "running");
     task.executionInfo.startTime = now();
-    const env = taskEnvironment({
-      accountName: this.config.accountName,
-      accountUrl: this.config.baseUrl(),
-      poolId: pool.id,
-      nodeId: node.id,
-      isDedicated: node.isDedicated,
-      node: this.fleet.dirs(pool, node),
-      task: { jobId: job.id, taskId: task.id, dirs },
+    const env = jobProcessEnvironment(this.config, this.fleet, {
+      pool,
+      node,
+      jobId: job.id,
+      taskId: task.id,
+      dirs,
       packages,
-      settings: [...(job.commonEnvironmentSettings ?? []), ...(task.environmentSettings ?? [])],
+      settings: [...this.prepRelease.environment(job, pool, node), ...(job.commonEnvironmentSettings ?? []), ...(task.environmentSettings ?? [])],
     });
     const process = runProcess({
       commandLine: task.commandLine,
@@ -220,10 +228,7 @@ export class Scheduler {
     const outcome = await process.done;
     if (ex.intent) return this.stopped(job, task, ex.intent);
 
-    let failureInfo: TaskFailureInfo | undefined;
-    if (outcome.startError) failureInfo = { category: "usererror", code: "CommandProgramNotFound", message: outcome.startError };
-    else if (outcome.timedOut) failureInfo = { category: "usererror", code: "MaxWallClockTimeExpiry", message: "The task exceeded its maximum wall clock time and was terminated." };
-    else if (outcome.exitCode !== 0) failureInfo = { category: "usererror", code: "FailureExitCode", message: "The task process exited with an unexpected exit code" };
+    let failureInfo = processFailure(outcome);
     try {
       // The process may have swapped its directories for links: nothing is read or logged through them.
       if (task.outputFiles?.length) await this.refuseSwappedDirs(dirs, "FileUploadMiscError");
@@ -299,6 +304,8 @@ export class Scheduler {
     setTaskState(task, "completed");
     this.retainFiles(job, task);
     this.rules.taskCompleted(job, task);
+    // Its dependents may start now, also when it ended without running (terminated while queued).
+    this.kick();
   }
 
   /** Schedules removal of a completed task's directory once its retentionTime is over, as a node agent does. */

@@ -14,11 +14,13 @@ import type { ServiceConfig, TaskFileOps } from "./context";
 import { Fleet } from "./fleet";
 import { createBatchServer } from "./http";
 import { startIdentityEndpoint } from "./identity-endpoint";
+import { JobPrepRelease } from "./job-prep-release";
 import { JobRules } from "./job-rules";
 import { NodeRemoval } from "./node-removal";
 import { ProcessSlots } from "./process-slots";
 import { accountRoutes } from "./routes/account";
 import { fileRoutes } from "./routes/files";
+import { prepReleaseRoutes } from "./routes/job-prep-release";
 import { jobRoutes } from "./routes/jobs";
 import { nodeAndApplicationRoutes } from "./routes/nodes-and-apps";
 import { nodeOperationRoutes } from "./routes/node-operations";
@@ -85,6 +87,7 @@ export async function startBatchService(opts: BatchServiceOptions): Promise<Batc
   const scheduler = new Scheduler(state, config, files, fleet, slots);
   const rules = new JobRules(state, scheduler, config.log);
   scheduler.rules = rules;
+  scheduler.prepRelease = new JobPrepRelease(config, files, fleet, slots, config.log);
   const removal = new NodeRemoval(state, fleet, scheduler, config.dataDir, config.log);
   const autoscaler = new Autoscaler(state, fleet, removal, { timeScale: opts.autoscaleTimeScale ?? 1, log: config.log });
   const services: Services = { state, fleet, scheduler, rules, config, removal, autoscaler };
@@ -98,7 +101,7 @@ export async function startBatchService(opts: BatchServiceOptions): Promise<Batc
     log: config.log,
     trace: opts.trace ?? process.env.BATCH_OCR_TRACE === "1",
     beforeChangeReply: keeper && (() => keeper.flush()),
-    routes: [...poolRoutes(services), ...nodeAndApplicationRoutes(services), ...jobRoutes(services), ...taskRoutes(services), ...fileRoutes(services), ...nodeOperationRoutes(services), ...accountRoutes(services)],
+    routes: [...poolRoutes(services), ...nodeAndApplicationRoutes(services), ...jobRoutes(services), ...taskRoutes(services), ...prepReleaseRoutes(services), ...fileRoutes(services), ...nodeOperationRoutes(services), ...accountRoutes(services)],
   });
   try {
     await new Promise<void>((resolve, reject) => {
@@ -146,6 +149,7 @@ export async function startBatchService(opts: BatchServiceOptions): Promise<Batc
       scheduler.close();
       const stops: Promise<void>[] = [];
       for (const job of state.jobs.values()) for (const task of scheduler.runningTasks(job)) stops.push(scheduler.stop(job, task, "delete"));
+      stops.push(scheduler.prepRelease.close());
       stops.push(fleet.stopAll());
       await Promise.all(stops);
       for (const pool of state.pools.values()) for (const node of state.poolNodes(pool.id).values()) fleet.setState(node, "leavingpool");

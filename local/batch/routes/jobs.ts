@@ -11,6 +11,9 @@ import { checkProperties } from "../request-properties";
 import { asBody, optionalEnum, optionalInt, requireId, type Body } from "../validate";
 import { optionalDuration } from "../validate";
 import type { Services } from "./services";
+import { newTask } from "./tasks";
+import { checkPrepRelease } from "../job-prep-release";
+import { managerTaskBody } from "../job-manager";
 
 const ON_ALL = ["noaction", "terminatejob"] as const;
 const ON_FAILURE = ["noaction", "performexitoptionsjobaction"] as const;
@@ -95,8 +98,8 @@ export function jobRoutes(s: Services): Route[] {
         const body = asBody(req.body);
         const id = requireId(body);
         checkProperties(body, "job add");
-        if (body.usesTaskDependencies === true) throw notSupportedLocally("task dependencies (usesTaskDependencies)");
         const poolInfo = poolInfoOf(body);
+        checkPrepRelease(body);
         if (s.state.jobs.has(key(id))) throw exists("job");
         const t = now();
         const job: Job = {
@@ -114,12 +117,18 @@ export function jobRoutes(s: Services): Route[] {
           poolInfo,
           onAllTasksComplete: optionalEnum(body, "onAllTasksComplete", ON_ALL) ?? "noaction",
           onTaskFailure: optionalEnum(body, "onTaskFailure", ON_FAILURE) ?? "noaction",
-          usesTaskDependencies: false,
+          usesTaskDependencies: body.usesTaskDependencies === true,
           allowTaskPreemption: body.allowTaskPreemption === true,
           executionInfo: { startTime: t, poolId: poolInfo.poolId },
         };
+        const pool = s.state.pools.get(key(poolInfo.poolId ?? ""));
+        const manager = body.jobManagerTask === undefined ? undefined : newTask(s, job, managerTaskBody(body.jobManagerTask, pool));
         s.state.jobs.set(key(id), job);
         s.state.jobTasks(id);
+        if (manager) {
+          s.state.jobTasks(id).all.set(key(manager.id), manager);
+          s.scheduler.enqueue(job, manager);
+        }
         s.rules.jobAdded(job);
         return created(job.url, job);
       },

@@ -42,7 +42,7 @@ function nodeList(body: Body): string[] {
 }
 
 export function nodeOperationRoutes(s: Services): Route[] {
-  const ops = new NodeOperations(s.fleet, s.scheduler, s.config.log);
+  const ops = new NodeOperations(s.fleet, s.scheduler, s.config.log, () => s.state.jobs.values());
   const nodeOf = (req: BatchRequest) => ({ pool: s.state.pool(req.params.poolId!), node: s.state.node(req.params.poolId!, req.params.nodeId!) });
   /** Reboot and reimage take the same options (requeue by default), each under its own name. */
   const restartRoute = (how: "reboot" | "reimage", optionName: string): Route => ({

@@ -7,6 +7,8 @@ import type { Job, Task, TaskBody } from "../model";
 import { changed, checkConditions, created, entityReply, listReply } from "../replies";
 import { setTaskState } from "../scheduler";
 import { key, newETag, now, touch } from "../state";
+import { checkTaskIdFree } from "../job-prep-release";
+import { checkDependencies } from "../task-dependencies";
 import { checkOutputFiles, checkResourceFiles } from "../task-file-rules";
 import { checkProperties } from "../request-properties";
 import { asBody, optionalDuration, optionalInt, requireId, requireString, type Body } from "../validate";
@@ -25,10 +27,12 @@ function acceptsTasks(job: Job): void {
 export function newTask(s: Services, job: Job, raw: unknown): Task {
   const body = asBody(raw);
   const id = requireId(body);
+  checkTaskIdFree(job, id);
   requireString(body, "commandLine");
   checkProperties(body, "task add");
   checkResourceFiles(body);
   checkOutputFiles(body);
+  checkDependencies(job, body);
   const c = (body.constraints as Body | undefined) ?? {};
   const maxWallClockTime = optionalDuration(c, "maxWallClockTime");
   const retentionTime = optionalDuration(c, "retentionTime");
