@@ -80,6 +80,7 @@ export function poolRoutes(s: Services): Route[] {
       enableAutoScale: autoScale,
       taskSlotsPerNode: slots,
       taskSchedulingPolicy: { nodeFillType: fill },
+      enableInterNodeCommunication: body.enableInterNodeCommunication === true,
       resizeTimeout: (body.resizeTimeout as string | undefined) ?? "PT15M",
       ...(autoScale ? { autoScaleFormula: formula, autoScaleEvaluationInterval: interval } : {}),
     };

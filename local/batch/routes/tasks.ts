@@ -8,9 +8,10 @@ import { setTaskState } from "../scheduler";
 import { key, newETag, now, touch } from "../state";
 import { checkOutputFiles, checkResourceFiles } from "../task-file-rules";
 import { asBody, optionalDuration, optionalInt, refuseUnsupported, requireId, requireString, type Body } from "../validate";
+import { checkMultiInstanceSettings } from "../multi-instance";
 import type { Services } from "./services";
 
-const UNSUPPORTED_TASK_PROPERTIES = ["multiInstanceSettings", "containerSettings", "dependsOn", "authenticationTokenSettings"] as const;
+const UNSUPPORTED_TASK_PROPERTIES = ["containerSettings", "dependsOn", "authenticationTokenSettings"] as const;
 export const MAX_TASKS_PER_COLLECTION = 100;
 /** Batch's limit on an add-collection body. */
 export const MAX_COLLECTION_BYTES = 1024 * 1024;
@@ -35,6 +36,7 @@ export function newTask(s: Services, job: Job, raw: unknown): Task {
     s.state.applicationPackage(ref.applicationId, ref.version);
   }
   const pool = job.poolInfo.poolId === undefined ? undefined : s.state.pools.get(key(job.poolInfo.poolId));
+  const multiInstanceSettings = checkMultiInstanceSettings(body);
   const requiredSlots = optionalInt(body, "requiredSlots", 1, 256) ?? 1;
   if (pool && requiredSlots > pool.taskSlotsPerNode) throw invalidProperty("requiredSlots", requiredSlots, `the pool's nodes have ${pool.taskSlotsPerNode} task slots`);
   const t = now();
@@ -48,6 +50,7 @@ export function newTask(s: Services, job: Job, raw: unknown): Task {
     state: "active",
     stateTransitionTime: t,
     requiredSlots,
+    ...(multiInstanceSettings ? { multiInstanceSettings } : {}),
     constraints: {
       maxWallClockTime: (c.maxWallClockTime as string | undefined) ?? UNLIMITED,
       retentionTime: (c.retentionTime as string | undefined) ?? "P7D",
@@ -184,9 +187,8 @@ export function taskRoutes(s: Services): Route[] {
       method: "GET",
       pattern: "/jobs/{jobId}/tasks/{taskId}/subtasksinfo",
       handler: (req) => {
-        taskOf(req);
-        // Only multi-instance tasks have subtasks, and those are refused at add.
-        return { status: 200, body: { "odata.metadata": `${base()}/$metadata#subtaskinformations`, value: [] } };
+        const { task } = taskOf(req);
+        return { status: 200, body: { "odata.metadata": `${base()}/$metadata#subtaskinformations`, value: s.scheduler.subtasks.of(task) } };
       },
     },
     { method: "POST", pattern: "/jobs/{jobId}/tasks/{taskId}/subtasks", handler: () => { throw notSupportedLocally("subtasks"); } },
