@@ -40,7 +40,7 @@ export class BatchError extends Error {
 
 export const newRequestId = (): string => randomUUID();
 
-type Kind = "pool" | "job" | "task" | "node" | "file" | "application";
+type Kind = "pool" | "job" | "task" | "node" | "file" | "application" | "jobSchedule";
 
 const NOT_FOUND: Record<Kind, [string, string]> = {
   pool: ["PoolNotFound", "The specified pool does not exist."],
@@ -49,6 +49,7 @@ const NOT_FOUND: Record<Kind, [string, string]> = {
   node: ["NodeNotFound", "The specified node does not exist."],
   file: ["FileNotFound", "The specified file does not exist."],
   application: ["ApplicationNotFound", "The specified application does not exist."],
+  jobSchedule: ["JobScheduleNotFound", "The specified job schedule does not exist."],
 };
 
 export function notFound(kind: Kind): BatchError {

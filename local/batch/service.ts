@@ -18,6 +18,7 @@ import { JobRules } from "./job-rules";
 import { NodeRemoval } from "./node-removal";
 import { ProcessSlots } from "./process-slots";
 import { fileRoutes } from "./routes/files";
+import { jobScheduleRoutes, newJobSchedules } from "./routes/job-schedules";
 import { jobRoutes } from "./routes/jobs";
 import { nodeAndApplicationRoutes } from "./routes/nodes-and-apps";
 import { poolRoutes } from "./routes/pools";
@@ -43,6 +44,8 @@ export interface BatchServiceOptions {
    * 5-minute evaluation interval passes in 5 seconds and samples come every half second.
    */
   autoscaleTimeScale?: number;
+  /** How many times faster job schedules' recurrence intervals and start windows pass (1 by default): with 60, PT1M is a second. */
+  scheduleTimeScale?: number;
   /**
    * Keep pools, nodes, jobs, tasks and packages in the data directory and take them up again on
    * the next start there (`npm run local -- --data DIR`); off, the state lives in memory only.
@@ -86,6 +89,7 @@ export async function startBatchService(opts: BatchServiceOptions): Promise<Batc
   const removal = new NodeRemoval(state, fleet, scheduler, config.dataDir, config.log);
   const autoscaler = new Autoscaler(state, fleet, removal, { timeScale: opts.autoscaleTimeScale ?? 1, log: config.log });
   const services: Services = { state, fleet, scheduler, rules, config, removal, autoscaler };
+  const schedules = newJobSchedules(services, opts.scheduleTimeScale ?? 1);
   const saved = opts.persistState ? await loadSavedState(config.dataDir) : undefined;
   const keeper = opts.persistState ? new StateKeeper({ dataDir: config.dataDir, state, baseUrl: config.baseUrl, revision: changeCount, log: config.log }) : undefined;
 
@@ -96,7 +100,7 @@ export async function startBatchService(opts: BatchServiceOptions): Promise<Batc
     log: config.log,
     trace: opts.trace ?? process.env.BATCH_OCR_TRACE === "1",
     beforeChangeReply: keeper && (() => keeper.flush()),
-    routes: [...poolRoutes(services), ...nodeAndApplicationRoutes(services), ...jobRoutes(services), ...taskRoutes(services), ...fileRoutes(services)],
+    routes: [...poolRoutes(services), ...nodeAndApplicationRoutes(services), ...jobRoutes(services), ...taskRoutes(services), ...fileRoutes(services), ...jobScheduleRoutes(services, schedules)],
   });
   try {
     await new Promise<void>((resolve, reject) => {
@@ -141,6 +145,7 @@ export async function startBatchService(opts: BatchServiceOptions): Promise<Batc
     async stop() {
       await keeper?.close();
       autoscaler.close();
+      schedules.close();
       scheduler.close();
       const stops: Promise<void>[] = [];
       for (const job of state.jobs.values()) for (const task of scheduler.runningTasks(job)) stops.push(scheduler.stop(job, task, "delete"));

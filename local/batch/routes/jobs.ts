@@ -60,6 +60,37 @@ export function taskCounts(s: Services, job: Job): { taskCounts: TaskCounts; tas
   return { taskCounts: counts, taskSlotCounts: slots };
 }
 
+/** A job from an add-job body (or a job schedule's jobSpecification), checked, not yet added. */
+export function newJob(s: Services, id: string, body: Body): Job {
+  refuseUnsupported(body, UNSUPPORTED_JOB_PROPERTIES, "job");
+  if (body.usesTaskDependencies === true) throw notSupportedLocally("task dependencies (usesTaskDependencies)");
+  const poolInfo = poolInfoOf(body);
+  const t = now();
+  return {
+    ...(body as unknown as JobBody),
+    id,
+    url: `${s.config.baseUrl()}/jobs/${id}`,
+    eTag: newETag(),
+    lastModified: t,
+    creationTime: t,
+    state: "active",
+    stateTransitionTime: t,
+    priority: optionalInt(body, "priority", -1000, 1000) ?? 0,
+    maxParallelTasks: optionalInt(body, "maxParallelTasks", -1, 10000) ?? -1,
+    constraints: constraintsOf(body) ?? {},
+    poolInfo,
+    onAllTasksComplete: optionalEnum(body, "onAllTasksComplete", ON_ALL) ?? "noaction",
+    onTaskFailure: optionalEnum(body, "onTaskFailure", ON_FAILURE) ?? "noaction",
+    executionInfo: { startTime: t, poolId: poolInfo.poolId },
+  };
+}
+
+export function addJob(s: Services, job: Job): void {
+  s.state.jobs.set(key(job.id), job);
+  s.state.jobTasks(job.id);
+  s.rules.jobAdded(job);
+}
+
 export function jobRoutes(s: Services): Route[] {
   const base = () => s.config.baseUrl();
   const jobOf = (req: { params: Record<string, string> }) => s.state.job(req.params.jobId!);
@@ -91,31 +122,9 @@ export function jobRoutes(s: Services): Route[] {
       handler: (req) => {
         const body = asBody(req.body);
         const id = requireId(body);
-        refuseUnsupported(body, UNSUPPORTED_JOB_PROPERTIES, "job");
-        if (body.usesTaskDependencies === true) throw notSupportedLocally("task dependencies (usesTaskDependencies)");
-        const poolInfo = poolInfoOf(body);
+        const job = newJob(s, id, body);
         if (s.state.jobs.has(key(id))) throw exists("job");
-        const t = now();
-        const job: Job = {
-          ...(body as unknown as JobBody),
-          id,
-          url: `${base()}/jobs/${id}`,
-          eTag: newETag(),
-          lastModified: t,
-          creationTime: t,
-          state: "active",
-          stateTransitionTime: t,
-          priority: optionalInt(body, "priority", -1000, 1000) ?? 0,
-          maxParallelTasks: optionalInt(body, "maxParallelTasks", -1, 10000) ?? -1,
-          constraints: constraintsOf(body) ?? {},
-          poolInfo,
-          onAllTasksComplete: optionalEnum(body, "onAllTasksComplete", ON_ALL) ?? "noaction",
-          onTaskFailure: optionalEnum(body, "onTaskFailure", ON_FAILURE) ?? "noaction",
-          executionInfo: { startTime: t, poolId: poolInfo.poolId },
-        };
-        s.state.jobs.set(key(id), job);
-        s.state.jobTasks(id);
-        s.rules.jobAdded(job);
+        addJob(s, job);
         return created(job.url, job);
       },
     },
