@@ -6,40 +6,16 @@
  * the one job of a schedule without recurrence, no job is created and the schedule completes
  * once no job of it is active.
  *
- * Schedules live in memory: a restart of the service (with --data) keeps their jobs, as jobs,
- * but not the schedules (the state keeper does not write them yet).
+ * Schedules are part of the service's state (kept with --data); after a restart each active one
+ * goes on from its nextRunTime, an occurrence missed while the service was down coming at once.
  */
 import type { Log } from "./background";
 import { inBackground } from "./background";
 import { durationMs } from "./durations";
-import type { Job, NameValue } from "./model";
+import type { Job, JobSchedule, JobScheduleState } from "./model";
+
+export type { JobSchedule };
 import { key, now, touch, transition } from "./state";
-
-export type JobScheduleState = "active" | "disabled" | "terminating" | "completed" | "deleting";
-
-export interface Schedule {
-  doNotRunUntil?: string;
-  doNotRunAfter?: string;
-  startWindow?: string;
-  recurrenceInterval?: string;
-}
-
-export interface JobSchedule {
-  id: string;
-  displayName?: string;
-  url: string;
-  eTag: string;
-  lastModified: string;
-  creationTime: string;
-  state: JobScheduleState;
-  stateTransitionTime: string;
-  previousState?: JobScheduleState;
-  previousStateTransitionTime?: string;
-  schedule: Schedule;
-  jobSpecification: Record<string, unknown>;
-  metadata?: NameValue[];
-  executionInfo: { nextRunTime?: string; recentJob?: { id: string; url: string }; endTime?: string };
-}
 
 /** What the schedules need of the rest of the service. */
 export interface ScheduleHost {
@@ -60,31 +36,50 @@ interface Clock {
   timer?: NodeJS.Timeout;
   /** When the occurrence now due (or next) was due, in ms. */
   due?: number;
-  jobsCreated: number;
+}
+
+/** How many jobs the schedule has created: the number in its most recent job's id. */
+function jobsCreated(schedule: JobSchedule): number {
+  const id = schedule.executionInfo.recentJob?.id;
+  return id === undefined ? 0 : Number(id.slice(id.lastIndexOf("-") + 1));
 }
 
 export class JobSchedules {
-  readonly all = new Map<string, JobSchedule>();
+  readonly all: Map<string, JobSchedule>;
   private readonly clocks = new Map<string, Clock>();
   private closed = false;
 
   constructor(
+    all: Map<string, JobSchedule>,
     private readonly host: ScheduleHost,
     /** Intervals (recurrence, start window) pass this many times faster; absolute times do not. */
     private readonly timeScale: number,
-  ) {}
+  ) {
+    this.all = all;
+  }
 
   add(schedule: JobSchedule): void {
     this.all.set(key(schedule.id), schedule);
-    this.clocks.set(key(schedule.id), { jobsCreated: 0 });
     this.restart(schedule);
+  }
+
+  /** After a restart: active schedules go on from their nextRunTime, those cut short in terminating or deleting finish. */
+  resume(): void {
+    for (const schedule of this.all.values()) {
+      if (schedule.state === "deleting") inBackground(this.delete(schedule), `job schedule ${schedule.id}: delete (after restart)`, this.host.log);
+      else if (schedule.state === "terminating") inBackground(this.terminate(schedule), `job schedule ${schedule.id}: terminate (after restart)`, this.host.log);
+      else if (schedule.state === "active") {
+        const next = schedule.executionInfo.nextRunTime;
+        this.clock(schedule).due = next === undefined ? undefined : Date.parse(next);
+        this.arm(schedule);
+      }
+    }
   }
 
   /** The jobs this schedule created that still exist, oldest first. */
   jobsOf(schedule: JobSchedule): Job[] {
-    const clock = this.clocks.get(key(schedule.id));
     const jobs: Job[] = [];
-    for (let n = 1; n <= (clock?.jobsCreated ?? 0); n++) {
+    for (let n = 1; n <= jobsCreated(schedule); n++) {
       const job = this.host.job(jobIdOf(schedule, n));
       if (job) jobs.push(job);
     }
@@ -95,7 +90,9 @@ export class JobSchedules {
   restart(schedule: JobSchedule): void {
     const clock = this.clock(schedule);
     const until = schedule.schedule.doNotRunUntil ? Date.parse(schedule.schedule.doNotRunUntil) : 0;
-    clock.due = Math.max(Date.now(), until);
+    // A schedule without recurrence makes one job in its life, however often it is changed.
+    const oneOffDone = schedule.schedule.recurrenceInterval === undefined && jobsCreated(schedule) > 0;
+    clock.due = oneOffDone ? undefined : Math.max(Date.now(), until);
     this.arm(schedule);
   }
 
@@ -134,7 +131,7 @@ export class JobSchedules {
 
   private clock(schedule: JobSchedule): Clock {
     let clock = this.clocks.get(key(schedule.id));
-    if (!clock) this.clocks.set(key(schedule.id), (clock = { jobsCreated: 0 }));
+    if (!clock) this.clocks.set(key(schedule.id), (clock = {}));
     return clock;
   }
 
@@ -179,18 +176,17 @@ export class JobSchedules {
       clock.timer.unref();
       return;
     }
-    if (this.activeJobs(schedule).length === 0) this.createJob(schedule, clock);
+    if (this.activeJobs(schedule).length === 0) this.createJob(schedule);
     const every = this.interval(schedule.schedule.recurrenceInterval);
     if (!Number.isFinite(every)) clock.due = undefined;
     else while (clock.due !== undefined && clock.due <= Date.now()) clock.due += every;
     this.arm(schedule);
   }
 
-  private createJob(schedule: JobSchedule, clock: Clock): void {
-    const id = jobIdOf(schedule, clock.jobsCreated + 1);
+  private createJob(schedule: JobSchedule): void {
+    const id = jobIdOf(schedule, jobsCreated(schedule) + 1);
     try {
       const job = this.host.createJob(id, schedule.jobSpecification);
-      clock.jobsCreated += 1;
       schedule.executionInfo.recentJob = { id: job.id, url: job.url };
       touch(schedule);
     } catch (err) {

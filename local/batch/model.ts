@@ -275,3 +275,30 @@ export interface Application {
   displayName: string;
   versions: string[];
 }
+
+export type JobScheduleState = "active" | "disabled" | "terminating" | "completed" | "deleting";
+
+export interface Schedule {
+  doNotRunUntil?: string;
+  doNotRunAfter?: string;
+  startWindow?: string;
+  recurrenceInterval?: string;
+}
+
+/** A job schedule (CloudJobSchedule), as Batch returns it. */
+export interface JobSchedule {
+  id: string;
+  displayName?: string;
+  url: string;
+  eTag: string;
+  lastModified: string;
+  creationTime: string;
+  state: JobScheduleState;
+  stateTransitionTime: string;
+  previousState?: JobScheduleState;
+  previousStateTransitionTime?: string;
+  schedule: Schedule;
+  jobSpecification: Record<string, unknown>;
+  metadata?: NameValue[];
+  executionInfo: { nextRunTime?: string; recentJob?: { id: string; url: string }; endTime?: string };
+}

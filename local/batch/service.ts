@@ -117,6 +117,7 @@ export async function startBatchService(opts: BatchServiceOptions): Promise<Batc
     if (saved !== undefined) {
       restoreState(saved, state, endpoint, config.dataDir, saved.file);
       resumeAfterRestart(services);
+      schedules.resume();
       config.log(`local Batch service: ${state.pools.size} pool(s) and ${state.jobs.size} job(s) taken up again from ${saved.file}`);
     }
     await keeper?.begin(saved?.generation ?? 0);

@@ -3,7 +3,8 @@ import { inBackground } from "../background";
 import { durationMs } from "../durations";
 import { conflict, invalidProperty, missingProperty, notFound } from "../errors";
 import type { Route } from "../http";
-import { JobSchedules, type JobSchedule, type Schedule } from "../job-schedules";
+import { JobSchedules } from "../job-schedules";
+import type { JobSchedule, Schedule } from "../model";
 import { changed, checkConditions, created, entityReply, listReply } from "../replies";
 import { key, newETag, now, touch } from "../state";
 import { asBody, optionalDuration, requireId, type Body } from "../validate";
@@ -181,6 +182,7 @@ export function jobScheduleRoutes(s: Services, schedules: JobSchedules): Route[]
 /** The schedules of one service, creating their jobs through the job routes' own checks. */
 export function newJobSchedules(s: Services, timeScale: number): JobSchedules {
   return new JobSchedules(
+    s.state.jobSchedules,
     {
       createJob: (id, specification) => {
         const job = newJob(s, id, specification);
