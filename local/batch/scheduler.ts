@@ -387,9 +387,13 @@ export class Scheduler {
    */
   async discardFiles(job: Job, task: Task): Promise<string | undefined> {
     this.forgetRetention(job, task);
-    const info = task.nodeInfo;
-    if (!info) return undefined;
-    return removeFiles(taskDirs(nodeDirs(this.config.dataDir, info.poolId, info.nodeId), job.id, task.id).taskDir, `task ${job.id}/${task.id}`, this.config.log);
+    // A multi-instance task has files on each of its subtasks' nodes too.
+    const places = [task.nodeInfo, ...this.subtasks.of(task).map((sub) => sub.nodeInfo)].filter((info) => info !== undefined);
+    const removals = places.map((info) =>
+      removeFiles(taskDirs(nodeDirs(this.config.dataDir, info.poolId, info.nodeId), job.id, task.id).taskDir, `task ${job.id}/${task.id}`, this.config.log),
+    );
+    const failures = (await Promise.all(removals)).filter((why) => why !== undefined);
+    return failures.length > 0 ? failures.join("; ") : undefined;
   }
 
   /**

@@ -3,6 +3,7 @@
  * coordination command on all of them before the primary's command, Batch's MPI variables,
  * subtask info, and the task's result following the primary's command and the coordination.
  */
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { bash, errorOf, IMAGE, taskFile, useService, VM_SIZE, waitForNodes, waitForTask } from "./fixture";
@@ -112,5 +113,18 @@ describe("multi-instance tasks", () => {
     const { client } = service();
     const error = await errorOf(() => client.task.add("mi-job", { id: "two-slots", commandLine: "/bin/true", requiredSlots: 2, multiInstanceSettings: { numberOfInstances: 2, coordinationCommandLine: "/bin/true" } }));
     expect(error).toMatchObject({ status: 400, code: "InvalidPropertyValue" });
+  });
+});
+
+describe("a deleted multi-instance task", () => {
+  it("leaves no files on any of its nodes", async () => {
+    const { client, cloud } = service();
+    await client.task.add("mi-job", { id: "to-delete", commandLine: "/bin/true", multiInstanceSettings: { numberOfInstances: 3, coordinationCommandLine: "/bin/true" } });
+    const task = await waitForTask(client, "mi-job", "to-delete");
+    const subtasks = (await client.task.listSubtasks("mi-job", "to-delete")).value!;
+    const dirs = [task.nodeInfo!.nodeId!, ...subtasks.map((s) => s.nodeInfo!.nodeId!)].map((nodeId) => path.join(cloud.dataDir, "nodes", MPI_POOL, nodeId, "workitems", "mi-job", "job-1", "to-delete"));
+    expect(dirs.map((d) => existsSync(d))).toEqual([true, true, true]);
+    await client.task.deleteMethod("mi-job", "to-delete");
+    expect(dirs.map((d) => existsSync(d))).toEqual([false, false, false]);
   });
 });
