@@ -70,9 +70,11 @@ const CATALOGUE = {
   NodeNotFound: { status: 404, message: "The specified node does not exist." },
   FileNotFound: { status: 404, message: "The specified file does not exist." },
   ApplicationNotFound: { status: 404, message: "The specified application does not exist." },
+  JobScheduleNotFound: { status: 404, message: "The specified job schedule does not exist." },
   PoolExists: { status: 409, message: "The specified pool already exists." },
   JobExists: { status: 409, message: "The specified job already exists." },
   TaskExists: { status: 409, message: "The specified task already exists." },
+  JobScheduleExists: { status: 409, message: "The specified job schedule already exists." },
   // States that refuse an operation
   OperationInvalidForCurrentState: { status: 409, message: "The specified operation is not valid for the current state of the resource. {Reason}" },
   PoolBeingDeleted: { status: 409, message: "The specified pool has been marked for deletion and is being reclaimed." },
@@ -83,6 +85,9 @@ const CATALOGUE = {
   JobBeingTerminated: { status: 409, message: "The specified job is being terminated." },
   JobNotActive: { status: 409, message: "The specified job is not in active state." },
   JobNotDisabled: { status: 409, message: "The specified job is not in disabled state." },
+  JobScheduleCompleted: { status: 409, message: "The specified job schedule is already in a completed state." },
+  JobScheduleBeingDeleted: { status: 409, message: "The specified job schedule has been marked for deletion and is being reclaimed." },
+  JobScheduleBeingTerminated: { status: 409, message: "The specified job schedule is being terminated." },
   TaskCompleted: { status: 409, message: "The specified task is already in a completed state." },
   TaskNotCompleted: { status: 409, message: "The specified task is not in a completed state, and the requested operation can be performed only on completed tasks." },
   TaskSucceeded: { status: 409, message: "The specified task has already completed successfully, and the requested operation cannot be performed on successful tasks." },
@@ -123,7 +128,7 @@ export function batchError(name: BatchErrorName, values: Record<string, string> 
   return new BatchError(entry.status, entry.code ?? name, message, Object.entries(values).map(([key, value]) => ({ key, value })));
 }
 
-type Kind = "pool" | "job" | "task" | "node" | "file" | "application";
+type Kind = "pool" | "job" | "task" | "node" | "file" | "application" | "jobSchedule";
 
 const capitalised = (kind: Kind) => `${kind[0]!.toUpperCase()}${kind.slice(1)}`;
 

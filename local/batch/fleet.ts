@@ -8,6 +8,7 @@ import { TaskFileError } from "../task-files/types";
 import { describeError, inBackground } from "./background";
 import type { ServiceConfig, TaskFileOps } from "./context";
 import type { ComputeNode, ComputeNodeError, Pool, StartTask } from "./model";
+import { freeLoopbackAddress } from "./node-addresses";
 import { nodeDirs, taskEnvironment, type NodeDirs } from "./node-layout";
 import { NodeServiceLog } from "./node-service-log";
 import { bootedState, isLegalTransition } from "./node-states";
@@ -129,7 +130,7 @@ export class Fleet {
       schedulingState: "enabled",
       stateTransitionTime: t,
       allocationTime: t,
-      ipAddress: "127.0.0.1",
+      ipAddress: freeLoopbackAddress(this.state),
       affinityId: `TVM:${id}`,
       vmSize: pool.vmSize.toLowerCase(),
       totalTasksRun: 0,

@@ -87,6 +87,17 @@ const JOB_CHANGE: Shape = {
   nested: { constraints: JOB_CONSTRAINTS, poolInfo: POOL_INFO, metadata: NAME_VALUE },
 };
 
+const JOB_ADD_ACCEPTED = ["displayName", "usesTaskDependencies", "commonEnvironmentSettings", "onTaskFailure", "jobPreparationTask", "jobReleaseTask", ...JOB_CHANGE.accepted];
+const JOB_ADD_NESTED = { ...JOB_CHANGE.nested, commonEnvironmentSettings: NAME_VALUE, jobPreparationTask: JOB_PREPARATION_TASK, jobReleaseTask: JOB_RELEASE_TASK };
+
+/** A schedule's jobs are added as a job is, but without a job manager task (not run in schedules here). */
+const JOB_SPECIFICATION: Shape = { accepted: JOB_ADD_ACCEPTED, notHere: ["jobManagerTask", ...JOB_CHANGE.notHere!], nested: JOB_ADD_NESTED };
+const SCHEDULE: Shape = { accepted: ["doNotRunUntil", "doNotRunAfter", "startWindow", "recurrenceInterval"] };
+const JOB_SCHEDULE_CHANGE: Shape = {
+  accepted: ["schedule", "jobSpecification", "metadata"],
+  nested: { schedule: SCHEDULE, jobSpecification: JOB_SPECIFICATION, metadata: NAME_VALUE },
+};
+
 /** By operation: the body's owner (as 501 messages name it) and its shape. */
 const OPERATIONS = {
   "pool add": {
@@ -157,15 +168,9 @@ const OPERATIONS = {
   "job add": {
     owner: "job",
     shape: {
-      accepted: ["id", "displayName", "usesTaskDependencies", "commonEnvironmentSettings", "onTaskFailure", "jobManagerTask", "jobPreparationTask", "jobReleaseTask", ...JOB_CHANGE.accepted],
+      accepted: ["id", "jobManagerTask", ...JOB_ADD_ACCEPTED],
       notHere: JOB_CHANGE.notHere,
-      nested: {
-        ...JOB_CHANGE.nested,
-        commonEnvironmentSettings: NAME_VALUE,
-        jobManagerTask: JOB_MANAGER_TASK,
-        jobPreparationTask: JOB_PREPARATION_TASK,
-        jobReleaseTask: JOB_RELEASE_TASK,
-      },
+      nested: { ...JOB_ADD_NESTED, jobManagerTask: JOB_MANAGER_TASK },
     },
   },
   "job patch": { owner: "job", shape: JOB_CHANGE },
@@ -189,11 +194,21 @@ const OPERATIONS = {
         "userIdentity",
         "applicationPackageReferences",
         "dependsOn",
+        "multiInstanceSettings",
       ],
-      notHere: ["containerSettings", "multiInstanceSettings", "authenticationTokenSettings"],
-      nested: { constraints: TASK_CONSTRAINTS, userIdentity: USER_IDENTITY, environmentSettings: NAME_VALUE, dependsOn: { accepted: ["taskIds", "taskIdRanges"] } },
+      notHere: ["containerSettings", "authenticationTokenSettings"],
+      nested: {
+        constraints: TASK_CONSTRAINTS,
+        userIdentity: USER_IDENTITY,
+        environmentSettings: NAME_VALUE,
+        dependsOn: { accepted: ["taskIds", "taskIdRanges"] },
+        multiInstanceSettings: { accepted: ["numberOfInstances", "coordinationCommandLine", "commonResourceFiles"] },
+      },
     },
   },
+  "job schedule add": { owner: "jobSchedule", shape: { ...JOB_SCHEDULE_CHANGE, accepted: ["id", "displayName", ...JOB_SCHEDULE_CHANGE.accepted] } },
+  "job schedule patch": { owner: "jobSchedule", shape: JOB_SCHEDULE_CHANGE },
+  "job schedule update": { owner: "jobSchedule", shape: JOB_SCHEDULE_CHANGE },
   "task update": { owner: "task", shape: { accepted: ["constraints"], nested: { constraints: TASK_CONSTRAINTS } } },
 } as const satisfies Record<string, { owner: string; shape: Shape }>;
 
