@@ -27,6 +27,7 @@ interface Options {
   data?: string;
   maxProcesses?: number;
   autoscaleTimeScale?: number;
+  scheduleTimeScale?: number;
   verbose: boolean;
 }
 
@@ -45,6 +46,7 @@ async function main(argv: string[]): Promise<void> {
     .option("--data <dir>", "where the nodes' files, the blobs and the Batch state (pools, nodes, jobs, tasks, packages) live, kept and taken up again on the next start; a temp directory removed on exit by default")
     .option("--max-processes <n>", "tasks and start tasks running at once across all nodes (default: this machine's cores)", positive)
     .option("--autoscale-time-scale <n>", "autoscale runs this many times faster than real time (60: a 5-minute evaluation interval is 5 seconds)", positive)
+    .option("--schedule-time-scale <n>", "job schedules' recurrence intervals and start windows pass this many times faster (60: PT1M is a second)", positive)
     .option("--verbose", "log every request with its status", false)
     .showHelpAfterError();
   program.parse(argv);
@@ -61,6 +63,7 @@ async function main(argv: string[]): Promise<void> {
       dataDir: opts.data,
       maxProcesses: opts.maxProcesses,
       autoscaleTimeScale: opts.autoscaleTimeScale,
+      scheduleTimeScale: opts.scheduleTimeScale,
       // Given a data directory, a user expects to come back to it as they left it, as on Azure.
       persistState: opts.data !== undefined,
       log,

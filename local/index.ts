@@ -23,6 +23,8 @@ export interface LocalCloudOptions {
   inMemoryStorage?: boolean;
   /** How many times faster than real time pools autoscale (see BatchServiceOptions). */
   autoscaleTimeScale?: number;
+  /** How many times faster job schedules' intervals pass (see BatchServiceOptions). */
+  scheduleTimeScale?: number;
   /** Keep the Batch service's state in dataDir and take it up again on the next start there (see BatchServiceOptions). */
   persistState?: boolean;
   log?: (line: string) => void;
@@ -54,6 +56,7 @@ export async function startLocalCloud(opts: LocalCloudOptions = {}): Promise<Loc
       maxProcesses: opts.maxProcesses,
       log: opts.log,
       autoscaleTimeScale: opts.autoscaleTimeScale,
+      scheduleTimeScale: opts.scheduleTimeScale,
       // A temp directory is removed on stop: nothing there to take up again.
       persistState: (opts.persistState ?? false) && !ownDataDir,
       storage: {

@@ -70,9 +70,11 @@ const CATALOGUE = {
   NodeNotFound: { status: 404, message: "The specified node does not exist." },
   FileNotFound: { status: 404, message: "The specified file does not exist." },
   ApplicationNotFound: { status: 404, message: "The specified application does not exist." },
+  JobScheduleNotFound: { status: 404, message: "The specified job schedule does not exist." },
   PoolExists: { status: 409, message: "The specified pool already exists." },
   JobExists: { status: 409, message: "The specified job already exists." },
   TaskExists: { status: 409, message: "The specified task already exists." },
+  JobScheduleExists: { status: 409, message: "The specified job schedule already exists." },
   // States that refuse an operation
   OperationInvalidForCurrentState: { status: 409, message: "The specified operation is not valid for the current state of the resource. {Reason}" },
   PoolBeingDeleted: { status: 409, message: "The specified pool has been marked for deletion and is being reclaimed." },
@@ -83,13 +85,27 @@ const CATALOGUE = {
   JobBeingTerminated: { status: 409, message: "The specified job is being terminated." },
   JobNotActive: { status: 409, message: "The specified job is not in active state." },
   JobNotDisabled: { status: 409, message: "The specified job is not in disabled state." },
+  JobScheduleCompleted: { status: 409, message: "The specified job schedule is already in a completed state." },
+  JobScheduleBeingDeleted: { status: 409, message: "The specified job schedule has been marked for deletion and is being reclaimed." },
+  JobScheduleBeingTerminated: { status: 409, message: "The specified job schedule is being terminated." },
   TaskCompleted: { status: 409, message: "The specified task is already in a completed state." },
   TaskNotCompleted: { status: 409, message: "The specified task is not in a completed state, and the requested operation can be performed only on completed tasks." },
   TaskSucceeded: { status: 409, message: "The specified task has already completed successfully, and the requested operation cannot be performed on successful tasks." },
+  NodeBeingCreated: { status: 409, message: "The specified node is being created." },
+  NodeBeingStarted: { status: 409, message: "The specified node is being started." },
+  NodeBeingRebooted: { status: 409, message: "The specified node is being rebooted." },
+  NodeBeingReimaged: { status: 409, message: "The specified node is being reimaged." },
+  NodeStateUnusable: { status: 409, message: "The state of the specified node is unusable." },
+  TaskIdSameAsJobPreparationTask: { status: 409, message: "The specified task id is same as the job preparation task." },
+  TaskIdSameAsJobReleaseTask: { status: 409, message: "The specified task id is same as the job release task." },
+  JobPreparationTaskOrReleaseTaskNotSpecified: { status: 409, message: "The specified job does not have a job preparation task or a job release task." },
+  NodeAlreadyInTargetSchedulingState: { status: 409, message: "The specified node is already in the target scheduling state." },
   // Limits and contents
   TooManyTasksInCollection: { status: 400, message: "A task collection may contain at most {MaxTaskCount} tasks." },
   AutoScaleFormulaTooLong: { status: 400, message: "The specified auto-scaling formula exceeds the limit of {MaxLength} characters." },
   AutoScalingFormulaSyntaxError: { status: 400, message: "The specified auto-scaling formula has a syntax error." },
+  TaskDependenciesNotSpecifiedOnJob: { status: 400, message: "A task was specified as depending on other tasks, but the job did not specify that it would use task dependencies." },
+  TaskDependencyListTooLong: { status: 400, message: "A task was specified as depending on other tasks, but the list of dependencies was too long to be stored." },
   InvalidApplicationPackageReferences: { status: 409, message: "One or more of the specified application package references are invalid." },
   // Files
   InvalidRange: { status: 416, message: "The range specified is invalid for the current size of the resource." },
@@ -112,7 +128,7 @@ export function batchError(name: BatchErrorName, values: Record<string, string> 
   return new BatchError(entry.status, entry.code ?? name, message, Object.entries(values).map(([key, value]) => ({ key, value })));
 }
 
-type Kind = "pool" | "job" | "task" | "node" | "file" | "application";
+type Kind = "pool" | "job" | "task" | "node" | "file" | "application" | "jobSchedule";
 
 const capitalised = (kind: Kind) => `${kind[0]!.toUpperCase()}${kind.slice(1)}`;
 
@@ -124,6 +140,18 @@ export const exists = (kind: "pool" | "job" | "task"): BatchError => batchError(
 export const conflict = (code: string, message: string): BatchError => new BatchError(409, code, message);
 
 export const missingProperty = (name: string): BatchError => batchError("MissingRequiredProperty", { PropertyName: name });
+
+/** Batch's codes for an operation a node's state does not allow (Batch status and error codes). */
+const NODE_STATE_CONFLICT: Partial<Record<string, BatchErrorName>> = {
+  creating: "NodeBeingCreated",
+  starting: "NodeBeingStarted",
+  waitingforstarttask: "NodeBeingStarted",
+  rebooting: "NodeBeingRebooted",
+  reimaging: "NodeBeingReimaged",
+  unusable: "NodeStateUnusable",
+};
+
+export const nodeStateConflict = (state: string): BatchError => batchError(NODE_STATE_CONFLICT[state] ?? "OperationInvalidForCurrentState", { NodeState: state });
 
 export const invalidProperty = (name: string, value: unknown, reason: string): BatchError =>
   batchError("InvalidPropertyValue", {

@@ -8,7 +8,10 @@ import { TaskFileError } from "../task-files/types";
 import { describeError, inBackground } from "./background";
 import type { ServiceConfig, TaskFileOps } from "./context";
 import type { ComputeNode, ComputeNodeError, Pool, StartTask } from "./model";
+import { freeLoopbackAddress } from "./node-addresses";
 import { nodeDirs, taskEnvironment, type NodeDirs } from "./node-layout";
+import { NodeServiceLog } from "./node-service-log";
+import { bootedState, isLegalTransition } from "./node-states";
 import { runProcess } from "./process-runner";
 import type { ProcessSlots } from "./process-slots";
 import { removeFiles } from "./remove-files";
@@ -37,6 +40,7 @@ interface NodeLife {
 export class Fleet {
   /** Pool-level application packages installed on each node, by node id. */
   readonly packages = new Map<string, InstalledPackage[]>();
+  readonly serviceLog = new NodeServiceLog();
   private readonly lives = new Map<string, NodeLife>();
   private closed = false;
 
@@ -126,7 +130,7 @@ export class Fleet {
       schedulingState: "enabled",
       stateTransitionTime: t,
       allocationTime: t,
-      ipAddress: "127.0.0.1",
+      ipAddress: freeLoopbackAddress(this.state),
       affinityId: `TVM:${id}`,
       vmSize: pool.vmSize.toLowerCase(),
       totalTasksRun: 0,
@@ -193,14 +197,59 @@ export class Fleet {
   }
 
   private ready(node: ComputeNode): void {
-    this.setState(node, node.runningTaskSlotsCount > 0 ? "running" : "idle");
+    this.setState(node, bootedState(node));
     this.onNodeReady();
   }
 
+  /** The one place a node's state changes; a move node-states.ts does not list is a bug here. */
   setState(node: ComputeNode, state: ComputeNode["state"]): void {
     if (node.state === state) return;
+    if (!isLegalTransition(node.state, state)) throw new Error(`node ${node.id}: no move from ${node.state} to ${state}`);
+    this.serviceLog.record(node.id, `node state ${node.state} -> ${state}`);
     node.state = state;
     node.stateTransitionTime = now();
+  }
+
+  /**
+   * Boots a node again, marked rebooting or reimaging and with its tasks already off it: its start
+   * task (if still running) is ended first; a reimage also wipes its disk, as a fresh OS disk
+   * would. Resolves once the node has booted (its start task finished) or left the pool.
+   */
+  restart(pool: Pool, node: ComputeNode, wipe: boolean): Promise<void> {
+    const previous = this.lives.get(node.id);
+    previous?.leave.abort();
+    const leave = new AbortController();
+    if (this.closed) leave.abort();
+    const dirs = this.dirs(pool, node);
+    const done = (async () => {
+      await previous?.done;
+      if (leave.signal.aborted) return;
+      if (wipe) {
+        this.packages.delete(node.id);
+        const failure = await removeFiles(dirs.root, `node ${node.id} of pool ${pool.id}`, this.config.log);
+        if (failure !== undefined) throw new Error(failure);
+        if (!(await this.allocate(node, dirs, leave.signal))) return;
+      } else {
+        await sleep(STATE_STEP_MS);
+        if (leave.signal.aborted) return;
+        this.setState(node, "starting");
+      }
+      delete node.errors;
+      await this.bootNode(pool, node, dirs, leave.signal);
+    })().catch((err: unknown) => this.fail(node, err));
+    this.lives.set(node.id, { done, leave });
+    return done;
+  }
+
+  /** Takes the given nodes out of the pool (whose targets the caller lowered), resizing until they are gone. */
+  removeNodes(pool: Pool, nodes: readonly ComputeNode[], onRemove: (node: ComputeNode) => Promise<unknown>): void {
+    pool.allocationState = "resizing";
+    pool.allocationStateTransitionTime = now();
+    inBackground(
+      Promise.all(nodes.map(onRemove)).then(() => this.settle(pool)),
+      `pool ${pool.id}: remove nodes`,
+      this.config.log,
+    );
   }
 
   /** Runs the start task until it succeeds or its retries are spent; false at once when the node leaves. */
@@ -282,6 +331,7 @@ export class Fleet {
     this.lives.delete(node.id);
     this.state.poolNodes(pool.id).delete(node.id);
     this.packages.delete(node.id);
+    this.serviceLog.forget(node.id);
     return removeFiles(this.dirs(pool, node).root, `node ${node.id} of pool ${pool.id}`, this.config.log);
   }
 }

@@ -5,6 +5,7 @@
  */
 import { inBackground, type Log } from "./background";
 import { durationMs } from "./durations";
+import { endsJob } from "./job-manager";
 import type { Job, JobState, Task } from "./model";
 import type { Scheduler } from "./scheduler";
 import { BatchState, key, now, transition } from "./state";
@@ -62,6 +63,7 @@ export class JobRules {
       if (action === "terminate") return this.terminateLater(job, "TaskFailed");
       if (action === "disable") return inBackground(this.disable(job, "wait"), `job ${job.id}: disable (TaskFailed)`, this.log);
     }
+    if (endsJob(job, task)) return this.terminateLater(job, "JMComplete");
     this.checkAllComplete(job);
   }
 
@@ -77,7 +79,10 @@ export class JobRules {
     setJobState(job, "terminating");
     this.clearTimer(job);
     this.state.jobTasks(job.id).queue.clear();
-    await Promise.all(this.scheduler.runningTasks(job).map((t) => this.scheduler.stop(job, t, "terminate")));
+    const stops = this.scheduler.runningTasks(job).map((t) => this.scheduler.stop(job, t, "terminate"));
+    await Promise.all([...stops, this.scheduler.prepRelease.endPreparations(job)]);
+    // The job stays terminating until its release tasks have run on the nodes it prepared.
+    await this.scheduler.prepRelease.release(job);
     job.executionInfo.endTime = now();
     job.executionInfo.terminateReason = reason;
     setJobState(job, "completed");
@@ -115,7 +120,9 @@ export class JobRules {
       setJobState(job, "deleting");
       this.clearTimer(job);
       this.state.jobTasks(job.id).queue.clear();
-      await Promise.all(this.scheduler.runningTasks(job).map((t) => this.scheduler.stop(job, t, "delete")));
+      const stops = this.scheduler.runningTasks(job).map((t) => this.scheduler.stop(job, t, "delete"));
+      await Promise.all([...stops, this.scheduler.prepRelease.endPreparations(job)]);
+      if (job.previousState !== "completed") await this.scheduler.prepRelease.release(job);
       // Batch deletes the files of a deleted job's tasks whatever their retention time.
       const failure = await this.scheduler.discardJobFiles(job);
       if (failure !== undefined) {
@@ -125,6 +132,7 @@ export class JobRules {
       if (this.state.jobs.get(key(job.id)) === job) {
         this.state.jobs.delete(key(job.id));
         this.state.tasks.delete(key(job.id));
+        this.scheduler.prepRelease.forget(job);
       }
     } finally {
       this.deleting.delete(job);

@@ -62,6 +62,7 @@ export interface PoolBody {
   startTask?: StartTask;
   applicationPackageReferences?: ApplicationPackageReference[];
   metadata?: NameValue[];
+  enableInterNodeCommunication?: boolean;
   [k: string]: unknown;
 }
 
@@ -90,6 +91,7 @@ export interface Pool extends PoolBody {
   enableAutoScale: boolean;
   taskSlotsPerNode: number;
   taskSchedulingPolicy: { nodeFillType: NodeFillType };
+  enableInterNodeCommunication: boolean;
   autoScaleRun?: AutoScaleRun;
   resizeErrors?: { code: string; message: string }[];
 }
@@ -102,7 +104,10 @@ export type NodeState =
   | "running"
   | "starttaskfailed"
   | "leavingpool"
-  | "unusable";
+  | "unusable"
+  | "rebooting"
+  | "reimaging"
+  | "offline";
 
 export interface StartTaskInfo {
   state: "running" | "completed";
@@ -161,6 +166,39 @@ export interface JobBody {
   commonEnvironmentSettings?: NameValue[];
   metadata?: NameValue[];
   usesTaskDependencies?: boolean;
+  jobManagerTask?: JobManagerTask;
+  jobPreparationTask?: JobPreparationTask;
+  jobReleaseTask?: JobReleaseTask;
+  [k: string]: unknown;
+}
+
+/** The parts of a job's special tasks this service runs; other properties are echoed. */
+export interface JobManagerTask {
+  id: string;
+  commandLine: string;
+  killJobOnCompletion?: boolean;
+  runExclusive?: boolean;
+  [k: string]: unknown;
+}
+
+export interface JobPreparationTask {
+  id?: string;
+  commandLine: string;
+  resourceFiles?: ResourceFile[];
+  environmentSettings?: NameValue[];
+  constraints?: TaskConstraints;
+  waitForSuccess?: boolean;
+  rerunOnNodeRebootAfterSuccess?: boolean;
+  [k: string]: unknown;
+}
+
+export interface JobReleaseTask {
+  id?: string;
+  commandLine: string;
+  resourceFiles?: ResourceFile[];
+  environmentSettings?: NameValue[];
+  maxWallClockTime?: string;
+  retentionTime?: string;
   [k: string]: unknown;
 }
 
@@ -205,7 +243,15 @@ export interface TaskBody {
   requiredSlots?: number;
   applicationPackageReferences?: ApplicationPackageReference[];
   exitConditions?: { exitCodes?: { code: number; exitOptions: ExitOptions }[]; default?: ExitOptions; [k: string]: unknown };
+  multiInstanceSettings?: MultiInstanceSettings;
   [k: string]: unknown;
+}
+
+/** A task that runs on several nodes at once (MPI): the coordination command on all, the task's command on the primary. */
+export interface MultiInstanceSettings {
+  numberOfInstances: number;
+  coordinationCommandLine: string;
+  commonResourceFiles?: ResourceFile[];
 }
 
 export interface TaskExecutionInfo {
@@ -235,6 +281,23 @@ export interface Task extends TaskBody {
   nodeInfo?: { affinityId: string; nodeUrl: string; poolId: string; nodeId: string; taskRootDirectory: string; taskRootDirectoryUrl: string };
 }
 
+type NodeInfo = NonNullable<Task["nodeInfo"]>;
+
+/** One instance of a multi-instance task other than the primary, as `subtasksinfo` lists it. */
+export interface SubtaskInformation {
+  id: number;
+  nodeInfo: NodeInfo;
+  state: "preparing" | "running" | "completed";
+  stateTransitionTime: string;
+  previousState?: SubtaskInformation["state"];
+  previousStateTransitionTime?: string;
+  startTime?: string;
+  endTime?: string;
+  exitCode?: number;
+  result?: "success" | "failure";
+  failureInfo?: TaskFailureInfo;
+}
+
 export interface TaskCounts {
   active: number;
   running: number;
@@ -247,4 +310,31 @@ export interface Application {
   id: string;
   displayName: string;
   versions: string[];
+}
+
+export type JobScheduleState = "active" | "disabled" | "terminating" | "completed" | "deleting";
+
+export interface Schedule {
+  doNotRunUntil?: string;
+  doNotRunAfter?: string;
+  startWindow?: string;
+  recurrenceInterval?: string;
+}
+
+/** A job schedule (CloudJobSchedule), as Batch returns it. */
+export interface JobSchedule {
+  id: string;
+  displayName?: string;
+  url: string;
+  eTag: string;
+  lastModified: string;
+  creationTime: string;
+  state: JobScheduleState;
+  stateTransitionTime: string;
+  previousState?: JobScheduleState;
+  previousStateTransitionTime?: string;
+  schedule: Schedule;
+  jobSpecification: Record<string, unknown>;
+  metadata?: NameValue[];
+  executionInfo: { nextRunTime?: string; recentJob?: { id: string; url: string }; endTime?: string };
 }

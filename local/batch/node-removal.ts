@@ -9,6 +9,7 @@ import type { Log } from "./background";
 import type { Fleet } from "./fleet";
 import type { ComputeNode, Pool } from "./model";
 import { poolDir } from "./node-layout";
+import { vacateNode } from "./node-vacate";
 import { removeFiles } from "./remove-files";
 import type { Scheduler } from "./scheduler";
 import { BatchState, key } from "./state";
@@ -34,12 +35,7 @@ export class NodeRemoval {
   async removeNode(pool: Pool, node: ComputeNode, option: NodeDeallocation): Promise<string | undefined> {
     // Nothing new lands on a leaving node: a task requeued from it would otherwise start on it again.
     node.schedulingState = "disabled";
-    const tasks = this.scheduler.tasksOn(node);
-    if (option === "taskcompletion" || option === "retaineddata") {
-      while (this.scheduler.tasksOn(node).length > 0) await new Promise((r) => setTimeout(r, 50));
-    } else {
-      await Promise.all(tasks.map(({ job, task }) => this.scheduler.stop(job, task, option === "requeue" ? "requeue" : "terminate")));
-    }
+    await vacateNode(this.scheduler, node, option);
     const failure = await this.fleet.remove(pool, node);
     if (failure !== undefined) (pool.resizeErrors ??= []).push({ code: FILES_NOT_REMOVED, message: failure });
     return failure;

@@ -45,12 +45,57 @@ const VM_CONFIGURATION: Shape = {
   nested: { imageReference: { accepted: ["publisher", "offer", "sku", "version", "virtualMachineImageId"], notHere: ["sharedGalleryImageId", "communityGalleryImageId"] } },
 };
 
+const TASK_CONSTRAINTS: Shape = { accepted: ["maxWallClockTime", "retentionTime", "maxTaskRetryCount"] };
+/** What a job's special tasks share with a task: containers and token settings stay 501 here too. */
+const SPECIAL_TASK_NESTED = { constraints: TASK_CONSTRAINTS, userIdentity: USER_IDENTITY, environmentSettings: NAME_VALUE };
+const JOB_MANAGER_TASK: Shape = {
+  accepted: [
+    "id",
+    "displayName",
+    "commandLine",
+    "resourceFiles",
+    "outputFiles",
+    "environmentSettings",
+    "constraints",
+    "requiredSlots",
+    "killJobOnCompletion",
+    "userIdentity",
+    "runExclusive",
+    "applicationPackageReferences",
+    "allowLowPriorityNode",
+  ],
+  notHere: ["containerSettings", "authenticationTokenSettings"],
+  nested: SPECIAL_TASK_NESTED,
+};
+/** rerunOnNodeRebootAfterSuccess: a rebooted node's preparation record is cleared, so it reruns. */
+const JOB_PREPARATION_TASK: Shape = {
+  accepted: ["id", "commandLine", "resourceFiles", "environmentSettings", "constraints", "waitForSuccess", "userIdentity", "rerunOnNodeRebootAfterSuccess"],
+  notHere: ["containerSettings"],
+  nested: SPECIAL_TASK_NESTED,
+};
+const JOB_RELEASE_TASK: Shape = {
+  accepted: ["id", "commandLine", "resourceFiles", "environmentSettings", "maxWallClockTime", "retentionTime", "userIdentity"],
+  notHere: ["containerSettings"],
+  nested: { userIdentity: USER_IDENTITY, environmentSettings: NAME_VALUE },
+};
+
 const JOB_CONSTRAINTS: Shape = { accepted: ["maxWallClockTime", "maxTaskRetryCount"] };
 const POOL_INFO: Shape = { accepted: ["poolId"], notHere: ["autoPoolSpecification"] };
 const JOB_CHANGE: Shape = {
   accepted: ["priority", "allowTaskPreemption", "maxParallelTasks", "constraints", "poolInfo", "onAllTasksComplete", "metadata"],
   notHere: ["networkConfiguration"],
   nested: { constraints: JOB_CONSTRAINTS, poolInfo: POOL_INFO, metadata: NAME_VALUE },
+};
+
+const JOB_ADD_ACCEPTED = ["displayName", "usesTaskDependencies", "commonEnvironmentSettings", "onTaskFailure", "jobPreparationTask", "jobReleaseTask", ...JOB_CHANGE.accepted];
+const JOB_ADD_NESTED = { ...JOB_CHANGE.nested, commonEnvironmentSettings: NAME_VALUE, jobPreparationTask: JOB_PREPARATION_TASK, jobReleaseTask: JOB_RELEASE_TASK };
+
+/** A schedule's jobs are added as a job is, but without a job manager task (not run in schedules here). */
+const JOB_SPECIFICATION: Shape = { accepted: JOB_ADD_ACCEPTED, notHere: ["jobManagerTask", ...JOB_CHANGE.notHere!], nested: JOB_ADD_NESTED };
+const SCHEDULE: Shape = { accepted: ["doNotRunUntil", "doNotRunAfter", "startWindow", "recurrenceInterval"] };
+const JOB_SCHEDULE_CHANGE: Shape = {
+  accepted: ["schedule", "jobSpecification", "metadata"],
+  nested: { schedule: SCHEDULE, jobSpecification: JOB_SPECIFICATION, metadata: NAME_VALUE },
 };
 
 /** By operation: the body's owner (as 501 messages name it) and its shape. */
@@ -112,12 +157,20 @@ const OPERATIONS = {
   "pool resize": { owner: "pool", shape: { accepted: ["targetDedicatedNodes", "targetLowPriorityNodes", "resizeTimeout", "nodeDeallocationOption"] } },
   "pool enableautoscale": { owner: "pool", shape: { accepted: ["autoScaleFormula", "autoScaleEvaluationInterval"] } },
   "pool evaluateautoscale": { owner: "pool", shape: { accepted: ["autoScaleFormula"] } },
+  "pool removenodes": { owner: "pool", shape: { accepted: ["nodeList", "resizeTimeout", "nodeDeallocationOption"] } },
+  "node reboot": { owner: "node", shape: { accepted: ["nodeRebootOption"] } },
+  "node reimage": { owner: "node", shape: { accepted: ["nodeReimageOption"] } },
+  "node disablescheduling": { owner: "node", shape: { accepted: ["nodeDisableSchedulingOption"] } },
+  "node uploadbatchservicelogs": {
+    owner: "node",
+    shape: { accepted: ["containerUrl", "startTime", "endTime", "identityReference"], nested: { identityReference: { accepted: ["resourceId"] } } },
+  },
   "job add": {
     owner: "job",
     shape: {
-      accepted: ["id", "displayName", "usesTaskDependencies", "commonEnvironmentSettings", "onTaskFailure", ...JOB_CHANGE.accepted],
-      notHere: ["jobManagerTask", "jobPreparationTask", "jobReleaseTask", ...JOB_CHANGE.notHere!],
-      nested: { ...JOB_CHANGE.nested, commonEnvironmentSettings: NAME_VALUE },
+      accepted: ["id", "jobManagerTask", ...JOB_ADD_ACCEPTED],
+      notHere: JOB_CHANGE.notHere,
+      nested: { ...JOB_ADD_NESTED, jobManagerTask: JOB_MANAGER_TASK },
     },
   },
   "job patch": { owner: "job", shape: JOB_CHANGE },
@@ -140,12 +193,23 @@ const OPERATIONS = {
         "requiredSlots",
         "userIdentity",
         "applicationPackageReferences",
+        "dependsOn",
+        "multiInstanceSettings",
       ],
-      notHere: ["containerSettings", "multiInstanceSettings", "dependsOn", "authenticationTokenSettings"],
-      nested: { constraints: { accepted: ["maxWallClockTime", "retentionTime", "maxTaskRetryCount"] }, userIdentity: USER_IDENTITY, environmentSettings: NAME_VALUE },
+      notHere: ["containerSettings", "authenticationTokenSettings"],
+      nested: {
+        constraints: TASK_CONSTRAINTS,
+        userIdentity: USER_IDENTITY,
+        environmentSettings: NAME_VALUE,
+        dependsOn: { accepted: ["taskIds", "taskIdRanges"] },
+        multiInstanceSettings: { accepted: ["numberOfInstances", "coordinationCommandLine", "commonResourceFiles"] },
+      },
     },
   },
-  "task update": { owner: "task", shape: { accepted: ["constraints"], nested: { constraints: { accepted: ["maxWallClockTime", "retentionTime", "maxTaskRetryCount"] } } } },
+  "job schedule add": { owner: "jobSchedule", shape: { ...JOB_SCHEDULE_CHANGE, accepted: ["id", "displayName", ...JOB_SCHEDULE_CHANGE.accepted] } },
+  "job schedule patch": { owner: "jobSchedule", shape: JOB_SCHEDULE_CHANGE },
+  "job schedule update": { owner: "jobSchedule", shape: JOB_SCHEDULE_CHANGE },
+  "task update": { owner: "task", shape: { accepted: ["constraints"], nested: { constraints: TASK_CONSTRAINTS } } },
 } as const satisfies Record<string, { owner: string; shape: Shape }>;
 
 export type Operation = keyof typeof OPERATIONS;

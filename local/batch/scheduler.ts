@@ -11,13 +11,18 @@ import { describeError, inBackground } from "./background";
 import type { ServiceConfig, TaskFileOps } from "./context";
 import { durationMs } from "./durations";
 import type { Fleet, InstalledPackage } from "./fleet";
+import type { JobPrepRelease } from "./job-prep-release";
 import type { JobRules } from "./job-rules";
 import type { ComputeNode, Job, Pool, Task, TaskState } from "./model";
+import { InstanceGroup, placeInstances, SubtaskRecords } from "./multi-instance";
 import { nodeDiskFault } from "./node-health";
-import { jobDir, nodeDirs, taskDirs, taskEnvironment, type TaskDirs } from "./node-layout";
-import { runProcess, type RunningProcess } from "./process-runner";
+import { bootedState, isBooted } from "./node-states";
+import { jobDir, nodeDirs, taskDirs, type TaskDirs } from "./node-layout";
+import { runProcess, type ProcessOutcome, type RunningProcess } from "./process-runner";
 import type { ProcessSlots } from "./process-slots";
 import { removeFiles } from "./remove-files";
+import { mayStartNow } from "./task-eligibility";
+import { jobProcessEnvironment, processFailure } from "./task-process";
 import { BatchState, key, now, transition } from "./state";
 
 /** Why a running task is being stopped, which decides the state it ends in. */
@@ -30,6 +35,8 @@ interface Execution {
   process?: RunningProcess;
   /** Settles once the task is off the node: its process ended, its slot given back. */
   done?: Promise<void>;
+  /** A multi-instance task's instances; `node` is its primary's. */
+  group?: InstanceGroup;
 }
 
 const ENDED_BY_USER: TaskFailureInfo = { category: "usererror", code: "TaskEnded", message: "Task Was Ended by User Request" };
@@ -43,7 +50,9 @@ export class Scheduler {
   private closed = false;
   /** Timers that remove completed tasks' directories when their retentionTime is over. */
   private readonly retention = new Map<string, NodeJS.Timeout>();
+  readonly subtasks = new SubtaskRecords();
   rules!: JobRules;
+  prepRelease!: JobPrepRelease;
 
   constructor(
     private readonly state: BatchState,
@@ -93,7 +102,19 @@ export class Scheduler {
           queue.delete(taskKey);
           continue;
         }
-        const node = this.pickNode(pool, task.requiredSlots);
+        // A task waiting on others keeps its place in the queue; those behind it may start.
+        if (!mayStartNow(this.state, job, task)) continue;
+        const allowed = (n: ComputeNode) => !this.prepRelease.refusesNode(job, n);
+        if (task.multiInstanceSettings) {
+          // One that cannot start yet does not hold back the tasks behind it.
+          const nodes = placeInstances(pool, task, (n) => this.fits(pool, n, 1) && allowed(n), this.state.poolNodes(pool.id).values());
+          if (!nodes) continue;
+          if (!this.acquireSlots(nodes.length)) return;
+          queue.delete(taskKey);
+          this.start(job, pool, nodes[0]!, task, nodes.slice(1));
+          continue;
+        }
+        const node = this.pickNode(pool, task.requiredSlots, allowed);
         if (!node) break;
         if (!this.slots.tryAcquire()) return;
         queue.delete(taskKey);
@@ -102,11 +123,24 @@ export class Scheduler {
     }
   }
 
-  private pickNode(pool: Pool, slots: number): ComputeNode | undefined {
+  /** A process slot per instance of a multi-instance task, or none. */
+  private acquireSlots(count: number): boolean {
+    for (let i = 0; i < count; i++) {
+      if (this.slots.tryAcquire()) continue;
+      for (let j = 0; j < i; j++) this.slots.release();
+      return false;
+    }
+    return true;
+  }
+
+  private fits(pool: Pool, node: ComputeNode, slots: number): boolean {
+    return (node.state === "idle" || node.state === "running") && node.schedulingState === "enabled" && node.runningTaskSlotsCount + slots <= pool.taskSlotsPerNode;
+  }
+
+  private pickNode(pool: Pool, slots: number, allowed: (node: ComputeNode) => boolean): ComputeNode | undefined {
     let best: ComputeNode | undefined;
     for (const node of this.state.poolNodes(pool.id).values()) {
-      if ((node.state !== "idle" && node.state !== "running") || node.schedulingState !== "enabled") continue;
-      if (node.runningTaskSlotsCount + slots > pool.taskSlotsPerNode) continue;
+      if (!this.fits(pool, node, slots) || !allowed(node)) continue;
       const better =
         !best ||
         (pool.taskSchedulingPolicy.nodeFillType === "spread"
@@ -121,16 +155,17 @@ export class Scheduler {
     node.runningTasksCount += delta;
     node.runningTaskSlotsCount += delta * task.requiredSlots;
     this.runningPerJob.set(key(job.id), (this.runningPerJob.get(key(job.id)) ?? 0) + delta);
-    if (node.state === "idle" || node.state === "running") this.fleet.setState(node, node.runningTasksCount > 0 ? "running" : "idle");
+    if (isBooted(node.state)) this.fleet.setState(node, bootedState(node));
   }
 
-  private start(job: Job, pool: Pool, node: ComputeNode, task: Task): void {
+  private start(job: Job, pool: Pool, node: ComputeNode, task: Task, subtaskNodes: ComputeNode[] = []): void {
     const execution: Execution = { node, pool };
     const execKey = `${key(job.id)}/${key(task.id)}`;
     // A reactivated task runs again: the files of its last run are no longer due for removal.
     clearTimeout(this.retention.get(execKey));
     this.retention.delete(execKey);
     this.executions.set(execKey, execution);
+    this.fleet.serviceLog.record(node.id, `task ${job.id}/${task.id} started`);
     this.occupy(job, node, task, 1);
     const dirs = taskDirs(this.fleet.dirs(pool, node), job.id, task.id);
     task.nodeInfo = {
@@ -141,9 +176,32 @@ export class Scheduler {
       taskRootDirectory: `workitems/${job.id}/job-1/${task.id}`,
       taskRootDirectoryUrl: `${node.url}/files/workitems/${job.id}/job-1/${task.id}`,
     };
+    if (task.multiInstanceSettings) execution.group = this.instanceGroup(job, pool, task, [node, ...subtaskNodes]);
+    for (const other of subtaskNodes) this.occupy(job, other, task, 1);
     setTaskState(task, "preparing");
     execution.done = this.run(job, pool, node, task, dirs, execution, execKey);
     inBackground(execution.done, `task ${job.id}/${task.id}`, this.config.log);
+  }
+
+  private instanceGroup(job: Job, pool: Pool, task: Task, nodes: ComputeNode[]): InstanceGroup {
+    const instances = nodes.map((node) => ({ node, pool, dirs: taskDirs(this.fleet.dirs(pool, node), job.id, task.id) }));
+    const group = new InstanceGroup(task, instances, {
+      files: this.files,
+      storage: this.config.storage,
+      timeoutMs: durationMs(task.constraints.maxWallClockTime) ?? Infinity,
+      environmentOn: (instance, extra) =>
+        jobProcessEnvironment(this.config, this.fleet, {
+          pool,
+          node: instance.node,
+          jobId: job.id,
+          taskId: task.id,
+          dirs: instance.dirs,
+          packages: this.fleet.packages.get(instance.node.id) ?? [],
+          settings: [...extra, ...(job.commonEnvironmentSettings ?? []), ...(task.environmentSettings ?? [])],
+        }),
+    });
+    this.subtasks.set(task, group.subtasks);
+    return group;
   }
 
   /** Fails the task (as `code`) if its task or working directory has been replaced by a link to elsewhere. */
@@ -163,6 +221,12 @@ export class Scheduler {
       this.complete(job, task, { result: "failure", failureInfo: { category: "servererror", code: "InternalError", message: (err as Error).message } });
     } finally {
       this.executions.delete(execKey);
+      this.fleet.serviceLog.record(node.id, `task ${job.id}/${task.id} off the node: ${task.state}${task.executionInfo.result ? ` (${task.executionInfo.result})` : ""}`);
+      ex.group?.finish(task.state === "completed" && task.executionInfo.result === "success" ? "success" : "failure");
+      for (const other of ex.group?.nodes.slice(1) ?? []) {
+        this.occupy(job, other, task, -1);
+        this.slots.release();
+      }
       this.occupy(job, node, task, -1);
       node.totalTasksRun += 1;
       if (task.state === "completed" && task.executionInfo.result === "success") node.totalTasksSucceeded += 1;
@@ -173,6 +237,10 @@ export class Scheduler {
 
   private async execute(job: Job, pool: Pool, node: ComputeNode, task: Task, dirs: TaskDirs, ex: Execution): Promise<void> {
     const packages: InstalledPackage[] = [...(this.fleet.packages.get(node.id) ?? [])];
+    // The task stays preparing while the job's preparation task runs on the node, as on Batch.
+    const prepared = await this.prepRelease.prepare(job, pool, node);
+    if (ex.intent) return this.stopped(job, task, ex.intent);
+    if (!prepared) return this.backToQueue(job, task);
     try {
       await makeDirectory(dirs.workingDir).catch((err: unknown) => {
         throw userError("ResourceDirectoryCreateFailed", "The node could not create the task's working directory", { FilePath: dirs.workingDir, Reason: (err as Error).message }, err);
@@ -185,6 +253,7 @@ export class Scheduler {
         const dir = await this.files.installApplicationPackage(pkg.zipPath, this.fleet.dirs(pool, node).applications, pkg.id, pkg.version);
         packages.push({ applicationId: pkg.id, version: pkg.version, dir, isDefault: ref.version === undefined });
       }
+      await ex.group?.prepare();
     } catch (err) {
       if (!(err instanceof TaskFileError)) throw err;
       if (ex.intent) return this.stopped(job, task, ex.intent);
@@ -195,32 +264,34 @@ export class Scheduler {
 
     setTaskState(task, "running");
     task.executionInfo.startTime = now();
-    const env = taskEnvironment({
-      accountName: this.config.accountName,
-      accountUrl: this.config.baseUrl(),
-      poolId: pool.id,
-      nodeId: node.id,
-      isDedicated: node.isDedicated,
-      node: this.fleet.dirs(pool, node),
-      task: { jobId: job.id, taskId: task.id, dirs },
+    const env = jobProcessEnvironment(this.config, this.fleet, {
+      pool,
+      node,
+      jobId: job.id,
+      taskId: task.id,
+      dirs,
       packages,
-      settings: [...(job.commonEnvironmentSettings ?? []), ...(task.environmentSettings ?? [])],
+      settings: [...this.prepRelease.environment(job, pool, node), ...(ex.group?.settingsFor(0) ?? []), ...(job.commonEnvironmentSettings ?? []), ...(task.environmentSettings ?? [])],
     });
-    const process = runProcess({
-      commandLine: task.commandLine,
-      taskDir: dirs.taskDir,
-      workingDir: dirs.workingDir,
-      env,
-      timeoutMs: durationMs(task.constraints.maxWallClockTime) ?? Infinity,
-    });
-    ex.process = process;
-    const outcome = await process.done;
+    // A multi-instance task's command waits for every instance's coordination command to succeed.
+    const coordinationFailure = await ex.group?.coordinate();
+    let outcome: ProcessOutcome;
+    if (coordinationFailure) outcome = coordinationFailure.outcome;
+    else if (ex.intent) return this.stopped(job, task, ex.intent);
+    else {
+      const process = runProcess({
+        commandLine: task.commandLine,
+        taskDir: dirs.taskDir,
+        workingDir: dirs.workingDir,
+        env,
+        timeoutMs: durationMs(task.constraints.maxWallClockTime) ?? Infinity,
+      });
+      ex.process = process;
+      outcome = await process.done;
+    }
     if (ex.intent) return this.stopped(job, task, ex.intent);
 
-    let failureInfo: TaskFailureInfo | undefined;
-    if (outcome.startError) failureInfo = { category: "usererror", code: "CommandProgramNotFound", message: outcome.startError };
-    else if (outcome.timedOut) failureInfo = { category: "usererror", code: "MaxWallClockTimeExpiry", message: "The task exceeded its maximum wall clock time and was terminated." };
-    else if (outcome.exitCode !== 0) failureInfo = { category: "usererror", code: "FailureExitCode", message: "The task process exited with an unexpected exit code" };
+    let failureInfo = processFailure(outcome);
     try {
       // The process may have swapped its directories for links: nothing is read or logged through them.
       if (task.outputFiles?.length) await this.refuseSwappedDirs(dirs, "FileUploadMiscError");
@@ -296,6 +367,8 @@ export class Scheduler {
     setTaskState(task, "completed");
     this.retainFiles(job, task);
     this.rules.taskCompleted(job, task);
+    // Its dependents may start now, also when it ended without running (terminated while queued).
+    this.kick();
   }
 
   /** Schedules removal of a completed task's directory once its retentionTime is over, as a node agent does. */
@@ -325,9 +398,13 @@ export class Scheduler {
    */
   async discardFiles(job: Job, task: Task): Promise<string | undefined> {
     this.forgetRetention(job, task);
-    const info = task.nodeInfo;
-    if (!info) return undefined;
-    return removeFiles(taskDirs(nodeDirs(this.config.dataDir, info.poolId, info.nodeId), job.id, task.id).taskDir, `task ${job.id}/${task.id}`, this.config.log);
+    // A multi-instance task has files on each of its subtasks' nodes too.
+    const places = [task.nodeInfo, ...this.subtasks.of(task).map((sub) => sub.nodeInfo)].filter((info) => info !== undefined);
+    const removals = places.map((info) =>
+      removeFiles(taskDirs(nodeDirs(this.config.dataDir, info.poolId, info.nodeId), job.id, task.id).taskDir, `task ${job.id}/${task.id}`, this.config.log),
+    );
+    const failures = (await Promise.all(removals)).filter((why) => why !== undefined);
+    return failures.length > 0 ? failures.join("; ") : undefined;
   }
 
   /**
@@ -360,6 +437,7 @@ export class Scheduler {
     }
     ex.intent = intent;
     ex.process?.kill();
+    ex.group?.kill();
     await ex.done;
   }
 
@@ -368,11 +446,16 @@ export class Scheduler {
     return [...this.state.jobTasks(job.id).all.values()].filter((t) => t.state === "preparing" || t.state === "running");
   }
 
+  /** Settles once every task now on the node is off it; the caller keeps new ones off (the node takes no tasks). */
+  async settledOn(node: ComputeNode): Promise<void> {
+    await Promise.all([...this.executions.values()].filter((ex) => ex.node === node).map((ex) => ex.done));
+  }
+
   /** Tasks running on one node (to requeue or terminate them when the node leaves). */
   tasksOn(node: ComputeNode): { job: Job; task: Task }[] {
     const out: { job: Job; task: Task }[] = [];
     for (const [execKey, ex] of this.executions) {
-      if (ex.node !== node) continue;
+      if (ex.node !== node && !ex.group?.nodes.includes(node)) continue;
       const [jobKey, taskKey] = execKey.split("/") as [string, string];
       const job = this.state.jobs.get(jobKey);
       const task = job && this.state.jobTasks(job.id).all.get(taskKey);

@@ -14,12 +14,17 @@ import type { ServiceConfig, TaskFileOps } from "./context";
 import { Fleet } from "./fleet";
 import { createBatchServer } from "./http";
 import { startIdentityEndpoint } from "./identity-endpoint";
+import { JobPrepRelease } from "./job-prep-release";
 import { JobRules } from "./job-rules";
 import { NodeRemoval } from "./node-removal";
 import { ProcessSlots } from "./process-slots";
+import { accountRoutes } from "./routes/account";
 import { fileRoutes } from "./routes/files";
+import { prepReleaseRoutes } from "./routes/job-prep-release";
+import { jobScheduleRoutes, newJobSchedules } from "./routes/job-schedules";
 import { jobRoutes } from "./routes/jobs";
 import { nodeAndApplicationRoutes } from "./routes/nodes-and-apps";
+import { nodeOperationRoutes } from "./routes/node-operations";
 import { poolRoutes } from "./routes/pools";
 import type { Services } from "./routes/services";
 import { taskRoutes } from "./routes/tasks";
@@ -43,6 +48,8 @@ export interface BatchServiceOptions {
    * 5-minute evaluation interval passes in 5 seconds and samples come every half second.
    */
   autoscaleTimeScale?: number;
+  /** How many times faster job schedules' recurrence intervals and start windows pass (1 by default): with 60, PT1M is a second. */
+  scheduleTimeScale?: number;
   /**
    * Keep pools, nodes, jobs, tasks and packages in the data directory and take them up again on
    * the next start there (`npm run local -- --data DIR`); off, the state lives in memory only.
@@ -83,9 +90,11 @@ export async function startBatchService(opts: BatchServiceOptions): Promise<Batc
   const scheduler = new Scheduler(state, config, files, fleet, slots);
   const rules = new JobRules(state, scheduler, config.log);
   scheduler.rules = rules;
+  scheduler.prepRelease = new JobPrepRelease(config, files, fleet, slots, config.log);
   const removal = new NodeRemoval(state, fleet, scheduler, config.dataDir, config.log);
   const autoscaler = new Autoscaler(state, fleet, removal, { timeScale: opts.autoscaleTimeScale ?? 1, log: config.log });
   const services: Services = { state, fleet, scheduler, rules, config, removal, autoscaler };
+  const schedules = newJobSchedules(services, opts.scheduleTimeScale ?? 1);
   const saved = opts.persistState ? await loadSavedState(config.dataDir) : undefined;
   const keeper = opts.persistState ? new StateKeeper({ dataDir: config.dataDir, state, baseUrl: config.baseUrl, revision: changeCount, log: config.log }) : undefined;
 
@@ -96,7 +105,7 @@ export async function startBatchService(opts: BatchServiceOptions): Promise<Batc
     log: config.log,
     trace: opts.trace ?? process.env.BATCH_OCR_TRACE === "1",
     beforeChangeReply: keeper && (() => keeper.flush()),
-    routes: [...poolRoutes(services), ...nodeAndApplicationRoutes(services), ...jobRoutes(services), ...taskRoutes(services), ...fileRoutes(services)],
+    routes: [...poolRoutes(services), ...nodeAndApplicationRoutes(services), ...jobRoutes(services), ...taskRoutes(services), ...prepReleaseRoutes(services), ...fileRoutes(services), ...nodeOperationRoutes(services), ...accountRoutes(services), ...jobScheduleRoutes(services, schedules)],
   });
   try {
     await new Promise<void>((resolve, reject) => {
@@ -113,6 +122,7 @@ export async function startBatchService(opts: BatchServiceOptions): Promise<Batc
     if (saved !== undefined) {
       restoreState(saved, state, endpoint, config.dataDir, saved.file);
       resumeAfterRestart(services);
+      schedules.resume();
       config.log(`local Batch service: ${state.pools.size} pool(s) and ${state.jobs.size} job(s) taken up again from ${saved.file}`);
     }
     await keeper?.begin(saved?.generation ?? 0);
@@ -141,9 +151,11 @@ export async function startBatchService(opts: BatchServiceOptions): Promise<Batc
     async stop() {
       await keeper?.close();
       autoscaler.close();
+      schedules.close();
       scheduler.close();
       const stops: Promise<void>[] = [];
       for (const job of state.jobs.values()) for (const task of scheduler.runningTasks(job)) stops.push(scheduler.stop(job, task, "delete"));
+      stops.push(scheduler.prepRelease.close());
       stops.push(fleet.stopAll());
       await Promise.all(stops);
       for (const pool of state.pools.values()) for (const node of state.poolNodes(pool.id).values()) fleet.setState(node, "leavingpool");

@@ -5,7 +5,7 @@
  * (whose node counts and allocation state change without one), their nodes, jobs and the
  * application registry are few and compared whole.
  */
-import type { ComputeNode, Job, Pool, Task } from "./model";
+import type { ComputeNode, Job, JobSchedule, Pool, Task } from "./model";
 import { BatchState, key } from "./state";
 import type { StateSnapshot } from "./state-snapshot";
 
@@ -16,6 +16,8 @@ export type StateChange =
   | { jobGone: string }
   | { jobKey: string; task: Task }
   | { jobKey: string; taskGone: string }
+  | { jobSchedule: JobSchedule }
+  | { jobScheduleGone: string }
   | { applications: StateSnapshot["applications"] };
 
 interface Written {
@@ -23,10 +25,11 @@ interface Written {
   jobs: Map<string, string>;
   /** job key → task key → ETag written */
   tasks: Map<string, Map<string, string>>;
+  jobSchedules: Map<string, string>;
   applications: string;
 }
 
-const nothingWritten = (): Written => ({ pools: new Map(), jobs: new Map(), tasks: new Map(), applications: "[]" });
+const nothingWritten = (): Written => ({ pools: new Map(), jobs: new Map(), tasks: new Map(), jobSchedules: new Map(), applications: "[]" });
 
 export class ChangeTracker {
   private written = nothingWritten();
@@ -40,7 +43,7 @@ export class ChangeTracker {
   /** The changes since the last commit; commit once they are on disk. */
   diff(state: BatchState, applications: StateSnapshot["applications"]): { changes: StateChange[]; commit(): void } {
     const changes: StateChange[] = [];
-    const next: Written = { pools: new Map(), jobs: new Map(), tasks: new Map(), applications: JSON.stringify(applications) };
+    const next: Written = { pools: new Map(), jobs: new Map(), tasks: new Map(), jobSchedules: new Map(), applications: JSON.stringify(applications) };
     for (const [poolKey, pool] of state.pools) {
       const record = { pool, nodes: [...state.poolNodes(pool.id).values()] };
       const text = JSON.stringify(record);
@@ -63,6 +66,13 @@ export class ChangeTracker {
       next.tasks.set(jobKey, etags);
     }
     for (const jobKey of this.written.jobs.keys()) if (!state.jobs.has(jobKey)) changes.push({ jobGone: jobKey });
+    // Few, and their nextRunTime changes without an ETag: compared whole, as pools are.
+    for (const [scheduleKey, jobSchedule] of state.jobSchedules) {
+      const text = JSON.stringify(jobSchedule);
+      next.jobSchedules.set(scheduleKey, text);
+      if (this.written.jobSchedules.get(scheduleKey) !== text) changes.push({ jobSchedule });
+    }
+    for (const scheduleKey of this.written.jobSchedules.keys()) if (!state.jobSchedules.has(scheduleKey)) changes.push({ jobScheduleGone: scheduleKey });
     if (next.applications !== this.written.applications) changes.push({ applications });
     return { changes, commit: () => (this.written = next) };
   }
@@ -88,6 +98,10 @@ export function applyChanges(state: BatchState, changes: readonly StateChange[],
       state.jobTasks(change.jobKey).all.set(key(change.task.id), change.task);
     } else if ("taskGone" in change) {
       state.tasks.get(change.jobKey)?.all.delete(change.taskGone);
+    } else if ("jobSchedule" in change) {
+      state.jobSchedules.set(key(change.jobSchedule.id), change.jobSchedule);
+    } else if ("jobScheduleGone" in change) {
+      state.jobSchedules.delete(change.jobScheduleGone);
     } else {
       restoreApplications(change.applications);
     }

@@ -5,7 +5,7 @@
  * certificates to keep: pools that reference some are refused (see routes/pools.ts).
  */
 import path from "node:path";
-import type { ComputeNode, Job, Pool, Task } from "./model";
+import type { ComputeNode, Job, JobSchedule, Pool, Task } from "./model";
 import { applyChanges, type StateChange } from "./state-changes";
 import { BatchState, key } from "./state";
 
@@ -19,6 +19,8 @@ export interface StateSnapshot {
   baseUrl: string;
   pools: { pool: Pool; nodes: ComputeNode[] }[];
   jobs: { job: Job; tasks: Task[] }[];
+  /** Absent in files written before job schedules existed. */
+  jobSchedules?: JobSchedule[];
   /** Package paths are relative to the data directory, which may have been moved. */
   applications: { id: string; versions: { version: string; zipPath: string }[] }[];
 }
@@ -37,6 +39,7 @@ export function takeSnapshot(state: BatchState, baseUrl: string, dataDir: string
     baseUrl,
     pools: [...state.pools.values()].map((pool) => ({ pool, nodes: [...state.poolNodes(pool.id).values()] })),
     jobs: [...state.jobs.values()].map((job) => ({ job, tasks: [...state.jobTasks(job.id).all.values()] })),
+    jobSchedules: [...state.jobSchedules.values()],
     applications: applicationsOf(state, dataDir),
   };
 }
@@ -97,6 +100,7 @@ export function restoreState(saved: SavedState, state: BatchState, baseUrl: stri
     const jobTasks = state.jobTasks(job.id);
     for (const task of tasks) jobTasks.all.set(key(task.id), task);
   }
+  for (const schedule of snapshot.jobSchedules ?? []) state.jobSchedules.set(key(schedule.id), schedule);
   restoreApplications(snapshot.applications);
   for (const changes of journal) applyChanges(state, changes, restoreApplications);
   // Active tasks wait in the order they were added; a retried one loses its place at the back.

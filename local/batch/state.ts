@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { batchError, notFound } from "./errors";
-import type { ComputeNode, Job, Pool, Task } from "./model";
+import type { ComputeNode, Job, JobSchedule, Pool, Task } from "./model";
 
 export const now = (): string => new Date().toISOString();
 
@@ -64,6 +64,7 @@ export class BatchState {
   readonly nodes = new Map<string, Map<string, ComputeNode>>();
   readonly jobs = new Map<string, Job>();
   readonly tasks = new Map<string, JobTasks>();
+  readonly jobSchedules = new Map<string, JobSchedule>();
   /** applicationId (lower case) → { id as registered, versions } */
   readonly applications = new Map<string, { id: string; versions: Map<string, ApplicationVersion> }>();
 

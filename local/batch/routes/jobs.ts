@@ -4,13 +4,16 @@ import { UNLIMITED } from "../durations";
 import { batchError, exists, invalidProperty, missingProperty, notSupportedLocally } from "../errors";
 import { setJobState, type DisableTasks } from "../job-rules";
 import type { Route } from "../http";
-import type { Job, JobBody, OnAllTasksComplete, TaskCounts } from "../model";
+import type { Job, JobBody, OnAllTasksComplete, Task, TaskCounts } from "../model";
 import { changed, checkConditions, created, entityReply, listReply } from "../replies";
 import { key, newETag, now, touch } from "../state";
 import { checkProperties } from "../request-properties";
 import { asBody, optionalEnum, optionalInt, requireId, type Body } from "../validate";
 import { optionalDuration } from "../validate";
 import type { Services } from "./services";
+import { newTask } from "./tasks";
+import { checkPrepRelease } from "../job-prep-release";
+import { managerTaskBody } from "../job-manager";
 
 const ON_ALL = ["noaction", "terminatejob"] as const;
 const ON_FAILURE = ["noaction", "performexitoptionsjobaction"] as const;
@@ -62,6 +65,46 @@ export function taskCounts(s: Services, job: Job): { taskCounts: TaskCounts; tas
   return { taskCounts: counts, taskSlotCounts: slots };
 }
 
+/**
+ * A job from an add-job body (or a job schedule's jobSpecification), checked, not yet added;
+ * the caller has checked the body's properties against its operation's.
+ */
+export function newJob(s: Services, id: string, body: Body): Job {
+  const poolInfo = poolInfoOf(body);
+  checkPrepRelease(body);
+  const t = now();
+  return {
+    ...(body as unknown as JobBody),
+    id,
+    url: `${s.config.baseUrl()}/jobs/${id}`,
+    eTag: newETag(),
+    lastModified: t,
+    creationTime: t,
+    state: "active",
+    stateTransitionTime: t,
+    priority: optionalInt(body, "priority", -1000, 1000) ?? 0,
+    maxParallelTasks: optionalInt(body, "maxParallelTasks", -1, 10000) ?? -1,
+    constraints: constraintsOf(body),
+    poolInfo,
+    onAllTasksComplete: optionalEnum(body, "onAllTasksComplete", ON_ALL) ?? "noaction",
+    onTaskFailure: optionalEnum(body, "onTaskFailure", ON_FAILURE) ?? "noaction",
+    usesTaskDependencies: body.usesTaskDependencies === true,
+    allowTaskPreemption: body.allowTaskPreemption === true,
+    executionInfo: { startTime: t, poolId: poolInfo.poolId },
+  };
+}
+
+/** Adds the job, with its job manager task (already checked) queued first. */
+export function addJob(s: Services, job: Job, manager?: Task): void {
+  s.state.jobs.set(key(job.id), job);
+  const tasks = s.state.jobTasks(job.id);
+  if (manager) {
+    tasks.all.set(key(manager.id), manager);
+    s.scheduler.enqueue(job, manager);
+  }
+  s.rules.jobAdded(job);
+}
+
 export function jobRoutes(s: Services): Route[] {
   const base = () => s.config.baseUrl();
   const jobOf = (req: { params: Record<string, string> }) => s.state.job(req.params.jobId!);
@@ -95,32 +138,11 @@ export function jobRoutes(s: Services): Route[] {
         const body = asBody(req.body);
         const id = requireId(body);
         checkProperties(body, "job add");
-        if (body.usesTaskDependencies === true) throw notSupportedLocally("task dependencies (usesTaskDependencies)");
-        const poolInfo = poolInfoOf(body);
+        const job = newJob(s, id, body);
         if (s.state.jobs.has(key(id))) throw exists("job");
-        const t = now();
-        const job: Job = {
-          ...(body as unknown as JobBody),
-          id,
-          url: `${base()}/jobs/${id}`,
-          eTag: newETag(),
-          lastModified: t,
-          creationTime: t,
-          state: "active",
-          stateTransitionTime: t,
-          priority: optionalInt(body, "priority", -1000, 1000) ?? 0,
-          maxParallelTasks: optionalInt(body, "maxParallelTasks", -1, 10000) ?? -1,
-          constraints: constraintsOf(body),
-          poolInfo,
-          onAllTasksComplete: optionalEnum(body, "onAllTasksComplete", ON_ALL) ?? "noaction",
-          onTaskFailure: optionalEnum(body, "onTaskFailure", ON_FAILURE) ?? "noaction",
-          usesTaskDependencies: false,
-          allowTaskPreemption: body.allowTaskPreemption === true,
-          executionInfo: { startTime: t, poolId: poolInfo.poolId },
-        };
-        s.state.jobs.set(key(id), job);
-        s.state.jobTasks(id);
-        s.rules.jobAdded(job);
+        const pool = s.state.pools.get(key(job.poolInfo.poolId ?? ""));
+        const manager = body.jobManagerTask === undefined ? undefined : newTask(s, job, managerTaskBody(body.jobManagerTask, pool));
+        addJob(s, job, manager);
         return created(job.url, job);
       },
     },

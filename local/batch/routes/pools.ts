@@ -7,6 +7,7 @@ import { imageReferenceWithDefaults, startTaskWithDefaults } from "../azure-defa
 import type { ApplicationPackageReference, ImageReference, NodeFillType, Pool, StartTask } from "../model";
 import { NODE_DEALLOCATION } from "../node-removal";
 import { changed, checkConditions, created, entityReply, listReply } from "../replies";
+import { checkSupportedImage } from "../supported-images";
 import { key, newETag, now, touch } from "../state";
 import { checkResourceFiles } from "../task-file-rules";
 import { checkProperties } from "../request-properties";
@@ -55,9 +56,11 @@ export function poolRoutes(s: Services): Route[] {
     checkProperties(body, "pool add");
     const vmc = body.virtualMachineConfiguration as Body | undefined;
     if (!vmc) throw missingProperty("virtualMachineConfiguration");
-    requireString(vmc, "nodeAgentSKUId");
+    const nodeAgentSKUId = requireString(vmc, "nodeAgentSKUId");
     if (vmc.containerConfiguration) throw notSupportedLocally("pool.virtualMachineConfiguration.containerConfiguration");
+    // A custom image id is refused first (no such image here), then a marketplace image the list lacks.
     const virtualMachineConfiguration = vmConfigurationOf(vmc);
+    checkSupportedImage(virtualMachineConfiguration.imageReference, nodeAgentSKUId);
     if (s.state.pools.has(key(id))) throw exists("pool");
     if (vmCores(vmSize) === undefined) throw invalidProperty("vmSize", vmSize, "not a VM size this service knows (its name carries no vCPU count, as Azure sizes do)");
     const slots = optionalInt(body, "taskSlotsPerNode", 1, maxTaskSlots(vmSize)) ?? 1;

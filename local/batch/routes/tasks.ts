@@ -7,9 +7,12 @@ import type { Job, Task, TaskBody } from "../model";
 import { changed, checkConditions, created, entityReply, listReply } from "../replies";
 import { setTaskState } from "../scheduler";
 import { key, newETag, now, touch } from "../state";
+import { checkTaskIdFree } from "../job-prep-release";
+import { checkDependencies } from "../task-dependencies";
 import { checkOutputFiles, checkResourceFiles } from "../task-file-rules";
 import { checkProperties } from "../request-properties";
 import { asBody, optionalDuration, optionalInt, requireId, requireString, type Body } from "../validate";
+import { checkMultiInstanceSettings } from "../multi-instance";
 import type { Services } from "./services";
 
 export const MAX_TASKS_PER_COLLECTION = 100;
@@ -25,10 +28,12 @@ function acceptsTasks(job: Job): void {
 export function newTask(s: Services, job: Job, raw: unknown): Task {
   const body = asBody(raw);
   const id = requireId(body);
+  checkTaskIdFree(job, id);
   requireString(body, "commandLine");
   checkProperties(body, "task add");
   checkResourceFiles(body);
   checkOutputFiles(body);
+  checkDependencies(job, body);
   const c = (body.constraints as Body | undefined) ?? {};
   const maxWallClockTime = optionalDuration(c, "maxWallClockTime");
   const retentionTime = optionalDuration(c, "retentionTime");
@@ -36,6 +41,7 @@ export function newTask(s: Services, job: Job, raw: unknown): Task {
     s.state.applicationPackage(ref.applicationId, ref.version);
   }
   const pool = job.poolInfo.poolId === undefined ? undefined : s.state.pools.get(key(job.poolInfo.poolId));
+  const multiInstanceSettings = checkMultiInstanceSettings(body);
   const requiredSlots = optionalInt(body, "requiredSlots", 1, 256) ?? 1;
   if (pool && requiredSlots > pool.taskSlotsPerNode) throw invalidProperty("requiredSlots", requiredSlots, `the pool's nodes have ${pool.taskSlotsPerNode} task slots`);
   const t = now();
@@ -50,6 +56,7 @@ export function newTask(s: Services, job: Job, raw: unknown): Task {
     stateTransitionTime: t,
     requiredSlots,
     userIdentity: userIdentityOf(body),
+    ...(multiInstanceSettings ? { multiInstanceSettings } : {}),
     constraints: {
       maxWallClockTime: maxWallClockTime ?? UNLIMITED,
       retentionTime: retentionTime ?? "P7D",
@@ -186,9 +193,8 @@ export function taskRoutes(s: Services): Route[] {
       method: "GET",
       pattern: "/jobs/{jobId}/tasks/{taskId}/subtasksinfo",
       handler: (req) => {
-        taskOf(req);
-        // Only multi-instance tasks have subtasks, and those are refused at add.
-        return { status: 200, body: { "odata.metadata": `${base()}/$metadata#subtaskinformations`, value: [] } };
+        const { task } = taskOf(req);
+        return { status: 200, body: { "odata.metadata": `${base()}/$metadata#subtaskinformations`, value: s.scheduler.subtasks.of(task) } };
       },
     },
     { method: "POST", pattern: "/jobs/{jobId}/tasks/{taskId}/subtasks", handler: () => { throw notSupportedLocally("subtasks"); } },

@@ -163,6 +163,18 @@ describe("request bodies are checked against the properties each operation takes
     expect((await raw("GET", "/pools/bodies-nested")).status).toBe(404);
   });
 
+  it("checks a job's special tasks and the node operations' bodies too: a typo 400, a container 501", async () => {
+    const { raw } = service();
+    const prep = await raw("POST", "/jobs", { id: "bodies-prep", poolInfo: { poolId: "bodies-pool" }, jobPreparationTask: { commandLine: "/bin/true", waitForSucess: false } });
+    expect(prep).toMatchObject({ status: 400, body: { code: "InvalidRequestBody", values: expect.arrayContaining([{ key: "PropertyName", value: "jobPreparationTask.waitForSucess" }]) } });
+    expect((await raw("GET", "/jobs/bodies-prep")).status).toBe(404);
+    const manager = { id: "m", commandLine: "/bin/true", containerSettings: { imageName: "ubuntu" } };
+    const contained = await raw("POST", "/jobs", { id: "bodies-manager", poolInfo: { poolId: "bodies-pool" }, jobManagerTask: manager });
+    expect(contained).toMatchObject({ status: 501, body: { message: { value: expect.stringContaining("job.jobManagerTask.containerSettings") } } });
+    const removal = await raw("POST", "/pools/bodies-pool/removenodes", { nodeList: ["n"], nodeDeallocationOptoin: "requeue" });
+    expect(removal).toMatchObject({ status: 400, body: { code: "InvalidRequestBody", values: expect.arrayContaining([{ key: "PropertyName", value: "nodeDeallocationOptoin" }]) } });
+  });
+
   it("answers a Batch property this service cannot honour with 501, also inside the VM configuration", async () => {
     const { raw } = service();
     const disks = await raw("POST", "/pools", { id: "bodies-disks", vmSize: VM_SIZE, virtualMachineConfiguration: { ...IMAGE, dataDisks: [{ lun: 1, diskSizeGB: 50 }] } });

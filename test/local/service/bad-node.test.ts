@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { waitForJob as monitorJob } from "../../../tasks/monitor";
-import { addPool, bash, readyPool, useService, waitForJob, waitForNodes } from "./fixture";
+import { addPool, bash, pollUntil, readyPool, useService, waitForJob, waitForNodes, waitForTask } from "./fixture";
 
 const service = useService("bad-node", { maxProcesses: 4 });
 
@@ -140,4 +140,26 @@ test("a node whose start task fails is named with its failure while the job comp
   const done = await client.task.list(jobId);
   expect(done.map((t) => [t.executionInfo?.result, t.nodeInfo?.nodeId])).toEqual(Array(4).fill(["success", good!.id]));
   expect(lines).toEqual([expect.stringContaining(`node ${failed!.id} of pool ${poolId} is starttaskfailed: The task process exited with an unexpected exit code`)]);
+});
+
+whereDisksBreak("an unusable node rebooted once its disk is mended loses its errors and runs the task that waited", async () => {
+  const { client, cloud } = service();
+  const poolId = "mended";
+  const [node] = await readyPool(client, poolId, { nodes: 1 });
+  const workitems = path.join(cloud.dataDir, "nodes", poolId, node!.id!, "workitems");
+  mountTmpfs(workitems, "size=256k,ro");
+  await client.job.add({ id: "mended-job", poolInfo: { poolId } });
+  await client.task.add("mended-job", { id: "waits", commandLine: bash("echo reading > record.txt") });
+  await waitForNodes(client, poolId, 1, ["unusable"]);
+  expect((await client.task.get("mended-job", "waits")).state).toBe("active");
+
+  run("umount", [mounts.splice(mounts.indexOf(workitems), 1)[0]!]);
+  await client.computeNode.reboot(poolId, node!.id!);
+  expect((await waitForTask(client, "mended-job", "waits")).executionInfo).toMatchObject({ result: "success", retryCount: 0 });
+  const mended = await pollUntil("the node idle", async () => {
+    const n = await client.computeNode.get(poolId, node!.id!);
+    return n.state === "idle" ? n : undefined;
+  });
+  expect(mended.errors ?? []).toEqual([]);
+  expect(mended.lastBootTime!.getTime()).toBeGreaterThan(node!.lastBootTime!.getTime());
 });

@@ -104,12 +104,12 @@ describe("error codes", () => {
     const { client } = service();
     await client.job.add({ id: "unsupported-job", poolInfo: { poolId: "unsupported-pool" } });
 
-    const multi = await errorOf(() =>
-      client.task.add("unsupported-job", { id: "mpi", commandLine: "/bin/true", multiInstanceSettings: { numberOfInstances: 2, coordinationCommandLine: "/bin/true" } }),
+    const container = await errorOf(() =>
+      client.task.add("unsupported-job", { id: "in-container", commandLine: "/bin/true", containerSettings: { imageName: "ubuntu:24.04" } }),
     );
-    expect(multi.status).toBe(501);
-    expect(multi.message).toContain("multiInstanceSettings");
-    expect(await errorOf(() => client.task.get("unsupported-job", "mpi"))).toMatchObject({ code: "TaskNotFound" });
+    expect(container.status).toBe(501);
+    expect(container.message).toContain("containerSettings");
+    expect(await errorOf(() => client.task.get("unsupported-job", "in-container"))).toMatchObject({ code: "TaskNotFound" });
 
     const autoPool = await errorOf(() =>
       client.job.add({

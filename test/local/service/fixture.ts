@@ -35,7 +35,7 @@ export interface RawReply {
 }
 
 /** Registers beforeAll/afterAll for one cloud shared by the file's tests; the getter works inside tests. */
-export function useService(name: string, opts: Pick<LocalCloudOptions, "maxProcesses" | "autoscaleTimeScale"> = {}): () => Harness {
+export function useService(name: string, opts: Pick<LocalCloudOptions, "maxProcesses" | "autoscaleTimeScale" | "scheduleTimeScale"> = {}): () => Harness {
   let harness: Harness | undefined;
   let dataDir: string | undefined;
 
@@ -46,6 +46,7 @@ export function useService(name: string, opts: Pick<LocalCloudOptions, "maxProce
       // behave the same on a one-core runner.
       maxProcesses: opts.maxProcesses ?? 4,
       autoscaleTimeScale: opts.autoscaleTimeScale,
+      scheduleTimeScale: opts.scheduleTimeScale,
       dataDir,
       inMemoryStorage: true,
       log: (line) => {
