@@ -179,7 +179,7 @@ export class JobPrepRelease {
   async release(job: Job): Promise<void> {
     const rel = job.jobReleaseTask;
     const records = [...this.recordsOf(job).values()];
-    await Promise.all(records.map((r) => r.preparation));
+    await Promise.all(records.flatMap((r) => (r.preparation ? [r.preparation] : [])));
     if (!rel) return;
     await Promise.all(
       records.map(async (r) => {

@@ -448,7 +448,7 @@ export class Scheduler {
 
   /** Settles once every task now on the node is off it; the caller keeps new ones off (the node takes no tasks). */
   async settledOn(node: ComputeNode): Promise<void> {
-    await Promise.all([...this.executions.values()].filter((ex) => ex.node === node).map((ex) => ex.done));
+    await Promise.all([...this.executions.values()].flatMap((ex) => (ex.node === node && ex.done ? [ex.done] : [])));
   }
 
   /** Tasks running on one node (to requeue or terminate them when the node leaves). */

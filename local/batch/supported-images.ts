@@ -4,7 +4,7 @@
  * the list holds Linux images whose nodes behave alike: the one the project deploys
  * (infra/pool-spec.ts) and the Ubuntu and Debian images Batch offers beside it.
  */
-import { NODE_AGENT_SKU, UBUNTU_2404_IMAGE } from "../../infra/pool-spec";
+import { NODE_AGENT_SKU, UBUNTU_2404_IMAGE } from "../../shared/pool-spec";
 import { invalidProperty } from "./errors";
 import type { ImageReference } from "./model";
 
