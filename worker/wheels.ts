@@ -324,7 +324,13 @@ export function findWheels(img: GrayImage, digits: number, contrast: number, lay
     // A digit cut short at the top is leaving upwards: only its bottom edge says where it is.
     const leaving = heightOf(g) < 0.85 * digitHeight && g.top < refTop;
     if (!leaving && heightOf(g) > digitHeight + 1) {
-      g = narrowColumns(mask, img.width, { ...g, bottom: g.top + digitHeight, left: c.x0, right: c.x1 }, c.x0, c.x1);
+      // Cut to the digit height from its top: a lit ledge joins a digit from below. A glare stripe
+      // across the whole window joins it from the band's very top: then from its foot, when that
+      // is nearer the square digits' rows. (Not otherwise: a wheel's play off the square rows,
+      // with a ledge under it, must stay measured.)
+      const fromBelow = g.bottom - digitHeight + 1;
+      const top = g.top === 0 && Math.abs(fromBelow - refTop) < Math.abs(g.top - refTop) ? fromBelow : g.top;
+      g = narrowColumns(mask, img.width, { ...g, top, bottom: top + digitHeight, left: c.x0, right: c.x1 }, c.x0, c.x1);
     }
     const offset = (leaving ? g.bottom - (refTop + digitHeight - 1) : g.top - refTop) / digitHeight;
     const second = c.others.filter((o) => heightOf(o) >= 0.25 * digitHeight).reduce<Glyph | undefined>((a, o) => (!a || heightOf(o) > heightOf(a) ? o : a), undefined);

@@ -79,6 +79,14 @@ describe("finding the wheels in a band", () => {
     expect(counter.wheels.map((w) => w.offset)).toEqual([0, 0, 0, 0, 0]);
   });
 
+  test("a glare stripe joined to a digit from above is cut off at the digit height, from the end nearer the square row", () => {
+    // The stripe runs from the band's top down into the digit's upper left.
+    const striped = band([30, 30, 30, 30, 30], (img) => drawBlock(img, 2, 0, 34, 8));
+    const counter = findWheels(striped, 5, 0.2);
+    expect(counter.wheels[2]?.glyph?.top).toBe(30);
+    expect(counter.wheels.map((w) => w.offset)).toEqual([0, 0, 0, 0, 0]);
+  });
+
   test("a fleck left where light washed a digit out is no digit: the wheel has no glyph, rather than a sliver read as one", () => {
     const flecked = band([30, undefined, 30, 30, 30], (img) => {
       for (let y = 0; y <= 5; y++) for (let x = CELL + 12; x <= CELL + 13; x++) img.data[y * W + x] = 30;
