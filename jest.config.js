@@ -17,8 +17,18 @@ const shared = {
 
 module.exports = {
   projects: [
-    { ...shared, displayName: "unit", testMatch: ["**/*.unit.test.ts"], setupFilesAfterEnv: ["<rootDir>/test/unit-guard.ts"] },
-    { ...shared, displayName: "integration", testMatch: ["**/*.test.ts"], testPathIgnorePatterns: ["\\.unit\\.test\\.ts$", "<rootDir>/test/bench/"] },
+    {
+      ...shared,
+      displayName: "unit",
+      testMatch: ["**/*.unit.test.ts"],
+      setupFilesAfterEnv: ["<rootDir>/test/unit-guard.ts"],
+    },
+    {
+      ...shared,
+      displayName: "integration",
+      testMatch: ["**/*.test.ts"],
+      testPathIgnorePatterns: ["\\.unit\\.test\\.ts$", "<rootDir>/test/bench/"],
+    },
     { ...shared, displayName: "bench", testMatch: ["<rootDir>/test/bench/**/*.test.ts"] },
   ],
   // Tests start real processes (Azurite, the local Batch service, Tesseract): give them room.

@@ -34,9 +34,13 @@ function positiveInt(value: string): number {
 }
 
 function sectionList(value: string): Section[] {
-  const names = value.split(",").map((s) => s.trim()).filter(Boolean);
+  const names = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = names.filter((n) => !(SECTIONS as readonly string[]).includes(n));
-  if (bad.length > 0) throw new InvalidArgumentError(`unknown section(s) ${bad.join(", ")}; choose from ${SECTIONS.join(", ")}`);
+  if (bad.length > 0)
+    throw new InvalidArgumentError(`unknown section(s) ${bad.join(", ")}; choose from ${SECTIONS.join(", ")}`);
   return names as Section[];
 }
 
@@ -71,13 +75,19 @@ function parseOptions(argv: string[]): Options {
 type SectionResult<T> = T | { status: "skipped" | "failed"; reason: string };
 
 /** A section that throws is recorded as failed (with why) so the other sections still report. */
-async function attempt<T>(name: string, fn: () => Promise<T>, log: (l: string) => void): Promise<T | { status: "failed"; reason: string }> {
+async function attempt<T>(
+  name: string,
+  fn: () => Promise<T>,
+  log: (l: string) => void,
+): Promise<T | { status: "failed"; reason: string }> {
   try {
     return await fn();
   } catch (err) {
     // A Batch RestError's message is Batch's {lang, value} object, not a string.
     const body = (err as { body?: { code?: string; message?: { value?: string } } }).body;
-    const reason = body?.message?.value ? `${body.code ?? "error"}: ${body.message.value}` : String((err as Error).message);
+    const reason = body?.message?.value
+      ? `${body.code ?? "error"}: ${body.message.value}`
+      : String((err as Error).message);
     log(`  ${name} failed: ${reason}\n${(err as Error).stack ?? ""}`);
     return { status: "failed", reason };
   }
@@ -137,7 +147,12 @@ async function main(): Promise<void> {
       goal("submission vs one SDK call per task, in process (x)", "min", 20, sub?.ratios.vsOneByOne),
       goal("upload vs sequential (x)", "min", 4, u?.ratios.vsSequential),
       goal("second upload photo bytes sent", "max", 0, u?.secondRunBytesSent),
-      goal(`${sc?.largest.photos ?? opts.scale} photos planned+submitted, peak RSS (MB)`, "max", 300, sc?.largest.maxRssMB),
+      goal(
+        `${sc?.largest.photos ?? opts.scale} photos planned+submitted, peak RSS (MB)`,
+        "max",
+        300,
+        sc?.largest.maxRssMB,
+      ),
     ];
 
     const results = {
@@ -159,18 +174,52 @@ async function main(): Promise<void> {
       rows.push(["OCR pipeline fixed cost per run, s", fmt(o.pipelineFixedSeconds), "", ""]);
       rows.push(["OCR pipeline once started, photos/s", fmt(o.pipelineMarginalRate), "", ""]);
       rows.push(["OCR worker alone photos/s", fmt(o.medians.workerAlone), "", ""]);
-      if (o.accuracy) rows.push(["OCR worker alone, same run: exact / unreadable / wrong", `${o.accuracy.exact} / ${o.accuracy.unreadable} / ${o.accuracy.wrong} of ${o.accuracy.scored}`, "0 wrong", o.accuracy.wrong === 0 ? "met" : "missed"]);
+      if (o.accuracy)
+        rows.push([
+          "OCR worker alone, same run: exact / unreadable / wrong",
+          `${o.accuracy.exact} / ${o.accuracy.unreadable} / ${o.accuracy.wrong} of ${o.accuracy.scored}`,
+          "0 wrong",
+          o.accuracy.wrong === 0 ? "met" : "missed",
+        ]);
       rows.push(["OCR shell loop photos/s", fmt(o.medians.loop), "", ""]);
       rows.push(["OCR GNU parallel photos/s", fmt(o.medians.parallel), "", ""]);
       rows.push(["OCR floor photos/s", fmt(o.medians.floor), "", ""]);
     }
-    if (u) rows.push(["upload sequential / dispatcher photos/s", `${fmt(u.medians.sequential)} / ${fmt(u.medians.dispatcher)}`, "", ""]);
-    if (sub) rows.push(["submission one SDK call per task / az loop, tasks/s", `${fmt(sub.medians.oneByOne)} / ${fmt(sub.medians.azLoop)}`, "", ""]);
-    if (sub) for (const l of sub.listing) rows.push([`listing maxresults=${l.maxResults}`, `${l.counted}/${l.expected} in ${l.pages} pages`, "", ""]);
-    if (sc) for (const x of sc.samples) rows.push([`scale ${x.photos} photos (${x.tasks} tasks)`, `${fmt(x.planSeconds + x.submitSeconds)} s, ${fmt(x.maxRssMB, 0)} MB`, "", ""]);
+    if (u)
+      rows.push([
+        "upload sequential / dispatcher photos/s",
+        `${fmt(u.medians.sequential)} / ${fmt(u.medians.dispatcher)}`,
+        "",
+        "",
+      ]);
+    if (sub)
+      rows.push([
+        "submission one SDK call per task / az loop, tasks/s",
+        `${fmt(sub.medians.oneByOne)} / ${fmt(sub.medians.azLoop)}`,
+        "",
+        "",
+      ]);
+    if (sub)
+      for (const l of sub.listing)
+        rows.push([`listing maxresults=${l.maxResults}`, `${l.counted}/${l.expected} in ${l.pages} pages`, "", ""]);
+    if (sc)
+      for (const x of sc.samples)
+        rows.push([
+          `scale ${x.photos} photos (${x.tasks} tasks)`,
+          `${fmt(x.planSeconds + x.submitSeconds)} s, ${fmt(x.maxRssMB, 0)} MB`,
+          "",
+          "",
+        ]);
     if (sc) rows.push(["scale time per photo, largest ÷ smallest", fmt(sc.linearity), "", ""]);
-    for (const g of goals) rows.push([g.goal, fmt(g.measured), `${g.kind === "min" ? ">=" : "<="} ${g.target}`, g.status + (g.shortBy !== undefined ? ` (short by ${(g.shortBy * 100).toFixed(0)}%)` : "")]);
-    for (const [name, s] of Object.entries(results.sections)) if ("reason" in s && s.reason) rows.push([`[${name}] ${s.status}`, s.reason, "", ""]);
+    for (const g of goals)
+      rows.push([
+        g.goal,
+        fmt(g.measured),
+        `${g.kind === "min" ? ">=" : "<="} ${g.target}`,
+        g.status + (g.shortBy !== undefined ? ` (short by ${(g.shortBy * 100).toFixed(0)}%)` : ""),
+      ]);
+    for (const [name, s] of Object.entries(results.sections))
+      if ("reason" in s && s.reason) rows.push([`[${name}] ${s.status}`, s.reason, "", ""]);
     console.log(table(rows));
     console.log(`\nwritten ${opts.out}`);
   } finally {

@@ -12,7 +12,8 @@ export interface Goal {
 }
 
 export function goal(name: string, kind: "min" | "max", target: number, measured: number | null | undefined): Goal {
-  if (measured === null || measured === undefined || !Number.isFinite(measured)) return { goal: name, target, kind, measured: null, status: "not measured" };
+  if (measured === null || measured === undefined || !Number.isFinite(measured))
+    return { goal: name, target, kind, measured: null, status: "not measured" };
   const met = kind === "min" ? measured >= target : measured <= target;
   const g: Goal = { goal: name, target, kind, measured, status: met ? "met" : "missed" };
   if (!met) g.shortBy = Math.abs(measured - target) / target;

@@ -8,7 +8,10 @@ import type { LocalCloud } from "../local";
 import { createWriteStream } from "node:fs";
 
 export function batchClient(cloud: LocalCloud): BatchServiceClient {
-  return new BatchServiceClient(new BatchSharedKeyCredentials(cloud.batchAccountName, cloud.batchAccountKey), cloud.batchEndpoint);
+  return new BatchServiceClient(
+    new BatchSharedKeyCredentials(cloud.batchAccountName, cloud.batchAccountKey),
+    cloud.batchEndpoint,
+  );
 }
 
 /** A pool with no nodes and a job on it: tasks are accepted and stay queued, nothing runs. */
@@ -26,7 +29,11 @@ export async function idleJob(client: BatchServiceClient, poolId: string, jobId:
 }
 
 /** Counts a job's tasks by following list pages of `maxResults`, as a client with 10,000 tasks must. */
-export async function countTasks(client: BatchServiceClient, jobId: string, maxResults: number): Promise<{ count: number; pages: number }> {
+export async function countTasks(
+  client: BatchServiceClient,
+  jobId: string,
+  maxResults: number,
+): Promise<{ count: number; pages: number }> {
   let page = await client.task.list(jobId, { taskListOptions: { maxResults, select: "id" } });
   let count = page.length;
   let pages = 1;
@@ -46,7 +53,9 @@ export async function registerBenchPackage(cloud: LocalCloud): Promise<void> {
     const zip = new ZipFile();
     zip.addBuffer(Buffer.from("// the submission benchmarks never run their tasks\n"), "worker.js");
     zip.end();
-    await new Promise<void>((resolve, reject) => zip.outputStream.pipe(createWriteStream(zipPath)).on("close", resolve).on("error", reject));
+    await new Promise<void>((resolve, reject) =>
+      zip.outputStream.pipe(createWriteStream(zipPath)).on("close", resolve).on("error", reject),
+    );
     await cloud.registerApplicationPackage("ocrworker", "bench", zipPath);
   } finally {
     await rm(dir, { recursive: true, force: true });

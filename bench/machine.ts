@@ -32,7 +32,9 @@ export function machineInfo(): MachineInfo {
 
 function osName(): string {
   try {
-    const line = readFileSync("/etc/os-release", "utf8").split("\n").find((l) => l.startsWith("PRETTY_NAME="));
+    const line = readFileSync("/etc/os-release", "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("PRETTY_NAME="));
     return line ? line.slice("PRETTY_NAME=".length).replace(/"/g, "") : `${os.type()} ${os.release()}`;
   } catch {
     return `${os.type()} ${os.release()}`;
@@ -41,7 +43,11 @@ function osName(): string {
 
 function firstLine(cmd: string, args: string[]): string {
   try {
-    return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).split("\n")[0]?.trim() ?? "";
+    return (
+      execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })
+        .split("\n")[0]
+        ?.trim() ?? ""
+    );
   } catch {
     return "not found";
   }
@@ -51,7 +57,9 @@ const PACKAGES = ["@azure/batch", "@azure/storage-blob", "azurite", "esbuild", "
 
 function installedVersion(name: string, root: string): string {
   try {
-    return (JSON.parse(readFileSync(path.join(root, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
+    return (
+      JSON.parse(readFileSync(path.join(root, "node_modules", name, "package.json"), "utf8")) as { version: string }
+    ).version;
   } catch {
     return "not installed";
   }

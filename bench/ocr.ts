@@ -52,7 +52,9 @@ function shellQuote(s: string): string {
 
 /** The per-photo pipeline a user would write by hand, with the worker's own clean-up steps. */
 function perPhotoCommand(ops: string[], input: string, outBase: string): string {
-  const convert = ["convert", input, ...ops, `${outBase}.tif`].map((a) => (a.startsWith("{") ? a : shellQuote(a))).join(" ");
+  const convert = ["convert", input, ...ops, `${outBase}.tif`]
+    .map((a) => (a.startsWith("{") ? a : shellQuote(a)))
+    .join(" ");
   return `${convert} && tesseract ${outBase}.tif ${outBase} --psm 7 digits 2>/dev/null`;
 }
 
@@ -90,11 +92,20 @@ async function workerAccuracy(set: PhotoSet, work: string): Promise<Accuracy | n
 }
 
 /** `npm run ocr` as an operator runs it, local: everything from start-up to the results files. */
-async function dispatcherRun(root: string, dir: string, profilePath: string | undefined, out: string, expected: number): Promise<number> {
+async function dispatcherRun(
+  root: string,
+  dir: string,
+  profilePath: string | undefined,
+  out: string,
+  expected: number,
+): Promise<number> {
   await rm(out, { recursive: true, force: true });
   const args = [path.join(root, "tasks", "cli.ts"), "--input", dir, "--out", out, "--json", "--job-id", "bench"];
   if (profilePath) args.push("--profile", profilePath);
-  const { stdout } = await exec(path.join(root, "node_modules", ".bin", "tsx"), args, { cwd: root, maxBuffer: 1 << 28 }).catch((err: { stderr?: string; message: string }) => {
+  const { stdout } = await exec(path.join(root, "node_modules", ".bin", "tsx"), args, {
+    cwd: root,
+    maxBuffer: 1 << 28,
+  }).catch((err: { stderr?: string; message: string }) => {
     throw new Error(`npm run ocr failed: ${err.stderr?.split("\n").slice(-5).join(" ") ?? err.message}`);
   });
   const report = JSON.parse(stdout) as { collected?: { rows?: unknown[] } };
@@ -118,27 +129,60 @@ async function floor(set: PhotoSet, work: string, cores: number): Promise<Floor>
   await writeFile(list, set.photos.join("\n") + "\n");
   const ops = cleanOps(set.profile).map(shellQuote).join(" ");
   // Timed too, though not part of the floor: it shows how much of a pipeline's time ImageMagick takes.
-  const prepare = await timed(() => exec("parallel", ["-j", String(cores), "-a", list, `convert {} ${ops} ${shellQuote(tifDir)}/{#}.tif`], { maxBuffer: 1 << 26 }));
+  const prepare = await timed(() =>
+    exec("parallel", ["-j", String(cores), "-a", list, `convert {} ${ops} ${shellQuote(tifDir)}/{#}.tif`], {
+      maxBuffer: 1 << 26,
+    }),
+  );
   const tifs = (await readdir(tifDir)).filter((f) => f.endsWith(".tif")).map((f) => path.join(tifDir, f));
   const tifList = path.join(work, "tifs.txt");
   await writeFile(tifList, tifs.join("\n") + "\n");
-  const { seconds } = await timed(() => exec("tesseract", [tifList, path.join(work, "floor-out"), "--psm", "7", "digits"], { env: OCR_ENV, maxBuffer: 1 << 26 }));
+  const { seconds } = await timed(() =>
+    exec("tesseract", [tifList, path.join(work, "floor-out"), "--psm", "7", "digits"], {
+      env: OCR_ENV,
+      maxBuffer: 1 << 26,
+    }),
+  );
   // Perfect spreading over the cores is the best any pipeline can do with this recogniser.
-  return { tesseractSeconds: seconds, photosPerSecond: tifs.length / (seconds / cores), prepareSecondsParallel: prepare.seconds };
+  return {
+    tesseractSeconds: seconds,
+    photosPerSecond: tifs.length / (seconds / cores),
+    prepareSecondsParallel: prepare.seconds,
+  };
 }
 
-export async function benchOcr(root: string, set: PhotoSet, work: string, cores: number, reps: number, log: (l: string) => void): Promise<OcrResult> {
+export async function benchOcr(
+  root: string,
+  set: PhotoSet,
+  work: string,
+  cores: number,
+  reps: number,
+  log: (l: string) => void,
+): Promise<OcrResult> {
   await mkdir(work, { recursive: true });
   const workerJs = path.join(work, "worker.js");
   await writeFile(workerJs, await bundleWorker(path.join(root, "worker", "main.ts")));
-  const dirs = { loop: path.join(work, "loop"), parallel: path.join(work, "parallel"), pipeline: path.join(work, "pipeline") };
+  const dirs = {
+    loop: path.join(work, "loop"),
+    parallel: path.join(work, "parallel"),
+    pipeline: path.join(work, "pipeline"),
+  };
   for (const d of Object.values(dirs)) await mkdir(d, { recursive: true });
-  const pipelineKind = "npm run ocr, local: in-process local Batch service and Azurite, worker package build, pool deploy, upload, tasks, collect";
+  const pipelineKind =
+    "npm run ocr, local: in-process local Batch service and Azurite, worker package build, pool deploy, upload, tasks, collect";
   const contenders: Contender[] = [
     { name: "loop", run: async () => ({ units: await loop(set, dirs.loop) }) },
     { name: "parallel", run: async () => ({ units: await gnuParallel(set, dirs.parallel, cores) }) },
-    { name: "pipeline", run: async () => ({ units: await dispatcherRun(root, set.dir, set.profilePath, dirs.pipeline, set.photos.length) }) },
-    { name: "workerAlone", run: async () => ({ units: await workerAlone(workerJs, set, path.join(work, "worker"), cores) }) },
+    {
+      name: "pipeline",
+      run: async () => ({
+        units: await dispatcherRun(root, set.dir, set.profilePath, dirs.pipeline, set.photos.length),
+      }),
+    },
+    {
+      name: "workerAlone",
+      run: async () => ({ units: await workerAlone(workerJs, set, path.join(work, "worker"), cores) }),
+    },
   ];
   const samples = await interleave(contenders, reps, log);
   const oneDir = path.join(work, "one-photo");
@@ -147,9 +191,14 @@ export async function benchOcr(root: string, set: PhotoSet, work: string, cores:
   const fixed = await timed(() => dispatcherRun(root, oneDir, set.profilePath, path.join(work, "one-out"), 1));
   log(`  npm run ocr on one photo (fixed cost): ${fixed.seconds.toFixed(2)} s`);
   const accuracy = await workerAccuracy(set, path.join(work, "worker"));
-  if (accuracy) log(`  worker accuracy: ${accuracy.exact} of ${accuracy.scored} exact, ${accuracy.unreadable} unreadable, ${accuracy.wrong} wrong`);
+  if (accuracy)
+    log(
+      `  worker accuracy: ${accuracy.exact} of ${accuracy.scored} exact, ${accuracy.unreadable} unreadable, ${accuracy.wrong} wrong`,
+    );
   const fl = await floor(set, work, cores);
-  log(`  floor: tesseract ${fl.tesseractSeconds.toFixed(2)} s for ${set.photos.length} photos -> ${fl.photosPerSecond.toFixed(2)} photos/s over ${cores} cores; ImageMagick step ${fl.prepareSecondsParallel.toFixed(2)} s with -j ${cores}`);
+  log(
+    `  floor: tesseract ${fl.tesseractSeconds.toFixed(2)} s for ${set.photos.length} photos -> ${fl.photosPerSecond.toFixed(2)} photos/s over ${cores} cores; ImageMagick step ${fl.prepareSecondsParallel.toFixed(2)} s with -j ${cores}`,
+  );
   const medians = {
     loop: medianRate(samples, "loop"),
     parallel: medianRate(samples, "parallel"),
@@ -168,7 +217,11 @@ export async function benchOcr(root: string, set: PhotoSet, work: string, cores:
     samples,
     floor: fl,
     medians,
-    ratios: { vsLoop: ratio(medians.pipeline, medians.loop), vsParallel: ratio(medians.pipeline, medians.parallel), fractionOfFloor: ratio(medians.pipeline, medians.floor) },
+    ratios: {
+      vsLoop: ratio(medians.pipeline, medians.loop),
+      vsParallel: ratio(medians.pipeline, medians.parallel),
+      fractionOfFloor: ratio(medians.pipeline, medians.floor),
+    },
     accuracy,
   };
 }

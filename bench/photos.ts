@@ -24,11 +24,18 @@ export interface PhotoSet {
 export async function makePhotoSet(root: string, dir: string, count: number): Promise<PhotoSet> {
   await mkdir(dir, { recursive: true });
   const samplesDir = path.join(root, "samples");
-  const samples = (await readdir(samplesDir).catch(() => [] as string[])).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort();
+  const samples = (await readdir(samplesDir).catch(() => [] as string[]))
+    .filter((f) => /\.(jpe?g|png)$/i.test(f))
+    .sort();
   const profilePath = samples.length > 0 ? path.join(samplesDir, "profile.json") : undefined;
-  const profile = profilePath ? parseMeterProfile(JSON.parse(await readFile(profilePath, "utf8")), profilePath) : undefined;
+  const profile = profilePath
+    ? parseMeterProfile(JSON.parse(await readFile(profilePath, "utf8")), profilePath)
+    : undefined;
   const originals = samples.length > 0 ? samples.map((f) => path.join(samplesDir, f)) : [generatePhoto(dir)];
-  const known = samples.length > 0 ? await truthFromCsv(path.join(samplesDir, "truth.csv")).catch(() => new Map<string, number>()) : new Map<string, number>();
+  const known =
+    samples.length > 0
+      ? await truthFromCsv(path.join(samplesDir, "truth.csv")).catch(() => new Map<string, number>())
+      : new Map<string, number>();
   const truth = new Map<string, number>();
   const photos: string[] = [];
   for (let i = 0; i < count; i++) {
@@ -55,6 +62,18 @@ function withJpegComment(jpeg: Buffer, text: string): Buffer {
 /** Only when the repository has no samples: digits drawn on a dark box. */
 function generatePhoto(dir: string): string {
   const file = path.join(dir, "generated-source.jpg");
-  execFileSync("convert", ["-size", "400x120", "xc:black", "-fill", "white", "-pointsize", "72", "-annotate", "+30+90", "04217", file]);
+  execFileSync("convert", [
+    "-size",
+    "400x120",
+    "xc:black",
+    "-fill",
+    "white",
+    "-pointsize",
+    "72",
+    "-annotate",
+    "+30+90",
+    "04217",
+    file,
+  ]);
   return file;
 }

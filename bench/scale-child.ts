@@ -22,7 +22,8 @@ async function main(): Promise<void> {
   const jobId = process.argv[3] ?? "scale";
   const capacity = Number(process.argv[4] ?? "8");
   const { BENCH_BATCH_ENDPOINT: endpoint, BENCH_BATCH_ACCOUNT: account, BENCH_BATCH_KEY: key } = process.env;
-  if (!Number.isInteger(photos) || !endpoint || !account || !key) throw new Error("usage: scale-child PHOTOS JOB CAPACITY with BENCH_BATCH_* set");
+  if (!Number.isInteger(photos) || !endpoint || !account || !key)
+    throw new Error("usage: scale-child PHOTOS JOB CAPACITY with BENCH_BATCH_* set");
   const client = new BatchServiceClient(new BatchSharedKeyCredentials(account, key), endpoint);
   const t0 = process.hrtime.bigint();
   const tasks = dispatcherTasks(jobId, syntheticBlobNames(photos), { capacity });

@@ -37,18 +37,35 @@ export async function benchScale(root: string, largest: number, log: (l: string)
     for (const [i, photos] of sizes.entries()) {
       const jobId = `scale-${i}`;
       await idleJob(client, `scale-pool-${i}`, jobId);
-      const { stdout } = await exec(path.join(root, "node_modules", ".bin", "tsx"), [path.join(root, "bench", "scale-child.ts"), String(photos), jobId, String(CAPACITY)], {
-        env: { ...process.env, BENCH_BATCH_ENDPOINT: cloud.batchEndpoint, BENCH_BATCH_ACCOUNT: cloud.batchAccountName, BENCH_BATCH_KEY: cloud.batchAccountKey },
-        maxBuffer: 1 << 20,
-      });
+      const { stdout } = await exec(
+        path.join(root, "node_modules", ".bin", "tsx"),
+        [path.join(root, "bench", "scale-child.ts"), String(photos), jobId, String(CAPACITY)],
+        {
+          env: {
+            ...process.env,
+            BENCH_BATCH_ENDPOINT: cloud.batchEndpoint,
+            BENCH_BATCH_ACCOUNT: cloud.batchAccountName,
+            BENCH_BATCH_KEY: cloud.batchAccountKey,
+          },
+          maxBuffer: 1 << 20,
+        },
+      );
       const sample = JSON.parse(stdout.trim().split("\n").pop() ?? "{}") as ScaleSample;
       samples.push(sample);
-      log(`  ${photos} photos -> ${sample.tasks} tasks: plan ${sample.planSeconds.toFixed(2)} s, submit ${sample.submitSeconds.toFixed(2)} s in ${sample.calls} calls, peak RSS ${sample.maxRssMB.toFixed(0)} MB`);
+      log(
+        `  ${photos} photos -> ${sample.tasks} tasks: plan ${sample.planSeconds.toFixed(2)} s, submit ${sample.submitSeconds.toFixed(2)} s in ${sample.calls} calls, peak RSS ${sample.maxRssMB.toFixed(0)} MB`,
+      );
     }
     const perK = (s: ScaleSample) => ((s.planSeconds + s.submitSeconds) / s.photos) * 1000;
     const first = samples[0]!;
     const last = samples[samples.length - 1]!;
-    return { status: "measured", capacity: CAPACITY, samples, largest: last, linearity: samples.length > 1 ? perK(last) / perK(first) : null };
+    return {
+      status: "measured",
+      capacity: CAPACITY,
+      samples,
+      largest: last,
+      linearity: samples.length > 1 ? perK(last) / perK(first) : null,
+    };
   } finally {
     await cloud.stop();
     await rm(dataDir, { recursive: true, force: true });

@@ -19,7 +19,9 @@ export function median(values: number[]): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 export async function timed<T>(fn: () => Promise<T>): Promise<{ seconds: number; value: T }> {
@@ -35,7 +37,11 @@ export interface Contender {
 }
 
 /** Runs every contender once per repetition, in the same order each time (ABAB...). */
-export async function interleave(contenders: Contender[], reps: number, log: (line: string) => void): Promise<Sample[]> {
+export async function interleave(
+  contenders: Contender[],
+  reps: number,
+  log: (line: string) => void,
+): Promise<Sample[]> {
   const samples: Sample[] = [];
   for (let rep = 0; rep < reps; rep++) {
     for (const c of contenders) {

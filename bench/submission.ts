@@ -36,7 +36,11 @@ export interface SubmissionResult {
 const PHOTOS_PER_TASK = 10;
 const AZ_LOOP_TASKS = 6;
 
-export async function benchSubmission(tasks: number, reps: number, log: (l: string) => void): Promise<SubmissionResult> {
+export async function benchSubmission(
+  tasks: number,
+  reps: number,
+  log: (l: string) => void,
+): Promise<SubmissionResult> {
   const oneByOneTasks = Math.min(tasks, 500);
   const dataDir = await mkdtemp(path.join(tmpdir(), "bench-batch-"));
   const cloud = await startLocalCloud({ dataDir, inMemoryStorage: true });
@@ -98,9 +102,15 @@ export async function benchSubmission(tasks: number, reps: number, log: (l: stri
     for (const maxResults of [1000, 333]) {
       const counted = await countTasks(client, "submitter-0", maxResults);
       listing.push({ maxResults, counted: counted.count, pages: counted.pages, expected: tasks });
-      log(`  listing with maxresults=${maxResults}: ${counted.count} tasks in ${counted.pages} pages (expected ${tasks})`);
+      log(
+        `  listing with maxresults=${maxResults}: ${counted.count} tasks in ${counted.pages} pages (expected ${tasks})`,
+      );
     }
-    const medians = { oneByOne: medianRate(samples, "oneByOne"), submitter: medianRate(samples, "submitter"), azLoop: medianRate(samples, "azLoop") };
+    const medians = {
+      oneByOne: medianRate(samples, "oneByOne"),
+      submitter: medianRate(samples, "submitter"),
+      azLoop: medianRate(samples, "azLoop"),
+    };
     return {
       status: "measured",
       tasks,
@@ -109,7 +119,10 @@ export async function benchSubmission(tasks: number, reps: number, log: (l: stri
       photosPerTask: PHOTOS_PER_TASK,
       samples,
       medians,
-      ratios: { vsOneByOne: ratio(medians.submitter, medians.oneByOne), vsAzLoop: ratio(medians.submitter, medians.azLoop) },
+      ratios: {
+        vsOneByOne: ratio(medians.submitter, medians.oneByOne),
+        vsAzLoop: ratio(medians.submitter, medians.azLoop),
+      },
       listing,
     };
   } finally {

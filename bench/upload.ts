@@ -32,7 +32,11 @@ async function sequential(service: BlobServiceClient, container: string, photos:
 }
 
 /** What `npm run ocr` does before planning: find and hash the photos, then upload what is missing. */
-async function dispatcherUpload(service: BlobServiceClient, container: string, dir: string): Promise<{ sent: number; skipped: number; bytes: number }> {
+async function dispatcherUpload(
+  service: BlobServiceClient,
+  container: string,
+  dir: string,
+): Promise<{ sent: number; skipped: number; bytes: number }> {
   const c = service.getContainerClient(container);
   await c.createIfNotExists();
   const { photos } = await findPhotos(dir);
@@ -51,14 +55,17 @@ export async function benchUpload(set: PhotoSet, reps: number, log: (l: string) 
         name: "dispatcher",
         run: async (rep) => {
           const r = await dispatcherUpload(service, `disp-${rep}`, set.dir);
-          if (r.sent !== set.photos.length) throw new Error(`the dispatcher sent ${r.sent} of ${set.photos.length} photos into an empty container`);
+          if (r.sent !== set.photos.length)
+            throw new Error(`the dispatcher sent ${r.sent} of ${set.photos.length} photos into an empty container`);
           return { units: r.sent };
         },
       },
     ];
     const samples = await interleave(contenders, reps, log);
     const second = await dispatcherUpload(service, "disp-0", set.dir);
-    log(`  second upload into the same container: ${second.sent} sent, ${second.skipped} already there, ${second.bytes} bytes`);
+    log(
+      `  second upload into the same container: ${second.sent} sent, ${second.skipped} already there, ${second.bytes} bytes`,
+    );
     const medians = { sequential: medianRate(samples, "sequential"), dispatcher: medianRate(samples, "dispatcher") };
     return {
       status: "measured",

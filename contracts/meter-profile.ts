@@ -14,7 +14,9 @@ const WHOLE_PIXELS = "must be whole pixels (an integer)";
 
 /** A point in pixels of the photo as displayed: [x, y]. */
 const coordinateSchema = z.number("must be a number of pixels ≥ 0").check(z.minimum(0));
-const pointSchema = z.tuple([coordinateSchema, coordinateSchema], { error: "must be an [x, y] point (two numbers ≥ 0)" });
+const pointSchema = z.tuple([coordinateSchema, coordinateSchema], {
+  error: "must be an [x, y] point (two numbers ≥ 0)",
+});
 export type Point = z.infer<typeof pointSchema>;
 
 export const meterProfileSchema = z
@@ -38,7 +40,12 @@ export const meterProfileSchema = z
        * looks at the meter from an angle (perspective). The window becomes a rectangle as wide and
        * high as its longer sides.
        */
-      corners: z.optional(z.tuple([pointSchema, pointSchema, pointSchema, pointSchema], "must be four [x, y] points (top-left, top-right, bottom-right, bottom-left)")),
+      corners: z.optional(
+        z.tuple(
+          [pointSchema, pointSchema, pointSchema, pointSchema],
+          "must be four [x, y] points (top-left, top-right, bottom-right, bottom-left)",
+        ),
+      ),
       /** Degrees to rotate the crop so the digits run level (ImageMagick's sense: positive = clockwise). */
       rotate: z.optional(z.number("must be degrees between -360 and 360").check(z.minimum(-360), z.maximum(360))),
       /** After rotating, keep this many pixels of height around the centre (the row of digits). */
@@ -46,7 +53,9 @@ export const meterProfileSchema = z
       /** ...and this many pixels of width (the crop's width by default): trims the window's edges, which read as a "1". */
       bandWidth: z.optional(z.int(POSITIVE_INTEGER).check(z.minimum(1))),
       /** Shift of that band from the centre, in pixels (positive: right and down). */
-      bandOffset: z.optional(z.object({ x: z.int(WHOLE_PIXELS), y: z.int(WHOLE_PIXELS) }, "must be {x, y} in whole pixels")),
+      bandOffset: z.optional(
+        z.object({ x: z.int(WHOLE_PIXELS), y: z.int(WHOLE_PIXELS) }, "must be {x, y} in whole pixels"),
+      ),
       /** Light digits on a dark background (most counter wheels): negate before reading. */
       invert: z.optional(z.boolean("must be true or false")),
       /** Integer digits on the counter, leading zeros included (e.g. 5 for `00530`). */
@@ -112,10 +121,21 @@ export function locatesCounter(profile: MeterProfile | undefined): boolean {
  * profiles tuned before the worker located counters did; such a band is read as it is cut.
  */
 export function tunedBand(profile: MeterProfile | undefined): boolean {
-  return Boolean(profile && (profile.bandWidth !== undefined || profile.bandHeight !== undefined || profile.bandOffset !== undefined || profile.scaleHeight !== undefined));
+  return Boolean(
+    profile &&
+    (profile.bandWidth !== undefined ||
+      profile.bandHeight !== undefined ||
+      profile.bandOffset !== undefined ||
+      profile.scaleHeight !== undefined),
+  );
 }
 
-export const PROFILE_DEFAULTS = { scaleHeight: 96, minConfidence: 0.6, turnThreshold: 0.095, inkContrast: 0.2 } as const;
+export const PROFILE_DEFAULTS = {
+  scaleHeight: 96,
+  minConfidence: 0.6,
+  turnThreshold: 0.095,
+  inkContrast: 0.2,
+} as const;
 
 export class MeterProfileError extends Error {
   override name = "MeterProfileError";

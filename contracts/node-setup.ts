@@ -8,7 +8,13 @@
  * Node.js, and the DejaVu fonts, which ImageMagick draws a profile's `typeface` from (the
  * sample meters' is DejaVu Sans Mono Bold).
  */
-export const WORKER_APT_PACKAGES = ["imagemagick", "tesseract-ocr", "tesseract-ocr-eng", "nodejs", "fonts-dejavu-core"] as const;
+export const WORKER_APT_PACKAGES = [
+  "imagemagick",
+  "tesseract-ocr",
+  "tesseract-ocr-eng",
+  "nodejs",
+  "fonts-dejavu-core",
+] as const;
 
 /** Commands the worker runs; the start task checks them so a node that has them skips apt. */
 export const WORKER_COMMANDS = ["convert", "tesseract", "node"] as const;
@@ -34,7 +40,10 @@ export const RECORDS_FILE = "records.jsonl";
  * every command skips apt entirely, which keeps local runs from touching the system.
  */
 export function startTaskCommandLine(): string {
-  const check = [...WORKER_COMMANDS.map((c) => `command -v ${c}`), ...WORKER_DIRECTORIES.map((d) => `test -d ${d}`)].join(" && ");
+  const check = [
+    ...WORKER_COMMANDS.map((c) => `command -v ${c}`),
+    ...WORKER_DIRECTORIES.map((d) => `test -d ${d}`),
+  ].join(" && ");
   const install =
     "export DEBIAN_FRONTEND=noninteractive; " +
     "apt-get update -q && " +

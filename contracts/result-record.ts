@@ -15,7 +15,9 @@ export const RESULT_SCHEMA = "batch-ocr/result@1" as const;
  * - `unreadable`: the photo was processed but no reading is trustworthy; `error` says why.
  * - `error`: the photo could not be processed (not an image, truncated, too large...); `error` says why.
  */
-const resultStatusSchema = z.enum(["ok", "unreadable", "error"], { error: (issue) => `must be ok, unreadable or error (got ${quoted(issue.input)})` });
+const resultStatusSchema = z.enum(["ok", "unreadable", "error"], {
+  error: (issue) => `must be ok, unreadable or error (got ${quoted(issue.input)})`,
+});
 export type ResultStatus = z.infer<typeof resultStatusSchema>;
 
 const MILLISECONDS = "must be a number of milliseconds";
@@ -37,7 +39,13 @@ export type ResultTimings = z.infer<typeof resultTimingsSchema>;
 const counterSeenSchema = z.object(
   {
     /** The band of wheels read: its corners in the photo's pixels (EXIF orientation applied), top-left, top-right, bottom-right, bottom-left. */
-    corners: z.array(z.tuple([z.number("must be a number of pixels"), z.number("must be a number of pixels")], "must be an [x, y] point"), "must be a list of [x, y] points"),
+    corners: z.array(
+      z.tuple(
+        [z.number("must be a number of pixels"), z.number("must be a number of pixels")],
+        "must be an [x, y] point",
+      ),
+      "must be a list of [x, y] points",
+    ),
     /** Skew of the row of wheels in the photo, degrees (clockwise positive). */
     skew: z.number("must be degrees"),
     /** Wheels found. */
@@ -49,7 +57,9 @@ export type CounterSeen = z.infer<typeof counterSeenSchema>;
 
 const resultRecordSchema = z.object(
   {
-    schema: z.literal(RESULT_SCHEMA, { error: (issue) => `is ${quoted(issue.input)}, which this version does not read (it reads ${RESULT_SCHEMA})` }),
+    schema: z.literal(RESULT_SCHEMA, {
+      error: (issue) => `is ${quoted(issue.input)}, which this version does not read (it reads ${RESULT_SCHEMA})`,
+    }),
     /** The photo's file name as the task saw it (relative to the task's input directory). */
     photo: z.string("must be the photo's name").check(z.minLength(1)),
     /**

@@ -19,12 +19,16 @@ const MISSING = "is missing";
 
 /** A non-empty string; absent, null and "" all mean the stack did not export it. */
 function text() {
-  return z.string({ error: (issue) => (issue.input === undefined || issue.input === null ? MISSING : "must be a string") }).check(z.minLength(1, MISSING));
+  return z
+    .string({ error: (issue) => (issue.input === undefined || issue.input === null ? MISSING : "must be a string") })
+    .check(z.minLength(1, MISSING));
 }
 
 /** An endpoint with scheme: the clients need the URL whole, not a host name. */
 function endpoint() {
-  return text().check(z.regex(/^https?:\/\/[^\s/]+/, { error: (issue) => `must be a URL with scheme (got ${quoted(issue.input)})` }));
+  return text().check(
+    z.regex(/^https?:\/\/[^\s/]+/, { error: (issue) => `must be a URL with scheme (got ${quoted(issue.input)})` }),
+  );
 }
 
 const stackOutputsSchema = z.object(
@@ -35,7 +39,15 @@ const stackOutputsSchema = z.object(
     batchAccountEndpoint: endpoint(),
     /** Authentication modes the Batch account accepts on the data plane. */
     batchAuthModes: z
-      .array(z.enum(AUTH_MODES, { error: (issue) => `must be one of ${AUTH_MODES.join("/")} (got ${quoted(issue.input)})` }), { error: (issue) => (issue.input === undefined || issue.input === null ? MISSING : `must be a non-empty array of ${AUTH_MODES.join("/")}`) })
+      .array(
+        z.enum(AUTH_MODES, { error: (issue) => `must be one of ${AUTH_MODES.join("/")} (got ${quoted(issue.input)})` }),
+        {
+          error: (issue) =>
+            issue.input === undefined || issue.input === null
+              ? MISSING
+              : `must be a non-empty array of ${AUTH_MODES.join("/")}`,
+        },
+      )
       .check(z.minLength(1)),
     /** The pool that runs the OCR tasks. */
     poolId: text(),
@@ -44,7 +56,9 @@ const stackOutputsSchema = z.object(
     /** Blob service endpoint with scheme and trailing slash, e.g. `https://acct.blob.core.windows.net/`. */
     blobEndpoint: endpoint(),
     /** Whether the storage account accepts shared-key (account key / account SAS) requests. */
-    storageSharedKeyAccess: z.boolean({ error: (issue) => (issue.input === undefined || issue.input === null ? MISSING : "must be a boolean") }),
+    storageSharedKeyAccess: z.boolean({
+      error: (issue) => (issue.input === undefined || issue.input === null ? MISSING : "must be a boolean"),
+    }),
     /** Container the dispatcher uploads photos into. */
     imagesContainer: text(),
     /** Container the tasks upload result records, stdout and stderr into. */
@@ -84,6 +98,9 @@ export function parseStackOutputs(value: unknown, source: string): StackOutputs 
   if (checked.success) return checked.data;
   const missing = checked.error.issues.filter((issue) => issue.message === MISSING);
   // Missing outputs usually mean an old or half-deployed stack: said first, in one line.
-  if (missing.length > 0) throw new StackOutputsError(`${source}: stack outputs are missing ${missing.map((issue) => issue.path.join(".")).join(", ")}`);
+  if (missing.length > 0)
+    throw new StackOutputsError(
+      `${source}: stack outputs are missing ${missing.map((issue) => issue.path.join(".")).join(", ")}`,
+    );
   throw new StackOutputsError(`${source}: ${problemLines(checked.error.issues).join("; ")}`);
 }

@@ -36,7 +36,12 @@ function errorDetail(body: string): string {
 }
 
 /** `method {armEndpoint}{path}?api-version=…` with a bearer token; resolves to the parsed JSON body. */
-export async function armRequest(method: "GET" | "POST", path: string, options: ArmOptions = {}, body?: unknown): Promise<unknown> {
+export async function armRequest(
+  method: "GET" | "POST",
+  path: string,
+  options: ArmOptions = {},
+  body?: unknown,
+): Promise<unknown> {
   const armEndpoint = (options.armEndpoint ?? ARM_ENDPOINT).replace(/\/+$/, "");
   const apiVersion = options.apiVersion ?? BATCH_MANAGEMENT_API_VERSION;
   const token = await (options.getToken ?? defaultTokenSource)(`${armEndpoint}/.default`);

@@ -29,10 +29,13 @@ export function createBatchAccount(
     {
       resourceGroupName: rg.name,
       location: cfg.location,
-      poolAllocationMode: vault === undefined ? batch.PoolAllocationMode.BatchService : batch.PoolAllocationMode.UserSubscription,
+      poolAllocationMode:
+        vault === undefined ? batch.PoolAllocationMode.BatchService : batch.PoolAllocationMode.UserSubscription,
       keyVaultReference: vault?.reference,
       allowedAuthenticationModes: allowedAuthModes(cfg),
-      publicNetworkAccess: cfg.publicNetworkAccess ? batch.PublicNetworkAccessType.Enabled : batch.PublicNetworkAccessType.Disabled,
+      publicNetworkAccess: cfg.publicNetworkAccess
+        ? batch.PublicNetworkAccessType.Enabled
+        : batch.PublicNetworkAccessType.Disabled,
       identity: { type: batch.ResourceIdentityType.UserAssigned, userAssignedIdentities: [ids.account.id] },
       autoStorage: {
         storageAccountId: store.account.id,

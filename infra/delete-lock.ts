@@ -16,7 +16,10 @@ export const DELETE_LOCK_NOTES =
  * without locking the pool, which the program must be free to replace. Blob deletes through the
  * data plane are not ARM operations: soft delete covers those.
  */
-export function createDeleteLock(cfg: OcrConfig, account: storage.StorageAccount): authorization.ManagementLockByScope | undefined {
+export function createDeleteLock(
+  cfg: OcrConfig,
+  account: storage.StorageAccount,
+): authorization.ManagementLockByScope | undefined {
   if (!cfg.keepsData) return undefined;
   return new authorization.ManagementLockByScope("storage-delete-lock", {
     scope: account.id,

@@ -20,18 +20,25 @@ export const DIAGNOSTIC_CATEGORIES = {
   batchAccount: {
     logs: ["ServiceLog", "AuditLog"],
     metrics: ["AllMetrics"],
-    source: "https://learn.microsoft.com/azure/azure-monitor/reference/supported-logs/microsoft-batch-batchaccounts-logs",
+    source:
+      "https://learn.microsoft.com/azure/azure-monitor/reference/supported-logs/microsoft-batch-batchaccounts-logs",
   },
   blobService: {
     logs: ["StorageRead", "StorageWrite", "StorageDelete"],
     metrics: ["Transaction"],
-    source: "https://learn.microsoft.com/azure/azure-monitor/reference/supported-logs/microsoft-storage-storageaccounts-blobservices-logs",
+    source:
+      "https://learn.microsoft.com/azure/azure-monitor/reference/supported-logs/microsoft-storage-storageaccounts-blobservices-logs",
   },
 } as const satisfies Record<string, DiagnosticCategories>;
 
 export const DIAGNOSTIC_SETTING_NAME = "batch-ocr-to-log-analytics";
 
-function sendToWorkspace(name: string, resourceUri: pulumi.Input<string>, workspaceId: string, categories: DiagnosticCategories): monitor.DiagnosticSetting {
+function sendToWorkspace(
+  name: string,
+  resourceUri: pulumi.Input<string>,
+  workspaceId: string,
+  categories: DiagnosticCategories,
+): monitor.DiagnosticSetting {
   return new monitor.DiagnosticSetting(name, {
     name: DIAGNOSTIC_SETTING_NAME,
     resourceUri,
@@ -48,11 +55,20 @@ function sendToWorkspace(name: string, resourceUri: pulumi.Input<string>, worksp
  * workspace is the team's (retention, cost), not this stack's, and blob read logs grow with every
  * photo a task reads.
  */
-export function createDiagnostics(cfg: OcrConfig, account: batch.BatchAccount, store: Storage): monitor.DiagnosticSetting[] {
+export function createDiagnostics(
+  cfg: OcrConfig,
+  account: batch.BatchAccount,
+  store: Storage,
+): monitor.DiagnosticSetting[] {
   const workspaceId = cfg.logAnalyticsWorkspaceId;
   if (workspaceId === undefined) return [];
   return [
     sendToWorkspace("batch-account-diagnostics", account.id, workspaceId, DIAGNOSTIC_CATEGORIES.batchAccount),
-    sendToWorkspace("blob-service-diagnostics", pulumi.interpolate`${store.account.id}/blobServices/default`, workspaceId, DIAGNOSTIC_CATEGORIES.blobService),
+    sendToWorkspace(
+      "blob-service-diagnostics",
+      pulumi.interpolate`${store.account.id}/blobServices/default`,
+      workspaceId,
+      DIAGNOSTIC_CATEGORIES.blobService,
+    ),
   ];
 }

@@ -32,15 +32,40 @@ export function createIdentities(cfg: OcrConfig, rg: resources.ResourceGroup, st
     location: cfg.location,
   });
 
-  assignRole("pool-reads-storage", { principalId: pool.principalId, principalType: "ServicePrincipal", role: "storageBlobDataReader", scope: store.account.id });
-  assignRole("pool-writes-results", { principalId: pool.principalId, principalType: "ServicePrincipal", role: "storageBlobDataContributor", scope: store.resultsScope });
+  assignRole("pool-reads-storage", {
+    principalId: pool.principalId,
+    principalType: "ServicePrincipal",
+    role: "storageBlobDataReader",
+    scope: store.account.id,
+  });
+  assignRole("pool-writes-results", {
+    principalId: pool.principalId,
+    principalType: "ServicePrincipal",
+    role: "storageBlobDataContributor",
+    scope: store.resultsScope,
+  });
   const accountStorageAccess = [
-    assignRole("account-writes-packages", { principalId: account.principalId, principalType: "ServicePrincipal", role: "storageBlobDataContributor", scope: store.account.id }),
+    assignRole("account-writes-packages", {
+      principalId: account.principalId,
+      principalType: "ServicePrincipal",
+      role: "storageBlobDataContributor",
+      scope: store.account.id,
+    }),
   ];
 
   if (cfg.operatorPrincipalId) {
-    assignRole("operator-writes-images", { principalId: cfg.operatorPrincipalId, principalType: cfg.operatorPrincipalType, role: "storageBlobDataContributor", scope: store.imagesScope });
-    assignRole("operator-reads-results", { principalId: cfg.operatorPrincipalId, principalType: cfg.operatorPrincipalType, role: "storageBlobDataReader", scope: store.resultsScope });
+    assignRole("operator-writes-images", {
+      principalId: cfg.operatorPrincipalId,
+      principalType: cfg.operatorPrincipalType,
+      role: "storageBlobDataContributor",
+      scope: store.imagesScope,
+    });
+    assignRole("operator-reads-results", {
+      principalId: cfg.operatorPrincipalId,
+      principalType: cfg.operatorPrincipalType,
+      role: "storageBlobDataReader",
+      scope: store.resultsScope,
+    });
   }
   return { pool, account, accountStorageAccess };
 }

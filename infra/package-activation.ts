@@ -14,16 +14,20 @@ export async function readVerifiedZip(zipPath: string, expectedSha256: string): 
   const zip = await readFile(zipPath);
   const actual = createHash("sha256").update(zip).digest("hex");
   if (actual !== expectedSha256) {
-    throw new Error(`${zipPath} changed since it was built (sha256 ${actual}, expected ${expectedSha256}); rebuild and run again`);
+    throw new Error(
+      `${zipPath} changed since it was built (sha256 ${actual}, expected ${expectedSha256}); rebuild and run again`,
+    );
   }
   return zip;
 }
 
 /** A fresh SAS URL for the version's blob: `GET {packageResourceId}` returns one each time. */
 export async function fetchPackageStorageUrl(packageResourceId: string, arm: ArmOptions = {}): Promise<string> {
-  const version = (await armRequest("GET", packageResourceId, arm)) as { properties?: { storageUrl?: unknown } } | undefined;
+  const version = (await armRequest("GET", packageResourceId, arm)) as
+    { properties?: { storageUrl?: unknown } } | undefined;
   const storageUrl = version?.properties?.storageUrl;
-  if (typeof storageUrl !== "string" || !storageUrl) throw new Error(`${packageResourceId} has no storageUrl to upload to`);
+  if (typeof storageUrl !== "string" || !storageUrl)
+    throw new Error(`${packageResourceId} has no storageUrl to upload to`);
   return storageUrl;
 }
 
@@ -32,12 +36,19 @@ export async function fetchPackageStorageUrl(packageResourceId: string, arm: Arm
  * reusing one: a URL from the deployment's state may have expired, and one signed before the
  * Batch identity's role propagated stays refused.
  */
-export async function uploadPackageVersion(packageResourceId: string, zip: Buffer, arm: ArmOptions, wait: PropagationWait): Promise<void> {
+export async function uploadPackageVersion(
+  packageResourceId: string,
+  zip: Buffer,
+  arm: ArmOptions,
+  wait: PropagationWait,
+): Promise<void> {
   await retryWhileRolesPropagate(
     `uploading the package to ${packageResourceId}`,
     async () => {
       const storageUrl = await fetchPackageStorageUrl(packageResourceId, arm);
-      await new BlockBlobClient(storageUrl).uploadData(zip, { blobHTTPHeaders: { blobContentType: "application/zip" } });
+      await new BlockBlobClient(storageUrl).uploadData(zip, {
+        blobHTTPHeaders: { blobContentType: "application/zip" },
+      });
     },
     wait,
   );

@@ -34,7 +34,12 @@ export interface PackageUploadOutputs {
 export const REPLACE_KEYS = ["packageResourceId", "sha256"] as const;
 
 function outputsOf(inputs: PackageUploadInputs): PackageUploadOutputs {
-  return { packageResourceId: inputs.packageResourceId, sha256: inputs.sha256, armEndpoint: inputs.armEndpoint, format: "zip" };
+  return {
+    packageResourceId: inputs.packageResourceId,
+    sha256: inputs.sha256,
+    armEndpoint: inputs.armEndpoint,
+    format: "zip",
+  };
 }
 
 /** The provider, waiting out role propagation for `rolePropagation` (shortened by tests). */
@@ -45,9 +50,13 @@ export function createPackageUploadProvider(
     async check(_olds, news) {
       const failures: pulumi.dynamic.CheckFailure[] = [];
       if (!/^\/subscriptions\/.+\/versions\/[^/]+$/i.test(String(news.packageResourceId ?? ""))) {
-        failures.push({ property: "packageResourceId", reason: "must be the ARM id of an application package version" });
+        failures.push({
+          property: "packageResourceId",
+          reason: "must be the ARM id of an application package version",
+        });
       }
-      if (!/^[0-9a-f]{64}$/.test(String(news.sha256 ?? ""))) failures.push({ property: "sha256", reason: "must be a hex SHA-256" });
+      if (!/^[0-9a-f]{64}$/.test(String(news.sha256 ?? "")))
+        failures.push({ property: "sha256", reason: "must be a hex SHA-256" });
       if (!news.zipPath) failures.push({ property: "zipPath", reason: "is required" });
       return { inputs: news, failures };
     },

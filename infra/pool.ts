@@ -10,7 +10,12 @@ import { poolSpec } from "../shared/pool-spec";
  * Properties Azure refuses to change on an existing pool (`PropertyCannotBeUpdated`): changing
  * one replaces the pool, deleting the old one first because the pool id is fixed.
  */
-export const POOL_REPLACE_ON_CHANGES = ["vmSize", "deploymentConfiguration", "networkConfiguration", "taskSlotsPerNode"];
+export const POOL_REPLACE_ON_CHANGES = [
+  "vmSize",
+  "deploymentConfiguration",
+  "networkConfiguration",
+  "taskSlotsPerNode",
+];
 
 export function createPool(
   cfg: OcrConfig,

@@ -23,7 +23,11 @@ type LinkName = keyof typeof PRIVATE_LINKS;
 
 function privateZone(zone: string, rg: resources.ResourceGroup, net: PrivateNetwork): privatedns.PrivateZone {
   const label = zone.split(".").slice(1, 2).join("");
-  const resource = new privatedns.PrivateZone(`dns-${label}`, { resourceGroupName: rg.name, privateZoneName: zone, location: "global" });
+  const resource = new privatedns.PrivateZone(`dns-${label}`, {
+    resourceGroupName: rg.name,
+    privateZoneName: zone,
+    location: "global",
+  });
   // Linked without auto-registration: the zone holds the endpoints' records, not the nodes'.
   new privatedns.VirtualNetworkLink(`dns-${label}-link`, {
     resourceGroupName: rg.name,

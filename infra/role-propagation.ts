@@ -22,7 +22,11 @@ export interface PropagationWait {
 }
 
 /** Microsoft documents up to 10 minutes for a role assignment to propagate. */
-export const ROLE_PROPAGATION_WAIT: PropagationWait = { timeoutMs: 10 * 60_000, firstDelayMs: 5_000, maxDelayMs: 60_000 };
+export const ROLE_PROPAGATION_WAIT: PropagationWait = {
+  timeoutMs: 10 * 60_000,
+  firstDelayMs: 5_000,
+  maxDelayMs: 60_000,
+};
 
 /** HTTP 403 from an Azure SDK (RestError) or anything else carrying `statusCode`. */
 function isForbidden(error: unknown): boolean {
@@ -30,7 +34,11 @@ function isForbidden(error: unknown): boolean {
 }
 
 /** Runs `attempt` until it does not fail with 403, backing off, for at most `wait.timeoutMs`. */
-export async function retryWhileRolesPropagate<T>(what: string, attempt: () => Promise<T>, wait: PropagationWait): Promise<T> {
+export async function retryWhileRolesPropagate<T>(
+  what: string,
+  attempt: () => Promise<T>,
+  wait: PropagationWait,
+): Promise<T> {
   const started = Date.now();
   let delay = wait.firstDelayMs;
   for (let attempts = 1; ; attempts++) {

@@ -14,7 +14,12 @@ export type BuiltInRole = keyof typeof BUILT_IN_ROLES;
 /** Assigns a built-in role to a principal at a scope (a resource id). */
 export function assignRole(
   name: string,
-  args: { principalId: pulumi.Input<string>; principalType: PrincipalType; role: BuiltInRole; scope: pulumi.Input<string> },
+  args: {
+    principalId: pulumi.Input<string>;
+    principalType: PrincipalType;
+    role: BuiltInRole;
+    scope: pulumi.Input<string>;
+  },
   opts?: pulumi.CustomResourceOptions,
 ): authorization.RoleAssignment {
   const subscriptionId = authorization.getClientConfigOutput().subscriptionId;

@@ -24,25 +24,31 @@ export interface Storage {
  */
 export function createStorage(cfg: OcrConfig, rg: resources.ResourceGroup): Storage {
   const keeps = keepsDataOptions(cfg);
-  const account = new storage.StorageAccount(prefixedNames(cfg.namePrefix).storageAccount, {
-    resourceGroupName: rg.name,
-    location: cfg.location,
-    kind: storage.Kind.StorageV2,
-    sku: { name: storage.SkuName.Standard_LRS },
-    accessTier: storage.AccessTier.Hot,
-    enableHttpsTrafficOnly: true,
-    minimumTlsVersion: storage.MinimumTlsVersion.TLS1_2,
-    allowBlobPublicAccess: false,
-    allowSharedKeyAccess: cfg.storageSharedKeyAccess,
-    defaultToOAuthAuthentication: true,
-    allowCrossTenantReplication: false,
-    // Stated, not left to Azure's default: the pool's nodes (Batch-service nodes have no addresses
-    // known in advance) and the dispatcher on an operator's machine reach blobs over the public
-    // endpoint, with Entra ID as the only way in (shared key off). Off only once private endpoints
-    // exist, which is why it follows the stack's publicNetworkAccess (refused while they do not).
-    publicNetworkAccess: cfg.publicNetworkAccess ? storage.PublicNetworkAccess.Enabled : storage.PublicNetworkAccess.Disabled,
-    networkRuleSet: { defaultAction: storage.DefaultAction.Allow },
-  }, keeps);
+  const account = new storage.StorageAccount(
+    prefixedNames(cfg.namePrefix).storageAccount,
+    {
+      resourceGroupName: rg.name,
+      location: cfg.location,
+      kind: storage.Kind.StorageV2,
+      sku: { name: storage.SkuName.Standard_LRS },
+      accessTier: storage.AccessTier.Hot,
+      enableHttpsTrafficOnly: true,
+      minimumTlsVersion: storage.MinimumTlsVersion.TLS1_2,
+      allowBlobPublicAccess: false,
+      allowSharedKeyAccess: cfg.storageSharedKeyAccess,
+      defaultToOAuthAuthentication: true,
+      allowCrossTenantReplication: false,
+      // Stated, not left to Azure's default: the pool's nodes (Batch-service nodes have no addresses
+      // known in advance) and the dispatcher on an operator's machine reach blobs over the public
+      // endpoint, with Entra ID as the only way in (shared key off). Off only once private endpoints
+      // exist, which is why it follows the stack's publicNetworkAccess (refused while they do not).
+      publicNetworkAccess: cfg.publicNetworkAccess
+        ? storage.PublicNetworkAccess.Enabled
+        : storage.PublicNetworkAccess.Disabled,
+      networkRuleSet: { defaultAction: storage.DefaultAction.Allow },
+    },
+    keeps,
+  );
 
   createDeleteLock(cfg, account);
 
@@ -55,12 +61,16 @@ export function createStorage(cfg: OcrConfig, rg: resources.ResourceGroup): Stor
   });
 
   const container = (name: string) =>
-    new storage.BlobContainer(`container-${name}`, {
-      resourceGroupName: rg.name,
-      accountName: account.name,
-      containerName: name,
-      publicAccess: storage.PublicAccess.None,
-    }, keeps);
+    new storage.BlobContainer(
+      `container-${name}`,
+      {
+        resourceGroupName: rg.name,
+        accountName: account.name,
+        containerName: name,
+        publicAccess: storage.PublicAccess.None,
+      },
+      keeps,
+    );
   const images = container(cfg.imagesContainer);
   const results = container(cfg.resultsContainer);
 

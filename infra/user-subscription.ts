@@ -24,7 +24,10 @@ export interface UserSubscriptionVault {
  * principal its role on the subscription, register Microsoft.Batch, and raise the subscription's
  * vCPU quotas (Spot has its own); those are a subscription owner's, once.
  */
-export function createUserSubscriptionVault(cfg: OcrConfig, rg: resources.ResourceGroup): UserSubscriptionVault | undefined {
+export function createUserSubscriptionVault(
+  cfg: OcrConfig,
+  rg: resources.ResourceGroup,
+): UserSubscriptionVault | undefined {
   if (cfg.poolAllocationMode !== "UserSubscription") return undefined;
   if (cfg.batchServicePrincipalObjectId === undefined) {
     // parseConfig refuses this combination; kept so the types say the id is there.

@@ -11,7 +11,8 @@ const CALLED_AS = process.env.BATCH_OCR_COMMAND ?? "npm run local --";
 
 function port(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("must be a port number from 0 to 65535 (0 = any free port)");
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError("must be a port number from 0 to 65535 (0 = any free port)");
   return n;
 }
 
@@ -43,10 +44,25 @@ async function main(argv: string[]): Promise<void> {
     )
     .option("--batch-port <port>", "port of the Batch service (0 = any free port)", port, 0)
     .option("--blob-port <port>", "port of Azurite's blob service (0 = any free port)", port, 0)
-    .option("--data <dir>", "where the nodes' files, the blobs and the Batch state (pools, nodes, jobs, tasks, packages) live, kept and taken up again on the next start; a temp directory removed on exit by default")
-    .option("--max-processes <n>", "tasks and start tasks running at once across all nodes (default: this machine's cores)", positive)
-    .option("--autoscale-time-scale <n>", "autoscale runs this many times faster than real time (60: a 5-minute evaluation interval is 5 seconds)", positive)
-    .option("--schedule-time-scale <n>", "job schedules' recurrence intervals and start windows pass this many times faster (60: PT1M is a second)", positive)
+    .option(
+      "--data <dir>",
+      "where the nodes' files, the blobs and the Batch state (pools, nodes, jobs, tasks, packages) live, kept and taken up again on the next start; a temp directory removed on exit by default",
+    )
+    .option(
+      "--max-processes <n>",
+      "tasks and start tasks running at once across all nodes (default: this machine's cores)",
+      positive,
+    )
+    .option(
+      "--autoscale-time-scale <n>",
+      "autoscale runs this many times faster than real time (60: a 5-minute evaluation interval is 5 seconds)",
+      positive,
+    )
+    .option(
+      "--schedule-time-scale <n>",
+      "job schedules' recurrence intervals and start windows pass this many times faster (60: PT1M is a second)",
+      positive,
+    )
     .option("--verbose", "log every request with its status", false)
     .showHelpAfterError();
   program.parse(argv);

@@ -48,7 +48,11 @@ export interface LocalCloud {
 export async function startLocalCloud(opts: LocalCloudOptions = {}): Promise<LocalCloud> {
   const ownDataDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? (await makeOwnedTempDir("batch-ocr-local-"));
-  const azurite = await startAzurite({ blobPort: opts.blobPort ?? 0, inMemory: opts.inMemoryStorage ?? false, location: path.join(dataDir, "azurite") });
+  const azurite = await startAzurite({
+    blobPort: opts.blobPort ?? 0,
+    inMemory: opts.inMemoryStorage ?? false,
+    location: path.join(dataDir, "azurite"),
+  });
   try {
     const batch = await startBatchService({
       port: opts.batchPort ?? 0,

@@ -13,7 +13,8 @@ import { describeError, type Log } from "./batch/background";
 
 /** Installs the guard; the function returned removes it. */
 export function keepServingOnUnhandledRejections(log: Log): () => void {
-  const onRejection = (reason: unknown) => log(`unhandled rejection (a bug in the local service; it keeps serving): ${describeError(reason)}`);
+  const onRejection = (reason: unknown) =>
+    log(`unhandled rejection (a bug in the local service; it keeps serving): ${describeError(reason)}`);
   process.on("unhandledRejection", onRejection);
   return () => process.off("unhandledRejection", onRejection);
 }

@@ -2,7 +2,13 @@
  * The hardening this project promises, as policies. Kept apart from the PolicyPack so tests can
  * run each one on compliant and non-compliant resources (and on everything the program declares).
  */
-import type { PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type {
+  PolicyResource,
+  ReportViolation,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  StackValidationPolicy,
+} from "@pulumi/policy";
 import { NODE_AGENT_SKU } from "../shared/pool-spec";
 import { retiredImage, retiredNodeAgent } from "../shared/retirements";
 
@@ -51,7 +57,8 @@ export const storageHardened: ResourceValidationPolicy = {
 
 export const batchAccountEntraOnly: ResourceValidationPolicy = {
   name: "batch-account-entra-id-only",
-  description: "Batch accounts accept Microsoft Entra ID only, unless the stack makes an explicit exception for Shared Key.",
+  description:
+    "Batch accounts accept Microsoft Entra ID only, unless the stack makes an explicit exception for Shared Key.",
   enforcementLevel: "mandatory",
   configSchema: SHARED_KEY_EXCEPTION,
   validateResource: ofType(BATCH_ACCOUNT, (props, report, args) => {
@@ -63,20 +70,25 @@ export const batchAccountEntraOnly: ResourceValidationPolicy = {
     }
     const { allowSharedKey } = args.getConfig<{ allowSharedKey: boolean }>();
     if (modes.includes("SharedKey") && !allowSharedKey) {
-      report("allowedAuthenticationModes includes SharedKey; use AAD only, or set the policy's allowSharedKey as an explicit exception");
+      report(
+        "allowedAuthenticationModes includes SharedKey; use AAD only, or set the policy's allowSharedKey as an explicit exception",
+      );
     }
   }),
 };
 
 export const userSubscriptionHasKeyVault: ResourceValidationPolicy = {
   name: "batch-user-subscription-key-vault",
-  description: "A Batch account in user-subscription allocation mode names the Key Vault Batch keeps its VMs' secrets in; Azure refuses the account without one.",
+  description:
+    "A Batch account in user-subscription allocation mode names the Key Vault Batch keeps its VMs' secrets in; Azure refuses the account without one.",
   enforcementLevel: "mandatory",
   validateResource: ofType(BATCH_ACCOUNT, (props, report) => {
     if (props.poolAllocationMode !== "UserSubscription") return;
     const vault = props.keyVaultReference as Props | undefined;
     if (typeof vault?.id !== "string" || typeof vault.url !== "string") {
-      report("poolAllocationMode UserSubscription needs keyVaultReference (id and url of a Key Vault in the account's region and subscription, with the Batch service granted its secrets)");
+      report(
+        "poolAllocationMode UserSubscription needs keyVaultReference (id and url of a Key Vault in the account's region and subscription, with the Batch service granted its secrets)",
+      );
     }
   }),
 };
@@ -90,19 +102,22 @@ export const poolNodeAgentCurrent: ResourceValidationPolicy = {
     const agent = vm?.nodeAgentSkuId;
     const retiredAgent = typeof agent === "string" ? retiredNodeAgent(agent) : undefined;
     if (typeof agent !== "string") report("the pool must declare a virtual machine configuration with a node agent");
-    else if (retiredAgent !== undefined) report(`node agent "${agent}" is retired (${retiredAgent.notice}); use "${NODE_AGENT_SKU}"`);
+    else if (retiredAgent !== undefined)
+      report(`node agent "${agent}" is retired (${retiredAgent.notice}); use "${NODE_AGENT_SKU}"`);
     const image = vm?.imageReference as Props | undefined;
     if (image !== undefined) {
       const ref = { publisher: String(image.publisher), offer: String(image.offer), sku: String(image.sku) };
       const retired = retiredImage(ref);
-      if (retired !== undefined) report(`image ${ref.publisher}/${ref.offer}/${ref.sku} is retired (${retired.notice})`);
+      if (retired !== undefined)
+        report(`image ${ref.publisher}/${ref.offer}/${ref.sku} is retired (${retired.notice})`);
     }
   }),
 };
 
 export const poolScalesToZero: ResourceValidationPolicy = {
   name: "batch-pool-scales-to-zero",
-  description: "Pools autoscale with a floor of zero nodes, so an idle pool costs nothing. Formulas declare their floor as `$minNodes`.",
+  description:
+    "Pools autoscale with a floor of zero nodes, so an idle pool costs nothing. Formulas declare their floor as `$minNodes`.",
   enforcementLevel: "mandatory",
   validateResource: ofType(BATCH_POOL, (props, report) => {
     const scale = props.scaleSettings as Props | undefined;
@@ -113,7 +128,8 @@ export const poolScalesToZero: ResourceValidationPolicy = {
     }
     const floor = /\$minNodes\s*=\s*(\d+)\s*;/.exec(formula);
     if (!floor) report("the autoscale formula must declare its floor as `$minNodes = <n>;`");
-    else if (Number(floor[1]) !== 0) report(`the autoscale formula's floor is ${floor[1]} nodes; it must be able to reach 0`);
+    else if (Number(floor[1]) !== 0)
+      report(`the autoscale formula's floor is ${floor[1]} nodes; it must be able to reach 0`);
   }),
 };
 
@@ -146,7 +162,8 @@ export const spotNeedsUserSubscription: StackValidationPolicy = {
       const asked = preemptibleRequest(pool.props);
       const account = accountOf(pool, accounts);
       // Unset is Azure's default, BatchService.
-      if (asked === undefined || account === undefined || account.props.poolAllocationMode === "UserSubscription") continue;
+      if (asked === undefined || account === undefined || account.props.poolAllocationMode === "UserSubscription")
+        continue;
       report(
         `pool ${pool.name} asks for preemptible nodes (${asked}) in Batch account ${account.name}, which allocates in Batch-service mode: ` +
           "low-priority nodes were retired on 30 September 2025 and Spot nodes need user-subscription pool allocation " +
@@ -167,7 +184,9 @@ const PRIVATE_GROUPS_NEEDED: Readonly<Record<string, readonly string[]>> = {
 function privateGroupsDeclared(resources: PolicyResource[]): Set<string> {
   const groups = resources
     .filter((r) => r.type === "azure-native:network:PrivateEndpoint")
-    .flatMap((r) => (Array.isArray(r.props.privateLinkServiceConnections) ? (r.props.privateLinkServiceConnections as Props[]) : []))
+    .flatMap((r) =>
+      Array.isArray(r.props.privateLinkServiceConnections) ? (r.props.privateLinkServiceConnections as Props[]) : [],
+    )
     .flatMap((c) => (Array.isArray(c.groupIds) ? (c.groupIds as string[]) : []));
   return new Set(groups);
 }
@@ -184,12 +203,21 @@ export const closedEndpointsHavePrivateOnes: StackValidationPolicy = {
       if (needed === undefined || r.props.publicNetworkAccess !== "Disabled") continue;
       const missing = needed.filter((g) => !declared.has(g));
       if (missing.length > 0) {
-        report(`${r.name} has public network access Disabled but the stack declares no private endpoint for ${missing.join(", ")}: the pool's nodes and the dispatcher could not reach it`, r.urn);
+        report(
+          `${r.name} has public network access Disabled but the stack declares no private endpoint for ${missing.join(", ")}: the pool's nodes and the dispatcher could not reach it`,
+          r.urn,
+        );
       }
     }
   },
 };
 
-export const POLICIES: ResourceValidationPolicy[] = [storageHardened, batchAccountEntraOnly, userSubscriptionHasKeyVault, poolNodeAgentCurrent, poolScalesToZero];
+export const POLICIES: ResourceValidationPolicy[] = [
+  storageHardened,
+  batchAccountEntraOnly,
+  userSubscriptionHasKeyVault,
+  poolNodeAgentCurrent,
+  poolScalesToZero,
+];
 
 export const STACK_POLICIES: StackValidationPolicy[] = [spotNeedsUserSubscription, closedEndpointsHavePrivateOnes];

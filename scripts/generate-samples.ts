@@ -11,7 +11,18 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import type { MeterProfile, Point } from "../contracts/meter-profile";
-import { drawMeterPhoto, lookProfile, meterOutline, PHOTO_H, PHOTO_W, windowOutline, type Camera, type MeterLook, type MeterPhotoSpec, type Stripe } from "./meter-photos";
+import {
+  drawMeterPhoto,
+  lookProfile,
+  meterOutline,
+  PHOTO_H,
+  PHOTO_W,
+  windowOutline,
+  type Camera,
+  type MeterLook,
+  type MeterPhotoSpec,
+  type Stripe,
+} from "./meter-photos";
 import { STYLES, styleNamed, type MeterStyle, type Range } from "./meter-styles";
 
 /**
@@ -48,7 +59,8 @@ export interface SampleSet {
 
 function positiveInt(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 10000) throw new InvalidArgumentError("must be a whole number from 1 to 10000");
+  if (!Number.isInteger(n) || n < 1 || n > 10000)
+    throw new InvalidArgumentError("must be a whole number from 1 to 10000");
   return n;
 }
 
@@ -95,11 +107,26 @@ function setUp(style: MeterStyle, seed: number) {
   const digits = d.whole(style.digits);
   const c = style.camera;
   const sign = c.eitherWay && d.next() < 0.5 ? -1 : 1;
-  let camera: Camera = { tilt: round1(sign * d.pick(c.tilt)), perspective: Math.round(d.pick(c.perspective) * 1000) / 1000, centre: [round1(d.pick(c.centre.x)), round1(d.pick(c.centre.y))] };
+  let camera: Camera = {
+    tilt: round1(sign * d.pick(c.tilt)),
+    perspective: Math.round(d.pick(c.perspective) * 1000) / 1000,
+    centre: [round1(d.pick(c.centre.x)), round1(d.pick(c.centre.y))],
+  };
   const scale = d.pick(c.scale);
   if (scale !== 1) camera.scale = Math.round(scale * 1000) / 1000;
   const plate = style.look.plate;
-  const look: MeterLook = plate ? { ...style.look, plate: { ...plate, labels: plate.labels.map((l) => ({ ...l, text: l.text.replace(/#/g, () => String(Math.floor(d.next() * 10))) })) } } : style.look;
+  const look: MeterLook = plate
+    ? {
+        ...style.look,
+        plate: {
+          ...plate,
+          labels: plate.labels.map((l) => ({
+            ...l,
+            text: l.text.replace(/#/g, () => String(Math.floor(d.next() * 10))),
+          })),
+        },
+      }
+    : style.look;
   camera = fitted(look, camera, digits, 12 + Math.max(style.shake.x, style.shake.y));
   // The window's bounding box, a 10-30 % margin on each side, kept inside the photo.
   const outline = windowOutline(look, camera, digits);
@@ -113,7 +140,12 @@ function setUp(style: MeterStyle, seed: number) {
   const y1 = Math.min(PHOTO_H, Math.ceil(bottom + h * d.between(0.1, 0.3)));
   // The window is turned `tilt` degrees clockwise; ImageMagick's -rotate -tilt levels it. The user's guess is off by up to 8°.
   const rotate = round1(-camera.tilt + d.between(-8, 8));
-  const roughProfile: RoughProfile = { crop: { x: x0, y: y0, width: x1 - x0, height: y1 - y0 }, rotate, digits, invert: look.invert };
+  const roughProfile: RoughProfile = {
+    crop: { x: x0, y: y0, width: x1 - x0, height: y1 - y0 },
+    rotate,
+    digits,
+    invert: look.invert,
+  };
   return { look, camera, digits, roughProfile };
 }
 
@@ -129,7 +161,8 @@ export function sampleSet(count: number, seed: number, style: MeterStyle = STYLE
     // Real counters mostly show small values with leading zeros; some end in 9s, where a turning
     // last wheel carries into the wheels to its left.
     let reading = String(Math.floor(next() ** 3 * 10 ** digits)).padStart(digits, "0");
-    if (next() < style.nines) reading = reading.slice(0, digits - 2) + (next() < 0.5 ? "99" : reading[digits - 2] + "9");
+    if (next() < style.nines)
+      reading = reading.slice(0, digits - 2) + (next() < 0.5 ? "99" : reading[digits - 2] + "9");
     const { shake, glare } = style;
     const spec: SampleSpec = {
       photo: `meter-${String(i).padStart(3, "0")}.jpg`,
@@ -139,7 +172,10 @@ export function sampleSet(count: number, seed: number, style: MeterStyle = STYLE
       shake: { x: between(-shake.x, shake.x), y: between(-shake.y, shake.y), tilt: between(-shake.tilt, shake.tilt) },
       turn: next() < style.squareTurns ? 0 : between(0, MAX_TURN),
       seed: photoSeed * 1000 + i,
-      glare: next() < glare.chance ? [between(cx - glare.dx, cx + glare.dx), between(cy - glare.dy, cy + glare.dy)] : undefined,
+      glare:
+        next() < glare.chance
+          ? [between(cx - glare.dx, cx + glare.dx), between(cy - glare.dy, cy + glare.dy)]
+          : undefined,
       blur: between(...style.blur),
       noise: between(...style.noise),
       light: between(...style.light),
@@ -149,7 +185,10 @@ export function sampleSet(count: number, seed: number, style: MeterStyle = STYLE
     // Draws the classic style does not make come after the ones it does, so its photos stay as they were.
     if (look.decimals) {
       const n = look.decimals.count;
-      spec.decimals = next() < (style.decimalNines ?? 0) ? "9".repeat(n) : Array.from({ length: n }, () => String(Math.floor(next() * 10))).join("");
+      spec.decimals =
+        next() < (style.decimalNines ?? 0)
+          ? "9".repeat(n)
+          : Array.from({ length: n }, () => String(Math.floor(next() * 10))).join("");
     }
     const stripes = style.stripes;
     if (stripes && next() < stripes.chance) {
@@ -159,7 +198,12 @@ export function sampleSet(count: number, seed: number, style: MeterStyle = STYLE
         const along = (a: Point, b: Point): Point => [a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])];
         const [p, q] = [along(row[0], row[1]), along(row[3], row[2])];
         const through: Point = [(p[0] + q[0]) / 2, (p[1] + q[1]) / 2];
-        return { through, angle: between(...stripes.angle), width: between(...stripes.width), strength: between(...stripes.strength) };
+        return {
+          through,
+          angle: between(...stripes.angle),
+          width: between(...stripes.width),
+          strength: between(...stripes.strength),
+        };
       });
     }
     // The truth's last wheel turns only when the wheels right of it (the decimals) all go from 9 to 0.
@@ -204,10 +248,16 @@ if (require.main === module) {
     .option("--out <dir>", "output directory", "samples")
     .option("--count <n>", "how many photos", positiveInt, 14)
     .option("--seed <n>", "seed for readings and noise", positiveInt, 7)
-    .addOption(new Option("--style <name>", "what the meter looks like (see Styles below)").argParser(styleOption).default(STYLES[0], "classic"))
+    .addOption(
+      new Option("--style <name>", "what the meter looks like (see Styles below)")
+        .argParser(styleOption)
+        .default(STYLES[0], "classic"),
+    )
     .addHelpText("after", `\nStyles:\n${STYLES.map((s) => `  ${s.name.padEnd(width)}  ${s.description}`).join("\n")}`)
     .parse()
     .opts<{ out: string; count: number; seed: number; style: MeterStyle }>();
   writeSampleSet(opts.out, opts.count, opts.seed, opts.style);
-  console.log(`${opts.count} photos (style ${opts.style.name}), profile.json, rough-profile.json and truth.csv in ${opts.out}`);
+  console.log(
+    `${opts.count} photos (style ${opts.style.name}), profile.json, rough-profile.json and truth.csv in ${opts.out}`,
+  );
 }

@@ -89,7 +89,16 @@ export interface MeterLook {
    */
   window: { fill: string; frame: number; well?: string; separator?: { fill: string; width: number }; shade?: number };
   /** The integer wheels: cell size and gap, wheel colour, digit colour, typeface, pointsize, digit offset in its cell. */
-  wheels: { width: number; height: number; gap: number; fill: string; ink: string; font: Typeface; pointsize: number; text: Point };
+  wheels: {
+    width: number;
+    height: number;
+    gap: number;
+    fill: string;
+    ink: string;
+    font: Typeface;
+    pointsize: number;
+    text: Point;
+  };
   /** Decimal wheels right of the integer ones (not part of the reading), `gap` pixels after the last integer wheel. */
   decimals?: { count: number; gap: number; fill: string; ink: string };
   /** Printed text and a small dial around the window, on a plate `margin` pixels (of the drawn window) wider on each side. */
@@ -111,7 +120,16 @@ export const CLASSIC_LOOK: MeterLook = {
   background: "#9a9a9a",
   dial: { fill: "#d2d2d2", radius: 280, centre: [PHOTO_W / 2, PHOTO_H / 2] },
   window: { fill: "#151515", frame: GAP },
-  wheels: { width: CELL_W, height: CELL_H, gap: GAP, fill: "#000000", ink: "#f0f0f0", font: { file: FONT, name: TYPEFACE }, pointsize: 104, text: [10, 2] },
+  wheels: {
+    width: CELL_W,
+    height: CELL_H,
+    gap: GAP,
+    fill: "#000000",
+    ink: "#f0f0f0",
+    font: { file: FONT, name: TYPEFACE },
+    pointsize: 104,
+    text: [10, 2],
+  },
   invert: true,
   // Glare darkens whole patches of the inverted band: ink has to stand out more than on the default.
   inkContrast: 0.3,
@@ -180,7 +198,13 @@ function layout(look: MeterLook, digits: number): Layout {
     for (let j = 0; j < look.decimals.count; j++) cells.push(rowRight + look.decimals.gap + j * (cw + gap));
     wheelsRight = rowRight + look.decimals.gap + look.decimals.count * (cw + gap) - gap;
   }
-  return { width: wheelsRight + frame, height: ch + 2 * frame, cells, row: { left: frame, top: frame, right: rowRight, bottom: frame + ch }, wheelsRight };
+  return {
+    width: wheelsRight + frame,
+    height: ch + 2 * frame,
+    cells,
+    row: { left: frame, top: frame, right: rowRight, bottom: frame + ch },
+    wheelsRight,
+  };
 }
 
 function windowSize(digits: number): { width: number; height: number } {
@@ -194,7 +218,10 @@ function project(camera: Camera, size: { width: number; height: number }, px: nu
   const u = px - width / 2;
   const v = (py - height / 2) * (1 + (camera.perspective * u) / (width / 2));
   const t = (camera.tilt * Math.PI) / 180;
-  return [camera.centre[0] + s * u * Math.cos(t) - s * v * Math.sin(t), camera.centre[1] + s * u * Math.sin(t) + s * v * Math.cos(t)];
+  return [
+    camera.centre[0] + s * u * Math.cos(t) - s * v * Math.sin(t),
+    camera.centre[1] + s * u * Math.sin(t) + s * v * Math.cos(t),
+  ];
 }
 
 const round1 = (p: Point): Point => [Math.round(p[0] * 10) / 10, Math.round(p[1] * 10) / 10];
@@ -223,7 +250,8 @@ function homography(src: Point[], dst: Point[]): (p: Point) => Point {
   });
   for (let c = 0; c < 8; c++) {
     let p = c;
-    for (let r = c + 1; r < 8; r++) if (Math.abs((rows[r] as number[])[c] as number) > Math.abs((rows[p] as number[])[c] as number)) p = r;
+    for (let r = c + 1; r < 8; r++)
+      if (Math.abs((rows[r] as number[])[c] as number) > Math.abs((rows[p] as number[])[c] as number)) p = r;
     [rows[c], rows[p]] = [rows[p] as number[], rows[c] as number[]];
     const pivot = rows[c] as number[];
     for (let r = 0; r < 8; r++) {
@@ -236,7 +264,10 @@ function homography(src: Point[], dst: Point[]): (p: Point) => Point {
   const [a, b, c, d, e, f, g, h] = rows.map((row, i) => (row[8] as number) / (row[i] as number)) as number[];
   return ([x, y]) => {
     const w = (g as number) * x + (h as number) * y + 1;
-    return [((a as number) * x + (b as number) * y + (c as number)) / w, ((d as number) * x + (e as number) * y + (f as number)) / w];
+    return [
+      ((a as number) * x + (b as number) * y + (c as number)) / w,
+      ((d as number) * x + (e as number) * y + (f as number)) / w,
+    ];
   };
 }
 
@@ -262,7 +293,12 @@ export function profileFor(camera: Camera, digits: number): MeterProfile {
     [width - GAP, GAP],
     [width - GAP, height - GAP],
     [GAP, height - GAP],
-  ].map(([x, y]) => round1(project(camera, { width, height }, x as number, y as number))) as [Point, Point, Point, Point];
+  ].map(([x, y]) => round1(project(camera, { width, height }, x as number, y as number))) as [
+    Point,
+    Point,
+    Point,
+    Point,
+  ];
   // Glare darkens whole patches of the inverted band: ink has to stand out more than on the default.
   // The typeface is the one the wheels are drawn in, by the name ImageMagick knows it by.
   return { corners, invert: true, digits, inkContrast: 0.3, typeface: TYPEFACE };
@@ -270,7 +306,13 @@ export function profileFor(camera: Camera, digits: number): MeterProfile {
 
 /** The profile of a meter of this look: the row of integer wheels' corners as drawn, invert, digits, inkContrast, typeface. */
 export function lookProfile(look: MeterLook, camera: Camera, digits: number): MeterProfile {
-  if (look.formulaCorners) return { ...profileFor(camera, digits), invert: look.invert, inkContrast: look.inkContrast, typeface: look.wheels.font.name };
+  if (look.formulaCorners)
+    return {
+      ...profileFor(camera, digits),
+      invert: look.invert,
+      inkContrast: look.inkContrast,
+      typeface: look.wheels.font.name,
+    };
   const lay = layout(look, digits);
   const toPhoto = cameraTransform(camera, lay);
   const { left, top, right, bottom } = lay.row;
@@ -328,8 +370,24 @@ function windowArgs(look: MeterLook, reading: string, decimals: string, turn: nu
   const { width, height } = lay;
   const { frame } = look.window;
   const { wheels } = look;
-  const args = ["-size", `${width}x${height}`, `xc:${look.window.fill}`, "-font", wheels.font.file, "-pointsize", String(wheels.pointsize), "-gravity", "NorthWest"];
-  if (look.window.well) args.push("-fill", look.window.well, "-draw", `rectangle ${frame},${frame} ${lay.wheelsRight},${frame + wheels.height}`);
+  const args = [
+    "-size",
+    `${width}x${height}`,
+    `xc:${look.window.fill}`,
+    "-font",
+    wheels.font.file,
+    "-pointsize",
+    String(wheels.pointsize),
+    "-gravity",
+    "NorthWest",
+  ];
+  if (look.window.well)
+    args.push(
+      "-fill",
+      look.window.well,
+      "-draw",
+      `rectangle ${frame},${frame} ${lay.wheelsRight},${frame + wheels.height}`,
+    );
   const all = reading + decimals;
   const last = all.length - 1;
   [...all].forEach((digit, i) => {
@@ -339,7 +397,14 @@ function windowArgs(look: MeterLook, reading: string, decimals: string, turn: nu
     args.push(...wheelArgs(look, lay.cells[i] as number, digit, carries ? turn : 0, fill, ink));
   });
   // Paint over whatever a turned wheel drew outside its cells.
-  args.push("-fill", look.window.fill, "-draw", `rectangle 0,0 ${width},${frame - 1}`, "-draw", `rectangle 0,${frame + wheels.height + 1} ${width},${height}`);
+  args.push(
+    "-fill",
+    look.window.fill,
+    "-draw",
+    `rectangle 0,0 ${width},${frame - 1}`,
+    "-draw",
+    `rectangle 0,${frame + wheels.height + 1} ${width},${height}`,
+  );
   const sep = look.window.separator;
   if (sep) {
     args.push("-fill", sep.fill);
@@ -355,15 +420,40 @@ function windowArgs(look: MeterLook, reading: string, decimals: string, turn: nu
     const w = lay.wheelsRight - frame + 1;
     const h = wheels.height + 1;
     args.push(
-      "(", "-size", `1x${h}`, "gradient:white-black", "-function", "Polynomial", "-4,4,0", "-evaluate", "Pow", "0.5",
-      "+level", `${Math.round(look.window.shade * 100)}%,100%`, "-scale", `${w}x${h}!`, ")",
-      "-geometry", `+${frame}+${frame}`, "-compose", "multiply", "-composite", "-compose", "over", "+geometry",
+      "(",
+      "-size",
+      `1x${h}`,
+      "gradient:white-black",
+      "-function",
+      "Polynomial",
+      "-4,4,0",
+      "-evaluate",
+      "Pow",
+      "0.5",
+      "+level",
+      `${Math.round(look.window.shade * 100)}%,100%`,
+      "-scale",
+      `${w}x${h}!`,
+      ")",
+      "-geometry",
+      `+${frame}+${frame}`,
+      "-compose",
+      "multiply",
+      "-composite",
+      "-compose",
+      "over",
+      "+geometry",
     );
   }
   return args;
 }
 
-const ANCHORS: Record<Anchor, [number, number]> = { "top-left": [0, 0], "top-right": [1, 0], "bottom-left": [0, 1], "bottom-right": [1, 1] };
+const ANCHORS: Record<Anchor, [number, number]> = {
+  "top-left": [0, 0],
+  "top-right": [1, 0],
+  "bottom-left": [0, 1],
+  "bottom-right": [1, 1],
+};
 
 /** The labels and small dial on the plate around the window (the window's top-left at margin, margin). */
 function plateArgs(look: MeterLook, lay: Layout, turn: number): string[] {
@@ -377,7 +467,17 @@ function plateArgs(look: MeterLook, lay: Layout, turn: number): string[] {
   const args: string[] = ["-gravity", "NorthWest", "-stroke", "none"];
   for (const label of plate.labels) {
     const [x, y] = place(label.from, label.at);
-    args.push("-font", label.font, "-pointsize", String(label.pointsize), "-fill", label.fill, "-annotate", `+${Math.round(x)}+${Math.round(y)}`, label.text);
+    args.push(
+      "-font",
+      label.font,
+      "-pointsize",
+      String(label.pointsize),
+      "-fill",
+      label.fill,
+      "-annotate",
+      `+${Math.round(x)}+${Math.round(y)}`,
+      label.text,
+    );
   }
   const dial = plate.subDial;
   if (dial) {
@@ -387,11 +487,27 @@ function plateArgs(look: MeterLook, lay: Layout, turn: number): string[] {
       const a = (angle * Math.PI) / 180;
       return `${(cx + radius * Math.sin(a)).toFixed(1)},${(cy - radius * Math.cos(a)).toFixed(1)}`;
     };
-    args.push("-fill", dial.face, "-stroke", dial.ring, "-strokewidth", String(Math.max(2, r / 12)), "-draw", `circle ${cx},${cy} ${cx},${cy - r}`);
+    args.push(
+      "-fill",
+      dial.face,
+      "-stroke",
+      dial.ring,
+      "-strokewidth",
+      String(Math.max(2, r / 12)),
+      "-draw",
+      `circle ${cx},${cy} ${cx},${cy - r}`,
+    );
     args.push("-strokewidth", String(Math.max(1, r / 20)));
     for (let k = 0; k < 10; k++) args.push("-draw", `line ${at(k * 36, r * 0.78)} ${at(k * 36, r * 0.95)}`);
     // One revolution per digit of the last wheel: the pointer shows how far it has turned.
-    args.push("-stroke", dial.pointer, "-strokewidth", String(Math.max(2, r / 9)), "-draw", `line ${at(turn * 360 + 180, r * 0.2)} ${at(turn * 360, r * 0.8)}`);
+    args.push(
+      "-stroke",
+      dial.pointer,
+      "-strokewidth",
+      String(Math.max(2, r / 9)),
+      "-draw",
+      `line ${at(turn * 360 + 180, r * 0.2)} ${at(turn * 360, r * 0.8)}`,
+    );
     args.push("-stroke", "none", "-fill", dial.ring, "-draw", `circle ${cx},${cy} ${cx},${cy - r / 8}`);
   }
   return args;
@@ -418,11 +534,42 @@ function stripeArgs(stripe: Stripe, dialCentre: Point, dialRadius: number): stri
   const [dcx, dcy, r] = [dialCentre[0] / q, dialCentre[1] / q, dialRadius / q].map((n) => n.toFixed(1));
   const size = `${PHOTO_W / q}x${PHOTO_H / q}`;
   return [
-    "(", "-size", size, "xc:#ffffff00", "-stroke", "none", "-fill", `#ffffff${alpha}`, "-draw", `polygon ${pts.join(" ")}`,
-    "-channel", "A", "-blur", `0x${Math.max(1, half / 2).toFixed(1)}`, "+channel",
-    "(", "-size", size, "xc:none", "-fill", "white", "-draw", `circle ${dcx},${dcy} ${dcx},${(Number(dcy) - Number(r)).toFixed(1)}`, ")",
-    "-compose", "DstIn", "-composite", "-resize", `${PHOTO_W}x${PHOTO_H}!`, ")",
-    "+geometry", "-compose", "screen", "-composite", "-compose", "over",
+    "(",
+    "-size",
+    size,
+    "xc:#ffffff00",
+    "-stroke",
+    "none",
+    "-fill",
+    `#ffffff${alpha}`,
+    "-draw",
+    `polygon ${pts.join(" ")}`,
+    "-channel",
+    "A",
+    "-blur",
+    `0x${Math.max(1, half / 2).toFixed(1)}`,
+    "+channel",
+    "(",
+    "-size",
+    size,
+    "xc:none",
+    "-fill",
+    "white",
+    "-draw",
+    `circle ${dcx},${dcy} ${dcx},${(Number(dcy) - Number(r)).toFixed(1)}`,
+    ")",
+    "-compose",
+    "DstIn",
+    "-composite",
+    "-resize",
+    `${PHOTO_W}x${PHOTO_H}!`,
+    ")",
+    "+geometry",
+    "-compose",
+    "screen",
+    "-composite",
+    "-compose",
+    "over",
   ];
 }
 
@@ -430,11 +577,17 @@ export function drawMeterPhoto(file: string, spec: MeterPhotoSpec): void {
   const look = spec.look ?? CLASSIC_LOOK;
   const base = spec.camera ?? DEFAULT_CAMERA;
   const shake = spec.shake ?? { x: 0, y: 0, tilt: 0 };
-  const camera: Camera = { ...base, tilt: base.tilt + shake.tilt, centre: [base.centre[0] + shake.x, base.centre[1] + shake.y] };
+  const camera: Camera = {
+    ...base,
+    tilt: base.tilt + shake.tilt,
+    centre: [base.centre[0] + shake.x, base.centre[1] + shake.y],
+  };
   const digits = spec.reading.length;
   const decimals = look.decimals ? (spec.decimals ?? "0".repeat(look.decimals.count)) : "";
   if (decimals.length !== (look.decimals?.count ?? 0) || !/^\d*$/.test(decimals + spec.reading)) {
-    throw new Error(`a reading of digits and ${look.decimals?.count ?? 0} decimal digits, not "${spec.reading}" and "${decimals}"`);
+    throw new Error(
+      `a reading of digits and ${look.decimals?.count ?? 0} decimal digits, not "${spec.reading}" and "${decimals}"`,
+    );
   }
   const lay = layout(look, digits);
   const { width, height } = lay;
@@ -446,30 +599,96 @@ export function drawMeterPhoto(file: string, spec: MeterPhotoSpec): void {
     })
     .join("  ");
   const s = camera.scale ?? 1;
-  const dialCentre = look.dial.centre ?? round1(windowPoint(look, camera, digits, [width / 2 + (look.dial.offset?.[0] ?? 0), height / 2 + (look.dial.offset?.[1] ?? 0)]));
+  const dialCentre =
+    look.dial.centre ??
+    round1(
+      windowPoint(look, camera, digits, [
+        width / 2 + (look.dial.offset?.[0] ?? 0),
+        height / 2 + (look.dial.offset?.[1] ?? 0),
+      ]),
+    );
   // A dial that moves with the camera is at least wide enough for the window it holds.
-  const dialRadius = look.dial.centre ? look.dial.radius : Math.round(Math.max(look.dial.radius, width / 2 + 60) * s * 10) / 10;
+  const dialRadius = look.dial.centre
+    ? look.dial.radius
+    : Math.round(Math.max(look.dial.radius, width / 2 + 60) * s * 10) / 10;
   const counter = look.plate
-    ? ["-size", `${width + 2 * m}x${height + 2 * m}`, "xc:none", "(", ...windowArgs(look, spec.reading, decimals, spec.turn ?? 0), ")",
-        "-geometry", `+${m}+${m}`, "-compose", "over", "-composite", "+geometry", ...plateArgs(look, lay, spec.turn ?? 0)]
+    ? [
+        "-size",
+        `${width + 2 * m}x${height + 2 * m}`,
+        "xc:none",
+        "(",
+        ...windowArgs(look, spec.reading, decimals, spec.turn ?? 0),
+        ")",
+        "-geometry",
+        `+${m}+${m}`,
+        "-compose",
+        "over",
+        "-composite",
+        "+geometry",
+        ...plateArgs(look, lay, spec.turn ?? 0),
+      ]
     : windowArgs(look, spec.reading, decimals, spec.turn ?? 0);
   const args = [
-    "-seed", String(spec.seed),
-    "-size", `${PHOTO_W}x${PHOTO_H}`, `xc:${look.background}`,
-    "-fill", look.dial.fill, "-draw", `circle ${dialCentre[0]},${dialCentre[1]} ${dialCentre[0]},${dialCentre[1] - dialRadius}`,
-    "(", ...counter,
-    "-alpha", "set", "-virtual-pixel", "transparent", "-background", "none",
-    "-define", `distort:viewport=${PHOTO_W}x${PHOTO_H}+0+0`, "-distort", "Perspective", mapping, ")",
-    "-compose", "over", "-composite", "-alpha", "off",
+    "-seed",
+    String(spec.seed),
+    "-size",
+    `${PHOTO_W}x${PHOTO_H}`,
+    `xc:${look.background}`,
+    "-fill",
+    look.dial.fill,
+    "-draw",
+    `circle ${dialCentre[0]},${dialCentre[1]} ${dialCentre[0]},${dialCentre[1] - dialRadius}`,
+    "(",
+    ...counter,
+    "-alpha",
+    "set",
+    "-virtual-pixel",
+    "transparent",
+    "-background",
+    "none",
+    "-define",
+    `distort:viewport=${PHOTO_W}x${PHOTO_H}+0+0`,
+    "-distort",
+    "Perspective",
+    mapping,
+    ")",
+    "-compose",
+    "over",
+    "-composite",
+    "-alpha",
+    "off",
   ];
   if (spec.light !== undefined && spec.light !== 1) args.push("-evaluate", "Multiply", String(spec.light));
   if (spec.glare) {
     const r = look.glareRadius;
     const at = spec.glare.map((c) => Math.round(c - r));
     const offset = at.map((c) => (c < 0 ? String(c) : `+${c}`)).join("");
-    args.push("(", "-size", `${2 * r}x${2 * r}`, "radial-gradient:#ffffffd0-#ffffff00", ")", "-geometry", offset, "-compose", "screen", "-composite", "-compose", "over");
+    args.push(
+      "(",
+      "-size",
+      `${2 * r}x${2 * r}`,
+      "radial-gradient:#ffffffd0-#ffffff00",
+      ")",
+      "-geometry",
+      offset,
+      "-compose",
+      "screen",
+      "-composite",
+      "-compose",
+      "over",
+    );
   }
   for (const stripe of spec.stripes ?? []) args.push(...stripeArgs(stripe, dialCentre, dialRadius));
-  args.push("-attenuate", String(spec.noise ?? 0.35), "+noise", "Gaussian", "-blur", `0x${spec.blur ?? 1.1}`, "-quality", String(spec.quality ?? 82), file);
+  args.push(
+    "-attenuate",
+    String(spec.noise ?? 0.35),
+    "+noise",
+    "Gaussian",
+    "-blur",
+    `0x${spec.blur ?? 1.1}`,
+    "-quality",
+    String(spec.quality ?? 82),
+    file,
+  );
   execFileSync("convert", args);
 }

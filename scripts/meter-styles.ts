@@ -51,7 +51,8 @@ const LABEL_BOLD = `${DEJAVU}/DejaVuSans-Bold.ttf`;
 
 const CLASSIC: MeterStyle = {
   name: "classic",
-  description: "grey dial, dark window, white digits on black wheels (DejaVu Sans Mono Bold), 5 digits: the committed samples",
+  description:
+    "grey dial, dark window, white digits on black wheels (DejaVu Sans Mono Bold), 5 digits: the committed samples",
   look: CLASSIC_LOOK,
   salt: 0,
   digits: [5, 5],
@@ -67,12 +68,18 @@ const CLASSIC: MeterStyle = {
 };
 
 /** A camera that varies from set to set, for the classic-like styles. */
-const VARIED_CAMERA: MeterStyle["camera"] = { tilt: [-15, 15], perspective: [-0.08, 0.08], centre: { x: [370, 430], y: [270, 330] }, scale: [0.85, 1] };
+const VARIED_CAMERA: MeterStyle["camera"] = {
+  tilt: [-15, 15],
+  perspective: [-0.08, 0.08],
+  centre: { x: [370, 430], y: [270, 330] },
+  scale: [0.85, 1],
+};
 
 const LIGHT_WHEELS: MeterStyle = {
   ...CLASSIC,
   name: "light-wheels",
-  description: "black digits on cream wheels in a dark frame (DejaVu Sans Bold, dark on light: invert false), 5-6 digits",
+  description:
+    "black digits on cream wheels in a dark frame (DejaVu Sans Bold, dark on light: invert false), 5-6 digits",
   salt: 1,
   digits: [5, 6],
   camera: VARIED_CAMERA,
@@ -81,7 +88,16 @@ const LIGHT_WHEELS: MeterStyle = {
     background: "#55564f",
     dial: { fill: "#dcdad0", radius: 330, offset: [0, 40] },
     window: { fill: "#1d1d1f", frame: 10, shade: 0.72 },
-    wheels: { width: 88, height: 132, gap: 8, fill: "#eee8d2", ink: "#161616", font: SANS_BOLD, pointsize: 100, text: [10, 9] },
+    wheels: {
+      width: 88,
+      height: 132,
+      gap: 8,
+      fill: "#eee8d2",
+      ink: "#161616",
+      font: SANS_BOLD,
+      pointsize: 100,
+      text: [10, 9],
+    },
     invert: false,
     formulaCorners: undefined,
   },
@@ -90,7 +106,8 @@ const LIGHT_WHEELS: MeterStyle = {
 const RED_DECIMALS: MeterStyle = {
   ...CLASSIC,
   name: "red-decimals",
-  description: "5 black integer wheels as classic, then 3 red decimal wheels (white digits) and an m³ label; the reading is the black wheels",
+  description:
+    "5 black integer wheels as classic, then 3 red decimal wheels (white digits) and an m³ label; the reading is the black wheels",
   salt: 2,
   camera: { ...VARIED_CAMERA, scale: [0.72, 0.82] },
   decimalNines: 0.3,
@@ -98,7 +115,10 @@ const RED_DECIMALS: MeterStyle = {
     ...CLASSIC_LOOK,
     dial: { fill: "#d6d6d3", radius: 420, offset: [0, 30] },
     decimals: { count: 3, gap: 16, fill: "#a3161b", ink: "#f6f0f0" },
-    plate: { margin: 110, labels: [{ text: "m³", from: "top-right", at: [14, 34], pointsize: 64, fill: "#1c1c1c", font: LABEL_BOLD }] },
+    plate: {
+      margin: 110,
+      labels: [{ text: "m³", from: "top-right", at: [14, 34], pointsize: 64, fill: "#1c1c1c", font: LABEL_BOLD }],
+    },
     formulaCorners: undefined,
   },
 };
@@ -106,7 +126,8 @@ const RED_DECIMALS: MeterStyle = {
 const LABELS: MeterStyle = {
   ...CLASSIC,
   name: "labels",
-  description: "classic counter of 6 wheels with printed text around it: a serial number, m³ right of the window, an x0.1 dial below",
+  description:
+    "classic counter of 6 wheels with printed text around it: a serial number, m³ right of the window, an x0.1 dial below",
   salt: 3,
   digits: [6, 6],
   camera: { ...VARIED_CAMERA, scale: [0.8, 0.92] },
@@ -120,7 +141,14 @@ const LABELS: MeterStyle = {
         { text: "m³", from: "top-right", at: [16, 28], pointsize: 64, fill: "#1c1c1c", font: LABEL_BOLD },
         { text: "x0.1", from: "bottom-right", at: [-190, 40], pointsize: 36, fill: "#2a2a2a", font: LABEL_FONT },
       ],
-      subDial: { from: "bottom-right", at: [-60, 66], radius: 40, face: "#f4f3ee", ring: "#262626", pointer: "#c41e1e" },
+      subDial: {
+        from: "bottom-right",
+        at: [-60, 66],
+        radius: 40,
+        face: "#f4f3ee",
+        ring: "#262626",
+        pointer: "#c41e1e",
+      },
     },
     formulaCorners: undefined,
   },
@@ -129,7 +157,8 @@ const LABELS: MeterStyle = {
 const SMALL_BLURRED: MeterStyle = {
   ...CLASSIC,
   name: "small-blurred",
-  description: "the meter small and far (digits 14-25 px high), strong blur (σ 1.5-2.5), more noise, JPEG quality 45-70, 4-7 digits",
+  description:
+    "the meter small and far (digits 14-25 px high), strong blur (σ 1.5-2.5), more noise, JPEG quality 45-70, 4-7 digits",
   salt: 4,
   digits: [4, 7],
   camera: { tilt: [-15, 15], perspective: [-0.06, 0.06], centre: { x: [250, 550], y: [200, 400] }, scale: [0.2, 0.29] },
@@ -139,7 +168,12 @@ const SMALL_BLURRED: MeterStyle = {
   noise: [0.5, 0.9],
   light: [0.75, 1.1],
   quality: [45, 70],
-  look: { ...CLASSIC_LOOK, dial: { fill: "#d2d2d2", radius: 330, offset: [0, 0] }, glareRadius: 60, formulaCorners: undefined },
+  look: {
+    ...CLASSIC_LOOK,
+    dial: { fill: "#d2d2d2", radius: 330, offset: [0, 0] },
+    glareRadius: 60,
+    formulaCorners: undefined,
+  },
 };
 
 const GLARE_STRIPES: MeterStyle = {
@@ -155,10 +189,17 @@ const GLARE_STRIPES: MeterStyle = {
 const HELDOUT: MeterStyle = {
   ...CLASSIC,
   name: "heldout",
-  description: "for measuring only, never tuning: white serif digits (DejaVu Serif Bold) on dark grey wheels with light separators, light-grey frame, blue-grey dial, turned 3-8°",
+  description:
+    "for measuring only, never tuning: white serif digits (DejaVu Serif Bold) on dark grey wheels with light separators, light-grey frame, blue-grey dial, turned 3-8°",
   salt: 6,
   digits: [5, 7],
-  camera: { tilt: [3, 8], eitherWay: true, perspective: [-0.05, 0.05], centre: { x: [360, 440], y: [260, 340] }, scale: [0.8, 0.98] },
+  camera: {
+    tilt: [3, 8],
+    eitherWay: true,
+    perspective: [-0.05, 0.05],
+    centre: { x: [360, 440], y: [260, 340] },
+    scale: [0.8, 0.98],
+  },
   glare: { chance: 0.3, dx: 220, dy: 160 },
   blur: [0.5, 0.9],
   noise: [0.2, 0.45],
@@ -168,15 +209,35 @@ const HELDOUT: MeterStyle = {
     background: "#3b4045",
     dial: { fill: "#5d7385", radius: 380, offset: [0, 20] },
     window: { fill: "#c9cbcc", frame: 14, well: "#141414", separator: { fill: "#a4a6a8", width: 2 }, shade: 0.62 },
-    wheels: { width: 78, height: 122, gap: 8, fill: "#3c3e41", ink: "#f2f2ee", font: SERIF_BOLD, pointsize: 94, text: [7, 7] },
-    plate: { margin: 100, labels: [{ text: "m³", from: "top-right", at: [14, 26], pointsize: 56, fill: "#eceff1", font: LABEL_BOLD }] },
+    wheels: {
+      width: 78,
+      height: 122,
+      gap: 8,
+      fill: "#3c3e41",
+      ink: "#f2f2ee",
+      font: SERIF_BOLD,
+      pointsize: 94,
+      text: [7, 7],
+    },
+    plate: {
+      margin: 100,
+      labels: [{ text: "m³", from: "top-right", at: [14, 26], pointsize: 56, fill: "#eceff1", font: LABEL_BOLD }],
+    },
     invert: true,
     inkContrast: 0.3,
     glareRadius: 150,
   },
 };
 
-export const STYLES: readonly MeterStyle[] = [CLASSIC, LIGHT_WHEELS, RED_DECIMALS, LABELS, SMALL_BLURRED, GLARE_STRIPES, HELDOUT];
+export const STYLES: readonly MeterStyle[] = [
+  CLASSIC,
+  LIGHT_WHEELS,
+  RED_DECIMALS,
+  LABELS,
+  SMALL_BLURRED,
+  GLARE_STRIPES,
+  HELDOUT,
+];
 
 export function styleNamed(name: string): MeterStyle | undefined {
   return STYLES.find((s) => s.name === name);

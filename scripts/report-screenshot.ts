@@ -14,7 +14,9 @@ async function main(): Promise<void> {
   try {
     const page = await browser.newPage({ viewport: { width: 1200, height: 820 } });
     await page.goto(`file://${path.resolve(report)}`);
-    await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>("img.thumb")].every((i) => i.complete));
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll<HTMLImageElement>("img.thumb")].every((i) => i.complete),
+    );
     // Refused photos first: what an operator opens the report for.
     await page.selectOption("#sort", "status");
     await page.screenshot({ path: png });

@@ -19,7 +19,10 @@ interface NameRule {
   says: string;
 }
 
-const LETTERS_DIGITS_LOWER: Omit<NameRule, "min" | "max"> = { pattern: /^[a-z0-9]+$/, says: "lowercase letters and digits only" };
+const LETTERS_DIGITS_LOWER: Omit<NameRule, "min" | "max"> = {
+  pattern: /^[a-z0-9]+$/,
+  says: "lowercase letters and digits only",
+};
 const NETWORK_NAME: Omit<NameRule, "min" | "max"> = {
   pattern: /^[A-Za-z0-9](?:[\w.-]*\w)?$/,
   says: "letters, digits, underscores, periods, hyphens; starting with a letter or digit, ending with a letter, digit or underscore",

@@ -17,20 +17,32 @@ function booleanFromText(value: unknown): unknown {
 
 /** A string; `missing` is what a required key says when it is not set. */
 export function text(missing?: string) {
-  return z.string({ error: (issue) => (issue.input === undefined && missing !== undefined ? missing : `must be a string (got ${quoted(issue.input)})`) });
+  return z.string({
+    error: (issue) =>
+      issue.input === undefined && missing !== undefined ? missing : `must be a string (got ${quoted(issue.input)})`,
+  });
 }
 
 /** A whole number; `range` checks carry the message for a number out of bounds. */
 export function integer(...range: z.core.$ZodCheck<number>[]) {
-  return z.pipe(z.transform(numberFromText), z.int({ error: (issue) => `must be an integer (got ${quoted(issue.input)})` }).check(...range));
+  return z.pipe(
+    z.transform(numberFromText),
+    z.int({ error: (issue) => `must be an integer (got ${quoted(issue.input)})` }).check(...range),
+  );
 }
 
 export function decimal(...range: z.core.$ZodCheck<number>[]) {
-  return z.pipe(z.transform(numberFromText), z.number({ error: (issue) => `must be a number (got ${quoted(issue.input)})` }).check(...range));
+  return z.pipe(
+    z.transform(numberFromText),
+    z.number({ error: (issue) => `must be a number (got ${quoted(issue.input)})` }).check(...range),
+  );
 }
 
 export function flag() {
-  return z.pipe(z.transform(booleanFromText), z.boolean({ error: (issue) => `must be true or false (got ${quoted(issue.input)})` }));
+  return z.pipe(
+    z.transform(booleanFromText),
+    z.boolean({ error: (issue) => `must be true or false (got ${quoted(issue.input)})` }),
+  );
 }
 
 /** One of a few names; `why` follows the list when a wrong name has consequences worth saying. */
@@ -48,6 +60,10 @@ export function described<S extends z.ZodMiniType>(schema: S, description: strin
   return schema.check(z.describe(description));
 }
 
-export function defaulted<S extends z.ZodMiniType>(schema: S, value: z.core.util.NoUndefined<z.output<S>>, description: string) {
+export function defaulted<S extends z.ZodMiniType>(
+  schema: S,
+  value: z.core.util.NoUndefined<z.output<S>>,
+  description: string,
+) {
   return z._default(schema, value).check(z.describe(description));
 }

@@ -64,7 +64,8 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-const WORKSPACE_ID_SHAPE = /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[-\w.()]+\/providers\/Microsoft\.OperationalInsights\/workspaces\/[A-Za-z0-9][A-Za-z0-9-]{2,62}$/i;
+const WORKSPACE_ID_SHAPE =
+  /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[-\w.()]+\/providers\/Microsoft\.OperationalInsights\/workspaces\/[A-Za-z0-9][A-Za-z0-9-]{2,62}$/i;
 
 const VM_SIZE_SHAPE = /^Standard_[A-Z][A-Za-z0-9]*(-\d+)?[a-z]*(_v\d+)?$/;
 
@@ -83,14 +84,20 @@ function cidrBlock() {
 }
 
 function vmSize() {
-  return text().check(z.regex(VM_SIZE_SHAPE, { error: (issue) => `${JSON.stringify(issue.input)} is not an Azure VM size (e.g. Standard_D2as_v5)` }));
+  return text().check(
+    z.regex(VM_SIZE_SHAPE, {
+      error: (issue) => `${JSON.stringify(issue.input)} is not an Azure VM size (e.g. Standard_D2as_v5)`,
+    }),
+  );
 }
 
 /** Checked across keys, not on vmSize itself, so that the task slots are still held against the size's vCPUs. */
 function retiredSizeProblems(c: OcrConfig): string[] {
   const retired = retiredVmFamily(c.vmSize);
   if (retired === undefined) return [];
-  return [`vmSize ${c.vmSize} is in a retired or retiring family (${retired.family}, ${retired.notice}); use a current one such as Standard_D2as_v5, Standard_D2s_v5 or Standard_F2s_v2`];
+  return [
+    `vmSize ${c.vmSize} is in a retired or retiring family (${retired.family}, ${retired.notice}); use a current one such as Standard_D2as_v5, Standard_D2s_v5 or Standard_F2s_v2`,
+  ];
 }
 
 /**
@@ -98,35 +105,89 @@ function retiredSizeProblems(c: OcrConfig): string[] {
  * Pulumi.yaml's config schema word for word (Pulumi reads them there; the test holds the two equal).
  */
 const KEYS = {
-  location: described(text("is required (e.g. westeurope)"), "Azure region for every resource (required), e.g. westeurope."),
+  location: described(
+    text("is required (e.g. westeurope)"),
+    "Azure region for every resource (required), e.g. westeurope.",
+  ),
   // The length limit (11) is not written here: it follows from the longest autonamed name, the Batch account's.
   namePrefix: defaulted(
-    shaped(/^[a-z][a-z0-9]{2,}$/, "3–11 lowercase letters or digits, starting with a letter (storage account names allow nothing else)"),
+    shaped(
+      /^[a-z][a-z0-9]{2,}$/,
+      "3–11 lowercase letters or digits, starting with a letter (storage account names allow nothing else)",
+    ),
     "batchocr",
     "Prefix of resource names; 3-11 lowercase letters or digits (storage and Batch account names derive from it).",
   ),
-  imagesContainer: defaulted(shaped(CONTAINER_NAME, CONTAINER_ACCEPTS), "images", "Blob container the dispatcher uploads photos into."),
-  resultsContainer: defaulted(shaped(CONTAINER_NAME, CONTAINER_ACCEPTS), "results", "Blob container tasks upload result records, stdout and stderr into."),
-  resultsRetentionDays: defaulted(integer(...between(1, 36500)), 30, "A lifecycle rule deletes results this many days after they were last modified."),
-  blobSoftDeleteDays: defaulted(integer(...between(1, 365)), 7, "Deleted blobs and containers stay recoverable for this many days."),
+  imagesContainer: defaulted(
+    shaped(CONTAINER_NAME, CONTAINER_ACCEPTS),
+    "images",
+    "Blob container the dispatcher uploads photos into.",
+  ),
+  resultsContainer: defaulted(
+    shaped(CONTAINER_NAME, CONTAINER_ACCEPTS),
+    "results",
+    "Blob container tasks upload result records, stdout and stderr into.",
+  ),
+  resultsRetentionDays: defaulted(
+    integer(...between(1, 36500)),
+    30,
+    "A lifecycle rule deletes results this many days after they were last modified.",
+  ),
+  blobSoftDeleteDays: defaulted(
+    integer(...between(1, 365)),
+    7,
+    "Deleted blobs and containers stay recoverable for this many days.",
+  ),
   keepsData: defaulted(
     flag(),
     true,
     "The stack keeps photos and results - storage and its resource group are protected in Pulumi and the storage account has a CanNotDelete lock in Azure; false for a scratch stack (and, with pulumi up, the way to lift both before a deliberate destroy).",
   ),
-  storageSharedKeyAccess: defaulted(flag(), false, "Allow shared-key (account key, account SAS) access to storage. Off - Entra ID only."),
-  batchSharedKeyAccess: defaulted(flag(), false, "Let the Batch account accept Shared Key on the data plane besides Entra ID. Off - Entra ID only."),
+  storageSharedKeyAccess: defaulted(
+    flag(),
+    false,
+    "Allow shared-key (account key, account SAS) access to storage. Off - Entra ID only.",
+  ),
+  batchSharedKeyAccess: defaulted(
+    flag(),
+    false,
+    "Let the Batch account accept Shared Key on the data plane besides Entra ID. Off - Entra ID only.",
+  ),
   publicNetworkAccess: defaulted(
     flag(),
     true,
     "Public network access to the Batch account and storage account endpoints (Entra ID only either way); false needs privateNetwork true and then declares private endpoints (batchAccount, nodeManagement, blob) with privatelink DNS zones.",
   ),
-  poolId: defaulted(shaped(BATCH_ID, "1–64 letters, digits, hyphens or underscores"), "ocr-pool", "Id of the Batch pool that runs the OCR tasks."),
-  applicationId: defaulted(shaped(BATCH_ID, "1–64 letters, digits, hyphens or underscores"), "ocrworker", "Batch application id of the worker package."),
-  vmSize: defaulted(vmSize(), "Standard_D2as_v5", "VM size of the pool's nodes; a current family (D/Ds/Dv2/Dsv2 and A are retired or retiring and refused)."),
-  taskSlotsPerNode: defaulted(integer(...between(1, 256)), 2, "Tasks a node runs at once; one per core suits the single-threaded worker."),
-  minNodes: defaulted(integer(z.gte(0, "must be 0 or more")), 0, "Fewest nodes autoscale keeps; 0 lets an idle pool cost nothing."),
-  maxNodes: defaulted(integer(z.gte(1, "must be at least 1")), 4, "Most nodes autoscale allocates (dedicated plus Spot)."),
+  poolId: defaulted(
+    shaped(BATCH_ID, "1–64 letters, digits, hyphens or underscores"),
+    "ocr-pool",
+    "Id of the Batch pool that runs the OCR tasks.",
+  ),
+  applicationId: defaulted(
+    shaped(BATCH_ID, "1–64 letters, digits, hyphens or underscores"),
+    "ocrworker",
+    "Batch application id of the worker package.",
+  ),
+  vmSize: defaulted(
+    vmSize(),
+    "Standard_D2as_v5",
+    "VM size of the pool's nodes; a current family (D/Ds/Dv2/Dsv2 and A are retired or retiring and refused).",
+  ),
+  taskSlotsPerNode: defaulted(
+    integer(...between(1, 256)),
+    2,
+    "Tasks a node runs at once; one per core suits the single-threaded worker.",
+  ),
+  minNodes: defaulted(
+    integer(z.gte(0, "must be 0 or more")),
+    0,
+    "Fewest nodes autoscale keeps; 0 lets an idle pool cost nothing.",
+  ),
+  maxNodes: defaulted(
+    integer(z.gte(1, "must be at least 1")),
+    4,
+    "Most nodes autoscale allocates (dedicated plus Spot).",
+  ),
   spotShare: defaulted(
     decimal(...between(0, 1)),
     0,
@@ -146,9 +207,21 @@ const KEYS = {
     5,
     "How often Batch evaluates the autoscale formula, in minutes (at least 5).",
   ),
-  nodeFillType: defaulted(oneOf(NODE_FILL_TYPES, "Spread or Pack"), "Pack", "Spread tasks over nodes or Pack them onto few (Pack lets autoscale release idle nodes sooner)."),
-  startTaskRetries: defaulted(integer(...between(0, 100)), 3, "Retries of the start task that installs ImageMagick, Tesseract and Node.js."),
-  privateNetwork: defaulted(flag(), false, "Put the pool in a new virtual network with no public IP addresses on its nodes (outbound through a NAT gateway)."),
+  nodeFillType: defaulted(
+    oneOf(NODE_FILL_TYPES, "Spread or Pack"),
+    "Pack",
+    "Spread tasks over nodes or Pack them onto few (Pack lets autoscale release idle nodes sooner).",
+  ),
+  startTaskRetries: defaulted(
+    integer(...between(0, 100)),
+    3,
+    "Retries of the start task that installs ImageMagick, Tesseract and Node.js.",
+  ),
+  privateNetwork: defaulted(
+    flag(),
+    false,
+    "Put the pool in a new virtual network with no public IP addresses on its nodes (outbound through a NAT gateway).",
+  ),
   vnetAddressSpace: defaulted(cidrBlock(), "10.40.0.0/16", "Address space of that virtual network."),
   subnetPrefix: defaulted(cidrBlock(), "10.40.0.0/24", "Address prefix of the pool's subnet."),
   endpointSubnetPrefix: defaulted(
@@ -161,7 +234,11 @@ const KEYS = {
     "Optional Entra ID object id of the operator who runs npm run ocr; gets write on images and read on results.",
   ),
   operatorPrincipalType: defaulted(
-    oneOf(PRINCIPAL_TYPES, PRINCIPAL_TYPES.join(", "), "; it must match what operatorPrincipalId is, or ARM refuses the role assignment"),
+    oneOf(
+      PRINCIPAL_TYPES,
+      PRINCIPAL_TYPES.join(", "),
+      "; it must match what operatorPrincipalId is, or ARM refuses the role assignment",
+    ),
     "User",
     "What operatorPrincipalId is - User, Group or ServicePrincipal; ARM refuses a role assignment whose principal type does not match (UnmatchedPrincipalType).",
   ),
@@ -189,11 +266,15 @@ export const CONFIG_KEYS = Object.keys(KEYS) as readonly ConfigKey[];
 function taskSlotProblems(vmSize: string, taskSlotsPerNode: number): string[] {
   const vcpus = vcpusOf(vmSize);
   if (vcpus === undefined) {
-    return [`taskSlotsPerNode cannot be checked: vmSize ${vmSize} carries no vCPU count in its name (Azure sizes do, e.g. Standard_D2as_v5 has 2), so Batch's limit of 4 × vCPUs is unknown`];
+    return [
+      `taskSlotsPerNode cannot be checked: vmSize ${vmSize} carries no vCPU count in its name (Azure sizes do, e.g. Standard_D2as_v5 has 2), so Batch's limit of 4 × vCPUs is unknown`,
+    ];
   }
   const limit = taskSlotLimit(vcpus);
   if (taskSlotsPerNode <= limit) return [];
-  return [`taskSlotsPerNode ${taskSlotsPerNode} is more than Batch allows on ${vmSize} (${vcpus} vCPUs): at most ${limit} (4 × vCPUs, never above 256); lower it or pick a larger size`];
+  return [
+    `taskSlotsPerNode ${taskSlotsPerNode} is more than Batch allows on ${vmSize} (${vcpus} vCPUs): at most ${limit} (4 × vCPUs, never above 256); lower it or pick a larger size`,
+  ];
 }
 
 /** The namePrefix as Azure will see it in the prefixed resources' names, suffix included, against its rules. */
@@ -210,12 +291,22 @@ function addressProblems(c: OcrConfig): string[] {
   const [space, pool, endpoints] = [c.vnetAddressSpace, c.subnetPrefix, c.endpointSubnetPrefix].map(rangeOf);
   if (!c.privateNetwork || space === undefined || pool === undefined || endpoints === undefined) return [];
   const problems: string[] = [];
-  const used = c.publicNetworkAccess ? ([["subnetPrefix", pool]] as const) : ([["subnetPrefix", pool], ["endpointSubnetPrefix", endpoints]] as const);
+  const used = c.publicNetworkAccess
+    ? ([["subnetPrefix", pool]] as const)
+    : ([
+        ["subnetPrefix", pool],
+        ["endpointSubnetPrefix", endpoints],
+      ] as const);
   for (const [key, range] of used) {
-    if (!contains(space, range)) problems.push(`${key} ${c[key]} lies outside vnetAddressSpace ${c.vnetAddressSpace}; Azure refuses a subnet outside its virtual network`);
+    if (!contains(space, range))
+      problems.push(
+        `${key} ${c[key]} lies outside vnetAddressSpace ${c.vnetAddressSpace}; Azure refuses a subnet outside its virtual network`,
+      );
   }
   if (!c.publicNetworkAccess && overlaps(pool, endpoints)) {
-    problems.push(`endpointSubnetPrefix ${c.endpointSubnetPrefix} overlaps subnetPrefix ${c.subnetPrefix}; the private endpoints need a subnet of their own`);
+    problems.push(
+      `endpointSubnetPrefix ${c.endpointSubnetPrefix} overlaps subnetPrefix ${c.subnetPrefix}; the private endpoints need a subnet of their own`,
+    );
   }
   return problems;
 }
@@ -241,7 +332,8 @@ function allocationModeProblems(c: OcrConfig): string[] {
 function across(keys: readonly ConfigKey[], problems: (c: OcrConfig) => string[]) {
   return z.check<OcrConfig>(
     (payload) => {
-      for (const message of problems(payload.value)) payload.issues.push({ code: "custom", message, input: payload.value });
+      for (const message of problems(payload.value))
+        payload.issues.push({ code: "custom", message, input: payload.value });
     },
     { when: (payload) => !payload.issues.some((issue) => keys.includes(issue.path?.[0] as ConfigKey)) },
   );
@@ -249,22 +341,34 @@ function across(keys: readonly ConfigKey[], problems: (c: OcrConfig) => string[]
 
 const configSchema = keysSchema.check(
   across(["namePrefix"], autonameProblems),
-  across(["imagesContainer", "resultsContainer"], (c) => (c.imagesContainer === c.resultsContainer ? ["imagesContainer and resultsContainer must differ"] : [])),
+  across(["imagesContainer", "resultsContainer"], (c) =>
+    c.imagesContainer === c.resultsContainer ? ["imagesContainer and resultsContainer must differ"] : [],
+  ),
   across(["vmSize"], retiredSizeProblems),
   across(["vmSize", "taskSlotsPerNode"], (c) => taskSlotProblems(c.vmSize, c.taskSlotsPerNode)),
-  across(["minNodes", "maxNodes"], (c) => (c.maxNodes < c.minNodes ? [`maxNodes (${c.maxNodes}) must not be below minNodes (${c.minNodes})`] : [])),
+  across(["minNodes", "maxNodes"], (c) =>
+    c.maxNodes < c.minNodes ? [`maxNodes (${c.maxNodes}) must not be below minNodes (${c.minNodes})`] : [],
+  ),
   across(["spotShare", "poolAllocationMode"], (c) =>
-    c.spotShare > 0 && c.poolAllocationMode === "BatchService" ? [`spotShare ${c.spotShare} cannot deploy: ${SPOT_NEEDS_USER_SUBSCRIPTION}`] : [],
+    c.spotShare > 0 && c.poolAllocationMode === "BatchService"
+      ? [`spotShare ${c.spotShare} cannot deploy: ${SPOT_NEEDS_USER_SUBSCRIPTION}`]
+      : [],
   ),
   across(["poolAllocationMode", "batchServicePrincipalObjectId", "batchSharedKeyAccess"], allocationModeProblems),
-  across(["publicNetworkAccess", "privateNetwork"], (c) => (c.publicNetworkAccess === false && !c.privateNetwork ? [PRIVATE_ACCESS_NEEDS_NETWORK] : [])),
-  across(["privateNetwork", "publicNetworkAccess", "vnetAddressSpace", "subnetPrefix", "endpointSubnetPrefix"], addressProblems),
+  across(["publicNetworkAccess", "privateNetwork"], (c) =>
+    c.publicNetworkAccess === false && !c.privateNetwork ? [PRIVATE_ACCESS_NEEDS_NETWORK] : [],
+  ),
+  across(
+    ["privateNetwork", "publicNetworkAccess", "vnetAddressSpace", "subnetPrefix", "endpointSubnetPrefix"],
+    addressProblems,
+  ),
 );
-
 
 /** The keys' documentation, types and defaults as JSON Schema (what Pulumi.yaml's config schema must say). */
 export function configJsonSchema(): Record<ConfigKey, { type?: string; default?: unknown; description?: string }> {
-  const schema = z.toJSONSchema(keysSchema, { io: "output", unrepresentable: "any" }) as { properties: Record<ConfigKey, { type?: string; default?: unknown; description?: string }> };
+  const schema = z.toJSONSchema(keysSchema, { io: "output", unrepresentable: "any" }) as {
+    properties: Record<ConfigKey, { type?: string; default?: unknown; description?: string }>;
+  };
   return schema.properties;
 }
 
@@ -278,11 +382,15 @@ export function parseConfig(raw: Record<string, unknown>, stack = "the stack"): 
   for (const [k, v] of Object.entries(raw)) {
     // Other namespaces (azure-native:location...) belong to their providers; an empty value is an unset one.
     if (k.includes(":") && !k.startsWith(`${PROJECT}:`)) continue;
-    if (v !== undefined && v !== null && v !== "") values[k.startsWith(`${PROJECT}:`) ? k.slice(PROJECT.length + 1) : k] = v;
+    if (v !== undefined && v !== null && v !== "")
+      values[k.startsWith(`${PROJECT}:`) ? k.slice(PROJECT.length + 1) : k] = v;
   }
   const checked = configSchema.safeParse(values);
   if (checked.success) return checked.data;
-  const problems = problemLines(checked.error.issues, { field: (key) => `${PROJECT}:${key}`, unknown: (key) => `unknown key ${PROJECT}:${key}` });
+  const problems = problemLines(checked.error.issues, {
+    field: (key) => `${PROJECT}:${key}`,
+    unknown: (key) => `unknown key ${PROJECT}:${key}`,
+  });
   throw new ConfigError(`invalid configuration for ${stack}:\n  - ${problems.join("\n  - ")}`);
 }
 

@@ -11,7 +11,12 @@ export interface PrefixedNames {
 }
 
 export function prefixedNames(namePrefix: string): PrefixedNames {
-  return { resourceGroup: `${namePrefix}-rg`, storageAccount: `${namePrefix}st`, batchAccount: `${namePrefix}batch`, keyVault: `${namePrefix}kv` };
+  return {
+    resourceGroup: `${namePrefix}-rg`,
+    storageAccount: `${namePrefix}st`,
+    batchAccount: `${namePrefix}batch`,
+    keyVault: `${namePrefix}kv`,
+  };
 }
 
 /** Pulumi's type token of each prefixed resource, for the naming rules. */

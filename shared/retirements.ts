@@ -25,8 +25,16 @@ export const RETIRED_NODE_AGENTS: readonly RetiredNodeAgent[] = [
   { sku: "batch.node.ubuntu 16.04", ...BATCH_NOTICES },
   { sku: "batch.node.ubuntu 18.04", ...BATCH_NOTICES },
   { sku: "batch.node.ubuntu 20.04", ...BATCH_NOTICES },
-  { sku: "batch.node.centos 7", notice: "https://learn.microsoft.com/azure/virtual-machines/workloads/centos/centos-end-of-life", linkSure: true },
-  { sku: "batch.node.centos 8", notice: "https://learn.microsoft.com/azure/virtual-machines/workloads/centos/centos-end-of-life", linkSure: true },
+  {
+    sku: "batch.node.centos 7",
+    notice: "https://learn.microsoft.com/azure/virtual-machines/workloads/centos/centos-end-of-life",
+    linkSure: true,
+  },
+  {
+    sku: "batch.node.centos 8",
+    notice: "https://learn.microsoft.com/azure/virtual-machines/workloads/centos/centos-end-of-life",
+    linkSure: true,
+  },
   { sku: "batch.node.debian 9", ...BATCH_NOTICES },
   { sku: "batch.node.debian 10", ...BATCH_NOTICES },
 ];
@@ -39,7 +47,12 @@ export interface RetiredImage extends Notice {
 }
 
 export const RETIRED_IMAGES: readonly RetiredImage[] = [
-  { publisher: /^openlogic$/i, offer: /^centos/i, notice: "https://learn.microsoft.com/azure/virtual-machines/workloads/centos/centos-end-of-life", linkSure: true },
+  {
+    publisher: /^openlogic$/i,
+    offer: /^centos/i,
+    notice: "https://learn.microsoft.com/azure/virtual-machines/workloads/centos/centos-end-of-life",
+    linkSure: true,
+  },
   { publisher: /^canonical$/i, offer: /^ubuntuserver$/i, sku: /^1[468]\./, ...BATCH_NOTICES },
   { publisher: /^canonical$/i, offer: /^0001-com-ubuntu-server-focal$/i, ...BATCH_NOTICES },
   { publisher: /^microsoft-azure-batch$/i, offer: /^(centos|ubuntu-server)-container/i, ...BATCH_NOTICES },
@@ -51,14 +64,27 @@ export interface RetiredVmFamily extends Notice {
   sizes: RegExp;
 }
 
-const RETIRED_SIZES_LIST: Notice = { notice: "https://learn.microsoft.com/azure/virtual-machines/sizes/retirement/retired-sizes-list", linkSure: false };
+const RETIRED_SIZES_LIST: Notice = {
+  notice: "https://learn.microsoft.com/azure/virtual-machines/sizes/retirement/retired-sizes-list",
+  linkSure: false,
+};
 
 export const RETIRED_VM_FAMILIES: readonly RetiredVmFamily[] = [
-  { family: "Av1 (Basic and Standard A)", sizes: /^(Standard|Basic)_A\d+$/i, notice: "https://learn.microsoft.com/azure/virtual-machines/sizes/retirement/av1-series-retirement", linkSure: false },
+  {
+    family: "Av1 (Basic and Standard A)",
+    sizes: /^(Standard|Basic)_A\d+$/i,
+    notice: "https://learn.microsoft.com/azure/virtual-machines/sizes/retirement/av1-series-retirement",
+    linkSure: false,
+  },
   { family: "Av2", sizes: /^Standard_A\d+m?_v2$/i, ...RETIRED_SIZES_LIST },
   { family: "Dv1 and DSv1", sizes: /^Standard_DS?\d+$/i, ...RETIRED_SIZES_LIST },
   { family: "Dv2 and DSv2", sizes: /^Standard_DS?\d+(-\d+)?_v2(_Promo)?$/i, ...RETIRED_SIZES_LIST },
-  { family: "NV, NC and ND (first generation)", sizes: /^Standard_(NV|NC|ND)\d+r?s?$/i, notice: "https://learn.microsoft.com/azure/virtual-machines/sizes/retirement/nv-series-retirement", linkSure: false },
+  {
+    family: "NV, NC and ND (first generation)",
+    sizes: /^Standard_(NV|NC|ND)\d+r?s?$/i,
+    notice: "https://learn.microsoft.com/azure/virtual-machines/sizes/retirement/nv-series-retirement",
+    linkSure: false,
+  },
   { family: "G and GS", sizes: /^Standard_GS?\d+(-\d+)?$/i, ...RETIRED_SIZES_LIST },
   { family: "H", sizes: /^Standard_H\d+[mr]*$/i, ...RETIRED_SIZES_LIST },
 ];
@@ -76,7 +102,10 @@ export function retiredNodeAgent(sku: string): RetiredNodeAgent | undefined {
 }
 
 export function retiredImage(image: { publisher: string; offer: string; sku: string }): RetiredImage | undefined {
-  return RETIRED_IMAGES.find((r) => r.publisher.test(image.publisher) && r.offer.test(image.offer) && (r.sku === undefined || r.sku.test(image.sku)));
+  return RETIRED_IMAGES.find(
+    (r) =>
+      r.publisher.test(image.publisher) && r.offer.test(image.offer) && (r.sku === undefined || r.sku.test(image.sku)),
+  );
 }
 
 export function retiredVmFamily(vmSize: string): RetiredVmFamily | undefined {

@@ -92,17 +92,35 @@ export interface Instant {
  * date. A time without an offset is local time: only compared with other local times.
  */
 export function parseIsoTime(text: string): Instant | undefined {
-  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/.exec(text.trim());
+  const m =
+    /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/.exec(
+      text.trim(),
+    );
   if (!m) return undefined;
-  const [y, mo, d, h = 0, mi = 0, s = 0] = m.slice(1, 7).map((v) => (v === undefined ? undefined : Number(v))) as number[];
+  const [y, mo, d, h = 0, mi = 0, s = 0] = m
+    .slice(1, 7)
+    .map((v) => (v === undefined ? undefined : Number(v))) as number[];
   const fraction = m[7] ? Number(`0.${m[7]}`) * 1000 : 0;
   const local = Date.UTC(y as number, (mo as number) - 1, d, h, mi, s) + fraction;
   const date = new Date(local);
-  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== (mo as number) - 1 || date.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) return undefined;
+  if (
+    date.getUTCFullYear() !== y ||
+    date.getUTCMonth() !== (mo as number) - 1 ||
+    date.getUTCDate() !== d ||
+    h > 23 ||
+    mi > 59 ||
+    s > 59
+  )
+    return undefined;
   const zone = m[8];
   if (zone === undefined) return { ms: local, zoned: false };
   if (zone === "Z") return { ms: local, zoned: true };
-  const [, sign, zh, zm] = (/^([+-])(\d{2}):?(\d{2})$/.exec(zone) as RegExpExecArray).map(String) as [string, string, string, string];
+  const [, sign, zh, zm] = (/^([+-])(\d{2}):?(\d{2})$/.exec(zone) as RegExpExecArray).map(String) as [
+    string,
+    string,
+    string,
+    string,
+  ];
   if (Number(zh) > 23 || Number(zm) > 59) return undefined;
   return { ms: local - (sign === "-" ? -1 : 1) * (Number(zh) * 60 + Number(zm)) * 60_000, zoned: true };
 }
@@ -124,9 +142,14 @@ export function parseSeriesManifest(text: string, source: string): SeriesManifes
         const unknown = names.filter((n) => !(MANIFEST_COLUMNS as readonly string[]).includes(n));
         const problems = [
           ...(missing.length ? [`missing column${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`] : []),
-          ...(unknown.length ? [`unknown column${unknown.length > 1 ? "s" : ""} ${unknown.map((u) => JSON.stringify(u)).join(", ")}`] : []),
+          ...(unknown.length
+            ? [`unknown column${unknown.length > 1 ? "s" : ""} ${unknown.map((u) => JSON.stringify(u)).join(", ")}`]
+            : []),
         ];
-        if (problems.length) throw new SeriesManifestError(`${source}, line 1: ${problems.join("; ")} (columns: ${MANIFEST_COLUMNS.join(", ")}; the first three required)`);
+        if (problems.length)
+          throw new SeriesManifestError(
+            `${source}, line 1: ${problems.join("; ")} (columns: ${MANIFEST_COLUMNS.join(", ")}; the first three required)`,
+          );
         return names;
       },
       info: true,
@@ -137,7 +160,8 @@ export function parseSeriesManifest(text: string, source: string): SeriesManifes
     if (err instanceof SeriesManifestError) throw err;
     throw new SeriesManifestError(`${source}: not a CSV manifest: ${(err as Error).message}`);
   }
-  if (rows.length === 0) throw new SeriesManifestError(`${source}: no photos listed (columns: ${MANIFEST_COLUMNS.join(", ")})`);
+  if (rows.length === 0)
+    throw new SeriesManifestError(`${source}: no photos listed (columns: ${MANIFEST_COLUMNS.join(", ")})`);
   const photos = new Map<string, ManifestEntry>();
   const rates = new Map<string, { rate: number; line: number }>();
   for (const { record, info } of rows) {
@@ -152,13 +176,19 @@ export function parseSeriesManifest(text: string, source: string): SeriesManifes
     const before = photos.get(photo);
     if (before) throw new SeriesManifestError(`${at}: ${photo} is listed twice (line ${before.line} too)`);
     if (time !== "" && !parseIsoTime(time)) {
-      throw new SeriesManifestError(`${at}: time ${JSON.stringify(time)} of ${photo} is not an ISO 8601 date and time (e.g. 2026-01-03T10:00 or 2026-01-03T10:00:00+01:00)`);
+      throw new SeriesManifestError(
+        `${at}: time ${JSON.stringify(time)} of ${photo} is not an ISO 8601 date and time (e.g. 2026-01-03T10:00 or 2026-01-03T10:00:00+01:00)`,
+      );
     }
     if (rateText !== "") {
       const rate = Number(rateText);
-      if (!Number.isFinite(rate) || rate <= 0) throw new SeriesManifestError(`${at}: maxRatePerDay ${JSON.stringify(rateText)} is not a number above 0`);
+      if (!Number.isFinite(rate) || rate <= 0)
+        throw new SeriesManifestError(`${at}: maxRatePerDay ${JSON.stringify(rateText)} is not a number above 0`);
       const known = rates.get(meter);
-      if (known && known.rate !== rate) throw new SeriesManifestError(`${at}: maxRatePerDay ${rate} for meter ${meter}, but line ${known.line} gives ${known.rate}`);
+      if (known && known.rate !== rate)
+        throw new SeriesManifestError(
+          `${at}: maxRatePerDay ${rate} for meter ${meter}, but line ${known.line} gives ${known.rate}`,
+        );
       if (!known) rates.set(meter, { rate, line });
     }
     photos.set(photo, { meter, ...(time !== "" ? { time } : {}), line });
@@ -171,7 +201,9 @@ export async function readSeriesManifest(file: string): Promise<SeriesManifest> 
   try {
     text = await readFile(file, "utf8");
   } catch (err) {
-    throw new SeriesManifestError(`cannot read the manifest ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new SeriesManifestError(
+      `cannot read the manifest ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   return parseSeriesManifest(text, file);
 }
@@ -183,7 +215,9 @@ export function checkManifestPhotos(manifest: SeriesManifest, photos: Iterable<s
   const first = unknown[0];
   if (!first) return;
   const more = unknown.length > 1 ? ` (and ${unknown.length - 1} more photo(s) the input does not have)` : "";
-  throw new SeriesManifestError(`${manifest.source}, line ${first[1].line}: unknown photo ${first[0]}: not in the input${more}; names are relative to the input directory, e.g. meterA/2026-01-02.jpg`);
+  throw new SeriesManifestError(
+    `${manifest.source}, line ${first[1].line}: unknown photo ${first[0]}: not in the input${more}; names are relative to the input directory, e.g. meterA/2026-01-02.jpg`,
+  );
 }
 
 /** One `ok` reading in its meter's series. */
@@ -203,7 +237,8 @@ function folderMeter(photo: string): string | undefined {
 
 /** A span of time in words: `2 days`, `1.5 days`, `6 hours`, `20 minutes`. */
 function span(ms: number): string {
-  const [n, unit] = ms >= MS_PER_DAY ? [ms / MS_PER_DAY, "day"] : ms >= 3_600_000 ? [ms / 3_600_000, "hour"] : [ms / 60_000, "minute"];
+  const [n, unit] =
+    ms >= MS_PER_DAY ? [ms / MS_PER_DAY, "day"] : ms >= 3_600_000 ? [ms / 3_600_000, "hour"] : [ms / 60_000, "minute"];
   const text = String(Number(n.toFixed(n >= 10 ? 0 : 1)));
   return `${text} ${unit}${text === "1" ? "" : "s"}`;
 }
@@ -226,22 +261,34 @@ function conflict(a: Point, b: Point, rate: number | undefined, subject: Point):
 }
 
 /** One meter's `ok` readings in time order: which stand, and why each other one does not. */
-function checkMeter(meter: string, points: Point[], rate: number | undefined): Map<number, { tie: boolean; error: string }> {
+function checkMeter(
+  meter: string,
+  points: Point[],
+  rate: number | undefined,
+): Map<number, { tie: boolean; error: string }> {
   const n = points.length;
-  const agree = (i: number, j: number) => conflict(points[i] as Point, points[j] as Point, rate, points[j] as Point) === undefined;
+  const agree = (i: number, j: number) =>
+    conflict(points[i] as Point, points[j] as Point, rate, points[j] as Point) === undefined;
   // Longest chains ending at (f) and starting from (g) each reading; a reading lies on some
   // longest chain when f + g - 1 is the longest. Along a longest chain f counts 1, 2, ..., so a
   // reading lies on every longest chain exactly when no other reading on one shares its f.
   const f = new Array<number>(n).fill(1);
   const g = new Array<number>(n).fill(1);
-  for (let j = 0; j < n; j++) for (let i = 0; i < j; i++) if ((f[i] as number) + 1 > (f[j] as number) && agree(i, j)) f[j] = (f[i] as number) + 1;
-  for (let i = n - 1; i >= 0; i--) for (let j = i + 1; j < n; j++) if ((g[j] as number) + 1 > (g[i] as number) && agree(i, j)) g[i] = (g[j] as number) + 1;
+  for (let j = 0; j < n; j++)
+    for (let i = 0; i < j; i++) if ((f[i] as number) + 1 > (f[j] as number) && agree(i, j)) f[j] = (f[i] as number) + 1;
+  for (let i = n - 1; i >= 0; i--)
+    for (let j = i + 1; j < n; j++)
+      if ((g[j] as number) + 1 > (g[i] as number) && agree(i, j)) g[i] = (g[j] as number) + 1;
   const longest = Math.max(0, ...f);
   const onLongest = (i: number) => (f[i] as number) + (g[i] as number) - 1 === longest;
   const atLevel = new Map<number, number[]>();
-  for (let i = 0; i < n; i++) if (onLongest(i)) atLevel.set(f[i] as number, [...(atLevel.get(f[i] as number) ?? []), i]);
+  for (let i = 0; i < n; i++)
+    if (onLongest(i)) atLevel.set(f[i] as number, [...(atLevel.get(f[i] as number) ?? []), i]);
   // In time order: every longest chain passes through them in the order of their f.
-  const kept = [...atLevel].filter(([, same]) => same.length === 1).sort((a, b) => a[0] - b[0]).map(([, same]) => same[0] as number);
+  const kept = [...atLevel]
+    .filter(([, same]) => same.length === 1)
+    .sort((a, b) => a[0] - b[0])
+    .map(([, same]) => same[0] as number);
 
   const refused = new Map<number, { tie: boolean; error: string }>();
   const of = `breaks the series of meter ${meter}`;
@@ -256,18 +303,29 @@ function checkMeter(meter: string, points: Point[], rate: number | undefined): M
       const rivals = (atLevel.get(f[x] as number) ?? []).filter((i) => i !== x);
       const named = rivals.slice(0, 3).map((i) => conflict(...order(i), rate, p) as string);
       const more = rivals.length > 3 ? ` and ${rivals.length - 3} more` : "";
-      const tie = rivals.length === 1 ? "holds with either, so neither is taken (a tie: both refused)" : `holds with any one of these ${rivals.length + 1}, so none is taken (a tie: all refused)`;
+      const tie =
+        rivals.length === 1
+          ? "holds with either, so neither is taken (a tie: both refused)"
+          : `holds with any one of these ${rivals.length + 1}, so none is taken (a tie: all refused)`;
       refused.set(x, { tie: true, error: `${of}: ${say(p, named)}${more}; a series of ${series} ${tie}` });
       continue;
     }
     // An outlier: the nearest readings that stand, before and after it, that it contradicts.
     const before = kept.filter((i) => i < x).pop();
     const after = kept.find((i) => i > x);
-    let problems = [before, after].filter((i): i is number => i !== undefined).map((i) => conflict(...order(i), rate, p)).filter((c): c is string => c !== undefined);
+    let problems = [before, after]
+      .filter((i): i is number => i !== undefined)
+      .map((i) => conflict(...order(i), rate, p))
+      .filter((c): c is string => c !== undefined);
     if (problems.length === 0) {
       // Only near a tie: it agrees with the nearest readings that stand but not with the ones between them.
-      const nearest = [...Array(n).keys()].filter((i) => i !== x && onLongest(i)).sort((a, b) => Math.abs(a - x) - Math.abs(b - x));
-      problems = nearest.map((i) => conflict(...order(i), rate, p)).filter((c): c is string => c !== undefined).slice(0, 2);
+      const nearest = [...Array(n).keys()]
+        .filter((i) => i !== x && onLongest(i))
+        .sort((a, b) => Math.abs(a - x) - Math.abs(b - x));
+      problems = nearest
+        .map((i) => conflict(...order(i), rate, p))
+        .filter((c): c is string => c !== undefined)
+        .slice(0, 2);
     }
     const what = problems.length ? say(p, problems) : `${p.reading} at ${p.time} fits no series as long as the longest`;
     refused.set(x, { tie: false, error: `${of}: ${what} (a series of ${series} holds without it)` });
@@ -280,7 +338,10 @@ function checkMeter(meter: string, points: Point[], rate: number | undefined): M
  * are (and do not count); `ok` records without a meter or a time are left as they are and counted
  * as unchecked.
  */
-export function checkSeries<T extends SeriesRecord>(records: readonly T[], options: SeriesOptions = {}): SeriesResult<T> {
+export function checkSeries<T extends SeriesRecord>(
+  records: readonly T[],
+  options: SeriesOptions = {},
+): SeriesResult<T> {
   const { manifest } = options;
   const unchecked = { noMeter: 0, noTime: 0, mixedZones: 0 };
   const meters = new Map<string, (Point & { zoned: boolean })[]>();
@@ -292,7 +353,10 @@ export function checkSeries<T extends SeriesRecord>(records: readonly T[], optio
     const time = entry?.time ?? r.takenAt;
     const instant = time === undefined ? undefined : parseIsoTime(time);
     if (time === undefined || !instant) return void (unchecked.noTime += 1);
-    meters.set(meter, [...(meters.get(meter) ?? []), { index, value: Number(r.reading), reading: r.reading, time, ms: instant.ms, zoned: instant.zoned }]);
+    meters.set(meter, [
+      ...(meters.get(meter) ?? []),
+      { index, value: Number(r.reading), reading: r.reading, time, ms: instant.ms, zoned: instant.zoned },
+    ]);
   });
 
   const out = [...records];
@@ -304,7 +368,10 @@ export function checkSeries<T extends SeriesRecord>(records: readonly T[], optio
       continue;
     }
     // In time order; at the same time, the lower reading first (so equal times never read as a fall).
-    points.sort((a, b) => a.ms - b.ms || a.value - b.value || (records[a.index] as T).photo.localeCompare((records[b.index] as T).photo));
+    points.sort(
+      (a, b) =>
+        a.ms - b.ms || a.value - b.value || (records[a.index] as T).photo.localeCompare((records[b.index] as T).photo),
+    );
     const rate = manifest?.maxRatePerDay.get(meter) ?? options.maxRatePerDay;
     summary.meters += 1;
     summary.checked += points.length;

@@ -35,12 +35,17 @@ function minutes(value: string): number {
 
 /** `minute,pending` rows, with a header. */
 export async function readTimeline(file: string): Promise<PendingPoint[]> {
-  const rows = parse(await readFile(file, "utf8"), { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
+  const rows = parse(await readFile(file, "utf8"), { columns: true, skip_empty_lines: true, trim: true }) as Record<
+    string,
+    string
+  >[];
   return rows.map((row, i) => {
     const minute = Number(row.minute);
     const pending = Number(row.pending);
     if (!Number.isFinite(minute) || minute < 0 || !Number.isInteger(pending) || pending < 0) {
-      throw new Error(`${file} row ${i + 2}: wants a minute (0 or more) and a whole number of pending tasks, got ${JSON.stringify(row)}`);
+      throw new Error(
+        `${file} row ${i + 2}: wants a minute (0 or more) and a whole number of pending tasks, got ${JSON.stringify(row)}`,
+      );
     }
     return { minute, pending };
   });
@@ -48,11 +53,19 @@ export async function readTimeline(file: string): Promise<PendingPoint[]> {
 
 async function formulaOf(opts: Options): Promise<{ formula: string; intervalMinutes: number; source: string }> {
   if (opts.formula) {
-    return { formula: await readFile(opts.formula, "utf8"), intervalMinutes: opts.interval ?? DEFAULT_INTERVAL_MINUTES, source: opts.formula };
+    return {
+      formula: await readFile(opts.formula, "utf8"),
+      intervalMinutes: opts.interval ?? DEFAULT_INTERVAL_MINUTES,
+      source: opts.formula,
+    };
   }
   const stack = opts.stack ?? "dev";
   const cfg = loadStackConfig(stack, projectRoot());
-  return { formula: poolSpec(cfg).autoScaleFormula, intervalMinutes: opts.interval ?? cfg.autoscaleIntervalMinutes, source: `stack ${stack}` };
+  return {
+    formula: poolSpec(cfg).autoScaleFormula,
+    intervalMinutes: opts.interval ?? cfg.autoscaleIntervalMinutes,
+    source: `stack ${stack}`,
+  };
 }
 
 export function replayTable(replay: Replay): string {
@@ -74,7 +87,8 @@ function refuseAsBatchWould(formula: string): void {
   try {
     checkFormula(formula);
   } catch (err) {
-    if (err instanceof FormulaSyntaxError) throw new Error(`Batch would refuse this formula (${err.code}): ${err.message}`);
+    if (err instanceof FormulaSyntaxError)
+      throw new Error(`Batch would refuse this formula (${err.code}): ${err.message}`);
     throw err;
   }
 }
@@ -86,7 +100,9 @@ export async function runAutoscale(argv: string[], io: CommandIo = PROCESS_IO): 
     // Usage errors and --help come back as a CommanderError with the exit code, instead of process.exit.
     .exitOverride()
     .configureOutput({ writeOut: (text) => void io.stdout.write(text), writeErr: (text) => void io.stderr.write(text) })
-    .description("Replays a timeline of pending tasks (CSV: minute,pending) through an autoscale formula and prints the nodes it asks for and the node-hours.")
+    .description(
+      "Replays a timeline of pending tasks (CSV: minute,pending) through an autoscale formula and prints the nodes it asks for and the node-hours.",
+    )
     .addOption(new Option("--formula <file>", "the formula's text").conflicts("stack"))
     .option("--stack <name>", "the formula the Pulumi program deploys for this stack (default: dev)")
     .requiredOption("--timeline <file>", "CSV with a header: minute,pending (pending tasks from that minute on)")
@@ -105,8 +121,17 @@ export async function runAutoscale(argv: string[], io: CommandIo = PROCESS_IO): 
     const { formula, intervalMinutes, source } = await formulaOf(opts);
     if (intervalMinutes < 5) throw new Error("Batch evaluates at most every 5 minutes: --interval must be 5 or more");
     refuseAsBatchWould(formula);
-    const replay = replayFormula({ formula, intervalMinutes, timeline: await readTimeline(opts.timeline), untilMinute: opts.until });
-    io.stdout.write(opts.json ? `${JSON.stringify(replay, null, 2)}\n` : `formula: ${source}, evaluated every ${intervalMinutes} min\n${replayTable(replay)}\n`);
+    const replay = replayFormula({
+      formula,
+      intervalMinutes,
+      timeline: await readTimeline(opts.timeline),
+      untilMinute: opts.until,
+    });
+    io.stdout.write(
+      opts.json
+        ? `${JSON.stringify(replay, null, 2)}\n`
+        : `formula: ${source}, evaluated every ${intervalMinutes} min\n${replayTable(replay)}\n`,
+    );
   } catch (err) {
     io.stderr.write(`npm run autoscale: ${(err as Error).message}\n`);
     return 1;

@@ -72,7 +72,12 @@ export function replayFormula(options: ReplayOptions): Replay {
       const outcome = evaluateFormula(options.formula, {
         now: start + minute * MINUTE_MS,
         samples: { $PendingTasks: samples, $ActiveTasks: samples },
-        current: { $CurrentDedicatedNodes: dedicated, $CurrentLowPriorityNodes: lowPriority, $PendingTasks: pending, $ActiveTasks: pending },
+        current: {
+          $CurrentDedicatedNodes: dedicated,
+          $CurrentLowPriorityNodes: lowPriority,
+          $PendingTasks: pending,
+          $ActiveTasks: pending,
+        },
         targetDedicatedNodes: dedicated,
         targetLowPriorityNodes: lowPriority,
       });
@@ -80,7 +85,9 @@ export function replayFormula(options: ReplayOptions): Replay {
         dedicated = wholeNodes(outcome.targetDedicatedNodes);
         lowPriority = wholeNodes(outcome.targetLowPriorityNodes);
       }
-      const error = outcome.error ? `${outcome.error.code}: ${outcome.error.values[0]?.value ?? outcome.error.message}` : undefined;
+      const error = outcome.error
+        ? `${outcome.error.code}: ${outcome.error.values[0]?.value ?? outcome.error.message}`
+        : undefined;
       steps.push({ minute, pending, dedicated, lowPriority, ...(error ? { error } : {}) });
     }
     // The nodes asked for now are held until the next sample.

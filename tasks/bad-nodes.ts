@@ -11,7 +11,10 @@ const BAD_STATES = new Set(["unusable", "starttaskfailed"]);
 function why(node: PoolNode): string {
   if (node.state === "starttaskfailed") {
     const info = node.startTaskInfo;
-    return info?.failureInfo?.message ?? (info?.exitCode !== undefined ? `the start task exited with ${info.exitCode}` : "the start task failed");
+    return (
+      info?.failureInfo?.message ??
+      (info?.exitCode !== undefined ? `the start task exited with ${info.exitCode}` : "the start task failed")
+    );
   }
   const errors = node.errors ?? [];
   if (errors.length === 0) return "no reason given";

@@ -7,8 +7,14 @@ import { fatal, OPERATOR_EXIT, packageInfo } from "./fatal-error";
 
 /** Commands whose module runs itself when loaded, reading process.argv. */
 const SELF_RUNNING: Record<string, { module: string; what: string }> = {
-  local: { module: path.join(__dirname, "..", "local", "cli.ts"), what: "start Azurite and the local Batch service, and print the variables clients read" },
-  eval: { module: path.join(__dirname, "..", "worker", "eval-cli.ts"), what: "the worker's accuracy report on a folder of photos" },
+  local: {
+    module: path.join(__dirname, "..", "local", "cli.ts"),
+    what: "start Azurite and the local Batch service, and print the variables clients read",
+  },
+  eval: {
+    module: path.join(__dirname, "..", "worker", "eval-cli.ts"),
+    what: "the worker's accuracy report on a folder of photos",
+  },
 };
 
 function usage(): string {
@@ -51,7 +57,12 @@ export function run(args: readonly string[]): void {
   }
   const self = SELF_RUNNING[command];
   if (!self) {
-    const { text } = fatal(new UnknownCommandError(`unknown command "${command}": the commands are ocr, ${Object.keys(SELF_RUNNING).join(", ")} (batch-ocr --help)`), { command: "batch-ocr" });
+    const { text } = fatal(
+      new UnknownCommandError(
+        `unknown command "${command}": the commands are ocr, ${Object.keys(SELF_RUNNING).join(", ")} (batch-ocr --help)`,
+      ),
+      { command: "batch-ocr" },
+    );
     process.stderr.write(text);
     process.exitCode = OPERATOR_EXIT;
     return;

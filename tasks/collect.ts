@@ -64,7 +64,9 @@ export const NOT_IN_YET = "has written no record yet";
 /** The job's tasks; none when the job is gone (deleted after an earlier collection): the records are what counts. */
 async function listTasks(client: BatchServiceClient, jobId: string): Promise<Map<string, TaskView>> {
   const tasks = new Map<string, TaskView>();
-  const first = await ifFound(client.task.list(jobId, { taskListOptions: { select: "id,state,executionInfo,nodeInfo" } }));
+  const first = await ifFound(
+    client.task.list(jobId, { taskListOptions: { select: "id,state,executionInfo,nodeInfo" } }),
+  );
   if (!first) return tasks;
   let page: BatchServiceModels.TaskListResponse = first;
   for (;;) {
@@ -87,10 +89,18 @@ async function jobEndReason(client: BatchServiceClient, jobId: string): Promise<
 }
 
 /** Why a task left no record for a photo, in words an operator can act on. */
-function taskOutcome(taskId: string, task: TaskView | undefined, jobEnded: string | undefined): { failed: boolean; reason: string } {
+function taskOutcome(
+  taskId: string,
+  task: TaskView | undefined,
+  jobEnded: string | undefined,
+): { failed: boolean; reason: string } {
   if (!task) return { failed: true, reason: `task ${taskId} is not in the job (it was never added)` };
   const info = task.executionInfo;
-  if (task.state !== "completed") return { failed: true, reason: `task ${taskId} did not complete (state ${task.state})${jobEnded ? `: the job ended (${jobEnded})` : ""}` };
+  if (task.state !== "completed")
+    return {
+      failed: true,
+      reason: `task ${taskId} did not complete (state ${task.state})${jobEnded ? `: the job ended (${jobEnded})` : ""}`,
+    };
   if (info?.result === "failure" || (info?.exitCode ?? 0) !== 0) {
     const why = info?.failureInfo?.message ?? `exit code ${info?.exitCode}`;
     return { failed: true, reason: `task ${taskId} failed: ${why}` };
@@ -121,7 +131,10 @@ export async function collectResults(
     manifest.tasks.map((planned) =>
       limit(async () => {
         const outcome = options.batchUnreachable
-          ? { failed: false, reason: `task ${planned.id} ${NOT_IN_YET} (Batch could not be reached to ask it; resume to finish)` }
+          ? {
+              failed: false,
+              reason: `task ${planned.id} ${NOT_IN_YET} (Batch could not be reached to ask it; resume to finish)`,
+            }
           : taskOutcome(planned.id, tasks.get(planned.id), jobEnded);
         let reason = outcome.reason;
         const body = await download(results, taskResultPath(jobId, planned.id, RECORDS_FILE));
@@ -136,7 +149,11 @@ export async function collectResults(
         for (const blob of missing) reasons.set(blob, reason);
         if (outcome.failed || missing.length > 0) {
           const stderr = (await download(results, taskResultPath(jobId, planned.id, "stderr.txt"))) ?? "";
-          failedTasks.push({ taskId: planned.id, reason, stderrTail: stderr.trimEnd().split("\n").slice(-STDERR_TAIL_LINES).join("\n") });
+          failedTasks.push({
+            taskId: planned.id,
+            reason,
+            stderrTail: stderr.trimEnd().split("\n").slice(-STDERR_TAIL_LINES).join("\n"),
+          });
         }
       }),
     ),
@@ -148,10 +165,29 @@ export async function collectResults(
     if (hit) {
       const r = hit.record;
       const band = bandImageOf(r);
-      return { photo: p.name, reading: r.reading, confidence: r.confidence, status: r.status, error: r.error, taskId: hit.taskId, rawText: r.rawText, ...(r.takenAt ? { takenAt: r.takenAt } : {}), ...(band ? { bandImage: band } : {}), ...(r.counter ? { counter: r.counter } : {}) };
+      return {
+        photo: p.name,
+        reading: r.reading,
+        confidence: r.confidence,
+        status: r.status,
+        error: r.error,
+        taskId: hit.taskId,
+        rawText: r.rawText,
+        ...(r.takenAt ? { takenAt: r.takenAt } : {}),
+        ...(band ? { bandImage: band } : {}),
+        ...(r.counter ? { counter: r.counter } : {}),
+      };
     }
     const taskId = taskOf.get(p.blobName) ?? "";
-    return { photo: p.name, reading: null, confidence: null, status: "error", error: `no result record: ${reasons.get(p.blobName) ?? "the photo was in no task"}`, taskId, rawText: "" };
+    return {
+      photo: p.name,
+      reading: null,
+      confidence: null,
+      status: "error",
+      error: `no result record: ${reasons.get(p.blobName) ?? "the photo was in no task"}`,
+      taskId,
+      rawText: "",
+    };
   });
   // Photos of one meter over time checked against each other: only here are all of them together.
   const { records: checked, summary: series } = checkSeries(collected, options.series);
@@ -159,7 +195,17 @@ export async function collectResults(
   failedTasks.sort((a, b) => a.taskId.localeCompare(b.taskId));
   const dir = path.join(options.outDir, jobId);
   await writeResultFiles(dir, rows, failedTasks);
-  const run = await rememberedRunStats(results, jobId, runStats([...tasks.values()].map((t) => ({ nodeId: t.nodeInfo?.nodeId, startTime: t.executionInfo?.startTime, endTime: t.executionInfo?.endTime }))));
+  const run = await rememberedRunStats(
+    results,
+    jobId,
+    runStats(
+      [...tasks.values()].map((t) => ({
+        nodeId: t.nodeInfo?.nodeId,
+        startTime: t.executionInfo?.startTime,
+        endTime: t.executionInfo?.endTime,
+      })),
+    ),
+  );
   return { dir, rows, failedTasks, series, seriesPoints: seriesPoints(collected, checked, options.series), run };
 }
 
@@ -171,13 +217,22 @@ export async function collectResults(
 export function bandImageOf(record: ResultRecord): string | undefined {
   const fields = record as unknown as Record<string, unknown>;
   for (const value of [fields.bandImage, fields.band]) {
-    if (typeof value === "string" && /^data:image\/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=]+$/.test(value)) return value;
+    if (typeof value === "string" && /^data:image\/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=]+$/.test(value))
+      return value;
   }
   return undefined;
 }
 
 function notReadRow(entry: NotReadEntry): PhotoResult {
-  return { photo: entry.name, reading: null, confidence: null, status: "error", error: entry.reason, taskId: "", rawText: "" };
+  return {
+    photo: entry.name,
+    reading: null,
+    confidence: null,
+    status: "error",
+    error: entry.reason,
+    taskId: "",
+    rawText: "",
+  };
 }
 
 export { CSV_COLUMNS };
@@ -187,12 +242,21 @@ export function resultsCsv(rows: readonly PhotoResult[]): string {
 }
 
 function photoText(r: PhotoResult): string {
-  const head = [`photo: ${r.photo}`, `status: ${r.status}`, `reading: ${r.reading ?? ""}`, `confidence: ${r.confidence ?? ""}`];
+  const head = [
+    `photo: ${r.photo}`,
+    `status: ${r.status}`,
+    `reading: ${r.reading ?? ""}`,
+    `confidence: ${r.confidence ?? ""}`,
+  ];
   if (r.error) head.push(`error: ${r.error}`);
   return `${head.join("\n")}\n\n${r.rawText}\n`;
 }
 
-async function writeResultFiles(dir: string, rows: readonly PhotoResult[], failedTasks: readonly FailedTask[]): Promise<void> {
+async function writeResultFiles(
+  dir: string,
+  rows: readonly PhotoResult[],
+  failedTasks: readonly FailedTask[],
+): Promise<void> {
   await mkdir(path.join(dir, "text"), { recursive: true });
   await writeFile(path.join(dir, "results.csv"), resultsCsv(rows));
   // The band images and counter outlines are in the report; as text they would only bury the readings.
@@ -206,7 +270,8 @@ async function writeResultFiles(dir: string, rows: readonly PhotoResult[], faile
   }
   if (failedTasks.length > 0) {
     await mkdir(path.join(dir, "failed-tasks"), { recursive: true });
-    for (const t of failedTasks) await writeFile(path.join(dir, "failed-tasks", `${t.taskId}.stderr.txt`), `${t.reason}\n\n${t.stderrTail}\n`);
+    for (const t of failedTasks)
+      await writeFile(path.join(dir, "failed-tasks", `${t.taskId}.stderr.txt`), `${t.reason}\n\n${t.stderrTail}\n`);
   }
 }
 
@@ -215,11 +280,27 @@ export const TABLE_ROWS = 100;
 
 /** A fixed-width table of the readings, for the terminal; a long one shows failures first and points at the CSV. */
 export function summaryTable(allRows: readonly PhotoResult[], maxRows = TABLE_ROWS): string {
-  const rows = allRows.length <= maxRows ? allRows : [...allRows.filter((r) => r.status !== "ok"), ...allRows.filter((r) => r.status === "ok")].slice(0, maxRows);
+  const rows =
+    allRows.length <= maxRows
+      ? allRows
+      : [...allRows.filter((r) => r.status !== "ok"), ...allRows.filter((r) => r.status === "ok")].slice(0, maxRows);
   // A refused photo's confidence is Tesseract's about its characters, not about a reading: shown only for readings.
-  const table = [["photo", "reading", "confidence", "status"], ...rows.map((r) => [r.photo, r.reading ?? "-", r.confidence === null || r.status !== "ok" ? "-" : r.confidence.toFixed(2), r.status === "ok" ? "ok" : `${r.status}: ${r.error ?? ""}`])];
+  const table = [
+    ["photo", "reading", "confidence", "status"],
+    ...rows.map((r) => [
+      r.photo,
+      r.reading ?? "-",
+      r.confidence === null || r.status !== "ok" ? "-" : r.confidence.toFixed(2),
+      r.status === "ok" ? "ok" : `${r.status}: ${r.error ?? ""}`,
+    ]),
+  ];
   const widths = [0, 1, 2].map((i) => Math.max(...table.map((row) => (row[i] ?? "").length)));
-  const lines = table.map((row) => row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i] ?? 0) : cell)).join("  ").trimEnd());
+  const lines = table.map((row) =>
+    row
+      .map((cell, i) => (i < 3 ? cell.padEnd(widths[i] ?? 0) : cell))
+      .join("  ")
+      .trimEnd(),
+  );
   if (allRows.length > rows.length) lines.push(`... and ${allRows.length - rows.length} more photo(s) in results.csv`);
   return lines.join("\n");
 }

@@ -77,9 +77,14 @@ export function sharedKeysFromEnv(env: NodeJS.ProcessEnv = process.env): SharedK
 
 /** Keys for other accounts (say, a connection string set for another project) are left out. */
 function keysFor(outputs: StackOutputs, keys: SharedKeys): SharedKeys {
-  const batchOk = keys.batchAccountKey && (!keys.batchAccountName || keys.batchAccountName === outputs.batchAccountName);
-  const storageOk = keys.storageAccountKey && (!keys.storageAccountName || keys.storageAccountName === outputs.storageAccountName);
-  return { batchAccountKey: batchOk ? keys.batchAccountKey : undefined, storageAccountKey: storageOk ? keys.storageAccountKey : undefined };
+  const batchOk =
+    keys.batchAccountKey && (!keys.batchAccountName || keys.batchAccountName === outputs.batchAccountName);
+  const storageOk =
+    keys.storageAccountKey && (!keys.storageAccountName || keys.storageAccountName === outputs.storageAccountName);
+  return {
+    batchAccountKey: batchOk ? keys.batchAccountKey : undefined,
+    storageAccountKey: storageOk ? keys.storageAccountKey : undefined,
+  };
 }
 
 export interface AccessOptions {
@@ -101,10 +106,14 @@ export function connect(outputs: StackOutputs, options: AccessOptions = {}): Acc
   const credential = () => (entra ??= new DefaultAzureCredential());
 
   if (keys.batchAccountKey && !outputs.batchAuthModes.includes("SharedKey")) {
-    throw new AccessError(`Batch account ${outputs.batchAccountName} does not accept Shared Key (auth modes: ${outputs.batchAuthModes.join(", ")}); unset AZURE_BATCH_ACCESS_KEY to use Microsoft Entra ID`);
+    throw new AccessError(
+      `Batch account ${outputs.batchAccountName} does not accept Shared Key (auth modes: ${outputs.batchAuthModes.join(", ")}); unset AZURE_BATCH_ACCESS_KEY to use Microsoft Entra ID`,
+    );
   }
   if (keys.storageAccountKey && !outputs.storageSharedKeyAccess) {
-    throw new AccessError(`storage account ${outputs.storageAccountName} does not allow shared-key access; unset the storage key to use Microsoft Entra ID`);
+    throw new AccessError(
+      `storage account ${outputs.storageAccountName} does not allow shared-key access; unset the storage key to use Microsoft Entra ID`,
+    );
   }
   const batchCreds: ServiceClientCredentials = keys.batchAccountKey
     ? new BatchSharedKeyCredentials(outputs.batchAccountName, keys.batchAccountKey)
@@ -116,8 +125,12 @@ export function connect(outputs: StackOutputs, options: AccessOptions = {}): Acc
   });
   batchClient.apiVersion = options.apiVersion ?? DEFAULT_BATCH_API_VERSION;
 
-  const storageSharedKey = keys.storageAccountKey ? new StorageSharedKeyCredential(outputs.storageAccountName, keys.storageAccountKey) : undefined;
-  const blobService = new BlobServiceClient(outputs.blobEndpoint, storageSharedKey ?? credential(), { retryOptions: storageRetryOptions(options.retry) });
+  const storageSharedKey = keys.storageAccountKey
+    ? new StorageSharedKeyCredential(outputs.storageAccountName, keys.storageAccountKey)
+    : undefined;
+  const blobService = new BlobServiceClient(outputs.blobEndpoint, storageSharedKey ?? credential(), {
+    retryOptions: storageRetryOptions(options.retry),
+  });
   return {
     batch: keys.batchAccountKey ? "sharedKey" : "entra",
     storage: storageSharedKey ? "sharedKey" : "entra",

@@ -12,7 +12,14 @@ import type { StackOutputs } from "../contracts/stack-outputs";
 import { collectResults, type Collected } from "./collect";
 import type { Access } from "./credentials";
 import { ifFound } from "./if-found";
-import { readManifest, resumeMismatch, writeManifest, ManifestError, MANIFEST_SCHEMA, type JobManifest } from "./manifest";
+import {
+  readManifest,
+  resumeMismatch,
+  writeManifest,
+  ManifestError,
+  MANIFEST_SCHEMA,
+  type JobManifest,
+} from "./manifest";
 import { monitorProgressBar, waitForJob, type JobOutcome } from "./monitor";
 import type { IgnoredEntry, NotReadEntry } from "./input-listing";
 import { findPhotos, inputLines, InputError, type LocalPhoto } from "./photos";
@@ -84,16 +91,34 @@ export interface PreparedInput {
 }
 
 /** Reads the photos, the profile and the series manifest before anything is started, so bad input fails at once. */
-export async function prepareInput(dir: string, profileFile: string | undefined, manifestFile?: string, listing: { followSymlinks?: boolean } = {}): Promise<PreparedInput> {
+export async function prepareInput(
+  dir: string,
+  profileFile: string | undefined,
+  manifestFile?: string,
+  listing: { followSymlinks?: boolean } = {},
+): Promise<PreparedInput> {
   const { value, ...profile } = await readProfile(profileFile);
   const manifest = manifestFile ? await readSeriesManifest(manifestFile) : undefined;
   const { photos, ignored, notRead } = await findPhotos(dir, listing);
   // An unreadable photo is still in the input: the manifest may name it (it gets an error row).
-  if (manifest) checkManifestPhotos(manifest, [...photos, ...notRead].map((p) => p.name));
-  return { dir, photos, ignored, notRead, profile: { ...profile, ...(value?.corners ? { corners: value.corners } : {}) }, series: { manifest, maxRatePerDay: value?.maxRatePerDay } };
+  if (manifest)
+    checkManifestPhotos(
+      manifest,
+      [...photos, ...notRead].map((p) => p.name),
+    );
+  return {
+    dir,
+    photos,
+    ignored,
+    notRead,
+    profile: { ...profile, ...(value?.corners ? { corners: value.corners } : {}) },
+    series: { manifest, maxRatePerDay: value?.maxRatePerDay },
+  };
 }
 
-async function readProfile(file: string | undefined): Promise<{ json?: string; sha256: string | null; value?: MeterProfile }> {
+async function readProfile(
+  file: string | undefined,
+): Promise<{ json?: string; sha256: string | null; value?: MeterProfile }> {
   if (!file) return { sha256: null };
   let text: string;
   try {
@@ -117,10 +142,20 @@ async function taskStorage(options: DispatchOptions, jobMinutes: number): Promis
   const images = access.blobService.getContainerClient(outputs.imagesContainer);
   const results = access.blobService.getContainerClient(outputs.resultsContainer);
   if (options.taskStorage === "identity") {
-    return { kind: "identity", identityResourceId: outputs.poolIdentityResourceId, imagesUrl: images.url, resultsUrl: results.url };
+    return {
+      kind: "identity",
+      identityResourceId: outputs.poolIdentityResourceId,
+      imagesUrl: images.url,
+      resultsUrl: results.url,
+    };
   }
   const expiresOn = new Date(Date.now() + (jobMinutes + 15) * 60_000);
-  const sas = await taskSasUrls(access.blobService, { images: outputs.imagesContainer, results: outputs.resultsContainer }, expiresOn, access.storageSharedKey);
+  const sas = await taskSasUrls(
+    access.blobService,
+    { images: outputs.imagesContainer, results: outputs.resultsContainer },
+    expiresOn,
+    access.storageSharedKey,
+  );
   return { kind: "sas", imagesUrlWithSas: sas.imagesUrlWithSas, resultsUrlWithSas: sas.resultsUrlWithSas };
 }
 
@@ -144,7 +179,9 @@ export async function runOcrJob(options: DispatchOptions): Promise<DispatchRepor
   if (resumed && (await currentJobState(client, jobId)) === undefined) {
     const done = await tasksWithRecords(results, jobId);
     pending = plan.tasks.filter((t) => !done.has(t.id));
-    log(`plan: no job ${jobId} in the account (not created yet, or deleted); ${plan.tasks.length - pending.length} task(s) have their records already, ${pending.length} to run`);
+    log(
+      `plan: no job ${jobId} in the account (not created yet, or deleted); ${plan.tasks.length - pending.length} task(s) have their records already, ${pending.length} to run`,
+    );
   }
   let submitted: AddTasksResult = { added: 0, existed: 0, calls: 0, retries: 0, splits: 0 };
   if (pending.length > 0) {
@@ -160,7 +197,9 @@ export async function runOcrJob(options: DispatchOptions): Promise<DispatchRepor
     exitCode: 0,
   };
   if (!options.wait) {
-    log(`not waiting (--no-wait): run the same command with --job-id ${jobId} to follow the job and collect its results`);
+    log(
+      `not waiting (--no-wait): run the same command with --job-id ${jobId} to follow the job and collect its results`,
+    );
     return report;
   }
 
@@ -173,11 +212,22 @@ export async function runOcrJob(options: DispatchOptions): Promise<DispatchRepor
     });
     log(`job: ${report.outcome.counts.succeeded} task(s) succeeded, ${report.outcome.counts.failed} failed`);
   }
-  report.collected = await collectResults(client, results, plan, { outDir: options.outDir, series: options.input.series, notRead: options.input.notRead });
-  ({ file: report.reportFile, summary: report.summary } = await writeReport(report.collected, { jobId, inputDir: options.input.dir, photos: photos.map((p) => p.name), profileCorners: options.input.profile.corners, pricePerNodeHour: options.pricePerNodeHour }));
+  report.collected = await collectResults(client, results, plan, {
+    outDir: options.outDir,
+    series: options.input.series,
+    notRead: options.input.notRead,
+  });
+  ({ file: report.reportFile, summary: report.summary } = await writeReport(report.collected, {
+    jobId,
+    inputDir: options.input.dir,
+    photos: photos.map((p) => p.name),
+    profileCorners: options.input.profile.corners,
+    pricePerNodeHour: options.pricePerNodeHour,
+  }));
   const { series } = report.collected;
   // Silent only where nothing could be a series: no manifest and no photo in a meter's sub-folder.
-  if (options.input.series.manifest || series.checked + series.unchecked.noTime + series.unchecked.mixedZones > 0) log(seriesLine(series));
+  if (options.input.series.manifest || series.checked + series.unchecked.noTime + series.unchecked.mixedZones > 0)
+    log(seriesLine(series));
   report.exitCode = report.collected.rows.some((r) => r.status === "error") ? 2 : 0;
   if (!options.keepJob && pending.length > 0) {
     await ifFound(client.job.deleteMethod(jobId));
@@ -191,18 +241,28 @@ export async function runOcrJob(options: DispatchOptions): Promise<DispatchRepor
  * into `<out>/<job-id>/` (the photos without one say so), so an outage does not leave the
  * operator with nothing. Undefined if the job was never planned.
  */
-export async function collectWhatIsThere(options: Pick<DispatchOptions, "outputs" | "access" | "input" | "outDir" | "jobId">): Promise<Collected | undefined> {
+export async function collectWhatIsThere(
+  options: Pick<DispatchOptions, "outputs" | "access" | "input" | "outDir" | "jobId">,
+): Promise<Collected | undefined> {
   const results = options.access.blobService.getContainerClient(options.outputs.resultsContainer);
   const plan = await readManifest(results, options.jobId);
   if (!plan) return undefined;
-  return collectResults(options.access.batchClient, results, plan, { outDir: options.outDir, series: options.input.series, notRead: options.input.notRead, batchUnreachable: true });
+  return collectResults(options.access.batchClient, results, plan, {
+    outDir: options.outDir,
+    series: options.input.series,
+    notRead: options.input.notRead,
+    batchUnreachable: true,
+  });
 }
 
 /**
  * The job's plan: the manifest an earlier run with this job id wrote (refused if it was for other
  * photos or another profile), or a new plan for the pool's capacity, written before any task is added.
  */
-async function loadOrPlan(options: DispatchOptions, results: ContainerClient): Promise<{ plan: JobManifest; resumed: boolean }> {
+async function loadOrPlan(
+  options: DispatchOptions,
+  results: ContainerClient,
+): Promise<{ plan: JobManifest; resumed: boolean }> {
   const { outputs, jobId, log } = options;
   const { photos, profile } = options.input;
   const manifestPhotos = photos.map((p) => ({ name: p.name, blobName: p.blobName, size: p.size }));
@@ -214,13 +274,24 @@ async function loadOrPlan(options: DispatchOptions, results: ContainerClient): P
     return { plan: existing, resumed: true };
   }
   const pool = await ifFound(options.access.batchClient.pool.get(outputs.poolId));
-  if (!pool) throw new Error(`pool ${outputs.poolId} does not exist in Batch account ${outputs.batchAccountName}; deploy the stack (pulumi up) first`);
+  if (!pool)
+    throw new Error(
+      `pool ${outputs.poolId} does not exist in Batch account ${outputs.batchAccountName}; deploy the stack (pulumi up) first`,
+    );
   const capacity = poolCapacity(pool);
   const tasks = planTasks(
     photos.map((p) => p.blobName),
     { capacity, imagesPerTask: options.imagesPerTask },
   );
-  const plan: JobManifest = { schema: MANIFEST_SCHEMA, jobId, createdAt: new Date().toISOString(), capacity, profileSha256: profile.sha256, photos: manifestPhotos, tasks };
+  const plan: JobManifest = {
+    schema: MANIFEST_SCHEMA,
+    jobId,
+    createdAt: new Date().toISOString(),
+    capacity,
+    profileSha256: profile.sha256,
+    photos: manifestPhotos,
+    tasks,
+  };
   await writeManifest(results, plan);
   log(`plan: ${tasks.length} task(s) of up to ${tasks[0]?.blobs.length ?? 0} photo(s) for ${capacity} task slot(s)`);
   return { plan, resumed: false };
@@ -232,7 +303,8 @@ async function currentJobState(client: Access["batchClient"], jobId: string): Pr
     const job = await ifFound(client.job.get(jobId, { jobGetOptions: { select: "id,state" } }));
     if (!job) return undefined;
     if (job.state !== "deleting") return job.state;
-    if (waited > JOB_GONE_TIMEOUT_MS) throw new Error(`job ${jobId} is still being deleted; re-run later with the same --job-id`);
+    if (waited > JOB_GONE_TIMEOUT_MS)
+      throw new Error(`job ${jobId} is still being deleted; re-run later with the same --job-id`);
     await sleep(JOB_GONE_POLL_MS);
   }
 }
@@ -251,29 +323,51 @@ async function tasksWithRecords(results: ContainerClient, jobId: string): Promis
 }
 
 /** Creates the job (or finds it), adds the tasks not yet there, and seals the job so it ends when they do. */
-async function submitTasks(options: DispatchOptions, plan: JobManifest, pending: PlannedTask[]): Promise<AddTasksResult> {
+async function submitTasks(
+  options: DispatchOptions,
+  plan: JobManifest,
+  pending: PlannedTask[],
+): Promise<AddTasksResult> {
   const { outputs, access, jobId, log } = options;
   const client = access.batchClient;
   // The job's wall-clock limit: an hour for the pool to grow, then every wave at its tasks' limit.
   const perTask = Math.max(...pending.map((t) => t.blobs.length));
   const jobMinutes = 60 + Math.ceil(pending.length / plan.capacity) * maxWallClockMinutes(perTask);
-  const job = await ensureJob(client, { jobId, poolId: outputs.poolId, displayName: `OCR of ${plan.photos.length} photo(s)`, maxWallClockMinutes: jobMinutes });
+  const job = await ensureJob(client, {
+    jobId,
+    poolId: outputs.poolId,
+    displayName: `OCR of ${plan.photos.length} photo(s)`,
+    maxWallClockMinutes: jobMinutes,
+  });
   if (job.onAllTasksComplete === "terminatejob") {
     log(`submit: every task was added by an earlier run (job ${job.state})`);
     return { added: 0, existed: pending.length, calls: 0, retries: 0, splits: 0 };
   }
   const storage = await taskStorage(options, jobMinutes);
   const params = pending.map((t) =>
-    buildTask(t, { jobId, applicationId: outputs.applicationId, applicationVersion: outputs.applicationVersion, storage, profileJson: options.input.profile.json }),
+    buildTask(t, {
+      jobId,
+      applicationId: outputs.applicationId,
+      applicationVersion: outputs.applicationVersion,
+      storage,
+      profileJson: options.input.profile.json,
+    }),
   );
-  const progress = (options.progress ?? true) && params.length > MAX_TASKS_PER_CALL ? createProgress({ label: "submit", total: params.length }) : undefined;
+  const progress =
+    (options.progress ?? true) && params.length > MAX_TASKS_PER_CALL
+      ? createProgress({ label: "submit", total: params.length })
+      : undefined;
   let submitted: AddTasksResult;
   try {
-    submitted = await addTasks(client, jobId, params, { onProgress: (done, total) => progress?.update(done, `${done}/${total} task(s) sent`) });
+    submitted = await addTasks(client, jobId, params, {
+      onProgress: (done, total) => progress?.update(done, `${done}/${total} task(s) sent`),
+    });
   } finally {
     progress?.stop();
   }
   await sealJob(client, jobId);
-  log(`submit: ${submitted.added} task(s) added${submitted.existed ? `, ${submitted.existed} already there` : ""} in ${submitted.calls} call(s)`);
+  log(
+    `submit: ${submitted.added} task(s) added${submitted.existed ? `, ${submitted.existed} already there` : ""} in ${submitted.calls} call(s)`,
+  );
   return submitted;
 }

@@ -13,7 +13,15 @@ export const OPERATOR_EXIT = 1;
 export const BUG_EXIT = 70;
 
 /** The errors the language raises for a mistake in the code; the project's own errors say what the operator should do. */
-const BUG_ERRORS = new Set(["TypeError", "ReferenceError", "RangeError", "SyntaxError", "EvalError", "URIError", "AssertionError"]);
+const BUG_ERRORS = new Set([
+  "TypeError",
+  "ReferenceError",
+  "RangeError",
+  "SyntaxError",
+  "EvalError",
+  "URIError",
+  "AssertionError",
+]);
 
 export function isBug(err: unknown): boolean {
   if (!(err instanceof Error)) return true;
@@ -28,7 +36,10 @@ interface PackageInfo {
 }
 
 export function packageInfo(): PackageInfo {
-  const pkg = JSON.parse(readFileSync(path.join(projectRoot(), "package.json"), "utf8")) as { version: string; bugs?: string | { url?: string } };
+  const pkg = JSON.parse(readFileSync(path.join(projectRoot(), "package.json"), "utf8")) as {
+    version: string;
+    bugs?: string | { url?: string };
+  };
   const bugs = typeof pkg.bugs === "string" ? pkg.bugs : pkg.bugs?.url;
   return { version: pkg.version, ...(bugs ? { bugs } : {}) };
 }
@@ -54,7 +65,9 @@ export function fatal(err: unknown, options: FatalOptions): { text: string; exit
   if (isBug(err)) {
     const { version, bugs } = packageInfo();
     const stack = err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : `thrown: ${String(err)}`;
-    const where = bugs ? `at ${bugs}` : "to the maintainers of batch-ocr (the issue tracker of the repository you got it from)";
+    const where = bugs
+      ? `at ${bugs}`
+      : "to the maintainers of batch-ocr (the issue tracker of the repository you got it from)";
     return {
       text: `${red(`${options.command}: internal error, a bug in batch-ocr ${version} (not in what you did):`, stream, options.env)}\n${stack}\nPlease report it ${where}, with the command you ran and all of this output.\n`,
       exitCode: BUG_EXIT,
@@ -64,11 +77,17 @@ export function fatal(err: unknown, options: FatalOptions): { text: string; exit
   const more = details.filter((l) => l.trim() !== "");
   if (options.wholeMessage?.(err)) {
     const stack = options.verbose ? `${(err as Error).stack ?? ""}\n` : "";
-    return { text: `${red(`${options.command}:`, stream, options.env)} ${[first, ...more].join("\n")}\n${stack}`, exitCode: options.exitCode?.(err) ?? OPERATOR_EXIT };
+    return {
+      text: `${red(`${options.command}:`, stream, options.env)} ${[first, ...more].join("\n")}\n${stack}`,
+      exitCode: options.exitCode?.(err) ?? OPERATOR_EXIT,
+    };
   }
   const tail = options.verbose ? [...more, (err as Error).stack ?? ""].filter(Boolean).join("\n") : "";
   const hint = !options.verbose && more.length > 0 ? " (--verbose for the details)" : "";
-  return { text: `${red(`${options.command}:`, stream, options.env)} ${first}${hint}\n${tail ? `${tail}\n` : ""}`, exitCode: options.exitCode?.(err) ?? OPERATOR_EXIT };
+  return {
+    text: `${red(`${options.command}:`, stream, options.env)} ${first}${hint}\n${tail ? `${tail}\n` : ""}`,
+    exitCode: options.exitCode?.(err) ?? OPERATOR_EXIT,
+  };
 }
 
 /**

@@ -124,7 +124,10 @@ class Walk {
     try {
       entries = await readdir(real, { withFileTypes: true });
     } catch (err) {
-      this.notRead.push({ name: prefix || "./", reason: `cannot list the folder: ${fsReason(err)}; the photos in it were not read` });
+      this.notRead.push({
+        name: prefix || "./",
+        reason: `cannot list the folder: ${fsReason(err)}; the photos in it were not read`,
+      });
       return;
     }
     entries.sort(byName);
@@ -152,7 +155,12 @@ class Walk {
     }
   }
 
-  private async resolve(folderReal: string, entry: Dirent, name: string, ancestors: readonly string[]): Promise<Resolved> {
+  private async resolve(
+    folderReal: string,
+    entry: Dirent,
+    name: string,
+    ancestors: readonly string[],
+  ): Promise<Resolved> {
     const at = path.join(folderReal, entry.name);
     if (!entry.isSymbolicLink()) {
       const special = specialKind(entry);
@@ -164,13 +172,19 @@ class Walk {
       real = await realpath(at);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === "ENOENT") return { kind: "ignored", ignored: "broken link", reason: "broken link: its target does not exist" };
-      if (code === "ELOOP") return { kind: "ignored", ignored: "symlink loop", reason: "symlink loop: the link leads back to itself" };
+      if (code === "ENOENT")
+        return { kind: "ignored", ignored: "broken link", reason: "broken link: its target does not exist" };
+      if (code === "ELOOP")
+        return { kind: "ignored", ignored: "symlink loop", reason: "symlink loop: the link leads back to itself" };
       return { kind: "not read", reason: `cannot follow the link: ${fsReason(err)}` };
     }
     const inside = isInside(this.root, real);
     if (!inside && !this.followSymlinks) {
-      return { kind: "ignored", ignored: "link leaves the input folder", reason: `link leaves the input folder (to ${real}); --follow-symlinks to follow` };
+      return {
+        kind: "ignored",
+        ignored: "link leaves the input folder",
+        reason: `link leaves the input folder (to ${real}); --follow-symlinks to follow`,
+      };
     }
     let target: Stats;
     try {
@@ -179,17 +193,31 @@ class Walk {
       return { kind: "not read", reason: `cannot read the link's target ${real}: ${fsReason(err)}` };
     }
     const special = specialKind(target);
-    if (special) return { kind: "ignored", ignored: "not a regular file", reason: `not a regular file: a link to ${special}` };
+    if (special)
+      return { kind: "ignored", ignored: "not a regular file", reason: `not a regular file: a link to ${special}` };
     if (!target.isDirectory()) return { kind: "file", real, viaLink: true };
     if (ancestors.includes(real)) {
       const back = inside ? `./${this.relName(real)}` : real;
-      return { kind: "ignored", ignored: "symlink loop", reason: `symlink loop: the link leads back to ${back.replace(/\/?$/, "/")}, which is being listed` };
+      return {
+        kind: "ignored",
+        ignored: "symlink loop",
+        reason: `symlink loop: the link leads back to ${back.replace(/\/?$/, "/")}, which is being listed`,
+      };
     }
     if (inside) {
-      return { kind: "ignored", ignored: "listed under another path", reason: `link to the folder ${this.relName(real)}/ in the input: its photos are listed under that path` };
+      return {
+        kind: "ignored",
+        ignored: "listed under another path",
+        reason: `link to the folder ${this.relName(real)}/ in the input: its photos are listed under that path`,
+      };
     }
     const seen = this.walkedOutside.get(real);
-    if (seen !== undefined) return { kind: "ignored", ignored: "listed under another path", reason: `link to ${real}, already listed as ${seen}` };
+    if (seen !== undefined)
+      return {
+        kind: "ignored",
+        ignored: "listed under another path",
+        reason: `link to ${real}, already listed as ${seen}`,
+      };
     this.walkedOutside.set(real, `${name}/`);
     return { kind: "folder", real, viaLink: true };
   }

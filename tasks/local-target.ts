@@ -46,9 +46,19 @@ function localIdentityId(poolId: string): string {
 }
 
 /** A fixed size, or the stack's formula and interval: the pool Pulumi deploys. */
-function sizing(spec: PoolSpec, nodes: number | undefined): Pick<BatchServiceModels.PoolAddParameter, "enableAutoScale" | "autoScaleFormula" | "autoScaleEvaluationInterval" | "targetDedicatedNodes"> {
+function sizing(
+  spec: PoolSpec,
+  nodes: number | undefined,
+): Pick<
+  BatchServiceModels.PoolAddParameter,
+  "enableAutoScale" | "autoScaleFormula" | "autoScaleEvaluationInterval" | "targetDedicatedNodes"
+> {
   if (nodes !== undefined) return { enableAutoScale: false, targetDedicatedNodes: nodes };
-  return { enableAutoScale: true, autoScaleFormula: spec.autoScaleFormula, autoScaleEvaluationInterval: spec.autoScaleEvaluationInterval };
+  return {
+    enableAutoScale: true,
+    autoScaleFormula: spec.autoScaleFormula,
+    autoScaleEvaluationInterval: spec.autoScaleEvaluationInterval,
+  };
 }
 
 async function addPool(client: BatchServiceClient, spec: PoolSpec, nodes: number | undefined): Promise<void> {
@@ -72,14 +82,22 @@ async function addPool(client: BatchServiceClient, spec: PoolSpec, nodes: number
   }
 }
 
-async function waitForIdleNodes(client: BatchServiceClient, poolId: string, nodes: number, timeoutMs: number): Promise<void> {
+async function waitForIdleNodes(
+  client: BatchServiceClient,
+  poolId: string,
+  nodes: number,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const [pool, list] = await Promise.all([client.pool.get(poolId), listNodes(client, poolId)]);
     if (list.filter((n) => n.state === "idle" || n.state === "running").length >= nodes) return;
     const failed = list.find((n) => n.state === "starttaskfailed");
     if (failed) throw new Error(poolProblem(pool, [failed]) ?? `the start task failed on node ${failed.id}`);
-    if (Date.now() > deadline) throw new Error(`the local pool ${poolId} has no ${nodes} idle node(s) after ${timeoutMs / 1000} s (nodes: ${list.map((n) => n.state).join(", ") || "none"})`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `the local pool ${poolId} has no ${nodes} idle node(s) after ${timeoutMs / 1000} s (nodes: ${list.map((n) => n.state).join(", ") || "none"})`,
+      );
     await sleep(250);
   }
 }
@@ -113,12 +131,15 @@ export async function deployLocalStack(cloud: LocalCloud, options: LocalDeployOp
   };
   const keys: SharedKeys = { batchAccountKey: cloud.batchAccountKey, storageAccountKey: cloud.storageAccountKey };
   const access = connect(outputs, { keys });
-  for (const name of [cfg.imagesContainer, cfg.resultsContainer]) await access.blobService.getContainerClient(name).createIfNotExists();
+  for (const name of [cfg.imagesContainer, cfg.resultsContainer])
+    await access.blobService.getContainerClient(name).createIfNotExists();
   await addPool(access.batchClient, spec, nodes);
   const shape = `${spec.vmSize}, ${spec.taskSlotsPerNode} slots per node`;
   if (nodes === undefined) {
     // Like the Azure pool: no nodes until tasks are pending, then up to $maxNodes.
-    log(`local: pool ${spec.poolId} (${shape}) autoscales from 0 to ${cfg.maxNodes} node(s) with the stack's formula, every ${spec.autoScaleEvaluationInterval} (${LOCAL_AUTOSCALE_TIME_SCALE}x faster locally)`);
+    log(
+      `local: pool ${spec.poolId} (${shape}) autoscales from 0 to ${cfg.maxNodes} node(s) with the stack's formula, every ${spec.autoScaleEvaluationInterval} (${LOCAL_AUTOSCALE_TIME_SCALE}x faster locally)`,
+    );
     return { outputs, keys };
   }
   log(`local: pool ${spec.poolId} (${shape}) deploying ${nodes} node(s)`);
@@ -145,7 +166,12 @@ export async function startLocalTarget(options: Omit<LocalDeployOptions, "packag
     await rm(work, { recursive: true, force: true });
   };
   try {
-    cloud = await startLocalCloud({ batchPort: 0, blobPort: 0, dataDir: path.join(work, "data"), autoscaleTimeScale: LOCAL_AUTOSCALE_TIME_SCALE });
+    cloud = await startLocalCloud({
+      batchPort: 0,
+      blobPort: 0,
+      dataDir: path.join(work, "data"),
+      autoscaleTimeScale: LOCAL_AUTOSCALE_TIME_SCALE,
+    });
     const deployment = await deployLocalStack(cloud, { ...options, packageDir: path.join(work, "package") });
     return { ...deployment, stop };
   } catch (err) {

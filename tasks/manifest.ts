@@ -16,15 +16,23 @@ function name() {
   return z.string(NAME).check(z.minLength(1));
 }
 
-const manifestPhotoSchema = z.object({ name: name(), blobName: name(), size: z.number("must be a size in bytes") }, "must be {name, blobName, size}");
+const manifestPhotoSchema = z.object(
+  { name: name(), blobName: name(), size: z.number("must be a size in bytes") },
+  "must be {name, blobName, size}",
+);
 export type ManifestPhoto = z.infer<typeof manifestPhotoSchema>;
 
 /** A task as planned (`PlannedTask`): its id and the blobs of the photos it reads. */
-const manifestTaskSchema = z.object({ id: name(), blobs: z.array(name(), "must be a list of blob names") }, "must be {id, blobs}");
+const manifestTaskSchema = z.object(
+  { id: name(), blobs: z.array(name(), "must be a list of blob names") },
+  "must be {id, blobs}",
+);
 
 const jobManifestSchema = z.object(
   {
-    schema: z.literal(MANIFEST_SCHEMA, { error: (issue) => `is ${quoted(issue.input)}, which this version does not read (it reads ${MANIFEST_SCHEMA})` }),
+    schema: z.literal(MANIFEST_SCHEMA, {
+      error: (issue) => `is ${quoted(issue.input)}, which this version does not read (it reads ${MANIFEST_SCHEMA})`,
+    }),
     jobId: name(),
     createdAt: z.string("must be an ISO 8601 time"),
     /** Task slots the pool offered when the job was planned. */
@@ -61,7 +69,8 @@ export function parseManifest(text: string, source: string): JobManifest {
     throw new ManifestError(`${source} is not JSON: ${(err as Error).message}`);
   }
   const checked = jobManifestSchema.safeParse(value);
-  if (!checked.success) throw new ManifestError(`${source}: ${versionedProblemLines(checked.error.issues, "schema").join("; ")}`);
+  if (!checked.success)
+    throw new ManifestError(`${source}: ${versionedProblemLines(checked.error.issues, "schema").join("; ")}`);
   return checked.data;
 }
 
@@ -73,7 +82,11 @@ export async function writeManifest(results: ContainerClient, manifest: JobManif
 }
 
 /** Why a resumed run cannot continue a job planned for other photos (or another profile), or undefined when it can. */
-export function resumeMismatch(manifest: JobManifest, photos: readonly ManifestPhoto[], profileSha256: string | null): string | undefined {
+export function resumeMismatch(
+  manifest: JobManifest,
+  photos: readonly ManifestPhoto[],
+  profileSha256: string | null,
+): string | undefined {
   const key = (p: ManifestPhoto) => `${p.name}\u0000${p.blobName}`;
   const before = new Set(manifest.photos.map(key));
   const now = new Set(photos.map(key));
@@ -82,6 +95,7 @@ export function resumeMismatch(manifest: JobManifest, photos: readonly ManifestP
   if (added || removed) {
     return `job ${manifest.jobId} was started for a different set of photos (${added} new or changed, ${removed} missing); use a new --job-id`;
   }
-  if (manifest.profileSha256 !== profileSha256) return `job ${manifest.jobId} was started with a different meter profile; use a new --job-id`;
+  if (manifest.profileSha256 !== profileSha256)
+    return `job ${manifest.jobId} was started with a different meter profile; use a new --job-id`;
   return undefined;
 }

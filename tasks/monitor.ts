@@ -69,7 +69,10 @@ export function progressLine(p: ProgressState): string {
 }
 
 /** When the job started as Batch recorded it; this command's start when Batch gives no time (or a clock ahead of ours). */
-export function jobStart(job: Pick<BatchServiceModels.CloudJob, "creationTime" | "executionInfo">, commandStart: number): number {
+export function jobStart(
+  job: Pick<BatchServiceModels.CloudJob, "creationTime" | "executionInfo">,
+  commandStart: number,
+): number {
   const recorded = new Date(job.executionInfo?.startTime ?? job.creationTime ?? NaN).getTime();
   return Number.isFinite(recorded) ? Math.min(recorded, commandStart) : commandStart;
 }
@@ -78,7 +81,13 @@ export function monitorProgressBar(totalTasks: number): Progress {
   return createProgress({ label: "tasks", total: totalTasks, lineIntervalMs: 10_000 });
 }
 
-export async function waitForJob(client: BatchServiceClient, jobId: string, poolId: string, totalTasks: number, options: MonitorOptions = {}): Promise<JobOutcome> {
+export async function waitForJob(
+  client: BatchServiceClient,
+  jobId: string,
+  poolId: string,
+  totalTasks: number,
+  options: MonitorOptions = {},
+): Promise<JobOutcome> {
   const commandStart = Date.now();
   let started: number | undefined;
   const progress = options.progress?.(totalTasks);
@@ -98,7 +107,16 @@ export async function waitForJob(client: BatchServiceClient, jobId: string, pool
       for (const line of badNodeLines(poolId, nodes, reported)) options.log?.(line);
       started ??= jobStart(job, commandStart);
       const elapsed = Date.now() - started;
-      progress?.update(counts.completed, progressLine({ counts, totalTasks, photos: options.photos ?? 0, nodes: nodeSummary(nodes), elapsedMs: elapsed }));
+      progress?.update(
+        counts.completed,
+        progressLine({
+          counts,
+          totalTasks,
+          photos: options.photos ?? 0,
+          nodes: nodeSummary(nodes),
+          elapsedMs: elapsed,
+        }),
+      );
       if (job.state === "completed" || counts.completed >= totalTasks) return { counts, elapsedMs: elapsed };
       const problem = counts.completed < totalTasks ? poolProblem(pool, nodes) : undefined;
       unusable = problem ? unusable + 1 : 0;

@@ -18,7 +18,12 @@ export async function prepareOutDir(out: string, jobId: string): Promise<string>
     await access(dir, constants.W_OK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === "EEXIST" || code === "ENOTDIR" ? "a file is in the way (it must be a folder)" : code === "EACCES" || code === "EPERM" || code === "EROFS" ? "it cannot be written" : (err as Error).message;
+    const why =
+      code === "EEXIST" || code === "ENOTDIR"
+        ? "a file is in the way (it must be a folder)"
+        : code === "EACCES" || code === "EPERM" || code === "EROFS"
+          ? "it cannot be written"
+          : (err as Error).message;
     throw new OutDirError(`--out ${out}: cannot write the results to ${dir}: ${why}`);
   }
   return dir;

@@ -15,7 +15,10 @@ export interface DownService {
 }
 
 /** The service a failed call went to, if it failed for want of a connection; undefined for any other failure. */
-export function unreachableService(err: unknown, outputs: Pick<StackOutputs, "batchAccountEndpoint" | "blobEndpoint">): DownService | undefined {
+export function unreachableService(
+  err: unknown,
+  outputs: Pick<StackOutputs, "batchAccountEndpoint" | "blobEndpoint">,
+): DownService | undefined {
   if (!isNetworkError(err)) return undefined;
   // The storage SDK's error carries its request; the Batch client's (node-fetch) names the URL in its message.
   const e = err as { request?: { url?: string }; message?: unknown; name?: string };
@@ -87,10 +90,17 @@ export async function outlastOutages<T>(run: () => Promise<T>, options: OutageOp
       const down = unreachableService(err, options.outputs);
       if (!down) throw err;
       const since = Date.now();
-      options.log(`${down.name} (${down.endpoint}) cannot be reached: ${describe(err)}; waiting up to ${Math.round(options.limitMs / 1000)} s for it to answer again`);
+      options.log(
+        `${down.name} (${down.endpoint}) cannot be reached: ${describe(err)}; waiting up to ${Math.round(options.limitMs / 1000)} s for it to answer again`,
+      );
       if (!(await waitUntilReachable(down.endpoint, options.limitMs, options.probeEveryMs))) {
         const waited = Math.round((Date.now() - since) / 1000);
-        const kept = down.name === "Batch" ? await options.keepWhatIsThere?.().catch((e: unknown) => `the results written so far could not be collected either: ${describe(e)}`) : undefined;
+        const kept =
+          down.name === "Batch"
+            ? await options
+                .keepWhatIsThere?.()
+                .catch((e: unknown) => `the results written so far could not be collected either: ${describe(e)}`)
+            : undefined;
         const next = options.resume.possible
           ? `Nothing is lost: the photos uploaded, the job's tasks and the records already written stay where they are. Once ${down.name} answers, resume with:\n  ${options.resume.command}`
           : `The in-process local cloud stops with this command, so the job cannot be resumed; run it again:\n  ${options.resume.command}`;

@@ -23,7 +23,9 @@ export async function outputsFromFile(file: string): Promise<StackOutputs> {
   try {
     text = await readFile(file, "utf8");
   } catch (err) {
-    throw new StackOutputsError(`cannot read the outputs file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new StackOutputsError(
+      `cannot read the outputs file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   let json: unknown;
   try {
@@ -44,18 +46,29 @@ export interface PulumiOptions {
 export async function outputsFromStack(stack: string, options: PulumiOptions): Promise<StackOutputs> {
   const stacks = knownStacks(options.projectDir);
   if (!stacks.includes(stack)) {
-    throw new StackOutputsError(`unknown stack "${stack}": this project has ${stacks.length ? stacks.join(", ") : "no stacks"} (no Pulumi.${stack}.yaml in ${options.projectDir})`);
+    throw new StackOutputsError(
+      `unknown stack "${stack}": this project has ${stacks.length ? stacks.join(", ") : "no stacks"} (no Pulumi.${stack}.yaml in ${options.projectDir})`,
+    );
   }
   const pulumi = options.pulumi ?? "pulumi";
   const stdout = await new Promise<string>((resolve, reject) => {
-    execFile(pulumi, ["stack", "output", "--json", "--stack", stack], { cwd: options.projectDir, maxBuffer: 16 * 1024 * 1024 }, (err, out, errOut) => {
-      if (!err) return resolve(out);
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") {
-        return reject(new StackOutputsError(`the Pulumi CLI (${pulumi}) is not installed or not on PATH; install it (https://www.pulumi.com/docs/install/) or pass --outputs FILE with the stack outputs as JSON`));
-      }
-      const detail = errOut.trim().split("\n").slice(-3).join(" ") || err.message;
-      reject(new StackOutputsError(`pulumi stack output --stack ${stack} failed: ${detail}`));
-    });
+    execFile(
+      pulumi,
+      ["stack", "output", "--json", "--stack", stack],
+      { cwd: options.projectDir, maxBuffer: 16 * 1024 * 1024 },
+      (err, out, errOut) => {
+        if (!err) return resolve(out);
+        if ((err as NodeJS.ErrnoException).code === "ENOENT") {
+          return reject(
+            new StackOutputsError(
+              `the Pulumi CLI (${pulumi}) is not installed or not on PATH; install it (https://www.pulumi.com/docs/install/) or pass --outputs FILE with the stack outputs as JSON`,
+            ),
+          );
+        }
+        const detail = errOut.trim().split("\n").slice(-3).join(" ") || err.message;
+        reject(new StackOutputsError(`pulumi stack output --stack ${stack} failed: ${detail}`));
+      },
+    );
   });
   let json: unknown;
   try {

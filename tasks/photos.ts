@@ -8,7 +8,15 @@ import { constants } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import path from "node:path";
 import pLimit from "p-limit";
-import { byName, fsReason, listInput, type IgnoredEntry, type ListedFile, type ListingOptions, type NotReadEntry } from "./input-listing";
+import {
+  byName,
+  fsReason,
+  listInput,
+  type IgnoredEntry,
+  type ListedFile,
+  type ListingOptions,
+  type NotReadEntry,
+} from "./input-listing";
 import { PHOTO_EXTENSIONS } from "../shared/photo-files";
 
 export interface LocalPhoto {
@@ -63,7 +71,10 @@ export interface FoundPhotos {
 }
 
 /** Hashes the listed files; one that cannot be read (gone since the listing, permissions, I/O) is reported, not fatal. */
-export async function readPhotos(files: readonly ListedFile[], concurrency = 4): Promise<{ photos: LocalPhoto[]; notRead: NotReadEntry[] }> {
+export async function readPhotos(
+  files: readonly ListedFile[],
+  concurrency = 4,
+): Promise<{ photos: LocalPhoto[]; notRead: NotReadEntry[] }> {
   const limit = pLimit(concurrency);
   const read = await Promise.all(
     files.map(({ name, file }) =>
@@ -77,18 +88,36 @@ export async function readPhotos(files: readonly ListedFile[], concurrency = 4):
       }),
     ),
   );
-  return { photos: read.filter((r): r is LocalPhoto => "sha256" in r), notRead: read.filter((r): r is NotReadEntry => !("sha256" in r)) };
+  return {
+    photos: read.filter((r): r is LocalPhoto => "sha256" in r),
+    notRead: read.filter((r): r is NotReadEntry => !("sha256" in r)),
+  };
 }
 
 function noPhotosMessage(dir: string, found: Omit<FoundPhotos, "photos">): string {
   const notes = [`looked for ${PHOTO_EXTENSIONS.join(" ")}`];
-  if (found.ignored.length) notes.push(`${found.ignored.length} other file(s) ignored: ${found.ignored.slice(0, 3).map((e) => `${e.name} (${e.reason})`).join(", ")}`);
-  if (found.notRead.length) notes.push(`${found.notRead.length} could not be read: ${found.notRead.slice(0, 3).map((e) => `${e.name} (${e.reason})`).join(", ")}`);
+  if (found.ignored.length)
+    notes.push(
+      `${found.ignored.length} other file(s) ignored: ${found.ignored
+        .slice(0, 3)
+        .map((e) => `${e.name} (${e.reason})`)
+        .join(", ")}`,
+    );
+  if (found.notRead.length)
+    notes.push(
+      `${found.notRead.length} could not be read: ${found.notRead
+        .slice(0, 3)
+        .map((e) => `${e.name} (${e.reason})`)
+        .join(", ")}`,
+    );
   return `no photos in ${dir} (${notes.join("; ")})`;
 }
 
 /** Lists and hashes the photos under `dir`; refuses a missing input, or one with no photo to read, with a clear message. */
-export async function findPhotos(dir: string, options: ListingOptions & { concurrency?: number } = {}): Promise<FoundPhotos> {
+export async function findPhotos(
+  dir: string,
+  options: ListingOptions & { concurrency?: number } = {},
+): Promise<FoundPhotos> {
   const info = await stat(dir).catch(() => undefined);
   if (!info) throw new InputError(`input directory ${dir} does not exist`);
   if (!info.isDirectory()) throw new InputError(`input ${dir} is not a directory`);
@@ -101,11 +130,15 @@ export async function findPhotos(dir: string, options: ListingOptions & { concur
 
 /** What the operator is told about the input before anything is uploaded: a line per entry left out, then the counts. */
 export function inputLines(dir: string, found: FoundPhotos): string[] {
-  const lines = [...found.ignored.map((e) => `ignored: ${e.name} (${e.reason})`), ...found.notRead.map((e) => `error: ${e.name} (${e.reason})`)];
+  const lines = [
+    ...found.ignored.map((e) => `ignored: ${e.name} (${e.reason})`),
+    ...found.notRead.map((e) => `error: ${e.name} (${e.reason})`),
+  ];
   const kinds = new Map<string, number>();
   for (const e of found.ignored) kinds.set(e.kind, (kinds.get(e.kind) ?? 0) + 1);
   const parts = [`${found.photos.length} photo(s) in ${dir}`];
-  if (found.ignored.length) parts.push(`${found.ignored.length} ignored (${[...kinds].map(([kind, n]) => `${n} ${kind}`).join(", ")})`);
+  if (found.ignored.length)
+    parts.push(`${found.ignored.length} ignored (${[...kinds].map(([kind, n]) => `${n} ${kind}`).join(", ")})`);
   if (found.notRead.length) parts.push(`${found.notRead.length} could not be read (an error row each in results.csv)`);
   lines.push(`input: ${parts.join("; ")}`);
   return lines;

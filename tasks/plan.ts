@@ -29,7 +29,8 @@ export const WAVES = 4;
 
 export function imagesPerTask(photoCount: number, options: PlanOptions): number {
   if (options.imagesPerTask !== undefined) {
-    if (!Number.isInteger(options.imagesPerTask) || options.imagesPerTask < 1) throw new Error("images per task must be a whole number of 1 or more");
+    if (!Number.isInteger(options.imagesPerTask) || options.imagesPerTask < 1)
+      throw new Error("images per task must be a whole number of 1 or more");
     return options.imagesPerTask;
   }
   const capacity = Math.max(1, Math.floor(options.capacity));

@@ -9,7 +9,9 @@ export type PoolNode = Pick<BatchServiceModels.ComputeNode, "id" | "state" | "st
 /** Every node of the pool, page by page. */
 export async function listNodes(client: BatchServiceClient, poolId: string): Promise<PoolNode[]> {
   const nodes: PoolNode[] = [];
-  let page = await client.computeNode.list(poolId, { computeNodeListOptions: { select: "id,state,startTaskInfo,errors" } });
+  let page = await client.computeNode.list(poolId, {
+    computeNodeListOptions: { select: "id,state,startTaskInfo,errors" },
+  });
   nodes.push(...page);
   while (page.odatanextLink) {
     const next = page.odatanextLink;
@@ -23,7 +25,9 @@ export async function listNodes(client: BatchServiceClient, poolId: string): Pro
 export function poolNodeCeiling(pool: BatchServiceModels.CloudPool): number {
   const current = (pool.currentDedicatedNodes ?? 0) + (pool.currentLowPriorityNodes ?? 0);
   const target = (pool.targetDedicatedNodes ?? 0) + (pool.targetLowPriorityNodes ?? 0);
-  const formulaMax = pool.enableAutoScale ? Number(/\$maxNodes\s*=\s*(\d+)\s*;/.exec(pool.autoScaleFormula ?? "")?.[1] ?? NaN) : NaN;
+  const formulaMax = pool.enableAutoScale
+    ? Number(/\$maxNodes\s*=\s*(\d+)\s*;/.exec(pool.autoScaleFormula ?? "")?.[1] ?? NaN)
+    : NaN;
   return Math.max(1, current, target, Number.isFinite(formulaMax) ? formulaMax : 0);
 }
 
@@ -42,7 +46,8 @@ const WORKING_STATES = new Set(["idle", "running"]);
  */
 export function poolProblem(pool: BatchServiceModels.CloudPool, nodes: readonly PoolNode[]): string | undefined {
   const id = pool.id ?? "the pool";
-  if (pool.state === "deleting") return `pool ${id} is being deleted; deploy it again (pulumi up) and re-run with the same --job-id`;
+  if (pool.state === "deleting")
+    return `pool ${id} is being deleted; deploy it again (pulumi up) and re-run with the same --job-id`;
   const working = nodes.filter((n) => WORKING_STATES.has(n.state ?? ""));
   const starting = nodes.filter((n) => !DEAD_STATES.has(n.state ?? "") && !WORKING_STATES.has(n.state ?? ""));
   if (working.length > 0 || starting.length > 0) return undefined;
@@ -55,7 +60,9 @@ export function poolProblem(pool: BatchServiceModels.CloudPool, nodes: readonly 
       return `pool ${id} cannot run tasks: the start task failed on ${failed.length} of ${nodes.length} node(s)${why ? ` (${why})` : ""}; read startup/stderr.txt on a node (az batch node file download), fix the start task, redeploy, and re-run with the same --job-id`;
     }
     const states: string[] = [...new Set(dead.map((n) => String(n.state)))];
-    const action = states.every((s) => s === "deallocated") ? "start them (az batch node start)" : "reboot or remove them (az batch node reboot)";
+    const action = states.every((s) => s === "deallocated")
+      ? "start them (az batch node start)"
+      : "reboot or remove them (az batch node reboot)";
     return `pool ${id} cannot run tasks: all ${nodes.length} node(s) are ${states.join("/")}; ${action} and re-run with the same --job-id`;
   }
   const target = (pool.targetDedicatedNodes ?? 0) + (pool.targetLowPriorityNodes ?? 0);

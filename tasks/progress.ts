@@ -25,7 +25,15 @@ export function createProgress(options: ProgressOptions): Progress {
   const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
   const tty = options.tty ?? barAllowed(process.stderr);
   if (tty) {
-    const bar = new SingleBar({ format: `${options.label} [{bar}] {percentage}% | {detail}`, stream: process.stderr, hideCursor: true, clearOnComplete: false }, Presets.shades_classic);
+    const bar = new SingleBar(
+      {
+        format: `${options.label} [{bar}] {percentage}% | {detail}`,
+        stream: process.stderr,
+        hideCursor: true,
+        clearOnComplete: false,
+      },
+      Presets.shades_classic,
+    );
     bar.start(Math.max(options.total, 1), 0, { detail: "" });
     return {
       update: (value, detail) => bar.update(value, { detail }),

@@ -26,7 +26,10 @@ export function csvCells(r: CsvRow): (string | number | null)[] {
 }
 
 /** A whole CSV file: the header, then one line per row; `extra` adds columns after the standard ones. */
-export function csvText<R extends CsvRow>(rows: readonly R[], extra: { columns: readonly string[]; cells: (r: R) => (string | number | null)[] } = { columns: [], cells: () => [] }): string {
+export function csvText<R extends CsvRow>(
+  rows: readonly R[],
+  extra: { columns: readonly string[]; cells: (r: R) => (string | number | null)[] } = { columns: [], cells: () => [] },
+): string {
   const lines = [[...CSV_COLUMNS, ...extra.columns].join(",")];
   for (const r of rows) lines.push([...csvCells(r), ...extra.cells(r)].map(csvField).join(","));
   return `${lines.join("\n")}\n`;

@@ -4,7 +4,15 @@
  * (5xx), and connections that broke, with exponential backoff and jitter, honouring `Retry-After`
  * when the service sends it. A failure that outlasts it reaches tasks/outage.ts (--outage-limit).
  */
-import { BaseRequestPolicy, type HttpOperationResponse, type RequestPolicy, type RequestPolicyFactory, type RequestPolicyOptionsLike, RestError, type WebResourceLike } from "@azure/ms-rest-js";
+import {
+  BaseRequestPolicy,
+  type HttpOperationResponse,
+  type RequestPolicy,
+  type RequestPolicyFactory,
+  type RequestPolicyOptionsLike,
+  RestError,
+  type WebResourceLike,
+} from "@azure/ms-rest-js";
 import type { StorageRetryOptions } from "@azure/storage-blob";
 
 export interface RetryOptions {
@@ -104,7 +112,13 @@ export function storageRetryOptions(options: RetryOptions = {}): StorageRetryOpt
 /** One line for a failed call. Batch errors carry their message as `{ lang, value }`, not a string. */
 export function describe(err: unknown): string {
   const raw = (err as { message?: unknown } | undefined)?.message;
-  const message = typeof raw === "string" ? raw : typeof (raw as { value?: unknown })?.value === "string" ? (raw as { value: string }).value : String(err);
-  if (err instanceof RestError) return `${err.statusCode ?? ""} ${err.code ?? ""} ${message.split("\n")[0]}`.replace(/\s+/g, " ").trim();
+  const message =
+    typeof raw === "string"
+      ? raw
+      : typeof (raw as { value?: unknown })?.value === "string"
+        ? (raw as { value: string }).value
+        : String(err);
+  if (err instanceof RestError)
+    return `${err.statusCode ?? ""} ${err.code ?? ""} ${message.split("\n")[0]}`.replace(/\s+/g, " ").trim();
   return message;
 }

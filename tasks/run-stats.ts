@@ -57,7 +57,13 @@ export function runStatsBlobName(jobId: string): string {
 function isRunStats(value: unknown): value is RunStats {
   const v = value as Partial<RunStats> | null;
   const numberOrNull = (x: unknown) => x === null || (typeof x === "number" && Number.isFinite(x));
-  return typeof v === "object" && v !== null && numberOrNull(v.wallMs) && numberOrNull(v.nodeHours) && typeof v.nodes === "number";
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    numberOrNull(v.wallMs) &&
+    numberOrNull(v.nodeHours) &&
+    typeof v.nodes === "number"
+  );
 }
 
 /**

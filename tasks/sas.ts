@@ -4,7 +4,14 @@
  * wall-clock limit. Under Microsoft Entra ID they are user delegation SAS; with a shared key
  * (only where the account allows it) service SAS.
  */
-import { BlobServiceClient, ContainerSASPermissions, generateBlobSASQueryParameters, SASProtocol, type StorageSharedKeyCredential, type UserDelegationKey } from "@azure/storage-blob";
+import {
+  BlobServiceClient,
+  ContainerSASPermissions,
+  generateBlobSASQueryParameters,
+  SASProtocol,
+  type StorageSharedKeyCredential,
+  type UserDelegationKey,
+} from "@azure/storage-blob";
 
 export interface SasUrls {
   imagesUrlWithSas: string;
@@ -23,11 +30,21 @@ export async function taskSasUrls(
   if (!sharedKey) delegation = await blobService.getUserDelegationKey(startsOn, expiresOn);
   const protocol = blobService.url.startsWith("https:") ? SASProtocol.Https : SASProtocol.HttpsAndHttp;
   const sign = (containerName: string, permissions: string) => {
-    const values = { containerName, permissions: ContainerSASPermissions.parse(permissions), startsOn, expiresOn, protocol };
+    const values = {
+      containerName,
+      permissions: ContainerSASPermissions.parse(permissions),
+      startsOn,
+      expiresOn,
+      protocol,
+    };
     const query = delegation
       ? generateBlobSASQueryParameters(values, delegation, blobService.accountName)
       : generateBlobSASQueryParameters(values, sharedKey as StorageSharedKeyCredential);
     return `${blobService.getContainerClient(containerName).url}?${query.toString()}`;
   };
-  return { imagesUrlWithSas: sign(containers.images, "rl"), resultsUrlWithSas: sign(containers.results, "cw"), expiresOn };
+  return {
+    imagesUrlWithSas: sign(containers.images, "rl"),
+    resultsUrlWithSas: sign(containers.results, "cw"),
+    expiresOn,
+  };
 }

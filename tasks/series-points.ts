@@ -26,7 +26,11 @@ function meterOf(photo: string, options: SeriesOptions): string | undefined {
 }
 
 /** `before` and `after` are the records in the same order, before and after `checkSeries`. */
-export function seriesPoints(before: readonly SeriesRecord[], after: readonly SeriesRecord[], options: SeriesOptions = {}): SeriesPoint[] {
+export function seriesPoints(
+  before: readonly SeriesRecord[],
+  after: readonly SeriesRecord[],
+  options: SeriesOptions = {},
+): SeriesPoint[] {
   const points: SeriesPoint[] = [];
   before.forEach((r, i) => {
     if (r.status !== "ok" || r.reading === null) return;
@@ -34,7 +38,14 @@ export function seriesPoints(before: readonly SeriesRecord[], after: readonly Se
     const time = options.manifest?.photos.get(r.photo)?.time ?? r.takenAt;
     const instant = time === undefined ? undefined : parseIsoTime(time);
     if (meter === undefined || time === undefined || !instant) return;
-    points.push({ photo: r.photo, meter, time, ms: instant.ms, reading: r.reading, implausible: after[i]?.status !== "ok" });
+    points.push({
+      photo: r.photo,
+      meter,
+      time,
+      ms: instant.ms,
+      reading: r.reading,
+      implausible: after[i]?.status !== "ok",
+    });
   });
   return points;
 }

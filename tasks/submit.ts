@@ -45,7 +45,10 @@ export function chunkTasks<T>(tasks: readonly T[], maxBodyBytes = MAX_BODY_BYTES
   const envelope = Buffer.byteLength('{"value":[]}');
   for (const task of tasks) {
     const size = Buffer.byteLength(JSON.stringify(task)) + 1;
-    if (envelope + size >= maxBodyBytes) throw new SubmitError(`a single task is ${size} bytes, over the ${maxBodyBytes}-byte limit of an add-collection call`);
+    if (envelope + size >= maxBodyBytes)
+      throw new SubmitError(
+        `a single task is ${size} bytes, over the ${maxBodyBytes}-byte limit of an add-collection call`,
+      );
     if (current.length > 0 && (current.length >= MAX_TASKS_PER_CALL || envelope + bytes + size >= maxBodyBytes)) {
       chunks.push(current);
       current = [];
@@ -60,7 +63,10 @@ export function chunkTasks<T>(tasks: readonly T[], maxBodyBytes = MAX_BODY_BYTES
 
 /** The add-collection reference names RequestBodyTooLarge; the 2025-06-01 spec's resource-file notes say RequestEntityTooLarge. */
 function isTooLarge(err: unknown): boolean {
-  return err instanceof RestError && (err.statusCode === 413 || err.code === "RequestBodyTooLarge" || err.code === "RequestEntityTooLarge");
+  return (
+    err instanceof RestError &&
+    (err.statusCode === 413 || err.code === "RequestBodyTooLarge" || err.code === "RequestEntityTooLarge")
+  );
 }
 
 export async function addTasks(
@@ -122,7 +128,9 @@ export async function addTasks(
     ),
   );
   if (failures.length > 0) {
-    throw new SubmitError(`${failures.length} task(s) were refused: ${failures.slice(0, 5).join("; ")}${failures.length > 5 ? "; ..." : ""}`);
+    throw new SubmitError(
+      `${failures.length} task(s) were refused: ${failures.slice(0, 5).join("; ")}${failures.length > 5 ? "; ..." : ""}`,
+    );
   }
   return result;
 }
@@ -164,7 +172,9 @@ export async function ensureJob(client: BatchServiceClient, spec: JobSpec): Prom
   }
   const job = await client.job.get(spec.jobId);
   if (job.poolInfo?.poolId && job.poolInfo.poolId !== spec.poolId) {
-    throw new SubmitError(`job ${spec.jobId} exists on pool ${job.poolInfo.poolId}, not ${spec.poolId}; use another --job-id`);
+    throw new SubmitError(
+      `job ${spec.jobId} exists on pool ${job.poolInfo.poolId}, not ${spec.poolId}; use another --job-id`,
+    );
   }
   return { created: false, onAllTasksComplete: job.onAllTasksComplete ?? "noaction", state: job.state ?? "active" };
 }
@@ -173,4 +183,3 @@ export async function ensureJob(client: BatchServiceClient, spec: JobSpec): Prom
 export async function sealJob(client: BatchServiceClient, jobId: string): Promise<void> {
   await client.job.patch(jobId, { onAllTasksComplete: "terminatejob" });
 }
-

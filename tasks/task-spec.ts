@@ -39,9 +39,15 @@ export function maxWallClockMinutes(photos: number): number {
   return 15 + Math.ceil(photos / 4);
 }
 
-export function commandLine(ctx: Pick<TaskSpecContext, "applicationId" | "applicationVersion" | "profileJson" | "concurrency">): string {
+export function commandLine(
+  ctx: Pick<TaskSpecContext, "applicationId" | "applicationVersion" | "profileJson" | "concurrency">,
+): string {
   const worker = `"$${appPackageEnvVar(ctx.applicationId, ctx.applicationVersion)}/${WORKER_ENTRY}"`;
-  const args = [`--input ${TASK_INPUT_DIR}/${BLOB_PREFIX.replace(/\/$/, "")}`, `--out ${TASK_OUTPUT_DIR}`, `--concurrency ${ctx.concurrency ?? 1}`];
+  const args = [
+    `--input ${TASK_INPUT_DIR}/${BLOB_PREFIX.replace(/\/$/, "")}`,
+    `--out ${TASK_OUTPUT_DIR}`,
+    `--concurrency ${ctx.concurrency ?? 1}`,
+  ];
   // Batch runs command lines without a shell; bash expands the package variable and writes the profile.
   const steps = ["set -e", `mkdir -p ${TASK_OUTPUT_DIR}`];
   if (ctx.profileJson !== undefined) {
@@ -66,7 +72,13 @@ export function buildTask(task: PlannedTask, ctx: TaskSpecContext): BatchService
   }));
   const upload = (filePattern: string, file: string): BatchServiceModels.OutputFile => ({
     filePattern,
-    destination: { container: { containerUrl: resultsUrl, path: taskResultPath(ctx.jobId, task.id, file), ...(identityReference ? { identityReference } : {}) } },
+    destination: {
+      container: {
+        containerUrl: resultsUrl,
+        path: taskResultPath(ctx.jobId, task.id, file),
+        ...(identityReference ? { identityReference } : {}),
+      },
+    },
     uploadOptions: { uploadCondition: "taskcompletion" },
   });
   return {
@@ -76,7 +88,14 @@ export function buildTask(task: PlannedTask, ctx: TaskSpecContext): BatchService
     resourceFiles,
     applicationPackageReferences: [{ applicationId: ctx.applicationId, version: ctx.applicationVersion }],
     environmentSettings: ctx.profileJson !== undefined ? [{ name: "OCR_PROFILE", value: ctx.profileJson }] : [],
-    outputFiles: [upload(`${TASK_OUTPUT_DIR}/${RECORDS_FILE}`, RECORDS_FILE), upload("../stdout.txt", "stdout.txt"), upload("../stderr.txt", "stderr.txt")],
-    constraints: { maxTaskRetryCount: ctx.maxTaskRetryCount ?? 2, maxWallClockTime: `PT${maxWallClockMinutes(task.blobs.length)}M` },
+    outputFiles: [
+      upload(`${TASK_OUTPUT_DIR}/${RECORDS_FILE}`, RECORDS_FILE),
+      upload("../stdout.txt", "stdout.txt"),
+      upload("../stderr.txt", "stderr.txt"),
+    ],
+    constraints: {
+      maxTaskRetryCount: ctx.maxTaskRetryCount ?? 2,
+      maxWallClockTime: `PT${maxWallClockMinutes(task.blobs.length)}M`,
+    },
   };
 }

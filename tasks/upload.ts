@@ -48,7 +48,11 @@ async function existingBlobs(container: ContainerClient): Promise<Map<string, nu
   return found;
 }
 
-export async function uploadPhotos(container: ContainerClient, photos: LocalPhoto[], options: UploadOptions = {}): Promise<UploadResult> {
+export async function uploadPhotos(
+  container: ContainerClient,
+  photos: LocalPhoto[],
+  options: UploadOptions = {},
+): Promise<UploadResult> {
   const existing = await existingBlobs(container);
   // Equal bytes under two names are one blob: upload it once.
   const unique = new Map<string, LocalPhoto>();
@@ -87,7 +91,9 @@ export async function uploadPhotos(container: ContainerClient, photos: LocalPhot
       ),
     );
   } finally {
-    progress?.stop(`upload: ${result.uploaded} photo(s) sent (${formatBytes(result.bytesSent)}), ${result.skipped} already there`);
+    progress?.stop(
+      `upload: ${result.uploaded} photo(s) sent (${formatBytes(result.bytesSent)}), ${result.skipped} already there`,
+    );
   }
   return result;
 }

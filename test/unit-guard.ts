@@ -16,7 +16,9 @@ beforeAll(() => {
     originals.set(name, childProcess[name]);
     Object.assign(childProcess, {
       [name]: (file: unknown) => {
-        throw new Error(`a unit test started a process (child_process.${name} ${String(file)}): make it an integration test (name the file *.test.ts, not *.unit.test.ts)`);
+        throw new Error(
+          `a unit test started a process (child_process.${name} ${String(file)}): make it an integration test (name the file *.test.ts, not *.unit.test.ts)`,
+        );
       },
     });
   }

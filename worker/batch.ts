@@ -49,7 +49,12 @@ export async function runBatch(options: BatchOptions): Promise<ResultRecord[]> {
     await appendFile(recordsPath, records.map((r) => JSON.stringify(r)).join("\n") + "\n");
   };
   const takenAt = new Map<string, string>(); // EXIF DateTimeOriginal by photo, from the inspection
-  const record = (photo: string, fields: Partial<ResultRecord> & Pick<ResultRecord, "status">, convertMs = 0, ocrMs = 0): ResultRecord => ({
+  const record = (
+    photo: string,
+    fields: Partial<ResultRecord> & Pick<ResultRecord, "status">,
+    convertMs = 0,
+    ocrMs = 0,
+  ): ResultRecord => ({
     schema: RESULT_SCHEMA,
     photo: nameOf(photo),
     reading: null,
@@ -68,7 +73,10 @@ export async function runBatch(options: BatchOptions): Promise<ResultRecord[]> {
     const byWheel = !(tunedBand(options.profile) && options.profile?.digits === undefined);
     // Drawn while the photos are inspected. A typeface ImageMagick cannot draw is a bad profile:
     // it stops the batch before any record.
-    const drawing = byWheel && options.profile?.typeface ? typefaceShapes(options.profile.typeface, workDir) : Promise.resolve(undefined);
+    const drawing =
+      byWheel && options.profile?.typeface
+        ? typefaceShapes(options.profile.typeface, workDir)
+        : Promise.resolve(undefined);
     const [drawn, inspected] = await Promise.all([drawing, inspectPhotos(options.photos)]);
     for (const [photo, info] of inspected) if (info.takenAt) takenAt.set(photo, info.takenAt);
     const good: string[] = [];
@@ -77,7 +85,10 @@ export async function runBatch(options: BatchOptions): Promise<ResultRecord[]> {
       const info = inspected.get(photo);
       const offPhoto = info?.ok ? windowOffPhoto(options.profile, info.width, info.height) : undefined;
       if (info?.ok && !offPhoto) good.push(photo);
-      else bad.push(record(photo, { status: "error", error: offPhoto ?? (info && !info.ok ? info.error : "not inspected") }));
+      else
+        bad.push(
+          record(photo, { status: "error", error: offPhoto ?? (info && !info.ok ? info.error : "not inspected") }),
+        );
     }
     await emit(bad);
 
@@ -87,10 +98,16 @@ export async function runBatch(options: BatchOptions): Promise<ResultRecord[]> {
       Array.from({ length: shards }, async (_, s) => {
         const mine = good.slice(s * size, (s + 1) * size);
         const prepared = await preparePhotos(mine, options.profile, workDir, s * size);
-        await emit(prepared.filter((p) => p.error).map((p) => record(p.photo, { status: "error", error: p.error ?? null }, p.convertMs)));
+        await emit(
+          prepared
+            .filter((p) => p.error)
+            .map((p) => record(p.photo, { status: "error", error: p.error ?? null }, p.convertMs)),
+        );
         const readable = prepared.filter((p) => p.image);
         const t0 = Date.now();
-        const seen = byWheel ? await lookAtWheels(readable, workDir, options.profile) : await readWhole(readable, workDir, options.profile);
+        const seen = byWheel
+          ? await lookAtWheels(readable, workDir, options.profile)
+          : await readWhole(readable, workDir, options.profile);
         const ocrMs = (Date.now() - t0) / Math.max(1, readable.length);
         return readable.map((p, i) => ({ prepared: p, seen: seen[i], ocrMs }));
       }),
@@ -107,7 +124,11 @@ export async function runBatch(options: BatchOptions): Promise<ResultRecord[]> {
     const play = wheelPlay(wheelsSeen.map((s) => s.counter));
     await emit(
       photos.map(({ prepared: p, seen, ocrMs }) => {
-        const outcome: Outcome = !seen ? failed("not read") : "status" in seen ? seen : decideWheels(seen, options.profile, shapes, play);
+        const outcome: Outcome = !seen
+          ? failed("not read")
+          : "status" in seen
+            ? seen
+            : decideWheels(seen, options.profile, shapes, play);
         return record(p.photo, outcome, p.convertMs, ocrMs);
       }),
     );
@@ -120,7 +141,11 @@ export async function runBatch(options: BatchOptions): Promise<ResultRecord[]> {
 /** Auto mode, or a profile without a digit count: Tesseract reads the whole cleaned image. */
 async function readWhole(prepared: Prepared[], workDir: string, profile: MeterProfile | undefined): Promise<Outcome[]> {
   const psm = locatesCounter(profile) ? 7 : 11;
-  const pages = await readImages(prepared.map((p) => p.image as string), workDir, wordsReader(psm));
+  const pages = await readImages(
+    prepared.map((p) => p.image as string),
+    workDir,
+    wordsReader(psm),
+  );
   return pages.map((page): Outcome => {
     const rawText = page.items.map((w) => w.text).join(" ");
     return page.error ? failed(page.error, rawText) : { ...extractReading(page.items, profile), rawText };

@@ -15,7 +15,15 @@ import { NO_ROW } from "./locate";
 import { failed, unreadable, type Outcome } from "./outcome";
 import { encodePgm, parsePnm, type GrayAndRed, type GrayImage } from "./pgm";
 import type { Prepared } from "./prepare";
-import { matchPieces, matchWhole, piecesOf, wheelCentres, wholeShape, type Pieces, type WholeShape } from "./shape-reading";
+import {
+  matchPieces,
+  matchWhole,
+  piecesOf,
+  wheelCentres,
+  wholeShape,
+  type Pieces,
+  type WholeShape,
+} from "./shape-reading";
 import { charsReader, readImages, type Char } from "./tesseract";
 import { charsByWheel, readWheels } from "./wheel-reading";
 import { betweenDigits, composeLine, findWheels, type Counter, type Line } from "./wheels";
@@ -50,28 +58,46 @@ export const SEARCH_SIDE = 2000;
  * The band of wheels and where they are: a profile's pixel-exact band is read as it is cut;
  * otherwise the counter is located in the region ImageMagick cut out (see locate.ts).
  */
-function wheelsIn(pixels: GrayImage | GrayAndRed, meter: MeterProfile | undefined): { band: GrayImage; levels: Levels; counter: Counter; where?: CounterSeen } | Outcome {
+function wheelsIn(
+  pixels: GrayImage | GrayAndRed,
+  meter: MeterProfile | undefined,
+): { band: GrayImage; levels: Levels; counter: Counter; where?: CounterSeen } | Outcome {
   const image = "gray" in pixels ? pixels.gray : pixels;
   const contrast = meter?.inkContrast ?? PROFILE_DEFAULTS.inkContrast;
-  if (tunedBand(meter) && meter?.digits !== undefined) return { band: image, levels: levelsOf(image), counter: findWheels(image, meter.digits, contrast) };
+  if (tunedBand(meter) && meter?.digits !== undefined)
+    return { band: image, levels: levelsOf(image), counter: findWheels(image, meter.digits, contrast) };
   const region = searchRegion(meter);
   // A phone's 12-megapixel photo searched whole costs seconds: halved until its longer side is
   // at most SEARCH_SIDE (a counter that fills a tenth of it still has digits of 20 px and more).
   let [search, red, scale] = [image, "red" in pixels ? pixels.red : undefined, 1];
-  while (Math.max(search.width, search.height) > SEARCH_SIDE) [search, red, scale] = [halved(search), red && halved(red), scale / 2];
+  while (Math.max(search.width, search.height) > SEARCH_SIDE)
+    [search, red, scale] = [halved(search), red && halved(red), scale / 2];
   const found = findCounter({ region: search, red, origin: { x: region?.x ?? 0, y: region?.y ?? 0 }, scale }, meter);
   if (!found.ok) {
     if (found.reason !== NO_ROW) return unreadable(found.reason);
-    return unreadable(region ? `${NO_ROW} inside the crop: check that it holds the counter, and invert for light digits on dark wheels` : `${NO_ROW} in the photo: give a profile with a crop around the counter`);
+    return unreadable(
+      region
+        ? `${NO_ROW} inside the crop: check that it holds the counter, and invert for light digits on dark wheels`
+        : `${NO_ROW} in the photo: give a profile with a crop around the counter`,
+    );
   }
   const { band, cells, digitTop, digitHeight, corners, skew } = found.located;
   // A located band's ink is measured as its shapes are, against each pixel's own surroundings.
   const levels = levelsOf(band);
-  return { band, levels, counter: findWheels(band, cells.length, contrast, { cells, digitTop, digitHeight, ink: inkByLevels(band, levels) }), where: { corners, skew, wheels: cells.length } };
+  return {
+    band,
+    levels,
+    counter: findWheels(band, cells.length, contrast, { cells, digitTop, digitHeight, ink: inkByLevels(band, levels) }),
+    where: { corners, skew, wheels: cells.length },
+  };
 }
 
 /** The first step, for one shard of photos: one Tesseract run reads its whole digits. */
-export async function lookAtWheels(prepared: Prepared[], workDir: string, meter: MeterProfile | undefined): Promise<(WheelsSeen | Outcome)[]> {
+export async function lookAtWheels(
+  prepared: Prepared[],
+  workDir: string,
+  meter: MeterProfile | undefined,
+): Promise<(WheelsSeen | Outcome)[]> {
   const seen = await Promise.all(
     prepared.map(async (p): Promise<WheelsSeen | Outcome> => {
       try {
@@ -91,15 +117,22 @@ export async function lookAtWheels(prepared: Prepared[], workDir: string, meter:
           where,
           whole: await page("whole"),
           pieces: await page("pieces"),
-          wholeShapes: counter.wheels.map((w) => (betweenDigits(w, counter) ? undefined : wholeShape(band, levels, counter, w))),
-          pieceShapes: counter.wheels.map((w, i) => (w.glyph && betweenDigits(w, counter) ? piecesOf(band, levels, counter, w, centres[i] as number) : undefined)),
+          wholeShapes: counter.wheels.map((w) =>
+            betweenDigits(w, counter) ? undefined : wholeShape(band, levels, counter, w),
+          ),
+          pieceShapes: counter.wheels.map((w, i) =>
+            w.glyph && betweenDigits(w, counter) ? piecesOf(band, levels, counter, w, centres[i] as number) : undefined,
+          ),
         };
       } catch (err) {
         return failed(`cannot find the counter's wheels: ${(err as Error).message}`);
       }
     }),
   );
-  await readPages(seen.flatMap((s) => (!("status" in s) && s.whole ? [s.whole] : [])), workDir);
+  await readPages(
+    seen.flatMap((s) => (!("status" in s) && s.whole ? [s.whole] : [])),
+    workDir,
+  );
   return seen;
 }
 
@@ -107,7 +140,9 @@ export async function lookAtWheels(prepared: Prepared[], workDir: string, meter:
 export async function readPieces(seen: WheelsSeen[], workDir: string, shards: number): Promise<void> {
   const pages = seen.flatMap((s) => (s.pieces ? [s.pieces] : []));
   const size = Math.ceil(pages.length / Math.max(1, shards));
-  await Promise.all(Array.from({ length: Math.max(1, shards) }, (_, i) => readPages(pages.slice(i * size, (i + 1) * size), workDir)));
+  await Promise.all(
+    Array.from({ length: Math.max(1, shards) }, (_, i) => readPages(pages.slice(i * size, (i + 1) * size), workDir)),
+  );
 }
 
 async function readPages(pages: Page[], workDir: string): Promise<void> {
@@ -144,14 +179,20 @@ export function learnShapes(photos: WheelsSeen[]): DigitShapes {
     const { byWheel } = charsOf(seen);
     seen.wholeShapes.forEach((whole, i) => {
       const read = byWheel[i] ?? [];
-      if (whole?.square && read.length === 1 && (read[0] as Char).conf >= TEACHING_CONFIDENCE) examples.push({ digit: Number((read[0] as Char).text), shape: whole.shape });
+      if (whole?.square && read.length === 1 && (read[0] as Char).conf >= TEACHING_CONFIDENCE)
+        examples.push({ digit: Number((read[0] as Char).text), shape: whole.shape });
     });
   }
   return DigitShapes.learnt(examples);
 }
 
 /** The second step, per photo, with the shapes the batch knows. */
-export function decideWheels(seen: WheelsSeen, meter: MeterProfile | undefined, shapes: DigitShapes, play?: number): Outcome {
+export function decideWheels(
+  seen: WheelsSeen,
+  meter: MeterProfile | undefined,
+  shapes: DigitShapes,
+  play?: number,
+): Outcome {
   const { byWheel, secondByWheel } = charsOf(seen);
   const shapeReads = seen.counter.wheels.map((_, i) => {
     const pieces = seen.pieceShapes[i];
@@ -165,9 +206,18 @@ export function decideWheels(seen: WheelsSeen, meter: MeterProfile | undefined, 
   // leaving at the top).
   const hasSecond = (i: number) => (seen.pieces?.line.secondSpans[i]?.[0] ?? -1) !== -1;
   const rawText = byWheel
-    .map((chars, i) => (chars.map((c) => c.text).join("") || "_") + (hasSecond(i) ? `/${secondByWheel[i]?.map((c) => c.text).join("") || "_"}` : "") + (shapeReads[i] ? `~${shapeReads[i]?.digit}` : ""))
+    .map(
+      (chars, i) =>
+        (chars.map((c) => c.text).join("") || "_") +
+        (hasSecond(i) ? `/${secondByWheel[i]?.map((c) => c.text).join("") || "_"}` : "") +
+        (shapeReads[i] ? `~${shapeReads[i]?.digit}` : ""),
+    )
     .join(" ");
   const pageError = seen.whole?.error ?? seen.pieces?.error;
   if (pageError) return failed(pageError, rawText);
-  return { ...readWheels(byWheel, secondByWheel, seen.counter, meter ?? {}, shapeReads, play), rawText, ...(seen.where ? { counter: seen.where } : {}) };
+  return {
+    ...readWheels(byWheel, secondByWheel, seen.counter, meter ?? {}, shapeReads, play),
+    rawText,
+    ...(seen.where ? { counter: seen.where } : {}),
+  };
 }

@@ -38,7 +38,11 @@ export function boxMeans(img: GrayImage, radius: number): Float32Array {
     for (let x = 0; x < width; x++) {
       const x0 = Math.max(0, x - r);
       const x1 = Math.min(width, x + r + 1);
-      const sum = (sums[y1 * (width + 1) + x1] as number) - (sums[y0 * (width + 1) + x1] as number) - (sums[y1 * (width + 1) + x0] as number) + (sums[y0 * (width + 1) + x0] as number);
+      const sum =
+        (sums[y1 * (width + 1) + x1] as number) -
+        (sums[y0 * (width + 1) + x1] as number) -
+        (sums[y1 * (width + 1) + x0] as number) +
+        (sums[y0 * (width + 1) + x0] as number);
       means[y * width + x] = sum / ((x1 - x0) * (y1 - y0));
     }
   }
@@ -123,8 +127,21 @@ export function joinStacked(boxes: Blob[]): Blob[] {
         const narrow = Math.min(blobWidth(a), blobWidth(b));
         // Each piece is a good part of the whole: a ledge or shadow under a digit is not.
         const short = Math.min(blobHeight(a), blobHeight(b));
-        if (gap > 0.3 * short + 1 || short < 0.25 * tall || Math.max(blobWidth(a), blobWidth(b)) > 3 * narrow || wide > tall) continue;
-        out[i] = { label: a.label, left: Math.min(a.left, b.left), top: Math.min(a.top, b.top), right: Math.max(a.right, b.right), bottom: Math.max(a.bottom, b.bottom), area: a.area + b.area };
+        if (
+          gap > 0.3 * short + 1 ||
+          short < 0.25 * tall ||
+          Math.max(blobWidth(a), blobWidth(b)) > 3 * narrow ||
+          wide > tall
+        )
+          continue;
+        out[i] = {
+          label: a.label,
+          left: Math.min(a.left, b.left),
+          top: Math.min(a.top, b.top),
+          right: Math.max(a.right, b.right),
+          bottom: Math.max(a.bottom, b.bottom),
+          area: a.area + b.area,
+        };
         out.splice(j, 1);
         joined = true;
       }

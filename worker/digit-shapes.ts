@@ -58,7 +58,13 @@ export function levelsOf(img: GrayImage, radius = Math.max(4, Math.round(img.hei
 
 /** Levels of a clean drawing: black ink on pure white, nothing to measure out. */
 export function cleanLevels(img: GrayImage): Levels {
-  return { background: new Float32Array(img.width * img.height).fill(255), step: 1, columns: img.width, ink: 0, minContrast: 1 };
+  return {
+    background: new Float32Array(img.width * img.height).fill(255),
+    step: 1,
+    columns: img.width,
+    ink: 0,
+    minContrast: 1,
+  };
 }
 
 /** The band at half resolution (means of 2×2 pixels). */
@@ -73,7 +79,12 @@ function halve(img: GrayImage): { grid: Float32Array; columns: number; rows: num
       const x0 = 2 * x;
       const x1 = Math.min(img.width - 1, x0 + 1);
       const d = img.data;
-      grid[y * columns + x] = ((d[y0 * img.width + x0] as number) + (d[y0 * img.width + x1] as number) + (d[y1 * img.width + x0] as number) + (d[y1 * img.width + x1] as number)) / 4;
+      grid[y * columns + x] =
+        ((d[y0 * img.width + x0] as number) +
+          (d[y0 * img.width + x1] as number) +
+          (d[y1 * img.width + x0] as number) +
+          (d[y1 * img.width + x1] as number)) /
+        4;
     }
   }
   return { grid, columns, rows };
@@ -117,13 +128,15 @@ function dilate(src: Float32Array, width: number, height: number, radius: number
       for (let i = b + w - 1; i >= b; i--) fromRight[i] = right = Math.max(right, line[i] as number);
     }
     // The window of pixel i is padded positions i..i+2·radius.
-    for (let i = 0; i < length; i++) out[start + i * step] = Math.max(fromRight[i] as number, fromLeft[i + 2 * radius] as number);
+    for (let i = 0; i < length; i++)
+      out[start + i * step] = Math.max(fromRight[i] as number, fromLeft[i + 2 * radius] as number);
   }
   return out;
 }
 
 /** A square dilation of 2·radius+1 pixels. */
-const dilateSquare = (src: Float32Array, width: number, height: number, radius: number) => dilate(dilate(src, width, height, radius, true), width, height, radius, false);
+const dilateSquare = (src: Float32Array, width: number, height: number, radius: number) =>
+  dilate(dilate(src, width, height, radius, true), width, height, radius, false);
 
 function negate(values: Float32Array): Float32Array {
   const out = new Float32Array(values.length);
@@ -165,7 +178,15 @@ export function inkByLevels(img: GrayImage, levels: Levels): Uint8Array {
  * The canonical grid over a digit whose top row is `top`, `height` rows high, centred on column
  * `cx`; only rows `visibleFrom..visibleTo` (band rows) are kept, the rest is NaN.
  */
-export function sampleShape(img: GrayImage, levels: Levels, cx: number, top: number, height: number, visibleFrom = -Infinity, visibleTo = Infinity): Shape {
+export function sampleShape(
+  img: GrayImage,
+  levels: Levels,
+  cx: number,
+  top: number,
+  height: number,
+  visibleFrom = -Infinity,
+  visibleTo = Infinity,
+): Shape {
   const shape = new Float32Array(SHAPE_W * SHAPE_H).fill(NaN);
   const step = height / SHAPE_H;
   const at = (xx: number, yy: number) => img.data[yy * img.width + xx] as number;
@@ -182,7 +203,9 @@ export function sampleShape(img: GrayImage, levels: Levels, cx: number, top: num
       const x1 = Math.min(img.width - 1, x0 + 1);
       const fx = x - x0;
       const v = (at(x0, y0) * (1 - fx) + at(x1, y0) * fx) * (1 - fy) + (at(x0, y1) * (1 - fx) + at(x1, y1) * fx) * fy;
-      const bg = levels.background[Math.floor(y / levels.step) * levels.columns + Math.floor(x / levels.step)] as number;
+      const bg = levels.background[
+        Math.floor(y / levels.step) * levels.columns + Math.floor(x / levels.step)
+      ] as number;
       shape[r * SHAPE_W + c] = inkness((bg - v) / Math.max(levels.minContrast, bg - levels.ink));
     }
   }
@@ -197,7 +220,8 @@ export class DigitShapes {
 
   add(digit: number, shape: Shape): void {
     const sum = this.sums[digit] as Float64Array;
-    for (let i = 0; i < sum.length; i++) sum[i] = (sum[i] as number) + (Number.isNaN(shape[i]) ? 0 : (shape[i] as number));
+    for (let i = 0; i < sum.length; i++)
+      sum[i] = (sum[i] as number) + (Number.isNaN(shape[i]) ? 0 : (shape[i] as number));
     this.counts[digit] = (this.counts[digit] as number) + 1;
     this.means[digit] = undefined;
   }
@@ -223,16 +247,21 @@ export class DigitShapes {
       const sum = all.sums[d] as Float64Array;
       const n = count(d) - 1;
       const out = new Float32Array(sum.length);
-      for (let i = 0; i < sum.length; i++) out[i] = ((sum[i] as number) - (Number.isNaN(e[i]) ? 0 : (e[i] as number))) / n;
+      for (let i = 0; i < sum.length; i++)
+        out[i] = ((sum[i] as number) - (Number.isNaN(e[i]) ? 0 : (e[i] as number))) / n;
       return out;
     };
     const scored = examples.map((e) => {
       const own = count(e.digit) >= 2 ? distance(e.shape, without(e.digit, e.shape)) : Infinity;
       let other = Infinity;
-      for (let d = 0; d < 10; d++) if (d !== e.digit && count(d) > 0) other = Math.min(other, distance(e.shape, all.shape(d) as Shape));
+      for (let d = 0; d < 10; d++)
+        if (d !== e.digit && count(d) > 0) other = Math.min(other, distance(e.shape, all.shape(d) as Shape));
       return { e, own, other };
     });
-    const owns = scored.map((s) => s.own).filter(Number.isFinite).sort((a, b) => a - b);
+    const owns = scored
+      .map((s) => s.own)
+      .filter(Number.isFinite)
+      .sort((a, b) => a - b);
     const typical = owns.length ? (owns[Math.floor(owns.length / 2)] as number) : Infinity;
     const kept = new DigitShapes();
     for (const { e, own, other } of scored) {

@@ -31,7 +31,11 @@ export interface PhotoSearch {
  * profile; `hints` (digits, invert) narrow the search. The size is the decoded photo's, so it is
  * the displayed one even where EXIF turns the photo. The cut-out region is written to `workDir`.
  */
-export async function searchPhoto(photo: string, hints: Pick<MeterProfile, "digits" | "invert">, workDir: string): Promise<PhotoSearch> {
+export async function searchPhoto(
+  photo: string,
+  hints: Pick<MeterProfile, "digits" | "invert">,
+  workDir: string,
+): Promise<PhotoSearch> {
   const image = path.join(workDir, `search-${searches++}.pgm`);
   const { code, stderr } = await run("convert", [`${photo}[0]`, ...searchOps(hints), `pgm:${image}`]);
   if (code !== 0) throw new Error(`${photo}: cannot convert: ${stderr.trim().split("\n")[0] ?? "ImageMagick failed"}`);
@@ -39,7 +43,12 @@ export async function searchPhoto(photo: string, hints: Pick<MeterProfile, "digi
   if (corrupt) throw new Error(`${photo}: corrupt image: ${corrupt}`);
   const region = parsePgm(await readFile(image));
   await rm(image, { force: true });
-  return { photo, width: region.width, height: region.height, result: findCounter({ region, origin: { x: 0, y: 0 }, scale: 1 }, hints) };
+  return {
+    photo,
+    width: region.width,
+    height: region.height,
+    result: findCounter({ region, origin: { x: 0, y: 0 }, scale: 1 }, hints),
+  };
 }
 
 /**
@@ -50,9 +59,29 @@ export async function searchPhoto(photo: string, hints: Pick<MeterProfile, "digi
 export async function redWheelsAtEnd(photo: string, located: Pick<Located, "corners" | "cells">): Promise<number> {
   const n = located.cells.length;
   const [w, h] = [n * 20, 20];
-  const targets = [[0, 0], [w, 0], [w, h], [0, h]];
+  const targets = [
+    [0, 0],
+    [w, 0],
+    [w, h],
+    [0, h],
+  ];
   const mapping = located.corners.map((c, i) => `${c[0]},${c[1]} ${(targets[i] as number[]).join(",")}`).join("  ");
-  const args = [`${photo}[0]`, "-auto-orient", "-colorspace", "sRGB", "-type", "TrueColor", "-virtual-pixel", "black", "-define", `distort:viewport=${w}x${h}+0+0`, "-distort", "Perspective", mapping, "+repage"];
+  const args = [
+    `${photo}[0]`,
+    "-auto-orient",
+    "-colorspace",
+    "sRGB",
+    "-type",
+    "TrueColor",
+    "-virtual-pixel",
+    "black",
+    "-define",
+    `distort:viewport=${w}x${h}+0+0`,
+    "-distort",
+    "Perspective",
+    mapping,
+    "+repage",
+  ];
   const { code, stdout } = await run("convert", [...args, "-scale", `${n}x1!`, "-depth", "8", "txt:-"]);
   if (code !== 0) return 0;
   const red = [...stdout.matchAll(/^(\d+),0: \((\d+),(\d+),(\d+)/gm)].map((m) => {
@@ -75,10 +104,15 @@ export const median = (values: number[]): number => {
  * The value most photos gave, and whether any photo disagreed. A tie goes to the value `favoured`
  * says more for (then the larger).
  */
-function majority<T extends number | boolean>(values: T[], favoured: (v: T) => number = () => 0): { value: T; agreed: boolean } {
+function majority<T extends number | boolean>(
+  values: T[],
+  favoured: (v: T) => number = () => 0,
+): { value: T; agreed: boolean } {
   const counts = new Map<T, number>();
   for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
-  const [value] = [...counts.entries()].sort((a, b) => b[1] - a[1] || favoured(b[0]) - favoured(a[0]) || Number(b[0]) - Number(a[0]))[0] as [T, number];
+  const [value] = [...counts.entries()].sort(
+    (a, b) => b[1] - a[1] || favoured(b[0]) - favoured(a[0]) || Number(b[0]) - Number(a[0]),
+  )[0] as [T, number];
   return { value, agreed: counts.size === 1 };
 }
 
@@ -96,7 +130,11 @@ export interface Draft {
  * (per photo, redWheelsAtEnd) leaves out red wheels at the end of the row, the decimals, where
  * most photos with the counted wheels show them.
  */
-export function draftProfile(found: (PhotoSearch & { result: { ok: true } })[], digits?: number, redAtEnd?: number[]): Draft {
+export function draftProfile(
+  found: (PhotoSearch & { result: { ok: true } })[],
+  digits?: number,
+  redAtEnd?: number[],
+): Draft {
   if (found.length === 0) throw new Error("no photo with a counter to draft a profile from");
   const located = found.map((f) => f.result.located);
   const xs = located.flatMap((l) => l.corners.map((c) => c[0]));
@@ -107,7 +145,12 @@ export function draftProfile(found: (PhotoSearch & { result: { ok: true } })[], 
   const height = Math.min(...found.map((f) => f.height));
   const x = Math.max(0, Math.floor(left - mx));
   const y = Math.max(0, Math.floor(top - my));
-  const crop = { x, y, width: Math.min(width, Math.ceil(right + mx)) - x, height: Math.min(height, Math.ceil(bottom + my)) - y };
+  const crop = {
+    x,
+    y,
+    width: Math.min(width, Math.ceil(right + mx)) - x,
+    height: Math.min(height, Math.ceil(bottom + my)) - y,
+  };
   const rotate = Math.round(-median(located.map((l) => l.skew)) * 10) / 10 || 0;
 
   const warnings: string[] = [];
@@ -131,7 +174,9 @@ export function draftProfile(found: (PhotoSearch & { result: { ok: true } })[], 
   }
   const inverted = majority(located.map((l) => l.inverted));
   if (!inverted.agreed) {
-    warnings.push(`the photos disagree on light digits on dark (${byValue((f) => f.result.located.inverted)}): invert ${inverted.value}; give --invert or --no-invert if that is wrong`);
+    warnings.push(
+      `the photos disagree on light digits on dark (${byValue((f) => f.result.located.inverted)}): invert ${inverted.value}; give --invert or --no-invert if that is wrong`,
+    );
   }
   let counted = digits ?? wheels.value;
   if (digits === undefined && redAtEnd) {
@@ -140,7 +185,9 @@ export function draftProfile(found: (PhotoSearch & { result: { ok: true } })[], 
     if (red.length > 0 && 2 * red.length >= of) {
       const k = Math.min(...red);
       counted = wheels.value - k;
-      warnings.push(`the last ${k} of the ${wheels.value} wheels look red, decimal wheels: digits ${counted} (the integer wheels); give --digits ${wheels.value} if they count too`);
+      warnings.push(
+        `the last ${k} of the ${wheels.value} wheels look red, decimal wheels: digits ${counted} (the integer wheels); give --digits ${wheels.value} if they count too`,
+      );
     }
   }
   return { profile: { crop, rotate, invert: inverted.value, digits: counted }, warnings };

@@ -18,23 +18,48 @@ import { checkManifestPhotos, checkSeries, readSeriesManifest, seriesLine } from
 async function main(): Promise<void> {
   const opts = new Command()
     .name(process.env.BATCH_OCR_COMMAND ?? "npm run eval --")
-    .description("Reads a folder of photos with the OCR worker and reports exact, unreadable and wrong readings (integer part).")
+    .description(
+      "Reads a folder of photos with the OCR worker and reports exact, unreadable and wrong readings (integer part).",
+    )
     .requiredOption("--input <dir>", "folder of photos")
     .option("--profile <file>", "meter profile JSON (without one the whole photo is searched)")
-    .option("--truth <csv>", "CSV with columns photo,reading; without it the reading is the number a file is named after (530.95675.jpg -> 530)")
-    .option("--manifest <csv>", "CSV with columns photo,meter,time[,maxRatePerDay] (photo names as in --input, ISO 8601 times; an empty time takes the EXIF time): the series check is applied before scoring")
+    .option(
+      "--truth <csv>",
+      "CSV with columns photo,reading; without it the reading is the number a file is named after (530.95675.jpg -> 530)",
+    )
+    .option(
+      "--manifest <csv>",
+      "CSV with columns photo,meter,time[,maxRatePerDay] (photo names as in --input, ISO 8601 times; an empty time takes the EXIF time): the series check is applied before scoring",
+    )
     .option("--concurrency <n>", "Tesseract processes at once", positiveInt, cpus().length)
     .option("--json", "print the report as JSON")
-    .option("--debug <dir>", "write DIR/<photo>.png per photo: the photo with the band found, its wheels, and the reading or why there is none (photos that could not be decoded have none)")
+    .option(
+      "--debug <dir>",
+      "write DIR/<photo>.png per photo: the photo with the band found, its wheels, and the reading or why there is none (photos that could not be decoded have none)",
+    )
     .parse()
-    .opts<{ input: string; profile?: string; truth?: string; manifest?: string; concurrency: number; json?: boolean; debug?: string }>();
+    .opts<{
+      input: string;
+      profile?: string;
+      truth?: string;
+      manifest?: string;
+      concurrency: number;
+      json?: boolean;
+      debug?: string;
+    }>();
 
-  const profile = opts.profile ? parseMeterProfile(JSON.parse(await readFile(opts.profile, "utf8")), opts.profile) : undefined;
+  const profile = opts.profile
+    ? parseMeterProfile(JSON.parse(await readFile(opts.profile, "utf8")), opts.profile)
+    : undefined;
   const truth = opts.truth ? await truthFromCsv(opts.truth) : undefined;
   const { photos } = await photosIn(opts.input);
   if (photos.length === 0) throw new EvalError(`no photos in ${opts.input}`);
   const manifest = opts.manifest ? await readSeriesManifest(opts.manifest) : undefined;
-  if (manifest) checkManifestPhotos(manifest, photos.map((p) => path.basename(p)));
+  if (manifest)
+    checkManifestPhotos(
+      manifest,
+      photos.map((p) => path.basename(p)),
+    );
 
   const out = await mkdtemp(path.join(tmpdir(), "ocr-eval-"));
   try {
@@ -45,10 +70,16 @@ async function main(): Promise<void> {
     const report = score(records, (photo) => (truth ? truth.get(photo) : truthFromName(photo)));
     const seconds = (Date.now() - started) / 1000;
     if (opts.debug) {
-      const drawn = await drawRecordOverlays(records, (r) => path.join(opts.input, r.photo), opts.debug, opts.concurrency);
+      const drawn = await drawRecordOverlays(
+        records,
+        (r) => path.join(opts.input, r.photo),
+        opts.debug,
+        opts.concurrency,
+      );
       console.error(`${drawn.length} overlays in ${opts.debug}`);
     }
-    if (opts.json) console.log(JSON.stringify({ ...report, seconds, ...(series ? { series: series.summary } : {}) }, null, 2));
+    if (opts.json)
+      console.log(JSON.stringify({ ...report, seconds, ...(series ? { series: series.summary } : {}) }, null, 2));
     else console.log(`${formatReport(report, seconds)}${series ? `\n\n${seriesLine(series.summary)}` : ""}`);
   } finally {
     await rm(out, { recursive: true, force: true });

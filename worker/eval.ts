@@ -16,12 +16,16 @@ export class EvalError extends Error {
 export type Truth = Map<string, number>;
 
 export async function truthFromCsv(file: string): Promise<Truth> {
-  const rows = parse(await readFile(file, "utf8"), { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
+  const rows = parse(await readFile(file, "utf8"), { columns: true, skip_empty_lines: true, trim: true }) as Record<
+    string,
+    string
+  >[];
   const truth: Truth = new Map();
   for (const [i, row] of rows.entries()) {
     const photo = row.photo;
     const reading = row.reading;
-    if (!photo || !reading || !/^\d+$/.test(reading)) throw new EvalError(`${file} row ${i + 2}: needs columns photo and reading (digits)`);
+    if (!photo || !reading || !/^\d+$/.test(reading))
+      throw new EvalError(`${file} row ${i + 2}: needs columns photo and reading (digits)`);
     truth.set(photo, Number(reading));
   }
   return truth;
@@ -40,11 +44,26 @@ export interface EvalReport {
   wrong: number;
   errors: number;
   noTruth: number;
-  misses: { photo: string; truth: number; status: string; reading: string | null; confidence: number | null; error: string | null }[];
+  misses: {
+    photo: string;
+    truth: number;
+    status: string;
+    reading: string | null;
+    confidence: number | null;
+    error: string | null;
+  }[];
 }
 
 export function score(records: ResultRecord[], truthOf: (photo: string) => number | undefined): EvalReport {
-  const report: EvalReport = { photos: records.length, exact: 0, unreadable: 0, wrong: 0, errors: 0, noTruth: 0, misses: [] };
+  const report: EvalReport = {
+    photos: records.length,
+    exact: 0,
+    unreadable: 0,
+    wrong: 0,
+    errors: 0,
+    noTruth: 0,
+    misses: [],
+  };
   for (const r of records) {
     const truth = truthOf(r.photo);
     if (truth === undefined) {
@@ -58,7 +77,14 @@ export function score(records: ResultRecord[], truthOf: (photo: string) => numbe
     if (r.status === "ok") report.wrong += 1;
     else if (r.status === "unreadable") report.unreadable += 1;
     else report.errors += 1;
-    report.misses.push({ photo: r.photo, truth, status: r.status, reading: r.reading, confidence: r.confidence, error: r.error });
+    report.misses.push({
+      photo: r.photo,
+      truth,
+      status: r.status,
+      reading: r.reading,
+      confidence: r.confidence,
+      error: r.error,
+    });
   }
   return report;
 }
@@ -77,7 +103,9 @@ export function formatReport(report: EvalReport, seconds: number): string {
   if (report.misses.length > 0) {
     lines.push("", "misses:");
     for (const m of report.misses) {
-      lines.push(`  ${m.photo}: truth ${m.truth}, ${m.status} ${m.reading ?? ""}${m.confidence !== null ? ` (${m.confidence})` : ""}${m.error ? ` - ${m.error}` : ""}`);
+      lines.push(
+        `  ${m.photo}: truth ${m.truth}, ${m.status} ${m.reading ?? ""}${m.confidence !== null ? ` (${m.confidence})` : ""}${m.error ? ` - ${m.error}` : ""}`,
+      );
     }
   }
   return lines.join("\n");

@@ -16,7 +16,9 @@ export const FREE_SKEW = 40;
 const CORNERS_MARGIN = 0.15;
 
 /** The part of the photo ImageMagick cuts out for the search: the crop, the corners' box, or all. */
-export function searchRegion(profile: MeterProfile | undefined): { x: number; y: number; width: number; height: number } | undefined {
+export function searchRegion(
+  profile: MeterProfile | undefined,
+): { x: number; y: number; width: number; height: number } | undefined {
   if (profile?.crop) return profile.crop;
   if (profile?.corners) {
     // Corners drawn tight round the wheels: the search needs the window's edges and a little of
@@ -54,7 +56,9 @@ export interface Where {
 /** Finds the counter in the region; the located band's corners come back in photo pixels. */
 export function findCounter(where: Where, profile: MeterProfile | undefined): LocateResult {
   const angle = roughRotation(profile);
-  const view = angle ? rotated(where.region, angle) : { image: where.region, toSource: (x: number, y: number): [number, number] => [x, y] };
+  const view = angle
+    ? rotated(where.region, angle)
+    : { image: where.region, toSource: (x: number, y: number): [number, number] => [x, y] };
   const result = locateCounter(view.image, {
     red: angle ? undefined : where.red,
     invert: profile?.invert,
@@ -65,8 +69,15 @@ export function findCounter(where: Where, profile: MeterProfile | undefined): Lo
   if (!result.ok) return result;
   const toPhoto = ([x, y]: [number, number]): [number, number] => {
     const [rx, ry] = view.toSource(x, y);
-    return [Math.round((rx / where.scale + where.origin.x) * 10) / 10, Math.round((ry / where.scale + where.origin.y) * 10) / 10];
+    return [
+      Math.round((rx / where.scale + where.origin.x) * 10) / 10,
+      Math.round((ry / where.scale + where.origin.y) * 10) / 10,
+    ];
   };
-  const located: Located = { ...result.located, corners: result.located.corners.map(toPhoto) as Located["corners"], skew: Math.round((result.located.skew - angle) * 10) / 10 };
+  const located: Located = {
+    ...result.located,
+    corners: result.located.corners.map(toPhoto) as Located["corners"],
+    skew: Math.round((result.located.skew - angle) * 10) / 10,
+  };
   return { ok: true, located };
 }

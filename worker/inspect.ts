@@ -13,7 +13,9 @@ export const MAX_MEGAPIXELS = 40;
  * profile's window is given in. `takenAt`: the photo's EXIF DateTimeOriginal as ISO 8601 local
  * time (see {@link exifTime}), when it has one.
  */
-export type Inspection = ({ ok: true; width: number; height: number } | { ok: false; error: string }) & { takenAt?: string };
+export type Inspection = ({ ok: true; width: number; height: number } | { ok: false; error: string }) & {
+  takenAt?: string;
+};
 
 /**
  * EXIF DateTimeOriginal ("YYYY:MM:DD HH:MM:SS") as ISO 8601 without a zone ("YYYY-MM-DDTHH:MM:SS"):
@@ -25,7 +27,8 @@ export function exifTime(value: string): string | undefined {
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s] = m.map(Number) as [number, number, number, number, number, number, number];
   const date = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
-  if (y < 1 || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) return undefined;
+  if (y < 1 || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d || h > 23 || mi > 59 || s > 59)
+    return undefined;
   return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}`;
 }
 
@@ -36,7 +39,13 @@ export async function inspectPhotos(paths: string[]): Promise<Map<string, Inspec
   // apart (file names may hold spaces, the EXIF time holds one), the EXIF time last: empty
   // without EXIF, and a stray line break in it cannot cost the photo its line. `-quiet`: a photo
   // without the tag would warn "unknown image property" on stderr; errors are still written.
-  const { stdout, stderr } = await run("identify", ["-quiet", "-ping", "-format", "%w\t%h\t%[orientation]\t%i\t%[EXIF:DateTimeOriginal]\n", ...paths.map((p) => `${p}[0]`)]);
+  const { stdout, stderr } = await run("identify", [
+    "-quiet",
+    "-ping",
+    "-format",
+    "%w\t%h\t%[orientation]\t%i\t%[EXIF:DateTimeOriginal]\n",
+    ...paths.map((p) => `${p}[0]`),
+  ]);
   for (const line of stdout.split("\n")) {
     const m = /^(\d+)\t(\d+)\t(\w*)\t(.+)\t([^\t]*)$/.exec(line);
     if (!m) continue;
@@ -58,7 +67,13 @@ export async function inspectPhotos(paths: string[]): Promise<Map<string, Inspec
   for (const p of paths) {
     if (result.has(p)) continue;
     const said = messages.find((m) => m.includes(p));
-    const reason = said ? said.replace(/^identify(-im6\.q16)?: /, "").replace(/ @ error\/.*$/, "").replace(` \`${p}'`, "").replace(`'${p}'`, "") : "ImageMagick cannot read it";
+    const reason = said
+      ? said
+          .replace(/^identify(-im6\.q16)?: /, "")
+          .replace(/ @ error\/.*$/, "")
+          .replace(` \`${p}'`, "")
+          .replace(`'${p}'`, "")
+      : "ImageMagick cannot read it";
     result.set(p, { ok: false, error: `not a readable image: ${reason.trim()}` });
   }
   return result;

@@ -101,19 +101,40 @@ function ringInk(mask: Uint8Array, width: number, height: number, b: Blob): numb
 }
 
 /** Pieces of ink that could be digits: of a digit's proportions and filling, standing alone. */
-function digitLike(img: GrayImage, radius: number, minHeight: number, maxHeight: number, maxAspect: number, mask = localInk(img, radius, 0.15)): Blob[] {
+function digitLike(
+  img: GrayImage,
+  radius: number,
+  minHeight: number,
+  maxHeight: number,
+  maxAspect: number,
+  mask = localInk(img, radius, 0.15),
+): Blob[] {
   return digitPieces(img, minHeight, maxHeight, maxAspect, mask).digits;
 }
 
 /** Digit-like pieces of ink, and every piece of ink (joined where stacked) they were chosen from. */
-function digitPieces(img: GrayImage, minHeight: number, maxHeight: number, maxAspect: number, mask: Uint8Array): { digits: Blob[]; pieces: Blob[] } {
+function digitPieces(
+  img: GrayImage,
+  minHeight: number,
+  maxHeight: number,
+  maxAspect: number,
+  mask: Uint8Array,
+): { digits: Blob[]; pieces: Blob[] } {
   const { blobs } = labelBlobs(mask, img.width, img.height);
   const pieces = joinStacked(blobs.filter((b) => blobHeight(b) >= 3 && b.area >= 6 && blobHeight(b) <= maxHeight));
   const digits = pieces.filter((b) => {
     const h = blobHeight(b);
     const w = blobWidth(b);
     const fill = b.area / (w * h);
-    return h >= minHeight && h <= maxHeight && w <= maxAspect * h && h <= 8 * w && fill >= 0.08 && fill <= 0.92 && ringInk(mask, img.width, img.height, b) < 0.12;
+    return (
+      h >= minHeight &&
+      h <= maxHeight &&
+      w <= maxAspect * h &&
+      h <= 8 * w &&
+      fill >= 0.08 &&
+      fill <= 0.92 &&
+      ringInk(mask, img.width, img.height, b) < 0.12
+    );
   });
   return { digits, pieces };
 }
@@ -159,7 +180,15 @@ function bestRow(blobs: Blob[], pieces: Blob[], maxSkew: number, preferLarge: bo
     const ha = blobHeight(a);
     const neighbours = blobs
       .map((b, j) => ({ j, b, c: centres[j] as Point }))
-      .filter(({ j, b, c }) => j !== i && c.x > ca.x && similar(blobHeight(b), ha, 1.35) && Math.abs(c.y - ca.y) <= tan * (c.x - ca.x) + 0.15 * ha && c.x - ca.x >= 0.35 * ha && c.x - ca.x <= 2.5 * ha)
+      .filter(
+        ({ j, b, c }) =>
+          j !== i &&
+          c.x > ca.x &&
+          similar(blobHeight(b), ha, 1.35) &&
+          Math.abs(c.y - ca.y) <= tan * (c.x - ca.x) + 0.15 * ha &&
+          c.x - ca.x >= 0.35 * ha &&
+          c.x - ca.x <= 2.5 * ha,
+      )
       .sort((p, q) => p.c.x - q.c.x)
       .slice(0, 3);
     for (const { j, c } of neighbours) {
@@ -179,7 +208,8 @@ function bestRow(blobs: Blob[], pieces: Blob[], maxSkew: number, preferLarge: bo
       // A counter's digits are the largest on a meter's face: a serial number or a dial's figures
       // may make a longer row, of smaller figures.
       const score = (weight - 2 * spread) * (preferLarge ? h ** 0.75 : 1);
-      if (!best || score > best.score || (score === best.score && h > best.height)) best = { members: chosen, step, height: h, score };
+      if (!best || score > best.score || (score === best.score && h > best.height))
+        best = { members: chosen, step, height: h, score };
     }
   }
   return best;
@@ -260,8 +290,13 @@ function lineGroups(points: Point[], tolerance: number, weights: number[]): Line
       if (q.x === p.x) continue;
       const b = (q.y - p.y) / (q.x - p.x);
       const a = p.y - b * p.x;
-      const inliers = all.filter((k) => Math.abs((points[k] as Point).y - (a + b * (points[k] as Point).x)) <= tolerance);
-      const residual = inliers.reduce((s, k) => s + Math.abs((points[k] as Point).y - (a + b * (points[k] as Point).x)), 0);
+      const inliers = all.filter(
+        (k) => Math.abs((points[k] as Point).y - (a + b * (points[k] as Point).x)) <= tolerance,
+      );
+      const residual = inliers.reduce(
+        (s, k) => s + Math.abs((points[k] as Point).y - (a + b * (points[k] as Point).x)),
+        0,
+      );
       const key = inliers.join(",");
       const known = groups.get(key);
       if (!known || residual < known.residual) groups.set(key, { inliers, weight: total(inliers), residual });
@@ -291,7 +326,13 @@ function search(src: GrayImage, options: LocateOptions): Found | undefined {
     for (const { inverted, dark } of darks) {
       const view = factor === 2 ? halved(dark) : dark;
       const short = Math.min(view.width, view.height);
-      const { digits, pieces } = digitPieces(view, minHeight, 0.9 * short, 1.6, localInk(view, Math.max(6, short / 10), 0.15));
+      const { digits, pieces } = digitPieces(
+        view,
+        minHeight,
+        0.9 * short,
+        1.6,
+        localInk(view, Math.max(6, short / 10), 0.15),
+      );
       const row = bestRow(digits, pieces, options.maxSkew, options.wholePhoto ?? false);
       if (row && (!best || row.score > best.row.score)) best = { row: scaledRow(row, factor), inverted, dark };
     }
@@ -304,8 +345,20 @@ function search(src: GrayImage, options: LocateOptions): Found | undefined {
 /** A row found at 1/`factor` size, in full-size pixels. */
 function scaledRow(row: Row, factor: number): Row {
   if (factor === 1) return row;
-  const scale = (b: Blob): Blob => ({ ...b, left: b.left * factor, top: b.top * factor, right: b.right * factor + factor - 1, bottom: b.bottom * factor + factor - 1, area: b.area * factor * factor });
-  return { members: row.members.map(scale), step: { x: row.step.x * factor, y: row.step.y * factor }, height: row.height * factor, score: row.score };
+  const scale = (b: Blob): Blob => ({
+    ...b,
+    left: b.left * factor,
+    top: b.top * factor,
+    right: b.right * factor + factor - 1,
+    bottom: b.bottom * factor + factor - 1,
+    area: b.area * factor * factor,
+  });
+  return {
+    members: row.members.map(scale),
+    step: { x: row.step.x * factor, y: row.step.y * factor },
+    height: row.height * factor,
+    score: row.score,
+  };
 }
 
 /**
@@ -322,7 +375,10 @@ export function rowScale(top: { a: number; b: number }, bottom: { a: number; b: 
   const alpha = bottom.a - top.a + 1;
   const beta = bottom.b - top.b;
   if (Math.abs(beta) < 1e-6) return { toS: (u) => u / alpha, toU: (s) => s * alpha };
-  return { toS: (u) => Math.log((alpha + beta * u) / alpha) / beta, toU: (s) => (alpha * (Math.exp(beta * s) - 1)) / beta };
+  return {
+    toS: (u) => Math.log((alpha + beta * u) / alpha) / beta,
+    toU: (s) => (alpha * (Math.exp(beta * s) - 1)) / beta,
+  };
 }
 
 /** The wheels' row measured in a strip along it: lines of the digits' tops and feet, spacing, places. */
@@ -367,7 +423,9 @@ function measure(strip: GrayImage, ink: Uint8Array, line: number, pitchGuess: nu
   const h = median(onLine.map(blobHeight));
   // The search may have followed wheels turning together in a carry: the square ones then sit
   // up to most of a digit higher or lower.
-  const whole = blobs.filter((b) => Math.abs(centre(b).y - line) <= 0.9 * S && similar(blobHeight(b), h, 1.2)).sort((a, b) => a.left - b.left);
+  const whole = blobs
+    .filter((b) => Math.abs(centre(b).y - line) <= 0.9 * S && similar(blobHeight(b), h, 1.2))
+    .sort((a, b) => a.left - b.left);
   if (whole.length < 1) return undefined;
   // The tops of the digits square in the window lie on one line; their feet, on another. Wheels
   // turning together in a carry lie on a line too, and may outnumber the square ones: they show
@@ -376,10 +434,17 @@ function measure(strip: GrayImage, ink: Uint8Array, line: number, pitchGuess: nu
   // Square digits sit in the middle of the window; a group of wheels turning together sits off
   // it, nearer one edge.
   let chosen: { top: Line2; bottom: Line2; score: number } | undefined;
-  for (const group of lineGroups(whole.map((b) => ({ x: centre(b).x, y: b.top })), 0.07 * h, weights).slice(0, 4)) {
+  for (const group of lineGroups(
+    whole.map((b) => ({ x: centre(b).x, y: b.top })),
+    0.07 * h,
+    weights,
+  ).slice(0, 4)) {
     if (group.inliers.length < Math.min(2, whole.length)) continue;
     const members = group.inliers.map((k) => whole[k] as Blob);
-    const lines = { top: fitLine(members.map((b) => ({ x: centre(b).x, y: b.top }))), bottom: fitLine(members.map((b) => ({ x: centre(b).x, y: b.bottom }))) };
+    const lines = {
+      top: fitLine(members.map((b) => ({ x: centre(b).x, y: b.top }))),
+      bottom: fitLine(members.map((b) => ({ x: centre(b).x, y: b.bottom }))),
+    };
     const [u0, u1] = [Math.min(...whole.map((b) => b.left)), Math.max(...whole.map((b) => b.right))];
     const lopsided = Math.abs(windowReach(strip, lines, u0, u1, -1) - windowReach(strip, lines, u0, u1, 1));
     const score = group.weight - 3 * lopsided;
@@ -393,13 +458,17 @@ function measure(strip: GrayImage, ink: Uint8Array, line: number, pitchGuess: nu
   const guess = scale.toS(centre(whole[0] as Blob).x + pitchGuess) - x0;
   // The spacing: each gap between whole digits is a whole number of wheels; the search's step
   // says roughly how many.
-  const gaps = xs.slice(1).map((x, i) => x - (xs[i] as number)).filter((d) => d >= 0.5 * guess);
+  const gaps = xs
+    .slice(1)
+    .map((x, i) => x - (xs[i] as number))
+    .filter((d) => d >= 0.5 * guess);
   const pitch = gaps.length ? median(gaps.map((d) => d / Math.max(1, Math.round(d / guess)))) : guess;
   const indexes = xs.map((x) => Math.round((x - x0) / pitch));
   // Distinct places only: two pieces at one place are one digit and its neighbour's sliver.
   // Two whole digits at one place: the spacing is not the wheels'.
   if (indexes.some((k, i) => indexes.indexOf(k) !== i)) return undefined;
-  const fit = new Set(indexes).size < 2 ? { a: x0, b: pitch } : fitLine(xs.map((x, i) => ({ x: indexes[i] as number, y: x })));
+  const fit =
+    new Set(indexes).size < 2 ? { a: x0, b: pitch } : fitLine(xs.map((x, i) => ({ x: indexes[i] as number, y: x })));
   // Every whole digit sits in the middle of its wheel: a spacing that drifts off them would
   // put cells between the wheels and past the window.
   if (xs.some((x, i) => Math.abs(x - (fit.a + (indexes[i] as number) * fit.b)) > 0.2 * fit.b)) return undefined;
@@ -434,15 +503,34 @@ function wheelInk(strip: GrayImage, ink: Uint8Array, x0: number, x1: number, y0:
 }
 
 /** Digit heights from the digits' tops (or feet) to the window's edge above (or below). */
-function windowReach(strip: GrayImage, m: { top: Line2; bottom: Line2 }, u0: number, u1: number, direction: -1 | 1): number {
+function windowReach(
+  strip: GrayImage,
+  m: { top: Line2; bottom: Line2 },
+  u0: number,
+  u1: number,
+  direction: -1 | 1,
+): number {
   const S = STRIP_DIGIT_HEIGHT;
   const lineAt = (u: number) => (direction < 0 ? m.top.a + m.top.b * u : m.bottom.a + m.bottom.b * u);
   const columns: number[] = [];
   for (let u = Math.max(0, Math.round(u0)); u <= Math.min(strip.width - 1, Math.round(u1)); u += 2) columns.push(u);
-  const levelAt = (d: number) => median(columns.map((u) => strip.data[Math.max(0, Math.min(strip.height - 1, Math.round(lineAt(u) + direction * d))) * strip.width + u] as number));
+  const levelAt = (d: number) =>
+    median(
+      columns.map(
+        (u) =>
+          strip.data[
+            Math.max(0, Math.min(strip.height - 1, Math.round(lineAt(u) + direction * d))) * strip.width + u
+          ] as number,
+      ),
+    );
   // The wheels' ground just outside the digits, and the ink's level (the digits' own rows).
   const ground = Math.max(levelAt(0.06 * S), levelAt(0.12 * S));
-  const inkLevel = median(columns.map((u) => strip.data[Math.round((m.top.a + m.top.b * u + m.bottom.a + m.bottom.b * u) / 2) * strip.width + u] as number));
+  const inkLevel = median(
+    columns.map(
+      (u) =>
+        strip.data[Math.round((m.top.a + m.top.b * u + m.bottom.a + m.bottom.b * u) / 2) * strip.width + u] as number,
+    ),
+  );
   const edge = (ground + Math.min(inkLevel, ground - 40)) / 2;
   const most = 0.75;
   for (let d = 0.1 * S; d <= most * S; d += 1) {
@@ -456,10 +544,21 @@ function windowReach(strip: GrayImage, m: { top: Line2; bottom: Line2 }, u0: num
  * tops or feet, as the row measured it) than the edge itself, over columns u0..u1: the median
  * over columns, so the strokes of a wheel turning up to the edge do not count.
  */
-function edgeStep(strip: GrayImage, m: { top: Line2; bottom: Line2 }, u0: number, u1: number, direction: -1 | 1, reach: number, share = 0.5): number {
+function edgeStep(
+  strip: GrayImage,
+  m: { top: Line2; bottom: Line2 },
+  u0: number,
+  u1: number,
+  direction: -1 | 1,
+  reach: number,
+  share = 0.5,
+): number {
   const S = STRIP_DIGIT_HEIGHT;
   const lineAt = (u: number) => (direction < 0 ? m.top.a + m.top.b * u : m.bottom.a + m.bottom.b * u);
-  const at = (u: number, d: number) => strip.data[Math.max(0, Math.min(strip.height - 1, Math.round(lineAt(u) + direction * d))) * strip.width + u] as number;
+  const at = (u: number, d: number) =>
+    strip.data[
+      Math.max(0, Math.min(strip.height - 1, Math.round(lineAt(u) + direction * d))) * strip.width + u
+    ] as number;
   const d = reach * S + 1;
   const steps: number[] = [];
   for (let u = Math.max(0, Math.round(u0)); u <= Math.min(strip.width - 1, Math.round(u1)); u += 2) {
@@ -477,7 +576,12 @@ type WindowCover = "inside" | "outside" | "unknown";
  * digits, measured over the whole digits' `places` (a wheel turning up to the edge hides it),
  * runs on over them at the same distance. An edge the row does not show clearly says nothing.
  */
-function windowCover(strip: GrayImage, m: { top: Line2; bottom: Line2 }, places: (readonly [number, number])[], contrast: number): (u0: number, u1: number) => WindowCover {
+function windowCover(
+  strip: GrayImage,
+  m: { top: Line2; bottom: Line2 },
+  places: (readonly [number, number])[],
+  contrast: number,
+): (u0: number, u1: number) => WindowCover {
   const edges = ([-1, 1] as const).map((direction) => {
     const reach = median(places.map(([a, b]) => windowReach(strip, m, a, b, direction)));
     const step = median(places.map(([a, b]) => edgeStep(strip, m, a, b, direction, reach)));
@@ -487,7 +591,9 @@ function windowCover(strip: GrayImage, m: { top: Line2; bottom: Line2 }, places:
   return (u0, u1) => {
     if (clear.length === 0) return "unknown";
     // The brighter columns decide: a stroke of a turning wheel may dim the window's side of the edge.
-    return clear.some((e) => edgeStep(strip, m, u0, u1, e.direction, e.reach, 0.75) >= 0.5 * e.step) ? "inside" : "outside";
+    return clear.some((e) => edgeStep(strip, m, u0, u1, e.direction, e.reach, 0.75) >= 0.5 * e.step)
+      ? "inside"
+      : "outside";
   };
 }
 
@@ -508,7 +614,15 @@ interface Strip {
  * A strip along a row through `centres` in direction `along`, its digits (`height` high in the
  * source) scaled to STRIP_DIGIT_HEIGHT, with room for `digits` wheels (8 if unknown) either side.
  */
-function stripAlong(dark: GrayImage, ground: number, centres: Point[], along: number, height: number, step: number, digits: number | undefined): Strip {
+function stripAlong(
+  dark: GrayImage,
+  ground: number,
+  centres: Point[],
+  along: number,
+  height: number,
+  step: number,
+  digits: number | undefined,
+): Strip {
   const S = STRIP_DIGIT_HEIGHT;
   const [ux, uy] = [Math.cos(along), Math.sin(along)];
   const scale = S / height;
@@ -522,9 +636,23 @@ function stripAlong(dark: GrayImage, ground: number, centres: Point[], along: nu
   const vShift = median(centres.map((c) => -(c.x - origin.x) * uy + (c.y - origin.y) * ux));
   // Strip pixel (x, y) → u = x/scale − spare along the row, v = vShift + (y − line)/scale across it.
   const [u0, v0] = [-spare, vShift - line / scale];
-  const affine: [number, number, number, number, number, number] = [origin.x + u0 * ux - v0 * uy, ux / scale, -uy / scale, origin.y + u0 * uy + v0 * ux, uy / scale, ux / scale];
+  const affine: [number, number, number, number, number, number] = [
+    origin.x + u0 * ux - v0 * uy,
+    ux / scale,
+    -uy / scale,
+    origin.y + u0 * uy + v0 * ux,
+    uy / scale,
+    ux / scale,
+  ];
   const strip = resampleAffine(dark, width, rows, affine, ground);
-  return { strip, ink: localInk(strip, S, 0.15), toSource: (x, y) => [affine[0] + affine[1] * x + affine[2] * y, affine[3] + affine[4] * x + affine[5] * y], scale, line, along };
+  return {
+    strip,
+    ink: localInk(strip, S, 0.15),
+    toSource: (x, y) => [affine[0] + affine[1] * x + affine[2] * y, affine[3] + affine[4] * x + affine[5] * y],
+    scale,
+    line,
+    along,
+  };
 }
 
 export function locateCounter(src: GrayImage, options: LocateOptions): LocateResult {
@@ -553,7 +681,15 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
         const [x, y] = view.toSource(u, (m!.top.a + m!.top.b * u + m!.bottom.a + m!.bottom.b * u) / 2);
         return { x, y };
       });
-      const refined = stripAlong(dark, ground, points, along + Math.atan(slope), h / view.scale, (stepLength * view.scale) / view.scale, options.digits);
+      const refined = stripAlong(
+        dark,
+        ground,
+        points,
+        along + Math.atan(slope),
+        h / view.scale,
+        (stepLength * view.scale) / view.scale,
+        options.digits,
+      );
       const again = measure(refined.strip, refined.ink, refined.line, stepLength * refined.scale);
       if (again) [view, m] = [refined, again];
     }
@@ -576,7 +712,10 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
   const inkCentred = (k: number) => {
     const [a, b] = [edge(k), edge(k + 1)];
     const mid = (a + b) / 2;
-    const [y0, y1] = [Math.max(0, Math.round(topAt(mid) - 0.25 * S)), Math.min(strip.height - 1, Math.round(bottomAt(mid) + 0.25 * S))];
+    const [y0, y1] = [
+      Math.max(0, Math.round(topAt(mid) - 0.25 * S)),
+      Math.min(strip.height - 1, Math.round(bottomAt(mid) + 0.25 * S)),
+    ];
     let sum = 0;
     let n = 0;
     for (let y = y0; y <= y1; y++) {
@@ -594,7 +733,11 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
     const [a, b] = [edge(k), edge(k + 1)];
     const mid = (a + b) / 2;
     const values: number[] = [];
-    for (let y = Math.max(0, Math.round(topAt(mid))); y <= Math.min(strip.height - 1, Math.round(bottomAt(mid))); y += 2) {
+    for (
+      let y = Math.max(0, Math.round(topAt(mid)));
+      y <= Math.min(strip.height - 1, Math.round(bottomAt(mid)));
+      y += 2
+    ) {
       for (let x = Math.max(0, Math.round(a)); x <= Math.min(strip.width - 1, Math.round(b)); x += 2) {
         if (!strip.outside?.[y * strip.width + x]) values.push(strip.data[y * strip.width + x] as number);
       }
@@ -604,7 +747,10 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
   /** The grey of the whole digits' ink. */
   const inkLevelOf = () => {
     const values: number[] = [];
-    for (const b of m.whole) for (let x = b.left; x <= b.right; x += 2) for (let y = b.top; y <= b.bottom; y += 2) if (ink[y * strip.width + x]) values.push(strip.data[y * strip.width + x] as number);
+    for (const b of m.whole)
+      for (let x = b.left; x <= b.right; x += 2)
+        for (let y = b.top; y <= b.bottom; y += 2)
+          if (ink[y * strip.width + x]) values.push(strip.data[y * strip.width + x] as number);
     return values.length ? median(values) : 0;
   };
   let firstK = 0;
@@ -625,7 +771,11 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
         firstK = -left;
       }
     }
-    if (bestScore <= OUTSIDE) return { ok: false, reason: `counter not found inside the crop: widen it (${options.digits} wheels do not fit in it)` };
+    if (bestScore <= OUTSIDE)
+      return {
+        ok: false,
+        reason: `counter not found inside the crop: widen it (${options.digits} wheels do not fit in it)`,
+      };
     if (bestScore < 0) return { ok: false, reason: `${known} digit cells found, the profile says ${options.digits}` };
     count = options.digits;
   } else {
@@ -635,7 +785,12 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
     const inkOfWhole = median(m.indexes.map((k) => placeInk(k)));
     const wheelGround = median(m.indexes.map((k) => groundAt(k)));
     const contrast = Math.max(1, wheelGround - inkLevelOf());
-    const windowAt = windowCover(strip, m, m.indexes.map((k) => [edge(k), edge(k + 1)] as const), contrast);
+    const windowAt = windowCover(
+      strip,
+      m,
+      m.indexes.map((k) => [edge(k), edge(k + 1)] as const),
+      contrast,
+    );
     const placeWindow = (k: number) => {
       const inset = 0.15 * (edge(k + 1) - edge(k));
       return windowAt(edge(k) + inset, edge(k + 1) - inset);
@@ -649,7 +804,8 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
     while (wheelAt(firstK + count)) count++;
     // A row of three figures or fewer is more often part of a counter (glare hides the rest) or
     // a label than a whole counter.
-    if (count < MIN_FREE_WHEELS) return { ok: false, reason: `only ${count} wheels found: give the counter's digits in a profile` };
+    if (count < MIN_FREE_WHEELS)
+      return { ok: false, reason: `only ${count} wheels found: give the counter's digits in a profile` };
     // Where the window runs on past the row, the count is not known. Where its edges do not say,
     // a place with some ink in its middle, too little for a wheel, may be the last wheel turning
     // (it shows a sliver of each digit), and a place whose ground is the wheels' own may be more
@@ -662,7 +818,11 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
       return (share >= 0.15 * inkOfWhole && inkCentred(k)) || Math.abs(groundAt(k) - wheelGround) < 0.25 * contrast;
     };
     const [before, after] = [unclear(firstK - 1), unclear(firstK + count)];
-    if (before || after) return { ok: false, reason: `the wheel ${after ? "after" : "before"} the ${count} found is unclear: give the counter's digits in a profile` };
+    if (before || after)
+      return {
+        ok: false,
+        reason: `the wheel ${after ? "after" : "before"} the ${count} found is unclear: give the counter's digits in a profile`,
+      };
   }
   const u0 = edge(firstK);
   const u1 = edge(firstK + count);
@@ -698,7 +858,9 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
     const [sx1, sy1] = toSource(u1s, v1s);
     return [sx, sy, sx1 - sx, sy1 - sy];
   };
-  const band = normalized(resampleColumns(dark, bandWidth, bandHeight, column, ground, Math.ceil(sourcePerBand - 0.15)));
+  const band = normalized(
+    resampleColumns(dark, bandWidth, bandHeight, column, ground, Math.ceil(sourcePerBand - 0.15)),
+  );
   // Without a digit count, red wheels after the others are decimals: the integer part is read.
   if (options.red && options.digits === undefined) {
     const red = resampleColumns(options.red, bandWidth, bandHeight, column, 0);
@@ -706,7 +868,8 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
       const x0 = Math.max(0, Math.round((m.first + (k - 0.5) * m.pitch - s0) * H));
       const x1 = Math.min(bandWidth - 1, Math.round((m.first + (k + 0.5) * m.pitch - s0) * H) - 1);
       let sum = 0;
-      for (let y = digitTop; y < Math.min(bandHeight, digitTop + H); y++) for (let x = x0; x <= x1; x++) sum += red.data[y * bandWidth + x] as number;
+      for (let y = digitTop; y < Math.min(bandHeight, digitTop + H); y++)
+        for (let x = x0; x <= x1; x++) sum += red.data[y * bandWidth + x] as number;
       return sum / Math.max(1, (x1 - x0 + 1) * H);
     };
     const plain = redness(firstK);

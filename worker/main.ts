@@ -21,8 +21,13 @@ function positiveInt(value: string): number {
 async function main(argv: string[]): Promise<number> {
   const program = new Command()
     .name("worker.js")
-    .description("Reads meter photos with ImageMagick and Tesseract; one result record per photo in <out>/records.jsonl.")
-    .option("--profile <file>", "meter profile JSON (crop or corners, rotate, invert, digits...); without one the whole photo is searched")
+    .description(
+      "Reads meter photos with ImageMagick and Tesseract; one result record per photo in <out>/records.jsonl.",
+    )
+    .option(
+      "--profile <file>",
+      "meter profile JSON (crop or corners, rotate, invert, digits...); without one the whole photo is searched",
+    )
     .option("--out <dir>", "where records.jsonl is written", "results")
     .option("--concurrency <n>", "Tesseract processes at once (one per task slot)", positiveInt, 1)
     .option("--input <dir>", "read every photo in this directory")
@@ -52,9 +57,13 @@ async function main(argv: string[]): Promise<number> {
     const listed = await photosIn(inputDir);
     photos = listed.photos;
     // Not silently: a photo with an unexpected extension should be noticed.
-    if (listed.skipped > 0) console.error(`skipped ${listed.skipped} file(s) in ${inputDir} that are not photos (${PHOTO_EXTENSIONS.join(" ")})`);
+    if (listed.skipped > 0)
+      console.error(
+        `skipped ${listed.skipped} file(s) in ${inputDir} that are not photos (${PHOTO_EXTENSIONS.join(" ")})`,
+      );
   }
-  if (photos.length === 0) throw new Error(inputDir ? `no photos in ${inputDir}` : "no photos given (use --input DIR or list files)");
+  if (photos.length === 0)
+    throw new Error(inputDir ? `no photos in ${inputDir}` : "no photos given (use --input DIR or list files)");
   if (inputDir && !(await stat(inputDir)).isDirectory()) throw new Error(`${inputDir} is not a directory`);
 
   const records = await runBatch({
@@ -65,7 +74,9 @@ async function main(argv: string[]): Promise<number> {
     nameOf: (p) => (inputDir ? path.relative(inputDir, p) : path.basename(p)),
   });
   const count = (s: string) => records.filter((r) => r.status === s).length;
-  console.log(`${records.length} photos: ${count("ok")} read, ${count("unreadable")} unreadable, ${count("error")} errors -> ${path.join(opts.out, RECORDS_FILE)}`);
+  console.log(
+    `${records.length} photos: ${count("ok")} read, ${count("unreadable")} unreadable, ${count("error")} errors -> ${path.join(opts.out, RECORDS_FILE)}`,
+  );
   for (const r of records.filter((r) => r.status === "error")) console.error(`${r.photo}: ${r.error}`);
   return 0;
 }

@@ -40,7 +40,8 @@ export function evenCuts(wheels: number): number[] {
 
 /** What a record came to, in a line: `read 00530 (confidence 0.99)`, or its status and reason. */
 export function outcomeLine(record: ResultRecord): string {
-  if (record.status === "ok") return `read ${record.reading ?? ""}${record.confidence !== null ? ` (confidence ${record.confidence})` : ""}`;
+  if (record.status === "ok")
+    return `read ${record.reading ?? ""}${record.confidence !== null ? ` (confidence ${record.confidence})` : ""}`;
   return `${record.status}: ${record.error ?? "no reason given"}`;
 }
 
@@ -48,12 +49,19 @@ export function outcomeLine(record: ResultRecord): string {
 export function recordOverlay(record: ResultRecord): Overlay {
   const lines = [outcomeLine(record)];
   if (record.counter) lines.push(`${record.counter.wheels} wheels, skew ${record.counter.skew}°`);
-  return { ...(record.counter ? { corners: record.counter.corners, cuts: evenCuts(record.counter.wheels) } : {}), lines, ok: record.status === "ok" };
+  return {
+    ...(record.counter ? { corners: record.counter.corners, cuts: evenCuts(record.counter.wheels) } : {}),
+    lines,
+    ok: record.status === "ok",
+  };
 }
 
 const fmt = (n: number) => String(Math.round(n * 10) / 10);
 const point = (p: [number, number]) => `${fmt(p[0])},${fmt(p[1])}`;
-const along = (a: [number, number], b: [number, number], t: number): [number, number] => [a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])];
+const along = (a: [number, number], b: [number, number], t: number): [number, number] => [
+  a[0] + t * (b[0] - a[0]),
+  a[1] + t * (b[1] - a[1]),
+];
 
 /**
  * ImageMagick reads `%` in -annotate text as an image property and a leading `@` as a file to
@@ -87,31 +95,72 @@ const CHAR_WIDTH = 0.56;
  * into `out` as PNG. Text is sized and wrapped to fit the photo's shorter side (`size`), lines to
  * the band's height.
  */
-export function overlayArgs(photo: string, overlay: Overlay, out: string, size: { width: number; height: number }): string[] {
+export function overlayArgs(
+  photo: string,
+  overlay: Overlay,
+  out: string,
+  size: { width: number; height: number },
+): string[] {
   const args = [`${photo}[0]`, "-auto-orient", "-colorspace", "sRGB", "-type", "TrueColor"];
   const colour = overlay.ok ? "#00d000" : "#ff8c00";
   if (overlay.corners && overlay.corners.length === 4) {
-    const [tl, tr, br, bl] = overlay.corners as [[number, number], [number, number], [number, number], [number, number]];
+    const [tl, tr, br, bl] = overlay.corners as [
+      [number, number],
+      [number, number],
+      [number, number],
+      [number, number],
+    ];
     const height = (Math.hypot(bl[0] - tl[0], bl[1] - tl[1]) + Math.hypot(br[0] - tr[0], br[1] - tr[1])) / 2;
-    args.push("-fill", "none", "-stroke", colour, "-strokewidth", fmt(Math.max(2, height / 40)), "-draw", `polygon ${[tl, tr, br, bl].map(point).join(" ")}`);
+    args.push(
+      "-fill",
+      "none",
+      "-stroke",
+      colour,
+      "-strokewidth",
+      fmt(Math.max(2, height / 40)),
+      "-draw",
+      `polygon ${[tl, tr, br, bl].map(point).join(" ")}`,
+    );
     // A cut at share t of the band's width: from t along its top edge to t along its bottom edge.
     args.push("-stroke", "#ffe000", "-strokewidth", fmt(Math.max(1, height / 60)));
-    for (const t of overlay.cuts ?? []) args.push("-draw", `line ${point(along(tl, tr, t))} ${point(along(bl, br, t))}`);
+    for (const t of overlay.cuts ?? [])
+      args.push("-draw", `line ${point(along(tl, tr, t))} ${point(along(bl, br, t))}`);
   }
   const side = Math.min(size.width, size.height);
   const pointsize = Math.round(Math.min(96, Math.max(12, side / PIXELS_PER_POINT)));
   const perLine = Math.max(20, Math.floor((side - 16) / (CHAR_WIDTH * pointsize)));
-  args.push("-stroke", "none", "-font", "DejaVu-Sans", "-pointsize", String(pointsize), "-gravity", "NorthWest", "-undercolor", "#000000b0", "-fill", colour);
-  overlay.lines.flatMap((line) => wrapped(line, perLine)).forEach((line, i) => args.push("-annotate", `+8+${8 + Math.round(i * pointsize * 1.3)}`, literal(line)));
+  args.push(
+    "-stroke",
+    "none",
+    "-font",
+    "DejaVu-Sans",
+    "-pointsize",
+    String(pointsize),
+    "-gravity",
+    "NorthWest",
+    "-undercolor",
+    "#000000b0",
+    "-fill",
+    colour,
+  );
+  overlay.lines
+    .flatMap((line) => wrapped(line, perLine))
+    .forEach((line, i) => args.push("-annotate", `+8+${8 + Math.round(i * pointsize * 1.3)}`, literal(line)));
   args.push(`png:${out}`);
   return args;
 }
 
 /** Draws one overlay: one `convert` (and the folder it goes in, if need be). */
-export async function drawOverlay(photo: string, overlay: Overlay, out: string, size: { width: number; height: number }): Promise<void> {
+export async function drawOverlay(
+  photo: string,
+  overlay: Overlay,
+  out: string,
+  size: { width: number; height: number },
+): Promise<void> {
   await mkdir(path.dirname(out), { recursive: true });
   const { code, stderr } = await run("convert", overlayArgs(photo, overlay, out, size));
-  if (code !== 0) throw new Error(`cannot draw the overlay of ${photo}: ${stderr.trim().split("\n")[0] ?? "convert failed"}`);
+  if (code !== 0)
+    throw new Error(`cannot draw the overlay of ${photo}: ${stderr.trim().split("\n")[0] ?? "convert failed"}`);
 }
 
 /** The overlay's file for a photo in `dir`: the photo's name with `.png` added (meter-001.jpg.png). */
@@ -123,7 +172,12 @@ export function overlayFile(dir: string, photoName: string): string {
  * Draws every record's overlay into `dir` (records of photos that could not be decoded have no
  * picture); `photoOf` gives a record's photo file. Returns the files written.
  */
-export async function drawRecordOverlays(records: ResultRecord[], photoOf: (record: ResultRecord) => string, dir: string, concurrency = 2): Promise<string[]> {
+export async function drawRecordOverlays(
+  records: ResultRecord[],
+  photoOf: (record: ResultRecord) => string,
+  dir: string,
+  concurrency = 2,
+): Promise<string[]> {
   const drawable = records.filter((r) => r.status !== "error");
   const sizes = await inspectPhotos(drawable.map(photoOf));
   const written: string[] = [];

@@ -39,7 +39,11 @@ export function parsePnm(buf: Buffer): GrayAndRed | GrayImage {
 }
 
 /** A binary PNM header: size, and where the pixels start. */
-function header(buf: Buffer, magic: string, channels: number): { width: number; height: number; data: Buffer; start: number } {
+function header(
+  buf: Buffer,
+  magic: string,
+  channels: number,
+): { width: number; height: number; data: Buffer; start: number } {
   const fields: string[] = [];
   let i = 0;
   while (fields.length < 4 && i < buf.length) {
@@ -55,7 +59,8 @@ function header(buf: Buffer, magic: string, channels: number): { width: number; 
   const [m, w, h, max] = fields;
   const width = Number(w);
   const height = Number(h);
-  if (m !== magic || Number(max) !== 255 || !(width > 0) || !(height > 0)) throw new Error(`not an 8-bit binary ${magic === "P6" ? "PPM" : "PGM"} (header "${fields.join(" ")}")`);
+  if (m !== magic || Number(max) !== 255 || !(width > 0) || !(height > 0))
+    throw new Error(`not an 8-bit binary ${magic === "P6" ? "PPM" : "PGM"} (header "${fields.join(" ")}")`);
   if (buf.length - (i + 1) < width * height * channels) throw new Error(`${magic} pixel data is short`);
   return { width, height, data: buf, start: i + 1 };
 }
@@ -67,7 +72,10 @@ export function parsePgm(buf: Buffer): GrayImage {
 }
 
 export function encodePgm(img: GrayImage): Buffer {
-  return Buffer.concat([Buffer.from(`P5\n${img.width} ${img.height}\n255\n`, "latin1"), Buffer.from(img.data.buffer, img.data.byteOffset, img.data.length)]);
+  return Buffer.concat([
+    Buffer.from(`P5\n${img.width} ${img.height}\n255\n`, "latin1"),
+    Buffer.from(img.data.buffer, img.data.byteOffset, img.data.length),
+  ]);
 }
 
 export function blankImage(width: number, height: number): GrayImage {

@@ -42,7 +42,8 @@ export function cleanOps(profile: MeterProfile | undefined): string[] {
     ops.push("-crop", `${c.width}x${c.height}+${c.x}+${c.y}`, "+repage");
   }
   if (profile?.corners) ops.push(...perspectiveOps(profile.corners, profile.invert ?? false));
-  if (profile?.rotate) ops.push("-background", profile.invert ? "black" : "white", "-rotate", String(profile.rotate), "+repage");
+  if (profile?.rotate)
+    ops.push("-background", profile.invert ? "black" : "white", "-rotate", String(profile.rotate), "+repage");
   if (profile?.bandHeight || profile?.bandWidth) {
     const width = profile.bandWidth ?? profile.crop?.width ?? 100000;
     const height = profile.bandHeight ?? 100000;
@@ -69,7 +70,16 @@ function perspectiveOps(corners: [Point, Point, Point, Point], invert: boolean):
     [br, [width, height]],
     [bl, [0, height]],
   ].map(([from, to]) => `${(from as Point).join(",")} ${(to as Point).join(",")}`);
-  return ["-virtual-pixel", invert ? "black" : "white", "-define", `distort:viewport=${width}x${height}+0+0`, "-distort", "Perspective", pairs.join("  "), "+repage"];
+  return [
+    "-virtual-pixel",
+    invert ? "black" : "white",
+    "-define",
+    `distort:viewport=${width}x${height}+0+0`,
+    "-distort",
+    "Perspective",
+    pairs.join("  "),
+    "+repage",
+  ];
 }
 
 export interface Prepared {
@@ -85,11 +95,20 @@ export interface Prepared {
  * with grey; reading that would be guessing, so the photo fails with ImageMagick's own words.
  */
 export function corruptionOf(photo: string, stderr: string): string | undefined {
-  const line = stderr.split("\n").find((l) => l.includes(photo) && /Premature end|Corrupt|Bogus|Invalid|truncated/i.test(l));
-  return line?.replace(/^convert(-im6\.q16)?: /, "").replace(/ [`'].*$/, "").trim();
+  const line = stderr
+    .split("\n")
+    .find((l) => l.includes(photo) && /Premature end|Corrupt|Bogus|Invalid|truncated/i.test(l));
+  return line
+    ?.replace(/^convert(-im6\.q16)?: /, "")
+    .replace(/ [`'].*$/, "")
+    .trim();
 }
 
-async function convertChunk(photos: string[], images: string[], ops: string[]): Promise<{ code: number; stderr: string }> {
+async function convertChunk(
+  photos: string[],
+  images: string[],
+  ops: string[],
+): Promise<{ code: number; stderr: string }> {
   const args: string[] = [];
   photos.forEach((p, i) => args.push("(", `${p}[0]`, ...ops, "-write", images[i] as string, "+delete", ")"));
   // Every photo was written and deleted inside its parentheses; a 1x1 canvas gives convert an image to discard.
@@ -97,7 +116,12 @@ async function convertChunk(photos: string[], images: string[], ops: string[]): 
   return run("convert", args);
 }
 
-export async function preparePhotos(photos: string[], profile: MeterProfile | undefined, workDir: string, firstIndex = 0): Promise<Prepared[]> {
+export async function preparePhotos(
+  photos: string[],
+  profile: MeterProfile | undefined,
+  workDir: string,
+  firstIndex = 0,
+): Promise<Prepared[]> {
   const ops = tunedBand(profile) ? cleanOps(profile) : searchOps(profile);
   const kind = inColour(profile) ? "ppm" : "pgm";
   const out: Prepared[] = [];
@@ -110,20 +134,32 @@ export async function preparePhotos(photos: string[], profile: MeterProfile | un
       const each = (Date.now() - began) / chunk.length;
       chunk.forEach((photo, i) => {
         const corrupt = corruptionOf(photo, stderr);
-        out.push(corrupt ? { photo, error: `corrupt image: ${corrupt}`, convertMs: each } : { photo, image: images[i] as string, convertMs: each });
+        out.push(
+          corrupt
+            ? { photo, error: `corrupt image: ${corrupt}`, convertMs: each }
+            : { photo, image: images[i] as string, convertMs: each },
+        );
       });
       continue;
     }
     for (const [i, photo] of chunk.entries()) {
       const t0 = Date.now();
       const single = await convertChunk([photo], [images[i] as string], ops);
-      const message = single.stderr.split("\n").find((l) => l.trim() !== "")?.replace(/^convert(-im6\.q16)?: /, "").replace(/ @ (error|warning)\/.*$/, "");
+      const message = single.stderr
+        .split("\n")
+        .find((l) => l.trim() !== "")
+        ?.replace(/^convert(-im6\.q16)?: /, "")
+        .replace(/ @ (error|warning)\/.*$/, "");
       const corrupt = corruptionOf(photo, single.stderr);
       if (corrupt) {
         out.push({ photo, error: `corrupt image: ${corrupt}`, convertMs: Date.now() - t0 });
         continue;
       }
-      out.push(single.code === 0 ? { photo, image: images[i] as string, convertMs: Date.now() - t0 } : { photo, error: `cannot convert: ${message ?? "ImageMagick failed"}`, convertMs: Date.now() - t0 });
+      out.push(
+        single.code === 0
+          ? { photo, image: images[i] as string, convertMs: Date.now() - t0 }
+          : { photo, error: `cannot convert: ${message ?? "ImageMagick failed"}`, convertMs: Date.now() - t0 },
+      );
     }
   }
   return out;

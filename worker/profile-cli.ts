@@ -48,7 +48,11 @@ function command(): Command {
         "The photos are then read with the profile, as a batch reads them, and an overlay per photo (PNG) shows the band found, its wheels, and the reading or why there is none.",
     )
     .argument("[photos...]", "photos of one meter")
-    .option("--digits <n>", "integer wheels on the counter, leading zeros included, red decimal wheels not (default: as many as most photos show)", digitsOption)
+    .option(
+      "--digits <n>",
+      "integer wheels on the counter, leading zeros included, red decimal wheels not (default: as many as most photos show)",
+      digitsOption,
+    )
     .option("--invert", "light digits on dark wheels (default: found from the photos)")
     .option("--no-invert", "dark digits on light wheels")
     .option("--out <file>", "the profile to write", "profile.json")
@@ -63,7 +67,8 @@ export async function main(argv: string[], log: (line: string) => void = console
   const photos = cmd.args;
   const opts = cmd.opts<Options>();
   if (photos.length === 0) throw new ProfileCliError("no photos given: npm run profile -- PHOTO... (see --help)");
-  if (existsSync(opts.out) && !opts.force) throw new ProfileCliError(`${opts.out} exists: give --force to overwrite it`);
+  if (existsSync(opts.out) && !opts.force)
+    throw new ProfileCliError(`${opts.out} exists: give --force to overwrite it`);
 
   const inspected = await inspectPhotos(photos);
   for (const photo of photos) {
@@ -73,8 +78,13 @@ export async function main(argv: string[], log: (line: string) => void = console
 
   const work = await mkdtemp(path.join(tmpdir(), "ocr-profile-"));
   try {
-    const hints = { ...(opts.digits !== undefined ? { digits: opts.digits } : {}), ...(opts.invert !== undefined ? { invert: opts.invert } : {}) };
-    log(`Looking for the counter in ${photos.length} whole photo${photos.length === 1 ? "" : "s"}${opts.digits ? ` (${opts.digits} wheels)` : ""}:`);
+    const hints = {
+      ...(opts.digits !== undefined ? { digits: opts.digits } : {}),
+      ...(opts.invert !== undefined ? { invert: opts.invert } : {}),
+    };
+    log(
+      `Looking for the counter in ${photos.length} whole photo${photos.length === 1 ? "" : "s"}${opts.digits ? ` (${opts.digits} wheels)` : ""}:`,
+    );
     const searched: PhotoSearch[] = [];
     for (const photo of photos) {
       const s = await searchPhoto(photo, hints, work).catch((err: Error) => {
@@ -83,7 +93,9 @@ export async function main(argv: string[], log: (line: string) => void = console
       searched.push(s);
       if (s.result.ok) {
         const l = s.result.located;
-        log(`  ${photo}: ${l.cells.length} wheels (${l.found} whole digits), ${l.inverted ? "light digits on dark" : "dark digits on light"}, skew ${l.skew}°, corners ${corners(l.corners)}`);
+        log(
+          `  ${photo}: ${l.cells.length} wheels (${l.found} whole digits), ${l.inverted ? "light digits on dark" : "dark digits on light"}, skew ${l.skew}°, corners ${corners(l.corners)}`,
+        );
       } else {
         log(`  ${photo}: counter not found (${s.result.reason}): crop it closer or give --digits`);
       }
@@ -91,10 +103,15 @@ export async function main(argv: string[], log: (line: string) => void = console
     const found = searched.filter((s): s is PhotoSearch & { result: { ok: true } } => s.result.ok);
     if (found.length === 0) {
       const missed = searched.map((s) => s.photo).join(", ");
-      throw new ProfileCliError(`counter not found in ${missed}: crop ${photos.length === 1 ? "it" : "them"} closer or give --digits`);
+      throw new ProfileCliError(
+        `counter not found in ${missed}: crop ${photos.length === 1 ? "it" : "them"} closer or give --digits`,
+      );
     }
     // Red wheels at the end of the row are decimals, which `digits` leaves out.
-    const redAtEnd = opts.digits === undefined ? await Promise.all(found.map((f) => redWheelsAtEnd(f.photo, f.result.located))) : undefined;
+    const redAtEnd =
+      opts.digits === undefined
+        ? await Promise.all(found.map((f) => redWheelsAtEnd(f.photo, f.result.located)))
+        : undefined;
     const { profile, warnings } = draftProfile(found, opts.digits, redAtEnd);
     for (const w of warnings) log(`warning: ${w}`);
     // What the batch will be given: checked as it will check it.
@@ -104,21 +121,33 @@ export async function main(argv: string[], log: (line: string) => void = console
     log(`Wrote ${opts.out}: ${JSON.stringify(profile)}`);
 
     log(`Reading the photos with it:`);
-    const records = await runBatch({ photos, profile, outDir: path.join(work, "batch"), concurrency: opts.concurrency, nameOf: (p) => p });
+    const records = await runBatch({
+      photos,
+      profile,
+      outDir: path.join(work, "batch"),
+      concurrency: opts.concurrency,
+      nameOf: (p) => p,
+    });
     const byPhoto = new Map(records.map((r) => [r.photo, r]));
     const overlayDir = opts.overlayDir ?? path.join(path.dirname(opts.out), "profile-overlays");
     const names = overlayNames(photos);
     for (const [i, photo] of photos.entries()) {
       const r = byPhoto.get(photo);
       if (!r) continue;
-      log(`  ${photo}: ${outcomeLine(r)}${r.counter ? `; counter at ${corners(r.counter.corners)}, skew ${r.counter.skew}°, ${r.counter.wheels} wheels` : ""}`);
+      log(
+        `  ${photo}: ${outcomeLine(r)}${r.counter ? `; counter at ${corners(r.counter.corners)}, skew ${r.counter.skew}°, ${r.counter.wheels} wheels` : ""}`,
+      );
       if (r.status === "error") continue;
       const search = searched[i] as PhotoSearch;
       await drawOverlay(photo, overlayOf(r, search), overlayFile(overlayDir, names[i] as string), search);
     }
     const count = (status: ResultRecord["status"]) => records.filter((r) => r.status === status).length;
-    log(`${photos.length} photo${photos.length === 1 ? "" : "s"}: ${count("ok")} read, ${count("unreadable")} unreadable, ${count("error")} failed; the counter found in ${found.length} whole photo${found.length === 1 ? "" : "s"}.`);
-    log(`Overlays in ${overlayDir}${path.sep}. Read a folder with the profile: npm run ocr -- --input DIR --profile ${opts.out}`);
+    log(
+      `${photos.length} photo${photos.length === 1 ? "" : "s"}: ${count("ok")} read, ${count("unreadable")} unreadable, ${count("error")} failed; the counter found in ${found.length} whole photo${found.length === 1 ? "" : "s"}.`,
+    );
+    log(
+      `Overlays in ${overlayDir}${path.sep}. Read a folder with the profile: npm run ocr -- --input DIR --profile ${opts.out}`,
+    );
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -132,7 +161,12 @@ function overlayOf(record: ResultRecord, search: PhotoSearch): Overlay {
   const overlay = recordOverlay(record);
   if (overlay.corners || !search.result.ok) return overlay;
   const l = search.result.located;
-  return { ...overlay, corners: l.corners, cuts: cellCuts(l.cells, l.band.width), lines: [...overlay.lines, "band: where the whole-photo search found it"] };
+  return {
+    ...overlay,
+    corners: l.corners,
+    cuts: cellCuts(l.cells, l.band.width),
+    lines: [...overlay.lines, "band: where the whole-photo search found it"],
+  };
 }
 
 /** Overlay names: the photos' names, numbered where two photos share one. */

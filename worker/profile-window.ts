@@ -13,15 +13,21 @@ const MIN_SHARE_INSIDE = 0.5;
 export function windowOffPhoto(profile: MeterProfile | undefined, width: number, height: number): string | undefined {
   const window = profile?.crop ?? cornersBox(profile?.corners);
   if (!window) return undefined;
-  const inside = Math.max(0, Math.min(window.x + window.width, width) - Math.max(window.x, 0)) * Math.max(0, Math.min(window.y + window.height, height) - Math.max(window.y, 0));
+  const inside =
+    Math.max(0, Math.min(window.x + window.width, width) - Math.max(window.x, 0)) *
+    Math.max(0, Math.min(window.y + window.height, height) - Math.max(window.y, 0));
   const share = inside / Math.max(1, window.width * window.height);
   if (share >= MIN_SHARE_INSIDE) return undefined;
-  const what = profile?.crop ? `crop ${window.width}x${window.height}+${window.x}+${window.y}` : `corners' box ${window.width}x${window.height}+${window.x}+${window.y}`;
+  const what = profile?.crop
+    ? `crop ${window.width}x${window.height}+${window.x}+${window.y}`
+    : `corners' box ${window.width}x${window.height}+${window.x}+${window.y}`;
   const where = share === 0 ? "lies outside" : `lies mostly outside (${Math.round(share * 100)} % inside)`;
   return `${PROFILE_ERROR} the profile's ${what} ${where} the photo (${width}x${height} as displayed): fix the profile's window for photos of this size`;
 }
 
-function cornersBox(corners: MeterProfile["corners"]): { x: number; y: number; width: number; height: number } | undefined {
+function cornersBox(
+  corners: MeterProfile["corners"],
+): { x: number; y: number; width: number; height: number } | undefined {
   if (!corners) return undefined;
   const xs = corners.map((p) => p[0]);
   const ys = corners.map((p) => p[1]);

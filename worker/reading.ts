@@ -18,8 +18,11 @@ export const AUTO_MIN_DIGITS = 3;
 
 export function extractReading(words: Word[], profile: MeterProfile | undefined): Reading {
   const minConfidence = profile?.minConfidence ?? PROFILE_DEFAULTS.minConfidence;
-  const digitWords = words.map((w) => ({ digits: w.text.replace(/\D/g, ""), conf: w.conf })).filter((w) => w.digits !== "");
-  if (digitWords.length === 0) return { status: "unreadable", reading: null, confidence: null, error: "no digits found" };
+  const digitWords = words
+    .map((w) => ({ digits: w.text.replace(/\D/g, ""), conf: w.conf }))
+    .filter((w) => w.digits !== "");
+  if (digitWords.length === 0)
+    return { status: "unreadable", reading: null, confidence: null, error: "no digits found" };
 
   let digits: string;
   let confidence: number;
@@ -29,7 +32,10 @@ export function extractReading(words: Word[], profile: MeterProfile | undefined)
     confidence = Math.min(...digitWords.map((w) => w.conf)) / 100;
   } else {
     // The whole photo: the most plausible run is the longest, then the most confident.
-    const best = [...digitWords].sort((a, b) => b.digits.length - a.digits.length || b.conf - a.conf)[0] as { digits: string; conf: number };
+    const best = [...digitWords].sort((a, b) => b.digits.length - a.digits.length || b.conf - a.conf)[0] as {
+      digits: string;
+      conf: number;
+    };
     digits = best.digits;
     confidence = best.conf / 100;
   }
@@ -37,13 +43,28 @@ export function extractReading(words: Word[], profile: MeterProfile | undefined)
 
   const expected = profile?.digits;
   if (expected !== undefined && digits.length !== expected) {
-    return { status: "unreadable", reading: null, confidence, error: `read ${digits.length} digits ("${digits}"), the counter has ${expected}` };
+    return {
+      status: "unreadable",
+      reading: null,
+      confidence,
+      error: `read ${digits.length} digits ("${digits}"), the counter has ${expected}`,
+    };
   }
   if (expected === undefined && digits.length < AUTO_MIN_DIGITS) {
-    return { status: "unreadable", reading: null, confidence, error: `no run of ${AUTO_MIN_DIGITS} or more digits found` };
+    return {
+      status: "unreadable",
+      reading: null,
+      confidence,
+      error: `no run of ${AUTO_MIN_DIGITS} or more digits found`,
+    };
   }
   if (confidence < minConfidence) {
-    return { status: "unreadable", reading: null, confidence, error: `confidence ${confidence} is below ${minConfidence} (read "${digits}")` };
+    return {
+      status: "unreadable",
+      reading: null,
+      confidence,
+      error: `confidence ${confidence} is below ${minConfidence} (read "${digits}")`,
+    };
   }
   return { status: "ok", reading: digits, confidence, error: null };
 }

@@ -16,7 +16,13 @@ export const affineMapping =
 
 /** Whether (fx, fy) falls on the source and not on a pixel it marks as outside. */
 function onSource(src: GrayImage, fx: number, fy: number): boolean {
-  return fx >= 0 && fy >= 0 && fx <= src.width - 1 && fy <= src.height - 1 && !src.outside?.[Math.round(fy) * src.width + Math.round(fx)];
+  return (
+    fx >= 0 &&
+    fy >= 0 &&
+    fx <= src.width - 1 &&
+    fy <= src.height - 1 &&
+    !src.outside?.[Math.round(fy) * src.width + Math.round(fx)]
+  );
 }
 
 /** The source's bilinear value at (fx, fy), a point on it (see onSource). */
@@ -38,7 +44,13 @@ function bilinearAt(src: GrayImage, fx: number, fy: number): number {
  * calling a mapping per pixel (rotating a photo's region is most of a search's pixels); outside
  * the source, `fill`, marked in `outside`.
  */
-export function resampleAffine(src: GrayImage, width: number, height: number, [a, b, c, d, e, f]: Affine, fill: number): GrayImage {
+export function resampleAffine(
+  src: GrayImage,
+  width: number,
+  height: number,
+  [a, b, c, d, e, f]: Affine,
+  fill: number,
+): GrayImage {
   const data = new Uint8Array(width * height);
   const outside = new Uint8Array(width * height);
   for (let y = 0; y < height; y++) {
@@ -65,7 +77,14 @@ export function resampleAffine(src: GrayImage, width: number, height: number, [a
  * `supersample`² samples spread over it are averaged (one point would keep the sensor's noise
  * and alias the strokes' edges).
  */
-export function resampleColumns(src: GrayImage, width: number, height: number, column: (x: number) => [number, number, number, number], fill: number, supersample = 1): GrayImage {
+export function resampleColumns(
+  src: GrayImage,
+  width: number,
+  height: number,
+  column: (x: number) => [number, number, number, number],
+  fill: number,
+  supersample = 1,
+): GrayImage {
   const n = Math.max(1, Math.round(supersample));
   const offsets = Array.from({ length: n }, (_, i) => (i + 0.5) / n - 0.5);
   const sums = new Float64Array(width * height);
@@ -108,8 +127,14 @@ export function halved(img: GrayImage): GrayImage {
     for (let x = 0; x < width; x++) {
       const i = 2 * y * w + 2 * x;
       const d = img.data;
-      data[y * width + x] = ((d[i] as number) + (d[i + 1] as number) + (d[i + w] as number) + (d[i + w + 1] as number) + 2) >> 2;
-      if (outside && img.outside) outside[y * width + x] = (img.outside[i] as number) | (img.outside[i + 1] as number) | (img.outside[i + w] as number) | (img.outside[i + w + 1] as number);
+      data[y * width + x] =
+        ((d[i] as number) + (d[i + 1] as number) + (d[i + w] as number) + (d[i + w + 1] as number) + 2) >> 2;
+      if (outside && img.outside)
+        outside[y * width + x] =
+          (img.outside[i] as number) |
+          (img.outside[i + 1] as number) |
+          (img.outside[i + w] as number) |
+          (img.outside[i + w + 1] as number);
     }
   }
   return outside ? { width, height, data, outside } : { width, height, data };
@@ -128,7 +153,14 @@ export function rotated(src: GrayImage, degrees: number, scale = 1): { image: Gr
   const [scx, scy] = [(src.width - 1) / 2, (src.height - 1) / 2];
   const [ocx, ocy] = [(width - 1) / 2, (height - 1) / 2];
   // Output → source is the inverse rotation about the centres.
-  const affine: Affine = [scx - (ocx * c + ocy * s) / scale, c / scale, s / scale, scy - (-ocx * s + ocy * c) / scale, -s / scale, c / scale];
+  const affine: Affine = [
+    scx - (ocx * c + ocy * s) / scale,
+    c / scale,
+    s / scale,
+    scy - (-ocx * s + ocy * c) / scale,
+    -s / scale,
+    c / scale,
+  ];
   return { image: resampleAffine(src, width, height, affine, percentile(src, 0.5)), toSource: affineMapping(affine) };
 }
 
@@ -161,6 +193,7 @@ export function normalized(img: GrayImage): GrayImage {
   const hi = percentile(img, 0.99);
   const span = Math.max(1, hi - lo);
   const data = new Uint8Array(img.data.length);
-  for (let i = 0; i < data.length; i++) data[i] = Math.max(0, Math.min(255, Math.round((((img.data[i] as number) - lo) * 255) / span)));
+  for (let i = 0; i < data.length; i++)
+    data[i] = Math.max(0, Math.min(255, Math.round((((img.data[i] as number) - lo) * 255) / span)));
   return { width: img.width, height: img.height, data };
 }

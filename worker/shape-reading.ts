@@ -27,13 +27,18 @@ export interface Pieces {
  * (the wheels are evenly spaced), which the cells' edges only approximate.
  */
 export function wheelCentres(counter: Counter): number[] {
-  const points = counter.wheels.flatMap((w, i) => (w.glyph && isWhole(w.glyph, counter) && Math.abs(w.offset) < 0.1 ? [[i, (w.glyph.left + w.glyph.right) / 2] as const] : []));
+  const points = counter.wheels.flatMap((w, i) =>
+    w.glyph && isWhole(w.glyph, counter) && Math.abs(w.offset) < 0.1
+      ? [[i, (w.glyph.left + w.glyph.right) / 2] as const]
+      : [],
+  );
   const cellCentre = (w: Wheel) => (w.x0 + w.x1) / 2;
   if (points.length < 2) return counter.wheels.map(cellCentre);
   const n = points.length;
   const mi = points.reduce((s, [i]) => s + i, 0) / n;
   const mx = points.reduce((s, [, x]) => s + x, 0) / n;
-  const slope = points.reduce((s, [i, x]) => s + (i - mi) * (x - mx), 0) / points.reduce((s, [i]) => s + (i - mi) ** 2, 0);
+  const slope =
+    points.reduce((s, [i, x]) => s + (i - mi) * (x - mx), 0) / points.reduce((s, [i]) => s + (i - mi) ** 2, 0);
   return counter.wheels.map((_, i) => mx + slope * (i - mi));
 }
 
@@ -50,7 +55,10 @@ export function wholeShape(band: GrayImage, levels: Levels, counter: Counter, wh
   const h = counter.drawnHeight ?? counter.digitHeight;
   // A digit leaving at the top may have lost its head: it is placed by its foot.
   const top = wheel.offset < -0.05 ? g.bottom - h + 1 : g.top;
-  return { shape: sampleShape(band, levels, (g.left + g.right) / 2, top, h, g.top, g.bottom), square: Math.abs(wheel.offset) <= 0.05 };
+  return {
+    shape: sampleShape(band, levels, (g.left + g.right) / 2, top, h, g.top, g.bottom),
+    square: Math.abs(wheel.offset) <= 0.05,
+  };
 }
 
 export function piecesOf(band: GrayImage, levels: Levels, counter: Counter, wheel: Wheel, centre: number): Pieces {
@@ -123,4 +131,3 @@ function bestOf(scores: (number | undefined)[]): ShapeRead | undefined {
   const confidence = runnerUp.s > 0 ? 1 - best.s / runnerUp.s : 0;
   return { digit: best.d, confidence: Math.round(confidence * 1000) / 1000 };
 }
-

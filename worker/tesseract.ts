@@ -55,7 +55,9 @@ export function parseHocrChars(hocr: string): Map<number, Char[]> {
   for (const [i, { page, at }] of starts.entries()) {
     const body = hocr.slice(at, starts[i + 1]?.at ?? hocr.length);
     const chars: Char[] = [];
-    for (const m of body.matchAll(/<span class='ocrx_cinfo' title='x_bboxes (\d+) \d+ (\d+) \d+; x_conf ([\d.]+)'>([^<]*)<\/span>/g)) {
+    for (const m of body.matchAll(
+      /<span class='ocrx_cinfo' title='x_bboxes (\d+) \d+ (\d+) \d+; x_conf ([\d.]+)'>([^<]*)<\/span>/g,
+    )) {
       const text = (m[4] ?? "").trim();
       if (text !== "") chars.push({ text, conf: Number(m[3]), x0: Number(m[1]), x1: Number(m[2]) });
     }
@@ -70,10 +72,16 @@ interface Reader<T> {
 }
 
 /** Words of a page of several lines or scattered text (TSV), page segmentation mode `psm`. */
-export const wordsReader = (psm: number): Reader<Word> => ({ args: ["--psm", String(psm), ...DIGITS_ONLY, "tsv"], parse: parseTsv });
+export const wordsReader = (psm: number): Reader<Word> => ({
+  args: ["--psm", String(psm), ...DIGITS_ONLY, "tsv"],
+  parse: parseTsv,
+});
 
 /** Characters with their positions on a single line of digits (hOCR). */
-export const charsReader: Reader<Char> = { args: ["--psm", "7", ...DIGITS_ONLY, "-c", "hocr_char_boxes=1", "hocr"], parse: parseHocrChars };
+export const charsReader: Reader<Char> = {
+  args: ["--psm", "7", ...DIGITS_ONLY, "-c", "hocr_char_boxes=1", "hocr"],
+  parse: parseHocrChars,
+};
 
 export async function readImages<T>(images: string[], workDir: string, reader: Reader<T>): Promise<PageResult<T>[]> {
   if (images.length === 0) return [];
@@ -89,7 +97,11 @@ export async function readImages<T>(images: string[], workDir: string, reader: R
       continue;
     }
     const single = await run("tesseract", [image, "stdout", ...reader.args], ENV);
-    results.push(single.code === 0 ? { items: reader.parse(single.stdout).get(1) ?? [] } : { items: [], error: `Tesseract failed: ${single.stderr.trim().split("\n")[0] ?? ""}` });
+    results.push(
+      single.code === 0
+        ? { items: reader.parse(single.stdout).get(1) ?? [] }
+        : { items: [], error: `Tesseract failed: ${single.stderr.trim().split("\n")[0] ?? ""}` },
+    );
   }
   return results;
 }

@@ -12,11 +12,16 @@ import { parsePgm } from "./pgm";
 export async function typefaceShapes(typeface: string, workDir: string): Promise<Shape[]> {
   const files = Array.from({ length: 10 }, (_, d) => path.join(workDir, `typeface-${d}.pgm`));
   const args = ["-background", "white", "-fill", "black", "-font", typeface, "-pointsize", "96"];
-  files.forEach((file, d) => args.push("(", `label:${d}`, "-trim", "+repage", "-depth", "8", "-write", file, "+delete", ")"));
+  files.forEach((file, d) =>
+    args.push("(", `label:${d}`, "-trim", "+repage", "-depth", "8", "-write", file, "+delete", ")"),
+  );
   args.push("xc:", "null:");
   const { code, stderr } = await run("convert", args);
   // ImageMagick falls back to its default font with only a warning; a reading must not rest on it.
-  if (code !== 0 || /unable to read font|not found/i.test(stderr)) throw new Error(`cannot draw digits in typeface "${typeface}": ${stderr.trim().split("\n")[0] ?? `convert exited ${code}`}`);
+  if (code !== 0 || /unable to read font|not found/i.test(stderr))
+    throw new Error(
+      `cannot draw digits in typeface "${typeface}": ${stderr.trim().split("\n")[0] ?? `convert exited ${code}`}`,
+    );
   return Promise.all(
     files.map(async (file) => {
       const img = parsePgm(await readFile(file));

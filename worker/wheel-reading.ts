@@ -30,7 +30,11 @@ const MIN_PLAY_SAMPLES = 12;
  * it says nothing about whether the last wheel's digit has arrived.
  */
 export function wheelPlay(counters: Counter[]): number | undefined {
-  const offsets = counters.flatMap((c) => c.wheels.slice(0, -1).flatMap((w) => (w.glyph && !w.second && !betweenDigits(w, c) && !needsPair(w, c) ? [Math.abs(w.offset)] : [])));
+  const offsets = counters.flatMap((c) =>
+    c.wheels
+      .slice(0, -1)
+      .flatMap((w) => (w.glyph && !w.second && !betweenDigits(w, c) && !needsPair(w, c) ? [Math.abs(w.offset)] : [])),
+  );
   if (offsets.length < MIN_PLAY_SAMPLES) return undefined;
   offsets.sort((a, b) => a - b);
   return offsets[Math.floor(0.9 * (offsets.length - 1))];
@@ -48,7 +52,6 @@ interface Undecided {
   digit?: number;
   resting: number;
 }
-
 
 /** The characters that fall on each wheel's span of the line (by greatest overlap). */
 export function charsByWheel(chars: Char[], spans: Line["spans"]): Char[][] {
@@ -69,7 +72,8 @@ export function charsByWheel(chars: Char[], spans: Line["spans"]): Char[][] {
 }
 
 /** Why a wheel gave no single digit: nothing read, or more than one character. */
-const unrecognised = (name: string, read: Word[]) => (read.length === 0 ? `${name}: no digit recognised` : `${name} read as "${read.map((r) => r.text).join(" ")}"`);
+const unrecognised = (name: string, read: Word[]) =>
+  read.length === 0 ? `${name}: no digit recognised` : `${name} read as "${read.map((r) => r.text).join(" ")}"`;
 
 /**
  * `byWheel`: what Tesseract read on each wheel's main digit, `secondByWheel` on its second digit
@@ -78,7 +82,14 @@ const unrecognised = (name: string, read: Word[]) => (read.length === 0 ? `${nam
  * the batch knows every digit's shape; `play`: the batch's wheelPlay, which widens the offsets
  * refused as too close to call where the profile sets no turnThreshold.
  */
-export function readWheels(byWheel: Word[][], secondByWheel: Word[][], counter: Counter, profile: MeterProfile, byShape: (ShapeRead | undefined)[] = [], play?: number): Reading {
+export function readWheels(
+  byWheel: Word[][],
+  secondByWheel: Word[][],
+  counter: Counter,
+  profile: MeterProfile,
+  byShape: (ShapeRead | undefined)[] = [],
+  play?: number,
+): Reading {
   const minConfidence = profile.minConfidence ?? PROFILE_DEFAULTS.minConfidence;
   const turnThreshold = profile.turnThreshold ?? PROFILE_DEFAULTS.turnThreshold;
   const margin = profile.turnThreshold === undefined ? Math.max(UNTUNED_TURN_MARGIN, play ?? 0) : TURN_MARGIN;
@@ -101,7 +112,8 @@ export function readWheels(byWheel: Word[][], secondByWheel: Word[][], counter: 
     }
     // Even a shape that wins by little is evidence: a confident misreading under glare or blur
     // is a digit whose shape looks more like another's.
-    if (c && shape && Number(c.text) !== shape.digit) return problems.push(`${name} reads "${c.text}" but its shape is more like a ${shape.digit}'s`);
+    if (c && shape && Number(c.text) !== shape.digit)
+      return problems.push(`${name} reads "${c.text}" but its shape is more like a ${shape.digit}'s`);
     // A shape read among the digits the batch has shown only contradicts; it never vouches.
     const sure = clear?.partial ? undefined : clear;
     let digit: number;
@@ -115,7 +127,8 @@ export function readWheels(byWheel: Word[][], secondByWheel: Word[][], counter: 
     } else {
       return problems.push(unrecognised(name, read));
     }
-    if (Math.abs(wheel.offset - turnThreshold) <= margin) return undecided.push({ wheel: i, name, offset: wheel.offset, digit, resting: digit });
+    if (Math.abs(wheel.offset - turnThreshold) <= margin)
+      return undecided.push({ wheel: i, name, offset: wheel.offset, digit, resting: digit });
     // The digit is still coming in from below: the wheel has not reached it yet.
     digits[i] = String(wheel.offset > turnThreshold ? (digit + 9) % 10 : digit);
   };
@@ -124,7 +137,8 @@ export function readWheels(byWheel: Word[][], secondByWheel: Word[][], counter: 
   const readTurning = (i: number, name: string, wheel: Wheel & { glyph: Glyph }, pair: ShapeRead) => {
     confidences.push(pair.confidence);
     const lowerIsMain = wheel.second ? wheel.second.top < wheel.glyph.top : wheel.offset > 0;
-    if (lowerIsMain && Math.abs(wheel.offset - turnThreshold) <= margin) return undecided.push({ wheel: i, name, offset: wheel.offset, resting: (pair.digit + 1) % 10 });
+    if (lowerIsMain && Math.abs(wheel.offset - turnThreshold) <= margin)
+      return undecided.push({ wheel: i, name, offset: wheel.offset, resting: (pair.digit + 1) % 10 });
     // The digit coming in is almost square: the wheel counts as on it.
     digits[i] = String(lowerIsMain && wheel.offset < turnThreshold ? (pair.digit + 1) % 10 : pair.digit);
   };
@@ -137,10 +151,13 @@ export function readWheels(byWheel: Word[][], secondByWheel: Word[][], counter: 
   const readPair = (i: number, name: string, wheel: Wheel & { glyph: Glyph }, read: Word[], other: Word[]) => {
     if (read.length !== 1) return problems.push(unrecognised(name, read));
     const c = read[0] as Word;
-    if (!wheel.second || other.length !== 1) return problems.push(`${name} is between two digits: "${c.text}" is cut by the window and nothing confirms it`);
+    if (!wheel.second || other.length !== 1)
+      return problems.push(`${name} is between two digits: "${c.text}" is cut by the window and nothing confirms it`);
     const o = other[0] as Word;
-    const [upper, lower] = wheel.second.top < wheel.glyph.top ? [Number(o.text), Number(c.text)] : [Number(c.text), Number(o.text)];
-    if ((upper + 1) % 10 !== lower) return problems.push(`${name} is between two digits, read as ${upper} above ${lower}`);
+    const [upper, lower] =
+      wheel.second.top < wheel.glyph.top ? [Number(o.text), Number(c.text)] : [Number(c.text), Number(o.text)];
+    if ((upper + 1) % 10 !== lower)
+      return problems.push(`${name} is between two digits, read as ${upper} above ${lower}`);
     confidences.push(Math.min(c.conf, o.conf) / 100);
     digits[i] = String(upper);
   };
@@ -163,9 +180,19 @@ export function readWheels(byWheel: Word[][], secondByWheel: Word[][], counter: 
   // A wheel turns only in a carry, while every wheel to its right goes from 9 to 0: one of them
   // counted on any other digit (a 0 included: the carry is over) proves it at rest, and its offset
   // is play. So does a 9 to its right sitting square: the carry has not begun.
-  const squareOn = new Set(counter.wheels.flatMap((w, i) => (digits[i] !== undefined && !turning.has(i) && !needsPair(w, counter) && Math.abs(w.offset) < turnThreshold - margin ? [i] : [])));
+  const squareOn = new Set(
+    counter.wheels.flatMap((w, i) =>
+      digits[i] !== undefined &&
+      !turning.has(i) &&
+      !needsPair(w, counter) &&
+      Math.abs(w.offset) < turnThreshold - margin
+        ? [i]
+        : [],
+    ),
+  );
   for (const u of undecided) {
-    if (squareOn.has(u.wheel + 1) || digits.slice(u.wheel + 1).some((d) => d !== undefined && d !== "9")) digits[u.wheel] = String(u.resting);
+    if (squareOn.has(u.wheel + 1) || digits.slice(u.wheel + 1).some((d) => d !== undefined && d !== "9"))
+      digits[u.wheel] = String(u.resting);
     else tooClose(u);
   }
   // A wheel turns only while the wheel to its right goes from 9 to 0 (a carry): of two turning
@@ -173,13 +200,20 @@ export function readWheels(byWheel: Word[][], secondByWheel: Word[][], counter: 
   const moving = (i: number) => turning.has(i) || Math.abs(counter.wheels[i]?.offset ?? 0) > CARRY_OFFSET;
   if (problems.length === 0) {
     for (let i = 0; i + 1 < counter.wheels.length; i++) {
-      if (moving(i) && moving(i + 1) && digits[i + 1] !== "9") problems.push(`wheel ${i + 2} turns with wheel ${i + 1} (a carry) but reads ${digits[i + 1]}, not 9`);
+      if (moving(i) && moving(i + 1) && digits[i + 1] !== "9")
+        problems.push(`wheel ${i + 2} turns with wheel ${i + 1} (a carry) but reads ${digits[i + 1]}, not 9`);
     }
   }
 
   const confidence = confidences.length ? Math.round(Math.min(...confidences) * 1000) / 1000 : null;
   if (problems.length > 0) return { status: "unreadable", reading: null, confidence, error: problems.join("; ") };
   const reading = counter.wheels.map((_, i) => digits[i]).join("");
-  if ((confidence ?? 0) < minConfidence) return { status: "unreadable", reading: null, confidence, error: `confidence ${confidence} is below ${minConfidence} (read "${reading}")` };
+  if ((confidence ?? 0) < minConfidence)
+    return {
+      status: "unreadable",
+      reading: null,
+      confidence,
+      error: `confidence ${confidence} is below ${minConfidence} (read "${reading}")`,
+    };
   return { status: "ok", reading, confidence, error: null };
 }

@@ -73,7 +73,10 @@ const SHIFTED_WHOLE = 0.92;
  * it is coming in under the digit before it.
  */
 export const betweenDigits = (w: Wheel, counter: Counter) =>
-  Boolean(w.glyph && (needsPair(w, counter) || (Math.abs(w.offset) > 0.05 && heightOf(w.glyph) < SHIFTED_WHOLE * counter.digitHeight)));
+  Boolean(
+    w.glyph &&
+    (needsPair(w, counter) || (Math.abs(w.offset) > 0.05 && heightOf(w.glyph) < SHIFTED_WHOLE * counter.digitHeight)),
+  );
 
 /**
  * A wheel Tesseract alone cannot be trusted on, where shapes are not known: its main digit is
@@ -85,9 +88,9 @@ export const betweenDigits = (w: Wheel, counter: Counter) =>
 export const needsPair = (w: Wheel, counter: Counter) =>
   Boolean(
     w.glyph &&
-      (!isWhole(w.glyph, counter) ||
-        (w.offset > 0.05 && heightOf(w.glyph) < SHIFTED_WHOLE * counter.digitHeight) ||
-        (w.second && w.second.top < w.glyph.top)),
+    (!isWhole(w.glyph, counter) ||
+      (w.offset > 0.05 && heightOf(w.glyph) < SHIFTED_WHOLE * counter.digitHeight) ||
+      (w.second && w.second.top < w.glyph.top)),
   );
 
 /** Digit heights between the main digits and the second digits on the line. */
@@ -113,7 +116,8 @@ export function inkMask(img: GrayImage, contrast: number): Uint8Array {
 /** Cuts between wheels at the emptiest column near where equal cells would end. */
 function cellBounds(mask: Uint8Array, width: number, height: number, digits: number): [number, number][] {
   const columns = new Array<number>(width).fill(0);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) columns[x] = (columns[x] as number) + (mask[y * width + x] as number);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) columns[x] = (columns[x] as number) + (mask[y * width + x] as number);
   const pitch = width / digits;
   const reach = Math.floor(pitch / 3);
   const cuts = [0];
@@ -165,11 +169,13 @@ function narrowColumns(mask: Uint8Array, width: number, g: Glyph, x0: number, x1
   // turning. Only when the digit is one piece: runs inside the cell may be pieces of a digit
   // broken by light, whose rows are the digit's own.
   const insideInk = inside.reduce((sum, r) => sum + r.ink, 0);
-  if (inside.length === 0 || best.ink < 0.9 * insideInk) return { ...g, left: best.left, right: best.right, ink: best.ink };
-  const inked = (y: number) => inside.some((r) => {
-    for (let x = r.left; x <= r.right; x++) if (mask[y * width + x]) return true;
-    return false;
-  });
+  if (inside.length === 0 || best.ink < 0.9 * insideInk)
+    return { ...g, left: best.left, right: best.right, ink: best.ink };
+  const inked = (y: number) =>
+    inside.some((r) => {
+      for (let x = r.left; x <= r.right; x++) if (mask[y * width + x]) return true;
+      return false;
+    });
   let [top, bottom] = [g.top, g.bottom];
   while (top < bottom && !inked(top)) top++;
   while (bottom > top && !inked(bottom)) bottom--;
@@ -258,7 +264,14 @@ function inkRuns(count: number, inked: (i: number) => boolean): [number, number]
  * which no digit's stroke does (a 1 stands in the middle third of its cell). Left in, the frame's
  * bar joins the first wheel's digit, and Tesseract reads a 3 beside it as a 2.
  */
-function withoutBars(mask: Uint8Array, width: number, height: number, cells: [number, number][], digitTop: number, digitHeight: number): Uint8Array {
+function withoutBars(
+  mask: Uint8Array,
+  width: number,
+  height: number,
+  cells: [number, number][],
+  digitTop: number,
+  digitHeight: number,
+): Uint8Array {
   const out = new Uint8Array(mask);
   const reach = BAR_REACH * digitHeight;
   const [above, below] = [digitTop - reach, digitTop + digitHeight - 1 + reach];
@@ -274,7 +287,10 @@ function withoutBars(mask: Uint8Array, width: number, height: number, cells: [nu
       if (x > x0 + third && x < x1 - third) continue;
       // A frame's bar runs past the digit's rows on both sides; a stroke joined to glare or to
       // the next digit's piece reaches past them on one side at most.
-      for (const [top, bottom] of bridged(inkRuns(height, (y) => Boolean(mask[y * width + x])), BAR_BREAK * digitHeight)) {
+      for (const [top, bottom] of bridged(
+        inkRuns(height, (y) => Boolean(mask[y * width + x])),
+        BAR_BREAK * digitHeight,
+      )) {
         if (top <= above && bottom >= below) for (let y = top; y <= bottom; y++) out[y * width + x] = 0;
       }
     }
@@ -289,19 +305,25 @@ function withoutBars(mask: Uint8Array, width: number, height: number, cells: [nu
 export function findWheels(img: GrayImage, digits: number, contrast: number, layout?: Layout): Counter {
   const measured = layout?.ink ?? inkMask(img, contrast);
   const bounds = layout?.cells ?? cellBounds(measured, img.width, img.height, digits);
-  const mask = layout ? withoutBars(measured, img.width, img.height, bounds, layout.digitTop, layout.digitHeight) : measured;
+  const mask = layout
+    ? withoutBars(measured, img.width, img.height, bounds, layout.digitTop, layout.digitHeight)
+    : measured;
   const cells = bounds.map(([x0, x1]) => {
     // A located cell spans its wheel from gap to gap; its digit keeps clear of the edges, where
     // the window's frame or a separator may stand.
     const inset = layout ? Math.round(0.1 * (x1 - x0 + 1)) : 0;
     const glyphs = glyphsIn(mask, img.width, img.height, x0 + inset, x1 - inset);
-    const glyph = glyphs.reduce<Glyph | undefined>((a, g) => (!a || heightOf(g) > heightOf(a) || (heightOf(g) === heightOf(a) && g.ink > a.ink) ? g : a), undefined);
+    const glyph = glyphs.reduce<Glyph | undefined>(
+      (a, g) => (!a || heightOf(g) > heightOf(a) || (heightOf(g) === heightOf(a) && g.ink > a.ink) ? g : a),
+      undefined,
+    );
     return { x0, x1, glyph, others: glyphs.filter((g) => g !== glyph) };
   });
   // A fleck of a frame or of noise left in a cell whose digit the light washed out is no digit,
   // not even a sliver of one: a wheel's sliver spans the digit's strokes.
   const inkOfDigits = median(cells.flatMap((c) => (c.glyph ? [c.glyph.ink] : [])));
-  for (const c of cells) if (c.glyph && c.glyph.ink < MIN_GLYPH_INK * inkOfDigits) [c.glyph, c.others] = [undefined, []];
+  for (const c of cells)
+    if (c.glyph && c.glyph.ink < MIN_GLYPH_INK * inkOfDigits) [c.glyph, c.others] = [undefined, []];
   const seen = cells.flatMap((c) => (c.glyph ? [c.glyph] : []));
   const typical = seen.length ? median(seen.map(heightOf)) : img.height;
   const tallest = seen.length ? Math.max(...seen.map(heightOf)) : img.height;
@@ -312,7 +334,10 @@ export function findWheels(img: GrayImage, digits: number, contrast: number, lay
   // off centre, and may outnumber the square ones.
   const centred = layout?.digitTop ?? (img.height - tallest) / 2;
   const near = whole.filter((g) => Math.abs(g.top - centred) <= 0.25 * tallest);
-  const nearest = near.reduce<Glyph | undefined>((a, g) => (!a || Math.abs(g.top - centred) < Math.abs(a.top - centred) ? g : a), undefined);
+  const nearest = near.reduce<Glyph | undefined>(
+    (a, g) => (!a || Math.abs(g.top - centred) < Math.abs(a.top - centred) ? g : a),
+    undefined,
+  );
   const square = nearest ? near.filter((g) => Math.abs(g.top - nearest.top) <= 0.1 * tallest) : [];
   const refTop = square.length ? median(square.map((g) => g.top)) : centred;
   // A lit ledge under a wheel's window joins its digit from below: the shortest square digit is
@@ -333,7 +358,9 @@ export function findWheels(img: GrayImage, digits: number, contrast: number, lay
       g = narrowColumns(mask, img.width, { ...g, top, bottom: top + digitHeight, left: c.x0, right: c.x1 }, c.x0, c.x1);
     }
     const offset = (leaving ? g.bottom - (refTop + digitHeight - 1) : g.top - refTop) / digitHeight;
-    const second = c.others.filter((o) => heightOf(o) >= 0.25 * digitHeight).reduce<Glyph | undefined>((a, o) => (!a || heightOf(o) > heightOf(a) ? o : a), undefined);
+    const second = c.others
+      .filter((o) => heightOf(o) >= 0.25 * digitHeight)
+      .reduce<Glyph | undefined>((a, o) => (!a || heightOf(o) > heightOf(a) ? o : a), undefined);
     return { x0: c.x0, x1: c.x1, glyph: g, offset: Math.round(offset * 1000) / 1000, second };
   });
   return { wheels, digitHeight, contrast, mask, drawnHeight: layout?.digitHeight };
@@ -382,7 +409,12 @@ function place(img: GrayImage, mask: Uint8Array, g: Glyph, maxHeight: number, by
  * digits and digits coming in from below are aligned by their tops, digits leaving at the top by
  * where whole digits end. Undefined where the page would have nothing to read.
  */
-export function composeLine(img: GrayImage, counter: Counter, which: "whole" | "pieces", gapRatio = 0.2): Line | undefined {
+export function composeLine(
+  img: GrayImage,
+  counter: Counter,
+  which: "whole" | "pieces",
+  gapRatio = 0.2,
+): Line | undefined {
   const turning = counter.wheels.map((w) => Boolean(w.glyph) && betweenDigits(w, counter));
   const square = counter.wheels.map((w, i) => Boolean(w.glyph) && !turning[i]);
   if (!(which === "pieces" ? turning : square).some(Boolean)) return undefined;
@@ -391,11 +423,20 @@ export function composeLine(img: GrayImage, counter: Counter, which: "whole" | "
   const margin = Math.max(8, Math.round(h * 0.4));
   const gap = Math.max(3, Math.round(h * gapRatio));
   const n = counter.wheels.length;
-  const mains = counter.wheels.map((w, i) => (w.glyph && (which === "pieces" || !turning[i]) ? place(img, mask, w.glyph, h + margin, w.offset < 0 && heightOf(w.glyph) < 0.85 * h) : undefined));
+  const mains = counter.wheels.map((w, i) =>
+    w.glyph && (which === "pieces" || !turning[i])
+      ? place(img, mask, w.glyph, h + margin, w.offset < 0 && heightOf(w.glyph) < 0.85 * h)
+      : undefined,
+  );
   // A second digit is read only to confirm a wheel Tesseract cannot be trusted on alone (see readWheels).
-  const seconds = counter.wheels.map((w) => (w.second && w.glyph && which === "pieces" && needsPair(w, counter) ? place(img, mask, w.second, h + margin, w.second.top < w.glyph.top) : undefined));
+  const seconds = counter.wheels.map((w) =>
+    w.second && w.glyph && which === "pieces" && needsPair(w, counter)
+      ? place(img, mask, w.second, h + margin, w.second.top < w.glyph.top)
+      : undefined,
+  );
   const all = [...mains, ...seconds];
-  const width = 2 * margin + all.reduce((sum, p) => sum + (p ? p.last - p.first + 1 + gap : 0), 0) + Math.round(SECOND_GAP * h);
+  const width =
+    2 * margin + all.reduce((sum, p) => sum + (p ? p.last - p.first + 1 + gap : 0), 0) + Math.round(SECOND_GAP * h);
   const page = blankImage(width, h + 2 * margin);
   const spans: [number, number][] = [];
   let x = margin;
@@ -412,7 +453,10 @@ export function composeLine(img: GrayImage, counter: Counter, which: "whole" | "
     const top = p.byBottom ? margin + h - gh : margin;
     for (let y = 0; y < gh; y++) {
       for (let dx = p.first; dx <= p.last; dx++) {
-        if (p.keep[y * gw + dx]) page.data[(top + y) * page.width + x + dx - p.first] = img.data[(p.box.top + y) * img.width + p.box.left + dx] as number;
+        if (p.keep[y * gw + dx])
+          page.data[(top + y) * page.width + x + dx - p.first] = img.data[
+            (p.box.top + y) * img.width + p.box.left + dx
+          ] as number;
       }
     }
     spans.push(counted ? [x, x + p.last - p.first] : [-1, -1]);

@@ -48,7 +48,14 @@ export class AccessTokens {
 
   issue(audience: string, subject: string): IssuedToken {
     const iat = this.nowSeconds();
-    const claims: TokenClaims = { aud: audience, iss: this.issuer, sub: subject, iat, nbf: iat, exp: iat + LIFETIME_SECONDS };
+    const claims: TokenClaims = {
+      aud: audience,
+      iss: this.issuer,
+      sub: subject,
+      iat,
+      nbf: iat,
+      exp: iat + LIFETIME_SECONDS,
+    };
     const body = `${HEADER}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}`;
     return { token: `${body}.${this.sign(body).toString("base64url")}`, expiresOn: claims.exp };
   }
@@ -56,16 +63,23 @@ export class AccessTokens {
   /** The token's claims if Batch would take it; throws TokenRefused saying why not. */
   verify(token: string): TokenClaims {
     const parts = token.split(".");
-    if (parts.length !== 3 || parts[0] !== HEADER) throw new TokenRefused("The access token is not a JWT signed by this service's identity endpoint.");
+    if (parts.length !== 3 || parts[0] !== HEADER)
+      throw new TokenRefused("The access token is not a JWT signed by this service's identity endpoint.");
     const [header, payload, signature] = parts as [string, string, string];
     const expected = this.sign(`${header}.${payload}`);
     const given = Buffer.from(signature, "base64url");
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new TokenRefused("The access token signature is invalid.");
+    if (given.length !== expected.length || !timingSafeEqual(given, expected))
+      throw new TokenRefused("The access token signature is invalid.");
     const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as TokenClaims;
-    if (claims.iss !== this.issuer) throw new TokenRefused(`The access token is from the wrong issuer '${claims.iss}'.`);
+    if (claims.iss !== this.issuer)
+      throw new TokenRefused(`The access token is from the wrong issuer '${claims.iss}'.`);
     const now = this.nowSeconds();
-    if (!(claims.exp > now)) throw new TokenRefused(`The access token expiry UTC time '${utc(claims.exp)}' is earlier than current UTC time '${utc(now)}'.`);
-    if (!(claims.nbf <= now)) throw new TokenRefused(`The access token is not valid before UTC time '${utc(claims.nbf)}'.`);
+    if (!(claims.exp > now))
+      throw new TokenRefused(
+        `The access token expiry UTC time '${utc(claims.exp)}' is earlier than current UTC time '${utc(now)}'.`,
+      );
+    if (!(claims.nbf <= now))
+      throw new TokenRefused(`The access token is not valid before UTC time '${utc(claims.nbf)}'.`);
     if (claims.aud !== BATCH_AUDIENCE) {
       throw new TokenRefused(
         `The access token has been obtained from wrong audience or resource '${claims.aud}'. It should exactly match (including forward slash) with one of the allowed audiences '${BATCH_AUDIENCE}'`,

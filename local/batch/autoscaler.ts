@@ -123,30 +123,47 @@ export class Autoscaler {
 
   /** One autoscale run: evaluate, report on the pool, resize to the targets. */
   private run(pool: Pool): void {
-    if (this.state.pools.get(key(pool.id)) !== pool || pool.state === "deleting" || !pool.enableAutoScale || !pool.autoScaleFormula) {
+    if (
+      this.state.pools.get(key(pool.id)) !== pool ||
+      pool.state === "deleting" ||
+      !pool.enableAutoScale ||
+      !pool.autoScaleFormula
+    ) {
       this.disable(pool);
       return;
     }
     const outcome = this.evaluate(pool, pool.autoScaleFormula);
-    pool.autoScaleRun = { timestamp: now(), results: outcome.results, ...(outcome.error ? { error: outcome.error } : {}) };
+    pool.autoScaleRun = {
+      timestamp: now(),
+      results: outcome.results,
+      ...(outcome.error ? { error: outcome.error } : {}),
+    };
     if (outcome.error) {
-      this.options.log(`pool ${pool.id}: autoscale evaluation failed: ${outcome.error.values[0]?.value ?? outcome.error.message}`);
+      this.options.log(
+        `pool ${pool.id}: autoscale evaluation failed: ${outcome.error.values[0]?.value ?? outcome.error.message}`,
+      );
       return;
     }
     // A resize under way (nodes waiting for their tasks) finishes first; the next run catches up.
     if (pool.allocationState !== "steady") return;
     const dedicated = poolNodes(outcome.targetDedicatedNodes);
     const lowPriority = poolNodes(outcome.targetLowPriorityNodes);
-    if (dedicated === pool.targetDedicatedNodes && lowPriority === pool.targetLowPriorityNodes && this.settled(pool)) return;
+    if (dedicated === pool.targetDedicatedNodes && lowPriority === pool.targetLowPriorityNodes && this.settled(pool))
+      return;
     pool.targetDedicatedNodes = dedicated;
     pool.targetLowPriorityNodes = lowPriority;
     touch(pool);
-    this.options.log(`pool ${pool.id}: autoscale to ${dedicated} dedicated and ${lowPriority} low-priority nodes (${outcome.nodeDeallocationOption})`);
+    this.options.log(
+      `pool ${pool.id}: autoscale to ${dedicated} dedicated and ${lowPriority} low-priority nodes (${outcome.nodeDeallocationOption})`,
+    );
     const option = outcome.nodeDeallocationOption;
     this.fleet.resize(pool, (node) => this.removal.removeNode(pool, node, option));
   }
 
   private settled(pool: Pool): boolean {
-    return pool.currentDedicatedNodes === pool.targetDedicatedNodes && pool.currentLowPriorityNodes === pool.targetLowPriorityNodes;
+    return (
+      pool.currentDedicatedNodes === pool.targetDedicatedNodes &&
+      pool.currentLowPriorityNodes === pool.targetLowPriorityNodes
+    );
   }
 }

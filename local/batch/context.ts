@@ -12,7 +12,12 @@ export interface TaskFileOps {
     /** The task's environment: Batch expands `$VAR` in file patterns with it. */
     context?: { environment?: NodeJS.ProcessEnv },
   ): Promise<{ uploaded: string[] }>;
-  installApplicationPackage(zipPath: string, nodeAppsDir: string, applicationId: string, version: string): Promise<string>;
+  installApplicationPackage(
+    zipPath: string,
+    nodeAppsDir: string,
+    applicationId: string,
+    version: string,
+  ): Promise<string>;
 }
 
 export interface ServiceConfig {

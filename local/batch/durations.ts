@@ -23,7 +23,14 @@ interface Span {
 function parse(text: string): Span | undefined {
   const m = PATTERN.exec(text);
   if (!m || text === "P" || text.endsWith("T")) return undefined;
-  const [y, mo, d, h, min, s] = m.slice(1, 7).map((v) => Number(v ?? 0)) as [number, number, number, number, number, number];
+  const [y, mo, d, h, min, s] = m.slice(1, 7).map((v) => Number(v ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const days = y * DAYS_PER_YEAR + mo * DAYS_PER_MONTH + d;
   const seconds = days * SECONDS_PER_DAY + h * 3600 + min * 60 + s;
   const fraction = (m[7] ?? "").replace(/0+$/, "");

@@ -48,20 +48,48 @@ export const newRequestId = (): string => randomUUID();
  */
 const CATALOGUE = {
   // Requests as such
-  AuthenticationFailed: { status: 403, message: "Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature." },
-  TokenAuthenticationFailed: { status: 401, code: "AuthenticationFailed", message: "Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly." },
-  MissingRequiredQueryParameter: { status: 400, message: "A query parameter that's mandatory for this request is not specified." },
+  AuthenticationFailed: {
+    status: 403,
+    message:
+      "Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature.",
+  },
+  TokenAuthenticationFailed: {
+    status: 401,
+    code: "AuthenticationFailed",
+    message:
+      "Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly.",
+  },
+  MissingRequiredQueryParameter: {
+    status: 400,
+    message: "A query parameter that's mandatory for this request is not specified.",
+  },
   UnsupportedRequestVersion: { status: 400, message: "The specified request version is not supported." },
   RequestUrlFailedToParse: { status: 400, message: "The url in the request could not be parsed." },
   UnsupportedHttpVerb: { status: 405, message: "The resource doesn't support the specified HTTP verb." },
   InvalidRequestBody: { status: 400, message: "The specified Request Body is not syntactically valid." },
-  RequestBodyTooLarge: { status: 413, message: "The request body is too large and exceeds the maximum permissible limit." },
-  InvalidHeaderValue: { status: 400, message: "The value provided for one of the HTTP headers was not in the correct format." },
-  InvalidQueryParameterValue: { status: 400, message: "Value for one of the query parameters specified in the request URI is invalid." },
+  RequestBodyTooLarge: {
+    status: 413,
+    message: "The request body is too large and exceeds the maximum permissible limit.",
+  },
+  InvalidHeaderValue: {
+    status: 400,
+    message: "The value provided for one of the HTTP headers was not in the correct format.",
+  },
+  InvalidQueryParameterValue: {
+    status: 400,
+    message: "Value for one of the query parameters specified in the request URI is invalid.",
+  },
   MissingRequiredProperty: { status: 400, message: "A required property was not specified in the request body." },
-  InvalidPropertyValue: { status: 400, message: "The value provided for one of the properties in the request body is invalid." },
+  InvalidPropertyValue: {
+    status: 400,
+    message: "The value provided for one of the properties in the request body is invalid.",
+  },
   ConditionNotMet: { status: 412, message: "The condition specified using HTTP conditional header(s) is not met." },
-  ConditionNotMetOnRead: { status: 304, code: "ConditionNotMet", message: "The condition specified in the conditional header(s) was not met for a read operation." },
+  ConditionNotMetOnRead: {
+    status: 304,
+    code: "ConditionNotMet",
+    message: "The condition specified in the conditional header(s) was not met for a read operation.",
+  },
   InternalError: { status: 500, message: "The server encountered an internal error. Please retry the request." },
   // Entities that are not there, or already are
   PoolNotFound: { status: 404, message: "The specified pool does not exist." },
@@ -76,37 +104,80 @@ const CATALOGUE = {
   TaskExists: { status: 409, message: "The specified task already exists." },
   JobScheduleExists: { status: 409, message: "The specified job schedule already exists." },
   // States that refuse an operation
-  OperationInvalidForCurrentState: { status: 409, message: "The specified operation is not valid for the current state of the resource. {Reason}" },
+  OperationInvalidForCurrentState: {
+    status: 409,
+    message: "The specified operation is not valid for the current state of the resource. {Reason}",
+  },
   PoolBeingDeleted: { status: 409, message: "The specified pool has been marked for deletion and is being reclaimed." },
   PoolBeingResized: { status: 409, message: "The specified pool is being resized." },
-  AutoScalingEnabled: { status: 409, message: "The specified pool has auto scaling enabled; disable it before resizing." },
+  AutoScalingEnabled: {
+    status: 409,
+    message: "The specified pool has auto scaling enabled; disable it before resizing.",
+  },
   JobCompleted: { status: 409, message: "The specified job is already in a completed state." },
-  JobBeingDeleted: { status: 409, message: "The specified job has been marked for deletion and is being garbage collected." },
+  JobBeingDeleted: {
+    status: 409,
+    message: "The specified job has been marked for deletion and is being garbage collected.",
+  },
   JobBeingTerminated: { status: 409, message: "The specified job is being terminated." },
   JobNotActive: { status: 409, message: "The specified job is not in active state." },
   JobNotDisabled: { status: 409, message: "The specified job is not in disabled state." },
   JobScheduleCompleted: { status: 409, message: "The specified job schedule is already in a completed state." },
-  JobScheduleBeingDeleted: { status: 409, message: "The specified job schedule has been marked for deletion and is being reclaimed." },
+  JobScheduleBeingDeleted: {
+    status: 409,
+    message: "The specified job schedule has been marked for deletion and is being reclaimed.",
+  },
   JobScheduleBeingTerminated: { status: 409, message: "The specified job schedule is being terminated." },
   TaskCompleted: { status: 409, message: "The specified task is already in a completed state." },
-  TaskNotCompleted: { status: 409, message: "The specified task is not in a completed state, and the requested operation can be performed only on completed tasks." },
-  TaskSucceeded: { status: 409, message: "The specified task has already completed successfully, and the requested operation cannot be performed on successful tasks." },
+  TaskNotCompleted: {
+    status: 409,
+    message:
+      "The specified task is not in a completed state, and the requested operation can be performed only on completed tasks.",
+  },
+  TaskSucceeded: {
+    status: 409,
+    message:
+      "The specified task has already completed successfully, and the requested operation cannot be performed on successful tasks.",
+  },
   NodeBeingCreated: { status: 409, message: "The specified node is being created." },
   NodeBeingStarted: { status: 409, message: "The specified node is being started." },
   NodeBeingRebooted: { status: 409, message: "The specified node is being rebooted." },
   NodeBeingReimaged: { status: 409, message: "The specified node is being reimaged." },
   NodeStateUnusable: { status: 409, message: "The state of the specified node is unusable." },
-  TaskIdSameAsJobPreparationTask: { status: 409, message: "The specified task id is same as the job preparation task." },
+  TaskIdSameAsJobPreparationTask: {
+    status: 409,
+    message: "The specified task id is same as the job preparation task.",
+  },
   TaskIdSameAsJobReleaseTask: { status: 409, message: "The specified task id is same as the job release task." },
-  JobPreparationTaskOrReleaseTaskNotSpecified: { status: 409, message: "The specified job does not have a job preparation task or a job release task." },
-  NodeAlreadyInTargetSchedulingState: { status: 409, message: "The specified node is already in the target scheduling state." },
+  JobPreparationTaskOrReleaseTaskNotSpecified: {
+    status: 409,
+    message: "The specified job does not have a job preparation task or a job release task.",
+  },
+  NodeAlreadyInTargetSchedulingState: {
+    status: 409,
+    message: "The specified node is already in the target scheduling state.",
+  },
   // Limits and contents
   TooManyTasksInCollection: { status: 400, message: "A task collection may contain at most {MaxTaskCount} tasks." },
-  AutoScaleFormulaTooLong: { status: 400, message: "The specified auto-scaling formula exceeds the limit of {MaxLength} characters." },
+  AutoScaleFormulaTooLong: {
+    status: 400,
+    message: "The specified auto-scaling formula exceeds the limit of {MaxLength} characters.",
+  },
   AutoScalingFormulaSyntaxError: { status: 400, message: "The specified auto-scaling formula has a syntax error." },
-  TaskDependenciesNotSpecifiedOnJob: { status: 400, message: "A task was specified as depending on other tasks, but the job did not specify that it would use task dependencies." },
-  TaskDependencyListTooLong: { status: 400, message: "A task was specified as depending on other tasks, but the list of dependencies was too long to be stored." },
-  InvalidApplicationPackageReferences: { status: 409, message: "One or more of the specified application package references are invalid." },
+  TaskDependenciesNotSpecifiedOnJob: {
+    status: 400,
+    message:
+      "A task was specified as depending on other tasks, but the job did not specify that it would use task dependencies.",
+  },
+  TaskDependencyListTooLong: {
+    status: 400,
+    message:
+      "A task was specified as depending on other tasks, but the list of dependencies was too long to be stored.",
+  },
+  InvalidApplicationPackageReferences: {
+    status: 409,
+    message: "One or more of the specified application package references are invalid.",
+  },
   // Files
   InvalidRange: { status: 416, message: "The range specified is invalid for the current size of the resource." },
   FileIsDirectory: { status: 400, message: "The specified path is a directory; list it instead." },
@@ -121,11 +192,22 @@ const CATALOGUE = {
 export type BatchErrorName = keyof typeof CATALOGUE;
 
 /** The catalogue's error, its values in the order given; `fill` adds words for the message that are not values. */
-export function batchError(name: BatchErrorName, values: Record<string, string> = {}, fill: Record<string, string> = {}): BatchError {
+export function batchError(
+  name: BatchErrorName,
+  values: Record<string, string> = {},
+  fill: Record<string, string> = {},
+): BatchError {
   const entry: { status: number; code?: string; message: string } = CATALOGUE[name];
   const words = { ...values, ...fill };
-  const message = entry.message.replace(/ ?\{(\w+)\}/g, (whole, word: string) => (words[word] === undefined ? "" : whole.replace(`{${word}}`, words[word])));
-  return new BatchError(entry.status, entry.code ?? name, message, Object.entries(values).map(([key, value]) => ({ key, value })));
+  const message = entry.message.replace(/ ?\{(\w+)\}/g, (whole, word: string) =>
+    words[word] === undefined ? "" : whole.replace(`{${word}}`, words[word]),
+  );
+  return new BatchError(
+    entry.status,
+    entry.code ?? name,
+    message,
+    Object.entries(values).map(([key, value]) => ({ key, value })),
+  );
 }
 
 type Kind = "pool" | "job" | "task" | "node" | "file" | "application" | "jobSchedule";
@@ -134,12 +216,14 @@ const capitalised = (kind: Kind) => `${kind[0]!.toUpperCase()}${kind.slice(1)}`;
 
 export const notFound = (kind: Kind): BatchError => batchError(`${capitalised(kind)}NotFound` as BatchErrorName);
 
-export const exists = (kind: "pool" | "job" | "task"): BatchError => batchError(`${capitalised(kind)}Exists` as BatchErrorName);
+export const exists = (kind: "pool" | "job" | "task"): BatchError =>
+  batchError(`${capitalised(kind)}Exists` as BatchErrorName);
 
 /** For a 409 the catalogue does not have yet; add it there instead where you can. */
 export const conflict = (code: string, message: string): BatchError => new BatchError(409, code, message);
 
-export const missingProperty = (name: string): BatchError => batchError("MissingRequiredProperty", { PropertyName: name });
+export const missingProperty = (name: string): BatchError =>
+  batchError("MissingRequiredProperty", { PropertyName: name });
 
 /** Batch's codes for an operation a node's state does not allow (Batch status and error codes). */
 const NODE_STATE_CONFLICT: Partial<Record<string, BatchErrorName>> = {
@@ -151,12 +235,13 @@ const NODE_STATE_CONFLICT: Partial<Record<string, BatchErrorName>> = {
   unusable: "NodeStateUnusable",
 };
 
-export const nodeStateConflict = (state: string): BatchError => batchError(NODE_STATE_CONFLICT[state] ?? "OperationInvalidForCurrentState", { NodeState: state });
+export const nodeStateConflict = (state: string): BatchError =>
+  batchError(NODE_STATE_CONFLICT[state] ?? "OperationInvalidForCurrentState", { NodeState: state });
 
 export const invalidProperty = (name: string, value: unknown, reason: string): BatchError =>
   batchError("InvalidPropertyValue", {
     PropertyName: name,
-    PropertyValue: typeof value === "string" ? value : JSON.stringify(value) ?? "undefined",
+    PropertyValue: typeof value === "string" ? value : (JSON.stringify(value) ?? "undefined"),
     Reason: reason,
   });
 
@@ -168,4 +253,8 @@ export const invalidQuery = (name: string, value: string, reason: string): Batch
  * so a client finds out at once instead of on Azure.
  */
 export const notSupportedLocally = (what: string): BatchError =>
-  batchError("NotSupportedByLocalBatch", { Reason: "See the README's 'Local Batch service' section for what is supported." }, { What: what });
+  batchError(
+    "NotSupportedByLocalBatch",
+    { Reason: "See the README's 'Local Batch service' section for what is supported." },
+    { What: what },
+  );

@@ -85,7 +85,10 @@ export class Fleet {
     const nodes = [...this.state.poolNodes(pool.id).values()];
     pool.currentDedicatedNodes = nodes.filter((n) => n.isDedicated).length;
     pool.currentLowPriorityNodes = nodes.filter((n) => !n.isDedicated).length;
-    if (pool.currentDedicatedNodes === pool.targetDedicatedNodes && pool.currentLowPriorityNodes === pool.targetLowPriorityNodes) {
+    if (
+      pool.currentDedicatedNodes === pool.targetDedicatedNodes &&
+      pool.currentLowPriorityNodes === pool.targetLowPriorityNodes
+    ) {
       pool.allocationState = "steady";
       pool.allocationStateTransitionTime = now();
     }
@@ -99,7 +102,9 @@ export class Fleet {
     const leave = new AbortController();
     if (this.closed) leave.abort();
     const allocated = this.allocate(node, dirs, leave.signal);
-    const done = allocated.then((ok) => (ok ? this.bootNode(pool, node, dirs, leave.signal) : undefined)).catch((err: unknown) => this.fail(node, err));
+    const done = allocated
+      .then((ok) => (ok ? this.bootNode(pool, node, dirs, leave.signal) : undefined))
+      .catch((err: unknown) => this.fail(node, err));
     this.lives.set(node.id, { done, leave });
     // A failed allocation is the node's to report (done above), not the resize's.
     return allocated.then(
@@ -116,7 +121,9 @@ export class Fleet {
     const leave = new AbortController();
     if (this.closed) leave.abort();
     this.setState(node, "starting");
-    const done = this.bootNode(pool, node, this.dirs(pool, node), leave.signal).catch((err: unknown) => this.fail(node, err));
+    const done = this.bootNode(pool, node, this.dirs(pool, node), leave.signal).catch((err: unknown) =>
+      this.fail(node, err),
+    );
     this.lives.set(node.id, { done, leave });
   }
 
@@ -139,7 +146,9 @@ export class Fleet {
       totalTasksSucceeded: 0,
       isDedicated: dedicated,
       nodeAgentInfo: { version: "local", lastUpdateTime: t },
-      virtualMachineInfo: { imageReference: { version: "latest", ...pool.virtualMachineConfiguration?.imageReference } },
+      virtualMachineInfo: {
+        imageReference: { version: "latest", ...pool.virtualMachineConfiguration?.imageReference },
+      },
     };
     if (pool.startTask) node.startTask = pool.startTask;
     return node;
@@ -147,7 +156,9 @@ export class Fleet {
 
   /** The node's disk; false if the node left meanwhile. */
   private async allocate(node: ComputeNode, dirs: NodeDirs, leaving: AbortSignal): Promise<boolean> {
-    await Promise.all([dirs.shared, dirs.startupWorkingDir, dirs.applications].map((d) => mkdir(d, { recursive: true })));
+    await Promise.all(
+      [dirs.shared, dirs.startupWorkingDir, dirs.applications].map((d) => mkdir(d, { recursive: true })),
+    );
     await sleep(STATE_STEP_MS);
     if (leaving.aborted) return false;
     this.setState(node, "starting");
@@ -204,7 +215,8 @@ export class Fleet {
   /** The one place a node's state changes; a move node-states.ts does not list is a bug here. */
   setState(node: ComputeNode, state: ComputeNode["state"]): void {
     if (node.state === state) return;
-    if (!isLegalTransition(node.state, state)) throw new Error(`node ${node.id}: no move from ${node.state} to ${state}`);
+    if (!isLegalTransition(node.state, state))
+      throw new Error(`node ${node.id}: no move from ${node.state} to ${state}`);
     this.serviceLog.record(node.id, `node state ${node.state} -> ${state}`);
     node.state = state;
     node.stateTransitionTime = now();
@@ -253,7 +265,13 @@ export class Fleet {
   }
 
   /** Runs the start task until it succeeds or its retries are spent; false at once when the node leaves. */
-  private async runStartTask(pool: Pool, node: ComputeNode, dirs: NodeDirs, start: StartTask, leaving: AbortSignal): Promise<boolean> {
+  private async runStartTask(
+    pool: Pool,
+    node: ComputeNode,
+    dirs: NodeDirs,
+    start: StartTask,
+    leaving: AbortSignal,
+  ): Promise<boolean> {
     const maxRetries = start.maxTaskRetryCount ?? 0;
     const info: NonNullable<ComputeNode["startTaskInfo"]> = { state: "running", startTime: now(), retryCount: 0 };
     node.startTaskInfo = info;
@@ -284,7 +302,8 @@ export class Fleet {
         leaving.addEventListener("abort", kill);
         const outcome = await proc.done.finally(() => leaving.removeEventListener("abort", kill));
         exitCode = outcome.exitCode;
-        if (outcome.startError) info.failureInfo = { category: "usererror", code: "CommandProgramNotFound", message: outcome.startError };
+        if (outcome.startError)
+          info.failureInfo = { category: "usererror", code: "CommandProgramNotFound", message: outcome.startError };
       } catch (err) {
         if (!(err instanceof TaskFileError)) throw err;
         info.failureInfo = err.failureInfo;
@@ -299,7 +318,11 @@ export class Fleet {
       }
       if (exitCode !== undefined) {
         info.exitCode = exitCode;
-        info.failureInfo ??= { category: "usererror", code: "FailureExitCode", message: "The task process exited with an unexpected exit code" };
+        info.failureInfo ??= {
+          category: "usererror",
+          code: "FailureExitCode",
+          message: "The task process exited with an unexpected exit code",
+        };
       }
       if (maxRetries !== -1 && info.retryCount >= maxRetries) {
         Object.assign(info, { state: "completed", endTime: now(), result: "failure" });

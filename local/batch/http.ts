@@ -3,7 +3,13 @@
  * version, routes it, and writes Batch-shaped answers (JSON with `odata.metadata`, ETag and
  * Last-Modified headers, `odata.error` bodies for failures).
  */
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import { pipeline, type Readable } from "node:stream";
 import { SUPPORTED_API_VERSIONS } from "./api-versions";
 import { BatchError, batchError, newRequestId, notSupportedLocally } from "./errors";
@@ -61,8 +67,7 @@ function match(route: Compiled, segments: string[]): Record<string, string> | un
   return segments.length === route.parts.length ? params : undefined;
 }
 
-const tooLarge = (max: number) =>
-  batchError("RequestBodyTooLarge", { MaxLimit: String(max) });
+const tooLarge = (max: number) => batchError("RequestBodyTooLarge", { MaxLimit: String(max) });
 
 /**
  * The body, refused with 413 before it is read whole: at once when Content-Length says it is too
@@ -111,13 +116,19 @@ export function createBatchServer(opts: HttpOptions): Server {
     const requestId = newRequestId();
     if (opts.trace) res.once("finish", () => opts.log(`${req.method} ${req.url} -> ${res.statusCode}`));
     void handle(req, res, requestId).catch((err: unknown) => {
-      const error =
-        err instanceof BatchError ? err : batchError("InternalError");
-      if (!(err instanceof BatchError)) opts.log(`internal error on ${req.method} ${req.url}: ${(err as Error).stack ?? String(err)}`);
+      const error = err instanceof BatchError ? err : batchError("InternalError");
+      if (!(err instanceof BatchError))
+        opts.log(`internal error on ${req.method} ${req.url}: ${(err as Error).stack ?? String(err)}`);
       if (res.headersSent) return void res.destroy();
       // Drain what the client is still sending so it reads our answer instead of a reset.
       req.resume();
-      send(res, requestId, req.headers, { status: error.status, body: error.body(opts.baseUrl(), requestId) }, req.method === "HEAD");
+      send(
+        res,
+        requestId,
+        req.headers,
+        { status: error.status, body: error.body(opts.baseUrl(), requestId) },
+        req.method === "HEAD",
+      );
     });
   });
 
@@ -175,7 +186,13 @@ export function createBatchServer(opts: HttpOptions): Server {
   }
 }
 
-function send(res: ServerResponse, requestId: string, reqHeaders: IncomingHttpHeaders, reply: BatchReply, head: boolean): void {
+function send(
+  res: ServerResponse,
+  requestId: string,
+  reqHeaders: IncomingHttpHeaders,
+  reply: BatchReply,
+  head: boolean,
+): void {
   const headers: Record<string, string> = { "request-id": requestId, DataServiceVersion: "3.0", ...reply.headers };
   const clientRequestId = reqHeaders["client-request-id"] ?? reqHeaders["x-ms-client-request-id"];
   if (typeof clientRequestId === "string") headers["client-request-id"] = clientRequestId;

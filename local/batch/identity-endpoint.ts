@@ -41,14 +41,26 @@ function sameSecret(given: string | string[] | undefined, secret: string): boole
 
 function answer(req: IncomingMessage, res: ServerResponse, header: string, tokens: AccessTokens): void {
   const url = new URL(req.url ?? "/", "http://local");
-  if (req.method !== "GET" || url.pathname.replace(/\/+$/, "") !== PATH) return reply(res, 404, { error: "not_found", error_description: `only GET ${PATH} is served here` });
-  if (!sameSecret(req.headers["x-identity-header"], header)) return reply(res, 401, { error: "unauthorized_client", error_description: "X-IDENTITY-HEADER is missing or wrong" });
-  if (url.searchParams.get("api-version") !== API_VERSION) return reply(res, 400, { error: "invalid_request", error_description: `api-version must be ${API_VERSION}` });
+  if (req.method !== "GET" || url.pathname.replace(/\/+$/, "") !== PATH)
+    return reply(res, 404, { error: "not_found", error_description: `only GET ${PATH} is served here` });
+  if (!sameSecret(req.headers["x-identity-header"], header))
+    return reply(res, 401, {
+      error: "unauthorized_client",
+      error_description: "X-IDENTITY-HEADER is missing or wrong",
+    });
+  if (url.searchParams.get("api-version") !== API_VERSION)
+    return reply(res, 400, { error: "invalid_request", error_description: `api-version must be ${API_VERSION}` });
   const resource = url.searchParams.get("resource");
   if (!resource) return reply(res, 400, { error: "invalid_request", error_description: "resource is required" });
   // Issued for the resource exactly as asked, as Entra ID does: a wrong one is Batch's to refuse.
   const issued = tokens.issue(resource, LOCAL_IDENTITY_CLIENT_ID);
-  reply(res, 200, { access_token: issued.token, expires_on: String(issued.expiresOn), resource, token_type: "Bearer", client_id: LOCAL_IDENTITY_CLIENT_ID });
+  reply(res, 200, {
+    access_token: issued.token,
+    expires_on: String(issued.expiresOn),
+    resource,
+    token_type: "Bearer",
+    client_id: LOCAL_IDENTITY_CLIENT_ID,
+  });
 }
 
 /** Listens on loopback only: the header is a bearer secret, and so are the tokens it buys. */

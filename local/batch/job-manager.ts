@@ -14,10 +14,12 @@ const MANAGER_ONLY = ["killJobOnCompletion", "runExclusive", "allowLowPriorityNo
 
 /** The body of the task the job manager becomes, checked as Batch checks it at job add. */
 export function managerTaskBody(raw: unknown, pool: Pool | undefined): Body {
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw invalidProperty("jobManagerTask", raw, "must be an object");
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw))
+    throw invalidProperty("jobManagerTask", raw, "must be an object");
   const manager = raw as Body;
   if (typeof manager.id !== "string" || manager.id === "") throw missingProperty("jobManagerTask.id");
-  if (typeof manager.commandLine !== "string" || manager.commandLine === "") throw missingProperty("jobManagerTask.commandLine");
+  if (typeof manager.commandLine !== "string" || manager.commandLine === "")
+    throw missingProperty("jobManagerTask.commandLine");
   const body: Body = { ...manager };
   for (const name of MANAGER_ONLY) delete body[name];
   // Exclusive use of its node: no other task runs beside it there while it runs.
@@ -25,7 +27,9 @@ export function managerTaskBody(raw: unknown, pool: Pool | undefined): Body {
   return body;
 }
 
-export const isJobManager = (job: Job, task: Task): boolean => job.jobManagerTask !== undefined && key(job.jobManagerTask.id) === key(task.id);
+export const isJobManager = (job: Job, task: Task): boolean =>
+  job.jobManagerTask !== undefined && key(job.jobManagerTask.id) === key(task.id);
 
 /** Whether this task's completion ends its job: a job manager task with killJobOnCompletion. */
-export const endsJob = (job: Job, task: Task): boolean => isJobManager(job, task) && job.jobManagerTask?.killJobOnCompletion !== false;
+export const endsJob = (job: Job, task: Task): boolean =>
+  isJobManager(job, task) && job.jobManagerTask?.killJobOnCompletion !== false;

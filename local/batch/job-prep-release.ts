@@ -62,15 +62,20 @@ const releaseIdOf = (job: Job): string => job.jobReleaseTask?.id ?? DEFAULT_RELE
 export function checkPrepRelease(body: Body): void {
   const prep = body.jobPreparationTask as Body | undefined;
   const release = body.jobReleaseTask as Body | undefined;
-  for (const [name, task] of [["jobPreparationTask", prep], ["jobReleaseTask", release]] as const) {
+  for (const [name, task] of [
+    ["jobPreparationTask", prep],
+    ["jobReleaseTask", release],
+  ] as const) {
     if (task === undefined) continue;
     if (task === null || typeof task !== "object") throw invalidProperty(name, task, "must be an object");
     if (typeof task.commandLine !== "string" || task.commandLine === "") throw missingProperty(`${name}.commandLine`);
   }
-  if (release && !prep) throw invalidProperty("jobReleaseTask", release, "a job release task needs a job preparation task");
+  if (release && !prep)
+    throw invalidProperty("jobReleaseTask", release, "a job release task needs a job preparation task");
   if (prep) prep.id ??= DEFAULT_PREPARATION_ID;
   if (release) release.id ??= DEFAULT_RELEASE_ID;
-  if (prep && release && key(String(prep.id)) === key(String(release.id))) throw invalidProperty("jobReleaseTask.id", release.id, "must differ from the job preparation task's id");
+  if (prep && release && key(String(prep.id)) === key(String(release.id)))
+    throw invalidProperty("jobReleaseTask.id", release.id, "must differ from the job preparation task's id");
 }
 
 /** A task may not take the id of the job's preparation or release task (Batch's 409s). */
@@ -154,11 +159,18 @@ export class JobPrepRelease {
   private record(job: Job, pool: Pool, node: ComputeNode): NodeRecord {
     const map = this.recordsOf(job);
     let record = map.get(node.id);
-    if (!record) map.set(node.id, (record = { pool, node, status: { poolId: pool.id, nodeId: node.id, nodeUrl: node.url } }));
+    if (!record)
+      map.set(node.id, (record = { pool, node, status: { poolId: pool.id, nodeId: node.id, nodeUrl: node.url } }));
     return record;
   }
 
-  private async runPreparation(job: Job, pool: Pool, node: ComputeNode, prep: JobPreparationTask, record: NodeRecord): Promise<boolean> {
+  private async runPreparation(
+    job: Job,
+    pool: Pool,
+    node: ComputeNode,
+    prep: JobPreparationTask,
+    record: NodeRecord,
+  ): Promise<boolean> {
     const info = this.newInfo(job, node, preparationIdOf(job));
     info.retryCount = 0;
     record.status.jobPreparationTaskExecutionInfo = info;
@@ -191,7 +203,11 @@ export class JobPrepRelease {
           const spec: RunSpec = {
             commandLine: rel.commandLine,
             resourceFiles: rel.resourceFiles,
-            settings: [...(job.commonEnvironmentSettings ?? []), ...(rel.environmentSettings ?? []), ...this.environment(job, r.pool, r.node)],
+            settings: [
+              ...(job.commonEnvironmentSettings ?? []),
+              ...(rel.environmentSettings ?? []),
+              ...this.environment(job, r.pool, r.node),
+            ],
             timeoutMs: Math.min(durationMs(rel.maxWallClockTime ?? "") ?? RELEASE_WALL_CLOCK_MS, RELEASE_WALL_CLOCK_MS),
             maxRetries: 0,
           };
@@ -243,7 +259,8 @@ export class JobPrepRelease {
       const map = this.records.get(key(job.id));
       const info = map?.get(node.id)?.status.jobPreparationTaskExecutionInfo;
       if (info?.state !== "completed") continue;
-      if (!reimaged && info.result === "success" && job.jobPreparationTask?.rerunOnNodeRebootAfterSuccess === false) continue;
+      if (!reimaged && info.result === "success" && job.jobPreparationTask?.rerunOnNodeRebootAfterSuccess === false)
+        continue;
       map!.delete(node.id);
     }
   }
@@ -260,11 +277,23 @@ export class JobPrepRelease {
 
   private newInfo(job: Job, node: ComputeNode, taskId: string): SpecialTaskExecutionInfo {
     const root = `workitems/${job.id}/job-1/${taskId}`;
-    return { state: "running", startTime: now(), taskRootDirectory: root, taskRootDirectoryUrl: `${node.url}/files/${root}` };
+    return {
+      state: "running",
+      startTime: now(),
+      taskRootDirectory: root,
+      taskRootDirectoryUrl: `${node.url}/files/${root}`,
+    };
   }
 
   /** Runs one special task to success or until its retries are spent; resolves whether it succeeded. */
-  private async run(job: Job, pool: Pool, node: ComputeNode, taskId: string, spec: RunSpec, info: SpecialTaskExecutionInfo): Promise<boolean> {
+  private async run(
+    job: Job,
+    pool: Pool,
+    node: ComputeNode,
+    taskId: string,
+    spec: RunSpec,
+    info: SpecialTaskExecutionInfo,
+  ): Promise<boolean> {
     const dirs = this.dirsOf(job, pool, node, taskId);
     for (;;) {
       let failureInfo: TaskFailureInfo | undefined;
@@ -273,9 +302,27 @@ export class JobPrepRelease {
         await makeDirectory(dirs.workingDir);
         await this.files.downloadResourceFiles(spec.resourceFiles ?? [], dirs.workingDir, this.config.storage);
         const packages = [...(this.fleet.packages.get(node.id) ?? [])];
-        const env = jobProcessEnvironment(this.config, this.fleet, { pool, node, jobId: job.id, taskId, dirs, packages, settings: spec.settings });
-        if (this.closed || (this.ended.has(key(job.id)) && taskId === preparationIdOf(job))) throw userError("TaskEnded", "Task Was Ended by User Request", {});
-        const outcome = await this.track(job, runProcess({ commandLine: spec.commandLine, taskDir: dirs.taskDir, workingDir: dirs.workingDir, env, timeoutMs: spec.timeoutMs }));
+        const env = jobProcessEnvironment(this.config, this.fleet, {
+          pool,
+          node,
+          jobId: job.id,
+          taskId,
+          dirs,
+          packages,
+          settings: spec.settings,
+        });
+        if (this.closed || (this.ended.has(key(job.id)) && taskId === preparationIdOf(job)))
+          throw userError("TaskEnded", "Task Was Ended by User Request", {});
+        const outcome = await this.track(
+          job,
+          runProcess({
+            commandLine: spec.commandLine,
+            taskDir: dirs.taskDir,
+            workingDir: dirs.workingDir,
+            env,
+            timeoutMs: spec.timeoutMs,
+          }),
+        );
         exitCode = outcome.exitCode;
         failureInfo = processFailure(outcome);
       } catch (err) {

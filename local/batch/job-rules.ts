@@ -18,7 +18,8 @@ export const setJobState = (job: Job, state: JobState): void => transition(job, 
 function jobActionFor(task: Task): "none" | "disable" | "terminate" {
   const exit = task.executionInfo.exitCode;
   const conditions = task.exitConditions;
-  const byCode = exit === undefined ? undefined : conditions?.exitCodes?.find((c) => c.code === exit)?.exitOptions.jobAction;
+  const byCode =
+    exit === undefined ? undefined : conditions?.exitCodes?.find((c) => c.code === exit)?.exitOptions.jobAction;
   return byCode ?? conditions?.default?.jobAction ?? "terminate";
 }
 
@@ -61,7 +62,8 @@ export class JobRules {
     if (task.executionInfo.result === "failure" && job.onTaskFailure === "performexitoptionsjobaction") {
       const action = jobActionFor(task);
       if (action === "terminate") return this.terminateLater(job, "TaskFailed");
-      if (action === "disable") return inBackground(this.disable(job, "wait"), `job ${job.id}: disable (TaskFailed)`, this.log);
+      if (action === "disable")
+        return inBackground(this.disable(job, "wait"), `job ${job.id}: disable (TaskFailed)`, this.log);
     }
     if (endsJob(job, task)) return this.terminateLater(job, "JMComplete");
     this.checkAllComplete(job);
@@ -95,7 +97,8 @@ export class JobRules {
     }
     // With "wait", the job stays disabling until its running tasks finish, as on Batch: a client
     // that waits for "disabled" must be able to rely on nothing of the job running any more.
-    while (job.state === "disabling" && this.scheduler.runningTasks(job).length > 0) await new Promise((r) => setTimeout(r, 50));
+    while (job.state === "disabling" && this.scheduler.runningTasks(job).length > 0)
+      await new Promise((r) => setTimeout(r, 50));
     if (job.state === "disabling") setJobState(job, "disabled");
   }
 

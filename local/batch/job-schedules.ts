@@ -66,8 +66,10 @@ export class JobSchedules {
   /** After a restart: active schedules go on from their nextRunTime, those cut short in terminating or deleting finish. */
   resume(): void {
     for (const schedule of this.all.values()) {
-      if (schedule.state === "deleting") inBackground(this.delete(schedule), `job schedule ${schedule.id}: delete (after restart)`, this.host.log);
-      else if (schedule.state === "terminating") inBackground(this.terminate(schedule), `job schedule ${schedule.id}: terminate (after restart)`, this.host.log);
+      if (schedule.state === "deleting")
+        inBackground(this.delete(schedule), `job schedule ${schedule.id}: delete (after restart)`, this.host.log);
+      else if (schedule.state === "terminating")
+        inBackground(this.terminate(schedule), `job schedule ${schedule.id}: terminate (after restart)`, this.host.log);
       else if (schedule.state === "active") {
         const next = schedule.executionInfo.nextRunTime;
         this.clock(schedule).due = next === undefined ? undefined : Date.parse(next);
@@ -199,7 +201,8 @@ export class JobSchedules {
     delete schedule.executionInfo.nextRunTime;
     touch(schedule);
     const wait = async () => {
-      while (!this.closed && schedule.state === "active" && this.activeJobs(schedule).length > 0) await new Promise((r) => setTimeout(r, RECHECK_MS));
+      while (!this.closed && schedule.state === "active" && this.activeJobs(schedule).length > 0)
+        await new Promise((r) => setTimeout(r, RECHECK_MS));
       if (schedule.state === "active" && !this.closed) this.complete(schedule);
     };
     inBackground(wait(), `job schedule ${schedule.id}: completion`, this.host.log);

@@ -242,7 +242,11 @@ export interface TaskBody {
   constraints?: TaskConstraints;
   requiredSlots?: number;
   applicationPackageReferences?: ApplicationPackageReference[];
-  exitConditions?: { exitCodes?: { code: number; exitOptions: ExitOptions }[]; default?: ExitOptions; [k: string]: unknown };
+  exitConditions?: {
+    exitCodes?: { code: number; exitOptions: ExitOptions }[];
+    default?: ExitOptions;
+    [k: string]: unknown;
+  };
   multiInstanceSettings?: MultiInstanceSettings;
   [k: string]: unknown;
 }
@@ -278,7 +282,14 @@ export interface Task extends TaskBody {
   requiredSlots: number;
   constraints: Required<Pick<TaskConstraints, "maxWallClockTime" | "retentionTime" | "maxTaskRetryCount">>;
   executionInfo: TaskExecutionInfo;
-  nodeInfo?: { affinityId: string; nodeUrl: string; poolId: string; nodeId: string; taskRootDirectory: string; taskRootDirectoryUrl: string };
+  nodeInfo?: {
+    affinityId: string;
+    nodeUrl: string;
+    poolId: string;
+    nodeId: string;
+    taskRootDirectory: string;
+    taskRootDirectoryUrl: string;
+  };
 }
 
 type NodeInfo = NonNullable<Task["nodeInfo"]>;

@@ -42,11 +42,14 @@ export function checkMultiInstanceSettings(body: Body): MultiInstanceSettings | 
   const coordinationCommandLine = requireString(settings, "coordinationCommandLine");
   checkResourceFiles({ resourceFiles: settings.commonResourceFiles });
   // Batch: "For multi-instance Tasks, this must be 1" (TaskAddParameter.requiredSlots).
-  if (body.requiredSlots !== undefined && body.requiredSlots !== 1) throw invalidProperty("requiredSlots", body.requiredSlots, "must be 1 for a multi-instance task");
+  if (body.requiredSlots !== undefined && body.requiredSlots !== 1)
+    throw invalidProperty("requiredSlots", body.requiredSlots, "must be 1 for a multi-instance task");
   return {
     numberOfInstances,
     coordinationCommandLine,
-    ...(Array.isArray(settings.commonResourceFiles) ? { commonResourceFiles: settings.commonResourceFiles as MultiInstanceSettings["commonResourceFiles"] } : {}),
+    ...(Array.isArray(settings.commonResourceFiles)
+      ? { commonResourceFiles: settings.commonResourceFiles as MultiInstanceSettings["commonResourceFiles"] }
+      : {}),
   };
 }
 
@@ -55,7 +58,12 @@ export function checkMultiInstanceSettings(body: Body): MultiInstanceSettings | 
  * start yet. On a pool without inter-node communication, or whose nodes run more than one task
  * at a time, Batch never schedules such a task: it stays active, and so it does here.
  */
-export function placeInstances(pool: Pool, task: Task, free: (node: ComputeNode) => boolean, nodes: Iterable<ComputeNode>): ComputeNode[] | undefined {
+export function placeInstances(
+  pool: Pool,
+  task: Task,
+  free: (node: ComputeNode) => boolean,
+  nodes: Iterable<ComputeNode>,
+): ComputeNode[] | undefined {
   const settings = task.multiInstanceSettings;
   if (!settings) return undefined;
   if (!pool.enableInterNodeCommunication || pool.taskSlotsPerNode !== 1) return undefined;
@@ -93,7 +101,12 @@ export class InstanceGroup {
   ) {
     this.subtasks = instances.slice(1).map((instance, i) => ({
       id: i + 1,
-      nodeInfo: { ...task.nodeInfo!, affinityId: instance.node.affinityId, nodeUrl: instance.node.url, nodeId: instance.node.id },
+      nodeInfo: {
+        ...task.nodeInfo!,
+        affinityId: instance.node.affinityId,
+        nodeUrl: instance.node.url,
+        nodeId: instance.node.id,
+      },
       state: "preparing",
       stateTransitionTime: now(),
     }));
@@ -117,7 +130,11 @@ export class InstanceGroup {
       { name: "OMPI_MCA_btl_tcp_if_include", value: "lo" },
       { name: "OMPI_MCA_oob_tcp_if_include", value: "lo" },
     ];
-    if (runsAsRoot()) settings.push({ name: "OMPI_ALLOW_RUN_AS_ROOT", value: "1" }, { name: "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", value: "1" });
+    if (runsAsRoot())
+      settings.push(
+        { name: "OMPI_ALLOW_RUN_AS_ROOT", value: "1" },
+        { name: "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", value: "1" },
+      );
     return settings;
   }
 
@@ -126,7 +143,11 @@ export class InstanceGroup {
     await Promise.all(
       this.instances.map(async ({ dirs }) => {
         await makeDirectory(dirs.workingDir);
-        await this.ctx.files.downloadResourceFiles(this.task.multiInstanceSettings?.commonResourceFiles ?? [], dirs.taskDir, this.ctx.storage);
+        await this.ctx.files.downloadResourceFiles(
+          this.task.multiInstanceSettings?.commonResourceFiles ?? [],
+          dirs.taskDir,
+          this.ctx.storage,
+        );
       }),
     );
     await this.writeNodeShell();
@@ -169,7 +190,8 @@ export class InstanceGroup {
   /** The primary's command has ended (or the task stopped): the subtasks end with it. */
   finish(result: "success" | "failure"): void {
     this.kill();
-    for (const sub of this.subtasks) if (sub.state !== "completed") this.end(sub, result === "success" || sub.exitCode === 0 ? "success" : "failure");
+    for (const sub of this.subtasks)
+      if (sub.state !== "completed") this.end(sub, result === "success" || sub.exitCode === 0 ? "success" : "failure");
   }
 
   kill(): void {
@@ -181,8 +203,21 @@ export class InstanceGroup {
     this.setState(sub, "completed", { endTime: now(), result, ...(failureInfo ? { failureInfo } : {}) });
   }
 
-  private setState(sub: SubtaskInformation, state: SubtaskInformation["state"], fields: Partial<SubtaskInformation>): void {
-    Object.assign(sub, { previousState: sub.state, previousStateTransitionTime: sub.stateTransitionTime, state, stateTransitionTime: now() }, fields);
+  private setState(
+    sub: SubtaskInformation,
+    state: SubtaskInformation["state"],
+    fields: Partial<SubtaskInformation>,
+  ): void {
+    Object.assign(
+      sub,
+      {
+        previousState: sub.state,
+        previousStateTransitionTime: sub.stateTransitionTime,
+        state,
+        stateTransitionTime: now(),
+      },
+      fields,
+    );
   }
 
   /**

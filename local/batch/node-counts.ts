@@ -45,8 +45,23 @@ const COUNTED_AS: Record<NodeState, keyof NodeCounts> = {
 
 function count(nodes: readonly ComputeNode[]): NodeCounts {
   const counts: NodeCounts = {
-    creating: 0, idle: 0, offline: 0, preempted: 0, rebooting: 0, reimaging: 0, running: 0, starting: 0, startTaskFailed: 0,
-    leavingPool: 0, unknown: 0, unusable: 0, waitingForStartTask: 0, deallocated: 0, deallocating: 0, upgradingOS: 0, total: nodes.length,
+    creating: 0,
+    idle: 0,
+    offline: 0,
+    preempted: 0,
+    rebooting: 0,
+    reimaging: 0,
+    running: 0,
+    starting: 0,
+    startTaskFailed: 0,
+    leavingPool: 0,
+    unknown: 0,
+    unusable: 0,
+    waitingForStartTask: 0,
+    deallocated: 0,
+    deallocating: 0,
+    upgradingOS: 0,
+    total: nodes.length,
   };
   for (const node of nodes) counts[COUNTED_AS[node.state]] += 1;
   return counts;
@@ -54,5 +69,9 @@ function count(nodes: readonly ComputeNode[]): NodeCounts {
 
 export function poolNodeCounts(poolId: string, nodes: Iterable<ComputeNode>): PoolNodeCounts {
   const all = [...nodes];
-  return { poolId, dedicated: count(all.filter((n) => n.isDedicated)), lowPriority: count(all.filter((n) => !n.isDedicated)) };
+  return {
+    poolId,
+    dedicated: count(all.filter((n) => n.isDedicated)),
+    lowPriority: count(all.filter((n) => !n.isDedicated)),
+  };
 }

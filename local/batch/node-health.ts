@@ -20,9 +20,14 @@ function nodeError(code: string | undefined, where: string, reason: string): Com
     { name: "Path", value: where },
     { name: "Reason", value: reason },
   ];
-  if (code === "ENOSPC" || code === "EDQUOT") return { code: "DiskFull", message: "There is not enough disk space on the node to run tasks", errorDetails };
+  if (code === "ENOSPC" || code === "EDQUOT")
+    return { code: "DiskFull", message: "There is not enough disk space on the node to run tasks", errorDetails };
   if (code === "EROFS") return { code: "DiskReadOnly", message: "The node's task disk is read-only", errorDetails };
-  return { code: "TaskDirectoryNotWritable", message: "The node cannot create or write its task directories", errorDetails };
+  return {
+    code: "TaskDirectoryNotWritable",
+    message: "The node cannot create or write its task directories",
+    errorDetails,
+  };
 }
 
 /** Undefined if the node's task disk takes a new directory and file; else why not, as a node error. */

@@ -40,13 +40,23 @@ export async function uploadServiceLogs(upload: ServiceLogUpload): Promise<Uploa
   if (upload.text === "") return { virtualDirectoryName, numberOfFilesUploaded: 0 };
   const auth = authFor(upload.containerUrl, upload.identityReference, upload.storage);
   if (auth.kind === "refused") throw invalidProperty("identityReference", redactSas(upload.containerUrl), auth.reason);
-  const blob = new ContainerClient(auth.url, auth.credential).getBlockBlobClient(`${virtualDirectoryName}${SERVICE_LOG_FILE}`);
+  const blob = new ContainerClient(auth.url, auth.credential).getBlockBlobClient(
+    `${virtualDirectoryName}${SERVICE_LOG_FILE}`,
+  );
   try {
-    await blob.upload(upload.text, Buffer.byteLength(upload.text), { blobHTTPHeaders: { blobContentType: "text/plain; charset=utf-8" } });
+    await blob.upload(upload.text, Buffer.byteLength(upload.text), {
+      blobHTTPHeaders: { blobContentType: "text/plain; charset=utf-8" },
+    });
   } catch (error) {
     const failure = describeStorageError(error);
-    const answer = [failure.status, failure.storageCode, withoutSignature(failure.message)].filter((p) => p !== undefined).join(" ");
-    throw invalidProperty("containerUrl", redactSas(upload.containerUrl), `the container could not be written: ${answer}`);
+    const answer = [failure.status, failure.storageCode, withoutSignature(failure.message)]
+      .filter((p) => p !== undefined)
+      .join(" ");
+    throw invalidProperty(
+      "containerUrl",
+      redactSas(upload.containerUrl),
+      `the container could not be written: ${answer}`,
+    );
   }
   return { virtualDirectoryName, numberOfFilesUploaded: 1 };
 }

@@ -29,14 +29,18 @@ export function isLegalTransition(from: NodeState, to: NodeState): boolean {
  * The state of a node that has booted and may run tasks: running while any task runs on it, else
  * offline when task scheduling is disabled on it, else idle.
  */
-export function bootedState(node: Pick<ComputeNode, "runningTasksCount" | "schedulingState">): "idle" | "running" | "offline" {
+export function bootedState(
+  node: Pick<ComputeNode, "runningTasksCount" | "schedulingState">,
+): "idle" | "running" | "offline" {
   if (node.runningTasksCount > 0) return "running";
   return node.schedulingState === "disabled" ? "offline" : "idle";
 }
 
-export const isBooted = (state: NodeState): state is "idle" | "running" | "offline" => state === "idle" || state === "running" || state === "offline";
+export const isBooted = (state: NodeState): state is "idle" | "running" | "offline" =>
+  state === "idle" || state === "running" || state === "offline";
 
-export type NodeOperation = "reboot" | "reimage" | "disablescheduling" | "enablescheduling" | "uploadbatchservicelogs" | "remove";
+export type NodeOperation =
+  "reboot" | "reimage" | "disablescheduling" | "enablescheduling" | "uploadbatchservicelogs" | "remove";
 
 /**
  * Where Batch takes each operation. Its reference says reboot and reimage need an idle or running
@@ -47,10 +51,51 @@ export type NodeOperation = "reboot" | "reimage" | "disablescheduling" | "enable
 const ALLOWED: Record<NodeOperation, readonly NodeState[]> = {
   reboot: ["idle", "running", "offline", "starttaskfailed", "unusable"],
   reimage: ["idle", "running", "offline", "starttaskfailed", "unusable"],
-  disablescheduling: ["starting", "waitingforstarttask", "idle", "running", "offline", "starttaskfailed", "unusable", "rebooting", "reimaging"],
-  enablescheduling: ["starting", "waitingforstarttask", "idle", "running", "offline", "starttaskfailed", "unusable", "rebooting", "reimaging"],
-  uploadbatchservicelogs: ["starting", "waitingforstarttask", "idle", "running", "offline", "starttaskfailed", "unusable", "rebooting", "reimaging"],
-  remove: ["creating", "starting", "waitingforstarttask", "idle", "running", "offline", "starttaskfailed", "unusable", "rebooting", "reimaging"],
+  disablescheduling: [
+    "starting",
+    "waitingforstarttask",
+    "idle",
+    "running",
+    "offline",
+    "starttaskfailed",
+    "unusable",
+    "rebooting",
+    "reimaging",
+  ],
+  enablescheduling: [
+    "starting",
+    "waitingforstarttask",
+    "idle",
+    "running",
+    "offline",
+    "starttaskfailed",
+    "unusable",
+    "rebooting",
+    "reimaging",
+  ],
+  uploadbatchservicelogs: [
+    "starting",
+    "waitingforstarttask",
+    "idle",
+    "running",
+    "offline",
+    "starttaskfailed",
+    "unusable",
+    "rebooting",
+    "reimaging",
+  ],
+  remove: [
+    "creating",
+    "starting",
+    "waitingforstarttask",
+    "idle",
+    "running",
+    "offline",
+    "starttaskfailed",
+    "unusable",
+    "rebooting",
+    "reimaging",
+  ],
 };
 
 /** Throws Batch's 409 for the node's state if the operation is not taken there. */

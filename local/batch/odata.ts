@@ -167,7 +167,10 @@ export function parseFilter(filter: string | null): Predicate {
 export function applySelect<T extends object>(entity: T, select: string | null): Partial<T> {
   if (select === null || select.trim() === "") return entity;
   const out: Record<string, unknown> = {};
-  for (const path of select.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const path of select
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const parts = path.split("/");
     let src: unknown = entity;
     let dst = out;
@@ -208,7 +211,8 @@ export function pageOf<T>(all: T[], query: URLSearchParams, positionOf: (entity:
   }
   const skipRaw = query.get("$skiptoken");
   const after = skipRaw === null ? -1 : Number(skipRaw);
-  if (skipRaw !== null && !(Number.isInteger(after) && after >= 0)) throw invalidQuery("$skiptoken", skipRaw, "not a token this service issued");
+  if (skipRaw !== null && !(Number.isInteger(after) && after >= 0))
+    throw invalidQuery("$skiptoken", skipRaw, "not a token this service issued");
   const rest = all.filter((e) => positionOf(e) > after);
   const items = rest.slice(0, max);
   return rest.length > max ? { items, nextToken: String(positionOf(items[items.length - 1]!)) } : { items };

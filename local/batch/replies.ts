@@ -33,12 +33,20 @@ export function checkConditions(req: BatchRequest, entity: Versioned, read: bool
   if (unmodified !== undefined && modified > Date.parse(unmodified) + 999) throw failed();
 }
 
-export function entityReply<T extends Versioned>(base: string, metadata: string, entity: T, req: BatchRequest): BatchReply {
+export function entityReply<T extends Versioned>(
+  base: string,
+  metadata: string,
+  entity: T,
+  req: BatchRequest,
+): BatchReply {
   checkConditions(req, entity, true);
   return {
     status: 200,
     headers: versionHeaders(entity),
-    body: { "odata.metadata": `${base}/$metadata#${metadata}/@Element`, ...applySelect(entity, req.query.get("$select")) },
+    body: {
+      "odata.metadata": `${base}/$metadata#${metadata}/@Element`,
+      ...applySelect(entity, req.query.get("$select")),
+    },
   };
 }
 
@@ -60,7 +68,13 @@ function positionOf(entity: object): number {
  * A list page. `kept` entities live in the service's state and page by position; lists built
  * afresh per request (files, applications) page by index.
  */
-export function listReply<T extends object>(base: string, metadata: string, all: Iterable<T>, req: BatchRequest, kept = true): BatchReply {
+export function listReply<T extends object>(
+  base: string,
+  metadata: string,
+  all: Iterable<T>,
+  req: BatchRequest,
+  kept = true,
+): BatchReply {
   const filter = parseFilter(req.query.get("$filter"));
   const entities = [...all];
   const index = new Map(entities.map((e, i) => [e, kept ? positionOf(e) : i]));

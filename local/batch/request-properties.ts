@@ -19,11 +19,22 @@ interface Shape {
 }
 
 /** A named user would come from the pool's userAccounts, which this service does not create. */
-const USER_IDENTITY: Shape = { accepted: ["autoUser"], notHere: ["username"], nested: { autoUser: { accepted: ["scope", "elevationLevel"] } } };
+const USER_IDENTITY: Shape = {
+  accepted: ["autoUser"],
+  notHere: ["username"],
+  nested: { autoUser: { accepted: ["scope", "elevationLevel"] } },
+};
 const NAME_VALUE: Shape = { accepted: ["name", "value"] };
 
 const START_TASK: Shape = {
-  accepted: ["commandLine", "resourceFiles", "environmentSettings", "userIdentity", "maxTaskRetryCount", "waitForSuccess"],
+  accepted: [
+    "commandLine",
+    "resourceFiles",
+    "environmentSettings",
+    "userIdentity",
+    "maxTaskRetryCount",
+    "waitForSuccess",
+  ],
   notHere: ["containerSettings"],
   nested: { userIdentity: USER_IDENTITY, environmentSettings: NAME_VALUE },
 };
@@ -42,12 +53,21 @@ const VM_CONFIGURATION: Shape = {
     "securityProfile",
     "serviceArtifactReference",
   ],
-  nested: { imageReference: { accepted: ["publisher", "offer", "sku", "version", "virtualMachineImageId"], notHere: ["sharedGalleryImageId", "communityGalleryImageId"] } },
+  nested: {
+    imageReference: {
+      accepted: ["publisher", "offer", "sku", "version", "virtualMachineImageId"],
+      notHere: ["sharedGalleryImageId", "communityGalleryImageId"],
+    },
+  },
 };
 
 const TASK_CONSTRAINTS: Shape = { accepted: ["maxWallClockTime", "retentionTime", "maxTaskRetryCount"] };
 /** What a job's special tasks share with a task: containers and token settings stay 501 here too. */
-const SPECIAL_TASK_NESTED = { constraints: TASK_CONSTRAINTS, userIdentity: USER_IDENTITY, environmentSettings: NAME_VALUE };
+const SPECIAL_TASK_NESTED = {
+  constraints: TASK_CONSTRAINTS,
+  userIdentity: USER_IDENTITY,
+  environmentSettings: NAME_VALUE,
+};
 const JOB_MANAGER_TASK: Shape = {
   accepted: [
     "id",
@@ -69,12 +89,29 @@ const JOB_MANAGER_TASK: Shape = {
 };
 /** rerunOnNodeRebootAfterSuccess: a rebooted node's preparation record is cleared, so it reruns. */
 const JOB_PREPARATION_TASK: Shape = {
-  accepted: ["id", "commandLine", "resourceFiles", "environmentSettings", "constraints", "waitForSuccess", "userIdentity", "rerunOnNodeRebootAfterSuccess"],
+  accepted: [
+    "id",
+    "commandLine",
+    "resourceFiles",
+    "environmentSettings",
+    "constraints",
+    "waitForSuccess",
+    "userIdentity",
+    "rerunOnNodeRebootAfterSuccess",
+  ],
   notHere: ["containerSettings"],
   nested: SPECIAL_TASK_NESTED,
 };
 const JOB_RELEASE_TASK: Shape = {
-  accepted: ["id", "commandLine", "resourceFiles", "environmentSettings", "maxWallClockTime", "retentionTime", "userIdentity"],
+  accepted: [
+    "id",
+    "commandLine",
+    "resourceFiles",
+    "environmentSettings",
+    "maxWallClockTime",
+    "retentionTime",
+    "userIdentity",
+  ],
   notHere: ["containerSettings"],
   nested: { userIdentity: USER_IDENTITY, environmentSettings: NAME_VALUE },
 };
@@ -82,16 +119,41 @@ const JOB_RELEASE_TASK: Shape = {
 const JOB_CONSTRAINTS: Shape = { accepted: ["maxWallClockTime", "maxTaskRetryCount"] };
 const POOL_INFO: Shape = { accepted: ["poolId"], notHere: ["autoPoolSpecification"] };
 const JOB_CHANGE: Shape = {
-  accepted: ["priority", "allowTaskPreemption", "maxParallelTasks", "constraints", "poolInfo", "onAllTasksComplete", "metadata"],
+  accepted: [
+    "priority",
+    "allowTaskPreemption",
+    "maxParallelTasks",
+    "constraints",
+    "poolInfo",
+    "onAllTasksComplete",
+    "metadata",
+  ],
   notHere: ["networkConfiguration"],
   nested: { constraints: JOB_CONSTRAINTS, poolInfo: POOL_INFO, metadata: NAME_VALUE },
 };
 
-const JOB_ADD_ACCEPTED = ["displayName", "usesTaskDependencies", "commonEnvironmentSettings", "onTaskFailure", "jobPreparationTask", "jobReleaseTask", ...JOB_CHANGE.accepted];
-const JOB_ADD_NESTED = { ...JOB_CHANGE.nested, commonEnvironmentSettings: NAME_VALUE, jobPreparationTask: JOB_PREPARATION_TASK, jobReleaseTask: JOB_RELEASE_TASK };
+const JOB_ADD_ACCEPTED = [
+  "displayName",
+  "usesTaskDependencies",
+  "commonEnvironmentSettings",
+  "onTaskFailure",
+  "jobPreparationTask",
+  "jobReleaseTask",
+  ...JOB_CHANGE.accepted,
+];
+const JOB_ADD_NESTED = {
+  ...JOB_CHANGE.nested,
+  commonEnvironmentSettings: NAME_VALUE,
+  jobPreparationTask: JOB_PREPARATION_TASK,
+  jobReleaseTask: JOB_RELEASE_TASK,
+};
 
 /** A schedule's jobs are added as a job is, but without a job manager task (not run in schedules here). */
-const JOB_SPECIFICATION: Shape = { accepted: JOB_ADD_ACCEPTED, notHere: ["jobManagerTask", ...JOB_CHANGE.notHere!], nested: JOB_ADD_NESTED };
+const JOB_SPECIFICATION: Shape = {
+  accepted: JOB_ADD_ACCEPTED,
+  notHere: ["jobManagerTask", ...JOB_CHANGE.notHere!],
+  nested: JOB_ADD_NESTED,
+};
 const SCHEDULE: Shape = { accepted: ["doNotRunUntil", "doNotRunAfter", "startWindow", "recurrenceInterval"] };
 const JOB_SCHEDULE_CHANGE: Shape = {
   accepted: ["schedule", "jobSpecification", "metadata"],
@@ -123,8 +185,21 @@ const OPERATIONS = {
         "metadata",
         "targetNodeCommunicationMode",
       ],
-      notHere: ["cloudServiceConfiguration", "networkConfiguration", "certificateReferences", "userAccounts", "mountConfiguration", "upgradePolicy", "applicationLicenses"],
-      nested: { virtualMachineConfiguration: VM_CONFIGURATION, startTask: START_TASK, taskSchedulingPolicy: { accepted: ["nodeFillType"] }, metadata: NAME_VALUE },
+      notHere: [
+        "cloudServiceConfiguration",
+        "networkConfiguration",
+        "certificateReferences",
+        "userAccounts",
+        "mountConfiguration",
+        "upgradePolicy",
+        "applicationLicenses",
+      ],
+      nested: {
+        virtualMachineConfiguration: VM_CONFIGURATION,
+        startTask: START_TASK,
+        taskSchedulingPolicy: { accepted: ["nodeFillType"] },
+        metadata: NAME_VALUE,
+      },
     },
   },
   "pool patch": {
@@ -152,9 +227,16 @@ const OPERATIONS = {
   },
   "pool updateproperties": {
     owner: "pool",
-    shape: { accepted: ["startTask", "applicationPackageReferences", "metadata"], notHere: ["certificateReferences", "targetNodeCommunicationMode"], nested: { startTask: START_TASK, metadata: NAME_VALUE } },
+    shape: {
+      accepted: ["startTask", "applicationPackageReferences", "metadata"],
+      notHere: ["certificateReferences", "targetNodeCommunicationMode"],
+      nested: { startTask: START_TASK, metadata: NAME_VALUE },
+    },
   },
-  "pool resize": { owner: "pool", shape: { accepted: ["targetDedicatedNodes", "targetLowPriorityNodes", "resizeTimeout", "nodeDeallocationOption"] } },
+  "pool resize": {
+    owner: "pool",
+    shape: { accepted: ["targetDedicatedNodes", "targetLowPriorityNodes", "resizeTimeout", "nodeDeallocationOption"] },
+  },
   "pool enableautoscale": { owner: "pool", shape: { accepted: ["autoScaleFormula", "autoScaleEvaluationInterval"] } },
   "pool evaluateautoscale": { owner: "pool", shape: { accepted: ["autoScaleFormula"] } },
   "pool removenodes": { owner: "pool", shape: { accepted: ["nodeList", "resizeTimeout", "nodeDeallocationOption"] } },
@@ -163,7 +245,10 @@ const OPERATIONS = {
   "node disablescheduling": { owner: "node", shape: { accepted: ["nodeDisableSchedulingOption"] } },
   "node uploadbatchservicelogs": {
     owner: "node",
-    shape: { accepted: ["containerUrl", "startTime", "endTime", "identityReference"], nested: { identityReference: { accepted: ["resourceId"] } } },
+    shape: {
+      accepted: ["containerUrl", "startTime", "endTime", "identityReference"],
+      nested: { identityReference: { accepted: ["resourceId"] } },
+    },
   },
   "job add": {
     owner: "job",
@@ -206,7 +291,10 @@ const OPERATIONS = {
       },
     },
   },
-  "job schedule add": { owner: "jobSchedule", shape: { ...JOB_SCHEDULE_CHANGE, accepted: ["id", "displayName", ...JOB_SCHEDULE_CHANGE.accepted] } },
+  "job schedule add": {
+    owner: "jobSchedule",
+    shape: { ...JOB_SCHEDULE_CHANGE, accepted: ["id", "displayName", ...JOB_SCHEDULE_CHANGE.accepted] },
+  },
   "job schedule patch": { owner: "jobSchedule", shape: JOB_SCHEDULE_CHANGE },
   "job schedule update": { owner: "jobSchedule", shape: JOB_SCHEDULE_CHANGE },
   "task update": { owner: "task", shape: { accepted: ["constraints"], nested: { constraints: TASK_CONSTRAINTS } } },
@@ -226,7 +314,10 @@ function check(body: Body, shape: Shape, path: string): void {
       throw notSupportedLocally(where);
     }
     if (!shape.accepted.includes(name)) {
-      throw batchError("InvalidRequestBody", { PropertyName: where.slice(where.indexOf(".") + 1), Reason: `The property '${name}' is not a property of this request's ${path}.` });
+      throw batchError("InvalidRequestBody", {
+        PropertyName: where.slice(where.indexOf(".") + 1),
+        Reason: `The property '${name}' is not a property of this request's ${path}.`,
+      });
     }
     const inner = shape.nested?.[name];
     if (!inner) continue;

@@ -33,7 +33,12 @@ export function resumeAfterRestart(s: Services): void {
       // Nothing runs on a node that has just booted.
       node.runningTasksCount = 0;
       node.runningTaskSlotsCount = 0;
-      if (node.state === "leavingpool") inBackground(s.removal.removeNode(pool, node, "requeue"), `node ${node.id}: removal (after restart)`, s.config.log);
+      if (node.state === "leavingpool")
+        inBackground(
+          s.removal.removeNode(pool, node, "requeue"),
+          `node ${node.id}: removal (after restart)`,
+          s.config.log,
+        );
       else if (node.state !== "unusable") s.fleet.rejoin(pool, node);
     }
     // Nodes a resize had not yet added (or removed) when the service stopped.
@@ -41,7 +46,8 @@ export function resumeAfterRestart(s: Services): void {
     if (pool.enableAutoScale) s.autoscaler.enable(pool);
   }
   for (const job of s.state.jobs.values()) {
-    if (job.state === "deleting") inBackground(s.rules.delete(job), `job ${job.id}: delete (after restart)`, s.config.log);
+    if (job.state === "deleting")
+      inBackground(s.rules.delete(job), `job ${job.id}: delete (after restart)`, s.config.log);
     else if (job.state === "terminating") resumeTermination(s, job);
     // Its running tasks were requeued above: nothing of the job runs any more.
     else if (job.state === "disabling") setJobState(job, "disabled");
@@ -53,5 +59,9 @@ export function resumeAfterRestart(s: Services): void {
 /** A termination cut short ends now; its tasks were requeued, so terminate takes them off the queue. */
 function resumeTermination(s: Services, job: Job): void {
   job.state = "active";
-  inBackground(s.rules.terminate(job, job.executionInfo.terminateReason ?? "UserTerminate"), `job ${job.id}: terminate (after restart)`, s.config.log);
+  inBackground(
+    s.rules.terminate(job, job.executionInfo.terminateReason ?? "UserTerminate"),
+    `job ${job.id}: terminate (after restart)`,
+    s.config.log,
+  );
 }

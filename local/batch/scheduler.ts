@@ -39,7 +39,11 @@ interface Execution {
   group?: InstanceGroup;
 }
 
-const ENDED_BY_USER: TaskFailureInfo = { category: "usererror", code: "TaskEnded", message: "Task Was Ended by User Request" };
+const ENDED_BY_USER: TaskFailureInfo = {
+  category: "usererror",
+  code: "TaskEnded",
+  message: "Task Was Ended by User Request",
+};
 
 export const setTaskState = (task: Task, state: TaskState): void => transition(task, state);
 
@@ -89,7 +93,9 @@ export class Scheduler {
 
   private schedule(): void {
     if (this.closed) return;
-    const jobs = [...this.state.jobs.values()].filter((j) => j.state === "active").sort((a, b) => b.priority - a.priority);
+    const jobs = [...this.state.jobs.values()]
+      .filter((j) => j.state === "active")
+      .sort((a, b) => b.priority - a.priority);
     for (const job of jobs) {
       const pool = job.poolInfo.poolId === undefined ? undefined : this.state.pools.get(key(job.poolInfo.poolId));
       if (!pool || pool.state !== "active") continue;
@@ -107,7 +113,12 @@ export class Scheduler {
         const allowed = (n: ComputeNode) => !this.prepRelease.refusesNode(job, n);
         if (task.multiInstanceSettings) {
           // One that cannot start yet does not hold back the tasks behind it.
-          const nodes = placeInstances(pool, task, (n) => this.fits(pool, n, 1) && allowed(n), this.state.poolNodes(pool.id).values());
+          const nodes = placeInstances(
+            pool,
+            task,
+            (n) => this.fits(pool, n, 1) && allowed(n),
+            this.state.poolNodes(pool.id).values(),
+          );
           if (!nodes) continue;
           if (!this.acquireSlots(nodes.length)) return;
           queue.delete(taskKey);
@@ -134,7 +145,11 @@ export class Scheduler {
   }
 
   private fits(pool: Pool, node: ComputeNode, slots: number): boolean {
-    return (node.state === "idle" || node.state === "running") && node.schedulingState === "enabled" && node.runningTaskSlotsCount + slots <= pool.taskSlotsPerNode;
+    return (
+      (node.state === "idle" || node.state === "running") &&
+      node.schedulingState === "enabled" &&
+      node.runningTaskSlotsCount + slots <= pool.taskSlotsPerNode
+    );
   }
 
   private pickNode(pool: Pool, slots: number, allowed: (node: ComputeNode) => boolean): ComputeNode | undefined {
@@ -184,7 +199,11 @@ export class Scheduler {
   }
 
   private instanceGroup(job: Job, pool: Pool, task: Task, nodes: ComputeNode[]): InstanceGroup {
-    const instances = nodes.map((node) => ({ node, pool, dirs: taskDirs(this.fleet.dirs(pool, node), job.id, task.id) }));
+    const instances = nodes.map((node) => ({
+      node,
+      pool,
+      dirs: taskDirs(this.fleet.dirs(pool, node), job.id, task.id),
+    }));
     const group = new InstanceGroup(task, instances, {
       files: this.files,
       storage: this.config.storage,
@@ -207,21 +226,36 @@ export class Scheduler {
   /** Fails the task (as `code`) if its task or working directory has been replaced by a link to elsewhere. */
   private async refuseSwappedDirs(dirs: TaskDirs, code: string): Promise<void> {
     for (const dir of [dirs.taskDir, dirs.workingDir]) {
-      if (await swappedForLink(this.config.dataDir, dir)) throw userError(code, "The task's directory has been replaced by a link", { FilePath: dir });
+      if (await swappedForLink(this.config.dataDir, dir))
+        throw userError(code, "The task's directory has been replaced by a link", { FilePath: dir });
     }
   }
 
   /** One run of a task on a node; a failure its own outcome does not explain ends it as an internal error. */
-  private async run(job: Job, pool: Pool, node: ComputeNode, task: Task, dirs: TaskDirs, ex: Execution, execKey: string): Promise<void> {
+  private async run(
+    job: Job,
+    pool: Pool,
+    node: ComputeNode,
+    task: Task,
+    dirs: TaskDirs,
+    ex: Execution,
+    execKey: string,
+  ): Promise<void> {
     try {
       await this.execute(job, pool, node, task, dirs, ex);
     } catch (err) {
       if (!ex.intent && (await this.leftBadNode(job, pool, node, task))) return;
       this.config.log(`task ${job.id}/${task.id}: internal error: ${describeError(err)}`);
-      this.complete(job, task, { result: "failure", failureInfo: { category: "servererror", code: "InternalError", message: (err as Error).message } });
+      this.complete(job, task, {
+        result: "failure",
+        failureInfo: { category: "servererror", code: "InternalError", message: (err as Error).message },
+      });
     } finally {
       this.executions.delete(execKey);
-      this.fleet.serviceLog.record(node.id, `task ${job.id}/${task.id} off the node: ${task.state}${task.executionInfo.result ? ` (${task.executionInfo.result})` : ""}`);
+      this.fleet.serviceLog.record(
+        node.id,
+        `task ${job.id}/${task.id} off the node: ${task.state}${task.executionInfo.result ? ` (${task.executionInfo.result})` : ""}`,
+      );
       ex.group?.finish(task.state === "completed" && task.executionInfo.result === "success" ? "success" : "failure");
       for (const other of ex.group?.nodes.slice(1) ?? []) {
         this.occupy(job, other, task, -1);
@@ -235,7 +269,14 @@ export class Scheduler {
     }
   }
 
-  private async execute(job: Job, pool: Pool, node: ComputeNode, task: Task, dirs: TaskDirs, ex: Execution): Promise<void> {
+  private async execute(
+    job: Job,
+    pool: Pool,
+    node: ComputeNode,
+    task: Task,
+    dirs: TaskDirs,
+    ex: Execution,
+  ): Promise<void> {
     const packages: InstalledPackage[] = [...(this.fleet.packages.get(node.id) ?? [])];
     // The task stays preparing while the job's preparation task runs on the node, as on Batch.
     const prepared = await this.prepRelease.prepare(job, pool, node);
@@ -243,14 +284,24 @@ export class Scheduler {
     if (!prepared) return this.backToQueue(job, task);
     try {
       await makeDirectory(dirs.workingDir).catch((err: unknown) => {
-        throw userError("ResourceDirectoryCreateFailed", "The node could not create the task's working directory", { FilePath: dirs.workingDir, Reason: (err as Error).message }, err);
+        throw userError(
+          "ResourceDirectoryCreateFailed",
+          "The node could not create the task's working directory",
+          { FilePath: dirs.workingDir, Reason: (err as Error).message },
+          err,
+        );
       });
       // The working directory survives a retry, and so would a link that an attempt put in its place.
       await this.refuseSwappedDirs(dirs, "ResourceDirectoryCreateFailed");
       await this.files.downloadResourceFiles(task.resourceFiles ?? [], dirs.workingDir, this.config.storage);
       for (const ref of task.applicationPackageReferences ?? []) {
         const pkg = this.state.applicationPackage(ref.applicationId, ref.version);
-        const dir = await this.files.installApplicationPackage(pkg.zipPath, this.fleet.dirs(pool, node).applications, pkg.id, pkg.version);
+        const dir = await this.files.installApplicationPackage(
+          pkg.zipPath,
+          this.fleet.dirs(pool, node).applications,
+          pkg.id,
+          pkg.version,
+        );
         packages.push({ applicationId: pkg.id, version: pkg.version, dir, isDefault: ref.version === undefined });
       }
       await ex.group?.prepare();
@@ -271,7 +322,12 @@ export class Scheduler {
       taskId: task.id,
       dirs,
       packages,
-      settings: [...this.prepRelease.environment(job, pool, node), ...(ex.group?.settingsFor(0) ?? []), ...(job.commonEnvironmentSettings ?? []), ...(task.environmentSettings ?? [])],
+      settings: [
+        ...this.prepRelease.environment(job, pool, node),
+        ...(ex.group?.settingsFor(0) ?? []),
+        ...(job.commonEnvironmentSettings ?? []),
+        ...(task.environmentSettings ?? []),
+      ],
     });
     // A multi-instance task's command waits for every instance's coordination command to succeed.
     const coordinationFailure = await ex.group?.coordinate();
@@ -295,7 +351,13 @@ export class Scheduler {
     try {
       // The process may have swapped its directories for links: nothing is read or logged through them.
       if (task.outputFiles?.length) await this.refuseSwappedDirs(dirs, "FileUploadMiscError");
-      await this.files.uploadOutputFiles(task.outputFiles ?? [], dirs.workingDir, failureInfo ? "failure" : "success", this.config.storage, { environment: env });
+      await this.files.uploadOutputFiles(
+        task.outputFiles ?? [],
+        dirs.workingDir,
+        failureInfo ? "failure" : "success",
+        this.config.storage,
+        { environment: env },
+      );
     } catch (err) {
       if (!(err instanceof TaskFileError)) throw err;
       failureInfo ??= err.failureInfo;
@@ -335,7 +397,9 @@ export class Scheduler {
     if (node.state !== "unusable") {
       const fault = await nodeDiskFault(this.fleet.dirs(pool, node));
       if (!fault) return false;
-      this.config.log(`node ${node.id}: unusable (${fault.code}: ${fault.errorDetails?.map((d) => d.value).join(": ")}); task ${job.id}/${task.id} goes to another node`);
+      this.config.log(
+        `node ${node.id}: unusable (${fault.code}: ${fault.errorDetails?.map((d) => d.value).join(": ")}); task ${job.id}/${task.id} goes to another node`,
+      );
       this.fleet.markUnusable(node, fault);
     }
     delete task.executionInfo.startTime;
@@ -357,7 +421,11 @@ export class Scheduler {
     this.backToQueue(job, task);
   }
 
-  complete(job: Job, task: Task, end: { exitCode?: number; result: "success" | "failure"; failureInfo?: TaskFailureInfo }): void {
+  complete(
+    job: Job,
+    task: Task,
+    end: { exitCode?: number; result: "success" | "failure"; failureInfo?: TaskFailureInfo },
+  ): void {
     const info = task.executionInfo;
     info.endTime = now();
     info.result = end.result;
@@ -376,14 +444,21 @@ export class Scheduler {
     const ms = durationMs(task.constraints.retentionTime) ?? Infinity;
     if (!task.nodeInfo || !Number.isFinite(ms) || this.closed) return;
     // A failure is logged by the removal; the task's record stays as it was, files or not.
-    const timer = setTimeout(() => inBackground(this.discardFiles(job, task), `task ${job.id}/${task.id}: retention`, this.config.log), ms);
+    const timer = setTimeout(
+      () => inBackground(this.discardFiles(job, task), `task ${job.id}/${task.id}: retention`, this.config.log),
+      ms,
+    );
     timer.unref();
     this.retention.set(`${key(job.id)}/${key(task.id)}`, timer);
   }
 
   /** A task whose files its deletion could not remove stays, ended (its process was stopped), saying why. */
   keepUndeleted(job: Job, task: Task, why: string): void {
-    if (task.state !== "completed") this.complete(job, task, { result: "failure", failureInfo: { category: "servererror", code: "TaskFilesNotRemoved", message: why } });
+    if (task.state !== "completed")
+      this.complete(job, task, {
+        result: "failure",
+        failureInfo: { category: "servererror", code: "TaskFilesNotRemoved", message: why },
+      });
   }
 
   private forgetRetention(job: Job, task: Task): void {
@@ -399,9 +474,15 @@ export class Scheduler {
   async discardFiles(job: Job, task: Task): Promise<string | undefined> {
     this.forgetRetention(job, task);
     // A multi-instance task has files on each of its subtasks' nodes too.
-    const places = [task.nodeInfo, ...this.subtasks.of(task).map((sub) => sub.nodeInfo)].filter((info) => info !== undefined);
+    const places = [task.nodeInfo, ...this.subtasks.of(task).map((sub) => sub.nodeInfo)].filter(
+      (info) => info !== undefined,
+    );
     const removals = places.map((info) =>
-      removeFiles(taskDirs(nodeDirs(this.config.dataDir, info.poolId, info.nodeId), job.id, task.id).taskDir, `task ${job.id}/${task.id}`, this.config.log),
+      removeFiles(
+        taskDirs(nodeDirs(this.config.dataDir, info.poolId, info.nodeId), job.id, task.id).taskDir,
+        `task ${job.id}/${task.id}`,
+        this.config.log,
+      ),
     );
     const failures = (await Promise.all(removals)).filter((why) => why !== undefined);
     return failures.length > 0 ? failures.join("; ") : undefined;
@@ -417,7 +498,10 @@ export class Scheduler {
     for (const [poolKey, nodes] of this.state.nodes) {
       const pool = this.state.pools.get(poolKey);
       if (!pool) continue;
-      for (const node of nodes.values()) removals.push(removeFiles(jobDir(this.fleet.dirs(pool, node), job.id), `job ${job.id} on node ${node.id}`, this.config.log));
+      for (const node of nodes.values())
+        removals.push(
+          removeFiles(jobDir(this.fleet.dirs(pool, node), job.id), `job ${job.id} on node ${node.id}`, this.config.log),
+        );
     }
     const failures = (await Promise.all(removals)).filter((why) => why !== undefined);
     return failures.length > 0 ? failures.join("; ") : undefined;
@@ -432,7 +516,8 @@ export class Scheduler {
     const ex = this.executions.get(execKey);
     if (!ex) {
       this.state.jobTasks(job.id).queue.delete(key(task.id));
-      if (intent === "terminate" && task.state === "active") this.complete(job, task, { result: "failure", failureInfo: ENDED_BY_USER });
+      if (intent === "terminate" && task.state === "active")
+        this.complete(job, task, { result: "failure", failureInfo: ENDED_BY_USER });
       return;
     }
     ex.intent = intent;
@@ -443,7 +528,9 @@ export class Scheduler {
 
   /** Tasks of this job now preparing or running on a node. */
   runningTasks(job: Job): Task[] {
-    return [...this.state.jobTasks(job.id).all.values()].filter((t) => t.state === "preparing" || t.state === "running");
+    return [...this.state.jobTasks(job.id).all.values()].filter(
+      (t) => t.state === "preparing" || t.state === "running",
+    );
   }
 
   /** Settles once every task now on the node is off it; the caller keeps new ones off (the node takes no tasks). */

@@ -92,11 +92,22 @@ export async function startBatchService(opts: BatchServiceOptions): Promise<Batc
   scheduler.rules = rules;
   scheduler.prepRelease = new JobPrepRelease(config, files, fleet, slots, config.log);
   const removal = new NodeRemoval(state, fleet, scheduler, config.dataDir, config.log);
-  const autoscaler = new Autoscaler(state, fleet, removal, { timeScale: opts.autoscaleTimeScale ?? 1, log: config.log });
+  const autoscaler = new Autoscaler(state, fleet, removal, {
+    timeScale: opts.autoscaleTimeScale ?? 1,
+    log: config.log,
+  });
   const services: Services = { state, fleet, scheduler, rules, config, removal, autoscaler };
   const schedules = newJobSchedules(services, opts.scheduleTimeScale ?? 1);
   const saved = opts.persistState ? await loadSavedState(config.dataDir) : undefined;
-  const keeper = opts.persistState ? new StateKeeper({ dataDir: config.dataDir, state, baseUrl: config.baseUrl, revision: changeCount, log: config.log }) : undefined;
+  const keeper = opts.persistState
+    ? new StateKeeper({
+        dataDir: config.dataDir,
+        state,
+        baseUrl: config.baseUrl,
+        revision: changeCount,
+        log: config.log,
+      })
+    : undefined;
 
   const identity = await startIdentityEndpoint();
   const server = createBatchServer({
@@ -105,7 +116,17 @@ export async function startBatchService(opts: BatchServiceOptions): Promise<Batc
     log: config.log,
     trace: opts.trace ?? process.env.BATCH_OCR_TRACE === "1",
     beforeChangeReply: keeper && (() => keeper.flush()),
-    routes: [...poolRoutes(services), ...nodeAndApplicationRoutes(services), ...jobRoutes(services), ...taskRoutes(services), ...prepReleaseRoutes(services), ...fileRoutes(services), ...nodeOperationRoutes(services), ...accountRoutes(services), ...jobScheduleRoutes(services, schedules)],
+    routes: [
+      ...poolRoutes(services),
+      ...nodeAndApplicationRoutes(services),
+      ...jobRoutes(services),
+      ...taskRoutes(services),
+      ...prepReleaseRoutes(services),
+      ...fileRoutes(services),
+      ...nodeOperationRoutes(services),
+      ...accountRoutes(services),
+      ...jobScheduleRoutes(services, schedules),
+    ],
   });
   try {
     await new Promise<void>((resolve, reject) => {
@@ -123,7 +144,9 @@ export async function startBatchService(opts: BatchServiceOptions): Promise<Batc
       restoreState(saved, state, endpoint, config.dataDir, saved.file);
       resumeAfterRestart(services);
       schedules.resume();
-      config.log(`local Batch service: ${state.pools.size} pool(s) and ${state.jobs.size} job(s) taken up again from ${saved.file}`);
+      config.log(
+        `local Batch service: ${state.pools.size} pool(s) and ${state.jobs.size} job(s) taken up again from ${saved.file}`,
+      );
     }
     await keeper?.begin(saved?.generation ?? 0);
   } catch (err) {
@@ -154,11 +177,13 @@ export async function startBatchService(opts: BatchServiceOptions): Promise<Batc
       schedules.close();
       scheduler.close();
       const stops: Promise<void>[] = [];
-      for (const job of state.jobs.values()) for (const task of scheduler.runningTasks(job)) stops.push(scheduler.stop(job, task, "delete"));
+      for (const job of state.jobs.values())
+        for (const task of scheduler.runningTasks(job)) stops.push(scheduler.stop(job, task, "delete"));
       stops.push(scheduler.prepRelease.close());
       stops.push(fleet.stopAll());
       await Promise.all(stops);
-      for (const pool of state.pools.values()) for (const node of state.poolNodes(pool.id).values()) fleet.setState(node, "leavingpool");
+      for (const pool of state.pools.values())
+        for (const node of state.poolNodes(pool.id).values()) fleet.setState(node, "leavingpool");
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -78,11 +78,18 @@ function checkRequestDate(headers: IncomingHttpHeaders, nowMs: number): void {
 }
 
 /** Verifies `SharedKey ACCOUNT:SIGNATURE`; throws 403 AuthenticationFailed saying what is wrong. */
-export function verifySharedKey(authorization: string, req: SignedRequest, account: string, keyBase64: string, nowMs = Date.now()): void {
+export function verifySharedKey(
+  authorization: string,
+  req: SignedRequest,
+  account: string,
+  keyBase64: string,
+  nowMs = Date.now(),
+): void {
   const m = /^SharedKey\s+([^:\s]+):(\S+)$/.exec(authorization);
   if (!m) throw sharedKeyRefused("The Authorization header is neither SharedKey ACCOUNT:SIGNATURE nor Bearer TOKEN.");
   const [, claimedAccount, signature] = m as unknown as [string, string, string];
-  if (claimedAccount !== account) throw sharedKeyRefused(`The account ${claimedAccount} is not this service's account ${account}.`);
+  if (claimedAccount !== account)
+    throw sharedKeyRefused(`The account ${claimedAccount} is not this service's account ${account}.`);
   checkRequestDate(req.headers, nowMs);
   const key = Buffer.from(keyBase64, "base64");
   const given = Buffer.from(signature, "base64");
@@ -90,5 +97,6 @@ export function verifySharedKey(authorization: string, req: SignedRequest, accou
     const expected = sign(key, stringToSign(account, req, cl));
     return expected.length === given.length && timingSafeEqual(expected, given);
   });
-  if (!ok) throw sharedKeyRefused("The MAC signature found in the HTTP request is not the same as any computed signature.");
+  if (!ok)
+    throw sharedKeyRefused("The MAC signature found in the HTTP request is not the same as any computed signature.");
 }

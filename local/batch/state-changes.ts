@@ -29,7 +29,13 @@ interface Written {
   applications: string;
 }
 
-const nothingWritten = (): Written => ({ pools: new Map(), jobs: new Map(), tasks: new Map(), jobSchedules: new Map(), applications: "[]" });
+const nothingWritten = (): Written => ({
+  pools: new Map(),
+  jobs: new Map(),
+  tasks: new Map(),
+  jobSchedules: new Map(),
+  applications: "[]",
+});
 
 export class ChangeTracker {
   private written = nothingWritten();
@@ -43,7 +49,13 @@ export class ChangeTracker {
   /** The changes since the last commit; commit once they are on disk. */
   diff(state: BatchState, applications: StateSnapshot["applications"]): { changes: StateChange[]; commit(): void } {
     const changes: StateChange[] = [];
-    const next: Written = { pools: new Map(), jobs: new Map(), tasks: new Map(), jobSchedules: new Map(), applications: JSON.stringify(applications) };
+    const next: Written = {
+      pools: new Map(),
+      jobs: new Map(),
+      tasks: new Map(),
+      jobSchedules: new Map(),
+      applications: JSON.stringify(applications),
+    };
     for (const [poolKey, pool] of state.pools) {
       const record = { pool, nodes: [...state.poolNodes(pool.id).values()] };
       const text = JSON.stringify(record);
@@ -62,7 +74,8 @@ export class ChangeTracker {
         etags.set(taskKey, task.eTag);
         if (writtenTasks?.get(taskKey) !== task.eTag) changes.push({ jobKey, task });
       }
-      for (const taskKey of writtenTasks?.keys() ?? []) if (!tasks.has(taskKey)) changes.push({ jobKey, taskGone: taskKey });
+      for (const taskKey of writtenTasks?.keys() ?? [])
+        if (!tasks.has(taskKey)) changes.push({ jobKey, taskGone: taskKey });
       next.tasks.set(jobKey, etags);
     }
     for (const jobKey of this.written.jobs.keys()) if (!state.jobs.has(jobKey)) changes.push({ jobGone: jobKey });
@@ -72,14 +85,19 @@ export class ChangeTracker {
       next.jobSchedules.set(scheduleKey, text);
       if (this.written.jobSchedules.get(scheduleKey) !== text) changes.push({ jobSchedule });
     }
-    for (const scheduleKey of this.written.jobSchedules.keys()) if (!state.jobSchedules.has(scheduleKey)) changes.push({ jobScheduleGone: scheduleKey });
+    for (const scheduleKey of this.written.jobSchedules.keys())
+      if (!state.jobSchedules.has(scheduleKey)) changes.push({ jobScheduleGone: scheduleKey });
     if (next.applications !== this.written.applications) changes.push({ applications });
     return { changes, commit: () => (this.written = next) };
   }
 }
 
 /** Applies changes read back from disk, in the order they were made. */
-export function applyChanges(state: BatchState, changes: readonly StateChange[], restoreApplications: (apps: StateSnapshot["applications"]) => void): void {
+export function applyChanges(
+  state: BatchState,
+  changes: readonly StateChange[],
+  restoreApplications: (apps: StateSnapshot["applications"]) => void,
+): void {
   for (const change of changes) {
     if ("nodes" in change) {
       state.pools.set(key(change.pool.id), change.pool);

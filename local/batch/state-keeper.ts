@@ -38,7 +38,9 @@ export interface StateKeeperOptions {
 }
 
 /** The state the last run left in the data directory, if any. */
-export async function loadSavedState(dataDir: string): Promise<(SavedState & { file: string; generation: number }) | undefined> {
+export async function loadSavedState(
+  dataDir: string,
+): Promise<(SavedState & { file: string; generation: number }) | undefined> {
   const file = path.join(dataDir, STATE_FILE);
   const snapshot = await readFileIfExists(file);
   if (snapshot === undefined) return undefined;
@@ -70,7 +72,9 @@ export class StateKeeper {
     await this.current;
     this.watcher = setInterval(() => {
       if (this.options.revision() === this.written || this.next) return;
-      this.flush().catch((err: unknown) => this.options.log(`could not keep the service's state in ${this.options.dataDir}: ${describeError(err)}`));
+      this.flush().catch((err: unknown) =>
+        this.options.log(`could not keep the service's state in ${this.options.dataDir}: ${describeError(err)}`),
+      );
     }, WATCH_MS);
     this.watcher.unref();
   }
@@ -123,7 +127,8 @@ export class StateKeeper {
     this.tracker.rememberAll(state, applicationsOf(state, dataDir));
     this.written = revision;
     for (const name of await readdir(dataDir)) {
-      if (JOURNAL_PATTERN.test(name) && name !== journalName(generation)) await rm(path.join(dataDir, name), { force: true });
+      if (JOURNAL_PATTERN.test(name) && name !== journalName(generation))
+        await rm(path.join(dataDir, name), { force: true });
     }
   }
 

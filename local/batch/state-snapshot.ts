@@ -59,7 +59,9 @@ export function generationOf(text: string, file: string): number {
     if (parsed.format !== FORMAT) throw new Error(`format ${String(parsed.format)}, not ${FORMAT}`);
     return parsed.generation;
   } catch (err) {
-    throw new UnreadableStateError(`${file} is not a state this service wrote (${(err as Error).message}); move it away to start with no pools or jobs`);
+    throw new UnreadableStateError(
+      `${file} is not a state this service wrote (${(err as Error).message}); move it away to start with no pools or jobs`,
+    );
   }
 }
 
@@ -67,7 +69,13 @@ export function generationOf(text: string, file: string): number {
  * Fills an empty state from a snapshot and its journal. URLs that named the endpoint of the run
  * that wrote them name this run's endpoint instead, as they would after a Batch account kept its name.
  */
-export function restoreState(saved: SavedState, state: BatchState, baseUrl: string, dataDir: string, file: string): void {
+export function restoreState(
+  saved: SavedState,
+  state: BatchState,
+  baseUrl: string,
+  dataDir: string,
+  file: string,
+): void {
   let snapshot: StateSnapshot;
   const journal: StateChange[][] = [];
   try {
@@ -82,12 +90,17 @@ export function restoreState(saved: SavedState, state: BatchState, baseUrl: stri
       }
     });
   } catch (err) {
-    throw new UnreadableStateError(`${file} is not a state this service wrote (${(err as Error).message}); move it away to start with no pools or jobs`);
+    throw new UnreadableStateError(
+      `${file} is not a state this service wrote (${(err as Error).message}); move it away to start with no pools or jobs`,
+    );
   }
   const restoreApplications = (apps: StateSnapshot["applications"]) => {
     state.applications.clear();
     for (const app of apps) {
-      state.applications.set(key(app.id), { id: app.id, versions: new Map(app.versions.map((v) => [v.version, { zipPath: path.resolve(dataDir, v.zipPath) }])) });
+      state.applications.set(key(app.id), {
+        id: app.id,
+        versions: new Map(app.versions.map((v) => [v.version, { zipPath: path.resolve(dataDir, v.zipPath) }])),
+      });
     }
   };
   for (const { pool, nodes } of snapshot.pools) {

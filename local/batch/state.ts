@@ -106,7 +106,10 @@ export class BatchState {
     return task;
   }
 
-  applicationPackage(applicationId: string, version: string | undefined): { id: string; version: string; zipPath: string } {
+  applicationPackage(
+    applicationId: string,
+    version: string | undefined,
+  ): { id: string; version: string; zipPath: string } {
     const app = this.applications.get(key(applicationId));
     const chosen = version ?? (app && app.versions.size === 1 ? [...app.versions.keys()][0] : undefined);
     const pkg = chosen === undefined ? undefined : app?.versions.get(chosen);

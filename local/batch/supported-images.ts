@@ -42,13 +42,24 @@ const same = (a: string | undefined, b: string) => a?.toLowerCase() === b.toLowe
 export function checkSupportedImage(image: ImageReference | undefined, nodeAgentSKUId: string): void {
   if (image?.virtualMachineImageId !== undefined) return;
   const listed = SUPPORTED_IMAGES.find(
-    (i) => same(image?.publisher, i.imageReference.publisher) && same(image?.offer, i.imageReference.offer) && same(image?.sku, i.imageReference.sku),
+    (i) =>
+      same(image?.publisher, i.imageReference.publisher) &&
+      same(image?.offer, i.imageReference.offer) &&
+      same(image?.sku, i.imageReference.sku),
   );
   if (!listed) {
     const named = [image?.publisher, image?.offer, image?.sku].join(":");
-    throw invalidProperty("imageReference", named, "not an image this service supports; GET /supportedimages lists them");
+    throw invalidProperty(
+      "imageReference",
+      named,
+      "not an image this service supports; GET /supportedimages lists them",
+    );
   }
   if (!same(nodeAgentSKUId, listed.nodeAgentSKUId)) {
-    throw invalidProperty("nodeAgentSKUId", nodeAgentSKUId, `the image ${listed.imageReference.offer}/${listed.imageReference.sku} takes the node agent '${listed.nodeAgentSKUId}'`);
+    throw invalidProperty(
+      "nodeAgentSKUId",
+      nodeAgentSKUId,
+      `the image ${listed.imageReference.offer}/${listed.imageReference.sku} takes the node agent '${listed.nodeAgentSKUId}'`,
+    );
   }
 }

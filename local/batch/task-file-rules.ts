@@ -19,11 +19,21 @@ const list = (body: Body, name: string): Body[] => (body[name] as Body[] | undef
 export function checkResourceFiles(body: Body): void {
   for (const [i, rf] of list(body, "resourceFiles").entries()) {
     const sources = ["autoStorageContainerName", "storageContainerUrl", "httpUrl"].filter((p) => rf[p] !== undefined);
-    if (sources.length !== 1) throw invalidProperty(`resourceFiles[${i}]`, rf, "exactly one of autoStorageContainerName, storageContainerUrl and httpUrl must be given");
-    if (rf.httpUrl !== undefined && !rf.filePath) throw invalidProperty(`resourceFiles[${i}].filePath`, rf.filePath, "required with httpUrl");
+    if (sources.length !== 1)
+      throw invalidProperty(
+        `resourceFiles[${i}]`,
+        rf,
+        "exactly one of autoStorageContainerName, storageContainerUrl and httpUrl must be given",
+      );
+    if (rf.httpUrl !== undefined && !rf.filePath)
+      throw invalidProperty(`resourceFiles[${i}].filePath`, rf.filePath, "required with httpUrl");
     if (rf.filePath === undefined || rf.filePath === null) continue;
     if (typeof rf.filePath !== "string" || resolveInside(WORKING_DIR, rf.filePath) === undefined) {
-      throw invalidProperty(`resourceFiles[${i}].filePath`, rf.filePath, "must be relative and cannot break out of the task's working directory (for example by using '..')");
+      throw invalidProperty(
+        `resourceFiles[${i}].filePath`,
+        rf.filePath,
+        "must be relative and cannot break out of the task's working directory (for example by using '..')",
+      );
     }
   }
 }
@@ -34,11 +44,19 @@ export function checkOutputFiles(body: Body): void {
     // `$VAR` patterns are checked when they are expanded, at upload time.
     const outside = path.isAbsolute(pattern) || resolveInside(TASK_DIR, path.join("wd", pattern)) === undefined;
     if (outside && !pattern.startsWith("$")) {
-      throw notSupportedLocally(`outputFiles[${i}].filePattern '${pattern}' (a pattern outside the task directory; relative ones such as ../std*.txt work)`);
+      throw notSupportedLocally(
+        `outputFiles[${i}].filePattern '${pattern}' (a pattern outside the task directory; relative ones such as ../std*.txt work)`,
+      );
     }
     const container = (of.destination as Body | undefined)?.container as Body | undefined;
-    if (!container) throw invalidProperty(`outputFiles[${i}].destination.container`, undefined, "output files go to a blob container");
+    if (!container)
+      throw invalidProperty(
+        `outputFiles[${i}].destination.container`,
+        undefined,
+        "output files go to a blob container",
+      );
     requireString(container, "containerUrl");
-    if (!(of.uploadOptions as Body | undefined)?.uploadCondition) throw invalidProperty(`outputFiles[${i}].uploadOptions.uploadCondition`, undefined, "required");
+    if (!(of.uploadOptions as Body | undefined)?.uploadCondition)
+      throw invalidProperty(`outputFiles[${i}].uploadOptions.uploadCondition`, undefined, "required");
   }
 }

@@ -36,7 +36,17 @@ export function jobProcessEnvironment(config: ServiceConfig, fleet: Fleet, spec:
 /** The failure a finished process means, as a node agent reports it; none for exit code 0. */
 export function processFailure(outcome: ProcessOutcome): TaskFailureInfo | undefined {
   if (outcome.startError) return { category: "usererror", code: "CommandProgramNotFound", message: outcome.startError };
-  if (outcome.timedOut) return { category: "usererror", code: "MaxWallClockTimeExpiry", message: "The task exceeded its maximum wall clock time and was terminated." };
-  if (outcome.exitCode !== 0) return { category: "usererror", code: "FailureExitCode", message: "The task process exited with an unexpected exit code" };
+  if (outcome.timedOut)
+    return {
+      category: "usererror",
+      code: "MaxWallClockTimeExpiry",
+      message: "The task exceeded its maximum wall clock time and was terminated.",
+    };
+  if (outcome.exitCode !== 0)
+    return {
+      category: "usererror",
+      code: "FailureExitCode",
+      message: "The task process exited with an unexpected exit code",
+    };
   return undefined;
 }

@@ -15,7 +15,8 @@ const ID = /^[A-Za-z0-9_-]{1,64}$/;
 export function requireId(body: Body, name = "id"): string {
   const v = body[name];
   if (v === undefined || v === null || v === "") throw missingProperty(name);
-  if (typeof v !== "string" || !ID.test(v)) throw invalidProperty(name, v, "ids use letters, digits, hyphens and underscores, at most 64 characters");
+  if (typeof v !== "string" || !ID.test(v))
+    throw invalidProperty(name, v, "ids use letters, digits, hyphens and underscores, at most 64 characters");
   return v;
 }
 
@@ -29,7 +30,8 @@ export function requireString(body: Body, name: string): string {
 export function optionalInt(body: Body, name: string, min: number, max: number): number | undefined {
   const v = body[name];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) throw invalidProperty(name, v, `must be a whole number from ${min} to ${max}`);
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max)
+    throw invalidProperty(name, v, `must be a whole number from ${min} to ${max}`);
   return v;
 }
 

@@ -46,10 +46,12 @@ function unixMode(entry: Entry): number | undefined {
 
 async function extractEntry(zip: ZipFile, entry: Entry, targetDir: string): Promise<void> {
   const destination = resolveInside(targetDir, entry.fileName);
-  if (destination === undefined) throw new Error(`entry ${entry.fileName} would be written outside the package directory`);
+  if (destination === undefined)
+    throw new Error(`entry ${entry.fileName} would be written outside the package directory`);
   const mode = unixMode(entry);
   const type = mode === undefined ? 0 : mode & S_IFMT;
-  if (type === S_IFLNK) throw new Error(`entry ${entry.fileName} is a symbolic link, which the local service does not unpack`);
+  if (type === S_IFLNK)
+    throw new Error(`entry ${entry.fileName} is a symbolic link, which the local service does not unpack`);
   if (entry.fileName.endsWith("/") || type === S_IFDIR) {
     await mkdir(destination, { recursive: true });
     return;
@@ -73,7 +75,12 @@ async function extractZip(zipPath: string, targetDir: string): Promise<void> {
 }
 
 function packageError(applicationId: string, version: string, reason: string, cause?: unknown): TaskFileError {
-  return userError("ApplicationPackageError", "An error occurred when trying to deploy a required application package", { ApplicationId: applicationId, Version: version, Reason: reason }, cause);
+  return userError(
+    "ApplicationPackageError",
+    "An error occurred when trying to deploy a required application package",
+    { ApplicationId: applicationId, Version: version, Reason: reason },
+    cause,
+  );
 }
 
 async function exists(dir: string): Promise<boolean> {
@@ -111,7 +118,12 @@ async function installOnce(zipPath: string, target: string, applicationId: strin
  * value of AZ_BATCH_APP_PACKAGE_<app>_<ver>). A corrupt or unsafe zip throws TaskFileError
  * (ApplicationPackageError).
  */
-export async function installApplicationPackage(zipPath: string, nodeAppsDir: string, applicationId: string, version: string): Promise<string> {
+export async function installApplicationPackage(
+  zipPath: string,
+  nodeAppsDir: string,
+  applicationId: string,
+  version: string,
+): Promise<string> {
   const directoryName = `${applicationId}#${version}`;
   const target = resolveInside(nodeAppsDir, directoryName);
   if (!applicationId || !version || directoryName.includes("/") || target === undefined) {

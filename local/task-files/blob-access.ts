@@ -39,7 +39,11 @@ export function isInOwnStorage(url: string, storage: StorageAccess): boolean {
   return target.origin === root.origin && target.pathname.startsWith(root.pathname);
 }
 
-export function authFor(url: string, identityReference: ComputeNodeIdentityReference | undefined, storage: StorageAccess): StorageAuth {
+export function authFor(
+  url: string,
+  identityReference: ComputeNodeIdentityReference | undefined,
+  storage: StorageAccess,
+): StorageAuth {
   if (hasSas(url) || !identityReference) return { kind: "url-as-given", url, credential: new AnonymousCredential() };
   // The key must never travel to a host other than the service's own storage: a managed identity of
   // the local service can reach nothing else.
@@ -49,7 +53,11 @@ export function authFor(url: string, identityReference: ComputeNodeIdentityRefer
       reason: `identityReference stands for the local service's own storage access, which reaches only ${storage.blobEndpoint}`,
     };
   }
-  return { kind: "service-key", url: redactSas(url), credential: new StorageSharedKeyCredential(storage.accountName, storage.accountKey) };
+  return {
+    kind: "service-key",
+    url: redactSas(url),
+    credential: new StorageSharedKeyCredential(storage.accountName, storage.accountKey),
+  };
 }
 
 export function autoStorageContainerUrl(containerName: string, storage: StorageAccess): string {

@@ -16,10 +16,14 @@ export function resolveInside(root: string, relative: string): string | undefine
 
 /** A path as a blob name: forward slashes, no leading "./". */
 export function toBlobName(relativePath: string): string {
-  return relativePath.split(path.sep).join("/").replace(/^(\.\/)+/, "");
+  return relativePath
+    .split(path.sep)
+    .join("/")
+    .replace(/^(\.\/)+/, "");
 }
 
-const isInside = (root: string, candidate: string): boolean => candidate === root || candidate.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
+const isInside = (root: string, candidate: string): boolean =>
+  candidate === root || candidate.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
 
 /** realpath of a path whose tail may not exist yet: its deepest existing ancestor resolved, the rest as written. */
 async function realPathOfExisting(target: string): Promise<string> {
@@ -42,13 +46,19 @@ async function realPathOfExisting(target: string): Promise<string> {
  * last component is not resolved: a link itself is the target (what a delete removes), and only
  * the directory holding it must be inside.
  */
-export async function realPathInside(root: string, relative: string, { followLast = true } = {}): Promise<string | undefined> {
+export async function realPathInside(
+  root: string,
+  relative: string,
+  { followLast = true } = {},
+): Promise<string | undefined> {
   const lexical = resolveInside(root, relative);
   if (lexical === undefined) return undefined;
   const realRoot = await realpath(root).catch(() => undefined);
   if (realRoot === undefined) return undefined;
   const keepLast = !followLast && lexical !== path.resolve(root);
-  const resolved = keepLast ? path.join(await realPathOfExisting(path.dirname(lexical)), path.basename(lexical)) : await realPathOfExisting(lexical);
+  const resolved = keepLast
+    ? path.join(await realPathOfExisting(path.dirname(lexical)), path.basename(lexical))
+    : await realPathOfExisting(lexical);
   return isInside(realRoot, resolved) ? resolved : undefined;
 }
 
@@ -57,7 +67,10 @@ export async function realPathInside(root: string, relative: string, { followLas
  * task can swap its own directory for a link to anywhere); else undefined.
  */
 export async function realDirectoryUnder(base: string, dir: string): Promise<string | undefined> {
-  const [realBase, realDir] = await Promise.all([realpath(base).catch(() => undefined), realpath(dir).catch(() => undefined)]);
+  const [realBase, realDir] = await Promise.all([
+    realpath(base).catch(() => undefined),
+    realpath(dir).catch(() => undefined),
+  ]);
   if (realBase === undefined || realDir === undefined) return undefined;
   return realDir === path.join(realBase, path.relative(path.resolve(base), path.resolve(dir))) ? realDir : undefined;
 }

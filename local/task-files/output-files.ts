@@ -39,10 +39,13 @@ export interface PatternMatch {
 }
 
 export function expandEnvironment(pattern: string, environment: UploadContext["environment"] = {}): string {
-  return pattern.replace(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g, (written, braced?: string, bare?: string) => {
-    const value = environment[(braced ?? bare) as string];
-    return value ?? written;
-  });
+  return pattern.replace(
+    /\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g,
+    (written, braced?: string, bare?: string) => {
+      const value = environment[(braced ?? bare) as string];
+      return value ?? written;
+    },
+  );
 }
 
 export function conditionMatches(condition: string, outcome: "success" | "failure"): boolean {
@@ -54,7 +57,9 @@ export function conditionMatches(condition: string, outcome: "success" | "failur
     case "taskfailure":
       return outcome === "failure";
     default:
-      throw userError("FileUploadMiscError", "An output file has an unknown upload condition", { UploadCondition: condition });
+      throw userError("FileUploadMiscError", "An output file has an unknown upload condition", {
+        UploadCondition: condition,
+      });
   }
 }
 
@@ -65,7 +70,11 @@ export function conditionMatches(condition: string, outcome: "success" | "failur
 async function insideTaskDir(workingDir: string, localPath: string, pattern: string): Promise<string> {
   const taskDir = path.dirname(path.resolve(workingDir));
   const real = await realPathInside(taskDir, path.relative(taskDir, localPath));
-  if (real === undefined) throw userError("FileUploadMiscError", "An output file pattern leads outside the task directory", { FilePattern: pattern, FilePath: localPath });
+  if (real === undefined)
+    throw userError("FileUploadMiscError", "An output file pattern leads outside the task directory", {
+      FilePattern: pattern,
+      FilePath: localPath,
+    });
   return real;
 }
 
@@ -75,28 +84,51 @@ async function insideTaskDir(workingDir: string, localPath: string, pattern: str
  * keep their path relative to the fixed part. Without a wildcard the pattern names one file. Nothing
  * outside the task directory is listed or matched, and links are not followed while globbing.
  */
-export async function expandPattern(pattern: string, workingDir: string): Promise<{ hasWildcards: boolean; matches: PatternMatch[] }> {
+export async function expandPattern(
+  pattern: string,
+  workingDir: string,
+): Promise<{ hasWildcards: boolean; matches: PatternMatch[] }> {
   const segments = pattern.split("/");
   const firstDynamic = segments.findIndex((segment) => segment !== "" && fg.isDynamicPattern(segment));
   if (firstDynamic === -1) {
     const localPath = path.resolve(workingDir, pattern);
     const stats = await stat(localPath).catch(() => undefined);
     if (!stats?.isFile()) return { hasWildcards: false, matches: [] };
-    return { hasWildcards: false, matches: [{ localPath: await insideTaskDir(workingDir, localPath, pattern), relativeName: path.basename(localPath) }] };
+    return {
+      hasWildcards: false,
+      matches: [
+        { localPath: await insideTaskDir(workingDir, localPath, pattern), relativeName: path.basename(localPath) },
+      ],
+    };
   }
   const fixed = segments.slice(0, firstDynamic).join("/");
-  const base = await insideTaskDir(workingDir, path.resolve(workingDir, fixed === "" && pattern.startsWith("/") ? "/" : fixed), pattern);
+  const base = await insideTaskDir(
+    workingDir,
+    path.resolve(workingDir, fixed === "" && pattern.startsWith("/") ? "/" : fixed),
+    pattern,
+  );
   const rest = segments.slice(firstDynamic).join("/");
   // dot: false is Batch's rule: a name starting with "." matches only a pattern that spells the dot.
   // Links are not descended (one to "/" would walk the machine); a link to a file is uploaded as
   // Batch would, from its real path, if that is inside the task directory.
-  const entries = await fg(rest, { cwd: base, dot: false, onlyFiles: false, followSymbolicLinks: false, unique: true, objectMode: true });
+  const entries = await fg(rest, {
+    cwd: base,
+    dot: false,
+    onlyFiles: false,
+    followSymbolicLinks: false,
+    unique: true,
+    objectMode: true,
+  });
   const matches: PatternMatch[] = [];
   for (const entry of entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
     const localPath = path.join(base, entry.path);
     const linkedFile = entry.dirent.isSymbolicLink() && (await stat(localPath).catch(() => undefined))?.isFile();
     if (entry.dirent.isFile()) matches.push({ localPath, relativeName: toBlobName(entry.path) });
-    else if (linkedFile) matches.push({ localPath: await insideTaskDir(workingDir, localPath, pattern), relativeName: toBlobName(entry.path) });
+    else if (linkedFile)
+      matches.push({
+        localPath: await insideTaskDir(workingDir, localPath, pattern),
+        relativeName: toBlobName(entry.path),
+      });
   }
   return { hasWildcards: true, matches };
 }
@@ -123,7 +155,9 @@ function uploadFailure(upload: Upload, error: unknown): TaskFileError {
 function destinationContainer(file: OutputFile, storage: StorageAccess): ContainerClient {
   const destination = file.destination?.container;
   if (!destination?.containerUrl || !URL.canParse(destination.containerUrl)) {
-    throw userError("FileUploadMiscError", "An output file needs destination.container with a valid containerUrl", { FilePattern: file.filePattern });
+    throw userError("FileUploadMiscError", "An output file needs destination.container with a valid containerUrl", {
+      FilePattern: file.filePattern,
+    });
   }
   const auth = authFor(destination.containerUrl, destination.identityReference, storage);
   if (auth.kind === "refused") {
@@ -149,10 +183,18 @@ async function planUploads(
     if (!conditionMatches(file.uploadOptions?.uploadCondition ?? "", outcome)) continue;
     const container = destinationContainer(file, storage);
     const settings = uploadSettings(file.destination.container?.uploadHeaders);
-    const { hasWildcards, matches } = await expandPattern(expandEnvironment(file.filePattern, context.environment), workingDir);
+    const { hasWildcards, matches } = await expandPattern(
+      expandEnvironment(file.filePattern, context.environment),
+      workingDir,
+    );
     if (matches.length === 0) log.push(`No file matches the pattern ${file.filePattern}`);
     for (const match of matches) {
-      uploads.push({ localPath: match.localPath, blobName: blobNameFor(match, file.destination.container?.path, hasWildcards), container, settings });
+      uploads.push({
+        localPath: match.localPath,
+        blobName: blobNameFor(match, file.destination.container?.path, hasWildcards),
+        container,
+        settings,
+      });
     }
   }
   return uploads;
@@ -187,7 +229,15 @@ export async function uploadOutputFiles(
   try {
     uploads = await planUploads(files, workingDir, outcome, storage, context, out);
   } catch (error) {
-    const failure = error instanceof TaskFileError ? error : userError("FileUploadMiscError", "The compute node hit an unexpected error when uploading output files", { Reason: String(error) }, error);
+    const failure =
+      error instanceof TaskFileError
+        ? error
+        : userError(
+            "FileUploadMiscError",
+            "The compute node hit an unexpected error when uploading output files",
+            { Reason: String(error) },
+            error,
+          );
     err.push(failure.message);
     await writeLogs(taskDir, out, err);
     throw failure;

@@ -2,7 +2,15 @@ import { BlobClient, ContainerClient } from "@azure/storage-blob";
 import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import pLimit from "p-limit";
-import { authFor, autoStorageContainerUrl, describeStorageError, isAccessDenied, redactSas, serviceKey, type StorageFailure } from "./blob-access";
+import {
+  authFor,
+  autoStorageContainerUrl,
+  describeStorageError,
+  isAccessDenied,
+  redactSas,
+  serviceKey,
+  type StorageFailure,
+} from "./blob-access";
 import path from "node:path";
 import { realPathInside, resolveInside } from "./local-paths";
 import { StallWatchdog } from "./stall-watchdog";
@@ -35,35 +43,58 @@ interface Download {
  * record even if it slipped past validation. Returns the file mode to apply.
  */
 export function validateResourceFile(file: ResourceFile, workingDir: string): number {
-  const sources = (["autoStorageContainerName", "storageContainerUrl", "httpUrl"] as const).filter((key) => file[key] !== undefined && file[key] !== "");
+  const sources = (["autoStorageContainerName", "storageContainerUrl", "httpUrl"] as const).filter(
+    (key) => file[key] !== undefined && file[key] !== "",
+  );
   if (sources.length !== 1) {
-    throw userError("InvalidPropertyValue", "A resource file must specify exactly one of autoStorageContainerName, storageContainerUrl and httpUrl", {
-      PropertyName: "resourceFiles",
-      Reason: sources.length === 0 ? "none of them is given" : `${sources.join(" and ")} are given together`,
-    });
+    throw userError(
+      "InvalidPropertyValue",
+      "A resource file must specify exactly one of autoStorageContainerName, storageContainerUrl and httpUrl",
+      {
+        PropertyName: "resourceFiles",
+        Reason: sources.length === 0 ? "none of them is given" : `${sources.join(" and ")} are given together`,
+      },
+    );
   }
   if (file.httpUrl !== undefined) {
     if (!file.filePath) {
-      throw userError("MissingRequiredProperty", "A resource file with httpUrl needs filePath (the path of the file to download to)", { PropertyName: "filePath", HttpUrl: redactSas(file.httpUrl) });
+      throw userError(
+        "MissingRequiredProperty",
+        "A resource file with httpUrl needs filePath (the path of the file to download to)",
+        { PropertyName: "filePath", HttpUrl: redactSas(file.httpUrl) },
+      );
     }
     if (file.blobPrefix !== undefined) {
-      throw userError("InvalidPropertyValue", "blobPrefix is valid only with autoStorageContainerName or storageContainerUrl", { PropertyName: "blobPrefix" });
+      throw userError(
+        "InvalidPropertyValue",
+        "blobPrefix is valid only with autoStorageContainerName or storageContainerUrl",
+        { PropertyName: "blobPrefix" },
+      );
     }
   }
   for (const url of [file.httpUrl, file.storageContainerUrl]) {
     if (url !== undefined && !URL.canParse(url)) {
-      throw userError("InvalidPropertyValue", "The resource file URL is not a valid URL", { PropertyName: file.httpUrl !== undefined ? "httpUrl" : "storageContainerUrl" });
+      throw userError("InvalidPropertyValue", "The resource file URL is not a valid URL", {
+        PropertyName: file.httpUrl !== undefined ? "httpUrl" : "storageContainerUrl",
+      });
     }
   }
   if (file.filePath && resolveInside(workingDir, file.filePath) === undefined) {
-    throw userError("InvalidPropertyValue", "The resource file's filePath must be relative and cannot break out of the task's working directory (for example by using '..')", {
-      PropertyName: "filePath",
-      PropertyValue: file.filePath,
-    });
+    throw userError(
+      "InvalidPropertyValue",
+      "The resource file's filePath must be relative and cannot break out of the task's working directory (for example by using '..')",
+      {
+        PropertyName: "filePath",
+        PropertyValue: file.filePath,
+      },
+    );
   }
   if (file.fileMode === undefined) return DEFAULT_FILE_MODE;
   if (!/^[0-7]{3,4}$/.test(file.fileMode)) {
-    throw userError("InvalidPropertyValue", "fileMode must be a file permission mode in octal format, such as 0755", { PropertyName: "fileMode", PropertyValue: file.fileMode });
+    throw userError("InvalidPropertyValue", "fileMode must be a file permission mode in octal format, such as 0755", {
+      PropertyName: "fileMode",
+      PropertyValue: file.fileMode,
+    });
   }
   return parseInt(file.fileMode, 8);
 }
@@ -76,15 +107,35 @@ function blobFailure(source: string, target: string, failure: StorageFailure): T
     StorageErrorCode: failure.storageCode,
     Reason: failure.message,
   };
-  if (isAccessDenied(failure.status)) return userError("BlobAccessDenied", "Access for one of the specified Azure Blob(s) is denied", details);
-  if (failure.status === 404) return userError("BlobNotFound", "One of the specified Azure Blob(s) is not found", details);
-  return userError("BlobDownloadMiscError", "Miscellaneous error encountered while downloading one of the specified Azure Blob(s)", details);
+  if (isAccessDenied(failure.status))
+    return userError("BlobAccessDenied", "Access for one of the specified Azure Blob(s) is denied", details);
+  if (failure.status === 404)
+    return userError("BlobNotFound", "One of the specified Azure Blob(s) is not found", details);
+  return userError(
+    "BlobDownloadMiscError",
+    "Miscellaneous error encountered while downloading one of the specified Azure Blob(s)",
+    details,
+  );
 }
 
 function containerFailure(source: string, failure: StorageFailure): TaskFileError {
-  const details = { ContainerSource: source, HttpStatusCode: failure.status?.toString(), StorageErrorCode: failure.storageCode, Reason: failure.message };
-  if (isAccessDenied(failure.status)) return userError("ResourceContainerAccessDenied", "Access for one of the specified Azure Blob container(s) is denied", details);
-  return userError("ResourceContainerListMiscError", "Miscellaneous error encountered while listing one of the specified Azure Blob container(s)", details);
+  const details = {
+    ContainerSource: source,
+    HttpStatusCode: failure.status?.toString(),
+    StorageErrorCode: failure.storageCode,
+    Reason: failure.message,
+  };
+  if (isAccessDenied(failure.status))
+    return userError(
+      "ResourceContainerAccessDenied",
+      "Access for one of the specified Azure Blob container(s) is denied",
+      details,
+    );
+  return userError(
+    "ResourceContainerListMiscError",
+    "Miscellaneous error encountered while listing one of the specified Azure Blob container(s)",
+    details,
+  );
 }
 
 /** Any HTTP(S) URL, SAS or public: a plain GET, as a node does it; storage verifies the SAS. */
@@ -93,12 +144,19 @@ async function openHttp(url: string, source: string, target: string, signal: Abo
   try {
     response = await fetch(url, { signal });
   } catch (error) {
-    throw blobFailure(source, target, { message: error instanceof Error ? `${error.message}${error.cause ? ` (${String(error.cause)})` : ""}` : String(error) });
+    throw blobFailure(source, target, {
+      message:
+        error instanceof Error ? `${error.message}${error.cause ? ` (${String(error.cause)})` : ""}` : String(error),
+    });
   }
   if (!response.ok || !response.body) {
     await response.body?.cancel();
     const storageCode = response.headers.get("x-ms-error-code");
-    throw blobFailure(source, target, { status: response.status, ...(storageCode ? { storageCode } : {}), message: `${response.status} ${response.statusText}` });
+    throw blobFailure(source, target, {
+      status: response.status,
+      ...(storageCode ? { storageCode } : {}),
+      message: `${response.status} ${response.statusText}`,
+    });
   }
   return Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
 }
@@ -113,7 +171,12 @@ async function openBlob(blob: BlobClient, source: string, target: string, signal
   }
 }
 
-function httpDownload(file: ResourceFile & { httpUrl: string }, workingDir: string, mode: number, storage: StorageAccess): Download {
+function httpDownload(
+  file: ResourceFile & { httpUrl: string },
+  workingDir: string,
+  mode: number,
+  storage: StorageAccess,
+): Download {
   const source = redactSas(file.httpUrl);
   const target = resolveInside(workingDir, file.filePath ?? "") as string;
   const auth = authFor(file.httpUrl, file.identityReference, storage);
@@ -122,8 +185,13 @@ function httpDownload(file: ResourceFile & { httpUrl: string }, workingDir: stri
     target,
     mode,
     open(signal) {
-      if (auth.kind === "refused") throw userError("BlobAccessDenied", "Access for one of the specified Azure Blob(s) is denied", { BlobSource: source, Reason: auth.reason });
-      if (auth.kind === "service-key") return openBlob(new BlobClient(auth.url, auth.credential), source, target, signal);
+      if (auth.kind === "refused")
+        throw userError("BlobAccessDenied", "Access for one of the specified Azure Blob(s) is denied", {
+          BlobSource: source,
+          Reason: auth.reason,
+        });
+      if (auth.kind === "service-key")
+        return openBlob(new BlobClient(auth.url, auth.credential), source, target, signal);
       return openHttp(file.httpUrl, source, target, signal);
     },
   };
@@ -138,13 +206,22 @@ function containerFor(file: ResourceFile, storage: StorageAccess): { container: 
   const source = redactSas(url);
   const auth = authFor(url, file.identityReference, storage);
   if (auth.kind === "refused") {
-    throw userError("ResourceContainerAccessDenied", "Access for one of the specified Azure Blob container(s) is denied", { ContainerSource: source, Reason: auth.reason });
+    throw userError(
+      "ResourceContainerAccessDenied",
+      "Access for one of the specified Azure Blob container(s) is denied",
+      { ContainerSource: source, Reason: auth.reason },
+    );
   }
   return { container: new ContainerClient(auth.url, auth.credential), source };
 }
 
 /** Lists the container (filtered by blobPrefix) and plans one download per blob, keeping its name under filePath. */
-async function containerDownloads(file: ResourceFile, workingDir: string, mode: number, storage: StorageAccess): Promise<Download[]> {
+async function containerDownloads(
+  file: ResourceFile,
+  workingDir: string,
+  mode: number,
+  storage: StorageAccess,
+): Promise<Download[]> {
   const { container, source } = containerFor(file, storage);
   const directory = resolveInside(workingDir, file.filePath ?? "") as string;
   const names: string[] = [];
@@ -161,9 +238,18 @@ async function containerDownloads(file: ResourceFile, workingDir: string, mode: 
     // Blob names may contain "..": such a blob must not land outside the working directory.
     const target = resolveInside(directory, name);
     if (target === undefined) {
-      throw userError("ResourceFileCreateFailed", "A blob name would place the file outside the task's working directory", { BlobSource: blobSource });
+      throw userError(
+        "ResourceFileCreateFailed",
+        "A blob name would place the file outside the task's working directory",
+        { BlobSource: blobSource },
+      );
     }
-    return { source: blobSource, target, mode, open: (signal) => openBlob(container.getBlobClient(name), blobSource, target, signal) };
+    return {
+      source: blobSource,
+      target,
+      mode,
+      open: (signal) => openBlob(container.getBlobClient(name), blobSource, target, signal),
+    };
   });
 }
 
@@ -175,7 +261,11 @@ async function containerDownloads(file: ResourceFile, workingDir: string, mode: 
 async function writableTarget(workingDir: string, target: string): Promise<string> {
   const real = await realPathInside(workingDir, path.relative(workingDir, target), { followLast: false });
   if (real === undefined) {
-    throw userError("ResourceFileCreateFailed", "The resource file's path leads outside the task's working directory through a link", { FilePath: target });
+    throw userError(
+      "ResourceFileCreateFailed",
+      "The resource file's path leads outside the task's working directory through a link",
+      { FilePath: target },
+    );
   }
   return real;
 }
@@ -196,7 +286,8 @@ export async function downloadResourceFiles(
   const downloads: Download[] = [];
   for (const [index, file] of files.entries()) {
     const mode = modes[index] as number;
-    if (file.httpUrl !== undefined) downloads.push(httpDownload({ ...file, httpUrl: file.httpUrl }, workingDir, mode, storage));
+    if (file.httpUrl !== undefined)
+      downloads.push(httpDownload({ ...file, httpUrl: file.httpUrl }, workingDir, mode, storage));
     else downloads.push(...(await containerDownloads(file, workingDir, mode, storage)));
   }
 
@@ -219,11 +310,15 @@ export async function downloadResourceFiles(
           failed = true;
           // Whatever the abort surfaced as (fetch, SDK or stream error), the cause was the stall.
           if (watchdog.timedOut) {
-            throw userError("BlobDownloadTimedOut", "A timeout occurred when downloading one of the specified Azure Blob(s)", {
-              BlobSource: download.source,
-              FilePath: download.target,
-              Reason: `no data for ${stallTimeoutMs} ms`,
-            });
+            throw userError(
+              "BlobDownloadTimedOut",
+              "A timeout occurred when downloading one of the specified Azure Blob(s)",
+              {
+                BlobSource: download.source,
+                FilePath: download.target,
+                Reason: `no data for ${stallTimeoutMs} ms`,
+              },
+            );
           }
           throw error;
         } finally {

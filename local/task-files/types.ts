@@ -65,14 +65,24 @@ export class TaskFileError extends Error {
 
   constructor(failureInfo: TaskFailureInfo, options?: { cause?: unknown }) {
     const detail = failureInfo.details?.map((d) => `${d.name}: ${d.value}`).join("; ");
-    super(detail ? `${failureInfo.code}: ${failureInfo.message} (${detail})` : `${failureInfo.code}: ${failureInfo.message}`, options);
+    super(
+      detail
+        ? `${failureInfo.code}: ${failureInfo.message} (${detail})`
+        : `${failureInfo.code}: ${failureInfo.message}`,
+      options,
+    );
     this.name = "TaskFileError";
     this.failureInfo = failureInfo;
   }
 }
 
 /** Shorthand for the common case: a user error with Batch's code, message and name/value details. */
-export function userError(code: string, message: string, details: Record<string, string | undefined> = {}, cause?: unknown): TaskFileError {
+export function userError(
+  code: string,
+  message: string,
+  details: Record<string, string | undefined> = {},
+  cause?: unknown,
+): TaskFileError {
   const pairs = Object.entries(details)
     .filter((entry): entry is [string, string] => entry[1] !== undefined)
     .map(([name, value]) => ({ name, value }));

@@ -33,14 +33,20 @@ export function uploadSettings(headers: readonly HttpHeader[] | undefined): Uplo
     const property = PROPERTY_HEADERS[key.replace(/^x-ms-blob-/, "")];
     if (property === "blobContentMD5") settings.blobHTTPHeaders.blobContentMD5 = Buffer.from(value, "base64");
     else if (property) settings.blobHTTPHeaders[property] = value;
-    else if (key.startsWith("x-ms-meta-") && key.length > "x-ms-meta-".length) settings.metadata[name.trim().slice("x-ms-meta-".length)] = value;
+    else if (key.startsWith("x-ms-meta-") && key.length > "x-ms-meta-".length)
+      settings.metadata[name.trim().slice("x-ms-meta-".length)] = value;
     else if (key === "x-ms-access-tier") settings.tier = value;
     else if (key === "x-ms-tags") settings.tags = parseTags(value);
     else {
-      throw userError("FileUploadMiscError", "An upload header of an output file is not supported by the local Batch service", {
-        HeaderName: name,
-        Supported: "Content-Type, Content-Encoding, Content-Language, Content-Disposition, Cache-Control, Content-MD5 (also as x-ms-blob-*), x-ms-meta-*, x-ms-access-tier, x-ms-tags",
-      });
+      throw userError(
+        "FileUploadMiscError",
+        "An upload header of an output file is not supported by the local Batch service",
+        {
+          HeaderName: name,
+          Supported:
+            "Content-Type, Content-Encoding, Content-Language, Content-Disposition, Cache-Control, Content-MD5 (also as x-ms-blob-*), x-ms-meta-*, x-ms-access-tier, x-ms-tags",
+        },
+      );
     }
   }
   return settings;

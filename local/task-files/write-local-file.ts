@@ -22,13 +22,23 @@ function reason(error: unknown): string {
  * Batch node reports: ResourceDirectoryCreateFailed, ResourceFileCreateFailed, ResourceFileWriteFailed,
  * DiskFull; a failure while reading the source is the caller's to name.
  */
-export async function writeLocalFile(source: Readable, target: string, mode: number, onReadFailure: ReadFailure): Promise<void> {
+export async function writeLocalFile(
+  source: Readable,
+  target: string,
+  mode: number,
+  onReadFailure: ReadFailure,
+): Promise<void> {
   const details = { FilePath: target };
   try {
     await makeDirectory(path.dirname(target));
   } catch (error) {
     source.destroy();
-    throw userError("ResourceDirectoryCreateFailed", "The node could not create a directory for the task's resource files", { ...details, Reason: reason(error) }, error);
+    throw userError(
+      "ResourceDirectoryCreateFailed",
+      "The node could not create a directory for the task's resource files",
+      { ...details, Reason: reason(error) },
+      error,
+    );
   }
   let handle;
   try {
@@ -38,8 +48,19 @@ export async function writeLocalFile(source: Readable, target: string, mode: num
     handle = await open(target, "wx", mode);
   } catch (error) {
     source.destroy();
-    if (isDiskFull(error)) throw userError("DiskFull", "There is not enough disk space on the node to download the resource files", details, error);
-    throw userError("ResourceFileCreateFailed", "The node could not create a local file for a resource file", { ...details, Reason: reason(error) }, error);
+    if (isDiskFull(error))
+      throw userError(
+        "DiskFull",
+        "There is not enough disk space on the node to download the resource files",
+        details,
+        error,
+      );
+    throw userError(
+      "ResourceFileCreateFailed",
+      "The node could not create a local file for a resource file",
+      { ...details, Reason: reason(error) },
+      error,
+    );
   }
   const sink = handle.createWriteStream();
   let writeError: unknown;
@@ -48,8 +69,19 @@ export async function writeLocalFile(source: Readable, target: string, mode: num
     await pipeline(source, sink);
   } catch (error) {
     if (writeError === undefined) throw onReadFailure(error);
-    if (isDiskFull(writeError)) throw userError("DiskFull", "There is not enough disk space on the node to download the resource files", details, writeError);
-    throw userError("ResourceFileWriteFailed", "The node could not write a resource file", { ...details, Reason: reason(writeError) }, writeError);
+    if (isDiskFull(writeError))
+      throw userError(
+        "DiskFull",
+        "There is not enough disk space on the node to download the resource files",
+        details,
+        writeError,
+      );
+    throw userError(
+      "ResourceFileWriteFailed",
+      "The node could not write a resource file",
+      { ...details, Reason: reason(writeError) },
+      writeError,
+    );
   }
   // open() applies the mode through the umask only; Batch's fileMode is exact.
   await chmod(target, mode);

@@ -10,8 +10,16 @@ import { parseFormula, type Expression, type Statement } from "./syntax";
 import type { Position } from "./tokens";
 import { double, formatValue, text, timeinterval, type Value } from "./values";
 import {
-  isNodeDeallocationOption, isSampledVariable, isTimestampMember, SETTABLE_ALIASES, SETTABLE_VARIABLES, TIME_INTERVALS,
-  type NodeDeallocationOption, type SampledVariable, type SettableVariable, type TimestampMember,
+  isNodeDeallocationOption,
+  isSampledVariable,
+  isTimestampMember,
+  SETTABLE_ALIASES,
+  SETTABLE_VARIABLES,
+  TIME_INTERVALS,
+  type NodeDeallocationOption,
+  type SampledVariable,
+  type SettableVariable,
+  type TimestampMember,
 } from "./vocabulary";
 
 export interface FormulaInputs {
@@ -111,7 +119,9 @@ class Run {
       case "string":
         return text(expression.value);
       case "constant":
-        return expression.name in TIME_INTERVALS ? timeinterval(TIME_INTERVALS[expression.name]!) : text(expression.name);
+        return expression.name in TIME_INTERVALS
+          ? timeinterval(TIME_INTERVALS[expression.name]!)
+          : text(expression.name);
       case "variable":
         return this.read(expression.name, expression.at);
       case "unary":
@@ -132,12 +142,20 @@ class Run {
       case "call": {
         if (expression.name === "stop") throw new StopEvaluation();
         const args = expression.args.map((arg) => this.evaluate(arg));
-        return callFunction(expression.name, args, { now: this.inputs.now, random: this.inputs.random ?? Math.random }, expression.at);
+        return callFunction(
+          expression.name,
+          args,
+          { now: this.inputs.now, random: this.inputs.random ?? Math.random },
+          expression.at,
+        );
       }
       case "method": {
         const { target } = expression;
         if (target.kind !== "variable" || !isSampledVariable(target.name)) {
-          throw new FormulaEvaluationError(`only the service's sampled variables have methods; '${expression.name}' was called on something else`, expression.at);
+          throw new FormulaEvaluationError(
+            `only the service's sampled variables have methods; '${expression.name}' was called on something else`,
+            expression.at,
+          );
         }
         const args = expression.args.map((arg) => this.evaluate(arg));
         // Reported at the variable, which names the data set the message is about.
@@ -155,7 +173,8 @@ class Run {
 }
 
 /** Case-insensitive, as Batch's examples list `$curTime;$isWeekday;$isWorkingWeekdayHour;$workHours`. */
-const byName = (a: string, b: string): number => a.toLowerCase().localeCompare(b.toLowerCase()) || (a < b ? -1 : a > b ? 1 : 0);
+const byName = (a: string, b: string): number =>
+  a.toLowerCase().localeCompare(b.toLowerCase()) || (a < b ? -1 : a > b ? 1 : 0);
 
 function resultsOf(run: Run): string {
   const settables = SETTABLE_VARIABLES.map((name) => `${name}=${formatValue(run.settable(name))}`);
@@ -168,7 +187,8 @@ function resultsOf(run: Run): string {
 
 function finalNumber(run: Run, name: SettableVariable): number {
   const value = run.settable(name);
-  if (value.type !== "double") throw new FormulaEvaluationError(`${name} must be a double, not a ${value.type}`, run.whereSet(name));
+  if (value.type !== "double")
+    throw new FormulaEvaluationError(`${name} must be a double, not a ${value.type}`, run.whereSet(name));
   return value.value;
 }
 
@@ -187,7 +207,11 @@ function finalOption(run: Run): NodeDeallocationOption {
  */
 export function evaluateFormula(formula: string, inputs: FormulaInputs): FormulaOutcome {
   const run = new Run(inputs);
-  const unchanged = { targetDedicatedNodes: inputs.targetDedicatedNodes, targetLowPriorityNodes: inputs.targetLowPriorityNodes, nodeDeallocationOption: "requeue" as const };
+  const unchanged = {
+    targetDedicatedNodes: inputs.targetDedicatedNodes,
+    targetLowPriorityNodes: inputs.targetLowPriorityNodes,
+    nodeDeallocationOption: "requeue" as const,
+  };
   try {
     run.run(parseFormula(formula));
     return {

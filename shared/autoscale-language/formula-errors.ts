@@ -10,7 +10,8 @@
  */
 import type { Position } from "./tokens";
 
-export type FormulaErrorCode = "AutoScalingFormulaSyntaxError" | "AutoScalingFormulaEvaluationError" | "InsufficientSampleData";
+export type FormulaErrorCode =
+  "AutoScalingFormulaSyntaxError" | "AutoScalingFormulaEvaluationError" | "InsufficientSampleData";
 
 /** `autoScaleRun.error` as Batch's REST API returns it. */
 export interface AutoScaleRunError {

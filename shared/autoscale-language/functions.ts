@@ -40,7 +40,8 @@ const LIST_FUNCTIONS: Record<string, (values: number[], at: Position) => number>
 const LOGARITHMS: Record<string, (x: number) => number> = { lg: Math.log2, ln: Math.log, log: Math.log10 };
 
 function asDouble(value: Value | undefined, what: string, at: Position): number {
-  if (value?.type !== "double") throw new FormulaEvaluationError(`${what} must be a double, not a ${value?.type ?? "nothing"}`, at);
+  if (value?.type !== "double")
+    throw new FormulaEvaluationError(`${what} must be a double, not a ${value?.type ?? "nothing"}`, at);
   return value.value;
 }
 
@@ -75,9 +76,12 @@ export function callFunction(name: string, args: Value[], env: FunctionEnvironme
   switch (name) {
     case "percentile": {
       // The element at the p-th percentile by nearest rank: the documentation says it returns an element.
-      const sorted = [...nonEmpty(asVector(args[0], "percentile()'s vector", at), "percentile", at)].sort((a, b) => a - b);
+      const sorted = [...nonEmpty(asVector(args[0], "percentile()'s vector", at), "percentile", at)].sort(
+        (a, b) => a - b,
+      );
       const p = asDouble(args[1], "percentile()'s percent", at);
-      if (p < 0 || p > 100) throw new FormulaEvaluationError(`percentile() takes a percent from 0 to 100, not ${p}`, at);
+      if (p < 0 || p > 100)
+        throw new FormulaEvaluationError(`percentile() takes a percent from 0 to 100, not ${p}`, at);
       return double(sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!);
     }
     case "rand":
@@ -92,7 +96,8 @@ export function callFunction(name: string, args: Value[], env: FunctionEnvironme
       const vector = asVector(args[0], "val()'s vector", at);
       const index = asDouble(args[1], "val()'s index", at);
       const element = Number.isInteger(index) ? vector[index] : undefined;
-      if (element === undefined) throw new FormulaEvaluationError(`val() index ${index} is outside a vector of ${vector.length}`, at);
+      if (element === undefined)
+        throw new FormulaEvaluationError(`val() index ${index} is outside a vector of ${vector.length}`, at);
       return double(element);
     }
   }

@@ -25,7 +25,14 @@ function arithmetic(operator: Arithmetic, a: number, b: number, at: Position): n
 }
 
 function compare(operator: BinaryOperator, a: number | string, b: number | string): Value {
-  const outcome: Record<string, boolean> = { "<": a < b, "<=": a <= b, "==": a === b, ">=": a >= b, ">": a > b, "!=": a !== b };
+  const outcome: Record<string, boolean> = {
+    "<": a < b,
+    "<=": a <= b,
+    "==": a === b,
+    ">=": a >= b,
+    ">": a > b,
+    "!=": a !== b,
+  };
   return double(outcome[operator] ? 1 : 0);
 }
 
@@ -38,7 +45,10 @@ function apply(operator: BinaryOperator, left: Value, right: Value, at: Position
   if (isComparison(operator)) {
     if (left.type === "double" && right.type === "double") return compare(operator, left.value, right.value);
     if (left.type === "string" && right.type === "string") return compare(operator, left.value, right.value);
-    if ((left.type === "timestamp" && right.type === "timestamp") || (left.type === "timeinterval" && right.type === "timeinterval")) {
+    if (
+      (left.type === "timestamp" && right.type === "timestamp") ||
+      (left.type === "timeinterval" && right.type === "timeinterval")
+    ) {
       return compare(operator, left.ms, right.ms);
     }
     return undefined;
@@ -47,21 +57,27 @@ function apply(operator: BinaryOperator, left: Value, right: Value, at: Position
   if (!isArithmetic(operator)) return undefined;
   switch (pair) {
     case "double double":
-      if (left.type === "double" && right.type === "double") return double(arithmetic(operator, left.value, right.value, at));
+      if (left.type === "double" && right.type === "double")
+        return double(arithmetic(operator, left.value, right.value, at));
       break;
     case "doubleVec double":
-      if (left.type === "doubleVec" && right.type === "double") return doubleVec(left.values.map((v) => arithmetic(operator, v, right.value, at)));
+      if (left.type === "doubleVec" && right.type === "double")
+        return doubleVec(left.values.map((v) => arithmetic(operator, v, right.value, at)));
       break;
     case "doubleVec doubleVec":
       if (left.type === "doubleVec" && right.type === "doubleVec") {
         if (left.values.length !== right.values.length) {
-          throw new FormulaEvaluationError(`the vectors have different lengths (${left.values.length} and ${right.values.length})`, at);
+          throw new FormulaEvaluationError(
+            `the vectors have different lengths (${left.values.length} and ${right.values.length})`,
+            at,
+          );
         }
         return doubleVec(left.values.map((v, i) => arithmetic(operator, v, right.values[i]!, at)));
       }
       break;
     case "double timeinterval":
-      if (operator === "*" && left.type === "double" && right.type === "timeinterval") return timeinterval(left.value * right.ms);
+      if (operator === "*" && left.type === "double" && right.type === "timeinterval")
+        return timeinterval(left.value * right.ms);
       break;
     case "timeinterval double":
       if ((operator === "*" || operator === "/") && left.type === "timeinterval" && right.type === "double") {
@@ -75,12 +91,17 @@ function apply(operator: BinaryOperator, left: Value, right: Value, at: Position
       break;
     case "timeinterval timestamp":
     case "timestamp timeinterval":
-      if (operator === "+" && (left.type === "timestamp" || left.type === "timeinterval") && (right.type === "timestamp" || right.type === "timeinterval")) {
+      if (
+        operator === "+" &&
+        (left.type === "timestamp" || left.type === "timeinterval") &&
+        (right.type === "timestamp" || right.type === "timeinterval")
+      ) {
         return timestamp(left.ms + right.ms);
       }
       break;
     case "timestamp timestamp":
-      if (operator === "-" && left.type === "timestamp" && right.type === "timestamp") return timeinterval(left.ms - right.ms);
+      if (operator === "-" && left.type === "timestamp" && right.type === "timestamp")
+        return timeinterval(left.ms - right.ms);
       break;
   }
   return undefined;
@@ -88,7 +109,8 @@ function apply(operator: BinaryOperator, left: Value, right: Value, at: Position
 
 export function binary(operator: BinaryOperator, left: Value, right: Value, at: Position): Value {
   const result = apply(operator, left, right, at);
-  if (!result) throw new FormulaEvaluationError(`operator '${operator}' does not apply to ${left.type} and ${right.type}`, at);
+  if (!result)
+    throw new FormulaEvaluationError(`operator '${operator}' does not apply to ${left.type} and ${right.type}`, at);
   return result;
 }
 

@@ -40,7 +40,8 @@ function windowOf(bounds: Value[], now: number, at: Position): Window {
   return { from: Math.min(start, end), to: Math.max(start, end) };
 }
 
-const inWindow = (samples: Sample[], window: Window): Sample[] => samples.filter((s) => s.at >= window.from && s.at <= window.to);
+const inWindow = (samples: Sample[], window: Window): Sample[] =>
+  samples.filter((s) => s.at >= window.from && s.at <= window.to);
 
 /** Available samples as a share of those Batch would have taken in the window, 0..100. */
 function percentIn(samples: Sample[], window: Window): number {
@@ -69,7 +70,8 @@ export class SampleReader {
         return double(samples.length);
       case "HistoryBeginTime": {
         const oldest = samples[0];
-        if (!oldest) throw new InsufficientSampleDataError(`Insufficient data from data set: ${name} has no samples`, at);
+        if (!oldest)
+          throw new InsufficientSampleDataError(`Insufficient data from data set: ${name} has no samples`, at);
         return timestamp(oldest.at);
       }
     }
@@ -82,13 +84,18 @@ export class SampleReader {
       // The most recent `count` samples, however old: Batch's "last available" samples.
       const count = Math.floor(first.value);
       if (count < 1) throw new FormulaEvaluationError(`the sample count must be at least 1, not ${first.value}`, at);
-      if (samples.length === 0) throw new InsufficientSampleDataError(`Insufficient data from data set: ${name} wanted ${count} samples, received 0`, at);
+      if (samples.length === 0)
+        throw new InsufficientSampleDataError(
+          `Insufficient data from data set: ${name} wanted ${count} samples, received 0`,
+          at,
+        );
       return doubleVec(samples.slice(-count).map((s) => s.value));
     }
     const last = args[args.length - 1];
     const wantedPercent = args.length > 1 && isNumber(last) ? last.value : undefined;
     const bounds = wantedPercent === undefined ? args : args.slice(0, -1);
-    if (bounds.length > 2) throw new FormulaEvaluationError("GetSample takes at most a start time, an end time and a sample percent", at);
+    if (bounds.length > 2)
+      throw new FormulaEvaluationError("GetSample takes at most a start time, an end time and a sample percent", at);
     const window = windowOf(bounds, this.now, at);
     const received = percentIn(samples, window);
     if (wantedPercent !== undefined && received < wantedPercent) {

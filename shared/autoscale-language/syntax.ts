@@ -9,7 +9,12 @@
 import { FormulaSyntaxError } from "./formula-errors";
 import { tokenize, type Position, type Token } from "./tokens";
 import {
-  FUNCTION_ARITY, isNodeDeallocationOption, isSampledVariable, MAX_STATEMENTS, METHOD_ARITY, TIME_INTERVALS,
+  FUNCTION_ARITY,
+  isNodeDeallocationOption,
+  isSampledVariable,
+  MAX_STATEMENTS,
+  METHOD_ARITY,
+  TIME_INTERVALS,
 } from "./vocabulary";
 
 export type BinaryOperator = "+" | "-" | "*" | "/" | "<" | "<=" | "==" | ">=" | ">" | "!=" | "&&" | "||";
@@ -52,7 +57,10 @@ class Parser {
       if (!this.peekIs("end")) this.expect(";");
     }
     if (statements.length > MAX_STATEMENTS) {
-      throw new FormulaSyntaxError(`a formula may have at most ${MAX_STATEMENTS} statements, this one has ${statements.length}`, statements[MAX_STATEMENTS]!.at);
+      throw new FormulaSyntaxError(
+        `a formula may have at most ${MAX_STATEMENTS} statements, this one has ${statements.length}`,
+        statements[MAX_STATEMENTS]!.at,
+      );
     }
     return statements;
   }
@@ -63,7 +71,8 @@ class Parser {
     if (!assigns) return { kind: "expression", value: this.expression(), at: positionOf(first) };
     this.at += 2;
     const name = variableName(first);
-    if (first.kind === "name" && isConstantName(first.text)) throw new FormulaSyntaxError(`'${first.text}' is a constant and cannot be assigned`, first);
+    if (first.kind === "name" && isConstantName(first.text))
+      throw new FormulaSyntaxError(`'${first.text}' is a constant and cannot be assigned`, first);
     if (isSampledVariable(name)) throw new FormulaSyntaxError(`${name} is read-only`, first);
     return { kind: "assign", name, value: this.expression(), at: positionOf(first) };
   }
@@ -101,7 +110,8 @@ class Parser {
   private postfix(target: Expression): Expression {
     while (this.accept(".")) {
       const name = this.take();
-      if (name.kind !== "name") throw new FormulaSyntaxError(`expected a method or member name after '.', found '${name.text}'`, name);
+      if (name.kind !== "name")
+        throw new FormulaSyntaxError(`expected a method or member name after '.', found '${name.text}'`, name);
       if (!this.peekIs("symbol", "(")) {
         target = { kind: "member", target, name: name.text, at: positionOf(name) };
         continue;

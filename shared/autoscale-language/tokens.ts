@@ -20,7 +20,29 @@ export interface Position {
 }
 
 /** Longest first, so `<=` is never read as `<` then `=`. */
-const SYMBOLS = ["==", "!=", "<=", ">=", "&&", "||", "+", "-", "*", "/", "<", ">", "=", "!", "?", ":", ";", "(", ")", ",", "."];
+const SYMBOLS = [
+  "==",
+  "!=",
+  "<=",
+  ">=",
+  "&&",
+  "||",
+  "+",
+  "-",
+  "*",
+  "/",
+  "<",
+  ">",
+  "=",
+  "!",
+  "?",
+  ":",
+  ";",
+  "(",
+  ")",
+  ",",
+  ".",
+];
 
 const NAME_START = /[A-Za-z_]/;
 const NAME_PART = /\w/;
@@ -68,7 +90,8 @@ export function tokenize(formula: string): Token[] {
     }
     if (char === '"') {
       const close = formula.indexOf('"', at + 1);
-      if (close < 0 || formula.slice(at, close).includes("\n")) throw new FormulaSyntaxError("unterminated string", start);
+      if (close < 0 || formula.slice(at, close).includes("\n"))
+        throw new FormulaSyntaxError("unterminated string", start);
       tokens.push({ kind: "string", text: formula.slice(at + 1, close), ...start });
       at = close + 1;
       continue;

@@ -5,18 +5,40 @@
 
 /** Read-only service-defined variables: each is a history of samples the service records. */
 export const SAMPLED_VARIABLES = [
-  "$CPUPercent", "$WallClockSeconds", "$MemoryBytes", "$DiskBytes", "$DiskReadBytes", "$DiskWriteBytes",
-  "$DiskReadOps", "$DiskWriteOps", "$NetworkInBytes", "$NetworkOutBytes", "$SampleNodeCount",
-  "$ActiveTasks", "$RunningTasks", "$PendingTasks", "$SucceededTasks", "$FailedTasks", "$TaskSlotsPerNode",
-  "$CurrentDedicatedNodes", "$CurrentLowPriorityNodes", "$PreemptedNodeCount", "$UsableNodeCount",
+  "$CPUPercent",
+  "$WallClockSeconds",
+  "$MemoryBytes",
+  "$DiskBytes",
+  "$DiskReadBytes",
+  "$DiskWriteBytes",
+  "$DiskReadOps",
+  "$DiskWriteOps",
+  "$NetworkInBytes",
+  "$NetworkOutBytes",
+  "$SampleNodeCount",
+  "$ActiveTasks",
+  "$RunningTasks",
+  "$PendingTasks",
+  "$SucceededTasks",
+  "$FailedTasks",
+  "$TaskSlotsPerNode",
+  "$CurrentDedicatedNodes",
+  "$CurrentLowPriorityNodes",
+  "$PreemptedNodeCount",
+  "$UsableNodeCount",
 ] as const;
 
 export type SampledVariable = (typeof SAMPLED_VARIABLES)[number];
 
-export const isSampledVariable = (name: string): name is SampledVariable => (SAMPLED_VARIABLES as readonly string[]).includes(name);
+export const isSampledVariable = (name: string): name is SampledVariable =>
+  (SAMPLED_VARIABLES as readonly string[]).includes(name);
 
 /** Read-write service-defined variables, in the order Batch lists them first in its results string. */
-export const SETTABLE_VARIABLES = ["$TargetDedicatedNodes", "$TargetLowPriorityNodes", "$NodeDeallocationOption"] as const;
+export const SETTABLE_VARIABLES = [
+  "$TargetDedicatedNodes",
+  "$TargetLowPriorityNodes",
+  "$NodeDeallocationOption",
+] as const;
 
 export type SettableVariable = (typeof SETTABLE_VARIABLES)[number];
 
@@ -81,7 +103,8 @@ export const TIMESTAMP_MEMBERS = ["year", "month", "day", "weekday", "hour", "mi
 
 export type TimestampMember = (typeof TIMESTAMP_MEMBERS)[number];
 
-export const isTimestampMember = (name: string): name is TimestampMember => (TIMESTAMP_MEMBERS as readonly string[]).includes(name);
+export const isTimestampMember = (name: string): name is TimestampMember =>
+  (TIMESTAMP_MEMBERS as readonly string[]).includes(name);
 
 /** Batch's limit on statements in one formula. */
 export const MAX_STATEMENTS = 100;

@@ -11,7 +11,17 @@ const ENTRY = path.join(__dirname, "page-script.ts");
 let bundled: Promise<string> | undefined;
 
 export function pageScript(): Promise<string> {
-  bundled ??= build({ entryPoints: [ENTRY], bundle: true, format: "iife", platform: "browser", target: "es2020", write: false, minify: true, legalComments: "none", logLevel: "silent" }).then((result) => {
+  bundled ??= build({
+    entryPoints: [ENTRY],
+    bundle: true,
+    format: "iife",
+    platform: "browser",
+    target: "es2020",
+    write: false,
+    minify: true,
+    legalComments: "none",
+    logLevel: "silent",
+  }).then((result) => {
     const file = result.outputFiles[0];
     if (!file) throw new Error(`esbuild produced no output for ${ENTRY}`);
     // Inside a <script> element only "</script" would end it early; the bundle may hold it in a string.

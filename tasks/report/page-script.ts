@@ -10,7 +10,16 @@
  * tried and dropped, since the browser test's page callbacks need the same types.
  */
 import { csvText } from "../results-csv";
-import { DATA_ELEMENT_ID, matchesFilter, REVIEWED_COLUMN, FILTERS, type Filter, type PageData, type PageRow, type Sort } from "./page-data";
+import {
+  DATA_ELEMENT_ID,
+  matchesFilter,
+  REVIEWED_COLUMN,
+  FILTERS,
+  type Filter,
+  type PageData,
+  type PageRow,
+  type Sort,
+} from "./page-data";
 
 const data = JSON.parse(document.getElementById(DATA_ELEMENT_ID)?.textContent ?? "null") as PageData;
 const byPhoto = new Map(data.rows.map((r) => [r.photo, r]));
@@ -27,7 +36,8 @@ function applyFilter(): void {
     entry.hidden = !visible;
     if (visible) shown += 1;
   }
-  for (const button of document.querySelectorAll<HTMLButtonElement>("[data-filter]")) button.setAttribute("aria-pressed", String(button.dataset.filter === filter));
+  for (const button of document.querySelectorAll<HTMLButtonElement>("[data-filter]"))
+    button.setAttribute("aria-pressed", String(button.dataset.filter === filter));
   (document.getElementById("shown") as HTMLElement).textContent = `${shown} of ${entries.length} shown`;
 }
 
@@ -73,12 +83,15 @@ function exportCsv(): void {
   document.body.append(link);
   link.click();
   link.remove();
-  (document.getElementById("export-status") as HTMLElement).textContent = `${typed.size} reading(s) reviewed, exported as ${link.download}`;
+  (document.getElementById("export-status") as HTMLElement).textContent =
+    `${typed.size} reading(s) reviewed, exported as ${link.download}`;
 }
 
 for (const button of document.querySelectorAll<HTMLButtonElement>("[data-filter]")) {
   button.addEventListener("click", () => {
-    filter = (FILTERS as readonly string[]).includes(button.dataset.filter ?? "") ? (button.dataset.filter as Filter) : "all";
+    filter = (FILTERS as readonly string[]).includes(button.dataset.filter ?? "")
+      ? (button.dataset.filter as Filter)
+      : "all";
     applyFilter();
   });
 }

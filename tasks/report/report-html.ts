@@ -53,7 +53,11 @@ function figure(label: string, value: string, key: string): string {
 function summaryHtml(s: ReportSummary): string {
   const unknown = "unknown (no task times: the job was deleted before any collection)";
   const cost =
-    s.cost !== null ? `${s.cost.toFixed(s.cost < 1 ? 4 : 2)} at ${s.pricePerNodeHour} per node-hour` : s.pricePerNodeHour === null ? "give --price-per-node-hour for an estimate" : "unknown (no node-hours)";
+    s.cost !== null
+      ? `${s.cost.toFixed(s.cost < 1 ? 4 : 2)} at ${s.pricePerNodeHour} per node-hour`
+      : s.pricePerNodeHour === null
+        ? "give --price-per-node-hour for an estimate"
+        : "unknown (no node-hours)";
   return `<dl class="summary">${[
     figure("photos", String(s.photos), "photos"),
     figure("read", String(s.read), "read"),
@@ -61,9 +65,15 @@ function summaryHtml(s: ReportSummary): string {
     figure("failed", String(s.failed), "failed"),
     figure("wall time (tasks)", s.run.wallMs === null ? unknown : formatDuration(s.run.wallMs), "wall"),
     figure("photos per second", s.photosPerSecond === null ? "unknown" : s.photosPerSecond.toFixed(2), "rate"),
-    figure("node-hours (running tasks)", s.run.nodeHours === null ? "unknown" : `${s.run.nodeHours.toFixed(3)} on ${s.run.nodes} node(s)`, "node-hours"),
+    figure(
+      "node-hours (running tasks)",
+      s.run.nodeHours === null ? "unknown" : `${s.run.nodeHours.toFixed(3)} on ${s.run.nodes} node(s)`,
+      "node-hours",
+    ),
     figure("cost estimate", cost, "cost"),
-  ].join("")}</dl><p class="none">Node-hours count each node from its first task's start to its last task's end: boot and idle time are billed too, so the cost is a lower bound.</p>`;
+  ].join(
+    "",
+  )}</dl><p class="none">Node-hours count each node from its first task's start to its last task's end: boot and idle time are billed too, so the cost is a lower bound.</p>`;
 }
 
 /** The counter's outline over the thumbnail, in the photo's own pixels (the SVG is scaled with the picture). */
@@ -76,14 +86,21 @@ function outline(thumb: { width: number; height: number }, corners: [number, num
   return `<svg viewBox="0 0 ${thumb.width} ${thumb.height}" preserveAspectRatio="none" aria-hidden="true"><polygon class="outline" data-source="${found ? "record" : "profile"}" points="${points}"><title>${title}</title></polygon></svg>`;
 }
 
-function entryHtml(r: PhotoResult, thumb: Thumbnail | undefined, implausible: boolean, profileCorners: [number, number][] | undefined): string {
+function entryHtml(
+  r: PhotoResult,
+  thumb: Thumbnail | undefined,
+  implausible: boolean,
+  profileCorners: [number, number][] | undefined,
+): string {
   const corners = r.counter?.corners ?? profileCorners;
   const picture =
     thumb && "file" in thumb
       ? `<span class="thumbwrap"><img class="thumb" src="${escapeHtml(thumb.file)}" alt="${escapeHtml(r.photo)}" loading="lazy">${corners ? outline(thumb, corners, Boolean(r.counter)) : ""}</span>`
       : `<span class="none">${escapeHtml(thumb?.missing ?? "no thumbnail: the photo could not be read from the input")}</span>`;
   // The slot for the counter as the worker located and cut it: filled when the record carries the image.
-  const band = r.bandImage ? `<img src="${escapeHtml(r.bandImage)}" alt="the counter as located">` : `<span class="none">no band image in the record</span>`;
+  const band = r.bandImage
+    ? `<img src="${escapeHtml(r.bandImage)}" alt="the counter as located">`
+    : `<span class="none">no band image in the record</span>`;
   const result =
     r.status === "ok"
       ? `<div class="reading">${escapeHtml(r.reading ?? "")}</div><div>confidence ${r.confidence === null ? "-" : r.confidence.toFixed(2)}</div>`
@@ -101,7 +118,15 @@ export function reportHtml(input: ReportInput): string {
   const implausible = new Set(input.seriesPoints.filter((p) => p.implausible).map((p) => p.photo));
   const data: PageData = {
     jobId: input.jobId,
-    rows: input.rows.map((r) => ({ photo: r.photo, reading: r.reading, confidence: r.confidence, status: r.status, error: r.error, taskId: r.taskId, implausible: implausible.has(r.photo) })),
+    rows: input.rows.map((r) => ({
+      photo: r.photo,
+      reading: r.reading,
+      confidence: r.confidence,
+      status: r.status,
+      error: r.error,
+      taskId: r.taskId,
+      implausible: implausible.has(r.photo),
+    })),
   };
   const charts = seriesCharts(input.seriesPoints);
   const title = `OCR report: ${input.jobId}`;

@@ -24,8 +24,19 @@ export function meterChart(meter: string, points: readonly SeriesPoint[]): strin
   const xs = sorted.map((p) => p.ms);
   const ys = sorted.map((p) => Number(p.reading));
   const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-  const at = (p: SeriesPoint) => [scale(p.ms, x0, x1, PAD.left, WIDTH - PAD.right), scale(Number(p.reading), y0, y1, HEIGHT - PAD.bottom, PAD.top)] as const;
-  const line = sorted.filter((p) => !p.implausible).map((p) => at(p).map((v) => v.toFixed(1)).join(",")).join(" ");
+  const at = (p: SeriesPoint) =>
+    [
+      scale(p.ms, x0, x1, PAD.left, WIDTH - PAD.right),
+      scale(Number(p.reading), y0, y1, HEIGHT - PAD.bottom, PAD.top),
+    ] as const;
+  const line = sorted
+    .filter((p) => !p.implausible)
+    .map((p) =>
+      at(p)
+        .map((v) => v.toFixed(1))
+        .join(","),
+    )
+    .join(" ");
   const marks = sorted.map((p) => {
     const [x, y] = at(p);
     const title = `<title>${escapeHtml(`${p.photo}: ${p.reading} at ${p.time}${p.implausible ? " (refused: breaks the series)" : ""}`)}</title>`;
@@ -51,5 +62,8 @@ export function meterChart(meter: string, points: readonly SeriesPoint[]): strin
 export function seriesCharts(points: readonly SeriesPoint[]): string {
   const byMeter = new Map<string, SeriesPoint[]>();
   for (const p of points) byMeter.set(p.meter, [...(byMeter.get(p.meter) ?? []), p]);
-  return [...byMeter].sort((a, b) => a[0].localeCompare(b[0])).map(([meter, ps]) => meterChart(meter, ps)).join("\n");
+  return [...byMeter]
+    .sort((a, b) => a[0].localeCompare(b[0]))
+    .map(([meter, ps]) => meterChart(meter, ps))
+    .join("\n");
 }

@@ -17,7 +17,12 @@ export interface ReportSummary {
   cost: number | null;
 }
 
-export function reportSummary(rows: readonly PhotoResult[], implausible: ReadonlySet<string>, run: RunStats, pricePerNodeHour?: number): ReportSummary {
+export function reportSummary(
+  rows: readonly PhotoResult[],
+  implausible: ReadonlySet<string>,
+  run: RunStats,
+  pricePerNodeHour?: number,
+): ReportSummary {
   const count = (status: PhotoResult["status"]) => rows.filter((r) => r.status === status).length;
   const price = pricePerNodeHour ?? null;
   return {

@@ -20,12 +20,29 @@ export interface ReportOptions {
 }
 
 /** Writes the page; returns where, and its summary (which `--json` prints too). */
-export async function writeReport(collected: Collected, options: ReportOptions): Promise<{ file: string; summary: ReportSummary }> {
-  const [thumbs, script] = await Promise.all([makeThumbnails(options.inputDir, options.photos, collected.dir), pageScript()]);
+export async function writeReport(
+  collected: Collected,
+  options: ReportOptions,
+): Promise<{ file: string; summary: ReportSummary }> {
+  const [thumbs, script] = await Promise.all([
+    makeThumbnails(options.inputDir, options.photos, collected.dir),
+    pageScript(),
+  ]);
   const thumbnails = new Map(options.photos.map((p, i) => [p, thumbs[i] as (typeof thumbs)[number]]));
   const implausible = new Set(collected.seriesPoints.filter((p) => p.implausible).map((p) => p.photo));
   const summary = reportSummary(collected.rows, implausible, collected.run, options.pricePerNodeHour);
   const file = path.join(collected.dir, REPORT_FILE);
-  await writeFile(file, reportHtml({ jobId: options.jobId, rows: collected.rows, thumbnails, profileCorners: options.profileCorners, seriesPoints: collected.seriesPoints, summary, script }));
+  await writeFile(
+    file,
+    reportHtml({
+      jobId: options.jobId,
+      rows: collected.rows,
+      thumbnails,
+      profileCorners: options.profileCorners,
+      seriesPoints: collected.seriesPoints,
+      summary,
+      script,
+    }),
+  );
   return { file, summary };
 }

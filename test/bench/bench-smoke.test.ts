@@ -62,14 +62,20 @@ describe("bench --quick", () => {
   });
 
   it("submits, lists every task page by page, and uploads nothing twice", () => {
-    const sub = results.sections.submission as SectionJson & { tasks: number; listing: { counted: number; expected: number; pages: number }[] };
+    const sub = results.sections.submission as SectionJson & {
+      tasks: number;
+      listing: { counted: number; expected: number; pages: number }[];
+    };
     for (const l of sub.listing) expect(l.counted).toBe(sub.tasks);
     const upload = results.sections.upload as SectionJson & { secondRunBytesSent: number };
     expect(upload.secondRunBytesSent).toBe(0);
   });
 
   it("plans and submits growing photo counts in a child process, reporting its peak memory", () => {
-    const scale = results.sections.scale as unknown as { status: string; samples: { photos: number; tasks: number; maxRssMB: number }[] };
+    const scale = results.sections.scale as unknown as {
+      status: string;
+      samples: { photos: number; tasks: number; maxRssMB: number }[];
+    };
     expect(scale.status).toBe("measured");
     expect(scale.samples.map((s) => s.photos)).toEqual([...scale.samples.map((s) => s.photos)].sort((a, b) => a - b));
     for (const s of scale.samples) {

@@ -17,7 +17,8 @@ const OUTPUTS = {
   resultsContainer: "results",
   applicationId: "ocrworker",
   applicationVersion: "0123456789ab",
-  poolIdentityResourceId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/pool",
+  poolIdentityResourceId:
+    "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/pool",
   poolIdentityClientId: "client",
   location: "westeurope",
   resourceGroupName: "rg",
@@ -30,17 +31,23 @@ describe("stack outputs contract", () => {
 
   test("a file missing fields names them and itself", () => {
     const { poolId: _p, blobEndpoint: _b, ...partial } = OUTPUTS;
-    expect(() => parseStackOutputs(partial, "outputs.json")).toThrow("outputs.json: stack outputs are missing poolId, blobEndpoint");
+    expect(() => parseStackOutputs(partial, "outputs.json")).toThrow(
+      "outputs.json: stack outputs are missing poolId, blobEndpoint",
+    );
   });
 
   test("wrong types and endpoints without a scheme are refused", () => {
-    expect(() => parseStackOutputs({ ...OUTPUTS, batchAuthModes: ["Password"], blobEndpoint: "st.blob.core.windows.net" }, "x")).toThrow(
+    expect(() =>
+      parseStackOutputs({ ...OUTPUTS, batchAuthModes: ["Password"], blobEndpoint: "st.blob.core.windows.net" }, "x"),
+    ).toThrow(
       'x: batchAuthModes.0 must be one of AAD/SharedKey/TaskAuthenticationToken (got "Password"); blobEndpoint must be a URL with scheme (got "st.blob.core.windows.net")',
     );
     expect(() => parseStackOutputs({ ...OUTPUTS, batchAuthModes: [], storageSharedKeyAccess: "no" }, "x")).toThrow(
       "x: batchAuthModes must be a non-empty array of AAD/SharedKey/TaskAuthenticationToken; storageSharedKeyAccess must be a boolean",
     );
-    expect(() => parseStackOutputs({ ...OUTPUTS, poolId: "", location: null }, "x")).toThrow("x: stack outputs are missing poolId, location");
+    expect(() => parseStackOutputs({ ...OUTPUTS, poolId: "", location: null }, "x")).toThrow(
+      "x: stack outputs are missing poolId, location",
+    );
     expect(() => parseStackOutputs([], "x")).toThrow(/must be a JSON object/);
   });
 
@@ -76,11 +83,22 @@ describe("result record contract", () => {
       /^schema is "batch-ocr\/result@2", which this version does not read \(it reads batch-ocr\/result@1\)$/,
     );
     expect(() => parseResultRecord("{not json")).toThrow(/not JSON/);
-    expect(() => parseResultRecord(JSON.stringify({ ...record, status: "maybe" }))).toThrow('status must be ok, unreadable or error (got "maybe")');
+    expect(() => parseResultRecord(JSON.stringify({ ...record, status: "maybe" }))).toThrow(
+      'status must be ok, unreadable or error (got "maybe")',
+    );
   });
 
   test("every field the dispatcher reads is checked, each problem named by its path", () => {
-    expect(() => parseResultRecord(JSON.stringify({ ...record, photo: "", timings: { convertMs: 1, ocrMs: "2" }, counter: { corners: [[0, 0]], skew: 0, wheels: 4.5 } }))).toThrow(
+    expect(() =>
+      parseResultRecord(
+        JSON.stringify({
+          ...record,
+          photo: "",
+          timings: { convertMs: 1, ocrMs: "2" },
+          counter: { corners: [[0, 0]], skew: 0, wheels: 4.5 },
+        }),
+      ),
+    ).toThrow(
       "photo must be the photo's name; counter.wheels must be a whole number of wheels; timings.ocrMs must be a number of milliseconds; timings.totalMs must be a number of milliseconds",
     );
     expect(() => parseResultRecord("[]")).toThrow(/^record is not an object$/);
@@ -104,13 +122,30 @@ describe("meter profile contract", () => {
 
   test("every problem is named, with the file", () => {
     expect(() =>
-      parseMeterProfile({ crop: { x: -1, y: 0, width: 0, height: 10 }, bandOffset: { x: 1.5, y: 0 }, digits: 0, colour: "red" }, "p.json"),
+      parseMeterProfile(
+        { crop: { x: -1, y: 0, width: 0, height: 10 }, bandOffset: { x: 1.5, y: 0 }, digits: 0, colour: "red" },
+        "p.json",
+      ),
     ).toThrow(
       'p.json: unknown field "colour"; crop.x must be an integer ≥ 0; crop.width must be a positive integer; bandOffset.x must be whole pixels (an integer); digits must be an integer from 1 to 12',
     );
     expect(() => parseMeterProfile([], "q.json")).toThrow("q.json: a meter profile must be a JSON object");
-    expect(() => parseMeterProfile({ corners: [[0, 0], [10, -1], [10, 5], [0, 5]] }, "r.json")).toThrow("r.json: corners.1.1 must be a number of pixels ≥ 0");
-    expect(() => parseMeterProfile({ corners: [[0, 0], [10], [10, 5], [0, 5]] }, "r.json")).toThrow("r.json: corners.1 must be an [x, y] point (two numbers ≥ 0)");
+    expect(() =>
+      parseMeterProfile(
+        {
+          corners: [
+            [0, 0],
+            [10, -1],
+            [10, 5],
+            [0, 5],
+          ],
+        },
+        "r.json",
+      ),
+    ).toThrow("r.json: corners.1.1 must be a number of pixels ≥ 0");
+    expect(() => parseMeterProfile({ corners: [[0, 0], [10], [10, 5], [0, 5]] }, "r.json")).toThrow(
+      "r.json: corners.1 must be an [x, y] point (two numbers ≥ 0)",
+    );
   });
 
   test("the profile is returned as written, key order kept, since the dispatcher hashes it to recognise it on a resume", () => {

@@ -10,7 +10,10 @@ describe("node setup contract", () => {
     // succeed here without touching apt, which is what a local "node" relies on.
     const script = /^\/bin\/bash -c "(.*)"$/.exec(cmd)?.[1];
     expect(script).toBeDefined();
-    const out = execFileSync("/bin/bash", ["-c", String(script)], { encoding: "utf8", env: { ...process.env, PATH: process.env.PATH } });
+    const out = execFileSync("/bin/bash", ["-c", String(script)], {
+      encoding: "utf8",
+      env: { ...process.env, PATH: process.env.PATH },
+    });
     expect(out).toMatch(/^tesseract \d+\.\d+/m);
     expect(out).toMatch(/^v\d+\./m);
     expect(out).not.toMatch(/apt-get|Reading package lists/);

@@ -17,7 +17,9 @@ describe("npm run autoscale through a real process", () => {
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   test("replays the dev stack's formula and prints the node counts and node-hours, exit 0", async () => {
-    const run = await runCli(["--stack", "dev", "--timeline", path.join(dir, "burst.csv")], { script: "autoscale-cli.ts" });
+    const run = await runCli(["--stack", "dev", "--timeline", path.join(dir, "burst.csv")], {
+      script: "autoscale-cli.ts",
+    });
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("formula: stack dev, evaluated every 5 min");
     expect(run.stdout).toMatch(/^\s+10\s+40\s+4\s+0\s+####$/m);

@@ -18,13 +18,24 @@ const BURST = [
 
 describe("replayFormula", () => {
   test("a fixed formula costs its nodes times the hours", () => {
-    const replay = replayFormula({ formula: "$TargetDedicatedNodes = 2; $TargetLowPriorityNodes = 1;", intervalMinutes: 15, timeline: [{ minute: 0, pending: 0 }], untilMinute: 60 });
+    const replay = replayFormula({
+      formula: "$TargetDedicatedNodes = 2; $TargetLowPriorityNodes = 1;",
+      intervalMinutes: 15,
+      timeline: [{ minute: 0, pending: 0 }],
+      untilMinute: 60,
+    });
     expect(replay.steps.map((s) => s.minute)).toEqual([0, 15, 30, 45, 60]);
     expect([replay.dedicatedNodeHours, replay.lowPriorityNodeHours]).toEqual([2, 1]);
   });
 
   test("the deployed formula follows a burst up to its maximum and releases the nodes once the window forgets it", () => {
-    const formula = autoscaleFormula({ minNodes: 0, maxNodes: 4, spotShare: 0.5, taskSlotsPerNode: 2, windowMinutes: 5 });
+    const formula = autoscaleFormula({
+      minNodes: 0,
+      maxNodes: 4,
+      spotShare: 0.5,
+      taskSlotsPerNode: 2,
+      windowMinutes: 5,
+    });
     const replay = replayFormula({ formula, intervalMinutes: 5, timeline: BURST });
     const at = (minute: number) => replay.steps.find((s) => s.minute === minute);
     expect(at(5)).toMatchObject({ dedicated: 0, lowPriority: 0 });
@@ -37,7 +48,12 @@ describe("replayFormula", () => {
   });
 
   test("a run that fails keeps the pool's size and says why", () => {
-    const replay = replayFormula({ formula: "$TargetDedicatedNodes = avg($PendingTasks.GetSample(TimeInterval_Minute * 10, 90));", intervalMinutes: 5, timeline: [{ minute: 0, pending: 3 }], untilMinute: 15 });
+    const replay = replayFormula({
+      formula: "$TargetDedicatedNodes = avg($PendingTasks.GetSample(TimeInterval_Minute * 10, 90));",
+      intervalMinutes: 5,
+      timeline: [{ minute: 0, pending: 3 }],
+      untilMinute: 15,
+    });
     expect(replay.steps[0]).toMatchObject({ dedicated: 0, error: expect.stringContaining("InsufficientSampleData") });
     expect(replay.steps.at(-1)).toMatchObject({ dedicated: 3 });
     expect(replay.steps.at(-1)?.error).toBeUndefined();
@@ -48,15 +64,25 @@ describe("npm run autoscale", () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), "autoscale-replay-"));
-    await writeFile(path.join(dir, "burst.csv"), `minute,pending\n${BURST.map((p) => `${p.minute},${p.pending}`).join("\n")}\n`);
+    await writeFile(
+      path.join(dir, "burst.csv"),
+      `minute,pending\n${BURST.map((p) => `${p.minute},${p.pending}`).join("\n")}\n`,
+    );
     await writeFile(path.join(dir, "bad.txt"), "$TargetDedicatedNodes = ceil(2.5);");
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   test("refuses a formula Batch would refuse, saying where it is wrong", async () => {
-    const run = await autoscaleInProcess(["--formula", path.join(dir, "bad.txt"), "--timeline", path.join(dir, "burst.csv")]);
+    const run = await autoscaleInProcess([
+      "--formula",
+      path.join(dir, "bad.txt"),
+      "--timeline",
+      path.join(dir, "burst.csv"),
+    ]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain("Batch would refuse this formula (AutoScalingFormulaSyntaxError): Line 1, Col 25: unknown function 'ceil'");
+    expect(run.stderr).toContain(
+      "Batch would refuse this formula (AutoScalingFormulaSyntaxError): Line 1, Col 25: unknown function 'ceil'",
+    );
     expect(run.stdout).toBe("");
   });
 

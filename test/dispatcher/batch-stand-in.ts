@@ -59,13 +59,30 @@ export interface StandIn {
   close(): Promise<void>;
 }
 
-function batchError(res: http.ServerResponse, status: number, code: string, headers: Record<string, string> = {}): void {
+function batchError(
+  res: http.ServerResponse,
+  status: number,
+  code: string,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { "content-type": "application/json;odata=minimalmetadata", ...headers });
-  res.end(JSON.stringify({ "odata.metadata": "https://stand-in/$metadata#Microsoft.Azure.Batch.Protocol.Entities.Container.errors/@Element", code, message: { lang: "en-US", value: `${code} (stand-in)` } }));
+  res.end(
+    JSON.stringify({
+      "odata.metadata": "https://stand-in/$metadata#Microsoft.Azure.Batch.Protocol.Entities.Container.errors/@Element",
+      code,
+      message: { lang: "en-US", value: `${code} (stand-in)` },
+    }),
+  );
 }
 
 export async function startStandIn(): Promise<StandIn> {
-  const state: Omit<StandIn, "endpoint" | "close"> = { requests: [], tasks: new Map(), faults: [], maxBodyBytes: Number.POSITIVE_INFINITY, flakyTasks: new Set() };
+  const state: Omit<StandIn, "endpoint" | "close"> = {
+    requests: [],
+    tasks: new Map(),
+    faults: [],
+    maxBodyBytes: Number.POSITIVE_INFINITY,
+    flakyTasks: new Set(),
+  };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -84,12 +101,29 @@ export async function startStandIn(): Promise<StandIn> {
       if (req.method === "POST" && /^\/jobs\/[^/]+\/addtaskcollection$/.test(url.pathname)) {
         if (body.length > state.maxBodyBytes) return batchError(res, 413, "RequestBodyTooLarge");
         const fault = state.faults.shift();
-        if (fault) return batchError(res, fault.status, fault.code, fault.retryAfter ? { "retry-after": fault.retryAfter } : {});
+        if (fault)
+          return batchError(res, fault.status, fault.code, fault.retryAfter ? { "retry-after": fault.retryAfter } : {});
         const value = (parsed.value ?? []).map(({ id }) => {
-          if (state.flakyTasks.delete(id)) return { status: "servererror", taskId: id, error: { code: "ServerBusy", message: { lang: "en-US", value: "busy" } } };
-          if (state.tasks.has(id)) return { status: "clienterror", taskId: id, error: { code: "TaskExists", message: { lang: "en-US", value: "The specified task already exists." } } };
+          if (state.flakyTasks.delete(id))
+            return {
+              status: "servererror",
+              taskId: id,
+              error: { code: "ServerBusy", message: { lang: "en-US", value: "busy" } },
+            };
+          if (state.tasks.has(id))
+            return {
+              status: "clienterror",
+              taskId: id,
+              error: { code: "TaskExists", message: { lang: "en-US", value: "The specified task already exists." } },
+            };
           state.tasks.set(id, 1);
-          return { status: "success", taskId: id, eTag: "0x1", lastModified: new Date().toUTCString(), location: `${url.origin}/jobs/j/tasks/${id}` };
+          return {
+            status: "success",
+            taskId: id,
+            eTag: "0x1",
+            lastModified: new Date().toUTCString(),
+            location: `${url.origin}/jobs/j/tasks/${id}`,
+          };
         });
         res.writeHead(200, { "content-type": "application/json;odata=minimalmetadata" });
         return res.end(JSON.stringify({ "odata.metadata": "https://stand-in/$metadata#taskaddresult", value }));

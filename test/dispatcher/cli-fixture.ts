@@ -22,7 +22,10 @@ export function useCliFixture(): CliFixture {
     await mkdir(fixture.empty);
     await copyFile(path.join(ROOT, "samples", "meter-001.jpg"), path.join(fixture.photos, "a.jpg"));
     fixture.partialOutputs = path.join(fixture.dir, "outputs.json");
-    await writeFile(fixture.partialOutputs, JSON.stringify({ batchAccountName: "a", batchAccountEndpoint: "https://a.westeurope.batch.azure.com" }));
+    await writeFile(
+      fixture.partialOutputs,
+      JSON.stringify({ batchAccountName: "a", batchAccountEndpoint: "https://a.westeurope.batch.azure.com" }),
+    );
   });
   afterAll(async () => {
     await rm(fixture.dir, { recursive: true, force: true });

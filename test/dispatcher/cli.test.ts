@@ -44,14 +44,20 @@ describe("npm run ocr through a real process", () => {
     const unknown = await ocr(["--stack", "prod", "--input", f.photos]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/unknown stack "prod": this project has dev/);
-    const noCli = await ocr(["--stack", "dev", "--input", f.photos], { ...process.env, PATH: path.dirname(process.execPath) });
+    const noCli = await ocr(["--stack", "dev", "--input", f.photos], {
+      ...process.env,
+      PATH: path.dirname(process.execPath),
+    });
     expect(noCli.code).toBe(1);
     expect(noCli.stderr).toMatch(/Pulumi CLI \(pulumi\) is not installed or not on PATH/);
   });
 
   test("without Microsoft Entra ID sign-in (and no key the account allows), it says how to sign in", async () => {
     const outputs = path.join(f.dir, "entra-outputs.json");
-    await writeFile(outputs, JSON.stringify({ ...JSON.parse(await readFile(f.partialOutputs, "utf8")), ...ENTRA_ONLY }));
+    await writeFile(
+      outputs,
+      JSON.stringify({ ...JSON.parse(await readFile(f.partialOutputs, "utf8")), ...ENTRA_ONLY }),
+    );
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AZURE_")));
     const run = await ocr(["--outputs", outputs, "--input", f.photos], { ...env, AZURE_BATCH_ACCESS_KEY: "" });
     expect(run.code).toBe(1);

@@ -14,8 +14,27 @@ describe("npm run ocr: bad use is answered with a clear message and exit code 1"
   test("--help tells the options and the exit codes", async () => {
     const run = await ocrInProcess(["--help"]);
     expect(run.code).toBe(0);
-    for (const flag of ["--stack", "--outputs", "--local", "--input", "--profile", "--manifest", "--out", "--job-id", "--images-per-task", "--no-wait", "--json", "--keep-job", "--api-version", "--follow-symlinks", "--outage-limit"]) expect(run.stdout).toContain(flag);
-    expect(run.stdout.replace(/\s+/g, " ")).toMatch(/Exit codes: 0 every photo has a result .* 2 some photos failed, 3 storage or Batch stayed unreachable .* 1 another fatal error/);
+    for (const flag of [
+      "--stack",
+      "--outputs",
+      "--local",
+      "--input",
+      "--profile",
+      "--manifest",
+      "--out",
+      "--job-id",
+      "--images-per-task",
+      "--no-wait",
+      "--json",
+      "--keep-job",
+      "--api-version",
+      "--follow-symlinks",
+      "--outage-limit",
+    ])
+      expect(run.stdout).toContain(flag);
+    expect(run.stdout.replace(/\s+/g, " ")).toMatch(
+      /Exit codes: 0 every photo has a result .* 2 some photos failed, 3 storage or Batch stayed unreachable .* 1 another fatal error/,
+    );
   });
 
   test("a missing input directory", async () => {
@@ -31,20 +50,18 @@ describe("npm run ocr: bad use is answered with a clear message and exit code 1"
     expect(run.stderr).not.toMatch(/starting the local/);
   });
 
-  test(
-    "an input of loops and links that leave it ends at once, naming each entry it left out",
-    async () => {
-      const loops = path.join(f.dir, "loops");
-      await mkdir(path.join(loops, "site"), { recursive: true });
-      await symlink(".", path.join(loops, "again"));
-      await symlink("..", path.join(loops, "site", "up"));
-      await symlink("/etc/passwd", path.join(loops, "passwd.jpg"));
-      const run = await ocrInProcess(["--local", "--input", loops]);
-      expect(run.code).toBe(1);
-      expect(run.stderr).toMatch(/no photos in .*loops \(looked for .*; 3 other file\(s\) ignored: again \(symlink loop: .*\), passwd\.jpg \(link leaves the input folder \(to \/etc\/passwd\); --follow-symlinks to follow\), site\/up \(symlink loop/);
-    },
-    60_000,
-  );
+  test("an input of loops and links that leave it ends at once, naming each entry it left out", async () => {
+    const loops = path.join(f.dir, "loops");
+    await mkdir(path.join(loops, "site"), { recursive: true });
+    await symlink(".", path.join(loops, "again"));
+    await symlink("..", path.join(loops, "site", "up"));
+    await symlink("/etc/passwd", path.join(loops, "passwd.jpg"));
+    const run = await ocrInProcess(["--local", "--input", loops]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /no photos in .*loops \(looked for .*; 3 other file\(s\) ignored: again \(symlink loop: .*\), passwd\.jpg \(link leaves the input folder \(to \/etc\/passwd\); --follow-symlinks to follow\), site\/up \(symlink loop/,
+    );
+  }, 60_000);
 
   test("a bad series manifest is refused with the file and the line before anything starts", async () => {
     const manifest = path.join(f.dir, "series.csv");
@@ -64,7 +81,9 @@ describe("npm run ocr: bad use is answered with a clear message and exit code 1"
     await writeFile(inTheWay, "");
     const run = await ocrInProcess(["--local", "--input", f.photos, "--out", inTheWay, "--job-id", "j1"]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain(`--out ${inTheWay}: cannot write the results to ${path.join(inTheWay, "j1")}: a file is in the way (it must be a folder)`);
+    expect(run.stderr).toContain(
+      `--out ${inTheWay}: cannot write the results to ${path.join(inTheWay, "j1")}: a file is in the way (it must be a folder)`,
+    );
     // Refused before the local cloud started or the job was submitted.
     expect(run.stderr).not.toMatch(/^job j1 on pool/m);
   });

@@ -26,7 +26,16 @@ describe("npm run ocr with an awkward --input", () => {
     // Every read of /proc/self/mem at offset 0 fails with EIO, for root too: a photo on a failing disk.
     await symlink("/proc/self/mem", path.join(input, "disk-error.jpg"));
 
-    const run = await runCli(["--local", "--input", input, "--out", path.join(base, "out"), "--follow-symlinks", "--profile", path.join(SAMPLES, "profile.json")]);
+    const run = await runCli([
+      "--local",
+      "--input",
+      input,
+      "--out",
+      path.join(base, "out"),
+      "--follow-symlinks",
+      "--profile",
+      path.join(SAMPLES, "profile.json"),
+    ]);
     expect(run.code).toBe(2);
     for (const line of [
       "ignored: .thumbs/ (dot folder: not read)",
@@ -38,13 +47,18 @@ describe("npm run ocr with an awkward --input", () => {
     ]) {
       expect(run.stderr).toContain(line);
     }
-    expect(run.stdout).toMatch(/2 photo\(s\): 1 read, 0 unreadable, 1 failed -> .*results\.csv; 4 input entries ignored \(named on stderr\)/);
+    expect(run.stdout).toMatch(
+      /2 photo\(s\): 1 read, 0 unreadable, 1 failed -> .*results\.csv; 4 input entries ignored \(named on stderr\)/,
+    );
     const [jobDir] = await readdir(path.join(base, "out"));
     const rows = await resultsCsv(path.join(base, "out", jobDir as string));
     expect(rows.map((r) => [r.photo, r.status])).toEqual([
       ["a.jpg", "ok"],
       ["disk-error.jpg", "error"],
     ]);
-    expect(rows[1]).toMatchObject({ error: "cannot read the photo: input/output error (EIO); it was not uploaded", task_id: "" });
+    expect(rows[1]).toMatchObject({
+      error: "cannot read the photo: input/output error (EIO); it was not uploaded",
+      task_id: "",
+    });
   }, 120_000);
 });

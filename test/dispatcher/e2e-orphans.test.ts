@@ -29,16 +29,32 @@ const processesOfRun = () => processesWith(temp, temp);
 /** Tasks only: processes whose working directory is a node's. */
 const taskProcesses = () => processesWith(undefined, temp);
 /** The workers' scratch folders, in the temp folder or in their tasks' directories. */
-const scratchFolders = () => fg.sync("**/ocr-worker-*", { cwd: temp, onlyDirectories: true, deep: 12, suppressErrors: true });
+const scratchFolders = () =>
+  fg.sync("**/ocr-worker-*", { cwd: temp, onlyDirectories: true, deep: 12, suppressErrors: true });
 
 test("after a SIGKILL of the dispatcher nothing it started runs on, and a later start removes its temp folder", async () => {
   const out = path.join(temp, "out");
   const env = { ...process.env, TMPDIR: temp };
-  const run = await runCli(["--local", "--input", SAMPLES, "--profile", path.join(SAMPLES, "profile.json"), "--out", out, "--images-per-task", "1", "--poll", "0.5"], {
-    env,
-    // Once workers run and have made their scratch folders, wherever those are.
-    killWhen: (stderr) => /^submit: /m.test(stderr) && taskProcesses().length > 0 && scratchFolders().length > 0,
-  });
+  const run = await runCli(
+    [
+      "--local",
+      "--input",
+      SAMPLES,
+      "--profile",
+      path.join(SAMPLES, "profile.json"),
+      "--out",
+      out,
+      "--images-per-task",
+      "1",
+      "--poll",
+      "0.5",
+    ],
+    {
+      env,
+      // Once workers run and have made their scratch folders, wherever those are.
+      killWhen: (stderr) => /^submit: /m.test(stderr) && taskProcesses().length > 0 && scratchFolders().length > 0,
+    },
+  );
   expect(run.signal).toBe("SIGKILL");
 
   await pollUntil("the run's processes to end", async () => (processesOfRun().length === 0 ? true : undefined), 10_000);
@@ -53,10 +69,23 @@ test("after a SIGKILL of the dispatcher nothing it started runs on, and a later 
   mkdirSync(foreign);
 
   // A later start in a process of its own (jest gives a test its own copy of process.env, which os.tmpdir() does not read).
-  const later = spawnSync(process.execPath, ["--import", "tsx", "-e", 'require("./local/index.ts").startLocalCloud({ inMemoryStorage: true }).then((c) => c.stop())'], { cwd: ROOT, env, encoding: "utf8" });
+  const later = spawnSync(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "-e",
+      'require("./local/index.ts").startLocalCloud({ inMemoryStorage: true }).then((c) => c.stop())',
+    ],
+    { cwd: ROOT, env, encoding: "utf8" },
+  );
   expect(later.stderr).toBe("");
   expect(later.status).toBe(0);
-  expect(readdirSync(temp).filter((name) => name.startsWith("batch-ocr-local-")).sort()).toEqual(["batch-ocr-local-foreign", "batch-ocr-local-live"]);
+  expect(
+    readdirSync(temp)
+      .filter((name) => name.startsWith("batch-ocr-local-"))
+      .sort(),
+  ).toEqual(["batch-ocr-local-foreign", "batch-ocr-local-live"]);
   // The killed workers' scratch folders were inside their tasks' directories, so they went too.
   expect(scratchFolders()).toEqual([]);
 }, 180_000);

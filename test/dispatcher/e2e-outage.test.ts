@@ -26,14 +26,28 @@ let env: NodeJS.ProcessEnv;
 beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), "ocr-outage-"));
   cloud = await startLocalCloud({ dataDir: path.join(work, "cloud"), inMemoryStorage: true });
-  const deployment = await deployLocalStack(cloud, { projectDir: ROOT, packageDir: path.join(work, "package"), nodes: 2 });
+  const deployment = await deployLocalStack(cloud, {
+    projectDir: ROOT,
+    packageDir: path.join(work, "package"),
+    nodes: 2,
+  });
   proxy = await startTcpProxy(cloud.batchEndpoint);
   outputsFile = path.join(work, "outputs.json");
-  await writeFile(outputsFile, JSON.stringify({ ...deployment.outputs, batchAccountEndpoint: proxy.url(cloud.batchEndpoint).replace(/\/$/, "") }));
+  await writeFile(
+    outputsFile,
+    JSON.stringify({ ...deployment.outputs, batchAccountEndpoint: proxy.url(cloud.batchEndpoint).replace(/\/$/, "") }),
+  );
   storageProxy = await startTcpProxy(cloud.blobEndpoint);
   storageOutputsFile = path.join(work, "storage-outputs.json");
-  await writeFile(storageOutputsFile, JSON.stringify({ ...deployment.outputs, blobEndpoint: storageProxy.url(deployment.outputs.blobEndpoint) }));
-  env = { ...process.env, AZURE_BATCH_ACCESS_KEY: cloud.batchAccountKey, AZURE_STORAGE_CONNECTION_STRING: cloud.storageConnectionString };
+  await writeFile(
+    storageOutputsFile,
+    JSON.stringify({ ...deployment.outputs, blobEndpoint: storageProxy.url(deployment.outputs.blobEndpoint) }),
+  );
+  env = {
+    ...process.env,
+    AZURE_BATCH_ACCESS_KEY: cloud.batchAccountKey,
+    AZURE_STORAGE_CONNECTION_STRING: cloud.storageConnectionString,
+  };
 }, 120_000);
 afterAll(async () => {
   await proxy?.close();
@@ -45,7 +59,9 @@ afterAll(async () => {
 /** Checks the message names the service, its endpoint, the wait and the cause; returns the command it gives. */
 function outageMessage(stderr: string, service: string, endpoint: string): string | undefined {
   const message = stderr.slice(stderr.indexOf("ocr: "));
-  expect(message).toMatch(new RegExp(`^ocr: ${service} \\(${endpoint.replace(/[.:/]/g, "\\$&")}\\) has been unreachable for \\d+ s`));
+  expect(message).toMatch(
+    new RegExp(`^ocr: ${service} \\(${endpoint.replace(/[.:/]/g, "\\$&")}\\) has been unreachable for \\d+ s`),
+  );
   expect(message).toContain("ECONNREFUSED");
   expect(message).toContain("longer than the 2 s allowed (--outage-limit)");
   return /^ {2}(npm run ocr -- .*)$/m.exec(message)?.[1];
@@ -53,7 +69,20 @@ function outageMessage(stderr: string, service: string, endpoint: string): strin
 
 test("Batch gone longer than the limit: exit 3, what is down, how long, the command that resumes; that command finishes the job", async () => {
   const out = path.join(work, "out");
-  const args = ["--outputs", outputsFile, "--input", SAMPLES, "--profile", path.join(SAMPLES, "profile.json"), "--out", out, "--poll", "0.5", "--outage-limit", "2"];
+  const args = [
+    "--outputs",
+    outputsFile,
+    "--input",
+    SAMPLES,
+    "--profile",
+    path.join(SAMPLES, "profile.json"),
+    "--out",
+    out,
+    "--poll",
+    "0.5",
+    "--outage-limit",
+    "2",
+  ];
   let cut: Promise<void> | undefined;
   const started = Date.now();
   const run = await runCli(args, {
@@ -75,7 +104,11 @@ test("Batch gone longer than the limit: exit 3, what is down, how long, the comm
   const kept = /^The results written so far are kept: (\d+) of (\d+) photo\(s\) in (\S+results\.csv)/m.exec(run.stderr);
   expect(kept?.[3]).toBe(path.join(out, jobId!, "results.csv"));
   expect(Number(kept?.[2])).toBe(photos.length);
-  expect((await resultsCsv(path.join(out, jobId!))).filter((r) => r.status !== "error" || !r.error.includes("no record yet"))).toHaveLength(Number(kept?.[1]));
+  expect(
+    (await resultsCsv(path.join(out, jobId!))).filter(
+      (r) => r.status !== "error" || !r.error.includes("no record yet"),
+    ),
+  ).toHaveLength(Number(kept?.[1]));
   // Bounded: the client's retries (about 30 s) and the limit, not minutes.
   expect(seconds).toBeLessThan(90);
 
@@ -90,8 +123,21 @@ test("Batch gone longer than the limit: exit 3, what is down, how long, the comm
 
 test("storage gone from the start: exit 3, naming storage, with the command that resumes", async () => {
   await storageProxy.cut();
-  const args = ["--outputs", storageOutputsFile, "--input", SAMPLES, "--out", path.join(work, "out-storage"), "--job-id", "storage-down", "--outage-limit", "2"];
+  const args = [
+    "--outputs",
+    storageOutputsFile,
+    "--input",
+    SAMPLES,
+    "--out",
+    path.join(work, "out-storage"),
+    "--job-id",
+    "storage-down",
+    "--outage-limit",
+    "2",
+  ];
   const run = await runCli(args, { env });
   expect(run.code).toBe(3);
-  expect(outageMessage(run.stderr, "storage", storageProxy.url(cloud.blobEndpoint))).toBe(`npm run ocr -- ${args.join(" ")}`);
+  expect(outageMessage(run.stderr, "storage", storageProxy.url(cloud.blobEndpoint))).toBe(
+    `npm run ocr -- ${args.join(" ")}`,
+  );
 }, 240_000);

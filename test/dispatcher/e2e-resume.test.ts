@@ -32,11 +32,19 @@ describe("against a local cloud that outlives the dispatcher", () => {
     outputsFile = path.join(work, "outputs.json");
     await writeFile(outputsFile, JSON.stringify(deployment.outputs));
     // The variables `npm run local` prints: the only way a key reaches the dispatcher.
-    env = { ...process.env, AZURE_BATCH_ACCESS_KEY: cloud.batchAccountKey, AZURE_STORAGE_CONNECTION_STRING: cloud.storageConnectionString };
-    client = new BatchServiceClient(new BatchSharedKeyCredentials(cloud.batchAccountName, cloud.batchAccountKey), cloud.batchEndpoint);
+    env = {
+      ...process.env,
+      AZURE_BATCH_ACCESS_KEY: cloud.batchAccountKey,
+      AZURE_STORAGE_CONNECTION_STRING: cloud.storageConnectionString,
+    };
+    client = new BatchServiceClient(
+      new BatchSharedKeyCredentials(cloud.batchAccountName, cloud.batchAccountKey),
+      cloud.batchEndpoint,
+    );
     input = path.join(work, "photos");
     await mkdir(input);
-    for (const f of await readdir(SAMPLES)) if (f.endsWith(".jpg")) await copyFile(path.join(SAMPLES, f), path.join(input, f));
+    for (const f of await readdir(SAMPLES))
+      if (f.endsWith(".jpg")) await copyFile(path.join(SAMPLES, f), path.join(input, f));
     await writeFile(path.join(input, "broken.jpg"), "this is not a JPEG");
     photoCount = (await readdir(input)).length;
     taskCount = Math.ceil(photoCount / 2);
@@ -48,7 +56,22 @@ describe("against a local cloud that outlives the dispatcher", () => {
 
   test("stopped after upload, after planning (both SIGKILL), after submitting (--no-wait) and while waiting (SIGKILL), the same command finishes the job: nothing uploaded or added twice", async () => {
     const out = path.join(work, "out");
-    const args = ["--outputs", outputsFile, "--input", input, "--profile", path.join(SAMPLES, "profile.json"), "--out", out, "--job-id", "resume-1", "--images-per-task", "2", "--poll", "0.5"];
+    const args = [
+      "--outputs",
+      outputsFile,
+      "--input",
+      input,
+      "--profile",
+      path.join(SAMPLES, "profile.json"),
+      "--out",
+      out,
+      "--job-id",
+      "resume-1",
+      "--images-per-task",
+      "2",
+      "--poll",
+      "0.5",
+    ];
 
     const first = await runCli(args, { env, killWhen: /upload: \d+ photo\(s\) sent/ });
     expect(first.signal).toBe("SIGKILL");
@@ -69,11 +92,15 @@ describe("against a local cloud that outlives the dispatcher", () => {
     const last = await runCli([...args, "--json", "--keep-job"], { env });
     expect(last.code).toBe(2); // broken.jpg cannot be read: some photos failed
     // The resumed run's progress counts from the job's start (the third run), not from its own.
-    const final = [...last.stderr.matchAll(/^tasks: (\d+)\/(\d+) tasks done.*; (?:(\d+)m)?(\d+)s elapsed(.*)$/gm)].pop();
+    const final = [
+      ...last.stderr.matchAll(/^tasks: (\d+)\/(\d+) tasks done.*; (?:(\d+)m)?(\d+)s elapsed(.*)$/gm),
+    ].pop();
     expect(final).toBeDefined();
     const [, done, total, minutes, seconds, rest] = final as RegExpMatchArray;
     expect([Number(done), Number(total)]).toEqual([taskCount, taskCount]);
-    expect(Number(minutes ?? 0) * 60 + Number(seconds)).toBeGreaterThanOrEqual(Math.floor((lastStarted - jobCreatedBy) / 1000));
+    expect(Number(minutes ?? 0) * 60 + Number(seconds)).toBeGreaterThanOrEqual(
+      Math.floor((lastStarted - jobCreatedBy) / 1000),
+    );
     expect(rest).toMatch(/^, [\d.]+ photos\/s$/);
     const report = JSON.parse(last.stdout) as {
       upload: { uploaded: number; skipped: number; bytesSent: number };
@@ -94,7 +121,9 @@ describe("against a local cloud that outlives the dispatcher", () => {
     expect(broken).toMatchObject({ status: "error", reading: null });
     expect(broken?.error).toBeTruthy();
     for (const r of rows.filter((r) => r.photo !== "broken.jpg")) expectTrusted(r, expected.get(r.photo)!);
-    expect((await resultsCsv(path.join(out, "resume-1"))).map((r) => r.photo).sort()).toEqual(rows.map((r) => r.photo).sort());
+    expect((await resultsCsv(path.join(out, "resume-1"))).map((r) => r.photo).sort()).toEqual(
+      rows.map((r) => r.photo).sort(),
+    );
     await client.job.deleteMethod("resume-1");
 
     // Once more after the job is gone: the records in the results container are enough, nothing runs again.
@@ -107,43 +136,81 @@ describe("against a local cloud that outlives the dispatcher", () => {
     // The job's tasks are gone, but the figures the first collection kept are still reported.
     expect(report.summary.run.wallMs).toBeGreaterThan(0);
     expect(againReport.summary.run).toEqual(report.summary.run);
-    expect(again.stderr).toContain(`no job resume-1 in the account (not created yet, or deleted); ${taskCount} task(s) have their records already, 0 to run`);
+    expect(again.stderr).toContain(
+      `no job resume-1 in the account (not created yet, or deleted); ${taskCount} task(s) have their records already, 0 to run`,
+    );
   });
 
   test("a pool whose start task fails is reported at once, with what to do", async () => {
     await client.pool.add({
       id: "broken-pool",
       vmSize: "Standard_D2as_v5",
-      virtualMachineConfiguration: { imageReference: { publisher: "canonical", offer: "ubuntu-24_04-lts", sku: "server", version: "latest" }, nodeAgentSKUId: "batch.node.ubuntu 24.04" },
-      startTask: { commandLine: "/bin/bash -c 'echo no tesseract here >&2; exit 3'", waitForSuccess: true, maxTaskRetryCount: 0 },
+      virtualMachineConfiguration: {
+        imageReference: { publisher: "canonical", offer: "ubuntu-24_04-lts", sku: "server", version: "latest" },
+        nodeAgentSKUId: "batch.node.ubuntu 24.04",
+      },
+      startTask: {
+        commandLine: "/bin/bash -c 'echo no tesseract here >&2; exit 3'",
+        waitForSuccess: true,
+        maxTaskRetryCount: 0,
+      },
       targetDedicatedNodes: 1,
     });
     const outputs = path.join(work, "broken-outputs.json");
     await writeFile(outputs, JSON.stringify({ ...deployment.outputs, poolId: "broken-pool" }));
-    const args = ["--outputs", outputs, "--input", input, "--out", path.join(work, "out-broken"), "--job-id", "broken-1", "--poll", "0.5", "--json"];
+    const args = [
+      "--outputs",
+      outputs,
+      "--input",
+      input,
+      "--out",
+      path.join(work, "out-broken"),
+      "--job-id",
+      "broken-1",
+      "--poll",
+      "0.5",
+      "--json",
+    ];
     const run = await runCli(args, { env });
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/pool broken-pool cannot run tasks: the start task failed on 1 of 1 node\(s\).*fix the start task/);
+    expect(run.stderr).toMatch(
+      /pool broken-pool cannot run tasks: the start task failed on 1 of 1 node\(s\).*fix the start task/,
+    );
 
     // The operator gives up on the job; the same command then accounts for every photo and says why none was read.
     await client.job.terminate("broken-1");
     const after = await runCli(args, { env });
     expect(after.code).toBe(2);
-    const rows = (JSON.parse(after.stdout) as { collected: { rows: { photo: string; status: string; error: string }[] } }).collected.rows;
+    const rows = (
+      JSON.parse(after.stdout) as { collected: { rows: { photo: string; status: string; error: string }[] } }
+    ).collected.rows;
     expect(rows.map((r) => r.photo).sort()).toEqual((await readdir(input)).sort());
-    for (const r of rows) expect(r).toMatchObject({ status: "error", error: expect.stringMatching(/^no result record: task ocr-\S+ did not complete \(state active\): the job ended \(\w+\)$/) });
+    for (const r of rows)
+      expect(r).toMatchObject({
+        status: "error",
+        error: expect.stringMatching(
+          /^no result record: task ocr-\S+ did not complete \(state active\): the job ended \(\w+\)$/,
+        ),
+      });
   });
 
   test("the submitter against the local Batch service: 1,000 tasks in collections, and again (all TaskExists), each listed once", async () => {
     await client.pool.add({
       id: "empty-pool",
       vmSize: "Standard_D2as_v5",
-      virtualMachineConfiguration: { imageReference: { publisher: "canonical", offer: "ubuntu-24_04-lts", sku: "server", version: "latest" }, nodeAgentSKUId: "batch.node.ubuntu 24.04" },
+      virtualMachineConfiguration: {
+        imageReference: { publisher: "canonical", offer: "ubuntu-24_04-lts", sku: "server", version: "latest" },
+        nodeAgentSKUId: "batch.node.ubuntu 24.04",
+      },
       targetDedicatedNodes: 0,
     });
     const access = connect(deployment.outputs, { keys: deployment.keys });
     await ensureJob(access.batchClient, { jobId: "many-1", poolId: "empty-pool" });
-    const tasks = Array.from({ length: 1000 }, (_, i) => ({ id: `t-${i}`, commandLine: "/bin/true", resourceFiles: [{ httpUrl: `https://example.invalid/${"x".repeat(200)}/${i}`, filePath: `f${i}` }] }));
+    const tasks = Array.from({ length: 1000 }, (_, i) => ({
+      id: `t-${i}`,
+      commandLine: "/bin/true",
+      resourceFiles: [{ httpUrl: `https://example.invalid/${"x".repeat(200)}/${i}`, filePath: `f${i}` }],
+    }));
     const first = await addTasks(access.batchClient, "many-1", tasks, { concurrency: 4 });
     expect(first).toMatchObject({ added: 1000, existed: 0, calls: 10 });
     const again = await addTasks(access.batchClient, "many-1", tasks);

@@ -32,12 +32,20 @@ describe("npm run ocr with no arguments", () => {
         expect(await readFile(path.join(dir, "text", `${r.photo}.txt`), "utf8")).toContain(`reading: ${r.reading}`);
       }
     }
-    const json = JSON.parse(await readFile(path.join(dir, "results.json"), "utf8")) as { photo: string; reading: string | null; taskId: string }[];
+    const json = JSON.parse(await readFile(path.join(dir, "results.json"), "utf8")) as {
+      photo: string;
+      reading: string | null;
+      taskId: string;
+    }[];
     // An unreadable photo has no reading: null in JSON, an empty cell in CSV.
-    expect(json.map((r) => [r.photo, r.reading ?? "", r.taskId])).toEqual(rows.map((r) => [r.photo, r.reading, r.task_id]));
+    expect(json.map((r) => [r.photo, r.reading ?? "", r.taskId])).toEqual(
+      rows.map((r) => [r.photo, r.reading, r.task_id]),
+    );
     const read = rows.filter((r) => r.status === "ok").length;
     expect(read).toBeGreaterThan(0);
-    expect(run.stdout).toContain(`${expected.size} photo(s): ${read} read, ${expected.size - read} unreadable, 0 failed`);
+    expect(run.stdout).toContain(
+      `${expected.size} photo(s): ${read} read, ${expected.size - read} unreadable, 0 failed`,
+    );
   });
 
   // It used to report every photo "unreadable" and exit 0, as if the photos were at fault.
@@ -45,16 +53,34 @@ describe("npm run ocr with no arguments", () => {
     const work = path.join(out, "profile-off");
     await mkdir(work);
     // The samples' profile with its window (corners) moved off the photos, as a crop.
-    const { corners: _corners, ...samples } = JSON.parse(await readFile(path.join(SAMPLES, "profile.json"), "utf8")) as { corners?: unknown };
+    const { corners: _corners, ...samples } = JSON.parse(
+      await readFile(path.join(SAMPLES, "profile.json"), "utf8"),
+    ) as { corners?: unknown };
     const profileFile = path.join(work, "off.json");
     await writeFile(profileFile, JSON.stringify({ ...samples, crop: { x: 5000, y: 5000, width: 300, height: 120 } }));
     const results = path.join(work, "out");
-    const run = await runCli(["--local", "--input", SAMPLES, "--profile", profileFile, "--out", results, "--poll", "0.5"]);
+    const run = await runCli([
+      "--local",
+      "--input",
+      SAMPLES,
+      "--profile",
+      profileFile,
+      "--out",
+      results,
+      "--poll",
+      "0.5",
+    ]);
     expect(run.code).toBe(2);
     const [jobDir] = await readdir(results);
     const rows = await resultsCsv(path.join(results, jobDir as string));
     expect(rows.length).toBeGreaterThan(0);
-    for (const r of rows) expect(r).toMatchObject({ status: "error", error: expect.stringMatching(/^profile error: the profile's crop 300x120\+5000\+5000 lies outside the photo \(\d+x\d+ as displayed\)/) });
+    for (const r of rows)
+      expect(r).toMatchObject({
+        status: "error",
+        error: expect.stringMatching(
+          /^profile error: the profile's crop 300x120\+5000\+5000 lies outside the photo \(\d+x\d+ as displayed\)/,
+        ),
+      });
     expect(run.stderr).toMatch(/^no photo could be read because of the profile \(--profile\): profile error: /m);
   });
 });

@@ -68,7 +68,12 @@ async function crashBatchService(cli: LocalCliProcess, azuriteLocation: string):
   await cli.exited;
   // The service's reaper asks Azurite to end (SIGTERM, so it saves its last blobs): a second
   // SIGTERM from here would make it quit without saving.
-  await pollUntil("Azurite stopped", async () => (processesWith(azuriteLocation).length === 0 ? true : undefined), 30_000, 100);
+  await pollUntil(
+    "Azurite stopped",
+    async () => (processesWith(azuriteLocation).length === 0 ? true : undefined),
+    30_000,
+    100,
+  );
 }
 
 test("killed mid-job and restarted on the same --data, the local cloud lets the same command finish the job with every photo once", async () => {
@@ -76,22 +81,52 @@ test("killed mid-job and restarted on the same --data, the local cloud lets the 
   const [batchPort, blobPort] = [await freePort(), await freePort()];
   // The deployment (pool, worker package) is made in-process, as `npm run ocr --local` makes it, and kept in dataDir.
   const deployingCloud = await startLocalCloud({ dataDir, batchPort, blobPort, persistState: true });
-  const deployment = await deployLocalStack(deployingCloud, { projectDir: ROOT, packageDir: path.join(work, "package"), nodes: 2 }).finally(() => deployingCloud.stop());
+  const deployment = await deployLocalStack(deployingCloud, {
+    projectDir: ROOT,
+    packageDir: path.join(work, "package"),
+    nodes: 2,
+  }).finally(() => deployingCloud.stop());
   const outputsFile = path.join(work, "outputs.json");
   await writeFile(outputsFile, JSON.stringify(deployment.outputs));
   const input = path.join(work, "photos");
   await mkdir(input);
-  for (const f of await readdir(SAMPLES)) if (f.endsWith(".jpg")) await copyFile(path.join(SAMPLES, f), path.join(input, f));
+  for (const f of await readdir(SAMPLES))
+    if (f.endsWith(".jpg")) await copyFile(path.join(SAMPLES, f), path.join(input, f));
   const photos = (await readdir(input)).sort();
 
   const start = async () => {
-    const cli = await startLocalCli(["--data", dataDir, "--batch-port", String(batchPort), "--blob-port", String(blobPort)], { ownProcessGroup: true });
+    const cli = await startLocalCli(
+      ["--data", dataDir, "--batch-port", String(batchPort), "--blob-port", String(blobPort)],
+      { ownProcessGroup: true },
+    );
     started.push(cli);
     // A fresh account key at each start, as the printed variables say.
-    return { cli, env: { ...process.env, AZURE_BATCH_ACCESS_KEY: cli.vars.AZURE_BATCH_ACCESS_KEY, AZURE_STORAGE_CONNECTION_STRING: cli.vars.AZURE_STORAGE_CONNECTION_STRING } };
+    return {
+      cli,
+      env: {
+        ...process.env,
+        AZURE_BATCH_ACCESS_KEY: cli.vars.AZURE_BATCH_ACCESS_KEY,
+        AZURE_STORAGE_CONNECTION_STRING: cli.vars.AZURE_STORAGE_CONNECTION_STRING,
+      },
+    };
   };
   const out = path.join(work, "out");
-  const args = ["--outputs", outputsFile, "--input", input, "--profile", path.join(SAMPLES, "profile.json"), "--out", out, "--job-id", "restart-1", "--images-per-task", "1", "--poll", "0.5"];
+  const args = [
+    "--outputs",
+    outputsFile,
+    "--input",
+    input,
+    "--profile",
+    path.join(SAMPLES, "profile.json"),
+    "--out",
+    out,
+    "--job-id",
+    "restart-1",
+    "--images-per-task",
+    "1",
+    "--poll",
+    "0.5",
+  ];
 
   const first = await start();
   const submitted = await runCli([...args, "--no-wait"], { env: first.env });

@@ -8,7 +8,11 @@ import { runOcrCommand } from "../../tasks/cli";
 import type { CommandIo } from "../../tasks/terminal";
 import type { CliRun } from "./run-cli";
 
-async function inProcess(script: string, args: string[], run: (argv: string[], io: CommandIo) => Promise<number>): Promise<CliRun> {
+async function inProcess(
+  script: string,
+  args: string[],
+  run: (argv: string[], io: CommandIo) => Promise<number>,
+): Promise<CliRun> {
   let stdout = "";
   let stderr = "";
   const code = await run([process.execPath, script, ...args], {
@@ -22,4 +26,5 @@ async function inProcess(script: string, args: string[], run: (argv: string[], i
 export const ocrInProcess = (args: string[]) => inProcess("tasks/cli.ts", args, runOcrCommand);
 
 /** `npm run autoscale -- ARGS`, in-process. */
-export const autoscaleInProcess = (args: string[]) => inProcess("tasks/autoscale-cli.ts", args, (argv, io) => runAutoscale(argv, io));
+export const autoscaleInProcess = (args: string[]) =>
+  inProcess("tasks/autoscale-cli.ts", args, (argv, io) => runAutoscale(argv, io));

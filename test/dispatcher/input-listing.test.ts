@@ -19,13 +19,19 @@ const QUICK_MS = 10_000;
  */
 async function findPhotosAsNobody(base: string, input: string): Promise<FoundPhotos> {
   await chmod(base, 0o755);
-  const script = "import(process.argv[1]).then((m) => (m.default ?? m).findPhotos(process.argv[2])).then((f) => process.stdout.write(JSON.stringify(f)))";
-  const out = execFileSync(process.execPath, [require.resolve("tsx/cli"), "-e", script, path.join(__dirname, "..", "..", "tasks", "photos.ts"), input], { uid: 65534, gid: 65534, encoding: "utf8" });
+  const script =
+    "import(process.argv[1]).then((m) => (m.default ?? m).findPhotos(process.argv[2])).then((f) => process.stdout.write(JSON.stringify(f)))";
+  const out = execFileSync(
+    process.execPath,
+    [require.resolve("tsx/cli"), "-e", script, path.join(__dirname, "..", "..", "tasks", "photos.ts"), input],
+    { uid: 65534, gid: 65534, encoding: "utf8" },
+  );
   return JSON.parse(out) as FoundPhotos;
 }
 
 const names = (entries: readonly { name: string }[]) => entries.map((e) => e.name);
-const kindOf = (entries: readonly { name: string; kind: string }[], name: string) => entries.find((e) => e.name === name)?.kind;
+const kindOf = (entries: readonly { name: string; kind: string }[], name: string) =>
+  entries.find((e) => e.name === name)?.kind;
 
 describe("what --input lists: each photo once, every other entry named with its reason", () => {
   let base: string;
@@ -78,7 +84,9 @@ describe("what --input lists: each photo once, every other entry named with its 
 
     const found = await findPhotos(input);
     expect(names(found.photos)).toEqual(["a.jpg", "site/b.jpg"]);
-    expect(found.ignored.find((e) => e.name === "passwd.jpg")?.reason).toBe("link leaves the input folder (to /etc/passwd); --follow-symlinks to follow");
+    expect(found.ignored.find((e) => e.name === "passwd.jpg")?.reason).toBe(
+      "link leaves the input folder (to /etc/passwd); --follow-symlinks to follow",
+    );
     expect(kindOf(found.ignored, "elsewhere")).toBe("link leaves the input folder");
 
     const followed = await findPhotos(input, { followSymlinks: true });
@@ -105,7 +113,9 @@ describe("what --input lists: each photo once, every other entry named with its 
     const lines = inputLines(input, found);
     expect(lines).toContain("ignored: fifo.jpg (not a regular file: a FIFO)");
     expect(lines).toContain("ignored: dangling.jpg (broken link: its target does not exist)");
-    expect(lines.at(-1)).toBe(`input: 2 photo(s) in ${input}; 5 ignored (1 dot file, 1 dot folder, 1 broken link, 1 not a regular file, 1 not a photo)`);
+    expect(lines.at(-1)).toBe(
+      `input: 2 photo(s) in ${input}; 5 ignored (1 dot file, 1 dot folder, 1 broken link, 1 not a regular file, 1 not a photo)`,
+    );
   });
 
   test("a photo reached by two paths inside the input is one photo, under the path that is not a link", async () => {
@@ -119,8 +129,12 @@ describe("what --input lists: each photo once, every other entry named with its 
     const found = await findPhotos(input);
     expect(names(found.photos)).toEqual(["a.jpg", "c.jpg", "site/b.jpg"]);
     expect(kindOf(found.ignored, "..odd/")).toBe("dot folder");
-    expect(found.ignored.find((e) => e.name === "alias.jpg")?.reason).toBe("listed under another path: the same file as site/b.jpg");
-    expect(found.ignored.find((e) => e.name === "site-again")?.reason).toBe("link to the folder site/ in the input: its photos are listed under that path");
+    expect(found.ignored.find((e) => e.name === "alias.jpg")?.reason).toBe(
+      "listed under another path: the same file as site/b.jpg",
+    );
+    expect(found.ignored.find((e) => e.name === "site-again")?.reason).toBe(
+      "link to the folder site/ in the input: its photos are listed under that path",
+    );
   });
 
   test("a photo that cannot be read is reported as not read and the others are still read", async () => {
@@ -133,35 +147,48 @@ describe("what --input lists: each photo once, every other entry named with its 
     }
     const found = await findPhotos(input, { followSymlinks: true });
     expect(names(found.photos)).toEqual(["a.jpg", "site/b.jpg"]);
-    expect(found.notRead).toEqual([{ name: "broken-disk.jpg", reason: expect.stringMatching(/^cannot read the photo: (input\/output error \(EIO\)|permission denied \(EACCES\)); it was not uploaded$/) }]);
+    expect(found.notRead).toEqual([
+      {
+        name: "broken-disk.jpg",
+        reason: expect.stringMatching(
+          /^cannot read the photo: (input\/output error \(EIO\)|permission denied \(EACCES\)); it was not uploaded$/,
+        ),
+      },
+    ]);
   });
 
-  test("a photo gone or replaced by a FIFO between the listing and the reading is reported, and the run does not block", async () => {
-    await copyFile(PHOTO, path.join(input, "c.jpg"));
-    const listing = await listInput(input);
-    expect(names(listing.files)).toEqual(["a.jpg", "c.jpg", "site/b.jpg"]);
-    await rm(path.join(input, "c.jpg"));
-    await rm(path.join(input, "a.jpg"));
-    execFileSync("mkfifo", [path.join(input, "a.jpg")]);
-
-    const read = await readPhotos(listing.files);
-    expect(names(read.photos)).toEqual(["site/b.jpg"]);
-    expect(read.notRead).toEqual([
-      { name: "a.jpg", reason: "cannot read the photo: not a regular file any more (replaced since it was listed); it was not uploaded" },
-      { name: "c.jpg", reason: "cannot read the photo: no longer there (ENOENT); it was not uploaded" },
-    ]);
-  }, QUICK_MS);
-
   test(
-    "a folder that cannot be listed is reported as not read and the others are still read",
+    "a photo gone or replaced by a FIFO between the listing and the reading is reported, and the run does not block",
     async () => {
-      await mkdir(path.join(input, "locked"));
-      await copyFile(PHOTO, path.join(input, "locked", "c.jpg"));
-      await chmod(path.join(input, "locked"), 0o000);
-      const found = IS_ROOT ? await findPhotosAsNobody(base, input) : await findPhotos(input);
-      expect(names(found.photos)).toEqual(["a.jpg", "site/b.jpg"]);
-      expect(found.notRead).toEqual([{ name: "locked/", reason: "cannot list the folder: permission denied (EACCES); the photos in it were not read" }]);
+      await copyFile(PHOTO, path.join(input, "c.jpg"));
+      const listing = await listInput(input);
+      expect(names(listing.files)).toEqual(["a.jpg", "c.jpg", "site/b.jpg"]);
+      await rm(path.join(input, "c.jpg"));
+      await rm(path.join(input, "a.jpg"));
+      execFileSync("mkfifo", [path.join(input, "a.jpg")]);
+
+      const read = await readPhotos(listing.files);
+      expect(names(read.photos)).toEqual(["site/b.jpg"]);
+      expect(read.notRead).toEqual([
+        {
+          name: "a.jpg",
+          reason:
+            "cannot read the photo: not a regular file any more (replaced since it was listed); it was not uploaded",
+        },
+        { name: "c.jpg", reason: "cannot read the photo: no longer there (ENOENT); it was not uploaded" },
+      ]);
     },
-    30_000,
+    QUICK_MS,
   );
+
+  test("a folder that cannot be listed is reported as not read and the others are still read", async () => {
+    await mkdir(path.join(input, "locked"));
+    await copyFile(PHOTO, path.join(input, "locked", "c.jpg"));
+    await chmod(path.join(input, "locked"), 0o000);
+    const found = IS_ROOT ? await findPhotosAsNobody(base, input) : await findPhotos(input);
+    expect(names(found.photos)).toEqual(["a.jpg", "site/b.jpg"]);
+    expect(found.notRead).toEqual([
+      { name: "locked/", reason: "cannot list the folder: permission denied (EACCES); the photos in it were not read" },
+    ]);
+  }, 30_000);
 });

@@ -19,8 +19,15 @@ let client: BatchServiceClient;
 
 beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), "ocr-local-autoscale-"));
-  cloud = await startLocalCloud({ dataDir: path.join(work, "cloud"), inMemoryStorage: true, autoscaleTimeScale: LOCAL_AUTOSCALE_TIME_SCALE });
-  client = new BatchServiceClient(new BatchSharedKeyCredentials(cloud.batchAccountName, cloud.batchAccountKey), cloud.batchEndpoint);
+  cloud = await startLocalCloud({
+    dataDir: path.join(work, "cloud"),
+    inMemoryStorage: true,
+    autoscaleTimeScale: LOCAL_AUTOSCALE_TIME_SCALE,
+  });
+  client = new BatchServiceClient(
+    new BatchSharedKeyCredentials(cloud.batchAccountName, cloud.batchAccountKey),
+    cloud.batchEndpoint,
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -35,17 +42,36 @@ test("the local pool autoscales with the dev stack's formula: zero nodes, up to 
   const spec = poolSpec(loadStackConfig("dev", ROOT));
   const poolId = deployment.outputs.poolId;
   const pool = await client.pool.get(poolId);
-  expect(pool).toMatchObject({ enableAutoScale: true, autoScaleFormula: spec.autoScaleFormula, autoScaleEvaluationInterval: "PT5M" });
+  expect(pool).toMatchObject({
+    enableAutoScale: true,
+    autoScaleFormula: spec.autoScaleFormula,
+    autoScaleEvaluationInterval: "PT5M",
+  });
   expect(pool.autoScaleRun?.results).toMatch(/^\$TargetDedicatedNodes=0;/);
   expect(await nodeCount(poolId)).toBe(0);
 
   await client.job.add({ id: "local-autoscale", poolInfo: { poolId } });
   // Six tasks of two slots' worth per node: three nodes (the dev stack allows four).
-  await client.task.addCollection("local-autoscale", [0, 1, 2, 3, 4, 5].map((i) => ({ id: `t${i}`, commandLine: "/bin/sleep 4" })));
-  await pollUntil("the pool to grow to three nodes", async () => ((await nodeCount(poolId)) === 3 ? true : undefined), 60_000);
-  await pollUntil("every task to complete", async () => {
-    const tasks = await client.task.list("local-autoscale");
-    return tasks.every((t) => t.state === "completed") ? true : undefined;
-  }, 60_000);
-  await pollUntil("the pool to shrink to zero", async () => ((await nodeCount(poolId)) === 0 ? true : undefined), 60_000);
+  await client.task.addCollection(
+    "local-autoscale",
+    [0, 1, 2, 3, 4, 5].map((i) => ({ id: `t${i}`, commandLine: "/bin/sleep 4" })),
+  );
+  await pollUntil(
+    "the pool to grow to three nodes",
+    async () => ((await nodeCount(poolId)) === 3 ? true : undefined),
+    60_000,
+  );
+  await pollUntil(
+    "every task to complete",
+    async () => {
+      const tasks = await client.task.list("local-autoscale");
+      return tasks.every((t) => t.state === "completed") ? true : undefined;
+    },
+    60_000,
+  );
+  await pollUntil(
+    "the pool to shrink to zero",
+    async () => ((await nodeCount(poolId)) === 0 ? true : undefined),
+    60_000,
+  );
 }, 240_000);

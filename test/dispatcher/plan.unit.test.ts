@@ -46,7 +46,11 @@ describe("planTasks", () => {
         const size = imagesPerTask(n, { capacity });
         const tasks = Math.ceil(n / size);
         const lastWave = tasks - (Math.ceil(tasks / capacity) - 1) * capacity;
-        expect({ capacity, n, lastWaveFill: lastWave / Math.min(capacity, tasks) >= 0.75 }).toEqual({ capacity, n, lastWaveFill: true });
+        expect({ capacity, n, lastWaveFill: lastWave / Math.min(capacity, tasks) >= 0.75 }).toEqual({
+          capacity,
+          n,
+          lastWaveFill: true,
+        });
       }
     }
   });
@@ -60,20 +64,43 @@ describe("planTasks", () => {
 
 describe("pool capacity and health", () => {
   test("an autoscaling pool offers its formula's maximum; a fixed pool its size", () => {
-    expect(poolCapacity({ enableAutoScale: true, autoScaleFormula: "$minNodes = 0;\n$maxNodes = 6;", currentDedicatedNodes: 0, taskSlotsPerNode: 2 })).toBe(12);
-    expect(poolCapacity({ enableAutoScale: false, targetDedicatedNodes: 3, currentDedicatedNodes: 1, taskSlotsPerNode: 4 })).toBe(12);
+    expect(
+      poolCapacity({
+        enableAutoScale: true,
+        autoScaleFormula: "$minNodes = 0;\n$maxNodes = 6;",
+        currentDedicatedNodes: 0,
+        taskSlotsPerNode: 2,
+      }),
+    ).toBe(12);
+    expect(
+      poolCapacity({ enableAutoScale: false, targetDedicatedNodes: 3, currentDedicatedNodes: 1, taskSlotsPerNode: 4 }),
+    ).toBe(12);
     expect(poolCapacity({ enableAutoScale: false, targetDedicatedNodes: 0, taskSlotsPerNode: 2 })).toBe(2);
   });
 
   test("fails fast with what to do: start task failed, unusable nodes, no nodes and no autoscale", () => {
     const pool = { id: "p", enableAutoScale: false, targetDedicatedNodes: 2, allocationState: "steady" as const };
-    expect(poolProblem(pool, [{ id: "n1", state: "starttaskfailed", startTaskInfo: { exitCode: 100, state: "completed", startTime: new Date(), retryCount: 0 } }, { id: "n2", state: "starttaskfailed" }])).toMatch(/start task failed on 2 of 2.*exit code 100.*startup\/stderr.txt/);
+    expect(
+      poolProblem(pool, [
+        {
+          id: "n1",
+          state: "starttaskfailed",
+          startTaskInfo: { exitCode: 100, state: "completed", startTime: new Date(), retryCount: 0 },
+        },
+        { id: "n2", state: "starttaskfailed" },
+      ]),
+    ).toMatch(/start task failed on 2 of 2.*exit code 100.*startup\/stderr.txt/);
     expect(poolProblem(pool, [{ id: "n1", state: "unusable" }])).toMatch(/unusable; reboot or remove them/);
     // Node states new in API 2025-06-01, which @azure/batch 10.2.0's types do not list.
     expect(poolProblem(pool, [{ id: "n1", state: "deallocated" as never }])).toMatch(/deallocated; start them/);
     expect(poolProblem(pool, [{ id: "n1", state: "upgradingos" as never }])).toBeUndefined();
     expect(poolProblem({ ...pool, targetDedicatedNodes: 0 }, [])).toMatch(/no nodes and no autoscale.*resize/);
-    expect(poolProblem(pool, [{ id: "n1", state: "starttaskfailed" }, { id: "n2", state: "idle" }])).toBeUndefined();
+    expect(
+      poolProblem(pool, [
+        { id: "n1", state: "starttaskfailed" },
+        { id: "n2", state: "idle" },
+      ]),
+    ).toBeUndefined();
     expect(poolProblem({ ...pool, enableAutoScale: true, targetDedicatedNodes: 0 }, [])).toBeUndefined();
     expect(poolProblem(pool, [{ id: "n1", state: "starting" }])).toBeUndefined();
   });
@@ -92,8 +119,12 @@ describe("job manifest", () => {
 
   test("a resume is refused for other photos or another profile, allowed for the same", () => {
     expect(resumeMismatch(manifest, manifest.photos, null)).toBeUndefined();
-    expect(resumeMismatch(manifest, [...manifest.photos, { name: "b.jpg", blobName: "photos/bb.jpg", size: 1 }], null)).toMatch(/different set of photos \(1 new or changed, 0 missing\); use a new --job-id/);
-    expect(resumeMismatch(manifest, [{ ...manifest.photos[0]!, blobName: "photos/cc.jpg" }], null)).toMatch(/1 new or changed, 1 missing/);
+    expect(
+      resumeMismatch(manifest, [...manifest.photos, { name: "b.jpg", blobName: "photos/bb.jpg", size: 1 }], null),
+    ).toMatch(/different set of photos \(1 new or changed, 0 missing\); use a new --job-id/);
+    expect(resumeMismatch(manifest, [{ ...manifest.photos[0]!, blobName: "photos/cc.jpg" }], null)).toMatch(
+      /1 new or changed, 1 missing/,
+    );
     expect(resumeMismatch(manifest, manifest.photos, "abc")).toMatch(/different meter profile/);
   });
 
@@ -102,8 +133,12 @@ describe("job manifest", () => {
     expect(() => parseManifest(JSON.stringify({ ...manifest, schema: "batch-ocr/manifest@9" }), "m")).toThrow(
       'm: schema is "batch-ocr/manifest@9", which this version does not read (it reads batch-ocr/manifest@1)',
     );
-    expect(() => parseManifest(JSON.stringify({ ...manifest, tasks: [{ id: "t" }] }), "m")).toThrow("m: tasks.0.blobs must be a list of blob names");
-    expect(() => parseManifest(JSON.stringify({ ...manifest, capacity: 1.5, photos: [{ name: "a.jpg", blobName: "" }] }), "m")).toThrow(
+    expect(() => parseManifest(JSON.stringify({ ...manifest, tasks: [{ id: "t" }] }), "m")).toThrow(
+      "m: tasks.0.blobs must be a list of blob names",
+    );
+    expect(() =>
+      parseManifest(JSON.stringify({ ...manifest, capacity: 1.5, photos: [{ name: "a.jpg", blobName: "" }] }), "m"),
+    ).toThrow(
       "m: capacity must be a whole number of task slots; photos.0.blobName must be a non-empty string; photos.0.size must be a size in bytes",
     );
     expect(() => parseManifest("{", "m")).toThrow(/m is not JSON/);

@@ -27,11 +27,15 @@ export interface CliRunOptions {
 
 export function runCli(args: string[], options: CliRunOptions = {}): Promise<CliRun> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "tasks", options.script ?? "cli.ts"), ...args], {
-      cwd: ROOT,
-      env: options.env ?? process.env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", path.join(ROOT, "tasks", options.script ?? "cli.ts"), ...args],
+      {
+        cwd: ROOT,
+        env: options.env ?? process.env,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let stdout = "";
     let stderr = "";
     const when = options.killWhen;

@@ -5,7 +5,10 @@ import { addTasks, chunkTasks, MAX_TASKS_PER_CALL } from "../../tasks/submit";
 import { KEY, outputsFor, startStandIn, type StandIn } from "./batch-stand-in";
 
 function tasks(n: number, padding = 0): BatchServiceModels.TaskAddParameter[] {
-  return Array.from({ length: n }, (_, i) => ({ id: `task-${i}`, commandLine: `/bin/bash -c 'echo ${"x".repeat(padding)}'` }));
+  return Array.from({ length: n }, (_, i) => ({
+    id: `task-${i}`,
+    commandLine: `/bin/bash -c 'echo ${"x".repeat(padding)}'`,
+  }));
 }
 
 describe("addTasks against a stand-in that injects faults", () => {
@@ -17,7 +20,9 @@ describe("addTasks against a stand-in that injects faults", () => {
     await standIn.close();
   });
 
-  const client = (retry?: RetryOptions) => connect(outputsFor(standIn.endpoint), { keys: { batchAccountKey: KEY, storageAccountKey: KEY }, retry }).batchClient;
+  const client = (retry?: RetryOptions) =>
+    connect(outputsFor(standIn.endpoint), { keys: { batchAccountKey: KEY, storageAccountKey: KEY }, retry })
+      .batchClient;
 
   test("every task lands exactly once through 429 (Retry-After), 503, per-task server errors and TaskExists", async () => {
     const all = tasks(250);
@@ -25,7 +30,9 @@ describe("addTasks against a stand-in that injects faults", () => {
     standIn.faults.push({ status: 429, code: "TooManyRequests", retryAfter: "2" }, { status: 503, code: "ServerBusy" });
     standIn.flakyTasks.add("task-120");
     const waits: number[] = [];
-    const result = await addTasks(client({ sleep: async (ms) => void waits.push(ms) }), "job-1", all, { concurrency: 3 });
+    const result = await addTasks(client({ sleep: async (ms) => void waits.push(ms) }), "job-1", all, {
+      concurrency: 3,
+    });
 
     expect(result.added).toBe(220);
     expect(result.existed).toBe(30);
@@ -51,18 +58,27 @@ describe("addTasks against a stand-in that injects faults", () => {
 
   test("a single task the service finds too large is reported with what to change", async () => {
     standIn.maxBodyBytes = 1000;
-    await expect(addTasks(client(), "job-5", tasks(3, 2000))).rejects.toThrow(/task task-0 alone is too large for Batch \(0 resource files, \d+ bytes of JSON\); use a smaller --images-per-task/);
+    await expect(addTasks(client(), "job-5", tasks(3, 2000))).rejects.toThrow(
+      /task task-0 alone is too large for Batch \(0 resource files, \d+ bytes of JSON\); use a smaller --images-per-task/,
+    );
   });
 
   test("gives up with the service's error after the retries are spent", async () => {
     for (let i = 0; i < 5; i++) standIn.faults.push({ status: 500, code: "InternalError" });
-    await expect(addTasks(client({ maxRetries: 2, sleep: async () => undefined }), "job-3", tasks(3))).rejects.toMatchObject({ statusCode: 500, code: "InternalError" });
+    await expect(
+      addTasks(client({ maxRetries: 2, sleep: async () => undefined }), "job-3", tasks(3)),
+    ).rejects.toMatchObject({ statusCode: 500, code: "InternalError" });
     expect(standIn.tasks.size).toBe(0);
   });
 
   test("Entra ID: the adapter puts a bearer token for the Batch scope on every call", async () => {
     const scopes: string[] = [];
-    const credential = { getToken: async (scope: string | string[]) => (scopes.push(String(scope)), { token: "tok-123", expiresOnTimestamp: Date.now() + 3600_000 }) };
+    const credential = {
+      getToken: async (scope: string | string[]) => (
+        scopes.push(String(scope)),
+        { token: "tok-123", expiresOnTimestamp: Date.now() + 3600_000 }
+      ),
+    };
     const access = connect(outputsFor(standIn.endpoint), { credential });
     expect(access.batch).toBe("entra");
     await addTasks(access.batchClient, "job-4", tasks(2));

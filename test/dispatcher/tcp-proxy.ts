@@ -33,7 +33,8 @@ export async function startTcpProxy(targetUrl: string): Promise<TcpProxy> {
       a.pipe(b);
     }
   });
-  const listen = (port: number) => new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, "127.0.0.1", () => resolve()));
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, "127.0.0.1", () => resolve()));
   await listen(0);
   const port = (server.address() as AddressInfo).port;
   const cut = () =>

@@ -20,7 +20,8 @@ describe("photos and task access in blob storage (Azurite)", () => {
     azurite = await startAzurite();
     dir = await mkdtemp(path.join(tmpdir(), "upload-"));
     await mkdir(path.join(dir, "site b"));
-    for (const n of ["meter-001.jpg", "meter-002.jpg", "meter-003.jpg"]) await copyFile(path.join(SAMPLES, n), path.join(dir, n));
+    for (const n of ["meter-001.jpg", "meter-002.jpg", "meter-003.jpg"])
+      await copyFile(path.join(SAMPLES, n), path.join(dir, n));
     await copyFile(path.join(SAMPLES, "meter-004.jpg"), path.join(dir, "site b", "Meter 4.JPG"));
     await copyFile(path.join(SAMPLES, "meter-001.jpg"), path.join(dir, "site b", "same-as-001.jpg"));
     await writeFile(path.join(dir, "notes.txt"), "not a photo");
@@ -34,7 +35,13 @@ describe("photos and task access in blob storage (Azurite)", () => {
 
   test("photos go up under content-addressed names once; a second run sends nothing", async () => {
     const { photos, ignored } = await findPhotos(dir);
-    expect(photos.map((p) => p.name)).toEqual(["meter-001.jpg", "meter-002.jpg", "meter-003.jpg", "site b/Meter 4.JPG", "site b/same-as-001.jpg"]);
+    expect(photos.map((p) => p.name)).toEqual([
+      "meter-001.jpg",
+      "meter-002.jpg",
+      "meter-003.jpg",
+      "site b/Meter 4.JPG",
+      "site b/same-as-001.jpg",
+    ]);
     expect(ignored).toEqual([{ name: "notes.txt", kind: "not a photo", reason: "not a photo" }]);
     const updates: number[] = [];
     const progress = (): Progress => ({ update: (v) => void updates.push(v), stop: () => undefined });
@@ -50,7 +57,9 @@ describe("photos and task access in blob storage (Azurite)", () => {
       expect(b.name).toMatch(/^photos\/[0-9a-f]{64}\.(jpg)$/);
     }
     expect(names.sort()).toEqual([...new Set(photos.map((p) => p.blobName))].sort());
-    const meta = await container.getBlobClient(photos.find((p) => p.name === "site b/Meter 4.JPG")!.blobName).getProperties();
+    const meta = await container
+      .getBlobClient(photos.find((p) => p.name === "site b/Meter 4.JPG")!.blobName)
+      .getProperties();
     expect(decodeURIComponent(meta.metadata?.originalname ?? "")).toBe("site b/Meter 4.JPG");
 
     const second = await uploadPhotos(container, photos);
@@ -67,13 +76,18 @@ describe("photos and task access in blob storage (Azurite)", () => {
     const results = new ContainerClient(sas.resultsUrlWithSas);
     expect(new URL(sas.imagesUrlWithSas).searchParams.get("sp")).toBe("rl");
     expect(new URL(sas.resultsUrlWithSas).searchParams.get("sp")).toBe("cw");
-    expect(new Date(new URL(sas.imagesUrlWithSas).searchParams.get("se") ?? "").getTime()).toBeCloseTo(expiresOn.getTime(), -4);
+    expect(new Date(new URL(sas.imagesUrlWithSas).searchParams.get("se") ?? "").getTime()).toBeCloseTo(
+      expiresOn.getTime(),
+      -4,
+    );
 
     const first = (await images.listBlobsFlat().next()).value as { name: string };
     expect((await images.getBlobClient(first.name).downloadToBuffer()).length).toBeGreaterThan(0);
     await expect(images.getBlockBlobClient("photos/new.jpg").upload("x", 1)).rejects.toMatchObject({ statusCode: 403 });
     await results.getBlockBlobClient("job/task/records.jsonl").upload("{}", 2);
-    await expect(results.getBlobClient("job/task/records.jsonl").downloadToBuffer()).rejects.toMatchObject({ statusCode: 403 });
+    await expect(results.getBlobClient("job/task/records.jsonl").downloadToBuffer()).rejects.toMatchObject({
+      statusCode: 403,
+    });
     await expect(results.listBlobsFlat().next()).rejects.toMatchObject({ statusCode: 403 });
   });
 
@@ -81,7 +95,9 @@ describe("photos and task access in blob storage (Azurite)", () => {
     await expect(findPhotos(path.join(dir, "nope"))).rejects.toThrow(/input directory .*nope does not exist/);
     const empty = await mkdtemp(path.join(tmpdir(), "empty-"));
     await writeFile(path.join(empty, "readme.md"), "x");
-    await expect(findPhotos(empty)).rejects.toThrow(/no photos in .* \(looked for \.jpg .*1 other file\(s\) ignored: readme\.md \(not a photo\)\)/);
+    await expect(findPhotos(empty)).rejects.toThrow(
+      /no photos in .* \(looked for \.jpg .*1 other file\(s\) ignored: readme\.md \(not a photo\)\)/,
+    );
     await rm(empty, { recursive: true, force: true });
   });
 });

@@ -2,7 +2,13 @@
  * The formula the Pulumi program deploys, evaluated as text by the local evaluator of Batch's
  * formula language: what a pool would ask for under each workload, not what we meant it to.
  */
-import { autoscaleFormula, autoscaleInterval, MIN_SAMPLE_PERCENT, wholePartStatements, type AutoscaleInput } from "../../shared/autoscale";
+import {
+  autoscaleFormula,
+  autoscaleInterval,
+  MIN_SAMPLE_PERCENT,
+  wholePartStatements,
+  type AutoscaleInput,
+} from "../../shared/autoscale";
 import { checkFormula, evaluateFormula } from "../../shared/autoscale-language/evaluate";
 import type { Sample } from "../../shared/autoscale-language/sample-history";
 import { samplesEndingAt, steady } from "../local/autoscale/sample-timeline";
@@ -11,7 +17,10 @@ const INPUT: AutoscaleInput = { minNodes: 0, maxNodes: 10, spotShare: 0.5, taskS
 const NOW = Date.parse("2026-03-02T10:00:00Z");
 
 /** The nodes the deployed formula asks for, given the pending-task samples Batch would hold. */
-function decide(input: AutoscaleInput, pendingSamples: Sample[]): { dedicated: number; spot: number; deallocation: string } {
+function decide(
+  input: AutoscaleInput,
+  pendingSamples: Sample[],
+): { dedicated: number; spot: number; deallocation: string } {
   const outcome = evaluateFormula(autoscaleFormula(input), {
     now: NOW,
     samples: { $PendingTasks: pendingSamples },
@@ -20,7 +29,11 @@ function decide(input: AutoscaleInput, pendingSamples: Sample[]): { dedicated: n
     targetLowPriorityNodes: 0,
   });
   if (outcome.error) throw new Error(`the formula failed: ${JSON.stringify(outcome.error)}`);
-  return { dedicated: outcome.targetDedicatedNodes, spot: outcome.targetLowPriorityNodes, deallocation: outcome.nodeDeallocationOption };
+  return {
+    dedicated: outcome.targetDedicatedNodes,
+    spot: outcome.targetLowPriorityNodes,
+    deallocation: outcome.nodeDeallocationOption,
+  };
 }
 
 /** A full window of history at one pending count. */
@@ -34,7 +47,10 @@ describe("the deployed autoscale formula, evaluated", () => {
 
   test("a burst: the maximum, split between dedicated and Spot", () => {
     expect(decide(INPUT, pendingSteadyAt(INPUT, 1000))).toMatchObject({ dedicated: 5, spot: 5 });
-    expect(decide({ ...INPUT, maxNodes: 7, spotShare: 0 }, pendingSteadyAt(INPUT, 1000))).toMatchObject({ dedicated: 7, spot: 0 });
+    expect(decide({ ...INPUT, maxNodes: 7, spotShare: 0 }, pendingSteadyAt(INPUT, 1000))).toMatchObject({
+      dedicated: 7,
+      spot: 0,
+    });
   });
 
   test("pending tasks over slots per node, rounded up", () => {
@@ -66,7 +82,13 @@ describe("the deployed autoscale formula, evaluated", () => {
   });
 
   test("with no sample at all the formula cannot run (GetSample(1) has nothing to return), so the pool keeps its size", () => {
-    const outcome = evaluateFormula(autoscaleFormula(INPUT), { now: NOW, samples: {}, current: {}, targetDedicatedNodes: 0, targetLowPriorityNodes: 0 });
+    const outcome = evaluateFormula(autoscaleFormula(INPUT), {
+      now: NOW,
+      samples: {},
+      current: {},
+      targetDedicatedNodes: 0,
+      targetLowPriorityNodes: 0,
+    });
     expect(outcome.error?.code).toBe("InsufficientSampleData");
   });
 });
@@ -109,7 +131,13 @@ describe("rounding without floor or ceil", () => {
   function wholePartFunction(bound: number): (value: number) => number {
     const formula = `${wholePartStatements("$whole", "$value", bound).join("\n")}`;
     return (value) => {
-      const outcome = evaluateFormula(`$value = ${value};\n${formula}`, { now: NOW, samples: {}, current: {}, targetDedicatedNodes: 0, targetLowPriorityNodes: 0 });
+      const outcome = evaluateFormula(`$value = ${value};\n${formula}`, {
+        now: NOW,
+        samples: {},
+        current: {},
+        targetDedicatedNodes: 0,
+        targetLowPriorityNodes: 0,
+      });
       const whole = /\$whole=([^;]*)/.exec(outcome.results)?.[1];
       if (outcome.error || whole === undefined) throw new Error(JSON.stringify(outcome));
       return Number(whole);

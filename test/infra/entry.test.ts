@@ -25,6 +25,11 @@ test("the Pulumi entry point runs on the dev stack's config and exports the disp
   // The real worker bundle was built and hashed: its version is on the package and the pool.
   expect(parsed.applicationVersion).toMatch(/^[0-9a-f]{12}$/);
   const pool = declared.find((r) => r.type === "azure-native:batch:Pool");
-  expect(pool?.inputs).toMatchObject({ vmSize: "Standard_D2as_v5", applicationPackages: [{ version: parsed.applicationVersion }] });
-  expect(String((pool?.inputs.scaleSettings as { autoScale: { formula: string } }).autoScale.formula)).toContain("$TargetLowPriorityNodes = 0;"); // dev asks for no Spot (Batch-service account)
+  expect(pool?.inputs).toMatchObject({
+    vmSize: "Standard_D2as_v5",
+    applicationPackages: [{ version: parsed.applicationVersion }],
+  });
+  expect(String((pool?.inputs.scaleSettings as { autoScale: { formula: string } }).autoScale.formula)).toContain(
+    "$TargetLowPriorityNodes = 0;",
+  ); // dev asks for no Spot (Batch-service account)
 });

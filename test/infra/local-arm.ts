@@ -62,21 +62,42 @@ export async function startLocalArm(behaviour: LocalArmBehaviour): Promise<Local
       res.end(text);
     };
     if (url.pathname === TOKEN_PATH) {
-      if (req.headers["x-identity-header"] !== IDENTITY_HEADER) return json(401, armError("Unauthorized", "identity header missing"));
+      if (req.headers["x-identity-header"] !== IDENTITY_HEADER)
+        return json(401, armError("Unauthorized", "identity header missing"));
       const expiresOn = Math.floor(Date.now() / 1000) + 3600;
-      return json(200, JSON.stringify({ access_token: TOKEN, expires_on: String(expiresOn), resource: url.searchParams.get("resource"), token_type: "Bearer" }));
+      return json(
+        200,
+        JSON.stringify({
+          access_token: TOKEN,
+          expires_on: String(expiresOn),
+          resource: url.searchParams.get("resource"),
+          token_type: "Bearer",
+        }),
+      );
     }
     calls.push({ method: String(req.method), url: String(req.url), authorization: req.headers.authorization, body });
-    if (req.headers.authorization !== `Bearer ${TOKEN}`) return json(401, armError("AuthenticationFailed", "no valid bearer token"));
+    if (req.headers.authorization !== `Bearer ${TOKEN}`)
+      return json(401, armError("AuthenticationFailed", "no valid bearer token"));
     if (req.method === "GET") {
       const count = (getCounts.get(url.pathname) ?? 0) + 1;
       getCounts.set(url.pathname, count);
       const storageUrl = arm.behaviour.storageUrlFor(url.pathname, count);
-      return json(200, JSON.stringify({ id: url.pathname, properties: { state: "Pending", storageUrl, storageUrlExpiry: new Date(Date.now() + 3600_000).toISOString() } }));
+      return json(
+        200,
+        JSON.stringify({
+          id: url.pathname,
+          properties: { state: "Pending", storageUrl, storageUrlExpiry: new Date(Date.now() + 3600_000).toISOString() },
+        }),
+      );
     }
     if (req.method === "POST" && url.pathname.endsWith("/activate")) {
       const status = arm.behaviour.activateStatus ?? 200;
-      return json(status, status === 200 ? "{}" : armError("ApplicationPackageNotFound", "The specified application package does not exist."));
+      return json(
+        status,
+        status === 200
+          ? "{}"
+          : armError("ApplicationPackageNotFound", "The specified application package does not exist."),
+      );
     }
     return json(404, armError("NotFound", `${req.method} ${url.pathname}`));
   });

@@ -34,27 +34,34 @@ export const NAME_INPUT: Readonly<Record<string, string>> = {
 const ARM_PATH: Record<string, (name: string, i: Record<string, unknown>) => string> = {
   "azure-native:storage:StorageAccount": (n) => `Microsoft.Storage/storageAccounts/${n}`,
   "azure-native:batch:BatchAccount": (n) => `Microsoft.Batch/batchAccounts/${n}`,
-  "azure-native:batch:Application": (n, i) => `Microsoft.Batch/batchAccounts/${String(i.accountName)}/applications/${n}`,
+  "azure-native:batch:Application": (n, i) =>
+    `Microsoft.Batch/batchAccounts/${String(i.accountName)}/applications/${n}`,
   "azure-native:batch:ApplicationPackage": (n, i) =>
     `Microsoft.Batch/batchAccounts/${String(i.accountName)}/applications/${String(i.applicationName)}/versions/${n}`,
   "azure-native:batch:Pool": (n, i) => `Microsoft.Batch/batchAccounts/${String(i.accountName)}/pools/${n}`,
   "azure-native:keyvault:Vault": (n) => `Microsoft.KeyVault/vaults/${n}`,
   "azure-native:managedidentity:UserAssignedIdentity": (n) => `Microsoft.ManagedIdentity/userAssignedIdentities/${n}`,
   "azure-native:network:VirtualNetwork": (n) => `Microsoft.Network/virtualNetworks/${n}`,
-  "azure-native:network:Subnet": (n, i) => `Microsoft.Network/virtualNetworks/${String(i.virtualNetworkName)}/subnets/${n}`,
+  "azure-native:network:Subnet": (n, i) =>
+    `Microsoft.Network/virtualNetworks/${String(i.virtualNetworkName)}/subnets/${n}`,
   "azure-native:network:NatGateway": (n) => `Microsoft.Network/natGateways/${n}`,
   "azure-native:network:PublicIPAddress": (n) => `Microsoft.Network/publicIPAddresses/${n}`,
   "azure-native:network:PrivateEndpoint": (n) => `Microsoft.Network/privateEndpoints/${n}`,
-  "azure-native:network:PrivateDnsZoneGroup": (n, i) => `Microsoft.Network/privateEndpoints/${String(i.privateEndpointName)}/privateDnsZoneGroups/${n}`,
+  "azure-native:network:PrivateDnsZoneGroup": (n, i) =>
+    `Microsoft.Network/privateEndpoints/${String(i.privateEndpointName)}/privateDnsZoneGroups/${n}`,
   "azure-native:privatedns:PrivateZone": (n) => `Microsoft.Network/privateDnsZones/${n}`,
-  "azure-native:privatedns:VirtualNetworkLink": (n, i) => `Microsoft.Network/privateDnsZones/${String(i.privateZoneName)}/virtualNetworkLinks/${n}`,
+  "azure-native:privatedns:VirtualNetworkLink": (n, i) =>
+    `Microsoft.Network/privateDnsZones/${String(i.privateZoneName)}/virtualNetworkLinks/${n}`,
 };
 
 function armId(type: string, name: string, inputs: Record<string, unknown>): string {
   if (type === "azure-native:resources:ResourceGroup") return `/subscriptions/${SUBSCRIPTION}/resourceGroups/${name}`;
-  if (type === "azure-native:authorization:RoleAssignment") return `${String(inputs.scope)}/providers/Microsoft.Authorization/roleAssignments/${name}`;
-  if (type === "azure-native:monitor:DiagnosticSetting") return `${String(inputs.resourceUri)}/providers/Microsoft.Insights/diagnosticSettings/${name}`;
-  if (type === "azure-native:authorization:ManagementLockByScope") return `${String(inputs.scope)}/providers/Microsoft.Authorization/locks/${name}`;
+  if (type === "azure-native:authorization:RoleAssignment")
+    return `${String(inputs.scope)}/providers/Microsoft.Authorization/roleAssignments/${name}`;
+  if (type === "azure-native:monitor:DiagnosticSetting")
+    return `${String(inputs.resourceUri)}/providers/Microsoft.Insights/diagnosticSettings/${name}`;
+  if (type === "azure-native:authorization:ManagementLockByScope")
+    return `${String(inputs.scope)}/providers/Microsoft.Authorization/locks/${name}`;
   const rg = `/subscriptions/${SUBSCRIPTION}/resourceGroups/${String(inputs.resourceGroupName ?? "rg")}`;
   const at = ARM_PATH[type];
   return `${rg}/providers/${at ? at(name, inputs) : `${type}/${name}`}`;
@@ -85,7 +92,10 @@ export function installMocks(stack = "dev"): void {
             state.accountEndpoint = `${azureName}.${String(args.inputs.location)}.batch.azure.com`;
             break;
           case "azure-native:keyvault:Vault":
-            state.properties = { ...(args.inputs.properties as Record<string, unknown>), vaultUri: `https://${azureName}.vault.azure.net/` };
+            state.properties = {
+              ...(args.inputs.properties as Record<string, unknown>),
+              vaultUri: `https://${azureName}.vault.azure.net/`,
+            };
             break;
           case "azure-native:batch:ApplicationPackage":
             state.storageUrl = `https://example.blob.core.windows.net/app-package?sv=2024&sig=secret`;

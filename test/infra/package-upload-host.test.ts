@@ -8,16 +8,27 @@ import { createHash } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, StorageSharedKeyCredential } from "@azure/storage-blob";
+import {
+  BlobSASPermissions,
+  BlobServiceClient,
+  generateBlobSASQueryParameters,
+  StorageSharedKeyCredential,
+} from "@azure/storage-blob";
 import { startAzurite, type Azurite } from "../../local/azurite";
 import type { PackageUploadInputs } from "../../infra/package-upload-provider";
 import type { PropagationWait } from "../../infra/role-propagation";
 import { buildWorkerPackage, type WorkerPackage } from "../../worker/package";
-import { callInFreshHost, createHostDirectory, serializeProviderAsPulumiDoes, type HostDirectory } from "./dynamic-provider-host";
+import {
+  callInFreshHost,
+  createHostDirectory,
+  serializeProviderAsPulumiDoes,
+  type HostDirectory,
+} from "./dynamic-provider-host";
 import { startLocalArm, type LocalArm } from "./local-arm";
 
 const PROVIDER_MODULE = "./infra/package-upload-provider.ts";
-const PACKAGE_ID = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Batch/batchAccounts/acct/applications/ocrworker/versions/";
+const PACKAGE_ID =
+  "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Batch/batchAccounts/acct/applications/ocrworker/versions/";
 const SHORT_WAIT: PropagationWait = { timeoutMs: 1_500, firstDelayMs: 50, maxDelayMs: 400 };
 
 let azurite: Azurite;
@@ -32,7 +43,11 @@ let shortWait: Promise<string> | undefined;
 
 /** The same code with a short role wait, so refusals are waited out in a test's time; serialized on first use. */
 function shortWaitProvider(): Promise<string> {
-  shortWait ??= serializeProviderAsPulumiDoes({ modulePath: PROVIDER_MODULE, exportName: "createPackageUploadProvider", factoryArgs: [SHORT_WAIT] });
+  shortWait ??= serializeProviderAsPulumiDoes({
+    modulePath: PROVIDER_MODULE,
+    exportName: "createPackageUploadProvider",
+    factoryArgs: [SHORT_WAIT],
+  });
   return shortWait;
 }
 
@@ -40,7 +55,12 @@ function shortWaitProvider(): Promise<string> {
 function sasUrl(blobName: string, permissions = "cw"): string {
   const credential = new StorageSharedKeyCredential(azurite.accountName, azurite.accountKey);
   const sas = generateBlobSASQueryParameters(
-    { containerName: container.containerName, blobName, permissions: BlobSASPermissions.parse(permissions), expiresOn: new Date(Date.now() + 3600_000) },
+    {
+      containerName: container.containerName,
+      blobName,
+      permissions: BlobSASPermissions.parse(permissions),
+      expiresOn: new Date(Date.now() + 3600_000),
+    },
     credential,
   );
   return `${container.getBlockBlobClient(blobName).url}?${sas.toString()}`;
@@ -52,7 +72,13 @@ function blobOf(packageResourceId: string): string {
 }
 
 function inputs(overrides: Partial<PackageUploadInputs> = {}): PackageUploadInputs {
-  return { packageResourceId: `${PACKAGE_ID}${pkg.version}`, zipPath: pkg.zipPath, sha256: pkg.sha256, armEndpoint: arm.endpoint, ...overrides };
+  return {
+    packageResourceId: `${PACKAGE_ID}${pkg.version}`,
+    zipPath: pkg.zipPath,
+    sha256: pkg.sha256,
+    armEndpoint: arm.endpoint,
+    ...overrides,
+  };
 }
 
 function createInHost(providerText: string, createInputs: PackageUploadInputs) {
@@ -96,7 +122,12 @@ describe("package upload provider in Pulumi's dynamic-provider host", () => {
     expect(result).toEqual({
       value: {
         id: `${PACKAGE_ID}${pkg.version}`,
-        outs: { packageResourceId: `${PACKAGE_ID}${pkg.version}`, sha256: pkg.sha256, armEndpoint: arm.endpoint, format: "zip" },
+        outs: {
+          packageResourceId: `${PACKAGE_ID}${pkg.version}`,
+          sha256: pkg.sha256,
+          armEndpoint: arm.endpoint,
+          format: "zip",
+        },
       },
     });
     const uploaded = await container.getBlockBlobClient(`${pkg.version}.zip`).downloadToBuffer();
@@ -120,8 +151,13 @@ describe("package upload provider in Pulumi's dynamic-provider host", () => {
   test("a 403 that outlasts the wait fails, saying role assignments can take up to 10 minutes; nothing is activated", async () => {
     arm.behaviour = { storageUrlFor: (resourceId) => sasUrl(blobOf(resourceId), "r") };
     const started = Date.now();
-    const result = await createInHost(await shortWaitProvider(), inputs({ packageResourceId: `${PACKAGE_ID}neverallowed` }));
-    expect(result.error?.message).toMatch(/refused with HTTP 403 \(AuthorizationPermissionMismatch\).*role assignments can take up to 10 minutes/);
+    const result = await createInHost(
+      await shortWaitProvider(),
+      inputs({ packageResourceId: `${PACKAGE_ID}neverallowed` }),
+    );
+    expect(result.error?.message).toMatch(
+      /refused with HTTP 403 \(AuthorizationPermissionMismatch\).*role assignments can take up to 10 minutes/,
+    );
     expect(Date.now() - started).toBeLessThan(SHORT_WAIT.timeoutMs + 10_000);
     expect(arm.calls.length).toBeGreaterThan(1);
     expect(arm.calls.every((c) => c.method === "GET")).toBe(true);
@@ -130,13 +166,18 @@ describe("package upload provider in Pulumi's dynamic-provider host", () => {
   test("an ARM error on activation surfaces with its code and message", async () => {
     arm.behaviour = { ...arm.behaviour, activateStatus: 404 };
     const result = await createInHost(productionProvider, inputs({ packageResourceId: `${PACKAGE_ID}missing` }));
-    expect(result.error?.message).toMatch(/POST \/subscriptions\/.+\/activate failed with HTTP 404: ApplicationPackageNotFound: The specified application package does not exist/);
+    expect(result.error?.message).toMatch(
+      /POST \/subscriptions\/.+\/activate failed with HTTP 404: ApplicationPackageNotFound: The specified application package does not exist/,
+    );
   });
 
   test("a zip that changed after it was hashed is refused before anything is asked of ARM or uploaded", async () => {
     const tampered = path.join(workDir, "tampered.zip");
     await writeFile(tampered, "not the package");
-    const result = await createInHost(productionProvider, inputs({ zipPath: tampered, packageResourceId: `${PACKAGE_ID}tampered` }));
+    const result = await createInHost(
+      productionProvider,
+      inputs({ zipPath: tampered, packageResourceId: `${PACKAGE_ID}tampered` }),
+    );
     expect(result.error?.message).toMatch(/changed since it was built/);
     expect(await container.getBlockBlobClient("tampered.zip").exists()).toBe(false);
     expect(arm.calls).toEqual([]);

@@ -11,7 +11,8 @@ import { packageUploadProvider, type PackageUploadInputs } from "../../infra/pac
 import { buildWorkerPackage, type WorkerPackage } from "../../worker/package";
 import { startLocalArm, type LocalArm } from "./local-arm";
 
-const PACKAGE_ID = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Batch/batchAccounts/acct/applications/ocrworker/versions/";
+const PACKAGE_ID =
+  "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Batch/batchAccounts/acct/applications/ocrworker/versions/";
 
 let arm: LocalArm;
 let workDir: string;
@@ -34,7 +35,13 @@ beforeEach(() => {
 });
 
 function inputs(overrides: Partial<PackageUploadInputs> = {}): PackageUploadInputs {
-  return { packageResourceId: `${PACKAGE_ID}${pkg.version}`, zipPath: pkg.zipPath, sha256: pkg.sha256, armEndpoint: arm.endpoint, ...overrides };
+  return {
+    packageResourceId: `${PACKAGE_ID}${pkg.version}`,
+    zipPath: pkg.zipPath,
+    sha256: pkg.sha256,
+    armEndpoint: arm.endpoint,
+    ...overrides,
+  };
 }
 
 describe("application package provider", () => {
@@ -46,7 +53,12 @@ describe("application package provider", () => {
     };
     await activatePackage(`${PACKAGE_ID}v1`, { armEndpoint: arm.endpoint, getToken });
     expect(arm.calls).toEqual([
-      { method: "POST", url: `${PACKAGE_ID}v1/activate?api-version=2024-07-01`, authorization: `Bearer ${arm.token}`, body: JSON.stringify({ format: "zip" }) },
+      {
+        method: "POST",
+        url: `${PACKAGE_ID}v1/activate?api-version=2024-07-01`,
+        authorization: `Bearer ${arm.token}`,
+        body: JSON.stringify({ format: "zip" }),
+      },
     ]);
     expect(scopes).toEqual([`${arm.endpoint}/.default`]);
   });
@@ -54,10 +66,19 @@ describe("application package provider", () => {
   test("diff: the same build changes nothing; a new build replaces", async () => {
     const diff = packageUploadProvider.diff as NonNullable<typeof packageUploadProvider.diff>;
     const news = inputs();
-    const olds = { packageResourceId: news.packageResourceId, sha256: news.sha256, armEndpoint: arm.endpoint, format: "zip" as const };
+    const olds = {
+      packageResourceId: news.packageResourceId,
+      sha256: news.sha256,
+      armEndpoint: arm.endpoint,
+      format: "zip" as const,
+    };
     expect(await diff("id", olds, news)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
     const next = { ...news, sha256: "b".repeat(64), packageResourceId: `${PACKAGE_ID}bbbbbbbbbbbb` };
-    expect(await diff("id", olds, next)).toEqual({ changes: true, replaces: ["packageResourceId", "sha256"], deleteBeforeReplace: false });
+    expect(await diff("id", olds, next)).toEqual({
+      changes: true,
+      replaces: ["packageResourceId", "sha256"],
+      deleteBeforeReplace: false,
+    });
   });
 
   test("changed worker code gives a new version; unchanged code the same one", async () => {
@@ -78,10 +99,20 @@ describe("application package provider", () => {
 
   test("update keeps the record; delete leaves the blob to the package version resource", async () => {
     const update = packageUploadProvider.update as NonNullable<typeof packageUploadProvider.update>;
-    const olds = { packageResourceId: `${PACKAGE_ID}${pkg.version}`, sha256: pkg.sha256, armEndpoint: arm.endpoint, format: "zip" as const };
+    const olds = {
+      packageResourceId: `${PACKAGE_ID}${pkg.version}`,
+      sha256: pkg.sha256,
+      armEndpoint: arm.endpoint,
+      format: "zip" as const,
+    };
     expect((await update("id", olds, inputs())).outs).toMatchObject({ sha256: pkg.sha256, format: "zip" });
     const del = packageUploadProvider.delete as NonNullable<typeof packageUploadProvider.delete>;
-    await del("id", { packageResourceId: `${PACKAGE_ID}${pkg.version}`, sha256: pkg.sha256, armEndpoint: arm.endpoint, format: "zip" });
+    await del("id", {
+      packageResourceId: `${PACKAGE_ID}${pkg.version}`,
+      sha256: pkg.sha256,
+      armEndpoint: arm.endpoint,
+      format: "zip",
+    });
     expect(arm.calls).toEqual([]);
   });
 });

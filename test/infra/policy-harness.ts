@@ -1,5 +1,10 @@
 /** Runs one resource validation policy on one resource, the way the policy engine would call it. */
-import type { ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import type {
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  StackValidationArgs,
+  StackValidationPolicy,
+} from "@pulumi/policy";
 
 export async function runPolicy(
   policy: ResourceValidationPolicy,
@@ -9,7 +14,10 @@ export async function runPolicy(
 ): Promise<string[]> {
   const violations: string[] = [];
   const defaults = Object.fromEntries(
-    Object.entries(policy.configSchema?.properties ?? {}).map(([k, schema]) => [k, (schema as { default?: unknown }).default]),
+    Object.entries(policy.configSchema?.properties ?? {}).map(([k, schema]) => [
+      k,
+      (schema as { default?: unknown }).default,
+    ]),
   );
   const args = {
     type,
@@ -24,7 +32,9 @@ export async function runPolicy(
   } as unknown as ResourceValidationArgs;
   const validations = policy.validateResource === undefined ? [] : ([] as unknown[]).concat(policy.validateResource);
   for (const validate of validations) {
-    await (validate as (a: ResourceValidationArgs, report: (m: string) => void) => unknown)(args, (m) => violations.push(m));
+    await (validate as (a: ResourceValidationArgs, report: (m: string) => void) => unknown)(args, (m) =>
+      violations.push(m),
+    );
   }
   return violations;
 }
@@ -39,10 +49,18 @@ export interface StackResource {
 export async function runStackPolicy(policy: StackValidationPolicy, resources: StackResource[]): Promise<string[]> {
   const violations: string[] = [];
   const args = {
-    resources: resources.map((r) => ({ ...r, urn: `urn:pulumi:test::batch-ocr::${r.type}::${r.name}`, opts: {}, dependencies: [], propertyDependencies: {} })),
+    resources: resources.map((r) => ({
+      ...r,
+      urn: `urn:pulumi:test::batch-ocr::${r.type}::${r.name}`,
+      opts: {},
+      dependencies: [],
+      propertyDependencies: {},
+    })),
     stackTags: new Map(),
     getConfig: () => ({}),
   } as unknown as StackValidationArgs;
-  await policy.validateStack(args, (message, urn) => violations.push(urn ? `${urn.split("::").pop() ?? urn}: ${message}` : message));
+  await policy.validateStack(args, (message, urn) =>
+    violations.push(urn ? `${urn.split("::").pop() ?? urn}: ${message}` : message),
+  );
   return violations;
 }

@@ -38,7 +38,11 @@ function sourceFiles(dir: string): string[] {
 describe("nothing on the retirement list is used", () => {
   test.each(stacks)("stack %s: its VM size and its pool's image and node agent are current", (stack) => {
     const spec = poolSpec(loadStackConfig(stack, ROOT));
-    expect({ vmSize: retiredVmFamily(spec.vmSize), agent: retiredNodeAgent(spec.nodeAgentSkuId), image: retiredImage(spec.imageReference) }).toEqual({
+    expect({
+      vmSize: retiredVmFamily(spec.vmSize),
+      agent: retiredNodeAgent(spec.nodeAgentSkuId),
+      image: retiredImage(spec.imageReference),
+    }).toEqual({
       vmSize: undefined,
       agent: undefined,
       image: undefined,
@@ -46,7 +50,10 @@ describe("nothing on the retirement list is used", () => {
   });
 
   test("the dispatcher sends a Batch data-plane API version that is not retired", () => {
-    expect({ apiVersion: DEFAULT_BATCH_API_VERSION, retired: isRetiredBatchApiVersion(DEFAULT_BATCH_API_VERSION) }).toEqual({
+    expect({
+      apiVersion: DEFAULT_BATCH_API_VERSION,
+      retired: isRetiredBatchApiVersion(DEFAULT_BATCH_API_VERSION),
+    }).toEqual({
       apiVersion: DEFAULT_BATCH_API_VERSION,
       retired: false,
     });
@@ -57,10 +64,13 @@ describe("nothing on the retirement list is used", () => {
     for (const file of CODE_DIRS.flatMap(sourceFiles)) {
       const text = readFileSync(path.join(ROOT, file), "utf8");
       // Data-plane versions with a `.major.minor` tail are the series before 2025-06-01.
-      for (const m of text.matchAll(/\b20\d\d-\d\d-\d\d\.\d+\.\d+\b/g)) if (isRetiredBatchApiVersion(m[0])) found.push(`${file}: Batch API ${m[0]}`);
-      for (const agent of RETIRED_NODE_AGENTS) if (text.toLowerCase().includes(agent.sku)) found.push(`${file}: node agent ${agent.sku}`);
+      for (const m of text.matchAll(/\b20\d\d-\d\d-\d\d\.\d+\.\d+\b/g))
+        if (isRetiredBatchApiVersion(m[0])) found.push(`${file}: Batch API ${m[0]}`);
+      for (const agent of RETIRED_NODE_AGENTS)
+        if (text.toLowerCase().includes(agent.sku)) found.push(`${file}: node agent ${agent.sku}`);
       if (/\bOpenLogic\b|\bCentOS\b/i.test(text)) found.push(`${file}: CentOS`);
-      if (/0001-com-ubuntu-server-focal|\bUbuntuServer\b/i.test(text)) found.push(`${file}: Ubuntu 20.04 or older image`);
+      if (/0001-com-ubuntu-server-focal|\bUbuntuServer\b/i.test(text))
+        found.push(`${file}: Ubuntu 20.04 or older image`);
     }
     expect(found).toEqual([]);
   });
@@ -70,7 +80,8 @@ describe("the retirement table", () => {
   const entries = [...RETIRED_NODE_AGENTS, ...RETIRED_IMAGES, ...RETIRED_VM_FAMILIES, BATCH_API_NOTICE];
 
   test("every entry links to a Microsoft notice", () => {
-    for (const e of entries) expect(e.notice).toMatch(/^https:\/\/(learn\.microsoft\.com\/azure\/|github\.com\/Azure\/Batch\/)/);
+    for (const e of entries)
+      expect(e.notice).toMatch(/^https:\/\/(learn\.microsoft\.com\/azure\/|github\.com\/Azure\/Batch\/)/);
   });
 
   test("it recognises what it lists and passes what is current", () => {
@@ -78,7 +89,9 @@ describe("the retirement table", () => {
     expect(retiredNodeAgent("Batch.Node.CentOS 7")).toBeDefined();
     expect(retiredNodeAgent("batch.node.ubuntu 24.04")).toBeUndefined();
     expect(retiredImage({ publisher: "OpenLogic", offer: "CentOS", sku: "7_9" })).toBeDefined();
-    expect(retiredImage({ publisher: "canonical", offer: "0001-com-ubuntu-server-focal", sku: "20_04-lts" })).toBeDefined();
+    expect(
+      retiredImage({ publisher: "canonical", offer: "0001-com-ubuntu-server-focal", sku: "20_04-lts" }),
+    ).toBeDefined();
     expect(retiredImage({ publisher: "canonical", offer: "ubuntu-24_04-lts", sku: "server" })).toBeUndefined();
     expect(retiredVmFamily("Standard_A2")?.family).toMatch(/Av1/);
     expect(retiredVmFamily("Standard_NV6")).toBeDefined();

@@ -42,7 +42,9 @@ describe("waiting out role propagation", () => {
     const started = Date.now();
     await expect(
       retryWhileRolesPropagate("uploading the package", async () => Promise.reject(forbidden()), WAIT),
-    ).rejects.toThrow(/^uploading the package was refused with HTTP 403 \(AuthorizationPermissionMismatch\) \d+ times over \d+ s\. Azure role assignments can take up to 10 minutes/);
+    ).rejects.toThrow(
+      /^uploading the package was refused with HTTP 403 \(AuthorizationPermissionMismatch\) \d+ times over \d+ s\. Azure role assignments can take up to 10 minutes/,
+    );
     expect(Date.now() - started).toBeLessThan(WAIT.timeoutMs + 200);
   });
 });

@@ -1,5 +1,15 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { declared, installMocks, NAME_INPUT, ofType, one, settled, SUBSCRIPTION, valueOf, type DeclaredResource } from "./mocks";
+import {
+  declared,
+  installMocks,
+  NAME_INPUT,
+  ofType,
+  one,
+  settled,
+  SUBSCRIPTION,
+  valueOf,
+  type DeclaredResource,
+} from "./mocks";
 installMocks();
 
 import { parseStackOutputs, STACK_OUTPUT_KEYS, type StackOutputs } from "../../contracts/stack-outputs";
@@ -16,7 +26,9 @@ import { runPolicy, runStackPolicy } from "./policy-harness";
 const WORKER = { zipPath: "/fixture/worker.zip", version: "0123456789ab", sha256: "a".repeat(64) };
 const BASE = { location: "westeurope", namePrefix: "ocrtest" };
 
-async function deploy(overrides: Record<string, unknown> = {}): Promise<{ cfg: OcrConfig; outputs: Record<string, unknown> }> {
+async function deploy(
+  overrides: Record<string, unknown> = {},
+): Promise<{ cfg: OcrConfig; outputs: Record<string, unknown> }> {
   declared.length = 0;
   const cfg = parseConfig({ ...BASE, ...overrides });
   const out = createInfrastructure(cfg, { workerPackage: WORKER });
@@ -59,7 +71,9 @@ describe("the declared Azure environment (default config)", () => {
   });
 
   test("the two containers are named from config and private", () => {
-    const names = ofType("storage:BlobContainer").map((c) => props(c).containerName).sort();
+    const names = ofType("storage:BlobContainer")
+      .map((c) => props(c).containerName)
+      .sort();
     expect(names).toEqual(["images", "results"]);
     for (const c of ofType("storage:BlobContainer")) expect(props(c).publicAccess).toBe("None");
   });
@@ -69,7 +83,10 @@ describe("the declared Azure environment (default config)", () => {
     expect(account.poolAllocationMode).toBe("BatchService");
     expect(account.allowedAuthenticationModes).toEqual(["AAD"]);
     expect(account.publicNetworkAccess).toBe("Enabled");
-    expect(account.identity).toEqual({ type: "UserAssigned", userAssignedIdentities: [expect.stringContaining("/userAssignedIdentities/batchaccountidentity")] });
+    expect(account.identity).toEqual({
+      type: "UserAssigned",
+      userAssignedIdentities: [expect.stringContaining("/userAssignedIdentities/batchaccountidentity")],
+    });
     expect(account.autoStorage).toEqual({
       storageAccountId: expect.stringContaining("/storageAccounts/ocrtestst"),
       authenticationMode: "BatchAccountManagedIdentity",
@@ -78,7 +95,11 @@ describe("the declared Azure environment (default config)", () => {
   });
 
   test("roles: the pool reads storage and writes only the results container; the account writes packages", () => {
-    const roles: Record<string, any>[] = ofType("authorization:RoleAssignment").map((r) => ({ name: r.name, ...props(r) })); // eslint-disable-line @typescript-eslint/no-explicit-any
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const roles: Record<string, any>[] = ofType("authorization:RoleAssignment").map((r) => ({
+      name: r.name,
+      ...props(r),
+    }));
     const byName = Object.fromEntries(roles.map((r) => [r.name, r]));
     expect(byName["pool-reads-storage"]).toMatchObject({
       principalId: "pool-identity-principal-id",
@@ -112,7 +133,10 @@ describe("the declared Azure environment (default config)", () => {
       maxTaskRetryCount: 3,
     });
     expect(pool.startTask.commandLine).toMatch(/apt-get install .*imagemagick tesseract-ocr tesseract-ocr-eng nodejs/);
-    expect(pool.identity).toEqual({ type: "UserAssigned", userAssignedIdentities: [expect.stringContaining("/userAssignedIdentities/poolidentity")] });
+    expect(pool.identity).toEqual({
+      type: "UserAssigned",
+      userAssignedIdentities: [expect.stringContaining("/userAssignedIdentities/poolidentity")],
+    });
     expect(pool.targetNodeCommunicationMode).toBe("Simplified");
     expect(pool.taskSchedulingPolicy).toEqual({ nodeFillType: "Pack" });
     expect(pool.networkConfiguration).toBeUndefined();
@@ -122,7 +146,9 @@ describe("the declared Azure environment (default config)", () => {
 
   test("the pool runs the activated worker package, referenced by its content-hash version", () => {
     const pool = props(one("batch:Pool"));
-    expect(pool.applicationPackages).toEqual([{ id: expect.stringMatching(/\/applications\/ocrworker$/), version: WORKER.version }]);
+    expect(pool.applicationPackages).toEqual([
+      { id: expect.stringMatching(/\/applications\/ocrworker$/), version: WORKER.version },
+    ]);
     const pkg = props(one("batch:ApplicationPackage"));
     expect(pkg.versionName).toBe(WORKER.version);
     const upload = declared.find((r) => r.type === "pulumi-nodejs:dynamic:Resource");
@@ -157,7 +183,11 @@ describe("the declared Azure environment (default config)", () => {
   test("every declared resource passes the policy pack", async () => {
     for (const r of declared) {
       for (const policy of POLICIES) {
-        expect({ resource: `${r.type} ${r.name}`, policy: policy.name, violations: await runPolicy(policy, r.type, r.inputs) }).toEqual({
+        expect({
+          resource: `${r.type} ${r.name}`,
+          policy: policy.name,
+          violations: await runPolicy(policy, r.type, r.inputs),
+        }).toEqual({
           resource: `${r.type} ${r.name}`,
           policy: policy.name,
           violations: [],
@@ -168,7 +198,11 @@ describe("the declared Azure environment (default config)", () => {
 
   test("the declared stack passes the stack policies", async () => {
     const resources = declared.map((r) => ({ type: r.type, name: r.name, props: r.inputs }));
-    for (const policy of STACK_POLICIES) expect({ policy: policy.name, violations: await runStackPolicy(policy, resources) }).toEqual({ policy: policy.name, violations: [] });
+    for (const policy of STACK_POLICIES)
+      expect({ policy: policy.name, violations: await runStackPolicy(policy, resources) }).toEqual({
+        policy: policy.name,
+        violations: [],
+      });
   });
 
   test("snapshot of the declared resources and their key properties (review infra changes as this diff)", () => {
@@ -177,7 +211,11 @@ describe("the declared Azure environment (default config)", () => {
       .map((r) => ({
         type: r.type,
         name: r.name,
-        inputs: Object.fromEntries(Object.entries(r.inputs).filter(([k]) => !volatile.has(k)).sort(([a], [b]) => a.localeCompare(b))),
+        inputs: Object.fromEntries(
+          Object.entries(r.inputs)
+            .filter(([k]) => !volatile.has(k))
+            .sort(([a], [b]) => a.localeCompare(b)),
+        ),
       }))
       .sort((a, b) => `${a.type} ${a.name}`.localeCompare(`${b.type} ${b.name}`));
     expect(view).toMatchSnapshot();
@@ -186,13 +224,19 @@ describe("the declared Azure environment (default config)", () => {
 
 describe("options that change the environment", () => {
   test("pool properties Azure cannot update in place replace the pool instead of failing", async () => {
-    expect(POOL_REPLACE_ON_CHANGES).toEqual(expect.arrayContaining(["vmSize", "deploymentConfiguration", "networkConfiguration", "taskSlotsPerNode"]));
+    expect(POOL_REPLACE_ON_CHANGES).toEqual(
+      expect.arrayContaining(["vmSize", "deploymentConfiguration", "networkConfiguration", "taskSlotsPerNode"]),
+    );
   });
 
   test("privateNetwork puts the pool in a subnet with no public IPs and NAT egress", async () => {
     await deploy({ privateNetwork: true });
     const subnet = one("network:Subnet");
-    expect(props(subnet)).toMatchObject({ addressPrefix: "10.40.0.0/24", defaultOutboundAccess: false, natGateway: { id: expect.stringContaining("/natGateways/") } });
+    expect(props(subnet)).toMatchObject({
+      addressPrefix: "10.40.0.0/24",
+      defaultOutboundAccess: false,
+      natGateway: { id: expect.stringContaining("/natGateways/") },
+    });
     expect(props(one("batch:Pool")).networkConfiguration).toMatchObject({
       subnetId: expect.stringContaining("/subnets/") as unknown,
       publicIPAddressConfiguration: { provision: "NoPublicIPAddresses" },
@@ -207,24 +251,54 @@ describe("options that change the environment", () => {
     expect(endpointSubnet).toMatchObject({ addressPrefix: "10.40.1.0/24", virtualNetworkName: "poolvnet1a2b3c" });
     const endpoints = ofType("network:PrivateEndpoint").map((r) => {
       const [connection] = props(r).privateLinkServiceConnections;
-      return { groups: connection.groupIds, target: String(connection.privateLinkServiceId).split("/providers/").pop(), subnet: String(props(r).subnet.id).split("/").pop() };
+      return {
+        groups: connection.groupIds,
+        target: String(connection.privateLinkServiceId).split("/providers/").pop(),
+        subnet: String(props(r).subnet.id).split("/").pop(),
+      };
     });
     expect(endpoints).toEqual([
-      { groups: ["batchAccount"], target: "Microsoft.Batch/batchAccounts/ocrtestbatch1a2b3c", subnet: "endpointsubnet1a2b3c" },
-      { groups: ["nodeManagement"], target: "Microsoft.Batch/batchAccounts/ocrtestbatch1a2b3c", subnet: "endpointsubnet1a2b3c" },
+      {
+        groups: ["batchAccount"],
+        target: "Microsoft.Batch/batchAccounts/ocrtestbatch1a2b3c",
+        subnet: "endpointsubnet1a2b3c",
+      },
+      {
+        groups: ["nodeManagement"],
+        target: "Microsoft.Batch/batchAccounts/ocrtestbatch1a2b3c",
+        subnet: "endpointsubnet1a2b3c",
+      },
       { groups: ["blob"], target: "Microsoft.Storage/storageAccounts/ocrtestst1a2b3c", subnet: "endpointsubnet1a2b3c" },
     ]);
-    expect(ofType("privatedns:PrivateZone").map((r) => props(r).privateZoneName).sort()).toEqual(["privatelink.batch.azure.com", "privatelink.blob.core.windows.net"]);
+    expect(
+      ofType("privatedns:PrivateZone")
+        .map((r) => props(r).privateZoneName)
+        .sort(),
+    ).toEqual(["privatelink.batch.azure.com", "privatelink.blob.core.windows.net"]);
     for (const link of ofType("privatedns:VirtualNetworkLink")) {
-      expect(props(link)).toMatchObject({ virtualNetwork: { id: expect.stringMatching(/\/virtualNetworks\/poolvnet1a2b3c$/) }, registrationEnabled: false });
+      expect(props(link)).toMatchObject({
+        virtualNetwork: { id: expect.stringMatching(/\/virtualNetworks\/poolvnet1a2b3c$/) },
+        registrationEnabled: false,
+      });
     }
     expect(ofType("privatedns:VirtualNetworkLink")).toHaveLength(2);
     const zoneOf = Object.fromEntries(
-      ofType("network:PrivateDnsZoneGroup").map((g) => [String(props(g).privateEndpointName).replace(/1a2b3c$/, ""), String(props(g).privateDnsZoneConfigs[0].privateDnsZoneId).split("/").pop()]),
+      ofType("network:PrivateDnsZoneGroup").map((g) => [
+        String(props(g).privateEndpointName).replace(/1a2b3c$/, ""),
+        String(props(g).privateDnsZoneConfigs[0].privateDnsZoneId).split("/").pop(),
+      ]),
     );
-    expect(zoneOf).toEqual({ pebatchaccount: "privatelink.batch.azure.com", penodemanagement: "privatelink.batch.azure.com", peblob: "privatelink.blob.core.windows.net" });
+    expect(zoneOf).toEqual({
+      pebatchaccount: "privatelink.batch.azure.com",
+      penodemanagement: "privatelink.batch.azure.com",
+      peblob: "privatelink.blob.core.windows.net",
+    });
     const resources = declared.map((r) => ({ type: r.type, name: r.name, props: r.inputs }));
-    for (const policy of STACK_POLICIES) expect({ policy: policy.name, violations: await runStackPolicy(policy, resources) }).toEqual({ policy: policy.name, violations: [] });
+    for (const policy of STACK_POLICIES)
+      expect({ policy: policy.name, violations: await runStackPolicy(policy, resources) }).toEqual({
+        policy: policy.name,
+        violations: [],
+      });
   });
 
   test("public access on (the default) declares no private endpoints or zones", async () => {
@@ -242,7 +316,9 @@ describe("options that change the environment", () => {
 
   test("an operator gets write on images and read on results, nothing wider", async () => {
     await deploy({ operatorPrincipalId: "11111111-2222-3333-4444-555555555555" });
-    const op = ofType("authorization:RoleAssignment").filter((r) => props(r).principalId === "11111111-2222-3333-4444-555555555555");
+    const op = ofType("authorization:RoleAssignment").filter(
+      (r) => props(r).principalId === "11111111-2222-3333-4444-555555555555",
+    );
     expect(op.map((r) => [r.name, String(props(r).scope).split("/").pop()]).sort()).toEqual([
       ["operator-reads-results", "results"],
       ["operator-writes-images", "images"],
@@ -264,7 +340,13 @@ describe("options that change the environment", () => {
     const batchSp = "99999999-8888-7777-6666-555555555555";
     await deploy({ poolAllocationMode: "UserSubscription", batchServicePrincipalObjectId: batchSp, spotShare: 0.5 });
     const vault = props(one("keyvault:Vault"));
-    expect(vault.properties).toMatchObject({ tenantId: "tenant", sku: { family: "A", name: "standard" }, enableRbacAuthorization: true, enableSoftDelete: true, enablePurgeProtection: true });
+    expect(vault.properties).toMatchObject({
+      tenantId: "tenant",
+      sku: { family: "A", name: "standard" },
+      enableRbacAuthorization: true,
+      enableSoftDelete: true,
+      enablePurgeProtection: true,
+    });
     const grant = props(one("authorization:RoleAssignment", "batch-service-manages-vault-secrets"));
     expect(grant).toMatchObject({
       principalId: batchSp,
@@ -274,11 +356,19 @@ describe("options that change the environment", () => {
     });
     const account = props(one("batch:BatchAccount"));
     expect(account.poolAllocationMode).toBe("UserSubscription");
-    expect(account.keyVaultReference).toEqual({ id: expect.stringMatching(/\/vaults\/ocrtestkv1a2b3c$/), url: "https://ocrtestkv1a2b3c.vault.azure.net/" });
+    expect(account.keyVaultReference).toEqual({
+      id: expect.stringMatching(/\/vaults\/ocrtestkv1a2b3c$/),
+      url: "https://ocrtestkv1a2b3c.vault.azure.net/",
+    });
     expect(props(one("batch:Pool")).scaleSettings.autoScale.formula).toMatch(/\$TargetLowPriorityNodes = (?!0;)/);
     const resources = declared.map((r) => ({ type: r.type, name: r.name, props: r.inputs }));
-    for (const policy of STACK_POLICIES) expect({ policy: policy.name, violations: await runStackPolicy(policy, resources) }).toEqual({ policy: policy.name, violations: [] });
-    for (const r of declared) for (const policy of POLICIES) expect(await runPolicy(policy, r.type, r.inputs)).toEqual([]);
+    for (const policy of STACK_POLICIES)
+      expect({ policy: policy.name, violations: await runStackPolicy(policy, resources) }).toEqual({
+        policy: policy.name,
+        violations: [],
+      });
+    for (const r of declared)
+      for (const policy of POLICIES) expect(await runPolicy(policy, r.type, r.inputs)).toEqual([]);
   });
 
   test("Batch-service allocation (the default) declares no Key Vault and no reference to one", async () => {
@@ -295,11 +385,18 @@ describe("options that change the environment", () => {
   test("with a workspace, the Batch account's ServiceLog, AuditLog and metrics and the blob service's reads, writes, deletes and transactions go to it", async () => {
     const workspace = `/subscriptions/${SUBSCRIPTION}/resourceGroups/ops/providers/Microsoft.OperationalInsights/workspaces/ops-logs`;
     await deploy({ logAnalyticsWorkspaceId: workspace });
-    const byTarget = Object.fromEntries(ofType("monitor:DiagnosticSetting").map((r) => [String(props(r).resourceUri).split("/providers/").pop(), props(r)]));
+    const byTarget = Object.fromEntries(
+      ofType("monitor:DiagnosticSetting").map((r) => [
+        String(props(r).resourceUri).split("/providers/").pop(),
+        props(r),
+      ]),
+    );
     expect(byTarget).toEqual({
       "Microsoft.Batch/batchAccounts/ocrtestbatch1a2b3c": {
         name: "batch-ocr-to-log-analytics",
-        resourceUri: expect.stringMatching(/^\/subscriptions\/.*\/resourceGroups\/ocrtestrg1a2b3c\/providers\/Microsoft\.Batch\/batchAccounts\/ocrtestbatch1a2b3c$/),
+        resourceUri: expect.stringMatching(
+          /^\/subscriptions\/.*\/resourceGroups\/ocrtestrg1a2b3c\/providers\/Microsoft\.Batch\/batchAccounts\/ocrtestbatch1a2b3c$/,
+        ),
         workspaceId: workspace,
         logs: [
           { category: "ServiceLog", enabled: true },
@@ -324,7 +421,8 @@ describe("options that change the environment", () => {
 
 describe("photos and results survive a rename, and a delete outside Pulumi", () => {
   // Pulumi's mocks are not told resource options, so protection is read from the resource objects.
-  const isProtected = (resource: pulumi.Resource) => (resource as unknown as { __protect?: boolean }).__protect === true;
+  const isProtected = (resource: pulumi.Resource) =>
+    (resource as unknown as { __protect?: boolean }).__protect === true;
 
   test("the resource group, the storage account and both containers are protected, so a namePrefix change stops before deleting them", async () => {
     declared.length = 0;
@@ -332,7 +430,12 @@ describe("photos and results survive a rename, and a delete outside Pulumi", () 
     const rg = createResourceGroup(cfg);
     const store = createStorage(cfg, rg);
     await settled();
-    expect({ rg: isProtected(rg), account: isProtected(store.account), images: isProtected(store.images), results: isProtected(store.results) }).toEqual({
+    expect({
+      rg: isProtected(rg),
+      account: isProtected(store.account),
+      images: isProtected(store.images),
+      results: isProtected(store.results),
+    }).toEqual({
       rg: true,
       account: true,
       images: true,
@@ -344,7 +447,9 @@ describe("photos and results survive a rename, and a delete outside Pulumi", () 
     await deploy();
     const lock = props(one("authorization:ManagementLockByScope"));
     expect(lock).toEqual({
-      scope: expect.stringMatching(/\/resourceGroups\/ocrtestrg1a2b3c\/providers\/Microsoft\.Storage\/storageAccounts\/ocrtestst1a2b3c$/),
+      scope: expect.stringMatching(
+        /\/resourceGroups\/ocrtestrg1a2b3c\/providers\/Microsoft\.Storage\/storageAccounts\/ocrtestst1a2b3c$/,
+      ),
       lockName: "keeps-photos-and-results",
       level: "CanNotDelete",
       notes: expect.stringMatching(/set batch-ocr:keepsData false and pulumi up, then pulumi destroy/),
@@ -398,8 +503,12 @@ describe("names Azure will see", () => {
   });
 
   test("the name check sees a name that is one character too long", () => {
-    expect(azureNameProblem("azure-native:storage:StorageAccount", "a".repeat(25))).toMatch(/25 characters\) breaks Azure's rule: 3–24 characters/);
-    expect(azureNameProblem("azure-native:batch:BatchAccount", "ocr-batch")).toMatch(/lowercase letters and digits only/);
+    expect(azureNameProblem("azure-native:storage:StorageAccount", "a".repeat(25))).toMatch(
+      /25 characters\) breaks Azure's rule: 3–24 characters/,
+    );
+    expect(azureNameProblem("azure-native:batch:BatchAccount", "ocr-batch")).toMatch(
+      /lowercase letters and digits only/,
+    );
     expect(azureNameProblem("azure-native:batch:BatchAccount", "a".repeat(24))).toBeUndefined();
   });
 });

@@ -20,7 +20,10 @@ const MARKER = `delete-while-running-${process.pid}`;
  * as bash can (no fork per file), so a removal always meets entries that appeared after it listed
  * the directory. The marker lets the test find every such process afterwards.
  */
-const writer = (marker: string) => bash(`: ${marker}; mkdir -p a b c; i=0; while :; do echo x > f$i; echo x > a/f$i; echo x > b/c$i; i=$(( (i + 1) % 200 )); done`);
+const writer = (marker: string) =>
+  bash(
+    `: ${marker}; mkdir -p a b c; i=0; while :; do echo x > f$i; echo x > a/f$i; echo x > b/c$i; i=$(( (i + 1) % 200 )); done`,
+  );
 
 let cli: LocalCliProcess | undefined;
 let dataDir: string | undefined;
@@ -62,22 +65,34 @@ it("survives pools, jobs and tasks deleted while their processes write, and leav
     throw new Error(`npm run local exited (${code}); it printed:\n${started.output()}`);
   });
   const serving = <T>(call: Promise<T>): Promise<T> => Promise.race([call, died]);
-  const waitFor = (what: string, probe: () => Promise<true | undefined>) => pollUntil(what, probe, ROUND_DEADLINE_MS, 50);
+  const waitFor = (what: string, probe: () => Promise<true | undefined>) =>
+    pollUntil(what, probe, ROUND_DEADLINE_MS, 50);
 
   for (let round = 0; round < ROUNDS; round++) {
     const poolId = `pool-${round}`;
     const jobId = `job-${round}`;
     const marker = `${MARKER}-${round}`;
-    await serving(addPool(batch, poolId, { nodes: NODES, startTask: { commandLine: writer(marker), waitForSuccess: false } }));
+    await serving(
+      addPool(batch, poolId, { nodes: NODES, startTask: { commandLine: writer(marker), waitForSuccess: false } }),
+    );
     await serving(batch.job.add({ id: jobId, poolInfo: { poolId } }));
-    await serving(batch.task.addCollection(jobId, ["t0", "t1", "t2"].map((id) => ({ id, commandLine: writer(marker) }))));
-    await waitFor(`${poolId}: start tasks and tasks writing`, async () => (processesWith(marker).length >= NODES + 2 ? true : undefined));
+    await serving(
+      batch.task.addCollection(
+        jobId,
+        ["t0", "t1", "t2"].map((id) => ({ id, commandLine: writer(marker) })),
+      ),
+    );
+    await waitFor(`${poolId}: start tasks and tasks writing`, async () =>
+      processesWith(marker).length >= NODES + 2 ? true : undefined,
+    );
 
     // A running task deleted on its own: its folder goes, its pool and job stay.
     const t0 = await serving(batch.task.get(jobId, "t0"));
     expect(t0.state).toBe("running");
     await serving(batch.task.deleteMethod(jobId, "t0"));
-    expect(existsSync(path.join(dataDir, "nodes", poolId, t0.nodeInfo!.nodeId!, "workitems", jobId, "job-1", "t0"))).toBe(false);
+    expect(
+      existsSync(path.join(dataDir, "nodes", poolId, t0.nodeInfo!.nodeId!, "workitems", jobId, "job-1", "t0")),
+    ).toBe(false);
 
     // One node more while every process slot is taken: its start task waits for a slot, which
     // the tasks' ends free while the node is being removed.

@@ -1,4 +1,9 @@
 import { describeFidelity } from "./clients/fidelity-suite";
 import { pythonPocErrors, runPythonPoc } from "./clients/python-poc";
 
-describeFidelity({ name: "python", title: "the Python azure-batch SDK", runPoc: runPythonPoc, runErrors: pythonPocErrors });
+describeFidelity({
+  name: "python",
+  title: "the Python azure-batch SDK",
+  runPoc: runPythonPoc,
+  runErrors: pythonPocErrors,
+});

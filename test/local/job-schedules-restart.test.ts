@@ -24,9 +24,18 @@ afterAll(async () => {
 });
 
 async function start(): Promise<BatchServiceClient> {
-  const cloud = await startLocalCloud({ dataDir, persistState: true, inMemoryStorage: true, scheduleTimeScale: 60, maxProcesses: 2 });
+  const cloud = await startLocalCloud({
+    dataDir,
+    persistState: true,
+    inMemoryStorage: true,
+    scheduleTimeScale: 60,
+    maxProcesses: 2,
+  });
   clouds.push(cloud);
-  return new BatchServiceClient(new BatchSharedKeyCredentials(cloud.batchAccountName, cloud.batchAccountKey), cloud.batchEndpoint);
+  return new BatchServiceClient(
+    new BatchSharedKeyCredentials(cloud.batchAccountName, cloud.batchAccountKey),
+    cloud.batchEndpoint,
+  );
 }
 
 const jobIds = async (client: BatchServiceClient) => (await client.job.listFromJobSchedule("kept")).map((j) => j.id!);
@@ -44,7 +53,11 @@ test("a schedule comes back after a restart on the same data directory and numbe
 
   const second = await start();
   const back = await second.jobSchedule.get("kept");
-  expect(back).toMatchObject({ state: "active", metadata: [{ name: "purpose", value: "nightly OCR" }], schedule: { recurrenceInterval: "PT1M" } });
+  expect(back).toMatchObject({
+    state: "active",
+    metadata: [{ name: "purpose", value: "nightly OCR" }],
+    schedule: { recurrenceInterval: "PT1M" },
+  });
   const seen = await jobIds(second);
   expect(seen.slice(0, 2)).toEqual(["kept:job-1", "kept:job-2"]);
   const next = `kept:job-${seen.length + 1}`;

@@ -35,7 +35,11 @@ export interface LocalCliOptions {
 
 export async function startLocalCli(args: string[], options: LocalCliOptions = {}): Promise<LocalCliProcess> {
   const readyWithinMs = options.readyWithinMs ?? 60_000;
-  const child = spawn(TSX, ["local/cli.ts", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], detached: options.ownProcessGroup ?? false });
+  const child = spawn(TSX, ["local/cli.ts", ...args], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: options.ownProcessGroup ?? false,
+  });
   let out = "";
   let all = "";
   let running = true;
@@ -64,6 +68,17 @@ export async function startLocalCli(args: string[], options: LocalCliOptions = {
       .filter((l) => /^(AZURE|IDENTITY)_/.test(l))
       .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
   );
-  const batch = new BatchServiceClient(new BatchSharedKeyCredentials(vars.AZURE_BATCH_ACCOUNT!, vars.AZURE_BATCH_ACCESS_KEY!), vars.AZURE_BATCH_ENDPOINT!);
-  return { child, vars, dataDir: /data in (\S+)/.exec(out)?.[1] ?? "", batch, output: () => all, exited, alive: () => running };
+  const batch = new BatchServiceClient(
+    new BatchSharedKeyCredentials(vars.AZURE_BATCH_ACCOUNT!, vars.AZURE_BATCH_ACCESS_KEY!),
+    vars.AZURE_BATCH_ENDPOINT!,
+  );
+  return {
+    child,
+    vars,
+    dataDir: /data in (\S+)/.exec(out)?.[1] ?? "",
+    batch,
+    output: () => all,
+    exited,
+    alive: () => running,
+  };
 }

@@ -13,7 +13,9 @@ const service = useService("mpi-example", { maxProcesses: 4 });
 
 it("runs two tightly coupled MPI jobs side by side, each across its own two nodes", async () => {
   const { client, cloud } = service();
-  const container = BlobServiceClient.fromConnectionString(cloud.storageConnectionString).getContainerClient("mpi-example");
+  const container = BlobServiceClient.fromConnectionString(cloud.storageConnectionString).getContainerClient(
+    "mpi-example",
+  );
   await container.createIfNotExists();
   await container.getBlockBlobClient("ring.py").uploadFile(path.join(EXAMPLE, "ring.py"));
   await client.pool.add(JSON.parse(readFileSync(path.join(EXAMPLE, "pool.json"), "utf8")));

@@ -37,13 +37,21 @@ function killGroup(cli: LocalCliProcess): void {
 }
 
 async function start(dataDir: string): Promise<LocalCliProcess> {
-  const cli = await startLocalCli(["--data", dataDir, "--max-processes", "4", "--autoscale-time-scale", "60"], { ownProcessGroup: true });
+  const cli = await startLocalCli(["--data", dataDir, "--max-processes", "4", "--autoscale-time-scale", "60"], {
+    ownProcessGroup: true,
+  });
   running.push(cli);
   return cli;
 }
 
 /** What a restart must not change about a completed task. */
-const settled = (t: BatchServiceModels.CloudTask) => ({ eTag: t.eTag, lastModified: t.lastModified, state: t.state, executionInfo: t.executionInfo, nodeId: t.nodeInfo?.nodeId });
+const settled = (t: BatchServiceModels.CloudTask) => ({
+  eTag: t.eTag,
+  lastModified: t.lastModified,
+  state: t.state,
+  executionInfo: t.executionInfo,
+  nodeId: t.nodeInfo?.nodeId,
+});
 
 test("a service killed mid-job comes back on the same --data with its pools, nodes, jobs and tasks, and the job finishes", async () => {
   const dataDir = path.join(work, "data");
@@ -89,7 +97,12 @@ test("a service killed mid-job comes back on the same --data with its pools, nod
 
   const second = await start(dataDir);
   const pool = await second.batch.pool.get("fixed");
-  expect({ eTag: pool.eTag, lastModified: pool.lastModified, metadata: pool.metadata, startTask: pool.startTask?.commandLine }).toEqual({
+  expect({
+    eTag: pool.eTag,
+    lastModified: pool.lastModified,
+    metadata: pool.metadata,
+    startTask: pool.startTask?.commandLine,
+  }).toEqual({
     eTag: poolBefore.eTag,
     lastModified: poolBefore.lastModified,
     metadata: poolBefore.metadata,
@@ -97,7 +110,11 @@ test("a service killed mid-job comes back on the same --data with its pools, nod
   });
   expect(pool.url).toBe(`${second.vars.AZURE_BATCH_ENDPOINT}/pools/fixed`);
   const scaled = await second.batch.pool.get("scaled");
-  expect({ enableAutoScale: scaled.enableAutoScale, formula: scaled.autoScaleFormula, interval: scaled.autoScaleEvaluationInterval }).toEqual({
+  expect({
+    enableAutoScale: scaled.enableAutoScale,
+    formula: scaled.autoScaleFormula,
+    interval: scaled.autoScaleEvaluationInterval,
+  }).toEqual({
     enableAutoScale: true,
     formula: "$TargetDedicatedNodes = 1;",
     interval: "PT5M",
@@ -111,7 +128,11 @@ test("a service killed mid-job comes back on the same --data with its pools, nod
   expect(quickAfter.map(settled)).toEqual(quickBefore.map(settled));
   for (const t of quickAfter) expect(await taskFile(second.batch, "job", t.id!, "wd/result.txt")).toBe(`${t.id}\n`);
   const slowAfter = tasks.find((t) => t.id === "slow-1")!;
-  expect({ result: slowAfter.executionInfo?.result, requeueCount: slowAfter.executionInfo?.requeueCount, retryCount: slowAfter.executionInfo?.retryCount }).toEqual({
+  expect({
+    result: slowAfter.executionInfo?.result,
+    requeueCount: slowAfter.executionInfo?.requeueCount,
+    retryCount: slowAfter.executionInfo?.retryCount,
+  }).toEqual({
     result: "success",
     requeueCount: 1,
     retryCount: 0,
@@ -122,7 +143,9 @@ test("a service killed mid-job comes back on the same --data with its pools, nod
   const nodesAfter = await waitForNodes(second.batch, "fixed", 2);
   expect(nodesAfter.map((n) => n.id).sort()).toEqual(nodesBefore.map((n) => n.id).sort());
   for (const node of nodesAfter) {
-    expect(await readFile(path.join(dataDir, "nodes", "fixed", node.id!, "shared", "boots"), "utf8")).toBe("boot\nboot\n");
+    expect(await readFile(path.join(dataDir, "nodes", "fixed", node.id!, "shared", "boots"), "utf8")).toBe(
+      "boot\nboot\n",
+    );
   }
 });
 
@@ -162,7 +185,10 @@ test("application packages registered in-process are there after a stop and a st
 });
 
 async function fetchApplications(cloud: LocalCloud): Promise<unknown[]> {
-  const client = new BatchServiceClient(new BatchSharedKeyCredentials(cloud.batchAccountName, cloud.batchAccountKey), cloud.batchEndpoint);
+  const client = new BatchServiceClient(
+    new BatchSharedKeyCredentials(cloud.batchAccountName, cloud.batchAccountKey),
+    cloud.batchEndpoint,
+  );
   const apps = await client.application.list();
   return apps.map((a) => ({ id: a.id, displayName: a.displayName, versions: a.versions }));
 }

@@ -19,8 +19,16 @@ beforeEach(async () => {
 });
 afterEach(() => rm(dataDir, { recursive: true, force: true }));
 
-const job = (id: string) => ({ id, url: `${BASE}/jobs/${id}`, eTag: newETag(), state: "active", poolInfo: { poolId: "p" } }) as unknown as Job;
-const task = (id: string, state: Task["state"]) => ({ id, url: `${BASE}/jobs/j/tasks/${id}`, eTag: newETag(), state, executionInfo: { retryCount: 0, requeueCount: 0 } }) as unknown as Task;
+const job = (id: string) =>
+  ({ id, url: `${BASE}/jobs/${id}`, eTag: newETag(), state: "active", poolInfo: { poolId: "p" } }) as unknown as Job;
+const task = (id: string, state: Task["state"]) =>
+  ({
+    id,
+    url: `${BASE}/jobs/j/tasks/${id}`,
+    eTag: newETag(),
+    state,
+    executionInfo: { retryCount: 0, requeueCount: 0 },
+  }) as unknown as Task;
 
 function keeperOf(state: BatchState, baseUrl = BASE): StateKeeper {
   return new StateKeeper({ dataDir, state, baseUrl: () => baseUrl, revision: changeCount, log: () => undefined });
@@ -55,7 +63,11 @@ test("journal lines after the snapshot are replayed in order; a torn last line i
   const restored = await reload("http://127.0.0.1:2222");
   const back = restored.jobTasks("j");
   expect([...back.all.keys()]).toEqual(["a", "c"]);
-  expect(back.all.get("a")).toMatchObject({ state: "completed", eTag: done.eTag, url: "http://127.0.0.1:2222/jobs/j/tasks/a" });
+  expect(back.all.get("a")).toMatchObject({
+    state: "completed",
+    eTag: done.eTag,
+    url: "http://127.0.0.1:2222/jobs/j/tasks/a",
+  });
   expect([...back.queue]).toEqual(["c"]);
 
   const next = keeperOf(restored, "http://127.0.0.1:2222");

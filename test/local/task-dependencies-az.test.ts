@@ -39,23 +39,53 @@ async function completed(jobId: string, taskId: string): Promise<TaskShown> {
 }
 
 test("a merge task added with az --json-file runs after the tasks it depends on", async () => {
-  await az.ok(["batch", "pool", "create", "--id", "az-deps", "--vm-size", POC_POOL.vmSize, "--target-dedicated-nodes", "1", "--image", POC_POOL.imageUrn, "--node-agent-sku-id", POC_POOL.nodeAgentSkuId]);
+  await az.ok([
+    "batch",
+    "pool",
+    "create",
+    "--id",
+    "az-deps",
+    "--vm-size",
+    POC_POOL.vmSize,
+    "--target-dedicated-nodes",
+    "1",
+    "--image",
+    POC_POOL.imageUrn,
+    "--node-agent-sku-id",
+    POC_POOL.nodeAgentSkuId,
+  ]);
   await az.ok(["batch", "job", "create", "--id", "az-deps-job", "--pool-id", "az-deps", "--uses-task-dependencies"]);
   const tasks = join(dir, "tasks.json");
   writeFileSync(
     tasks,
     JSON.stringify([
-      { id: "merge", commandLine: "/bin/true", dependsOn: { taskIds: ["page-1"], taskIdRanges: [{ start: 2, end: 3 }] } },
+      {
+        id: "merge",
+        commandLine: "/bin/true",
+        dependsOn: { taskIds: ["page-1"], taskIdRanges: [{ start: 2, end: 3 }] },
+      },
       { id: "page-1", commandLine: "/bin/sleep 1" },
       { id: "2", commandLine: "/bin/sleep 1" },
       { id: "3", commandLine: "/bin/sleep 1" },
     ]),
   );
-  const added = await az.json<{ taskId: string; status: string }[]>(["batch", "task", "create", "--job-id", "az-deps-job", "--json-file", tasks]);
+  const added = await az.json<{ taskId: string; status: string }[]>([
+    "batch",
+    "task",
+    "create",
+    "--job-id",
+    "az-deps-job",
+    "--json-file",
+    tasks,
+  ]);
   expect(added.map((a) => a.status)).toEqual(["success", "success", "success", "success"]);
 
   const merge = await completed("az-deps-job", "merge");
-  const lastEnd = Math.max(...(await Promise.all(["page-1", "2", "3"].map((id) => completed("az-deps-job", id)))).map((t) => Date.parse(t.executionInfo!.endTime!)));
+  const lastEnd = Math.max(
+    ...(await Promise.all(["page-1", "2", "3"].map((id) => completed("az-deps-job", id)))).map((t) =>
+      Date.parse(t.executionInfo!.endTime!),
+    ),
+  );
   expect(Date.parse(merge.executionInfo!.startTime!)).toBeGreaterThanOrEqual(lastEnd);
   expect(merge.executionInfo?.result).toBe("success");
 

@@ -42,7 +42,21 @@ describe("report.html", () => {
     await writeFile(path.join(input, "broken.jpg"), "this is not a JPEG");
     const manifest = path.join(work, "manifest.csv");
     await writeFile(manifest, `photo,meter,time\n${SERIES.map(([p, t]) => `${p},M1,${t}`).join("\n")}\n`);
-    run = await runCli(["--input", input, "--profile", path.join(SAMPLES, "profile.json"), "--manifest", manifest, "--out", path.join(work, "out"), "--job-id", "report-1", "--price-per-node-hour", "0.5", "--json"]);
+    run = await runCli([
+      "--input",
+      input,
+      "--profile",
+      path.join(SAMPLES, "profile.json"),
+      "--manifest",
+      manifest,
+      "--out",
+      path.join(work, "out"),
+      "--job-id",
+      "report-1",
+      "--price-per-node-hour",
+      "0.5",
+      "--json",
+    ]);
     jobDir = path.join(work, "out", "report-1");
     rows = await resultsCsv(jobDir);
     browser = await launchChromium();
@@ -57,14 +71,33 @@ describe("report.html", () => {
     await rm(work, { recursive: true, force: true });
   });
 
-  const visible = (p: Page) => p.$$eval("#entries .entry:not([hidden])", (es) => es.map((e) => (e as HTMLElement).dataset.photo ?? ""));
+  const visible = (p: Page) =>
+    p.$$eval("#entries .entry:not([hidden])", (es) => es.map((e) => (e as HTMLElement).dataset.photo ?? ""));
 
   test("is written by the run and shows one entry per row of results.csv, with its reading or its reason", async () => {
     expect(run.code).toBe(2); // broken.jpg failed
-    const json = JSON.parse(run.stdout) as { reportFile: string; summary: { photos: number; read: number; unreadable: number; failed: number; implausible: number; cost: number; pricePerNodeHour: number } };
+    const json = JSON.parse(run.stdout) as {
+      reportFile: string;
+      summary: {
+        photos: number;
+        read: number;
+        unreadable: number;
+        failed: number;
+        implausible: number;
+        cost: number;
+        pricePerNodeHour: number;
+      };
+    };
     expect(json.reportFile).toBe(path.join(jobDir, "report.html"));
     const count = (s: string) => rows.filter((r) => r.status === s).length;
-    expect(json.summary).toMatchObject({ photos: rows.length, read: count("ok"), unreadable: count("unreadable"), failed: 1, implausible: 1, pricePerNodeHour: 0.5 });
+    expect(json.summary).toMatchObject({
+      photos: rows.length,
+      read: count("ok"),
+      unreadable: count("unreadable"),
+      failed: 1,
+      implausible: 1,
+      pricePerNodeHour: 0.5,
+    });
     expect(rows).toHaveLength(SERIES.length + 2);
     const entries = await page.$$eval("#entries .entry", (es) =>
       es.map((e) => ({
@@ -76,22 +109,42 @@ describe("report.html", () => {
         outline: e.querySelector("polygon.outline")?.getAttribute("data-source") ?? null,
       })),
     );
-    expect(entries.map((e) => [e.photo, e.status, e.reading, e.reason]).sort()).toEqual(rows.map((r) => [r.photo, r.status, r.reading, r.status === "ok" ? "" : r.error]).sort());
+    expect(entries.map((e) => [e.photo, e.status, e.reading, e.reason]).sort()).toEqual(
+      rows.map((r) => [r.photo, r.status, r.reading, r.status === "ok" ? "" : r.error]).sort(),
+    );
     for (const e of entries) {
       // Where the worker found the counter, or else the samples' profile window: outlined on every thumbnail.
       if (e.photo === "broken.jpg") expect([e.thumb, e.outline]).toEqual([null, null]);
-      else expect([e.thumb, ["record", "profile"].includes(e.outline ?? "")]).toEqual([expect.stringMatching(/^thumbs\/\d+\.jpg$/), true]);
+      else
+        expect([e.thumb, ["record", "profile"].includes(e.outline ?? "")]).toEqual([
+          expect.stringMatching(/^thumbs\/\d+\.jpg$/),
+          true,
+        ]);
     }
-    await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>("img.thumb")].every((i) => i.complete && i.naturalWidth > 0));
-    const summary = Object.fromEntries(await page.$$eval("dl.summary div", (ds) => ds.map((d) => [(d as HTMLElement).dataset.key, d.querySelector("dd")?.textContent ?? ""])));
-    expect(summary).toMatchObject({ photos: String(rows.length), read: String(rows.filter((r) => r.status === "ok").length), failed: "1" });
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll<HTMLImageElement>("img.thumb")].every((i) => i.complete && i.naturalWidth > 0),
+    );
+    const summary = Object.fromEntries(
+      await page.$$eval("dl.summary div", (ds) =>
+        ds.map((d) => [(d as HTMLElement).dataset.key, d.querySelector("dd")?.textContent ?? ""]),
+      ),
+    );
+    expect(summary).toMatchObject({
+      photos: String(rows.length),
+      read: String(rows.filter((r) => r.status === "ok").length),
+      failed: "1",
+    });
     expect(summary.cost).toBe(`${json.summary.cost.toFixed(4)} at 0.5 per node-hour`);
     expect(requested.filter((u) => !u.startsWith("file://"))).toEqual([]);
     expect(pageErrors).toEqual([]);
   });
 
   test("filters the entries: all, unreadable, failed, implausible", async () => {
-    const photos = (pick: (r: Row) => boolean) => rows.filter(pick).map((r) => r.photo).sort();
+    const photos = (pick: (r: Row) => boolean) =>
+      rows
+        .filter(pick)
+        .map((r) => r.photo)
+        .sort();
     await page.click('[data-filter="failed"]');
     expect((await visible(page)).sort()).toEqual(["broken.jpg"]);
     await page.click('[data-filter="unreadable"]');
@@ -116,16 +169,25 @@ describe("report.html", () => {
       implausible: [...c.querySelectorAll<SVGElement>(".implausible")].map((e) => e.dataset.photo),
     }));
     expect(chart.implausible).toEqual(["meter-011.jpg"]);
-    expect(chart.plausible.sort()).toEqual(SERIES.map(([p]) => p).filter((p) => p !== "meter-011.jpg").sort());
+    expect(chart.plausible.sort()).toEqual(
+      SERIES.map(([p]) => p)
+        .filter((p) => p !== "meter-011.jpg")
+        .sort(),
+    );
   });
 
   test("exports results.csv with a reviewed column holding what the operator typed for refused photos", async () => {
-    const refused = rows.filter((r) => r.status !== "ok").map((r) => r.photo).sort();
+    const refused = rows
+      .filter((r) => r.status !== "ok")
+      .map((r) => r.photo)
+      .sort();
     expect(refused).toEqual(expect.arrayContaining(["broken.jpg", "meter-011.jpg"]));
     await page.fill('input.review[data-photo="meter-011.jpg"]', "02000");
     // Not a reading: refused by the field, and not exported.
     await page.fill('input.review[data-photo="broken.jpg"]', "12a");
-    expect(await page.$eval('input.review[data-photo="broken.jpg"]', (i) => (i as HTMLInputElement).validity.valid)).toBe(false);
+    expect(
+      await page.$eval('input.review[data-photo="broken.jpg"]', (i) => (i as HTMLInputElement).validity.valid),
+    ).toBe(false);
     const [download] = await Promise.all([page.waitForEvent("download"), page.click("#export")]);
     expect(download.suggestedFilename()).toBe("report-1-reviewed.csv");
     const text = await readFile((await download.path()) as string, "utf8");
@@ -135,7 +197,9 @@ describe("report.html", () => {
     const exported = parse(text, { columns: true }) as (Row & { reviewed: string })[];
     // Every row as results.csv has it, cell for cell, with the reviewed reading after.
     expect(exported.map(({ reviewed: _r, ...r }) => r)).toEqual(parse(original, { columns: true }));
-    expect(Object.fromEntries(exported.filter((r) => r.reviewed !== "").map((r) => [r.photo, r.reviewed]))).toEqual({ "meter-011.jpg": "02000" });
+    expect(Object.fromEntries(exported.filter((r) => r.reviewed !== "").map((r) => [r.photo, r.reviewed]))).toEqual({
+      "meter-011.jpg": "02000",
+    });
     expect(lines).toHaveLength(rows.length);
     expect(await page.textContent("#export-status")).toContain("1 reading(s) reviewed");
   });

@@ -32,7 +32,8 @@ describe("digit shapes", () => {
     // Glare: the inverted band darkens smoothly towards the left, down to a quarter of its brightness.
     for (let y = 0; y < 80; y++) for (let x = 0; x < 200; x++) img.data[y * 200 + x] = Math.round(60 + 170 * (x / 199));
     // A dark bar (a "1") under the glare, and one in the clear.
-    for (const left of [20, 150]) for (let y = 20; y < 60; y++) for (let x = left; x < left + 8; x++) img.data[y * 200 + x] = 10;
+    for (const left of [20, 150])
+      for (let y = 20; y < 60; y++) for (let x = left; x < left + 8; x++) img.data[y * 200 + x] = 10;
     const levels = levelsOf(img);
     const glareOnly = sampleShape(img, levels, 60, 20, 40);
     expect(mean(glareOnly)).toBeLessThan(0.01);
@@ -53,7 +54,13 @@ describe("digit shapes", () => {
       for (const shown of [0.25, 0.5, 0.75]) {
         // The foot of d (its bottom `shown` share) above the head of d+1 (the rest).
         const cut = Math.round(SHAPE_H * shown);
-        const read = matchPieces({ upper: rows(drawn[d] as Shape, SHAPE_H - cut, SHAPE_H - 1), lower: rows(drawn[(d + 1) % 10] as Shape, 0, SHAPE_H - cut - 1) }, shapes);
+        const read = matchPieces(
+          {
+            upper: rows(drawn[d] as Shape, SHAPE_H - cut, SHAPE_H - 1),
+            lower: rows(drawn[(d + 1) % 10] as Shape, 0, SHAPE_H - cut - 1),
+          },
+          shapes,
+        );
         expect({ d, shown, digit: read?.digit }).toEqual({ d, shown, digit: d });
         expect(read?.confidence).toBeGreaterThan(0.6);
       }
@@ -70,6 +77,8 @@ describe("digit shapes", () => {
   });
 
   test("a typeface ImageMagick cannot draw is refused, naming it", async () => {
-    await expect(typefaceShapes("No-Such-Typeface-Bold", dir)).rejects.toThrow(/cannot draw digits in typeface "No-Such-Typeface-Bold"/);
+    await expect(typefaceShapes("No-Such-Typeface-Bold", dir)).rejects.toThrow(
+      /cannot draw digits in typeface "No-Such-Typeface-Bold"/,
+    );
   });
 });

@@ -8,7 +8,17 @@ import { score, truthFromName, type EvalReport } from "../../worker/eval";
 const ROOT = path.join(__dirname, "..", "..");
 
 function rec(photo: string, status: ResultRecord["status"], reading: string | null): ResultRecord {
-  return { schema: RESULT_SCHEMA, photo, status, reading, confidence: 0.9, rawText: "", error: null, mode: "profile", timings: { convertMs: 0, ocrMs: 0, totalMs: 0 } };
+  return {
+    schema: RESULT_SCHEMA,
+    photo,
+    status,
+    reading,
+    confidence: 0.9,
+    rawText: "",
+    error: null,
+    mode: "profile",
+    timings: { convertMs: 0, ocrMs: 0, totalMs: 0 },
+  };
 }
 
 describe("accuracy report", () => {
@@ -20,7 +30,13 @@ describe("accuracy report", () => {
 
   test("scores exact, unreadable, wrong and errors apart", () => {
     const report = score(
-      [rec("a", "ok", "00530"), rec("b", "ok", "00531"), rec("c", "unreadable", null), rec("d", "error", null), rec("e", "ok", "1")],
+      [
+        rec("a", "ok", "00530"),
+        rec("b", "ok", "00531"),
+        rec("c", "unreadable", null),
+        rec("d", "error", null),
+        rec("e", "ok", "1"),
+      ],
       (p) => ({ a: 530, b: 530, c: 530, d: 530 })[p],
     );
     expect(report).toMatchObject({ photos: 5, exact: 1, wrong: 1, unreadable: 1, errors: 1, noTruth: 1 });
@@ -30,11 +46,27 @@ describe("accuracy report", () => {
   test("the bundled samples: no wrong reading, square wheels read exactly, wheels between two digits read as the lower digit or unreadable", () => {
     const out = execFileSync(
       process.execPath,
-      [require.resolve("tsx/cli"), "worker/eval-cli.ts", "--input", "samples", "--profile", "samples/profile.json", "--truth", "samples/truth.csv", "--json", "--concurrency", "2"],
+      [
+        require.resolve("tsx/cli"),
+        "worker/eval-cli.ts",
+        "--input",
+        "samples",
+        "--profile",
+        "samples/profile.json",
+        "--truth",
+        "samples/truth.csv",
+        "--json",
+        "--concurrency",
+        "2",
+      ],
       { cwd: ROOT, encoding: "utf8" },
     );
     const report = JSON.parse(out) as EvalReport;
-    const rows = parse(readFileSync(path.join(ROOT, "samples", "truth.csv"), "utf8"), { columns: true }) as { photo: string; reading: string; turn: string }[];
+    const rows = parse(readFileSync(path.join(ROOT, "samples", "truth.csv"), "utf8"), { columns: true }) as {
+      photo: string;
+      reading: string;
+      turn: string;
+    }[];
     expect(report).toMatchObject({ photos: rows.length, wrong: 0, errors: 0, noTruth: 0 });
     const missed = new Set(report.misses.map((m) => m.photo));
     // A last wheel square on its digit (or barely turned) must read exactly.
@@ -50,7 +82,11 @@ describe("accuracy report", () => {
   test("a missing input folder is a clear error", () => {
     let stderr = "";
     try {
-      execFileSync(process.execPath, [require.resolve("tsx/cli"), "worker/eval-cli.ts", "--input", "no-such-dir"], { cwd: ROOT, encoding: "utf8", stdio: "pipe" });
+      execFileSync(process.execPath, [require.resolve("tsx/cli"), "worker/eval-cli.ts", "--input", "no-such-dir"], {
+        cwd: ROOT,
+        encoding: "utf8",
+        stdio: "pipe",
+      });
     } catch (err) {
       stderr = (err as { stderr: string }).stderr;
     }

@@ -53,7 +53,15 @@ describe("when a photo was taken (EXIF DateTimeOriginal)", () => {
   test("EXIF's format becomes ISO 8601 local time, no zone added; blank or impossible values give none", () => {
     expect(exifTime("2026:01:03 10:00:00")).toBe("2026-01-03T10:00:00");
     expect(exifTime("2026:01:03 10:00:00\0 ")).toBe("2026-01-03T10:00:00");
-    for (const bad of ["", "0000:00:00 00:00:00", "    :  :     :  :  ", "2026:02:30 10:00:00", "2026:01:03 24:00:00", "2026-01-03T10:00:00"]) expect(exifTime(bad)).toBeUndefined();
+    for (const bad of [
+      "",
+      "0000:00:00 00:00:00",
+      "    :  :     :  :  ",
+      "2026:02:30 10:00:00",
+      "2026:01:03 24:00:00",
+      "2026-01-03T10:00:00",
+    ])
+      expect(exifTime(bad)).toBeUndefined();
   });
 
   test("the worker's one identify -ping reads it; photos without it, with a blank one or unreadable are still told apart, names with spaces included", async () => {
@@ -76,7 +84,11 @@ describe("when a photo was taken (EXIF DateTimeOriginal)", () => {
     const out = path.join(dir, "out");
     const records = await runBatch({ photos: [dated, plain], profile: profileFor(DEFAULT_CAMERA, 5), outDir: out });
     const byPhoto = Object.fromEntries(records.map((r) => [r.photo, r]));
-    expect(byPhoto["dated meter 1.jpg"]).toMatchObject({ status: "ok", reading: "00530", takenAt: "2026-01-03T10:00:00" });
+    expect(byPhoto["dated meter 1.jpg"]).toMatchObject({
+      status: "ok",
+      reading: "00530",
+      takenAt: "2026-01-03T10:00:00",
+    });
     expect(byPhoto["plain meter.jpg"]).toMatchObject({ status: "ok", reading: "00530" });
     expect(byPhoto["plain meter.jpg"]).not.toHaveProperty("takenAt");
     const onDisk = parseResultRecords(await readFile(path.join(out, RECORDS_FILE), "utf8"));
@@ -84,10 +96,24 @@ describe("when a photo was taken (EXIF DateTimeOriginal)", () => {
   });
 
   test("the result record contract takes takenAt as a string (schema unchanged) and refuses anything else", () => {
-    const record = { schema: RESULT_SCHEMA, photo: "a.jpg", status: "ok", reading: "00530", confidence: 0.9, rawText: "00530", error: null, mode: "profile", timings: { convertMs: 1, ocrMs: 1, totalMs: 2 } };
-    expect(parseResultRecord(JSON.stringify({ ...record, takenAt: "2026-01-03T10:00:00" })).takenAt).toBe("2026-01-03T10:00:00");
+    const record = {
+      schema: RESULT_SCHEMA,
+      photo: "a.jpg",
+      status: "ok",
+      reading: "00530",
+      confidence: 0.9,
+      rawText: "00530",
+      error: null,
+      mode: "profile",
+      timings: { convertMs: 1, ocrMs: 1, totalMs: 2 },
+    };
+    expect(parseResultRecord(JSON.stringify({ ...record, takenAt: "2026-01-03T10:00:00" })).takenAt).toBe(
+      "2026-01-03T10:00:00",
+    );
     expect(parseResultRecord(JSON.stringify(record)).takenAt).toBeUndefined();
-    expect(() => parseResultRecord(JSON.stringify({ ...record, takenAt: 20260103 }))).toThrow(/takenAt must be a string/);
+    expect(() => parseResultRecord(JSON.stringify({ ...record, takenAt: 20260103 }))).toThrow(
+      /takenAt must be a string/,
+    );
     expect(() => parseResultRecord(JSON.stringify({ ...record, takenAt: null }))).toThrow(/takenAt must be a string/);
   });
 });

@@ -32,7 +32,8 @@ const truthOf = (photo: string) => set.photos.find((p) => p.photo === photo)?.re
 /** Readings marked ok must be the truth; at least `least` of them must be ok. */
 function expectTrusted(records: Awaited<ReturnType<typeof runBatch>>, least: number): void {
   const ok = records.filter((r) => r.status === "ok");
-  for (const r of ok) expect({ photo: r.photo, reading: r.reading }).toEqual({ photo: r.photo, reading: truthOf(r.photo) });
+  for (const r of ok)
+    expect({ photo: r.photo, reading: r.reading }).toEqual({ photo: r.photo, reading: truthOf(r.photo) });
   expect(ok.length).toBeGreaterThanOrEqual(least);
 }
 
@@ -57,20 +58,32 @@ describe("the worker locates the counter", () => {
   test("with no profile at all: the whole photo searched, the counter's digits counted, labels beside it left out", async () => {
     const records = await runBatch({ photos, outDir: path.join(dir, "none"), concurrency: 2 });
     expectTrusted(records, 9);
-    expect(records.filter((r) => r.status === "ok").every((r) => r.mode === "auto" && r.counter?.wheels === set.digits)).toBe(true);
+    expect(
+      records.filter((r) => r.status === "ok").every((r) => r.mode === "auto" && r.counter?.wheels === set.digits),
+    ).toBe(true);
   });
 
   test("with no profile, a window framed on a face as light as its wheels ends at its frame: dark digits on light drums are read", async () => {
     const light = writeSampleSet(path.join(dir, "light"), 12, 5151, styleNamed("light-wheels"));
-    const records = await runBatch({ photos: light.photos.map((p) => path.join(dir, "light", p.photo)), outDir: path.join(dir, "light-none"), concurrency: 2 });
+    const records = await runBatch({
+      photos: light.photos.map((p) => path.join(dir, "light", p.photo)),
+      outDir: path.join(dir, "light-none"),
+      concurrency: 2,
+    });
     const ok = records.filter((r) => r.status === "ok");
-    for (const r of ok) expect({ photo: r.photo, reading: r.reading }).toEqual({ photo: r.photo, reading: light.photos.find((p) => p.photo === r.photo)?.reading });
+    for (const r of ok)
+      expect({ photo: r.photo, reading: r.reading }).toEqual({
+        photo: r.photo,
+        reading: light.photos.find((p) => p.photo === r.photo)?.reading,
+      });
     expect(ok.length).toBeGreaterThanOrEqual(4);
     expect(ok.every((r) => r.counter?.wheels === light.digits)).toBe(true);
   }, 300_000);
 
   test("a large photo (searched halved) is read as at its own size, and the record says where in the photo's own pixels", async () => {
-    const ok = (await runBatch({ photos: photos.slice(0, 4), outDir: path.join(dir, "small") })).find((r) => r.status === "ok");
+    const ok = (await runBatch({ photos: photos.slice(0, 4), outDir: path.join(dir, "small") })).find(
+      (r) => r.status === "ok",
+    );
     if (!ok?.counter) throw new Error("no photo read whole at 800x600");
     const large = path.join(dir, "large.jpg");
     execFileSync("convert", [path.join(dir, "set", ok.photo), "-resize", "400%", "-quality", "92", large]);
@@ -86,19 +99,47 @@ describe("the worker locates the counter", () => {
   test("a crop that cuts the counter is refused: widen it", async () => {
     const c = set.roughProfile.crop;
     // The crop's right half only: some wheels lie outside it.
-    const cut: MeterProfile = { ...set.roughProfile, crop: { x: c.x + Math.round(c.width / 2), y: c.y, width: Math.round(c.width / 2), height: c.height } };
+    const cut: MeterProfile = {
+      ...set.roughProfile,
+      crop: { x: c.x + Math.round(c.width / 2), y: c.y, width: Math.round(c.width / 2), height: c.height },
+    };
     const records = await runBatch({ photos: photos.slice(0, 2), profile: cut, outDir: path.join(dir, "cut") });
-    for (const r of records) expect(r).toMatchObject({ status: "unreadable", reading: null, error: expect.stringMatching(/^counter not found inside the crop: widen it/) });
+    for (const r of records)
+      expect(r).toMatchObject({
+        status: "unreadable",
+        reading: null,
+        error: expect.stringMatching(/^counter not found inside the crop: widen it/),
+      });
   });
 
   test("no counter in the crop, or too few wheels without a digit count: refused, saying what to give", async () => {
     const blank = path.join(dir, "blank.jpg");
     execFileSync("convert", ["-size", "800x600", "xc:#9a9a9a", "-attenuate", "0.4", "+noise", "Gaussian", blank]);
     const short = path.join(dir, "short.jpg");
-    execFileSync("convert", ["-size", "800x600", "xc:#d2d2d2", "-fill", "black", "-font", "DejaVu-Sans-Mono-Bold", "-pointsize", "90", "-annotate", "+300+330", "407", short]);
+    execFileSync("convert", [
+      "-size",
+      "800x600",
+      "xc:#d2d2d2",
+      "-fill",
+      "black",
+      "-font",
+      "DejaVu-Sans-Mono-Bold",
+      "-pointsize",
+      "90",
+      "-annotate",
+      "+300+330",
+      "407",
+      short,
+    ]);
     const [none, few] = await runBatch({ photos: [blank, short], outDir: path.join(dir, "refusals") });
-    expect(none).toMatchObject({ status: "unreadable", error: "no row of digits found in the photo: give a profile with a crop around the counter" });
-    expect(few).toMatchObject({ status: "unreadable", error: "only 3 wheels found: give the counter's digits in a profile" });
+    expect(none).toMatchObject({
+      status: "unreadable",
+      error: "no row of digits found in the photo: give a profile with a crop around the counter",
+    });
+    expect(few).toMatchObject({
+      status: "unreadable",
+      error: "only 3 wheels found: give the counter's digits in a profile",
+    });
   });
 });
 
@@ -106,7 +147,29 @@ describe("locateCounter on a drawn row", () => {
   test("measures the skew and places one cell per wheel, each around its digit", () => {
     const file = path.join(dir, "row.pgm");
     // Five dark digits on light, turned 7° clockwise.
-    execFileSync("convert", ["-size", "700x300", "xc:white", "-fill", "black", "-font", "DejaVu-Sans-Mono-Bold", "-pointsize", "80", "-annotate", "+150+180", "3 1 4 1 5", "-background", "white", "-rotate", "7", "-colorspace", "Gray", "-depth", "8", file]);
+    execFileSync("convert", [
+      "-size",
+      "700x300",
+      "xc:white",
+      "-fill",
+      "black",
+      "-font",
+      "DejaVu-Sans-Mono-Bold",
+      "-pointsize",
+      "80",
+      "-annotate",
+      "+150+180",
+      "3 1 4 1 5",
+      "-background",
+      "white",
+      "-rotate",
+      "7",
+      "-colorspace",
+      "Gray",
+      "-depth",
+      "8",
+      file,
+    ]);
     const result = locateCounter(parsePgm(readFileSync(file)), { invert: false, digits: 5, maxSkew: 16 });
     if (!result.ok) throw new Error(result.reason);
     expect(Math.abs(result.located.skew - 7)).toBeLessThan(1);
@@ -119,7 +182,25 @@ describe("locateCounter on a drawn row", () => {
 
   test("tries both polarities when the profile does not say, and says which it found", () => {
     const file = path.join(dir, "light-on-dark.pgm");
-    execFileSync("convert", ["-size", "700x300", "xc:#202020", "-fill", "#e0e0e0", "-font", "DejaVu-Sans-Mono-Bold", "-pointsize", "80", "-annotate", "+150+180", "2 7 1 8", "-colorspace", "Gray", "-depth", "8", file]);
+    execFileSync("convert", [
+      "-size",
+      "700x300",
+      "xc:#202020",
+      "-fill",
+      "#e0e0e0",
+      "-font",
+      "DejaVu-Sans-Mono-Bold",
+      "-pointsize",
+      "80",
+      "-annotate",
+      "+150+180",
+      "2 7 1 8",
+      "-colorspace",
+      "Gray",
+      "-depth",
+      "8",
+      file,
+    ]);
     const result = locateCounter(parsePgm(readFileSync(file)), { digits: 4, maxSkew: 16 });
     if (!result.ok) throw new Error(result.reason);
     expect(result.located.inverted).toBe(true);

@@ -13,7 +13,8 @@ const ROOT = path.join(__dirname, "..", "..");
 const POLICY = "/etc/ImageMagick-6/policy.xml";
 
 /** Whether this machine lets the test make a private mount namespace (root, unshare) and has the policy to cover. */
-const canCoverPolicy = spawnSync("unshare", ["-m", "true"]).status === 0 && spawnSync("test", ["-f", POLICY]).status === 0;
+const canCoverPolicy =
+  spawnSync("unshare", ["-m", "true"]).status === 0 && spawnSync("test", ["-f", POLICY]).status === 0;
 const wherePolicyCanBeCovered = canCoverPolicy ? test : test.skip;
 
 let dir: string;
@@ -30,15 +31,24 @@ function onPermissiveNode(command: string): { status: number | null; stdout: str
   return spawnSync("unshare", ["-m", "sh", "-c", script], { cwd: ROOT, encoding: "utf8" });
 }
 
-wherePolicyCanBeCovered("a 20,000 pixel wide photo on a node without ImageMagick limits is refused by the worker's own", () => {
-  // Without its policy the node would take any width: the worker's limits are all that stand.
-  expect(onPermissiveNode("identify -list resource").stdout).not.toMatch(/Width: 16KP/);
+wherePolicyCanBeCovered(
+  "a 20,000 pixel wide photo on a node without ImageMagick limits is refused by the worker's own",
+  () => {
+    // Without its policy the node would take any width: the worker's limits are all that stand.
+    expect(onPermissiveNode("identify -list resource").stdout).not.toMatch(/Width: 16KP/);
 
-  const photo = path.join(dir, "wide.pgm");
-  const [width, height] = [20_000, 100];
-  writeFileSync(photo, Buffer.concat([Buffer.from(`P5\n${width} ${height}\n255\n`), Buffer.alloc(width * height, 200)]));
-  const out = path.join(dir, "out");
-  onPermissiveNode(`node --import tsx worker/main.ts --out ${out} ${photo}`);
-  const [record] = readFileSync(path.join(out, "records.jsonl"), "utf8").trim().split("\n").map((line) => JSON.parse(line) as { status: string; error: string });
-  expect(record).toMatchObject({ status: "error", error: expect.stringMatching(/width or height exceeds limit/) });
-});
+    const photo = path.join(dir, "wide.pgm");
+    const [width, height] = [20_000, 100];
+    writeFileSync(
+      photo,
+      Buffer.concat([Buffer.from(`P5\n${width} ${height}\n255\n`), Buffer.alloc(width * height, 200)]),
+    );
+    const out = path.join(dir, "out");
+    onPermissiveNode(`node --import tsx worker/main.ts --out ${out} ${photo}`);
+    const [record] = readFileSync(path.join(out, "records.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { status: string; error: string });
+    expect(record).toMatchObject({ status: "error", error: expect.stringMatching(/width or height exceeds limit/) });
+  },
+);

@@ -3,7 +3,19 @@ import { cleanOps } from "../../worker/prepare";
 
 describe("meter profiles for the worker", () => {
   test("four corners undo rotation and perspective in one distortion onto an upright band", () => {
-    const profile = parseMeterProfile({ corners: [[10, 20], [310, 60], [300, 140], [2, 100]], invert: true, digits: 5 }, "p.json");
+    const profile = parseMeterProfile(
+      {
+        corners: [
+          [10, 20],
+          [310, 60],
+          [300, 140],
+          [2, 100],
+        ],
+        invert: true,
+        digits: 5,
+      },
+      "p.json",
+    );
     const ops = cleanOps(profile);
     const at = ops.indexOf("Perspective");
     expect(at).toBeGreaterThan(0);
@@ -14,7 +26,16 @@ describe("meter profiles for the worker", () => {
 
   test("bad corners, both crop and corners, and out-of-range tuning are refused with every reason", () => {
     expect(() =>
-      parseMeterProfile({ corners: [[1, 2], [3]], crop: { x: 0, y: 0, width: 5, height: 5 }, turnThreshold: 1.5, inkContrast: -0.1, typeface: " " }, "q.json"),
+      parseMeterProfile(
+        {
+          corners: [[1, 2], [3]],
+          crop: { x: 0, y: 0, width: 5, height: 5 },
+          turnThreshold: 1.5,
+          inkContrast: -0.1,
+          typeface: " ",
+        },
+        "q.json",
+      ),
     ).toThrow(
       "q.json: corners must be four [x, y] points (top-left, top-right, bottom-right, bottom-left); turnThreshold must be between 0 and 1 (digit heights); inkContrast must be from 0 to below 1; typeface must be a font name or font file; give crop or corners, not both",
     );

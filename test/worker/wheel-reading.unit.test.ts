@@ -6,13 +6,26 @@ import type { Counter, Glyph, Wheel } from "../../worker/wheels";
 const H = 40;
 const PROFILE = { digits: 3, crop: { x: 0, y: 0, width: 10, height: 10 } };
 const glyph = (top: number, height = H): Glyph => ({ top, bottom: top + height - 1, left: 0, right: 20, ink: 300 });
-const wheel = (g: Glyph | undefined, offset = 0, second?: Glyph): Wheel => ({ x0: 0, x1: 30, glyph: g, offset, second });
+const wheel = (g: Glyph | undefined, offset = 0, second?: Glyph): Wheel => ({
+  x0: 0,
+  x1: 30,
+  glyph: g,
+  offset,
+  second,
+});
 const counter = (...wheels: Wheel[]): Counter => ({ wheels, digitHeight: H, contrast: 0.2 });
 const w = (text: string, conf = 97): Word[] => [{ text, conf }];
 
 describe("reading the wheels", () => {
   test("square wheels read as they show, leading zeros kept, confidence from the least sure digit", () => {
-    expect(readWheels([w("0"), w("4", 91), w("2")], [], counter(wheel(glyph(10)), wheel(glyph(10)), wheel(glyph(10))), PROFILE)).toEqual({
+    expect(
+      readWheels(
+        [w("0"), w("4", 91), w("2")],
+        [],
+        counter(wheel(glyph(10)), wheel(glyph(10)), wheel(glyph(10))),
+        PROFILE,
+      ),
+    ).toEqual({
       status: "ok",
       reading: "042",
       confidence: 0.91,
@@ -32,12 +45,20 @@ describe("reading the wheels", () => {
     const c = counter(wheel(glyph(10)), wheel(glyph(2, 37), -0.2), wheel(glyph(2, 37), -0.2));
     expect(readWheels([w("0"), w("3"), w("9")], [], c, PROFILE)).toMatchObject({ status: "ok", reading: "039" });
     // Wheel 3's cut 9 read as a 4 by both readers (it happens under glare): a carry says it cannot be.
-    expect(readWheels([w("0"), w("3"), w("4")], [], c, PROFILE)).toMatchObject({ status: "unreadable", reading: null, error: "wheel 3 turns with wheel 2 (a carry) but reads 4, not 9" });
+    expect(readWheels([w("0"), w("3"), w("4")], [], c, PROFILE)).toMatchObject({
+      status: "unreadable",
+      reading: null,
+      error: "wheel 3 turns with wheel 2 (a carry) but reads 4, not 9",
+    });
   });
 
   test("right at the turn threshold the wheel is too close to call", () => {
     const c = counter(wheel(glyph(10)), wheel(glyph(10)), wheel(glyph(14), PROFILE_DEFAULTS.turnThreshold));
-    expect(readWheels([w("1"), w("3"), w("5")], [], c, PROFILE)).toMatchObject({ status: "unreadable", reading: null, error: expect.stringMatching(/^wheel 3 is between two digits, too close to call/) });
+    expect(readWheels([w("1"), w("3"), w("5")], [], c, PROFILE)).toMatchObject({
+      status: "unreadable",
+      reading: null,
+      error: expect.stringMatching(/^wheel 3 is between two digits, too close to call/),
+    });
   });
 
   test("near the turn threshold, a wheel is still when a wheel to its right shows a digit no carry passes", () => {
@@ -51,7 +72,10 @@ describe("reading the wheels", () => {
     // into it: still too close to call.
     const coming = PROFILE_DEFAULTS.turnThreshold + 0.1;
     const carrying = counter(wheel(glyph(12), low), wheel(glyph(14), coming), wheel(glyph(14), coming));
-    expect(readWheels([w("5"), w("0"), w("0")], [], carrying, PROFILE)).toMatchObject({ status: "unreadable", error: expect.stringMatching(/^wheel 1 is between two digits, too close to call \("5" at offset/) });
+    expect(readWheels([w("5"), w("0"), w("0")], [], carrying, PROFILE)).toMatchObject({
+      status: "unreadable",
+      error: expect.stringMatching(/^wheel 1 is between two digits, too close to call \("5" at offset/),
+    });
   });
 
   test("near the turn threshold, a wheel is still when the wheel to its right sits square on a 9, or counts a 0", () => {
@@ -69,13 +93,20 @@ describe("reading the wheels", () => {
     // 520.9787, whose 1 has not arrived).
     const c = counter(wheel(glyph(10)), wheel(glyph(10)), wheel(glyph(12), 0.045));
     expect(readWheels([w("5"), w("2"), w("1")], [], c, PROFILE)).toMatchObject({ status: "ok", reading: "521" });
-    expect(readWheels([w("5"), w("2"), w("1")], [], c, PROFILE, [], 0.07)).toMatchObject({ status: "unreadable", error: expect.stringMatching(/^wheel 3 is between two digits, too close to call/) });
+    expect(readWheels([w("5"), w("2"), w("1")], [], c, PROFILE, [], 0.07)).toMatchObject({
+      status: "unreadable",
+      error: expect.stringMatching(/^wheel 3 is between two digits, too close to call/),
+    });
     // A tuned threshold is the user's word: the batch's play does not widen it.
-    expect(readWheels([w("5"), w("2"), w("1")], [], c, { ...PROFILE, turnThreshold: 0.155 }, [], 0.07)).toMatchObject({ status: "ok", reading: "521" });
+    expect(readWheels([w("5"), w("2"), w("1")], [], c, { ...PROFILE, turnThreshold: 0.155 }, [], 0.07)).toMatchObject({
+      status: "ok",
+      reading: "521",
+    });
   });
 
   test("a batch's play is how far its wheels at rest sit off the row, the last wheel (which turns on) left out", () => {
-    const photo = (rest: number) => counter(wheel(glyph(10), rest), wheel(glyph(10), -rest), wheel(glyph(10), rest / 2), wheel(glyph(14), 0.3));
+    const photo = (rest: number) =>
+      counter(wheel(glyph(10), rest), wheel(glyph(10), -rest), wheel(glyph(10), rest / 2), wheel(glyph(14), 0.3));
     const batch = Array.from({ length: 4 }, (_, i) => photo(0.01 * (i + 1)));
     expect(wheelPlay(batch)).toBe(0.03);
     // Too few wheels at rest to say: the default margin stands.
@@ -86,18 +117,34 @@ describe("reading the wheels", () => {
     // The wheel shows the foot of a 3 leaving at the top and the head of a 4 coming in.
     const between = () => wheel(glyph(0, 24), -0.5, glyph(28, 20));
     const c = counter(wheel(glyph(10)), wheel(glyph(10)), between());
-    expect(readWheels([w("0"), w("7"), w("3")], [[], [], w("4", 88)], c, PROFILE)).toMatchObject({ status: "ok", reading: "073", confidence: 0.88 });
+    expect(readWheels([w("0"), w("7"), w("3")], [[], [], w("4", 88)], c, PROFILE)).toMatchObject({
+      status: "ok",
+      reading: "073",
+      confidence: 0.88,
+    });
     // The foot of a 3 read as a 5: not consecutive with the 4, so no reading.
-    expect(readWheels([w("0"), w("7"), w("5")], [[], [], w("4")], c, PROFILE)).toMatchObject({ status: "unreadable", error: "wheel 3 is between two digits, read as 5 above 4" });
+    expect(readWheels([w("0"), w("7"), w("5")], [[], [], w("4")], c, PROFILE)).toMatchObject({
+      status: "unreadable",
+      error: "wheel 3 is between two digits, read as 5 above 4",
+    });
     // Nothing read of the other digit: no reading either, however sure Tesseract is of the part.
-    expect(readWheels([w("0"), w("7"), w("5", 99)], [[], [], []], c, PROFILE)).toMatchObject({ status: "unreadable", reading: null });
+    expect(readWheels([w("0"), w("7"), w("5", 99)], [[], [], []], c, PROFILE)).toMatchObject({
+      status: "unreadable",
+      reading: null,
+    });
   });
 
   test("a blank wheel, an unread wheel, two characters on a wheel, low confidence: unreadable with the reason", () => {
     const square = () => wheel(glyph(10));
-    expect(readWheels([w("1"), [], w("2")], [], counter(square(), wheel(undefined), square()), PROFILE).error).toBe("wheel 2 shows no digit");
-    expect(readWheels([w("1"), [], w("2")], [], counter(square(), square(), square()), PROFILE).error).toBe("wheel 2: no digit recognised");
-    expect(readWheels([w("1"), [...w("4"), ...w("5")], w("2")], [], counter(square(), square(), square()), PROFILE).error).toBe('wheel 2 read as "4 5"');
+    expect(readWheels([w("1"), [], w("2")], [], counter(square(), wheel(undefined), square()), PROFILE).error).toBe(
+      "wheel 2 shows no digit",
+    );
+    expect(readWheels([w("1"), [], w("2")], [], counter(square(), square(), square()), PROFILE).error).toBe(
+      "wheel 2: no digit recognised",
+    );
+    expect(
+      readWheels([w("1"), [...w("4"), ...w("5")], w("2")], [], counter(square(), square(), square()), PROFILE).error,
+    ).toBe('wheel 2 read as "4 5"');
     expect(readWheels([w("1"), w("8", 40), w("2")], [], counter(square(), square(), square()), PROFILE)).toMatchObject({
       status: "unreadable",
       confidence: 0.4,
@@ -112,29 +159,53 @@ describe("reading the wheels", () => {
     test("a wheel caught between two digits reads as its shapes say, whatever Tesseract makes of the pieces", () => {
       const c = counter(square(), square(), between());
       // Tesseract reads the foot of a 7 above the head of an 8 as 1 above 2, consecutive and sure.
-      const read = readWheels([w("0"), w("4"), w("1", 96)], [[], [], w("2", 95)], c, PROFILE, [undefined, undefined, { digit: 7, confidence: 0.9 }]);
+      const read = readWheels([w("0"), w("4"), w("1", 96)], [[], [], w("2", 95)], c, PROFILE, [
+        undefined,
+        undefined,
+        { digit: 7, confidence: 0.9 },
+      ]);
       expect(read).toEqual({ status: "ok", reading: "047", confidence: 0.9, error: null });
       // Shapes that barely prefer one pair over the next are not a reading.
-      expect(readWheels([w("0"), w("4"), []], [[], [], []], c, PROFILE, [undefined, undefined, { digit: 7, confidence: 0.3 }])).toMatchObject({ status: "unreadable", confidence: 0.3 });
+      expect(
+        readWheels([w("0"), w("4"), []], [[], [], []], c, PROFILE, [
+          undefined,
+          undefined,
+          { digit: 7, confidence: 0.3 },
+        ]),
+      ).toMatchObject({ status: "unreadable", confidence: 0.3 });
     });
 
     test("the digit coming in, almost square, counts as the wheel's digit", () => {
       // Its head shows whole under the foot of the digit before it, just past the turn threshold's near side.
       const arriving = wheel(glyph(14, 36), PROFILE_DEFAULTS.turnThreshold - 0.1, glyph(0, 10));
-      const read = readWheels([w("0"), w("4"), w("8")], [[], [], w("7")], counter(square(), square(), arriving), PROFILE, [undefined, undefined, { digit: 7, confidence: 0.9 }]);
+      const read = readWheels(
+        [w("0"), w("4"), w("8")],
+        [[], [], w("7")],
+        counter(square(), square(), arriving),
+        PROFILE,
+        [undefined, undefined, { digit: 7, confidence: 0.9 }],
+      );
       expect(read).toMatchObject({ status: "ok", reading: "048" });
     });
 
     test("a whole digit's shape backs up an unsure Tesseract, stands in for a missing one, and contradicts a wrong one", () => {
       const c = counter(square(), square(), square());
-      expect(readWheels([w("0"), w("4", 55), w("2")], [], c, PROFILE, [undefined, { digit: 4, confidence: 0.8 }, undefined])).toMatchObject({ status: "ok", reading: "042", confidence: 0.8 });
-      expect(readWheels([w("0"), [], w("2")], [], c, PROFILE, [undefined, { digit: 4, confidence: 0.8 }, undefined])).toMatchObject({ status: "ok", reading: "042", confidence: 0.8 });
-      expect(readWheels([w("0"), w("9", 80), w("2")], [], c, PROFILE, [undefined, { digit: 4, confidence: 0.8 }, undefined])).toMatchObject({
+      expect(
+        readWheels([w("0"), w("4", 55), w("2")], [], c, PROFILE, [undefined, { digit: 4, confidence: 0.8 }, undefined]),
+      ).toMatchObject({ status: "ok", reading: "042", confidence: 0.8 });
+      expect(
+        readWheels([w("0"), [], w("2")], [], c, PROFILE, [undefined, { digit: 4, confidence: 0.8 }, undefined]),
+      ).toMatchObject({ status: "ok", reading: "042", confidence: 0.8 });
+      expect(
+        readWheels([w("0"), w("9", 80), w("2")], [], c, PROFILE, [undefined, { digit: 4, confidence: 0.8 }, undefined]),
+      ).toMatchObject({
         status: "unreadable",
-        error: "wheel 2 reads \"9\" but its shape is a 4's",
+        error: 'wheel 2 reads "9" but its shape is a 4\'s',
       });
       // An unsure shape adds nothing: Tesseract's 55 % stands, and is too low.
-      expect(readWheels([w("0"), w("4", 55), w("2")], [], c, PROFILE, [undefined, { digit: 4, confidence: 0.3 }, undefined])).toMatchObject({ status: "unreadable", confidence: 0.55 });
+      expect(
+        readWheels([w("0"), w("4", 55), w("2")], [], c, PROFILE, [undefined, { digit: 4, confidence: 0.3 }, undefined]),
+      ).toMatchObject({ status: "unreadable", confidence: 0.55 });
     });
   });
 });

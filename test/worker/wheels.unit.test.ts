@@ -35,7 +35,11 @@ describe("finding the wheels in a band", () => {
     const counter = findWheels(band([30, 30, 30, 30, 46]), 5, 0.2);
     expect(counter.wheels[4]?.offset).toBeCloseTo(16 / 40, 2);
     // Leaving: only the foot of the digit shows at the top of the band, the next one comes in under it.
-    const turning = findWheels(band([30, 30, 30, 30, -12], (img) => drawBlock(img, 4, 75, 22)), 5, 0.2);
+    const turning = findWheels(
+      band([30, 30, 30, 30, -12], (img) => drawBlock(img, 4, 75, 22)),
+      5,
+      0.2,
+    );
     const last = turning.wheels[4];
     expect(last?.offset).toBeLessThan(0);
     expect(last?.second && [last.second.top, last.second.bottom]).toEqual([75, 96]);
@@ -47,7 +51,11 @@ describe("finding the wheels in a band", () => {
   });
 
   test("a lit ledge joined under a digit is cut off at the digit height", () => {
-    const counter = findWheels(band([30, 30, 30, 30, 30], (img) => drawBlock(img, 1, 70, 6, 40)), 5, 0.2);
+    const counter = findWheels(
+      band([30, 30, 30, 30, 30], (img) => drawBlock(img, 1, 70, 6, 40)),
+      5,
+      0.2,
+    );
     expect(counter.digitHeight).toBe(40);
     expect(counter.wheels[1]?.glyph && counter.wheels[1].glyph.bottom).toBeLessThanOrEqual(70);
   });
@@ -97,7 +105,9 @@ describe("finding the wheels in a band", () => {
 
   test("a smooth glare patch is not ink; a blank wheel has no glyph", () => {
     const glare = (img: GrayImage) => {
-      for (let y = 0; y < H; y++) for (let x = 0; x < 120; x++) img.data[y * W + x] = Math.max(0, (img.data[y * W + x] as number) - Math.round(170 * (1 - x / 120)));
+      for (let y = 0; y < H; y++)
+        for (let x = 0; x < 120; x++)
+          img.data[y * W + x] = Math.max(0, (img.data[y * W + x] as number) - Math.round(170 * (1 - x / 120)));
     };
     const counter = findWheels(band([30, 30, 30, undefined, 30], glare), 5, 0.2);
     expect(counter.wheels.map((w) => (w.glyph ? heightOf(w.glyph) : 0))).toEqual([40, 40, 40, 0, 40]);
@@ -141,5 +151,6 @@ describe("the lines Tesseract reads", () => {
 /** A solid dark block in wheel `wheel`'s cell (the lower part of a digit, or a ledge). */
 function drawBlock(img: GrayImage, wheel: number, top: number, height: number, width = 24): void {
   const left = Math.round(wheel * CELL + CELL / 2 - width / 2);
-  for (let y = top; y < Math.min(H, top + height); y++) for (let x = left; x < left + width; x++) img.data[y * W + x] = 30;
+  for (let y = top; y < Math.min(H, top + height); y++)
+    for (let x = left; x < left + width; x++) img.data[y * W + x] = 30;
 }

@@ -35,7 +35,11 @@ describe("the OCR worker", () => {
     const records = await runBatch({ photos, profile: SYNTHETIC_PROFILE, outDir: out, concurrency: 2 });
     const byPhoto = Object.fromEntries(records.map((r) => [r.photo, r]));
     READINGS.forEach((reading, i) => {
-      expect({ photo: `meter-${i}.jpg`, status: byPhoto[`meter-${i}.jpg`]?.status, reading: byPhoto[`meter-${i}.jpg`]?.reading }).toEqual({
+      expect({
+        photo: `meter-${i}.jpg`,
+        status: byPhoto[`meter-${i}.jpg`]?.status,
+        reading: byPhoto[`meter-${i}.jpg`]?.reading,
+      }).toEqual({
         photo: `meter-${i}.jpg`,
         status: "ok",
         reading,
@@ -67,20 +71,40 @@ describe("the OCR worker", () => {
     expect(records).toHaveLength(all.length);
     expect(byPhoto["meter 1 ünïcode.jpg"]).toMatchObject({ status: "ok", reading: "00530" });
     expect(byPhoto["..dots..jpg"]).toMatchObject({ status: "ok", reading: "04271" });
-    expect(byPhoto["empty.jpg"]).toMatchObject({ status: "error", error: expect.stringMatching(/not a readable image/) });
-    expect(byPhoto["notes.jpg"]).toMatchObject({ status: "error", error: expect.stringMatching(/not a readable image/) });
-    expect(byPhoto["huge.jpg"]).toMatchObject({ status: "error", error: "photo too large: 9000x6700 is over 40 megapixels" });
+    expect(byPhoto["empty.jpg"]).toMatchObject({
+      status: "error",
+      error: expect.stringMatching(/not a readable image/),
+    });
+    expect(byPhoto["notes.jpg"]).toMatchObject({
+      status: "error",
+      error: expect.stringMatching(/not a readable image/),
+    });
+    expect(byPhoto["huge.jpg"]).toMatchObject({
+      status: "error",
+      error: "photo too large: 9000x6700 is over 40 megapixels",
+    });
     // A truncated JPEG decodes partly: it must not pass as a confident reading of the full counter.
-    expect(byPhoto["truncated.jpg"]).toMatchObject({ status: "error", error: "corrupt image: Premature end of JPEG file" });
+    expect(byPhoto["truncated.jpg"]).toMatchObject({
+      status: "error",
+      error: "corrupt image: Premature end of JPEG file",
+    });
   });
 
   test("a profile whose window lies off the photo (as displayed, EXIF orientation applied) is an error that says so, not 'unreadable'", async () => {
-    const size = execFileSync("identify", ["-format", "%w %h", photos[0] as string], { encoding: "utf8" }).split(" ").map(Number) as [number, number];
+    const size = execFileSync("identify", ["-format", "%w %h", photos[0] as string], { encoding: "utf8" })
+      .split(" ")
+      .map(Number) as [number, number];
     const [width, height] = size;
     const outside = { ...SYNTHETIC_PROFILE, crop: { x: width + 10, y: 0, width: 200, height: 100 } };
-    const records = await runBatch({ photos: photos.slice(0, 2), profile: outside, outDir: path.join(dir, "out-off-photo") });
+    const records = await runBatch({
+      photos: photos.slice(0, 2),
+      profile: outside,
+      outDir: path.join(dir, "out-off-photo"),
+    });
     expect(records.map((r) => r.status)).toEqual(["error", "error"]);
-    expect(records[0]?.error).toBe(`profile error: the profile's crop 200x100+${width + 10}+0 lies outside the photo (${width}x${height} as displayed): fix the profile's window for photos of this size`);
+    expect(records[0]?.error).toBe(
+      `profile error: the profile's crop 200x100+${width + 10}+0 lies outside the photo (${width}x${height} as displayed): fix the profile's window for photos of this size`,
+    );
 
     // Turned a quarter by its orientation tag (a TIFF: ImageMagick writes no EXIF into a JPEG), the photo is displayed `height` wide: a window
     // that would fit the stored pixels lies mostly off it.
@@ -88,7 +112,11 @@ describe("the OCR worker", () => {
     execFileSync("convert", [photos[0] as string, "-orient", "RightTop", turned]);
     const past = { ...SYNTHETIC_PROFILE, crop: { x: height - 20, y: 0, width: 100, height: 100 } };
     const [record] = await runBatch({ photos: [turned], profile: past, outDir: path.join(dir, "out-turned") });
-    expect(record?.error).toMatch(new RegExp(`^profile error: .* lies mostly outside \\(20 % inside\\) the photo \\(${height}x${width} as displayed\\)`));
+    expect(record?.error).toMatch(
+      new RegExp(
+        `^profile error: .* lies mostly outside \\(20 % inside\\) the photo \\(${height}x${width} as displayed\\)`,
+      ),
+    );
   });
 
   test("a wheel caught between two digits reads as the lower digit by the shapes of its pieces, half-way and carries included", async () => {
@@ -111,29 +139,63 @@ describe("the OCR worker", () => {
       return file;
     });
     // A batch this small has not shown every digit whole: the profile's typeface stands in.
-    const records = await runBatch({ photos: files, profile: SYNTHETIC_PROFILE, outDir: path.join(dir, "out-turn"), concurrency: 2 });
+    const records = await runBatch({
+      photos: files,
+      profile: SYNTHETIC_PROFILE,
+      outDir: path.join(dir, "out-turn"),
+      concurrency: 2,
+    });
     const byPhoto = Object.fromEntries(records.map((r) => [r.photo, r]));
     const readable = cases.slice(0, -2);
-    readable.forEach((c, i) => expect({ photo: i, status: byPhoto[`turn-${i}.jpg`]?.status, reading: byPhoto[`turn-${i}.jpg`]?.reading }).toEqual({ photo: i, status: "ok", reading: c.reading }));
-    for (const i of [readable.length, readable.length + 1]) expect(byPhoto[`turn-${i}.jpg`]).toMatchObject({ status: "unreadable", reading: null });
+    readable.forEach((c, i) =>
+      expect({
+        photo: i,
+        status: byPhoto[`turn-${i}.jpg`]?.status,
+        reading: byPhoto[`turn-${i}.jpg`]?.reading,
+      }).toEqual({ photo: i, status: "ok", reading: c.reading }),
+    );
+    for (const i of [readable.length, readable.length + 1])
+      expect(byPhoto[`turn-${i}.jpg`]).toMatchObject({ status: "unreadable", reading: null });
     // The record says how the turning wheel was read: what its shapes say after a tilde.
     expect(byPhoto["turn-3.jpg"]?.rawText).toMatch(/~7$/);
 
     // Without a typeface, the same small batch falls back to Tesseract on the pieces: half-way is unreadable, not a guess.
     const { typeface: _typeface, ...withoutTypeface } = SYNTHETIC_PROFILE;
-    const fallback = await runBatch({ photos: [files[3] as string], profile: withoutTypeface, outDir: path.join(dir, "out-turn-fallback") });
-    expect(fallback[0]).toMatchObject({ status: "unreadable", reading: null, error: expect.stringMatching(/^wheel 5/) });
+    const fallback = await runBatch({
+      photos: [files[3] as string],
+      profile: withoutTypeface,
+      outDir: path.join(dir, "out-turn-fallback"),
+    });
+    expect(fallback[0]).toMatchObject({
+      status: "unreadable",
+      reading: null,
+      error: expect.stringMatching(/^wheel 5/),
+    });
   });
 
   test("a typeface ImageMagick cannot draw stops the batch before any record, naming it", async () => {
     const out = path.join(dir, "out-typeface");
-    await expect(runBatch({ photos: [photos[0] as string], profile: { ...SYNTHETIC_PROFILE, typeface: "No-Such-Typeface" }, outDir: out })).rejects.toThrow(/cannot draw digits in typeface "No-Such-Typeface"/);
+    await expect(
+      runBatch({
+        photos: [photos[0] as string],
+        profile: { ...SYNTHETIC_PROFILE, typeface: "No-Such-Typeface" },
+        outDir: out,
+      }),
+    ).rejects.toThrow(/cannot draw digits in typeface "No-Such-Typeface"/);
     await expect(readFile(path.join(out, RECORDS_FILE), "utf8")).rejects.toThrow(/ENOENT/);
   });
 
   test("a profile with the wrong number of wheels gives unreadable, with the reason, not a number", async () => {
-    const records = await runBatch({ photos: [photos[1] as string], profile: { ...SYNTHETIC_PROFILE, digits: 6 }, outDir: path.join(dir, "out-digits") });
-    expect(records[0]).toMatchObject({ status: "unreadable", reading: null, error: "5 digit cells found, the profile says 6" });
+    const records = await runBatch({
+      photos: [photos[1] as string],
+      profile: { ...SYNTHETIC_PROFILE, digits: 6 },
+      outDir: path.join(dir, "out-digits"),
+    });
+    expect(records[0]).toMatchObject({
+      status: "unreadable",
+      reading: null,
+      error: "5 digit cells found, the profile says 6",
+    });
   });
 
   test("the bundle runs as Batch runs it: node worker.js from the unzipped application package, photos in the task dir", async () => {
@@ -149,11 +211,15 @@ describe("the OCR worker", () => {
 
     const envVar = appPackageEnvVar("ocrworker", pkg.version);
     // Batch runs command lines without a shell; the task's command line calls bash itself.
-    const out = execFileSync("/bin/bash", ["-c", `node "$${envVar}/${WORKER_ENTRY}" --profile profile.json --input images --out results`], {
-      cwd: taskDir,
-      encoding: "utf8",
-      env: { PATH: process.env.PATH, [envVar]: appDir },
-    });
+    const out = execFileSync(
+      "/bin/bash",
+      ["-c", `node "$${envVar}/${WORKER_ENTRY}" --profile profile.json --input images --out results`],
+      {
+        cwd: taskDir,
+        encoding: "utf8",
+        env: { PATH: process.env.PATH, [envVar]: appDir },
+      },
+    );
     expect(out).toContain("3 photos: 3 read, 0 unreadable, 0 errors");
     const records = parseResultRecords(await readFile(path.join(taskDir, "results", RECORDS_FILE), "utf8"));
     expect(records.map((r) => [r.photo, r.reading]).sort()).toEqual([
@@ -166,7 +232,11 @@ describe("the OCR worker", () => {
   test("bad usage stops with a clear message and exit 1", () => {
     const run = (args: string[]) => {
       try {
-        execFileSync(process.execPath, [require.resolve("tsx/cli"), path.join(__dirname, "..", "..", "worker", "main.ts"), ...args], { encoding: "utf8", stdio: "pipe" });
+        execFileSync(
+          process.execPath,
+          [require.resolve("tsx/cli"), path.join(__dirname, "..", "..", "worker", "main.ts"), ...args],
+          { encoding: "utf8", stdio: "pipe" },
+        );
         return { code: 0, stderr: "" };
       } catch (err) {
         const e = err as { status: number; stderr: string };
@@ -174,7 +244,10 @@ describe("the OCR worker", () => {
       }
     };
     expect(run([])).toEqual({ code: 1, stderr: expect.stringContaining("no photos given") });
-    expect(run(["--profile", path.join(dir, "nope.json"), photos[0] as string])).toEqual({ code: 1, stderr: expect.stringContaining(`cannot read the profile ${path.join(dir, "nope.json")}`) });
+    expect(run(["--profile", path.join(dir, "nope.json"), photos[0] as string])).toEqual({
+      code: 1,
+      stderr: expect.stringContaining(`cannot read the profile ${path.join(dir, "nope.json")}`),
+    });
   });
 });
 
@@ -187,7 +260,14 @@ function unzipInto(zipPath: string, into: string): Promise<void> {
           if (e || !stream) return reject(e);
           const chunks: Buffer[] = [];
           stream.on("data", (c: Buffer) => chunks.push(c));
-          stream.on("end", () => void writeFile(path.join(into, entry.fileName), Buffer.concat(chunks)).then(() => zip.readEntry(), reject));
+          stream.on(
+            "end",
+            () =>
+              void writeFile(path.join(into, entry.fileName), Buffer.concat(chunks)).then(
+                () => zip.readEntry(),
+                reject,
+              ),
+          );
         });
       });
       zip.on("end", () => resolve());

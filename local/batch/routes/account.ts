@@ -11,8 +11,19 @@ export function accountRoutes(s: Services): Route[] {
     {
       method: "GET",
       pattern: "/nodecounts",
-      handler: (req) => listReply(base(), "nodecounts", [...s.state.pools.values()].map((p) => poolNodeCounts(p.id, s.state.poolNodes(p.id).values())), req, false),
+      handler: (req) =>
+        listReply(
+          base(),
+          "nodecounts",
+          [...s.state.pools.values()].map((p) => poolNodeCounts(p.id, s.state.poolNodes(p.id).values())),
+          req,
+          false,
+        ),
     },
-    { method: "GET", pattern: "/supportedimages", handler: (req) => listReply(base(), "supportedimages", SUPPORTED_IMAGES, req, false) },
+    {
+      method: "GET",
+      pattern: "/supportedimages",
+      handler: (req) => listReply(base(), "supportedimages", SUPPORTED_IMAGES, req, false),
+    },
   ];
 }

@@ -18,12 +18,24 @@ interface FileEntry {
   name: string;
   url: string;
   isDirectory: boolean;
-  properties?: { creationTime: string; lastModified: string; contentLength: number; contentType: string; fileMode: string };
+  properties?: {
+    creationTime: string;
+    lastModified: string;
+    contentLength: number;
+    contentType: string;
+    fileMode: string;
+  };
 }
 
 const fileMode = (mode: number) => `0${mode.toString(8)}`;
 
-async function walk(root: string, rel: string, recursive: boolean, urlOf: (name: string) => string, out: FileEntry[]): Promise<void> {
+async function walk(
+  root: string,
+  rel: string,
+  recursive: boolean,
+  urlOf: (name: string) => string,
+  out: FileEntry[],
+): Promise<void> {
   // Entries are taken only as readdir saw them (a link is neither file nor directory), but a
   // directory can be swapped for a link between two reads: each one is checked before it is read.
   if (rel !== "" && (await realDirectoryUnder(root, path.join(root, rel))) === undefined) return;
@@ -141,7 +153,10 @@ export function fileRoutes(s: Services): Route[] {
   const nodeFiles = async (req: BatchRequest): Promise<FileOwner> => {
     const pool = s.state.pool(req.params.poolId!);
     const node = s.state.node(pool.id, req.params.nodeId!);
-    return { root: await realRoot(s.config.dataDir, nodeDirs(s.config.dataDir, pool.id, node.id).root, () => notFound("file")), url: node.url };
+    return {
+      root: await realRoot(s.config.dataDir, nodeDirs(s.config.dataDir, pool.id, node.id).root, () => notFound("file")),
+      url: node.url,
+    };
   };
 
   /** List, get, properties and delete: the same four operations on a task's and on a node's files. */
@@ -152,7 +167,14 @@ export function fileRoutes(s: Services): Route[] {
       handler: async (req) => {
         const { root, url } = await filesOf(req);
         const entries: FileEntry[] = [];
-        if (root !== undefined) await walk(root, "", req.query.get("recursive") === "true", (name) => `${url}/files/${encodeURIComponent(name)}`, entries);
+        if (root !== undefined)
+          await walk(
+            root,
+            "",
+            req.query.get("recursive") === "true",
+            (name) => `${url}/files/${encodeURIComponent(name)}`,
+            entries,
+          );
         return listReply(base(), "files", entries, req, false);
       },
     },
@@ -161,7 +183,11 @@ export function fileRoutes(s: Services): Route[] {
       pattern: `${owner}/files/{*filePath}`,
       handler: async (req: BatchRequest) => {
         const { root, url } = await filesOf(req);
-        return fileReply(req, await fileIn(root, req.params.filePath!, true), `${url}/files/${encodeURIComponent(req.params.filePath!)}`);
+        return fileReply(
+          req,
+          await fileIn(root, req.params.filePath!, true),
+          `${url}/files/${encodeURIComponent(req.params.filePath!)}`,
+        );
       },
     })),
     {
@@ -171,5 +197,8 @@ export function fileRoutes(s: Services): Route[] {
     },
   ];
 
-  return [...routesFor("/jobs/{jobId}/tasks/{taskId}", taskFiles), ...routesFor("/pools/{poolId}/nodes/{nodeId}", nodeFiles)];
+  return [
+    ...routesFor("/jobs/{jobId}/tasks/{taskId}", taskFiles),
+    ...routesFor("/pools/{poolId}/nodes/{nodeId}", nodeFiles),
+  ];
 }

@@ -10,7 +10,10 @@ export function prepReleaseRoutes(s: Services): Route[] {
       handler: (req) => {
         const job = s.state.job(req.params.jobId!);
         const value = s.scheduler.prepRelease.statusList(job);
-        return { status: 200, body: { "odata.metadata": `${s.config.baseUrl()}/$metadata#jobpreparationandreleasetaskstatuslist`, value } };
+        return {
+          status: 200,
+          body: { "odata.metadata": `${s.config.baseUrl()}/$metadata#jobpreparationandreleasetaskstatuslist`, value },
+        };
       },
     },
   ];

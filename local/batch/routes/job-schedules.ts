@@ -18,7 +18,8 @@ const MIN_RECURRENCE_MS = 60_000;
 function optionalTime(body: Body, name: string): string | undefined {
   const v = body[name];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== "string" || Number.isNaN(Date.parse(v))) throw invalidProperty(`schedule.${name}`, v, "must be a date and time (ISO 8601)");
+  if (typeof v !== "string" || Number.isNaN(Date.parse(v)))
+    throw invalidProperty(`schedule.${name}`, v, "must be a date and time (ISO 8601)");
   return new Date(v).toISOString();
 }
 
@@ -50,7 +51,8 @@ export function jobScheduleRoutes(s: Services, schedules: JobSchedules): Route[]
   };
   /** The specification must make a valid job now, as Batch checks it at add and update. */
   const specificationOf = (body: Body): Record<string, unknown> => {
-    if (body.jobSpecification === undefined || body.jobSpecification === null) throw missingProperty("jobSpecification");
+    if (body.jobSpecification === undefined || body.jobSpecification === null)
+      throw missingProperty("jobSpecification");
     const spec = asBody(body.jobSpecification);
     newJob(s, "specification-check", spec);
     return spec;
@@ -109,18 +111,33 @@ export function jobScheduleRoutes(s: Services, schedules: JobSchedules): Route[]
         return created(entity.url, entity);
       },
     },
-    { method: "GET", pattern: "/jobschedules", handler: (req) => listReply(base(), "jobschedules", schedules.all.values(), req) },
-    { method: "GET", pattern: "/jobschedules/{jobScheduleId}", handler: (req) => entityReply(base(), "jobschedules", scheduleOfReq(req), req) },
+    {
+      method: "GET",
+      pattern: "/jobschedules",
+      handler: (req) => listReply(base(), "jobschedules", schedules.all.values(), req),
+    },
+    {
+      method: "GET",
+      pattern: "/jobschedules/{jobScheduleId}",
+      handler: (req) => entityReply(base(), "jobschedules", scheduleOfReq(req), req),
+    },
     {
       method: "HEAD",
       pattern: "/jobschedules/{jobScheduleId}",
       handler: (req) => {
         const schedule = scheduleOfReq(req);
         checkConditions(req, schedule, true);
-        return { status: 200, headers: { ETag: schedule.eTag, "Last-Modified": new Date(schedule.lastModified).toUTCString() } };
+        return {
+          status: 200,
+          headers: { ETag: schedule.eTag, "Last-Modified": new Date(schedule.lastModified).toUTCString() },
+        };
       },
     },
-    { method: "GET", pattern: "/jobschedules/{jobScheduleId}/jobs", handler: (req) => listReply(base(), "jobs", schedules.jobsOf(scheduleOfReq(req)), req) },
+    {
+      method: "GET",
+      pattern: "/jobschedules/{jobScheduleId}/jobs",
+      handler: (req) => listReply(base(), "jobs", schedules.jobsOf(scheduleOfReq(req)), req),
+    },
     {
       method: "PATCH",
       pattern: "/jobschedules/{jobScheduleId}",

@@ -21,8 +21,10 @@ const ON_FAILURE = ["noaction", "performexitoptionsjobaction"] as const;
 function poolInfoOf(body: Body): Job["poolInfo"] {
   const info = body.poolInfo as Body | undefined;
   if (info === undefined || info === null) throw missingProperty("poolInfo");
-  if (info.autoPoolSpecification !== undefined) throw notSupportedLocally("auto pools (poolInfo.autoPoolSpecification)");
-  if (typeof info.poolId !== "string" || info.poolId === "") throw invalidProperty("poolInfo.poolId", info.poolId, "must name a pool");
+  if (info.autoPoolSpecification !== undefined)
+    throw notSupportedLocally("auto pools (poolInfo.autoPoolSpecification)");
+  if (typeof info.poolId !== "string" || info.poolId === "")
+    throw invalidProperty("poolInfo.poolId", info.poolId, "must name a pool");
   return { poolId: info.poolId };
 }
 
@@ -111,7 +113,8 @@ export function jobRoutes(s: Services): Route[] {
 
   const apply = (job: Job, body: Body, replace: boolean) => {
     if (replace || "priority" in body) job.priority = optionalInt(body, "priority", -1000, 1000) ?? 0;
-    if (replace || "maxParallelTasks" in body) job.maxParallelTasks = optionalInt(body, "maxParallelTasks", -1, 10000) ?? -1;
+    if (replace || "maxParallelTasks" in body)
+      job.maxParallelTasks = optionalInt(body, "maxParallelTasks", -1, 10000) ?? -1;
     if (replace || "constraints" in body) {
       job.constraints = constraintsOf(body);
       s.rules.armWallClock(job);
@@ -120,11 +123,14 @@ export function jobRoutes(s: Services): Route[] {
     if (replace || "metadata" in body) job.metadata = (body.metadata as Job["metadata"]) ?? [];
     if ("poolInfo" in body) {
       if (job.state !== "disabled" && job.poolInfo.poolId !== poolInfoOf(body).poolId) {
-        throw batchError("OperationInvalidForCurrentState", { Reason: "The pool of a job can only change while the job is disabled." });
+        throw batchError("OperationInvalidForCurrentState", {
+          Reason: "The pool of a job can only change while the job is disabled.",
+        });
       }
       job.poolInfo = poolInfoOf(body);
     }
-    if (replace || "onAllTasksComplete" in body) setOnAllTasksComplete(job, optionalEnum(body, "onAllTasksComplete", ON_ALL) ?? "noaction");
+    if (replace || "onAllTasksComplete" in body)
+      setOnAllTasksComplete(job, optionalEnum(body, "onAllTasksComplete", ON_ALL) ?? "noaction");
     touch(job);
     s.rules.checkAllComplete(job);
     s.scheduler.kick();
@@ -141,7 +147,8 @@ export function jobRoutes(s: Services): Route[] {
         const job = newJob(s, id, body);
         if (s.state.jobs.has(key(id))) throw exists("job");
         const pool = s.state.pools.get(key(job.poolInfo.poolId ?? ""));
-        const manager = body.jobManagerTask === undefined ? undefined : newTask(s, job, managerTaskBody(body.jobManagerTask, pool));
+        const manager =
+          body.jobManagerTask === undefined ? undefined : newTask(s, job, managerTaskBody(body.jobManagerTask, pool));
         addJob(s, job, manager);
         return created(job.url, job);
       },
@@ -193,7 +200,10 @@ export function jobRoutes(s: Services): Route[] {
         checkConditions(req, job, false);
         editable(job);
         if (req.body !== undefined) checkProperties(asBody(req.body), "job terminate");
-        const reason = req.body && typeof (req.body as Body).terminateReason === "string" ? ((req.body as Body).terminateReason as string) : "UserTerminate";
+        const reason =
+          req.body && typeof (req.body as Body).terminateReason === "string"
+            ? ((req.body as Body).terminateReason as string)
+            : "UserTerminate";
         inBackground(s.rules.terminate(job, reason), `job ${job.id}: terminate`, s.config.log);
         return changed(202, job.url, job);
       },
@@ -229,8 +239,17 @@ export function jobRoutes(s: Services): Route[] {
     {
       method: "GET",
       pattern: "/jobs/{jobId}/taskcounts",
-      handler: (req) => ({ status: 200, body: { "odata.metadata": `${base()}/$metadata#taskcountsresult/@Element`, ...taskCounts(s, jobOf(req)) } }),
+      handler: (req) => ({
+        status: 200,
+        body: { "odata.metadata": `${base()}/$metadata#taskcountsresult/@Element`, ...taskCounts(s, jobOf(req)) },
+      }),
     },
-    { method: "GET", pattern: "/jobs/{jobId}/stats", handler: () => { throw notSupportedLocally("job statistics"); } },
+    {
+      method: "GET",
+      pattern: "/jobs/{jobId}/stats",
+      handler: () => {
+        throw notSupportedLocally("job statistics");
+      },
+    },
   ];
 }

@@ -35,7 +35,12 @@ function requireTime(body: Body, name: string, required: boolean): Date | undefi
 function nodeList(body: Body): string[] {
   const list = body.nodeList;
   if (list === undefined || list === null) throw missingProperty("nodeList");
-  if (!Array.isArray(list) || list.length === 0 || list.length > MAX_NODES_PER_REMOVAL || !list.every((id) => typeof id === "string")) {
+  if (
+    !Array.isArray(list) ||
+    list.length === 0 ||
+    list.length > MAX_NODES_PER_REMOVAL ||
+    !list.every((id) => typeof id === "string")
+  ) {
     throw invalidProperty("nodeList", list, `must list 1 to ${MAX_NODES_PER_REMOVAL} node ids`);
   }
   return [...new Set(list as string[])];
@@ -43,7 +48,10 @@ function nodeList(body: Body): string[] {
 
 export function nodeOperationRoutes(s: Services): Route[] {
   const ops = new NodeOperations(s.fleet, s.scheduler, s.config.log, () => s.state.jobs.values());
-  const nodeOf = (req: BatchRequest) => ({ pool: s.state.pool(req.params.poolId!), node: s.state.node(req.params.poolId!, req.params.nodeId!) });
+  const nodeOf = (req: BatchRequest) => ({
+    pool: s.state.pool(req.params.poolId!),
+    node: s.state.node(req.params.poolId!, req.params.nodeId!),
+  });
   /** Reboot and reimage take the same options (requeue by default), each under its own name. */
   const restartRoute = (how: "reboot" | "reimage", optionName: string): Route => ({
     method: "POST",
@@ -73,7 +81,10 @@ export function nodeOperationRoutes(s: Services): Route[] {
         const { node } = nodeOf(req);
         const body = optionalBody(req);
         checkProperties(body, "node disablescheduling");
-        ops.disableScheduling(node, optionalEnum(body, "nodeDisableSchedulingOption", NODE_DISABLE_SCHEDULING_OPTIONS) ?? "requeue");
+        ops.disableScheduling(
+          node,
+          optionalEnum(body, "nodeDisableSchedulingOption", NODE_DISABLE_SCHEDULING_OPTIONS) ?? "requeue",
+        );
         return done(node);
       },
     },
@@ -95,14 +106,25 @@ export function nodeOperationRoutes(s: Services): Route[] {
         const body = asBody(req.body);
         checkProperties(body, "node uploadbatchservicelogs");
         const containerUrl = requireString(body, "containerUrl");
-        if (!URL.canParse(containerUrl)) throw invalidProperty("containerUrl", "(not a URL)", "must be the URL of a blob container");
+        if (!URL.canParse(containerUrl))
+          throw invalidProperty("containerUrl", "(not a URL)", "must be the URL of a blob container");
         const startTime = requireTime(body, "startTime", true)!;
         const endTime = requireTime(body, "endTime", false) ?? new Date();
         const text = s.fleet.serviceLog.between(node.id, startTime, endTime);
-        const result = await uploadServiceLogs({ text, containerUrl, identityReference: body.identityReference as never, storage: s.config.storage, poolId: pool.id, nodeId: node.id });
+        const result = await uploadServiceLogs({
+          text,
+          containerUrl,
+          identityReference: body.identityReference as never,
+          storage: s.config.storage,
+          poolId: pool.id,
+          nodeId: node.id,
+        });
         return {
           status: 200,
-          body: { "odata.metadata": `${s.config.baseUrl()}/$metadata#Microsoft.Azure.Batch.Protocol.Entities.UploadBatchServiceLogsResult`, ...result },
+          body: {
+            "odata.metadata": `${s.config.baseUrl()}/$metadata#Microsoft.Azure.Batch.Protocol.Entities.UploadBatchServiceLogsResult`,
+            ...result,
+          },
         };
       },
     },

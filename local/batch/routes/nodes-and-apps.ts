@@ -16,17 +16,33 @@ export function nodeAndApplicationRoutes(s: Services): Route[] {
     {
       method: "GET",
       pattern: "/pools/{poolId}/nodes",
-      handler: (req) => listReply(base(), `pools/${req.params.poolId}/nodes`, s.state.poolNodes(s.state.pool(req.params.poolId!).id).values(), req),
+      handler: (req) =>
+        listReply(
+          base(),
+          `pools/${req.params.poolId}/nodes`,
+          s.state.poolNodes(s.state.pool(req.params.poolId!).id).values(),
+          req,
+        ),
     },
     {
       method: "GET",
       pattern: "/pools/{poolId}/nodes/{nodeId}",
       handler: (req) => {
         const node = s.state.node(req.params.poolId!, req.params.nodeId!);
-        return { status: 200, body: { "odata.metadata": `${base()}/$metadata#pools/${req.params.poolId}/nodes/@Element`, ...applySelect(node, req.query.get("$select")) } };
+        return {
+          status: 200,
+          body: {
+            "odata.metadata": `${base()}/$metadata#pools/${req.params.poolId}/nodes/@Element`,
+            ...applySelect(node, req.query.get("$select")),
+          },
+        };
       },
     },
-    { method: "GET", pattern: "/applications", handler: (req) => listReply(base(), "applications", applications(), req, false) },
+    {
+      method: "GET",
+      pattern: "/applications",
+      handler: (req) => listReply(base(), "applications", applications(), req, false),
+    },
     {
       method: "GET",
       pattern: "/applications/{applicationId}",

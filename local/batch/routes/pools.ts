@@ -15,7 +15,6 @@ import { asBody, optionalDuration, optionalEnum, optionalInt, requireId, require
 import { maxTaskSlots, vmCores } from "../vm-sizes";
 import type { Services } from "./services";
 
-
 function startTaskOf(body: Body): StartTask | undefined {
   const st = body.startTask as Body | undefined;
   if (st === undefined || st === null) return undefined;
@@ -29,9 +28,16 @@ function vmConfigurationOf(vmc: Body): NonNullable<Pool["virtualMachineConfigura
   const image = vmc.imageReference as ImageReference | undefined;
   if (!image) throw missingProperty("virtualMachineConfiguration.imageReference");
   if (image.virtualMachineImageId !== undefined) {
-    throw invalidProperty("virtualMachineConfiguration.imageReference.virtualMachineImageId", image.virtualMachineImageId, "no such image: the local Batch service runs Marketplace images only");
+    throw invalidProperty(
+      "virtualMachineConfiguration.imageReference.virtualMachineImageId",
+      image.virtualMachineImageId,
+      "no such image: the local Batch service runs Marketplace images only",
+    );
   }
-  return { ...(vmc as NonNullable<Pool["virtualMachineConfiguration"]>), imageReference: imageReferenceWithDefaults(image) };
+  return {
+    ...(vmc as NonNullable<Pool["virtualMachineConfiguration"]>),
+    imageReference: imageReferenceWithDefaults(image),
+  };
 }
 
 function packageRefs(s: Services, body: Body): ApplicationPackageReference[] | undefined {
@@ -57,17 +63,30 @@ export function poolRoutes(s: Services): Route[] {
     const vmc = body.virtualMachineConfiguration as Body | undefined;
     if (!vmc) throw missingProperty("virtualMachineConfiguration");
     const nodeAgentSKUId = requireString(vmc, "nodeAgentSKUId");
-    if (vmc.containerConfiguration) throw notSupportedLocally("pool.virtualMachineConfiguration.containerConfiguration");
+    if (vmc.containerConfiguration)
+      throw notSupportedLocally("pool.virtualMachineConfiguration.containerConfiguration");
     // A custom image id is refused first (no such image here), then a marketplace image the list lacks.
     const virtualMachineConfiguration = vmConfigurationOf(vmc);
     checkSupportedImage(virtualMachineConfiguration.imageReference, nodeAgentSKUId);
     if (s.state.pools.has(key(id))) throw exists("pool");
-    if (vmCores(vmSize) === undefined) throw invalidProperty("vmSize", vmSize, "not a VM size this service knows (its name carries no vCPU count, as Azure sizes do)");
+    if (vmCores(vmSize) === undefined)
+      throw invalidProperty(
+        "vmSize",
+        vmSize,
+        "not a VM size this service knows (its name carries no vCPU count, as Azure sizes do)",
+      );
     const slots = optionalInt(body, "taskSlotsPerNode", 1, maxTaskSlots(vmSize)) ?? 1;
-    const fill = (optionalEnum(body.taskSchedulingPolicy as Body ?? {}, "nodeFillType", ["spread", "pack"] as const) ?? "spread") as NodeFillType;
+    const fill = (optionalEnum((body.taskSchedulingPolicy as Body) ?? {}, "nodeFillType", [
+      "spread",
+      "pack",
+    ] as const) ?? "spread") as NodeFillType;
     const autoScale = body.enableAutoScale === true;
     if (autoScale && (body.targetDedicatedNodes !== undefined || body.targetLowPriorityNodes !== undefined)) {
-      throw invalidProperty("targetDedicatedNodes", body.targetDedicatedNodes, "cannot be set when enableAutoScale is true");
+      throw invalidProperty(
+        "targetDedicatedNodes",
+        body.targetDedicatedNodes,
+        "cannot be set when enableAutoScale is true",
+      );
     }
     const formula = autoScale ? acceptedFormula(requireString(body, "autoScaleFormula")) : undefined;
     const interval = autoScale ? (acceptedInterval(body) ?? DEFAULT_EVALUATION_INTERVAL) : undefined;
@@ -110,14 +129,21 @@ export function poolRoutes(s: Services): Route[] {
   return [
     { method: "POST", pattern: "/pools", handler: add },
     { method: "GET", pattern: "/pools", handler: (req) => listReply(base(), "pools", s.state.pools.values(), req) },
-    { method: "GET", pattern: "/pools/{poolId}", handler: (req) => entityReply(base(), "pools", s.state.pool(req.params.poolId!), req) },
+    {
+      method: "GET",
+      pattern: "/pools/{poolId}",
+      handler: (req) => entityReply(base(), "pools", s.state.pool(req.params.poolId!), req),
+    },
     {
       method: "HEAD",
       pattern: "/pools/{poolId}",
       handler: (req) => {
         const pool = s.state.pool(req.params.poolId!);
         checkConditions(req, pool, true);
-        return { status: 200, headers: { ETag: pool.eTag, "Last-Modified": new Date(pool.lastModified).toUTCString() } };
+        return {
+          status: 200,
+          headers: { ETag: pool.eTag, "Last-Modified": new Date(pool.lastModified).toUTCString() },
+        };
       },
     },
     {
@@ -248,14 +274,22 @@ export function poolRoutes(s: Services): Route[] {
       handler: (req) => {
         const pool = s.state.pool(req.params.poolId!);
         if (!pool.enableAutoScale) {
-          throw batchError("OperationInvalidForCurrentState", { Reason: "The pool must have auto scaling enabled to evaluate a formula." });
+          throw batchError("OperationInvalidForCurrentState", {
+            Reason: "The pool must have auto scaling enabled to evaluate a formula.",
+          });
         }
         const body = asBody(req.body);
         checkProperties(body, "pool evaluateautoscale");
         const formula = acceptedFormula(requireString(body, "autoScaleFormula"));
         const { results, error } = autoscaler.evaluate(pool, formula);
         const run = { timestamp: now(), results, ...(error ? { error } : {}) };
-        return { status: 200, body: { "odata.metadata": `${base()}/$metadata#Microsoft.Azure.Batch.Protocol.Entities.AutoScaleRun`, ...run } };
+        return {
+          status: 200,
+          body: {
+            "odata.metadata": `${base()}/$metadata#Microsoft.Azure.Batch.Protocol.Entities.AutoScaleRun`,
+            ...run,
+          },
+        };
       },
     },
   ];

@@ -43,7 +43,8 @@ export function newTask(s: Services, job: Job, raw: unknown): Task {
   const pool = job.poolInfo.poolId === undefined ? undefined : s.state.pools.get(key(job.poolInfo.poolId));
   const multiInstanceSettings = checkMultiInstanceSettings(body);
   const requiredSlots = optionalInt(body, "requiredSlots", 1, 256) ?? 1;
-  if (pool && requiredSlots > pool.taskSlotsPerNode) throw invalidProperty("requiredSlots", requiredSlots, `the pool's nodes have ${pool.taskSlotsPerNode} task slots`);
+  if (pool && requiredSlots > pool.taskSlotsPerNode)
+    throw invalidProperty("requiredSlots", requiredSlots, `the pool's nodes have ${pool.taskSlotsPerNode} task slots`);
   const t = now();
   return {
     ...(body as unknown as TaskBody),
@@ -68,7 +69,11 @@ export function newTask(s: Services, job: Job, raw: unknown): Task {
 
 type CollectionResult =
   | { status: "success"; taskId: string; eTag: string; lastModified: string; location: string }
-  | { status: "clienterror" | "servererror"; taskId: string; error: { code: string; message: { lang: "en-US"; value: string }; values?: { key: string; value: string }[] } };
+  | {
+      status: "clienterror" | "servererror";
+      taskId: string;
+      error: { code: string; message: { lang: "en-US"; value: string }; values?: { key: string; value: string }[] };
+    };
 
 export function taskRoutes(s: Services): Route[] {
   const base = () => s.config.baseUrl();
@@ -117,15 +122,28 @@ export function taskRoutes(s: Services): Route[] {
             return { status: "success", taskId, eTag: task.eTag, lastModified: task.lastModified, location: task.url };
           } catch (err) {
             if (!(err instanceof BatchError)) throw err;
-            const error = { code: err.code, message: { lang: "en-US" as const, value: err.message }, ...(err.values.length ? { values: err.values } : {}) };
+            const error = {
+              code: err.code,
+              message: { lang: "en-US" as const, value: err.message },
+              ...(err.values.length ? { values: err.values } : {}),
+            };
             return { status: err.status >= 500 ? "servererror" : "clienterror", taskId, error };
           }
         });
         return { status: 200, body: { "odata.metadata": `${base()}/$metadata#taskaddresult`, value: results } };
       },
     },
-    { method: "GET", pattern: "/jobs/{jobId}/tasks", handler: (req) => listReply(base(), "tasks", s.state.jobTasks(s.state.job(req.params.jobId!).id).all.values(), req) },
-    { method: "GET", pattern: "/jobs/{jobId}/tasks/{taskId}", handler: (req) => entityReply(base(), "tasks", taskOf(req).task, req) },
+    {
+      method: "GET",
+      pattern: "/jobs/{jobId}/tasks",
+      handler: (req) =>
+        listReply(base(), "tasks", s.state.jobTasks(s.state.job(req.params.jobId!).id).all.values(), req),
+    },
+    {
+      method: "GET",
+      pattern: "/jobs/{jobId}/tasks/{taskId}",
+      handler: (req) => entityReply(base(), "tasks", taskOf(req).task, req),
+    },
     {
       method: "PUT",
       pattern: "/jobs/{jobId}/tasks/{taskId}",
@@ -194,9 +212,18 @@ export function taskRoutes(s: Services): Route[] {
       pattern: "/jobs/{jobId}/tasks/{taskId}/subtasksinfo",
       handler: (req) => {
         const { task } = taskOf(req);
-        return { status: 200, body: { "odata.metadata": `${base()}/$metadata#subtaskinformations`, value: s.scheduler.subtasks.of(task) } };
+        return {
+          status: 200,
+          body: { "odata.metadata": `${base()}/$metadata#subtaskinformations`, value: s.scheduler.subtasks.of(task) },
+        };
       },
     },
-    { method: "POST", pattern: "/jobs/{jobId}/tasks/{taskId}/subtasks", handler: () => { throw notSupportedLocally("subtasks"); } },
+    {
+      method: "POST",
+      pattern: "/jobs/{jobId}/tasks/{taskId}/subtasks",
+      handler: () => {
+        throw notSupportedLocally("subtasks");
+      },
+    },
   ];
 }

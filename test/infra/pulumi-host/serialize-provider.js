@@ -29,10 +29,12 @@ const source = JSON.parse(process.argv[2]);
 const exported = require(path.resolve(source.modulePath))[source.exportName];
 const provider = source.factoryArgs ? exported(...source.factoryArgs) : exported;
 // What pulumi.dynamic.Resource does (dynamic/index.js, serializeFunctionMaybeSecret).
-pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true }).then(
-  (serialized) => process.stdout.write(serialized.text),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+pulumi.runtime
+  .serializeFunction(() => provider, { allowSecrets: true })
+  .then(
+    (serialized) => process.stdout.write(serialized.text),
+    (error) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );

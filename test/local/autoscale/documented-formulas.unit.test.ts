@@ -29,8 +29,12 @@ $NodeDeallocationOption = taskcompletion;`;
   });
 
   test("pending tasks: grows with the average pending over 180 seconds, never past 25", () => {
-    expect(evaluateFormula(PENDING_TASKS, inputs({ samples: { $PendingTasks: steady(NOW, 3, 7) } })).targetDedicatedNodes).toBe(7);
-    expect(evaluateFormula(PENDING_TASKS, inputs({ samples: { $PendingTasks: steady(NOW, 3, 400) } })).targetDedicatedNodes).toBe(25);
+    expect(
+      evaluateFormula(PENDING_TASKS, inputs({ samples: { $PendingTasks: steady(NOW, 3, 7) } })).targetDedicatedNodes,
+    ).toBe(7);
+    expect(
+      evaluateFormula(PENDING_TASKS, inputs({ samples: { $PendingTasks: steady(NOW, 3, 400) } })).targetDedicatedNodes,
+    ).toBe(25);
   });
 
   const PREEMPTED_NODES = `
@@ -42,7 +46,10 @@ $NodeDeallocationOption = taskcompletion;`;
   test("preempted nodes: starts with 25 Spot nodes and replaces each preempted one with a dedicated node", () => {
     const fresh = evaluateFormula(PREEMPTED_NODES, inputs({ samples: { $PreemptedNodeCount: steady(NOW, 3, 0) } }));
     expect([fresh.targetDedicatedNodes, fresh.targetLowPriorityNodes]).toEqual([0, 25]);
-    const threePreempted = evaluateFormula(PREEMPTED_NODES, inputs({ samples: { $PreemptedNodeCount: steady(NOW, 3, 3) } }));
+    const threePreempted = evaluateFormula(
+      PREEMPTED_NODES,
+      inputs({ samples: { $PreemptedNodeCount: steady(NOW, 3, 3) } }),
+    );
     expect([threePreempted.targetDedicatedNodes, threePreempted.targetLowPriorityNodes]).toEqual([3, 22]);
   });
 });
@@ -59,7 +66,10 @@ $TargetDedicatedNodes = min(400, $totalDedicatedNodes)`;
 
   test("busy CPUs add 10%, idle ones remove 10%, and the cap is 400", () => {
     const at = (cpu: number, nodes: number): number =>
-      evaluateFormula(CPU, inputs({ samples: { $CPUPercent: steady(NOW, 60, cpu) }, current: { $CurrentDedicatedNodes: nodes } })).targetDedicatedNodes;
+      evaluateFormula(
+        CPU,
+        inputs({ samples: { $CPUPercent: steady(NOW, 60, cpu) }, current: { $CurrentDedicatedNodes: nodes } }),
+      ).targetDedicatedNodes;
     expect(at(0.9, 100)).toBeCloseTo(110);
     expect(at(0.1, 100)).toBeCloseTo(90);
     expect(at(0.5, 100)).toBe(100);
@@ -83,12 +93,19 @@ $TargetDedicatedNodes = $isWorkingWeekdayHour ? 20:10;`;
   });
 
   test("20 nodes in working hours on a weekday, 10 at the weekend", () => {
-    expect(evaluateFormula(TIME_BASED, inputs({ now: Date.parse("2016-10-13T09:00:00Z") })).targetDedicatedNodes).toBe(20);
-    expect(evaluateFormula(TIME_BASED, inputs({ now: Date.parse("2016-10-15T09:00:00Z") })).targetDedicatedNodes).toBe(10);
+    expect(evaluateFormula(TIME_BASED, inputs({ now: Date.parse("2016-10-13T09:00:00Z") })).targetDedicatedNodes).toBe(
+      20,
+    );
+    expect(evaluateFormula(TIME_BASED, inputs({ now: Date.parse("2016-10-15T09:00:00Z") })).targetDedicatedNodes).toBe(
+      10,
+    );
   });
 
   test("the local time zone by an offset, and the $TargetDedicated alias the Python example uses", () => {
-    const mountain = TIME_BASED.replace("$curTime = time();", "$curTime = time() + (-6 * TimeInterval_Hour);").replace("$TargetDedicatedNodes", "$TargetDedicated");
+    const mountain = TIME_BASED.replace("$curTime = time();", "$curTime = time() + (-6 * TimeInterval_Hour);").replace(
+      "$TargetDedicatedNodes",
+      "$TargetDedicated",
+    );
     // 19:18 UTC is 13:18 in Mountain Daylight Time: working hours.
     expect(evaluateFormula(mountain, inputs()).targetDedicatedNodes).toBe(20);
   });
@@ -117,9 +134,16 @@ $TargetDedicatedNodes = max(0, min($targetVMs, 20));
 $NodeDeallocationOption = taskcompletion;`;
 
   test("follows the pending tasks, capped at 20, and halves the pool when nothing is pending", () => {
-    expect(evaluateFormula(TASK_BASED, inputs({ samples: { $PendingTasks: steady(NOW, 15, 12) } })).targetDedicatedNodes).toBe(12);
-    expect(evaluateFormula(TASK_BASED, inputs({ samples: { $PendingTasks: steady(NOW, 15, 90) } })).targetDedicatedNodes).toBe(20);
-    const idle = evaluateFormula(TASK_BASED, inputs({ samples: { $PendingTasks: steady(NOW, 15, 0) }, targetDedicatedNodes: 8 }));
+    expect(
+      evaluateFormula(TASK_BASED, inputs({ samples: { $PendingTasks: steady(NOW, 15, 12) } })).targetDedicatedNodes,
+    ).toBe(12);
+    expect(
+      evaluateFormula(TASK_BASED, inputs({ samples: { $PendingTasks: steady(NOW, 15, 90) } })).targetDedicatedNodes,
+    ).toBe(20);
+    const idle = evaluateFormula(
+      TASK_BASED,
+      inputs({ samples: { $PendingTasks: steady(NOW, 15, 0) }, targetDedicatedNodes: 8 }),
+    );
     expect(idle.targetDedicatedNodes).toBe(4);
   });
 
@@ -138,8 +162,12 @@ $TargetDedicatedNodes = max(0,min($targetVMs,3));
 $NodeDeallocationOption = taskcompletion;`;
 
   test("accounting for four task slots per node, with a maximum of 3 nodes", () => {
-    expect(evaluateFormula(PARALLEL, inputs({ samples: { $ActiveTasks: steady(NOW, 15, 5) } })).targetDedicatedNodes).toBe(2);
-    expect(evaluateFormula(PARALLEL, inputs({ samples: { $ActiveTasks: steady(NOW, 15, 40) } })).targetDedicatedNodes).toBe(3);
+    expect(
+      evaluateFormula(PARALLEL, inputs({ samples: { $ActiveTasks: steady(NOW, 15, 5) } })).targetDedicatedNodes,
+    ).toBe(2);
+    expect(
+      evaluateFormula(PARALLEL, inputs({ samples: { $ActiveTasks: steady(NOW, 15, 40) } })).targetDedicatedNodes,
+    ).toBe(3);
   });
 });
 
@@ -166,11 +194,19 @@ describe("Example 4: an initial pool size", () => {
 
   test("fails as Batch does when less than the ratio of samples exists", () => {
     const old = formulaCreatedAt(new Date(NOW - 70 * 60_000).toUTCString());
-    const outcome = evaluateFormula(old, inputs({ samples: { $RunningTasks: steady(NOW, 10, 0), $ActiveTasks: steady(NOW, 60, 0) } }));
+    const outcome = evaluateFormula(
+      old,
+      inputs({ samples: { $RunningTasks: steady(NOW, 10, 0), $ActiveTasks: steady(NOW, 60, 0) } }),
+    );
     expect(outcome.error).toEqual({
       code: "InsufficientSampleData",
       message: "Autoscale evaluation failed due to insufficient sample data",
-      values: [{ name: "Message", value: "Line 8, Col 56: Insufficient data from data set: $RunningTasks wanted 50%, received 17%" }],
+      values: [
+        {
+          name: "Message",
+          value: "Line 8, Col 56: Insufficient data from data set: $RunningTasks wanted 50%, received 17%",
+        },
+      ],
     });
   });
 });
@@ -185,7 +221,9 @@ describe("results strings as Batch returns them (Azure SDK recordings)", () => {
   test("an undefined variable is an evaluation error, and the results keep the pool's targets", () => {
     const outcome = evaluateFormula("$something_useless", inputs({ targetDedicatedNodes: 2 }));
     expect(outcome.error?.code).toBe("AutoScalingFormulaEvaluationError");
-    expect(outcome.error?.values).toEqual([{ name: "Message", value: "Line 1, Col 1: undefined variable $something_useless" }]);
+    expect(outcome.error?.values).toEqual([
+      { name: "Message", value: "Line 1, Col 1: undefined variable $something_useless" },
+    ]);
     expect(outcome.results).toBe("$TargetDedicatedNodes=2;$TargetLowPriorityNodes=0;$NodeDeallocationOption=requeue");
     expect(outcome.targetDedicatedNodes).toBe(2);
   });

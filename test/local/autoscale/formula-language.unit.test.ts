@@ -8,7 +8,14 @@ import { samplesEndingAt, steady } from "./sample-timeline";
 const NOW = Date.parse("2026-03-02T10:00:00Z");
 
 function run(formula: string, overrides: Partial<FormulaInputs> = {}) {
-  return evaluateFormula(formula, { now: NOW, samples: {}, current: {}, targetDedicatedNodes: 0, targetLowPriorityNodes: 0, ...overrides });
+  return evaluateFormula(formula, {
+    now: NOW,
+    samples: {},
+    current: {},
+    targetDedicatedNodes: 0,
+    targetLowPriorityNodes: 0,
+    ...overrides,
+  });
 }
 
 /** The value of `$out` after the formula runs, as the results string writes it. */
@@ -35,7 +42,11 @@ describe("formulas Batch refuses before running them", () => {
   ])("%j", (formula, message) => {
     expect(() => checkFormula(formula)).toThrow(message);
     const outcome = run(formula);
-    expect(outcome.error).toEqual({ code: "AutoScalingFormulaSyntaxError", message: "The specified auto-scaling formula has a syntax error.", values: [{ name: "Message", value: message }] });
+    expect(outcome.error).toEqual({
+      code: "AutoScalingFormulaSyntaxError",
+      message: "The specified auto-scaling formula has a syntax error.",
+      values: [{ name: "Message", value: message }],
+    });
   });
 
   test("at most 100 statements", () => {
@@ -113,7 +124,9 @@ describe("functions", () => {
     expect(out("$out = percentile($ActiveTasks.GetSample(5), 50);", { samples })).toBe("20");
     expect(out("$out = percentile($ActiveTasks.GetSample(5), 100);", { samples })).toBe("40");
     expect(out("$out = val($ActiveTasks.GetSample(5), 0);", { samples })).toBe("40");
-    expect(run("$x = val($ActiveTasks.GetSample(5), 5);", { samples }).error?.values[0]?.value).toContain("outside a vector of 5");
+    expect(run("$x = val($ActiveTasks.GetSample(5), 5);", { samples }).error?.values[0]?.value).toContain(
+      "outside a vector of 5",
+    );
     expect(out("$out = rand();", { random: () => 0.25 })).toBe("0.25");
   });
 
@@ -135,10 +148,14 @@ describe("sample methods", () => {
   test("GetSample by count, by look-back, and by a window with a required percent", () => {
     expect(out("$out = len($PendingTasks.GetSample(5));", { samples })).toBe("5");
     expect(out("$out = len($PendingTasks.GetSample(TimeInterval_Minute * 10));", { samples })).toBe("21");
-    expect(out("$out = len($PendingTasks.GetSample(1 * TimeInterval_Minute, 6 * TimeInterval_Minute, 75));", { samples })).toBe("11");
+    expect(
+      out("$out = len($PendingTasks.GetSample(1 * TimeInterval_Minute, 6 * TimeInterval_Minute, 75));", { samples }),
+    ).toBe("11");
     const outcome = run("$x = $PendingTasks.GetSample(TimeInterval_Minute * 20, 95);", { samples });
     expect(outcome.error?.code).toBe("InsufficientSampleData");
-    expect(outcome.error?.values[0]?.value).toBe("Line 1, Col 6: Insufficient data from data set: $PendingTasks wanted 95%, received 52%");
+    expect(outcome.error?.values[0]?.value).toBe(
+      "Line 1, Col 6: Insufficient data from data set: $PendingTasks wanted 95%, received 52%",
+    );
   });
 
   test("GetSamplePercent, GetSamplePeriod, Count and HistoryBeginTime", () => {
@@ -154,7 +171,11 @@ describe("sample methods", () => {
   });
 
   test("a sampled variable used as a number is its current value", () => {
-    expect(out("$out = $CurrentDedicatedNodes + $TaskSlotsPerNode;", { current: { $CurrentDedicatedNodes: 3, $TaskSlotsPerNode: 4 } })).toBe("7");
+    expect(
+      out("$out = $CurrentDedicatedNodes + $TaskSlotsPerNode;", {
+        current: { $CurrentDedicatedNodes: 3, $TaskSlotsPerNode: 4 },
+      }),
+    ).toBe("7");
   });
 });
 
@@ -163,7 +184,13 @@ describe("settable variables", () => {
     expect(run("$NodeDeallocationOption = retaineddata;").nodeDeallocationOption).toBe("retaineddata");
     expect(run("$x = 1;\n$NodeDeallocationOption = 3;").error).toMatchObject({
       code: "AutoScalingFormulaEvaluationError",
-      values: [{ name: "Message", value: "Line 2, Col 1: $NodeDeallocationOption must be one of requeue, terminate, taskcompletion, retaineddata, not 3" }],
+      values: [
+        {
+          name: "Message",
+          value:
+            "Line 2, Col 1: $NodeDeallocationOption must be one of requeue, terminate, taskcompletion, retaineddata, not 3",
+        },
+      ],
     });
   });
 

@@ -10,4 +10,5 @@ export function samplesEndingAt(now: number, count: number, valueAt: (age: numbe
 }
 
 /** Samples covering the last `minutes` fully, at a constant value. */
-export const steady = (now: number, minutes: number, value: number): Sample[] => samplesEndingAt(now, minutes * 2 + 1, () => value);
+export const steady = (now: number, minutes: number, value: number): Sample[] =>
+  samplesEndingAt(now, minutes * 2 + 1, () => value);

@@ -90,6 +90,8 @@ export function errorFromDebug(stderr: string): ClientError {
   const code = /^Code: (\S+)$/m.exec(stderr)?.[1];
   // In --debug mode the message comes through the CLI's error logger; without it, as `ERROR: <message>`.
   const message =
-    /^ERROR: cli\.azure\.cli\.core\.azclierror: (.*)$/m.exec(stderr)?.[1] ?? /^ERROR: (.*)$/m.exec(stderr)?.[1] ?? stderr.trim();
+    /^ERROR: cli\.azure\.cli\.core\.azclierror: (.*)$/m.exec(stderr)?.[1] ??
+    /^ERROR: (.*)$/m.exec(stderr)?.[1] ??
+    stderr.trim();
   return { status: statuses.at(-1), code, message };
 }

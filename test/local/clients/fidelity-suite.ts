@@ -3,7 +3,15 @@
  * refusals, against its own local cloud. Each client supplies only how it drives the service.
  */
 import { useLocalCloud } from "./local-cloud-fixture";
-import { BatchConnection, PocErrors, PocOutcome, PocPlan, expectPocErrors, expectPocOutcome, pocPlan } from "./poc-outcome";
+import {
+  BatchConnection,
+  PocErrors,
+  PocOutcome,
+  PocPlan,
+  expectPocErrors,
+  expectPocOutcome,
+  pocPlan,
+} from "./poc-outcome";
 
 export interface FidelityClient {
   /** Short id; also prefixes the pool and job ids. */
@@ -21,9 +29,13 @@ export function describeFidelity(client: FidelityClient): void {
     const connection = useLocalCloud(client.name);
     const plan = pocPlan(client.name);
 
-    test("runs the classic proof of concept: pool, job, numbered tasks over both nodes, show, files, stdout.txt", async () => {
-      expectPocOutcome(await client.runPoc(connection(), plan, WAIT_MS), plan);
-    }, 2 * WAIT_MS + 30_000);
+    test(
+      "runs the classic proof of concept: pool, job, numbered tasks over both nodes, show, files, stdout.txt",
+      async () => {
+        expectPocOutcome(await client.runPoc(connection(), plan, WAIT_MS), plan);
+      },
+      2 * WAIT_MS + 30_000,
+    );
 
     test("reports JobNotFound for a missing job and 403 AuthenticationFailed for a wrong key", async () => {
       expectPocErrors(await client.runErrors(connection(), plan));

@@ -17,7 +17,9 @@ function runScript<T>(conn: BatchConnection, args: string[], timeoutMs: number):
   return new Promise((resolve, reject) => {
     execFile(PYTHON, [SCRIPT, ...args], { env, timeout: timeoutMs }, (err, stdout, stderr) => {
       if (err) {
-        reject(new Error(`batch_poc.py ${args[0]} failed (${err.code ?? err.signal ?? err.message}): ${stderr.trim()}`));
+        reject(
+          new Error(`batch_poc.py ${args[0]} failed (${err.code ?? err.signal ?? err.message}): ${stderr.trim()}`),
+        );
         return;
       }
       resolve(JSON.parse(stdout) as T);
@@ -28,15 +30,24 @@ function runScript<T>(conn: BatchConnection, args: string[], timeoutMs: number):
 export function runPythonPoc(conn: BatchConnection, plan: PocPlan, timeoutMs: number): Promise<PocOutcome> {
   const args = [
     "poc",
-    "--pool-id", plan.poolId,
-    "--job-id", plan.jobId,
-    "--nodes", String(plan.nodes),
-    "--task-ids", plan.taskIds.join(","),
-    "--vm-size", POC_POOL.vmSize,
-    "--image", POC_POOL.imageUrn,
-    "--node-agent-sku-id", POC_POOL.nodeAgentSkuId,
-    "--command-line", PRINT_BATCH_ENV,
-    "--timeout", String(timeoutMs / 1000),
+    "--pool-id",
+    plan.poolId,
+    "--job-id",
+    plan.jobId,
+    "--nodes",
+    String(plan.nodes),
+    "--task-ids",
+    plan.taskIds.join(","),
+    "--vm-size",
+    POC_POOL.vmSize,
+    "--image",
+    POC_POOL.imageUrn,
+    "--node-agent-sku-id",
+    POC_POOL.nodeAgentSkuId,
+    "--command-line",
+    PRINT_BATCH_ENV,
+    "--timeout",
+    String(timeoutMs / 1000),
   ];
   // The script waits up to timeoutMs twice (pool, tasks); the margin covers the other calls.
   return runScript<PocOutcome>(conn, args, 2 * timeoutMs + 30_000);

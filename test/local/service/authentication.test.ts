@@ -72,9 +72,15 @@ describe("Bearer tokens", () => {
       body: JSON.stringify(markingPool(`bearer-${token.length}`)),
     });
     expect(res.status).toBe(401);
-    const body = (await res.json()) as { code: string; message: { value: string }; values: { key: string; value: string }[] };
+    const body = (await res.json()) as {
+      code: string;
+      message: { value: string };
+      values: { key: string; value: string }[];
+    };
     expect(body.code).toBe("AuthenticationFailed");
-    expect(body.message.value).toMatch(/^Server failed to authenticate the request\. Make sure the value of Authorization header is formed correctly\./);
+    expect(body.message.value).toMatch(
+      /^Server failed to authenticate the request\. Make sure the value of Authorization header is formed correctly\./,
+    );
     expect(body.values.map((v) => v.key)).toContain("AuthenticationErrorDetail");
     expect(await poolExists(`bearer-${token.length}`)).toBe(false);
     expect(existsSync(join(marks, `bearer-${token.length}`))).toBe(false);
@@ -83,13 +89,22 @@ describe("Bearer tokens", () => {
   it("refuses garbage through the typed client too", async () => {
     const { cloud } = service();
     const withToken = new BatchServiceClient(new TokenCredentials("not-a-real-entra-token"), cloud.batchEndpoint);
-    expect(await errorOf(() => withToken.job.add({ id: "bearer-job", poolInfo: { poolId: "any-pool" } }))).toMatchObject({ status: 401, code: "AuthenticationFailed" });
+    expect(
+      await errorOf(() => withToken.job.add({ id: "bearer-job", poolInfo: { poolId: "any-pool" } })),
+    ).toMatchObject({ status: 401, code: "AuthenticationFailed" });
   });
 
   it("lets the dispatcher in on its default Entra ID path (DefaultAzureCredential finds the local managed identity)", async () => {
     const { cloud } = service();
     localManagedIdentity();
-    const outputs = { batchAccountName: cloud.batchAccountName, batchAccountEndpoint: cloud.batchEndpoint, batchAuthModes: ["AAD"], storageAccountName: cloud.storageAccountName, blobEndpoint: cloud.blobEndpoint, storageSharedKeyAccess: false } as StackOutputs;
+    const outputs = {
+      batchAccountName: cloud.batchAccountName,
+      batchAccountEndpoint: cloud.batchEndpoint,
+      batchAuthModes: ["AAD"],
+      storageAccountName: cloud.storageAccountName,
+      blobEndpoint: cloud.blobEndpoint,
+      storageSharedKeyAccess: false,
+    } as StackOutputs;
     const access = connect(outputs);
     expect(access.batch).toBe("entra");
     await access.batchClient.job.add({ id: "entra-job", poolInfo: { poolId: "any-pool" } });
@@ -98,17 +113,25 @@ describe("Bearer tokens", () => {
 
   it("refuses a local token for the audience without Batch's trailing slash, as Batch does", async () => {
     const { cloud } = service();
-    const client = new BatchServiceClient(new EntraBatchCredentials(localManagedIdentity(), "https://batch.core.windows.net/.default"), cloud.batchEndpoint);
+    const client = new BatchServiceClient(
+      new EntraBatchCredentials(localManagedIdentity(), "https://batch.core.windows.net/.default"),
+      cloud.batchEndpoint,
+    );
     const error = await errorOf(() => client.pool.list());
     expect(error).toMatchObject({ status: 401, code: "AuthenticationFailed" });
-    expect(detail(error, "AuthenticationErrorDetail")).toMatch(/wrong audience or resource 'https:\/\/batch\.core\.windows\.net'/);
+    expect(detail(error, "AuthenticationErrorDetail")).toMatch(
+      /wrong audience or resource 'https:\/\/batch\.core\.windows\.net'/,
+    );
   });
 
   it("issues no token without the endpoint's secret header", async () => {
     const { cloud } = service();
-    const res = await fetch(`${cloud.managedIdentity.endpoint}?api-version=2019-08-01&resource=${encodeURIComponent("https://batch.core.windows.net/")}`, {
-      headers: { "x-identity-header": "guessed" },
-    });
+    const res = await fetch(
+      `${cloud.managedIdentity.endpoint}?api-version=2019-08-01&resource=${encodeURIComponent("https://batch.core.windows.net/")}`,
+      {
+        headers: { "x-identity-header": "guessed" },
+      },
+    );
     expect(res.status).toBe(401);
     expect(JSON.stringify(await res.json())).not.toMatch(/access_token/);
   });
@@ -136,9 +159,16 @@ describe("token lifetime", () => {
 describe("Shared Key request dates", () => {
   const signedWithDate = async (ocpDate: string) => {
     const { cloud } = service();
-    const client = new BatchServiceClient(new BatchSharedKeyCredentials(cloud.batchAccountName, cloud.batchAccountKey), cloud.batchEndpoint);
+    const client = new BatchServiceClient(
+      new BatchSharedKeyCredentials(cloud.batchAccountName, cloud.batchAccountKey),
+      cloud.batchEndpoint,
+    );
     // The credentials sign whatever ocp-date is already set, so the date is the test's.
-    const res = await client.sendRequest({ method: "GET", url: `${cloud.batchEndpoint}/pools?${API}`, headers: { "ocp-date": ocpDate } });
+    const res = await client.sendRequest({
+      method: "GET",
+      url: `${cloud.batchEndpoint}/pools?${API}`,
+      headers: { "ocp-date": ocpDate },
+    });
     return { status: res.status, body: res.parsedBody as { code?: string; values?: { key: string; value: string }[] } };
   };
   const minutes = (n: number) => new Date(Date.now() + n * 60_000).toUTCString();

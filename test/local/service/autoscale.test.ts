@@ -6,13 +6,31 @@
  */
 import type { BatchServiceClient } from "@azure/batch";
 import { autoscaleFormula } from "../../../shared/autoscale";
-import { addPool, errorOf, gone, IMAGE, pollUntil, useGates, useService, VM_SIZE, waitForNodes, waitForTask } from "./fixture";
+import {
+  addPool,
+  errorOf,
+  gone,
+  IMAGE,
+  pollUntil,
+  useGates,
+  useService,
+  VM_SIZE,
+  waitForNodes,
+  waitForTask,
+} from "./fixture";
 
 const service = useService("autoscale", { maxProcesses: 8, autoscaleTimeScale: 60 });
 const gates = useGates("autoscale");
 
 async function addAutoscalePool(client: BatchServiceClient, id: string, formula: string): Promise<void> {
-  await client.pool.add({ id, vmSize: VM_SIZE, virtualMachineConfiguration: IMAGE, enableAutoScale: true, autoScaleFormula: formula, autoScaleEvaluationInterval: "PT5M" });
+  await client.pool.add({
+    id,
+    vmSize: VM_SIZE,
+    virtualMachineConfiguration: IMAGE,
+    enableAutoScale: true,
+    autoScaleFormula: formula,
+    autoScaleEvaluationInterval: "PT5M",
+  });
 }
 
 describe("pool add and enableautoscale", () => {
@@ -23,21 +41,32 @@ describe("pool add and enableautoscale", () => {
     expect(nodes.filter((n) => n.isDedicated)).toHaveLength(2);
     const pool = await client.pool.get("as-fixed");
     expect(pool.enableAutoScale).toBe(true);
-    expect(pool.autoScaleRun?.results).toBe("$TargetDedicatedNodes=2;$TargetLowPriorityNodes=1;$NodeDeallocationOption=requeue");
+    expect(pool.autoScaleRun?.results).toBe(
+      "$TargetDedicatedNodes=2;$TargetLowPriorityNodes=1;$NodeDeallocationOption=requeue",
+    );
     expect(pool.autoScaleRun?.error).toBeUndefined();
   });
 
   it("refuses a formula Batch would refuse, with its code and where the fault is", async () => {
     const { client } = service();
-    const undocumented = await errorOf(() => addAutoscalePool(client, "as-ceil", "$TargetDedicatedNodes = ceil($PendingTasks.GetSample(1) / 2);"));
+    const undocumented = await errorOf(() =>
+      addAutoscalePool(client, "as-ceil", "$TargetDedicatedNodes = ceil($PendingTasks.GetSample(1) / 2);"),
+    );
     expect(undocumented).toMatchObject({ status: 400, code: "AutoScalingFormulaSyntaxError" });
     expect(undocumented.values).toEqual([{ key: "Message", value: "Line 1, Col 25: unknown function 'ceil'" }]);
     expect(await errorOf(() => client.pool.get("as-ceil"))).toMatchObject({ code: "PoolNotFound" });
 
     await addPool(client, "as-later", { nodes: 0 });
-    const malformed = await errorOf(() => client.pool.enableAutoScale("as-later", { autoScaleFormula: "$TargetDedicatedNodes = (1 + ;" }));
+    const malformed = await errorOf(() =>
+      client.pool.enableAutoScale("as-later", { autoScaleFormula: "$TargetDedicatedNodes = (1 + ;" }),
+    );
     expect(malformed).toMatchObject({ status: 400, code: "AutoScalingFormulaSyntaxError" });
-    const tooOften = await errorOf(() => client.pool.enableAutoScale("as-later", { autoScaleFormula: "$TargetDedicatedNodes = 0;", autoScaleEvaluationInterval: "PT1M" }));
+    const tooOften = await errorOf(() =>
+      client.pool.enableAutoScale("as-later", {
+        autoScaleFormula: "$TargetDedicatedNodes = 0;",
+        autoScaleEvaluationInterval: "PT1M",
+      }),
+    );
     expect(tooOften).toMatchObject({ status: 400, code: "InvalidPropertyValue" });
     expect((await client.pool.get("as-later")).enableAutoScale).toBe(false);
   });
@@ -49,13 +78,21 @@ describe("evaluateautoscale", () => {
     await addAutoscalePool(client, "as-eval", "$TargetDedicatedNodes = 1;");
     await waitForNodes(client, "as-eval", 1);
 
-    const run = await client.pool.evaluateAutoScale("as-eval", "$TargetDedicatedNodes = $CurrentDedicatedNodes + 2; $slots = $TaskSlotsPerNode;");
+    const run = await client.pool.evaluateAutoScale(
+      "as-eval",
+      "$TargetDedicatedNodes = $CurrentDedicatedNodes + 2; $slots = $TaskSlotsPerNode;",
+    );
     expect(run.error).toBeUndefined();
-    expect(run.results).toBe("$TargetDedicatedNodes=3;$TargetLowPriorityNodes=0;$NodeDeallocationOption=requeue;$slots=1");
+    expect(run.results).toBe(
+      "$TargetDedicatedNodes=3;$TargetLowPriorityNodes=0;$NodeDeallocationOption=requeue;$slots=1",
+    );
     expect(run.timestamp).toBeInstanceOf(Date);
 
     const failed = await client.pool.evaluateAutoScale("as-eval", "$something_useless");
-    expect(failed.error).toMatchObject({ code: "AutoScalingFormulaEvaluationError", values: [{ name: "Message", value: "Line 1, Col 1: undefined variable $something_useless" }] });
+    expect(failed.error).toMatchObject({
+      code: "AutoScalingFormulaEvaluationError",
+      values: [{ name: "Message", value: "Line 1, Col 1: undefined variable $something_useless" }],
+    });
     expect(failed.results).toBe("$TargetDedicatedNodes=1;$TargetLowPriorityNodes=0;$NodeDeallocationOption=requeue");
 
     // Nothing was applied: the pool keeps its one node and its own formula's last run.
@@ -79,7 +116,9 @@ describe("evaluateautoscale", () => {
   it("needs autoscale enabled on the pool", async () => {
     const { client } = service();
     await addPool(client, "as-not-enabled", { nodes: 0 });
-    expect(await errorOf(() => client.pool.evaluateAutoScale("as-not-enabled", "$TargetDedicatedNodes = 1;"))).toMatchObject({ status: 409, code: "OperationInvalidForCurrentState" });
+    expect(
+      await errorOf(() => client.pool.evaluateAutoScale("as-not-enabled", "$TargetDedicatedNodes = 1;")),
+    ).toMatchObject({ status: 409, code: "OperationInvalidForCurrentState" });
   });
 });
 
@@ -92,10 +131,15 @@ describe("periodic evaluation with the Pulumi program's formula", () => {
 
     await client.job.add({ id: "as-burst", poolInfo: { poolId: "as-deployed" } });
     const held = [1, 2, 3, 4, 5].map((i) => gates.gate(`burst-${i}`));
-    await client.task.addCollection("as-burst", held.map((g, i) => ({ id: `t${i}`, commandLine: g.commandLine })));
+    await client.task.addCollection(
+      "as-burst",
+      held.map((g, i) => ({ id: `t${i}`, commandLine: g.commandLine })),
+    );
     // Five pending tasks, one slot per node, at most three nodes.
     await waitForNodes(client, "as-deployed", 3, ["running"]);
-    expect((await client.pool.get("as-deployed")).autoScaleRun?.results).toMatch(/^\$TargetDedicatedNodes=3;\$TargetLowPriorityNodes=0;\$NodeDeallocationOption=taskcompletion;/);
+    expect((await client.pool.get("as-deployed")).autoScaleRun?.results).toMatch(
+      /^\$TargetDedicatedNodes=3;\$TargetLowPriorityNodes=0;\$NodeDeallocationOption=taskcompletion;/,
+    );
 
     for (const g of held) g.open();
     for (let i = 0; i < held.length; i++) await waitForTask(client, "as-burst", `t${i}`);
@@ -118,7 +162,9 @@ describe("scale-down honours $NodeDeallocationOption", () => {
   it("requeue: the running task goes back to the queue and the node leaves at once", async () => {
     const { client } = service();
     await busyPool(client, "as-requeue");
-    await client.pool.enableAutoScale("as-requeue", { autoScaleFormula: "$TargetDedicatedNodes = 0; $NodeDeallocationOption = requeue;" });
+    await client.pool.enableAutoScale("as-requeue", {
+      autoScaleFormula: "$TargetDedicatedNodes = 0; $NodeDeallocationOption = requeue;",
+    });
     await waitForNodes(client, "as-requeue", 0);
     const task = await waitForTask(client, "as-requeue-job", "long", (t) => t.state === "active", "requeued");
     expect(task.executionInfo?.requeueCount).toBe(1);
@@ -127,7 +173,9 @@ describe("scale-down honours $NodeDeallocationOption", () => {
   it("terminate: the running task ends and does not run again", async () => {
     const { client } = service();
     await busyPool(client, "as-terminate");
-    await client.pool.enableAutoScale("as-terminate", { autoScaleFormula: "$TargetDedicatedNodes = 0; $NodeDeallocationOption = terminate;" });
+    await client.pool.enableAutoScale("as-terminate", {
+      autoScaleFormula: "$TargetDedicatedNodes = 0; $NodeDeallocationOption = terminate;",
+    });
     await waitForNodes(client, "as-terminate", 0);
     const task = await waitForTask(client, "as-terminate-job", "long");
     expect(task.executionInfo).toMatchObject({ result: "failure", requeueCount: 0 });
@@ -136,9 +184,13 @@ describe("scale-down honours $NodeDeallocationOption", () => {
   it("taskcompletion: the node stays until its task finishes, then leaves", async () => {
     const { client } = service();
     const gate = await busyPool(client, "as-complete");
-    await client.pool.enableAutoScale("as-complete", { autoScaleFormula: "$TargetDedicatedNodes = 0; $NodeDeallocationOption = taskcompletion;" });
+    await client.pool.enableAutoScale("as-complete", {
+      autoScaleFormula: "$TargetDedicatedNodes = 0; $NodeDeallocationOption = taskcompletion;",
+    });
     // The run happened (the pool says so) and the task is still running on its node.
-    await pollUntil("the autoscale run to target 0", async () => ((await client.pool.get("as-complete")).targetDedicatedNodes === 0 ? true : undefined));
+    await pollUntil("the autoscale run to target 0", async () =>
+      (await client.pool.get("as-complete")).targetDedicatedNodes === 0 ? true : undefined,
+    );
     expect((await client.task.get("as-complete-job", "long")).state).toBe("running");
     expect(await client.computeNode.list("as-complete")).toHaveLength(1);
     gate.open();
@@ -153,7 +205,10 @@ describe("disableautoscale", () => {
     const { client } = service();
     await addAutoscalePool(client, "as-off", "$TargetDedicatedNodes = 1;");
     await waitForNodes(client, "as-off", 1);
-    expect(await errorOf(() => client.pool.resize("as-off", { targetDedicatedNodes: 2 }))).toMatchObject({ status: 409, code: "AutoScalingEnabled" });
+    expect(await errorOf(() => client.pool.resize("as-off", { targetDedicatedNodes: 2 }))).toMatchObject({
+      status: 409,
+      code: "AutoScalingEnabled",
+    });
     await client.pool.disableAutoScale("as-off");
     await client.pool.resize("as-off", { targetDedicatedNodes: 2 });
     await waitForNodes(client, "as-off", 2);

@@ -3,7 +3,18 @@
  * from Azure (issue 16): durations with years and months, node file deletion, a second pool
  * DELETE, pool properties that cannot be honoured here, and the defaults Azure fills in.
  */
-import { bash, detail, errorOf, IMAGE, pollUntil, readyPool, useGates, useService, VM_SIZE, waitForTask } from "./fixture";
+import {
+  bash,
+  detail,
+  errorOf,
+  IMAGE,
+  pollUntil,
+  readyPool,
+  useGates,
+  useService,
+  VM_SIZE,
+  waitForTask,
+} from "./fixture";
 
 const service = useService("azure-fidelity");
 const gates = useGates("azure-fidelity");
@@ -13,7 +24,9 @@ describe("durations", () => {
     const { client, raw } = service();
     await readyPool(client, "durations-pool", { nodes: 0 });
     await client.job.add({ id: "durations-job", poolInfo: { poolId: "durations-pool" } });
-    const patched = await raw("PATCH", "/jobs/durations-job", { constraints: { maxWallClockTime: "P3Y6M4DT12H30M5S" } });
+    const patched = await raw("PATCH", "/jobs/durations-job", {
+      constraints: { maxWallClockTime: "P3Y6M4DT12H30M5S" },
+    });
     expect(patched.status).toBe(200);
     const job = await client.job.get("durations-job");
     // 3 years of 365 days, 6 months of 30 days and 4 days: what Azure returned in the az recording.
@@ -33,9 +46,18 @@ describe("node files", () => {
     const path = (name: string) => `/pools/node-files-pool/nodes/${nodeId}/files/${encodeURIComponent(name)}`;
 
     expect((await raw("DELETE", path("startup/wd/gone.txt"))).status).toBe(200);
-    expect(await raw("GET", path("startup/wd/gone.txt"))).toMatchObject({ status: 404, body: { code: "FileNotFound" } });
-    expect(await raw("DELETE", path("startup/wd/gone.txt"))).toMatchObject({ status: 404, body: { code: "FileNotFound" } });
-    expect(await raw("DELETE", path("../../../../shared"))).toMatchObject({ status: 404, body: { code: "FileNotFound" } });
+    expect(await raw("GET", path("startup/wd/gone.txt"))).toMatchObject({
+      status: 404,
+      body: { code: "FileNotFound" },
+    });
+    expect(await raw("DELETE", path("startup/wd/gone.txt"))).toMatchObject({
+      status: 404,
+      body: { code: "FileNotFound" },
+    });
+    expect(await raw("DELETE", path("../../../../shared"))).toMatchObject({
+      status: 404,
+      body: { code: "FileNotFound" },
+    });
     const kept = await client.file.getPropertiesFromComputeNode("node-files-pool", nodeId, "startup/wd/kept.txt");
     expect(kept.contentLength).toBe(5);
   });
@@ -55,7 +77,9 @@ describe("pool deletion", () => {
     const second = await raw("DELETE", "/pools/deleted-twice");
     expect(second).toMatchObject({ status: 409, body: { code: "PoolBeingDeleted" } });
     gate.open();
-    await pollUntil("pool deleted", async () => ((await raw("GET", "/pools/deleted-twice")).status === 404 ? true : undefined));
+    await pollUntil("pool deleted", async () =>
+      (await raw("GET", "/pools/deleted-twice")).status === 404 ? true : undefined,
+    );
   });
 });
 
@@ -67,7 +91,10 @@ describe("pool properties that cannot be honoured locally", () => {
         id: "custom-image",
         vmSize: VM_SIZE,
         virtualMachineConfiguration: {
-          imageReference: { virtualMachineImageId: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/test/providers/Microsoft.Compute/galleries/G/images/I/versions/1.0.0" },
+          imageReference: {
+            virtualMachineImageId:
+              "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/test/providers/Microsoft.Compute/galleries/G/images/I/versions/1.0.0",
+          },
           nodeAgentSKUId: IMAGE.nodeAgentSKUId,
         },
       }),
@@ -84,7 +111,10 @@ describe("pool properties that cannot be honoured locally", () => {
         id: "networked",
         vmSize: VM_SIZE,
         virtualMachineConfiguration: IMAGE,
-        networkConfiguration: { subnetId: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/test/providers/Microsoft.Network/virtualNetworks/vnet1/subnets/subnet1" },
+        networkConfiguration: {
+          subnetId:
+            "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/test/providers/Microsoft.Network/virtualNetworks/vnet1/subnets/subnet1",
+        },
       }),
     );
     expect(error).toMatchObject({ status: 501, code: "NotSupportedByLocalBatch" });
@@ -96,7 +126,11 @@ describe("defaults Azure returns", () => {
   it("fills in a pool's defaults and its start task's", async () => {
     const { raw } = service();
     const { imageReference, nodeAgentSKUId } = IMAGE;
-    const withoutVersion = { publisher: imageReference.publisher, offer: imageReference.offer, sku: imageReference.sku };
+    const withoutVersion = {
+      publisher: imageReference.publisher,
+      offer: imageReference.offer,
+      sku: imageReference.sku,
+    };
     const created = await raw("POST", "/pools", {
       id: "defaults-pool",
       vmSize: VM_SIZE,
@@ -108,7 +142,12 @@ describe("defaults Azure returns", () => {
     expect((await raw("GET", "/pools/defaults-pool")).body).toMatchObject({
       enableInterNodeCommunication: false,
       virtualMachineConfiguration: { imageReference: { ...withoutVersion, version: "latest" } },
-      startTask: { commandLine: "/bin/true", userIdentity: { autoUser: { scope: "pool", elevationLevel: "nonadmin" } }, maxTaskRetryCount: 0, waitForSuccess: true },
+      startTask: {
+        commandLine: "/bin/true",
+        userIdentity: { autoUser: { scope: "pool", elevationLevel: "nonadmin" } },
+        maxTaskRetryCount: 0,
+        waitForSuccess: true,
+      },
     });
   });
 
@@ -128,7 +167,9 @@ describe("defaults Azure returns", () => {
     await readyPool(client, "defaults-tasks-pool", { nodes: 0 });
     await client.job.add({ id: "defaults-tasks", poolInfo: { poolId: "defaults-tasks-pool" } });
     await raw("POST", "/jobs/defaults-tasks/tasks", { id: "t", commandLine: "/bin/true" });
-    expect((await raw("GET", "/jobs/defaults-tasks/tasks/t")).body).toMatchObject({ userIdentity: { autoUser: { scope: "pool", elevationLevel: "nonadmin" } } });
+    expect((await raw("GET", "/jobs/defaults-tasks/tasks/t")).body).toMatchObject({
+      userIdentity: { autoUser: { scope: "pool", elevationLevel: "nonadmin" } },
+    });
   });
 
   it("gives an idle node its lastBootTime and, with a start task, its startTaskInfo", async () => {
@@ -146,11 +187,23 @@ describe("request bodies are checked against the properties each operation takes
     await client.job.add({ id: "bodies-job", poolInfo: { poolId: "bodies-pool" }, priority: 5 });
 
     const typo = await raw("POST", "/jobs/bodies-job/tasks", { id: "typo", commandLine: "/bin/true", maxRetries: 3 });
-    expect(typo).toMatchObject({ status: 400, body: { code: "InvalidRequestBody", values: expect.arrayContaining([{ key: "PropertyName", value: "maxRetries" }]) } });
+    expect(typo).toMatchObject({
+      status: 400,
+      body: {
+        code: "InvalidRequestBody",
+        values: expect.arrayContaining([{ key: "PropertyName", value: "maxRetries" }]),
+      },
+    });
     expect((await raw("GET", "/jobs/bodies-job/tasks/typo")).status).toBe(404);
 
     const patch = await raw("PATCH", "/jobs/bodies-job", { priority: 9, constraints: { maxWallClock: "PT1H" } });
-    expect(patch).toMatchObject({ status: 400, body: { code: "InvalidRequestBody", values: expect.arrayContaining([{ key: "PropertyName", value: "constraints.maxWallClock" }]) } });
+    expect(patch).toMatchObject({
+      status: 400,
+      body: {
+        code: "InvalidRequestBody",
+        values: expect.arrayContaining([{ key: "PropertyName", value: "constraints.maxWallClock" }]),
+      },
+    });
     expect((await client.job.get("bodies-job")).priority).toBe(5);
 
     const nested = await raw("POST", "/pools", {
@@ -159,34 +212,87 @@ describe("request bodies are checked against the properties each operation takes
       virtualMachineConfiguration: IMAGE,
       startTask: { commandLine: "/bin/true", waitForSucess: true },
     });
-    expect(nested).toMatchObject({ status: 400, body: { code: "InvalidRequestBody", values: expect.arrayContaining([{ key: "PropertyName", value: "startTask.waitForSucess" }]) } });
+    expect(nested).toMatchObject({
+      status: 400,
+      body: {
+        code: "InvalidRequestBody",
+        values: expect.arrayContaining([{ key: "PropertyName", value: "startTask.waitForSucess" }]),
+      },
+    });
     expect((await raw("GET", "/pools/bodies-nested")).status).toBe(404);
   });
 
   it("checks a job's special tasks and the node operations' bodies too: a typo 400, a container 501", async () => {
     const { raw } = service();
-    const prep = await raw("POST", "/jobs", { id: "bodies-prep", poolInfo: { poolId: "bodies-pool" }, jobPreparationTask: { commandLine: "/bin/true", waitForSucess: false } });
-    expect(prep).toMatchObject({ status: 400, body: { code: "InvalidRequestBody", values: expect.arrayContaining([{ key: "PropertyName", value: "jobPreparationTask.waitForSucess" }]) } });
+    const prep = await raw("POST", "/jobs", {
+      id: "bodies-prep",
+      poolInfo: { poolId: "bodies-pool" },
+      jobPreparationTask: { commandLine: "/bin/true", waitForSucess: false },
+    });
+    expect(prep).toMatchObject({
+      status: 400,
+      body: {
+        code: "InvalidRequestBody",
+        values: expect.arrayContaining([{ key: "PropertyName", value: "jobPreparationTask.waitForSucess" }]),
+      },
+    });
     expect((await raw("GET", "/jobs/bodies-prep")).status).toBe(404);
     const manager = { id: "m", commandLine: "/bin/true", containerSettings: { imageName: "ubuntu" } };
-    const contained = await raw("POST", "/jobs", { id: "bodies-manager", poolInfo: { poolId: "bodies-pool" }, jobManagerTask: manager });
-    expect(contained).toMatchObject({ status: 501, body: { message: { value: expect.stringContaining("job.jobManagerTask.containerSettings") } } });
-    const removal = await raw("POST", "/pools/bodies-pool/removenodes", { nodeList: ["n"], nodeDeallocationOptoin: "requeue" });
-    expect(removal).toMatchObject({ status: 400, body: { code: "InvalidRequestBody", values: expect.arrayContaining([{ key: "PropertyName", value: "nodeDeallocationOptoin" }]) } });
+    const contained = await raw("POST", "/jobs", {
+      id: "bodies-manager",
+      poolInfo: { poolId: "bodies-pool" },
+      jobManagerTask: manager,
+    });
+    expect(contained).toMatchObject({
+      status: 501,
+      body: { message: { value: expect.stringContaining("job.jobManagerTask.containerSettings") } },
+    });
+    const removal = await raw("POST", "/pools/bodies-pool/removenodes", {
+      nodeList: ["n"],
+      nodeDeallocationOptoin: "requeue",
+    });
+    expect(removal).toMatchObject({
+      status: 400,
+      body: {
+        code: "InvalidRequestBody",
+        values: expect.arrayContaining([{ key: "PropertyName", value: "nodeDeallocationOptoin" }]),
+      },
+    });
   });
 
   it("answers a Batch property this service cannot honour with 501, also inside the VM configuration", async () => {
     const { raw } = service();
-    const disks = await raw("POST", "/pools", { id: "bodies-disks", vmSize: VM_SIZE, virtualMachineConfiguration: { ...IMAGE, dataDisks: [{ lun: 1, diskSizeGB: 50 }] } });
-    expect(disks).toMatchObject({ status: 501, body: { code: "NotSupportedByLocalBatch", message: { value: expect.stringContaining("pool.virtualMachineConfiguration.dataDisks") } } });
+    const disks = await raw("POST", "/pools", {
+      id: "bodies-disks",
+      vmSize: VM_SIZE,
+      virtualMachineConfiguration: { ...IMAGE, dataDisks: [{ lun: 1, diskSizeGB: 50 }] },
+    });
+    expect(disks).toMatchObject({
+      status: 501,
+      body: {
+        code: "NotSupportedByLocalBatch",
+        message: { value: expect.stringContaining("pool.virtualMachineConfiguration.dataDisks") },
+      },
+    });
     const patched = await raw("PATCH", "/pools/bodies-pool", { vmSize: "Standard_D4s_v5" });
     expect(patched).toMatchObject({ status: 501, body: { code: "NotSupportedByLocalBatch" } });
     expect((await raw("GET", "/pools/bodies-pool")).body).toMatchObject({ vmSize: VM_SIZE });
     await raw("POST", "/jobs", { id: "bodies-named-user", poolInfo: { poolId: "bodies-pool" } });
-    const namedUser = await raw("POST", "/jobs/bodies-named-user/tasks", { id: "as-alice", commandLine: "/bin/true", userIdentity: { username: "alice" } });
-    expect(namedUser).toMatchObject({ status: 501, body: { message: { value: expect.stringContaining("task.userIdentity.username") } } });
+    const namedUser = await raw("POST", "/jobs/bodies-named-user/tasks", {
+      id: "as-alice",
+      commandLine: "/bin/true",
+      userIdentity: { username: "alice" },
+    });
+    expect(namedUser).toMatchObject({
+      status: 501,
+      body: { message: { value: expect.stringContaining("task.userIdentity.username") } },
+    });
     // An empty list asks for nothing: updateproperties must carry certificateReferences, and may.
-    const updated = await raw("POST", "/pools/bodies-pool/updateproperties", { certificateReferences: [], applicationPackageReferences: [], metadata: [{ name: "k", value: "v" }] });
+    const updated = await raw("POST", "/pools/bodies-pool/updateproperties", {
+      certificateReferences: [],
+      applicationPackageReferences: [],
+      metadata: [{ name: "k", value: "v" }],
+    });
     expect(updated.status).toBe(204);
   });
 });

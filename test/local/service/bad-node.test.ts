@@ -85,39 +85,46 @@ const BREAKAGES: { name: string; code: string; reason: RegExp; breakNode(nodeRoo
 const TASKS = 8;
 
 describe.each(BREAKAGES)("a node whose task disk is $name", ({ name, code, reason, breakNode }) => {
-  whereDisksBreak("becomes unusable, says why, and the job completes on the other node without spending retries", async () => {
-    const { client, cloud } = service();
-    const poolId = `bad-${name}`;
-    const jobId = `bad-${name}-job`;
-    const [bad, good] = await readyPool(client, poolId, { nodes: 2, fill: "spread" });
-    breakNode(path.join(cloud.dataDir, "nodes", poolId, bad!.id!));
+  whereDisksBreak(
+    "becomes unusable, says why, and the job completes on the other node without spending retries",
+    async () => {
+      const { client, cloud } = service();
+      const poolId = `bad-${name}`;
+      const jobId = `bad-${name}-job`;
+      const [bad, good] = await readyPool(client, poolId, { nodes: 2, fill: "spread" });
+      breakNode(path.join(cloud.dataDir, "nodes", poolId, bad!.id!));
 
-    await client.job.add({ id: jobId, poolInfo: { poolId } });
-    // A task writes a file as the worker does; on a full disk that write is what fails.
-    const tasks = Array.from({ length: TASKS }, (_, i) => ({ id: `t${i}`, commandLine: bash("echo reading > record.txt && sleep 0.2"), constraints: { maxTaskRetryCount: 0 } }));
-    await client.task.addCollection(jobId, tasks);
-    const lines: string[] = [];
-    const monitored = monitorJob(client, jobId, poolId, TASKS, { pollMs: 100, log: (line) => lines.push(line) });
-    await client.job.patch(jobId, { onAllTasksComplete: "terminatejob" });
-    await waitForJob(client, jobId);
-    await monitored;
+      await client.job.add({ id: jobId, poolInfo: { poolId } });
+      // A task writes a file as the worker does; on a full disk that write is what fails.
+      const tasks = Array.from({ length: TASKS }, (_, i) => ({
+        id: `t${i}`,
+        commandLine: bash("echo reading > record.txt && sleep 0.2"),
+        constraints: { maxTaskRetryCount: 0 },
+      }));
+      await client.task.addCollection(jobId, tasks);
+      const lines: string[] = [];
+      const monitored = monitorJob(client, jobId, poolId, TASKS, { pollMs: 100, log: (line) => lines.push(line) });
+      await client.job.patch(jobId, { onAllTasksComplete: "terminatejob" });
+      await waitForJob(client, jobId);
+      await monitored;
 
-    const done = await client.task.list(jobId);
-    expect(done.map((t) => t.executionInfo?.result)).toEqual(Array(TASKS).fill("success"));
-    for (const task of done) {
-      expect(task.nodeInfo?.nodeId).toBe(good!.id);
-      expect(task.executionInfo?.retryCount).toBe(0);
-    }
-    const node = await client.computeNode.get(poolId, bad!.id!);
-    expect(node.state).toBe("unusable");
-    expect(node.errors?.[0]?.code).toBe(code);
-    const details = Object.fromEntries((node.errors?.[0]?.errorDetails ?? []).map((d) => [d.name, d.value]));
-    expect(details.Path).toContain(path.join(bad!.id!, "workitems"));
-    expect(details.Reason).toMatch(reason);
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain(`node ${bad!.id} of pool ${poolId} is unusable: ${code}`);
-    expect(lines[0]).toMatch(reason);
-  });
+      const done = await client.task.list(jobId);
+      expect(done.map((t) => t.executionInfo?.result)).toEqual(Array(TASKS).fill("success"));
+      for (const task of done) {
+        expect(task.nodeInfo?.nodeId).toBe(good!.id);
+        expect(task.executionInfo?.retryCount).toBe(0);
+      }
+      const node = await client.computeNode.get(poolId, bad!.id!);
+      expect(node.state).toBe("unusable");
+      expect(node.errors?.[0]?.code).toBe(code);
+      const details = Object.fromEntries((node.errors?.[0]?.errorDetails ?? []).map((d) => [d.name, d.value]));
+      expect(details.Path).toContain(path.join(bad!.id!, "workitems"));
+      expect(details.Reason).toMatch(reason);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(`node ${bad!.id} of pool ${poolId} is unusable: ${code}`);
+      expect(lines[0]).toMatch(reason);
+    },
+  );
 });
 
 test("a node whose start task fails is named with its failure while the job completes on the other node", async () => {
@@ -127,39 +134,59 @@ test("a node whose start task fails is named with its failure while the job comp
   // The first node to get here takes the lock; the other's start task fails, as a flaky node's would.
   const lockDir = mkdtempSync(path.join(tmpdir(), "bad-start-"));
   locks.push(lockDir);
-  await addPool(client, poolId, { nodes: 2, startTask: { commandLine: bash(`mkdir ${path.join(lockDir, "lock")} || exit 3`), waitForSuccess: true, maxTaskRetryCount: 0 } });
+  await addPool(client, poolId, {
+    nodes: 2,
+    startTask: {
+      commandLine: bash(`mkdir ${path.join(lockDir, "lock")} || exit 3`),
+      waitForSuccess: true,
+      maxTaskRetryCount: 0,
+    },
+  });
   const nodes = await waitForNodes(client, poolId, 2, ["idle", "starttaskfailed"]);
   const failed = nodes.find((n) => n.state === "starttaskfailed");
   const good = nodes.find((n) => n.state === "idle");
   expect([failed, good].every(Boolean)).toBe(true);
 
   await client.job.add({ id: jobId, poolInfo: { poolId } });
-  await client.task.addCollection(jobId, Array.from({ length: 4 }, (_, i) => ({ id: `t${i}`, commandLine: bash("sleep 0.2") })));
+  await client.task.addCollection(
+    jobId,
+    Array.from({ length: 4 }, (_, i) => ({ id: `t${i}`, commandLine: bash("sleep 0.2") })),
+  );
   const lines: string[] = [];
   await monitorJob(client, jobId, poolId, 4, { pollMs: 100, log: (line) => lines.push(line) });
   const done = await client.task.list(jobId);
   expect(done.map((t) => [t.executionInfo?.result, t.nodeInfo?.nodeId])).toEqual(Array(4).fill(["success", good!.id]));
-  expect(lines).toEqual([expect.stringContaining(`node ${failed!.id} of pool ${poolId} is starttaskfailed: The task process exited with an unexpected exit code`)]);
+  expect(lines).toEqual([
+    expect.stringContaining(
+      `node ${failed!.id} of pool ${poolId} is starttaskfailed: The task process exited with an unexpected exit code`,
+    ),
+  ]);
 });
 
-whereDisksBreak("an unusable node rebooted once its disk is mended loses its errors and runs the task that waited", async () => {
-  const { client, cloud } = service();
-  const poolId = "mended";
-  const [node] = await readyPool(client, poolId, { nodes: 1 });
-  const workitems = path.join(cloud.dataDir, "nodes", poolId, node!.id!, "workitems");
-  mountTmpfs(workitems, "size=256k,ro");
-  await client.job.add({ id: "mended-job", poolInfo: { poolId } });
-  await client.task.add("mended-job", { id: "waits", commandLine: bash("echo reading > record.txt") });
-  await waitForNodes(client, poolId, 1, ["unusable"]);
-  expect((await client.task.get("mended-job", "waits")).state).toBe("active");
+whereDisksBreak(
+  "an unusable node rebooted once its disk is mended loses its errors and runs the task that waited",
+  async () => {
+    const { client, cloud } = service();
+    const poolId = "mended";
+    const [node] = await readyPool(client, poolId, { nodes: 1 });
+    const workitems = path.join(cloud.dataDir, "nodes", poolId, node!.id!, "workitems");
+    mountTmpfs(workitems, "size=256k,ro");
+    await client.job.add({ id: "mended-job", poolInfo: { poolId } });
+    await client.task.add("mended-job", { id: "waits", commandLine: bash("echo reading > record.txt") });
+    await waitForNodes(client, poolId, 1, ["unusable"]);
+    expect((await client.task.get("mended-job", "waits")).state).toBe("active");
 
-  run("umount", [mounts.splice(mounts.indexOf(workitems), 1)[0]!]);
-  await client.computeNode.reboot(poolId, node!.id!);
-  expect((await waitForTask(client, "mended-job", "waits")).executionInfo).toMatchObject({ result: "success", retryCount: 0 });
-  const mended = await pollUntil("the node idle", async () => {
-    const n = await client.computeNode.get(poolId, node!.id!);
-    return n.state === "idle" ? n : undefined;
-  });
-  expect(mended.errors ?? []).toEqual([]);
-  expect(mended.lastBootTime!.getTime()).toBeGreaterThan(node!.lastBootTime!.getTime());
-});
+    run("umount", [mounts.splice(mounts.indexOf(workitems), 1)[0]!]);
+    await client.computeNode.reboot(poolId, node!.id!);
+    expect((await waitForTask(client, "mended-job", "waits")).executionInfo).toMatchObject({
+      result: "success",
+      retryCount: 0,
+    });
+    const mended = await pollUntil("the node idle", async () => {
+      const n = await client.computeNode.get(poolId, node!.id!);
+      return n.state === "idle" ? n : undefined;
+    });
+    expect(mended.errors ?? []).toEqual([]);
+    expect(mended.lastBootTime!.getTime()).toBeGreaterThan(node!.lastBootTime!.getTime());
+  },
+);

@@ -20,7 +20,10 @@ describe("authentication", () => {
 
   it("refuses another account's name even with the right key", async () => {
     const { cloud } = service();
-    const other = new BatchServiceClient(new BatchSharedKeyCredentials("someoneelse", cloud.batchAccountKey), cloud.batchEndpoint);
+    const other = new BatchServiceClient(
+      new BatchSharedKeyCredentials("someoneelse", cloud.batchAccountKey),
+      cloud.batchEndpoint,
+    );
     expect(await errorOf(() => other.pool.list())).toMatchObject({ status: 403, code: "AuthenticationFailed" });
   });
 
@@ -69,11 +72,20 @@ describe("error codes", () => {
     expect(await errorOf(() => client.job.get("no-such-job"))).toMatchObject({ status: 404, code: "JobNotFound" });
 
     await client.job.add({ id: "codes-job", poolInfo: { poolId: "codes-pool" } });
-    expect(await errorOf(() => client.job.add({ id: "CODES-job", poolInfo: { poolId: "codes-pool" } }))).toMatchObject({ status: 409, code: "JobExists" });
+    expect(await errorOf(() => client.job.add({ id: "CODES-job", poolInfo: { poolId: "codes-pool" } }))).toMatchObject({
+      status: 409,
+      code: "JobExists",
+    });
 
     await client.task.add("codes-job", { id: "t1", commandLine: "/bin/true" });
-    expect(await errorOf(() => client.task.add("codes-job", { id: "t1", commandLine: "/bin/true" }))).toMatchObject({ status: 409, code: "TaskExists" });
-    expect(await errorOf(() => client.task.get("codes-job", "t2"))).toMatchObject({ status: 404, code: "TaskNotFound" });
+    expect(await errorOf(() => client.task.add("codes-job", { id: "t1", commandLine: "/bin/true" }))).toMatchObject({
+      status: 409,
+      code: "TaskExists",
+    });
+    expect(await errorOf(() => client.task.get("codes-job", "t2"))).toMatchObject({
+      status: 404,
+      code: "TaskNotFound",
+    });
 
     const exists = await client.pool.exists("no-such-pool");
     expect(exists.body).toBe(false);
@@ -83,21 +95,31 @@ describe("error codes", () => {
     const { client, raw } = service();
     await client.job.add({ id: "props-job", poolInfo: { poolId: "props-pool" } });
 
-    const badId = await errorOf(() => client.task.add("props-job", { id: "not a valid id!", commandLine: "/bin/true" }));
+    const badId = await errorOf(() =>
+      client.task.add("props-job", { id: "not a valid id!", commandLine: "/bin/true" }),
+    );
     expect(badId).toMatchObject({ status: 400, code: "InvalidPropertyValue" });
     expect(detail(badId, "PropertyName")).toBe("id");
 
-    const badSize = await errorOf(() => client.pool.add({ id: "bad-size-pool", vmSize: "Standard_Imaginary", virtualMachineConfiguration: IMAGE }));
+    const badSize = await errorOf(() =>
+      client.pool.add({ id: "bad-size-pool", vmSize: "Standard_Imaginary", virtualMachineConfiguration: IMAGE }),
+    );
     expect(badSize).toMatchObject({ status: 400, code: "InvalidPropertyValue" });
     expect(detail(badSize, "PropertyName")).toBe("vmSize");
 
     const noCommand = await raw("POST", "/jobs/props-job/tasks", { id: "no-command" });
     expect(noCommand.status).toBe(400);
-    expect(noCommand.body).toMatchObject({ code: "MissingRequiredProperty", values: [{ key: "PropertyName", value: "commandLine" }] });
+    expect(noCommand.body).toMatchObject({
+      code: "MissingRequiredProperty",
+      values: [{ key: "PropertyName", value: "commandLine" }],
+    });
 
     const noPool = await raw("POST", "/jobs", { id: "no-pool-job" });
     expect(noPool.status).toBe(400);
-    expect(noPool.body).toMatchObject({ code: "MissingRequiredProperty", values: [{ key: "PropertyName", value: "poolInfo" }] });
+    expect(noPool.body).toMatchObject({
+      code: "MissingRequiredProperty",
+      values: [{ key: "PropertyName", value: "poolInfo" }],
+    });
   });
 
   it("refuses features it does not support with 501 and creates nothing", async () => {
@@ -105,21 +127,31 @@ describe("error codes", () => {
     await client.job.add({ id: "unsupported-job", poolInfo: { poolId: "unsupported-pool" } });
 
     const container = await errorOf(() =>
-      client.task.add("unsupported-job", { id: "in-container", commandLine: "/bin/true", containerSettings: { imageName: "ubuntu:24.04" } }),
+      client.task.add("unsupported-job", {
+        id: "in-container",
+        commandLine: "/bin/true",
+        containerSettings: { imageName: "ubuntu:24.04" },
+      }),
     );
     expect(container.status).toBe(501);
     expect(container.message).toContain("containerSettings");
-    expect(await errorOf(() => client.task.get("unsupported-job", "in-container"))).toMatchObject({ code: "TaskNotFound" });
+    expect(await errorOf(() => client.task.get("unsupported-job", "in-container"))).toMatchObject({
+      code: "TaskNotFound",
+    });
 
     const autoPool = await errorOf(() =>
       client.job.add({
         id: "auto-pool-job",
-        poolInfo: { autoPoolSpecification: { poolLifetimeOption: "job", pool: { vmSize: VM_SIZE, virtualMachineConfiguration: IMAGE } } },
+        poolInfo: {
+          autoPoolSpecification: {
+            poolLifetimeOption: "job",
+            pool: { vmSize: VM_SIZE, virtualMachineConfiguration: IMAGE },
+          },
+        },
       }),
     );
     expect(autoPool.status).toBe(501);
     expect(await errorOf(() => client.job.get("auto-pool-job"))).toMatchObject({ code: "JobNotFound" });
-
   });
 });
 
@@ -135,7 +167,9 @@ describe("ETags and If-Match", () => {
     expect(second.priority).toBe(5);
     expect(second.eTag).not.toBe(first.eTag);
 
-    const stale = await errorOf(() => client.job.patch("etag-job", { priority: 9 }, { jobPatchOptions: { ifMatch: first.eTag } }));
+    const stale = await errorOf(() =>
+      client.job.patch("etag-job", { priority: 9 }, { jobPatchOptions: { ifMatch: first.eTag } }),
+    );
     expect(stale).toMatchObject({ status: 412, code: "ConditionNotMet" });
     expect((await client.job.get("etag-job")).priority).toBe(5);
   });
@@ -144,12 +178,23 @@ describe("ETags and If-Match", () => {
     const { client } = service();
     await addPool(client, "etag-pool", { nodes: 0 });
     const pool = await client.pool.get("etag-pool");
-    const response = (pool as unknown as { _response: { headers: { get(name: string): string | undefined } } })._response;
+    const response = (pool as unknown as { _response: { headers: { get(name: string): string | undefined } } })
+      ._response;
     expect(response.headers.get("etag")).toBe(pool.eTag);
 
-    const stale = await errorOf(() => client.pool.patch("etag-pool", { metadata: [{ name: "a", value: "b" }] }, { poolPatchOptions: { ifMatch: "0x8D000000000000" } }));
+    const stale = await errorOf(() =>
+      client.pool.patch(
+        "etag-pool",
+        { metadata: [{ name: "a", value: "b" }] },
+        { poolPatchOptions: { ifMatch: "0x8D000000000000" } },
+      ),
+    );
     expect(stale).toMatchObject({ status: 412, code: "ConditionNotMet" });
-    await client.pool.patch("etag-pool", { metadata: [{ name: "a", value: "b" }] }, { poolPatchOptions: { ifMatch: pool.eTag } });
+    await client.pool.patch(
+      "etag-pool",
+      { metadata: [{ name: "a", value: "b" }] },
+      { poolPatchOptions: { ifMatch: pool.eTag } },
+    );
     expect((await client.pool.get("etag-pool")).metadata).toEqual([{ name: "a", value: "b" }]);
   });
 });

@@ -74,7 +74,10 @@ describe("task files", () => {
     const { client } = service();
     const name = victim(`victim-${link.replace(/\W/g, "")}.txt`);
     const path = link === "wd/root" ? throughRoot(link, name) : `${link}/${name}`;
-    expect(await errorOf(() => client.file.deleteFromTask(JOB, "linker", path))).toMatchObject({ status: 404, code: "FileNotFound" });
+    expect(await errorOf(() => client.file.deleteFromTask(JOB, "linker", path))).toMatchObject({
+      status: 404,
+      code: "FileNotFound",
+    });
     expect(existsSync(join(outside, name))).toBe(true);
   });
 
@@ -94,12 +97,20 @@ describe("task files", () => {
   it("answers 409 TaskFilesUnavailable for a task whose directory was swapped for a link to outside", async () => {
     const { client } = service();
     // The task moves its own directory away and leaves a link to the outside directory in its place.
-    await client.task.add(JOB, { id: "swapper", commandLine: bash(`cd /; mv "$AZ_BATCH_TASK_DIR" "$AZ_BATCH_TASK_DIR.gone"; ln -s ${outside} "$AZ_BATCH_TASK_DIR"`) });
+    await client.task.add(JOB, {
+      id: "swapper",
+      commandLine: bash(
+        `cd /; mv "$AZ_BATCH_TASK_DIR" "$AZ_BATCH_TASK_DIR.gone"; ln -s ${outside} "$AZ_BATCH_TASK_DIR"`,
+      ),
+    });
     await waitForTask(client, JOB, "swapper");
     const got = await service().raw("GET", `/jobs/${JOB}/tasks/swapper/files/secret.txt`);
     expect(got).toMatchObject({ status: 409, body: { code: "TaskFilesUnavailable" } });
     expect(got.text).not.toContain(SECRET);
-    expect(await errorOf(() => client.file.listFromTask(JOB, "swapper", { recursive: true }))).toMatchObject({ status: 409, code: "TaskFilesUnavailable" });
+    expect(await errorOf(() => client.file.listFromTask(JOB, "swapper", { recursive: true }))).toMatchObject({
+      status: 409,
+      code: "TaskFilesUnavailable",
+    });
     const name = victim("victim-swapped.txt");
     await errorOf(() => client.file.deleteFromTask(JOB, "swapper", name));
     expect(existsSync(join(outside, name))).toBe(true);
@@ -122,7 +133,9 @@ describe("node files", () => {
   it("DELETE through a link to / removes nothing outside, and a node's own file can be deleted", async () => {
     const { client } = service();
     const name = victim("victim-node.txt");
-    expect((await errorOf(() => client.file.deleteFromComputeNode(POOL, nodeId, throughRoot("shared/root", name)))).status).toBe(404);
+    expect(
+      (await errorOf(() => client.file.deleteFromComputeNode(POOL, nodeId, throughRoot("shared/root", name)))).status,
+    ).toBe(404);
     expect(existsSync(join(outside, name))).toBe(true);
     await client.file.deleteFromComputeNode(POOL, nodeId, "shared/leak.txt");
     expect(readFileSync(join(outside, "secret.txt"), "utf8")).toBe(SECRET);
@@ -131,11 +144,23 @@ describe("node files", () => {
 
 describe("resource and output file paths", () => {
   it.each([
-    ["a resource filePath with ..", { resourceFiles: [{ httpUrl: "http://127.0.0.1:9/x", filePath: "../../../escape.txt" }] }],
-    ["an absolute resource filePath", { resourceFiles: [{ httpUrl: "http://127.0.0.1:9/x", filePath: "/tmp/escape.txt" }] }],
+    [
+      "a resource filePath with ..",
+      { resourceFiles: [{ httpUrl: "http://127.0.0.1:9/x", filePath: "../../../escape.txt" }] },
+    ],
+    [
+      "an absolute resource filePath",
+      { resourceFiles: [{ httpUrl: "http://127.0.0.1:9/x", filePath: "/tmp/escape.txt" }] },
+    ],
   ])("refuses %s when the task is added (400 InvalidPropertyValue, as Batch)", async (_what, files) => {
     const { client } = service();
-    const error = await errorOf(() => client.task.add(JOB, { id: `bad-rf-${Math.random().toString(36).slice(2, 8)}`, commandLine: "/bin/true", ...files }));
+    const error = await errorOf(() =>
+      client.task.add(JOB, {
+        id: `bad-rf-${Math.random().toString(36).slice(2, 8)}`,
+        commandLine: "/bin/true",
+        ...files,
+      }),
+    );
     expect(error).toMatchObject({ status: 400, code: "InvalidPropertyValue" });
     expect(detail(error, "PropertyName")).toBe("resourceFiles[0].filePath");
   });
@@ -143,7 +168,15 @@ describe("resource and output file paths", () => {
   it("refuses a start task's resource filePath with .. when the pool is added", async () => {
     const { client } = service();
     const error = await errorOf(() =>
-      client.pool.add({ id: "bad-start-files", vmSize: VM_SIZE, virtualMachineConfiguration: IMAGE, startTask: { commandLine: "/bin/true", resourceFiles: [{ httpUrl: "http://127.0.0.1:9/x", filePath: "../../escape.txt" }] } }),
+      client.pool.add({
+        id: "bad-start-files",
+        vmSize: VM_SIZE,
+        virtualMachineConfiguration: IMAGE,
+        startTask: {
+          commandLine: "/bin/true",
+          resourceFiles: [{ httpUrl: "http://127.0.0.1:9/x", filePath: "../../escape.txt" }],
+        },
+      }),
     );
     expect(error).toMatchObject({ status: 400, code: "InvalidPropertyValue" });
   });
@@ -151,12 +184,21 @@ describe("resource and output file paths", () => {
   it.each([
     ["above the task directory", "../../*.txt"],
     ["absolute", "/etc/*"],
-  ])("refuses an output filePattern %s when the task is added (501: valid on Batch, outside what this service reads)", async (_what, filePattern) => {
-    const { client } = service();
-    const error = await errorOf(() => client.task.add(JOB, { id: `bad-of-${Math.random().toString(36).slice(2, 8)}`, commandLine: "/bin/true", outputFiles: [upload(filePattern)] }));
-    expect(error).toMatchObject({ status: 501, code: "NotSupportedByLocalBatch" });
-    expect(error.message).toContain("outputFiles[0].filePattern");
-  });
+  ])(
+    "refuses an output filePattern %s when the task is added (501: valid on Batch, outside what this service reads)",
+    async (_what, filePattern) => {
+      const { client } = service();
+      const error = await errorOf(() =>
+        client.task.add(JOB, {
+          id: `bad-of-${Math.random().toString(36).slice(2, 8)}`,
+          commandLine: "/bin/true",
+          outputFiles: [upload(filePattern)],
+        }),
+      );
+      expect(error).toMatchObject({ status: 501, code: "NotSupportedByLocalBatch" });
+      expect(error.message).toContain("outputFiles[0].filePattern");
+    },
+  );
 
   it("accepts ../stdout.txt as an output filePattern (the task directory is inside)", async () => {
     const { client } = service();
@@ -164,30 +206,45 @@ describe("resource and output file paths", () => {
   });
 
   it.each([
-    ["a directory of the download", "data", (dir: string) => `if [ -L data ]; then exit 0; fi; rm -rf data; ln -s ${dir} data; exit 1`],
-    ["the working directory itself", "", (dir: string) => `if [ -L ../wd ]; then exit 0; fi; cd ..; rm -rf wd; ln -s ${dir} wd; exit 1`],
-  ])("does not write a retried task's resource file through a link the first attempt put in place of %s", async (_what, filePath, firstAttempt) => {
-    const { client, cloud } = service();
-    const container = BlobServiceClient.fromConnectionString(cloud.storageConnectionString).getContainerClient("planted");
-    await container.createIfNotExists();
-    await container.getBlockBlobClient("planted.txt").upload("planted", 7);
-    const id = `planter-${filePath || "wd"}`;
-    await client.task.add(JOB, {
-      id,
-      // The first attempt plants the link and fails, so Batch retries in the same working directory.
-      commandLine: bash(firstAttempt(outside)),
-      resourceFiles: [{ autoStorageContainerName: "planted", ...(filePath ? { filePath } : {}) }],
-      constraints: { maxTaskRetryCount: 1 },
-    });
-    const task = await waitForTask(client, JOB, id);
-    expect(existsSync(join(outside, "planted.txt"))).toBe(false);
-    expect(task.executionInfo?.result).toBe("failure");
-  });
+    [
+      "a directory of the download",
+      "data",
+      (dir: string) => `if [ -L data ]; then exit 0; fi; rm -rf data; ln -s ${dir} data; exit 1`,
+    ],
+    [
+      "the working directory itself",
+      "",
+      (dir: string) => `if [ -L ../wd ]; then exit 0; fi; cd ..; rm -rf wd; ln -s ${dir} wd; exit 1`,
+    ],
+  ])(
+    "does not write a retried task's resource file through a link the first attempt put in place of %s",
+    async (_what, filePath, firstAttempt) => {
+      const { client, cloud } = service();
+      const container = BlobServiceClient.fromConnectionString(cloud.storageConnectionString).getContainerClient(
+        "planted",
+      );
+      await container.createIfNotExists();
+      await container.getBlockBlobClient("planted.txt").upload("planted", 7);
+      const id = `planter-${filePath || "wd"}`;
+      await client.task.add(JOB, {
+        id,
+        // The first attempt plants the link and fails, so Batch retries in the same working directory.
+        commandLine: bash(firstAttempt(outside)),
+        resourceFiles: [{ autoStorageContainerName: "planted", ...(filePath ? { filePath } : {}) }],
+        constraints: { maxTaskRetryCount: 1 },
+      });
+      const task = await waitForTask(client, JOB, id);
+      expect(existsSync(join(outside, "planted.txt"))).toBe(false);
+      expect(task.executionInfo?.result).toBe("failure");
+    },
+  );
 });
 
 describe("output files", () => {
   const results = async (name: string) => {
-    const container = BlobServiceClient.fromConnectionString(service().cloud.storageConnectionString).getContainerClient(name);
+    const container = BlobServiceClient.fromConnectionString(
+      service().cloud.storageConnectionString,
+    ).getContainerClient(name);
     await container.createIfNotExists();
     return container;
   };

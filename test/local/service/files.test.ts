@@ -4,7 +4,12 @@
  * range and by properties (HEAD), and node file lists.
  */
 import type { BatchServiceModels } from "@azure/batch";
-import { BlobServiceClient, ContainerSASPermissions, StorageSharedKeyCredential, generateBlobSASQueryParameters } from "@azure/storage-blob";
+import {
+  BlobServiceClient,
+  ContainerSASPermissions,
+  StorageSharedKeyCredential,
+  generateBlobSASQueryParameters,
+} from "@azure/storage-blob";
 import { bash, errorOf, pollUntil, readText, readyPool, taskFile, useService, waitForTask } from "./fixture";
 
 const service = useService("files");
@@ -24,7 +29,11 @@ async function writableContainer(name: string): Promise<string> {
   const container = blobs.getContainerClient(name);
   await container.createIfNotExists();
   const sas = generateBlobSASQueryParameters(
-    { containerName: name, permissions: ContainerSASPermissions.parse("rcwl"), expiresOn: new Date(Date.now() + 3_600_000) },
+    {
+      containerName: name,
+      permissions: ContainerSASPermissions.parse("rcwl"),
+      expiresOn: new Date(Date.now() + 3_600_000),
+    },
     new StorageSharedKeyCredential(cloud.storageAccountName, cloud.storageAccountKey),
   );
   return `${container.url}?${sas.toString()}`;
@@ -36,7 +45,8 @@ async function blobNames(container: string): Promise<string[]> {
   return names.sort();
 }
 
-const blobText = async (container: string, name: string): Promise<string> => (await blobs.getContainerClient(container).getBlobClient(name).downloadToBuffer()).toString("utf8");
+const blobText = async (container: string, name: string): Promise<string> =>
+  (await blobs.getContainerClient(container).getBlobClient(name).downloadToBuffer()).toString("utf8");
 
 describe("resource files", () => {
   it("downloads a linked auto-storage container (whole, and by blobPrefix into a filePath)", async () => {
@@ -50,7 +60,10 @@ describe("resource files", () => {
     await client.task.add(JOB, {
       id: "with-inputs",
       commandLine: bash("cat photos/meter-1.txt; echo; cat mine/photos/meter-2.txt; echo; ls mine"),
-      resourceFiles: [{ autoStorageContainerName: "inputs" }, { autoStorageContainerName: "inputs", blobPrefix: "photos/", filePath: "mine" }],
+      resourceFiles: [
+        { autoStorageContainerName: "inputs" },
+        { autoStorageContainerName: "inputs", blobPrefix: "photos/", filePath: "mine" },
+      ],
     });
     const task = await waitForTask(client, JOB, "with-inputs");
     expect(task.executionInfo?.result).toBe("success");
@@ -59,7 +72,11 @@ describe("resource files", () => {
 
   it("fails the task in preparation when a resource file cannot be fetched", async () => {
     const { client } = service();
-    await client.task.add(JOB, { id: "missing-inputs", commandLine: "/bin/true", resourceFiles: [{ autoStorageContainerName: "no-such-container" }] });
+    await client.task.add(JOB, {
+      id: "missing-inputs",
+      commandLine: "/bin/true",
+      resourceFiles: [{ autoStorageContainerName: "no-such-container" }],
+    });
     const task = await waitForTask(client, JOB, "missing-inputs");
     expect(task.executionInfo).toMatchObject({ result: "failure", failureInfo: { category: "usererror" } });
     expect(task.executionInfo?.exitCode).toBeUndefined();
@@ -77,7 +94,9 @@ describe("output files", () => {
     });
     await client.task.add(JOB, {
       id: "with-outputs",
-      commandLine: bash("mkdir -p out/deep; echo one > out/a.txt; echo two > out/deep/b.txt; echo skip > out/c.bin; echo logged"),
+      commandLine: bash(
+        "mkdir -p out/deep; echo one > out/a.txt; echo two > out/deep/b.txt; echo skip > out/c.bin; echo logged",
+      ),
       outputFiles: [upload("../std*.txt", "logs/with-outputs"), upload("**/*.txt", "records")],
     });
     const task = await waitForTask(client, JOB, "with-outputs");
@@ -99,8 +118,16 @@ describe("output files", () => {
       id: "fails-with-outputs",
       commandLine: bash("echo why >&2; exit 1"),
       outputFiles: [
-        { filePattern: "../stderr.txt", destination: { container: { containerUrl, path: "errors/stderr.txt" } }, uploadOptions: { uploadCondition: "taskfailure" } },
-        { filePattern: "../stdout.txt", destination: { container: { containerUrl, path: "ok/stdout.txt" } }, uploadOptions: { uploadCondition: "tasksuccess" } },
+        {
+          filePattern: "../stderr.txt",
+          destination: { container: { containerUrl, path: "errors/stderr.txt" } },
+          uploadOptions: { uploadCondition: "taskfailure" },
+        },
+        {
+          filePattern: "../stdout.txt",
+          destination: { container: { containerUrl, path: "ok/stdout.txt" } },
+          uploadOptions: { uploadCondition: "tasksuccess" },
+        },
       ],
     });
     await waitForTask(client, JOB, "fails-with-outputs");
@@ -112,7 +139,10 @@ describe("output files", () => {
 describe("task and node files", () => {
   beforeAll(async () => {
     const { client } = service();
-    await client.task.add(JOB, { id: "writes", commandLine: bash('printf "0123456789" > digits.txt; mkdir sub; echo nested > "sub/a b.txt"; echo done') });
+    await client.task.add(JOB, {
+      id: "writes",
+      commandLine: bash('printf "0123456789" > digits.txt; mkdir sub; echo nested > "sub/a b.txt"; echo done'),
+    });
     await waitForTask(client, JOB, "writes");
   });
 
@@ -122,16 +152,25 @@ describe("task and node files", () => {
     expect(top.map((f) => f.name).sort()).toEqual(["stderr.txt", "stdout.txt", "wd"]);
     expect(top.find((f) => f.name === "wd")?.isDirectory).toBe(true);
     const all = await client.file.listFromTask(JOB, "writes", { recursive: true });
-    expect(all.filter((f) => !f.isDirectory).map((f) => f.name).sort()).toEqual(["stderr.txt", "stdout.txt", "wd/digits.txt", "wd/sub/a b.txt"]);
+    expect(
+      all
+        .filter((f) => !f.isDirectory)
+        .map((f) => f.name)
+        .sort(),
+    ).toEqual(["stderr.txt", "stdout.txt", "wd/digits.txt", "wd/sub/a b.txt"]);
     expect(all.find((f) => f.name === "wd/digits.txt")?.properties?.contentLength).toBe(10);
   });
 
   it("reads a file whole and by ocp-range, with a name that needs encoding", async () => {
     const { client } = service();
     expect(await taskFile(client, JOB, "writes", "wd/sub/a b.txt")).toBe("nested\n");
-    const ranged = await client.file.getFromTask(JOB, "writes", "wd/digits.txt", { fileGetFromTaskOptions: { ocpRange: "bytes=2-5" } });
+    const ranged = await client.file.getFromTask(JOB, "writes", "wd/digits.txt", {
+      fileGetFromTaskOptions: { ocpRange: "bytes=2-5" },
+    });
     expect(await readText(ranged.readableStreamBody)).toBe("2345");
-    const tail = await client.file.getFromTask(JOB, "writes", "wd/digits.txt", { fileGetFromTaskOptions: { ocpRange: "bytes=7-" } });
+    const tail = await client.file.getFromTask(JOB, "writes", "wd/digits.txt", {
+      fileGetFromTaskOptions: { ocpRange: "bytes=7-" },
+    });
     expect(await readText(tail.readableStreamBody)).toBe("789");
   });
 
@@ -148,17 +187,24 @@ describe("task and node files", () => {
     // The SDK does not parse error bodies of streamed downloads, so read the code from a raw request.
     const { client, raw } = service();
     expect(await errorOf(() => client.file.getFromTask(JOB, "writes", "wd/nope.txt"))).toMatchObject({ status: 404 });
-    expect((await raw("GET", `/jobs/${JOB}/tasks/writes/files/${encodeURIComponent("wd/nope.txt")}`)).body).toMatchObject({ code: "FileNotFound" });
+    expect(
+      (await raw("GET", `/jobs/${JOB}/tasks/writes/files/${encodeURIComponent("wd/nope.txt")}`)).body,
+    ).toMatchObject({ code: "FileNotFound" });
     const outside = await raw("GET", `/jobs/${JOB}/tasks/writes/files/${encodeURIComponent("../../../../../shared")}`);
     expect(outside.status).toBe(404);
   });
 
   it("deletes a task file, and a directory only when asked recursively", async () => {
     const { client } = service();
-    await client.task.add(JOB, { id: "tidies", commandLine: bash("mkdir -p keep/inner; echo x > keep/inner/f.txt; echo y > drop.txt") });
+    await client.task.add(JOB, {
+      id: "tidies",
+      commandLine: bash("mkdir -p keep/inner; echo x > keep/inner/f.txt; echo y > drop.txt"),
+    });
     await waitForTask(client, JOB, "tidies");
     await client.file.deleteFromTask(JOB, "tidies", "wd/drop.txt");
-    expect(await errorOf(() => client.file.getPropertiesFromTask(JOB, "tidies", "wd/drop.txt"))).toMatchObject({ status: 404 });
+    expect(await errorOf(() => client.file.getPropertiesFromTask(JOB, "tidies", "wd/drop.txt"))).toMatchObject({
+      status: 404,
+    });
     expect((await errorOf(() => client.file.deleteFromTask(JOB, "tidies", "wd/keep"))).status).toBe(409);
     await client.file.deleteFromTask(JOB, "tidies", "wd/keep", { recursive: true });
     const left = await client.file.listFromTask(JOB, "tidies", { recursive: true });
@@ -180,9 +226,13 @@ describe("task and node files", () => {
     expect(cleaned).toMatchObject({ status: 409, code: "TaskFilesCleanedup" });
 
     await client.task.deleteMethod(JOB, "deleted-files");
-    const nodeFiles = await client.file.listFromComputeNode("files-pool", deleted.nodeInfo!.nodeId!, { recursive: true });
+    const nodeFiles = await client.file.listFromComputeNode("files-pool", deleted.nodeInfo!.nodeId!, {
+      recursive: true,
+    });
     expect(nodeFiles.map((f) => f.name).filter((n) => n?.startsWith(deleted.nodeInfo!.taskRootDirectory!))).toEqual([]);
-    expect(nodeFiles.map((f) => f.name)).toContain(`${deleted.nodeInfo!.taskRootDirectory!.replace("deleted-files", "writes")}/stdout.txt`);
+    expect(nodeFiles.map((f) => f.name)).toContain(
+      `${deleted.nodeInfo!.taskRootDirectory!.replace("deleted-files", "writes")}/stdout.txt`,
+    );
   });
 
   it("lists a node's files: the task's directory under workitems, and the shared and startup directories", async () => {
@@ -191,8 +241,19 @@ describe("task and node files", () => {
     const nodeId = task.nodeInfo!.nodeId!;
     const files = await client.file.listFromComputeNode("files-pool", nodeId, { recursive: true });
     const names = files.map((f) => f.name);
-    expect(names).toEqual(expect.arrayContaining(["shared", "startup", `${task.nodeInfo!.taskRootDirectory}/stdout.txt`, `${task.nodeInfo!.taskRootDirectory}/wd/digits.txt`]));
-    const viaNode = await client.file.getFromComputeNode("files-pool", nodeId, `${task.nodeInfo!.taskRootDirectory}/stdout.txt`);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        "shared",
+        "startup",
+        `${task.nodeInfo!.taskRootDirectory}/stdout.txt`,
+        `${task.nodeInfo!.taskRootDirectory}/wd/digits.txt`,
+      ]),
+    );
+    const viaNode = await client.file.getFromComputeNode(
+      "files-pool",
+      nodeId,
+      `${task.nodeInfo!.taskRootDirectory}/stdout.txt`,
+    );
     expect(await readText(viaNode.readableStreamBody)).toBe("done\n");
   });
 });

@@ -35,7 +35,10 @@ export interface RawReply {
 }
 
 /** Registers beforeAll/afterAll for one cloud shared by the file's tests; the getter works inside tests. */
-export function useService(name: string, opts: Pick<LocalCloudOptions, "maxProcesses" | "autoscaleTimeScale" | "scheduleTimeScale"> = {}): () => Harness {
+export function useService(
+  name: string,
+  opts: Pick<LocalCloudOptions, "maxProcesses" | "autoscaleTimeScale" | "scheduleTimeScale"> = {},
+): () => Harness {
   let harness: Harness | undefined;
   let dataDir: string | undefined;
 
@@ -53,7 +56,8 @@ export function useService(name: string, opts: Pick<LocalCloudOptions, "maxProce
         if (process.env.BATCH_OCR_TRACE === "1") process.stderr.write(`${line}\n`);
       },
     });
-    const clientWithKey = (key: string) => new BatchServiceClient(new BatchSharedKeyCredentials(cloud.batchAccountName, key), cloud.batchEndpoint);
+    const clientWithKey = (key: string) =>
+      new BatchServiceClient(new BatchSharedKeyCredentials(cloud.batchAccountName, key), cloud.batchEndpoint);
     const client = clientWithKey(cloud.batchAccountKey);
     harness = {
       cloud,
@@ -103,17 +107,32 @@ export async function errorOf(call: () => Promise<unknown>): Promise<BatchErrorS
   try {
     await call();
   } catch (err) {
-    const e = err as { statusCode?: number; code?: string; body?: { code?: string; message?: { value?: string }; values?: { key?: string; value?: string }[] } };
+    const e = err as {
+      statusCode?: number;
+      code?: string;
+      body?: { code?: string; message?: { value?: string }; values?: { key?: string; value?: string }[] };
+    };
     if (e.statusCode === undefined) throw err;
-    return { status: e.statusCode, code: e.body?.code ?? e.code, message: e.body?.message?.value, values: e.body?.values ?? [] };
+    return {
+      status: e.statusCode,
+      code: e.body?.code ?? e.code,
+      message: e.body?.message?.value,
+      values: e.body?.values ?? [],
+    };
   }
   throw new Error("the request was expected to fail but succeeded");
 }
 
 /** The value of one `values` entry of a Batch error (PropertyName, Reason…). */
-export const detail = (error: BatchErrorSeen, key: string): string | undefined => error.values.find((v) => v.key === key)?.value;
+export const detail = (error: BatchErrorSeen, key: string): string | undefined =>
+  error.values.find((v) => v.key === key)?.value;
 
-export async function pollUntil<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = DEADLINE_MS, intervalMs = 200): Promise<T> {
+export async function pollUntil<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = DEADLINE_MS,
+  intervalMs = 200,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -166,12 +185,18 @@ export async function waitForNodes(
     const pool = await client.pool.get(poolId);
     if (pool.allocationState !== "steady") return undefined;
     const nodes = await client.computeNode.list(poolId);
-    return nodes.length === count && nodes.every((n) => n.state !== undefined && states.includes(n.state)) ? [...nodes] : undefined;
+    return nodes.length === count && nodes.every((n) => n.state !== undefined && states.includes(n.state))
+      ? [...nodes]
+      : undefined;
   });
 }
 
 /** A pool with idle nodes, ready for tasks. */
-export async function readyPool(client: BatchServiceClient, id: string, opts: PoolOptions = {}): Promise<BatchServiceModels.ComputeNode[]> {
+export async function readyPool(
+  client: BatchServiceClient,
+  id: string,
+  opts: PoolOptions = {},
+): Promise<BatchServiceModels.ComputeNode[]> {
   await addPool(client, id, opts);
   return waitForNodes(client, id, opts.nodes ?? 1);
 }
@@ -209,13 +234,22 @@ export async function readText(stream: NodeJS.ReadableStream | undefined): Promi
 }
 
 /** A task file's text, through the file API. */
-export async function taskFile(client: BatchServiceClient, jobId: string, taskId: string, name: string): Promise<string> {
+export async function taskFile(
+  client: BatchServiceClient,
+  jobId: string,
+  taskId: string,
+  name: string,
+): Promise<string> {
   const res = await client.file.getFromTask(jobId, taskId, name);
   return readText(res.readableStreamBody);
 }
 
 /** Every page of a task list, following odata.nextLink. */
-export async function listAllTasks(client: BatchServiceClient, jobId: string, options: BatchServiceModels.TaskListOptions = {}): Promise<{ tasks: BatchServiceModels.CloudTask[]; pages: number }> {
+export async function listAllTasks(
+  client: BatchServiceClient,
+  jobId: string,
+  options: BatchServiceModels.TaskListOptions = {},
+): Promise<{ tasks: BatchServiceModels.CloudTask[]; pages: number }> {
   let page = await client.task.list(jobId, { taskListOptions: options });
   const tasks = [...page];
   let pages = 1;
@@ -281,8 +315,10 @@ export function processesWith(marker: string | undefined, orWorkingDirUnder?: st
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
       if (stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "Z") continue;
-      const inside = orWorkingDirUnder !== undefined && readlinkSync(`/proc/${entry}/cwd`).startsWith(orWorkingDirUnder);
-      if (inside || (marker !== undefined && readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(marker))) found.push(Number(entry));
+      const inside =
+        orWorkingDirUnder !== undefined && readlinkSync(`/proc/${entry}/cwd`).startsWith(orWorkingDirUnder);
+      if (inside || (marker !== undefined && readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(marker)))
+        found.push(Number(entry));
     } catch {
       // The process ended while we looked.
     }

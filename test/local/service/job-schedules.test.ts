@@ -12,7 +12,8 @@ beforeAll(async () => {
   await readyPool(service().client, POOL);
 });
 
-const jobIdsOf = async (scheduleId: string): Promise<string[]> => (await service().client.job.listFromJobSchedule(scheduleId)).map((j) => j.id!);
+const jobIdsOf = async (scheduleId: string): Promise<string[]> =>
+  (await service().client.job.listFromJobSchedule(scheduleId)).map((j) => j.id!);
 
 /** Waits for a schedule's job to exist (a get of it says 404 until then). */
 async function jobAppears(scheduleId: string, jobId: string) {
@@ -27,7 +28,11 @@ describe("job schedules", () => {
     await client.jobSchedule.add({
       id: "nightly",
       schedule: { recurrenceInterval: "PT1M", doNotRunAfter },
-      jobSpecification: { poolInfo: { poolId: POOL }, onAllTasksComplete: "terminatejob", metadata: [{ name: "kind", value: "ocr" }] },
+      jobSpecification: {
+        poolInfo: { poolId: POOL },
+        onAllTasksComplete: "terminatejob",
+        metadata: [{ name: "kind", value: "ocr" }],
+      },
     });
     const first = await client.jobSchedule.get("nightly");
     expect(first.state).toBe("active");
@@ -58,32 +63,52 @@ describe("job schedules", () => {
   it("without a recurrence creates one job at doNotRunUntil and completes when that job does", async () => {
     const { client } = service();
     const doNotRunUntil = new Date(Date.now() + 1_000);
-    await client.jobSchedule.add({ id: "once", schedule: { doNotRunUntil }, jobSpecification: { poolInfo: { poolId: POOL } } });
+    await client.jobSchedule.add({
+      id: "once",
+      schedule: { doNotRunUntil },
+      jobSpecification: { poolInfo: { poolId: POOL } },
+    });
     expect((await client.jobSchedule.get("once")).executionInfo?.nextRunTime?.getTime()).toBe(doNotRunUntil.getTime());
     const job = await jobAppears("once", "once:job-1");
     expect(job.creationTime!.getTime()).toBeGreaterThanOrEqual(doNotRunUntil.getTime());
     expect((await client.jobSchedule.get("once")).state).toBe("active");
     await client.job.terminate("once:job-1");
-    await pollUntil("the schedule completed", async () => ((await client.jobSchedule.get("once")).state === "completed" ? true : undefined));
+    await pollUntil("the schedule completed", async () =>
+      (await client.jobSchedule.get("once")).state === "completed" ? true : undefined,
+    );
     expect(await jobIdsOf("once")).toEqual(["once:job-1"]);
   });
 
   it("keeps one job active at a time: an occurrence while the last job runs waits, then is skipped", async () => {
     const { client } = service();
-    await client.jobSchedule.add({ id: "busy", schedule: { recurrenceInterval: "PT1M", startWindow: "PT1M" }, jobSpecification: { poolInfo: { poolId: POOL } } });
+    await client.jobSchedule.add({
+      id: "busy",
+      schedule: { recurrenceInterval: "PT1M", startWindow: "PT1M" },
+      jobSpecification: { poolInfo: { poolId: POOL } },
+    });
     await jobAppears("busy", "busy:job-1");
     const firstNext = (await client.jobSchedule.get("busy")).executionInfo!.nextRunTime!.getTime();
     // Two occurrences later, the first job (never ending) is still the only one.
-    await pollUntil("two more occurrences", async () => ((await client.jobSchedule.get("busy")).executionInfo!.nextRunTime!.getTime() >= firstNext + 2_000 ? true : undefined));
+    await pollUntil("two more occurrences", async () =>
+      (await client.jobSchedule.get("busy")).executionInfo!.nextRunTime!.getTime() >= firstNext + 2_000
+        ? true
+        : undefined,
+    );
     expect(await jobIdsOf("busy")).toEqual(["busy:job-1"]);
     await client.job.terminate("busy:job-1");
-    await pollUntil("a second job once the first ended", async () => ((await jobIdsOf("busy")).includes("busy:job-2") ? true : undefined));
+    await pollUntil("a second job once the first ended", async () =>
+      (await jobIdsOf("busy")).includes("busy:job-2") ? true : undefined,
+    );
     await client.jobSchedule.terminate("busy");
   });
 
   it("disables and enables, terminates with its active job, and deletes with its jobs", async () => {
     const { client } = service();
-    await client.jobSchedule.add({ id: "switch", schedule: { recurrenceInterval: "PT1M" }, jobSpecification: { poolInfo: { poolId: POOL } } });
+    await client.jobSchedule.add({
+      id: "switch",
+      schedule: { recurrenceInterval: "PT1M" },
+      jobSpecification: { poolInfo: { poolId: POOL } },
+    });
     await jobAppears("switch", "switch:job-1");
 
     await client.jobSchedule.disable("switch");
@@ -96,7 +121,9 @@ describe("job schedules", () => {
     expect(enabled.executionInfo?.nextRunTime).toBeDefined();
 
     await client.jobSchedule.terminate("switch");
-    await pollUntil("the schedule completed", async () => ((await client.jobSchedule.get("switch")).state === "completed" ? true : undefined));
+    await pollUntil("the schedule completed", async () =>
+      (await client.jobSchedule.get("switch")).state === "completed" ? true : undefined,
+    );
     expect((await client.job.get("switch:job-1")).state).toBe("completed");
 
     await client.jobSchedule.deleteMethod("switch");
@@ -106,11 +133,28 @@ describe("job schedules", () => {
 
   it("answers as Batch for a recurrence under a minute, a duplicate id and an unknown schedule", async () => {
     const { client } = service();
-    const short = await errorOf(() => client.jobSchedule.add({ id: "too-often", schedule: { recurrenceInterval: "PT30S" }, jobSpecification: { poolInfo: { poolId: POOL } } }));
+    const short = await errorOf(() =>
+      client.jobSchedule.add({
+        id: "too-often",
+        schedule: { recurrenceInterval: "PT30S" },
+        jobSpecification: { poolInfo: { poolId: POOL } },
+      }),
+    );
     expect(short).toMatchObject({ status: 400, code: "InvalidPropertyValue" });
-    await client.jobSchedule.add({ id: "twice", schedule: { doNotRunUntil: new Date(Date.now() + 3_600_000) }, jobSpecification: { poolInfo: { poolId: POOL } } });
-    expect(await errorOf(() => client.jobSchedule.add({ id: "twice", schedule: {}, jobSpecification: { poolInfo: { poolId: POOL } } }))).toMatchObject({ status: 409, code: "JobScheduleExists" });
-    expect(await errorOf(() => client.jobSchedule.get("no-such-schedule"))).toMatchObject({ status: 404, code: "JobScheduleNotFound" });
+    await client.jobSchedule.add({
+      id: "twice",
+      schedule: { doNotRunUntil: new Date(Date.now() + 3_600_000) },
+      jobSpecification: { poolInfo: { poolId: POOL } },
+    });
+    expect(
+      await errorOf(() =>
+        client.jobSchedule.add({ id: "twice", schedule: {}, jobSpecification: { poolInfo: { poolId: POOL } } }),
+      ),
+    ).toMatchObject({ status: 409, code: "JobScheduleExists" });
+    expect(await errorOf(() => client.jobSchedule.get("no-such-schedule"))).toMatchObject({
+      status: 404,
+      code: "JobScheduleNotFound",
+    });
     expect((await client.jobSchedule.exists("twice")).body).toBe(true);
     await client.jobSchedule.patch("twice", { metadata: [{ name: "m", value: "1" }] });
     expect((await client.jobSchedule.get("twice")).metadata).toEqual([{ name: "m", value: "1" }]);
@@ -119,13 +163,37 @@ describe("job schedules", () => {
   it("checks a schedule's body as Batch's: a typo 400 (nothing added), a job manager task in its job specification 501", async () => {
     const { raw } = service();
     const spec = { poolInfo: { poolId: POOL } };
-    const typo = await raw("POST", "/jobschedules", { id: "typo", schedule: { recurrenceIntervall: "PT1M" }, jobSpecification: spec });
-    expect(typo).toMatchObject({ status: 400, body: { code: "InvalidRequestBody", values: expect.arrayContaining([{ key: "PropertyName", value: "schedule.recurrenceIntervall" }]) } });
+    const typo = await raw("POST", "/jobschedules", {
+      id: "typo",
+      schedule: { recurrenceIntervall: "PT1M" },
+      jobSpecification: spec,
+    });
+    expect(typo).toMatchObject({
+      status: 400,
+      body: {
+        code: "InvalidRequestBody",
+        values: expect.arrayContaining([{ key: "PropertyName", value: "schedule.recurrenceIntervall" }]),
+      },
+    });
     expect((await raw("GET", "/jobschedules/typo")).status).toBe(404);
-    const managed = await raw("POST", "/jobschedules", { id: "managed", schedule: {}, jobSpecification: { ...spec, jobManagerTask: { id: "m", commandLine: "/bin/true" } } });
-    expect(managed).toMatchObject({ status: 501, body: { message: { value: expect.stringContaining("jobSchedule.jobSpecification.jobManagerTask") } } });
-    await raw("POST", "/jobschedules", { id: "patched", schedule: { doNotRunUntil: new Date(Date.now() + 3_600_000).toISOString() }, jobSpecification: spec });
+    const managed = await raw("POST", "/jobschedules", {
+      id: "managed",
+      schedule: {},
+      jobSpecification: { ...spec, jobManagerTask: { id: "m", commandLine: "/bin/true" } },
+    });
+    expect(managed).toMatchObject({
+      status: 501,
+      body: { message: { value: expect.stringContaining("jobSchedule.jobSpecification.jobManagerTask") } },
+    });
+    await raw("POST", "/jobschedules", {
+      id: "patched",
+      schedule: { doNotRunUntil: new Date(Date.now() + 3_600_000).toISOString() },
+      jobSpecification: spec,
+    });
     const patch = await raw("PATCH", "/jobschedules/patched", { jobSpecification: { ...spec, priorty: 5 } });
-    expect(patch).toMatchObject({ status: 400, body: { values: expect.arrayContaining([{ key: "PropertyName", value: "jobSpecification.priorty" }]) } });
+    expect(patch).toMatchObject({
+      status: 400,
+      body: { values: expect.arrayContaining([{ key: "PropertyName", value: "jobSpecification.priorty" }]) },
+    });
   });
 });

@@ -5,7 +5,20 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { bash, errorOf, gone, pollUntil, processesWith, readyPool, taskFile, useGates, useService, waitForJob, waitForNodes, waitForTask } from "./fixture";
+import {
+  bash,
+  errorOf,
+  gone,
+  pollUntil,
+  processesWith,
+  readyPool,
+  taskFile,
+  useGates,
+  useService,
+  waitForJob,
+  waitForNodes,
+  waitForTask,
+} from "./fixture";
 
 const service = useService("special");
 const gates = useGates("special");
@@ -18,7 +31,11 @@ describe("job manager task", () => {
   it("runs alone on its node and ends the job when it completes (killJobOnCompletion)", async () => {
     const { client } = service();
     const gate = gates.gate("manager");
-    await client.job.add({ id: "managed", poolInfo: { poolId: "special-pool" }, jobManagerTask: { id: "manager", commandLine: gate.commandLine } });
+    await client.job.add({
+      id: "managed",
+      poolInfo: { poolId: "special-pool" },
+      jobManagerTask: { id: "manager", commandLine: gate.commandLine },
+    });
     await client.task.add("managed", { id: "worker", commandLine: "/bin/true" });
     const manager = await waitForTask(client, "managed", "manager", (t) => t.state === "running", "running");
     expect(manager.commandLine).toBe(gate.commandLine);
@@ -65,12 +82,21 @@ describe("job preparation and release tasks", () => {
       jobReleaseTask: { commandLine: bash(`cat "$AZ_BATCH_JOB_PREP_WORKING_DIR/prepared.txt" > ${released}`) },
     });
     expect(await client.job.listPreparationAndReleaseTaskStatus("prepared")).toHaveLength(0);
-    await client.task.add("prepared", { id: "reads", commandLine: bash('cat "$AZ_BATCH_JOB_PREP_WORKING_DIR/prepared.txt"') });
+    await client.task.add("prepared", {
+      id: "reads",
+      commandLine: bash('cat "$AZ_BATCH_JOB_PREP_WORKING_DIR/prepared.txt"'),
+    });
     await waitForTask(client, "prepared", "reads");
     expect(await taskFile(client, "prepared", "reads", "stdout.txt")).toBe("ready\n");
 
     const [before] = await client.job.listPreparationAndReleaseTaskStatus("prepared");
-    expect(before?.jobPreparationTaskExecutionInfo).toMatchObject({ state: "completed", result: "success", exitCode: 0, retryCount: 0, taskRootDirectory: "workitems/prepared/job-1/jobpreparation" });
+    expect(before?.jobPreparationTaskExecutionInfo).toMatchObject({
+      state: "completed",
+      result: "success",
+      exitCode: 0,
+      retryCount: 0,
+      taskRootDirectory: "workitems/prepared/job-1/jobpreparation",
+    });
     expect(before?.jobReleaseTaskExecutionInfo).toBeUndefined();
     expect(existsSync(released)).toBe(false);
 
@@ -99,13 +125,22 @@ describe("job preparation and release tasks", () => {
 
   it("runs none of the job's tasks on a node where the preparation task failed (waitForSuccess)", async () => {
     const { client } = service();
-    await client.job.add({ id: "unprepared", poolInfo: { poolId: "special-pool" }, jobPreparationTask: { commandLine: bash("exit 5"), constraints: { maxTaskRetryCount: 1 } } });
+    await client.job.add({
+      id: "unprepared",
+      poolInfo: { poolId: "special-pool" },
+      jobPreparationTask: { commandLine: bash("exit 5"), constraints: { maxTaskRetryCount: 1 } },
+    });
     await client.task.add("unprepared", { id: "never", commandLine: "/bin/true" });
     const status = await pollUntil("preparation failed", async () => {
       const [s] = await client.job.listPreparationAndReleaseTaskStatus("unprepared");
       return s?.jobPreparationTaskExecutionInfo?.state === "completed" ? s : undefined;
     });
-    expect(status.jobPreparationTaskExecutionInfo).toMatchObject({ result: "failure", exitCode: 5, retryCount: 1, failureInfo: { code: "FailureExitCode" } });
+    expect(status.jobPreparationTaskExecutionInfo).toMatchObject({
+      result: "failure",
+      exitCode: 5,
+      retryCount: 1,
+      failureInfo: { code: "FailureExitCode" },
+    });
     await new Promise((r) => setTimeout(r, 300));
     const task = await client.task.get("unprepared", "never");
     expect(task.state).toBe("active");
@@ -115,13 +150,20 @@ describe("job preparation and release tasks", () => {
   it("ends a preparation task still running when the job is terminated, and the task waiting on it", async () => {
     const { client } = service();
     const gate = gates.gate("slow-prep");
-    await client.job.add({ id: "prep-cut", poolInfo: { poolId: "special-pool" }, jobPreparationTask: { commandLine: gate.commandLine } });
+    await client.job.add({
+      id: "prep-cut",
+      poolInfo: { poolId: "special-pool" },
+      jobPreparationTask: { commandLine: gate.commandLine },
+    });
     await client.task.add("prep-cut", { id: "waits", commandLine: "/bin/true" });
     await waitForTask(client, "prep-cut", "waits", (t) => t.state === "preparing", "preparing");
     await client.job.terminate("prep-cut");
     const job = await waitForJob(client, "prep-cut");
     expect(job.executionInfo?.terminateReason).toBe("UserTerminate");
-    expect((await client.task.get("prep-cut", "waits")).executionInfo).toMatchObject({ result: "failure", failureInfo: { code: "TaskEnded" } });
+    expect((await client.task.get("prep-cut", "waits")).executionInfo).toMatchObject({
+      result: "failure",
+      failureInfo: { code: "TaskEnded" },
+    });
     const [status] = await client.job.listPreparationAndReleaseTaskStatus("prep-cut");
     expect(status?.jobPreparationTaskExecutionInfo).toMatchObject({ state: "completed", result: "failure" });
     expect(processesWith(path.join(gates.dir(), "gate-slow-prep"))).toEqual([]);
@@ -132,8 +174,16 @@ describe("job preparation and release tasks", () => {
     const [node] = await readyPool(client, "reboot-prep");
     const runs = (job: string) => path.join(gates.dir(), `prepared-${job}`);
     const prepare = (job: string) => ({ commandLine: bash(`echo run >> ${runs(job)}`) });
-    await client.job.add({ id: "reprepared", poolInfo: { poolId: "reboot-prep" }, jobPreparationTask: prepare("reprepared") });
-    await client.job.add({ id: "prepared-once", poolInfo: { poolId: "reboot-prep" }, jobPreparationTask: { ...prepare("prepared-once"), rerunOnNodeRebootAfterSuccess: false } });
+    await client.job.add({
+      id: "reprepared",
+      poolInfo: { poolId: "reboot-prep" },
+      jobPreparationTask: prepare("reprepared"),
+    });
+    await client.job.add({
+      id: "prepared-once",
+      poolInfo: { poolId: "reboot-prep" },
+      jobPreparationTask: { ...prepare("prepared-once"), rerunOnNodeRebootAfterSuccess: false },
+    });
     for (const job of ["reprepared", "prepared-once"]) {
       await client.task.add(job, { id: "before", commandLine: "/bin/true" });
       await waitForTask(client, job, "before");
@@ -151,10 +201,25 @@ describe("job preparation and release tasks", () => {
   it("answers Batch's errors: no such tasks, a release task alone, a task taking the preparation task's id", async () => {
     const { client } = service();
     await client.job.add({ id: "plain", poolInfo: { poolId: "special-pool" } });
-    expect(await errorOf(() => client.job.listPreparationAndReleaseTaskStatus("plain"))).toMatchObject({ status: 409, code: "JobPreparationTaskOrReleaseTaskNotSpecified" });
-    const alone = await errorOf(() => client.job.add({ id: "release-alone", poolInfo: { poolId: "special-pool" }, jobReleaseTask: { commandLine: "/bin/true" } }));
+    expect(await errorOf(() => client.job.listPreparationAndReleaseTaskStatus("plain"))).toMatchObject({
+      status: 409,
+      code: "JobPreparationTaskOrReleaseTaskNotSpecified",
+    });
+    const alone = await errorOf(() =>
+      client.job.add({
+        id: "release-alone",
+        poolInfo: { poolId: "special-pool" },
+        jobReleaseTask: { commandLine: "/bin/true" },
+      }),
+    );
     expect(alone).toMatchObject({ status: 400, code: "InvalidPropertyValue" });
-    await client.job.add({ id: "prep-id", poolInfo: { poolId: "special-pool" }, jobPreparationTask: { commandLine: "/bin/true" } });
-    expect(await errorOf(() => client.task.add("prep-id", { id: "jobpreparation", commandLine: "/bin/true" }))).toMatchObject({ status: 409, code: "TaskIdSameAsJobPreparationTask" });
+    await client.job.add({
+      id: "prep-id",
+      poolInfo: { poolId: "special-pool" },
+      jobPreparationTask: { commandLine: "/bin/true" },
+    });
+    expect(
+      await errorOf(() => client.task.add("prep-id", { id: "jobpreparation", commandLine: "/bin/true" })),
+    ).toMatchObject({ status: 409, code: "TaskIdSameAsJobPreparationTask" });
   });
 });

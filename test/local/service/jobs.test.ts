@@ -13,12 +13,17 @@ beforeAll(async () => {
   await readyPool(service().client, "jobs-pool", { nodes: 1, taskSlotsPerNode: 6 });
 });
 
-const running = (jobId: string, taskId: string) => waitForTask(service().client, jobId, taskId, (t) => t.state === "running", "running");
+const running = (jobId: string, taskId: string) =>
+  waitForTask(service().client, jobId, taskId, (t) => t.state === "running", "running");
 
 describe("onAllTasksComplete", () => {
   it("ends an empty job created with terminatejob at once, as Batch does", async () => {
     const { client } = service();
-    await client.job.add({ id: "empty-terminatejob", poolInfo: { poolId: "jobs-pool" }, onAllTasksComplete: "terminatejob" });
+    await client.job.add({
+      id: "empty-terminatejob",
+      poolInfo: { poolId: "jobs-pool" },
+      onAllTasksComplete: "terminatejob",
+    });
     const job = await waitForJob(client, "empty-terminatejob");
     expect(job.executionInfo?.terminateReason).toBe("AllTasksComplete");
   });
@@ -43,7 +48,9 @@ describe("onAllTasksComplete", () => {
 
     const back = await errorOf(() => client.job.add({ id: "all-complete", poolInfo: { poolId: "jobs-pool" } }));
     expect(back).toMatchObject({ status: 409, code: "JobExists" });
-    expect(await errorOf(() => client.task.add("all-complete", { id: "late", commandLine: "/bin/true" }))).toMatchObject({ status: 409, code: "JobCompleted" });
+    expect(
+      await errorOf(() => client.task.add("all-complete", { id: "late", commandLine: "/bin/true" })),
+    ).toMatchObject({ status: 409, code: "JobCompleted" });
   });
 
   it("refuses to go back from terminatejob to noaction", async () => {
@@ -52,7 +59,9 @@ describe("onAllTasksComplete", () => {
     await client.job.add({ id: "no-way-back", poolInfo: { poolId: "jobs-pool" } });
     await client.task.add("no-way-back", { id: "holds", commandLine: gate.commandLine });
     await client.job.patch("no-way-back", { onAllTasksComplete: "terminatejob" });
-    expect(await errorOf(() => client.job.patch("no-way-back", { onAllTasksComplete: "noaction" }))).toMatchObject({ status: 400 });
+    expect(await errorOf(() => client.job.patch("no-way-back", { onAllTasksComplete: "noaction" }))).toMatchObject({
+      status: 400,
+    });
     gate.open();
     await waitForJob(client, "no-way-back");
   });
@@ -62,7 +71,11 @@ describe("onTaskFailure", () => {
   it("with performexitoptionsjobaction, terminates the job when a task fails and ends its other tasks", async () => {
     const { client } = service();
     const gate = gates.gate("fail-fast");
-    await client.job.add({ id: "fail-fast", poolInfo: { poolId: "jobs-pool" }, onTaskFailure: "performexitoptionsjobaction" });
+    await client.job.add({
+      id: "fail-fast",
+      poolInfo: { poolId: "jobs-pool" },
+      onTaskFailure: "performexitoptionsjobaction",
+    });
     await client.task.add("fail-fast", { id: "bystander", commandLine: gate.commandLine });
     await running("fail-fast", "bystander");
     await client.task.add("fail-fast", { id: "breaks", commandLine: bash("exit 4") });
@@ -76,16 +89,32 @@ describe("onTaskFailure", () => {
 
   it("disables the job when the failed task's exit options say jobAction disable", async () => {
     const { client } = service();
-    await client.job.add({ id: "pauses", poolInfo: { poolId: "jobs-pool" }, onTaskFailure: "performexitoptionsjobaction" });
-    await client.task.add("pauses", { id: "breaks", commandLine: bash("exit 9"), exitConditions: { default: { jobAction: "disable" } } });
+    await client.job.add({
+      id: "pauses",
+      poolInfo: { poolId: "jobs-pool" },
+      onTaskFailure: "performexitoptionsjobaction",
+    });
+    await client.task.add("pauses", {
+      id: "breaks",
+      commandLine: bash("exit 9"),
+      exitConditions: { default: { jobAction: "disable" } },
+    });
     await waitForJob(client, "pauses", (j) => j.state === "disabled", "disabled");
     await client.job.terminate("pauses");
   });
 
   it("leaves the job running when the failed task's exit options say jobAction none", async () => {
     const { client } = service();
-    await client.job.add({ id: "tolerant", poolInfo: { poolId: "jobs-pool" }, onTaskFailure: "performexitoptionsjobaction" });
-    await client.task.add("tolerant", { id: "forgiven", commandLine: bash("exit 4"), exitConditions: { exitCodes: [{ code: 4, exitOptions: { jobAction: "none" } }] } });
+    await client.job.add({
+      id: "tolerant",
+      poolInfo: { poolId: "jobs-pool" },
+      onTaskFailure: "performexitoptionsjobaction",
+    });
+    await client.task.add("tolerant", {
+      id: "forgiven",
+      commandLine: bash("exit 4"),
+      exitConditions: { exitCodes: [{ code: 4, exitOptions: { jobAction: "none" } }] },
+    });
     await waitForTask(client, "tolerant", "forgiven");
     await client.task.add("tolerant", { id: "after", commandLine: "/bin/true" });
     expect((await waitForTask(client, "tolerant", "after")).executionInfo?.result).toBe("success");
@@ -127,7 +156,10 @@ describe("terminate, disable and enable", () => {
     await client.job.enable("requeued");
     await running("requeued", "holds");
     gate.open();
-    expect((await waitForTask(client, "requeued", "holds")).executionInfo).toMatchObject({ result: "success", requeueCount: 1 });
+    expect((await waitForTask(client, "requeued", "holds")).executionInfo).toMatchObject({
+      result: "success",
+      requeueCount: 1,
+    });
     await pollUntil("both runs recorded", async () => (existsSync(runs) ? true : undefined));
     expect(readFileSync(runs, "utf8").trim().split("\n")).toHaveLength(2);
   });
@@ -155,7 +187,11 @@ describe("job constraints", () => {
   it("terminates a job that outlives its maxWallClockTime", async () => {
     const { client } = service();
     const gate = gates.gate("job-wall-clock");
-    await client.job.add({ id: "job-wall-clock", poolInfo: { poolId: "jobs-pool" }, constraints: { maxWallClockTime: "PT1S" } });
+    await client.job.add({
+      id: "job-wall-clock",
+      poolInfo: { poolId: "jobs-pool" },
+      constraints: { maxWallClockTime: "PT1S" },
+    });
     await client.task.add("job-wall-clock", { id: "holds", commandLine: gate.commandLine });
     const job = await waitForJob(client, "job-wall-clock");
     expect(job.executionInfo?.terminateReason).toBe("MaxWallClockTimeExpiry");

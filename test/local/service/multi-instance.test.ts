@@ -14,8 +14,19 @@ const PLAIN_POOL = "mi-plain-pool";
 
 beforeAll(async () => {
   const { client } = service();
-  await client.pool.add({ id: MPI_POOL, vmSize: VM_SIZE, virtualMachineConfiguration: IMAGE, targetDedicatedNodes: 3, enableInterNodeCommunication: true });
-  await client.pool.add({ id: PLAIN_POOL, vmSize: VM_SIZE, virtualMachineConfiguration: IMAGE, targetDedicatedNodes: 2 });
+  await client.pool.add({
+    id: MPI_POOL,
+    vmSize: VM_SIZE,
+    virtualMachineConfiguration: IMAGE,
+    targetDedicatedNodes: 3,
+    enableInterNodeCommunication: true,
+  });
+  await client.pool.add({
+    id: PLAIN_POOL,
+    vmSize: VM_SIZE,
+    virtualMachineConfiguration: IMAGE,
+    targetDedicatedNodes: 2,
+  });
   await Promise.all([waitForNodes(client, MPI_POOL, 3), waitForNodes(client, PLAIN_POOL, 2)]);
   await client.job.add({ id: "mi-job", poolInfo: { poolId: MPI_POOL } });
   await client.job.add({ id: "mi-plain-job", poolInfo: { poolId: PLAIN_POOL } });
@@ -27,7 +38,12 @@ const COORDINATION = bash(
 );
 
 const envOf = (text: string): Record<string, string> =>
-  Object.fromEntries(text.trim().split("\n").map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
+  Object.fromEntries(
+    text
+      .trim()
+      .split("\n")
+      .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
+  );
 
 describe("multi-instance tasks", () => {
   it("run the coordination command on every node, then the command on the primary, with Batch's MPI variables", async () => {
@@ -62,9 +78,23 @@ describe("multi-instance tasks", () => {
     for (const sub of subtasks.value!) {
       expect(sub).toMatchObject({ state: "completed", exitCode: 0, result: "success" });
       // Each subtask's coordination ran on its own node, in its own directory.
-      const sharedDir = path.join(service().cloud.dataDir, "nodes", MPI_POOL, sub.nodeInfo!.nodeId!, "workitems", "mi-job", "job-1", "all-three");
+      const sharedDir = path.join(
+        service().cloud.dataDir,
+        "nodes",
+        MPI_POOL,
+        sub.nodeInfo!.nodeId!,
+        "workitems",
+        "mi-job",
+        "job-1",
+        "all-three",
+      );
       const seen = envOf(await readFile(path.join(sharedDir, "coordination.env"), "utf8"));
-      expect(seen).toMatchObject({ AZ_BATCH_NODE_ID: sub.nodeInfo!.nodeId, AZ_BATCH_IS_CURRENT_NODE_MASTER: "false", AZ_BATCH_TASK_SHARED_DIR: sharedDir, AZ_BATCH_HOST_LIST: hostList.join(",") });
+      expect(seen).toMatchObject({
+        AZ_BATCH_NODE_ID: sub.nodeInfo!.nodeId,
+        AZ_BATCH_IS_CURRENT_NODE_MASTER: "false",
+        AZ_BATCH_TASK_SHARED_DIR: sharedDir,
+        AZ_BATCH_HOST_LIST: hostList.join(","),
+      });
     }
   });
 
@@ -73,10 +103,17 @@ describe("multi-instance tasks", () => {
     await client.task.add("mi-job", {
       id: "bad-coordination",
       commandLine: bash('touch "$AZ_BATCH_TASK_WORKING_DIR/primary-ran"'),
-      multiInstanceSettings: { numberOfInstances: 2, coordinationCommandLine: bash('[ "$AZ_BATCH_IS_CURRENT_NODE_MASTER" = true ] || exit 7') },
+      multiInstanceSettings: {
+        numberOfInstances: 2,
+        coordinationCommandLine: bash('[ "$AZ_BATCH_IS_CURRENT_NODE_MASTER" = true ] || exit 7'),
+      },
     });
     const task = await waitForTask(client, "mi-job", "bad-coordination");
-    expect(task.executionInfo).toMatchObject({ result: "failure", exitCode: 7, failureInfo: { code: "FailureExitCode" } });
+    expect(task.executionInfo).toMatchObject({
+      result: "failure",
+      exitCode: 7,
+      failureInfo: { code: "FailureExitCode" },
+    });
     const files = await client.file.listFromTask("mi-job", "bad-coordination", { recursive: true });
     expect(files.map((f) => f.name)).not.toContain("wd/primary-ran");
     const [sub] = (await client.task.listSubtasks("mi-job", "bad-coordination")).value!;
@@ -85,14 +122,22 @@ describe("multi-instance tasks", () => {
 
   it("completes when the primary's command ends, and fails with it", async () => {
     const { client } = service();
-    await client.task.add("mi-job", { id: "primary-fails", commandLine: bash("exit 3"), multiInstanceSettings: { numberOfInstances: 3, coordinationCommandLine: "/bin/true" } });
+    await client.task.add("mi-job", {
+      id: "primary-fails",
+      commandLine: bash("exit 3"),
+      multiInstanceSettings: { numberOfInstances: 3, coordinationCommandLine: "/bin/true" },
+    });
     const task = await waitForTask(client, "mi-job", "primary-fails");
     expect(task.executionInfo).toMatchObject({ result: "failure", exitCode: 3 });
   });
 
   it("stays active on a pool without inter-node communication, as Batch never schedules it there", async () => {
     const { client } = service();
-    await client.task.add("mi-plain-job", { id: "never-placed", commandLine: "/bin/true", multiInstanceSettings: { numberOfInstances: 2, coordinationCommandLine: "/bin/true" } });
+    await client.task.add("mi-plain-job", {
+      id: "never-placed",
+      commandLine: "/bin/true",
+      multiInstanceSettings: { numberOfInstances: 2, coordinationCommandLine: "/bin/true" },
+    });
     // An ordinary task added after it runs on the same idle nodes: the scheduler passed it by.
     await client.task.add("mi-plain-job", { id: "ordinary", commandLine: "/bin/true" });
     await waitForTask(client, "mi-plain-job", "ordinary");
@@ -102,7 +147,11 @@ describe("multi-instance tasks", () => {
 
   it("waits for as many free nodes as it has instances", async () => {
     const { client } = service();
-    await client.task.add("mi-job", { id: "four-of-three", commandLine: "/bin/true", multiInstanceSettings: { numberOfInstances: 4, coordinationCommandLine: "/bin/true" } });
+    await client.task.add("mi-job", {
+      id: "four-of-three",
+      commandLine: "/bin/true",
+      multiInstanceSettings: { numberOfInstances: 4, coordinationCommandLine: "/bin/true" },
+    });
     await client.task.add("mi-job", { id: "after-four", commandLine: "/bin/true" });
     await waitForTask(client, "mi-job", "after-four");
     expect((await client.task.get("mi-job", "four-of-three")).state).toBe("active");
@@ -111,7 +160,14 @@ describe("multi-instance tasks", () => {
 
   it("refuses requiredSlots other than 1", async () => {
     const { client } = service();
-    const error = await errorOf(() => client.task.add("mi-job", { id: "two-slots", commandLine: "/bin/true", requiredSlots: 2, multiInstanceSettings: { numberOfInstances: 2, coordinationCommandLine: "/bin/true" } }));
+    const error = await errorOf(() =>
+      client.task.add("mi-job", {
+        id: "two-slots",
+        commandLine: "/bin/true",
+        requiredSlots: 2,
+        multiInstanceSettings: { numberOfInstances: 2, coordinationCommandLine: "/bin/true" },
+      }),
+    );
     expect(error).toMatchObject({ status: 400, code: "InvalidPropertyValue" });
   });
 });
@@ -119,10 +175,16 @@ describe("multi-instance tasks", () => {
 describe("a deleted multi-instance task", () => {
   it("leaves no files on any of its nodes", async () => {
     const { client, cloud } = service();
-    await client.task.add("mi-job", { id: "to-delete", commandLine: "/bin/true", multiInstanceSettings: { numberOfInstances: 3, coordinationCommandLine: "/bin/true" } });
+    await client.task.add("mi-job", {
+      id: "to-delete",
+      commandLine: "/bin/true",
+      multiInstanceSettings: { numberOfInstances: 3, coordinationCommandLine: "/bin/true" },
+    });
     const task = await waitForTask(client, "mi-job", "to-delete");
     const subtasks = (await client.task.listSubtasks("mi-job", "to-delete")).value!;
-    const dirs = [task.nodeInfo!.nodeId!, ...subtasks.map((s) => s.nodeInfo!.nodeId!)].map((nodeId) => path.join(cloud.dataDir, "nodes", MPI_POOL, nodeId, "workitems", "mi-job", "job-1", "to-delete"));
+    const dirs = [task.nodeInfo!.nodeId!, ...subtasks.map((s) => s.nodeInfo!.nodeId!)].map((nodeId) =>
+      path.join(cloud.dataDir, "nodes", MPI_POOL, nodeId, "workitems", "mi-job", "job-1", "to-delete"),
+    );
     expect(dirs.map((d) => existsSync(d))).toEqual([true, true, true]);
     await client.task.deleteMethod("mi-job", "to-delete");
     expect(dirs.map((d) => existsSync(d))).toEqual([false, false, false]);

@@ -4,15 +4,36 @@
  * scheduling, remove nodes, node counts, supported images, Batch service logs written to Azurite,
  * and the 409s Batch answers in states that do not allow an operation.
  */
-import { BlobServiceClient, ContainerSASPermissions, StorageSharedKeyCredential, generateBlobSASQueryParameters } from "@azure/storage-blob";
+import {
+  BlobServiceClient,
+  ContainerSASPermissions,
+  StorageSharedKeyCredential,
+  generateBlobSASQueryParameters,
+} from "@azure/storage-blob";
 import { SUPPORTED_IMAGES } from "../../../local/batch/supported-images";
-import { bash, detail, errorOf, IMAGE, pollUntil, readText, readyPool, useGates, useService, VM_SIZE, waitForNodes, waitForTask } from "./fixture";
+import {
+  bash,
+  detail,
+  errorOf,
+  IMAGE,
+  pollUntil,
+  readText,
+  readyPool,
+  useGates,
+  useService,
+  VM_SIZE,
+  waitForNodes,
+  waitForTask,
+} from "./fixture";
 
 const service = useService("node-ops", { maxProcesses: 8 });
 const gates = useGates("node-ops");
 
 /** Each start of the start task leaves a line, so a test sees how often the node booted. */
-const COUNTING_START_TASK = { commandLine: bash("echo boot >> $AZ_BATCH_NODE_SHARED_DIR/boots; echo started"), waitForSuccess: true };
+const COUNTING_START_TASK = {
+  commandLine: bash("echo boot >> $AZ_BATCH_NODE_SHARED_DIR/boots; echo started"),
+  waitForSuccess: true,
+};
 
 async function bootsOf(poolId: string, nodeId: string): Promise<number> {
   const res = await service().client.file.getFromComputeNode(poolId, nodeId, "shared/boots");
@@ -44,7 +65,13 @@ describe("reboot", () => {
 
     await client.computeNode.reboot("reboot-requeue", nodeId);
     expect((await client.computeNode.get("reboot-requeue", nodeId)).state).toBe("rebooting");
-    const task = await waitForTask(client, "reboot-requeue-job", "t", (t) => t.executionInfo?.requeueCount === 1, "requeued");
+    const task = await waitForTask(
+      client,
+      "reboot-requeue-job",
+      "t",
+      (t) => t.executionInfo?.requeueCount === 1,
+      "requeued",
+    );
     expect(task.executionInfo?.retryCount).toBe(0);
 
     await waitForTask(client, "reboot-requeue-job", "t", (t) => t.state === "running", "running again");
@@ -59,7 +86,11 @@ describe("reboot", () => {
   it("ends the running task with terminate", async () => {
     const { client } = service();
     await readyPool(client, "reboot-terminate");
-    const nodeId = await runningTask("reboot-terminate", "reboot-terminate-job", gates.gate("reboot-terminate").commandLine);
+    const nodeId = await runningTask(
+      "reboot-terminate",
+      "reboot-terminate-job",
+      gates.gate("reboot-terminate").commandLine,
+    );
     await client.computeNode.reboot("reboot-terminate", nodeId, { nodeRebootOption: "terminate" });
     const task = await waitForTask(client, "reboot-terminate-job", "t");
     expect(task.executionInfo).toMatchObject({ result: "failure", failureInfo: { code: "TaskEnded" } });
@@ -88,20 +119,38 @@ describe("reboot", () => {
 
   it("refuses a node still starting with NodeBeingStarted", async () => {
     const { client } = service();
-    await client.pool.add({ id: "reboot-early", vmSize: VM_SIZE, virtualMachineConfiguration: IMAGE, targetDedicatedNodes: 1, startTask: { commandLine: gates.gate("reboot-early").commandLine, waitForSuccess: true } });
+    await client.pool.add({
+      id: "reboot-early",
+      vmSize: VM_SIZE,
+      virtualMachineConfiguration: IMAGE,
+      targetDedicatedNodes: 1,
+      startTask: { commandLine: gates.gate("reboot-early").commandLine, waitForSuccess: true },
+    });
     const [node] = await waitForNodes(client, "reboot-early", 1, ["waitingforstarttask"]);
-    expect(await errorOf(() => client.computeNode.reboot("reboot-early", node!.id!))).toMatchObject({ status: 409, code: "NodeBeingStarted" });
+    expect(await errorOf(() => client.computeNode.reboot("reboot-early", node!.id!))).toMatchObject({
+      status: 409,
+      code: "NodeBeingStarted",
+    });
   });
 
   it("brings a node whose start task failed back to run it again", async () => {
     const { client } = service();
     const gate = gates.gate("start-fixed");
     const flag = `${gates.dir()}/gate-start-fixed`;
-    await client.pool.add({ id: "reboot-failed", vmSize: VM_SIZE, virtualMachineConfiguration: IMAGE, targetDedicatedNodes: 1, startTask: { commandLine: bash(`test -f ${flag}`), waitForSuccess: true } });
+    await client.pool.add({
+      id: "reboot-failed",
+      vmSize: VM_SIZE,
+      virtualMachineConfiguration: IMAGE,
+      targetDedicatedNodes: 1,
+      startTask: { commandLine: bash(`test -f ${flag}`), waitForSuccess: true },
+    });
     const [node] = await waitForNodes(client, "reboot-failed", 1, ["starttaskfailed"]);
     gate.open();
     await client.computeNode.reboot("reboot-failed", node!.id!);
-    expect((await nodeIn("reboot-failed", node!.id!, ["idle"])).startTaskInfo).toMatchObject({ result: "success", exitCode: 0 });
+    expect((await nodeIn("reboot-failed", node!.id!, ["idle"])).startTaskInfo).toMatchObject({
+      result: "success",
+      exitCode: 0,
+    });
   });
 });
 
@@ -110,7 +159,10 @@ describe("reimage", () => {
     const { client } = service();
     const [before] = await readyPool(client, "reimage-pool", { startTask: COUNTING_START_TASK });
     await client.job.add({ id: "reimage-job", poolInfo: { poolId: "reimage-pool" } });
-    await client.task.add("reimage-job", { id: "leaves-a-file", commandLine: bash("echo left > $AZ_BATCH_NODE_SHARED_DIR/left-behind") });
+    await client.task.add("reimage-job", {
+      id: "leaves-a-file",
+      commandLine: bash("echo left > $AZ_BATCH_NODE_SHARED_DIR/left-behind"),
+    });
     await waitForTask(client, "reimage-job", "leaves-a-file");
     await client.file.getPropertiesFromComputeNode("reimage-pool", before!.id!, "shared/left-behind");
 
@@ -118,7 +170,9 @@ describe("reimage", () => {
     expect((await client.computeNode.get("reimage-pool", before!.id!)).state).toBe("reimaging");
     const after = await nodeIn("reimage-pool", before!.id!, ["idle"]);
     expect(after.lastBootTime!.getTime()).toBeGreaterThan(before!.lastBootTime!.getTime());
-    expect(await errorOf(() => client.file.getPropertiesFromComputeNode("reimage-pool", before!.id!, "shared/left-behind"))).toMatchObject({ status: 404 });
+    expect(
+      await errorOf(() => client.file.getPropertiesFromComputeNode("reimage-pool", before!.id!, "shared/left-behind")),
+    ).toMatchObject({ status: 404 });
     // The start task ran on the fresh disk: one boot recorded, not two.
     expect(await bootsOf("reimage-pool", before!.id!)).toBe(1);
   });
@@ -129,8 +183,14 @@ describe("task scheduling on a node", () => {
     const { client } = service();
     const [node] = await readyPool(client, "offline-pool");
     await client.computeNode.disableScheduling("offline-pool", node!.id!);
-    expect(await client.computeNode.get("offline-pool", node!.id!)).toMatchObject({ state: "offline", schedulingState: "disabled" });
-    expect(await errorOf(() => client.computeNode.disableScheduling("offline-pool", node!.id!))).toMatchObject({ status: 409, code: "NodeAlreadyInTargetSchedulingState" });
+    expect(await client.computeNode.get("offline-pool", node!.id!)).toMatchObject({
+      state: "offline",
+      schedulingState: "disabled",
+    });
+    expect(await errorOf(() => client.computeNode.disableScheduling("offline-pool", node!.id!))).toMatchObject({
+      status: 409,
+      code: "NodeAlreadyInTargetSchedulingState",
+    });
 
     await client.job.add({ id: "offline-job", poolInfo: { poolId: "offline-pool" } });
     await client.task.add("offline-job", { id: "waits", commandLine: "/bin/true" });
@@ -140,8 +200,14 @@ describe("task scheduling on a node", () => {
 
     await client.computeNode.enableScheduling("offline-pool", node!.id!);
     expect(await waitForTask(client, "offline-job", "waits")).toMatchObject({ executionInfo: { result: "success" } });
-    expect(await client.computeNode.get("offline-pool", node!.id!)).toMatchObject({ state: "idle", schedulingState: "enabled" });
-    expect(await errorOf(() => client.computeNode.enableScheduling("offline-pool", node!.id!))).toMatchObject({ status: 409, code: "NodeAlreadyInTargetSchedulingState" });
+    expect(await client.computeNode.get("offline-pool", node!.id!)).toMatchObject({
+      state: "idle",
+      schedulingState: "enabled",
+    });
+    expect(await errorOf(() => client.computeNode.enableScheduling("offline-pool", node!.id!))).toMatchObject({
+      status: 409,
+      code: "NodeAlreadyInTargetSchedulingState",
+    });
   });
 
   it("stays disabled through a reboot: the node comes back offline", async () => {
@@ -162,7 +228,10 @@ describe("task scheduling on a node", () => {
     const gate = gates.gate("drain");
     const nodeId = await runningTask("drain-pool", "drain-job", gate.commandLine);
     await client.computeNode.disableScheduling("drain-pool", nodeId, { nodeDisableSchedulingOption: "taskcompletion" });
-    expect(await client.computeNode.get("drain-pool", nodeId)).toMatchObject({ state: "running", schedulingState: "disabled" });
+    expect(await client.computeNode.get("drain-pool", nodeId)).toMatchObject({
+      state: "running",
+      schedulingState: "disabled",
+    });
     gate.open();
     expect((await waitForTask(client, "drain-job", "t")).executionInfo?.result).toBe("success");
     await nodeIn("drain-pool", nodeId, ["offline"]);
@@ -184,7 +253,10 @@ describe("remove nodes", () => {
     const { client } = service();
     const nodes = await readyPool(client, "trim-pool", { nodes: 3 });
     const [gone, kept1, kept2] = nodes.map((n) => n.id!);
-    expect(await errorOf(() => client.pool.removeNodes("trim-pool", { nodeList: ["tvmps_nope_d"] }))).toMatchObject({ status: 404, code: "NodeNotFound" });
+    expect(await errorOf(() => client.pool.removeNodes("trim-pool", { nodeList: ["tvmps_nope_d"] }))).toMatchObject({
+      status: 404,
+      code: "NodeNotFound",
+    });
 
     await client.pool.removeNodes("trim-pool", { nodeList: [gone!], nodeDeallocationOption: "terminate" });
     expect(await client.pool.get("trim-pool")).toMatchObject({ allocationState: "resizing", targetDedicatedNodes: 2 });
@@ -205,7 +277,10 @@ describe("remove nodes while tasks finish", () => {
     const busy = await runningTask("trim-busy", "trim-busy-job", gate.commandLine);
     await client.pool.removeNodes("trim-busy", { nodeList: [busy], nodeDeallocationOption: "taskcompletion" });
     const other = (await client.computeNode.list("trim-busy")).find((n) => n.id !== busy)!;
-    expect(await errorOf(() => client.pool.removeNodes("trim-busy", { nodeList: [other.id!] }))).toMatchObject({ status: 409, code: "PoolBeingResized" });
+    expect(await errorOf(() => client.pool.removeNodes("trim-busy", { nodeList: [other.id!] }))).toMatchObject({
+      status: 409,
+      code: "PoolBeingResized",
+    });
     expect((await client.task.get("trim-busy-job", "t")).state).toBe("running");
 
     gate.open();
@@ -220,9 +295,15 @@ describe("node counts", () => {
     const { client } = service();
     const nodes = await readyPool(client, "counted", { nodes: 2 });
     await client.computeNode.disableScheduling("counted", nodes[0]!.id!);
-    const counts = await client.account.listPoolNodeCounts({ accountListPoolNodeCountsOptions: { filter: "poolId eq 'counted'" } });
+    const counts = await client.account.listPoolNodeCounts({
+      accountListPoolNodeCountsOptions: { filter: "poolId eq 'counted'" },
+    });
     expect(counts).toHaveLength(1);
-    expect(counts[0]).toMatchObject({ poolId: "counted", dedicated: { idle: 1, offline: 1, running: 0, total: 2 }, lowPriority: { total: 0 } });
+    expect(counts[0]).toMatchObject({
+      poolId: "counted",
+      dedicated: { idle: 1, offline: 1, running: 0, total: 2 },
+      lowPriority: { total: 0 },
+    });
   });
 });
 
@@ -230,16 +311,36 @@ describe("supported images", () => {
   it("lists exactly the images pool add accepts, and pool add refuses any other", async () => {
     const { client } = service();
     const listed = await client.account.listSupportedImages();
-    expect(listed.map((i) => ({ agent: i.nodeAgentSKUId, ...i.imageReference }))).toEqual(SUPPORTED_IMAGES.map((i) => ({ agent: i.nodeAgentSKUId, ...i.imageReference })));
+    expect(listed.map((i) => ({ agent: i.nodeAgentSKUId, ...i.imageReference }))).toEqual(
+      SUPPORTED_IMAGES.map((i) => ({ agent: i.nodeAgentSKUId, ...i.imageReference })),
+    );
     for (const [n, image] of listed.entries()) {
-      await client.pool.add({ id: `image-${n}`, vmSize: VM_SIZE, targetDedicatedNodes: 0, virtualMachineConfiguration: { imageReference: image.imageReference, nodeAgentSKUId: image.nodeAgentSKUId } });
+      await client.pool.add({
+        id: `image-${n}`,
+        vmSize: VM_SIZE,
+        targetDedicatedNodes: 0,
+        virtualMachineConfiguration: { imageReference: image.imageReference, nodeAgentSKUId: image.nodeAgentSKUId },
+      });
     }
     const unknown = await errorOf(() =>
-      client.pool.add({ id: "image-unknown", vmSize: VM_SIZE, virtualMachineConfiguration: { imageReference: { publisher: "canonical", offer: "ubuntuserver", sku: "18.04-lts" }, nodeAgentSKUId: "batch.node.ubuntu 18.04" } }),
+      client.pool.add({
+        id: "image-unknown",
+        vmSize: VM_SIZE,
+        virtualMachineConfiguration: {
+          imageReference: { publisher: "canonical", offer: "ubuntuserver", sku: "18.04-lts" },
+          nodeAgentSKUId: "batch.node.ubuntu 18.04",
+        },
+      }),
     );
     expect(unknown).toMatchObject({ status: 400, code: "InvalidPropertyValue" });
     expect(detail(unknown, "PropertyName")).toBe("imageReference");
-    const wrongAgent = await errorOf(() => client.pool.add({ id: "image-agent", vmSize: VM_SIZE, virtualMachineConfiguration: { ...IMAGE, nodeAgentSKUId: "batch.node.debian 12" } }));
+    const wrongAgent = await errorOf(() =>
+      client.pool.add({
+        id: "image-agent",
+        vmSize: VM_SIZE,
+        virtualMachineConfiguration: { ...IMAGE, nodeAgentSKUId: "batch.node.debian 12" },
+      }),
+    );
     expect(detail(wrongAgent, "PropertyName")).toBe("nodeAgentSKUId");
   });
 });
@@ -252,13 +353,18 @@ describe("Batch service logs", () => {
     const container = blobs().getContainerClient(name);
     await container.createIfNotExists();
     const sas = generateBlobSASQueryParameters(
-      { containerName: name, permissions: ContainerSASPermissions.parse(permissions), expiresOn: new Date(Date.now() + 3_600_000) },
+      {
+        containerName: name,
+        permissions: ContainerSASPermissions.parse(permissions),
+        expiresOn: new Date(Date.now() + 3_600_000),
+      },
       new StorageSharedKeyCredential(cloud.storageAccountName, cloud.storageAccountKey),
     );
     return `${container.url}?${sas.toString()}`;
   }
 
-  const blobText = async (container: string, name: string) => (await blobs().getContainerClient(container).getBlobClient(name).downloadToBuffer()).toString("utf8");
+  const blobText = async (container: string, name: string) =>
+    (await blobs().getContainerClient(container).getBlobClient(name).downloadToBuffer()).toString("utf8");
 
   it("writes the node's log since startTime into the container through its SAS, or with identityReference", async () => {
     const { client } = service();
@@ -269,22 +375,32 @@ describe("Batch service logs", () => {
     await waitForTask(client, "logged-job", "fails");
     await client.computeNode.disableScheduling("logged", node!.id!);
 
-    const result = await client.computeNode.uploadBatchServiceLogs("logged", node!.id!, { containerUrl: await containerWithSas("service-logs", "cw"), startTime });
+    const result = await client.computeNode.uploadBatchServiceLogs("logged", node!.id!, {
+      containerUrl: await containerWithSas("service-logs", "cw"),
+      startTime,
+    });
     expect(result.numberOfFilesUploaded).toBe(1);
     expect(result.virtualDirectoryName).toMatch(new RegExp(`^logged/${node!.id}/[0-9a-f-]{36}/$`));
     const log = await blobText("service-logs", `${result.virtualDirectoryName}agent.log`);
     expect(log).toMatch(/node state starting -> idle/);
-    expect(log).toMatch(/task logged-job\/fails started\n.*node state idle -> running\n.*task logged-job\/fails off the node: completed \(failure\)\n/);
+    expect(log).toMatch(
+      /task logged-job\/fails started\n.*node state idle -> running\n.*task logged-job\/fails off the node: completed \(failure\)\n/,
+    );
     expect(log).toMatch(/task scheduling disabled \(requeue\)\n.*node state idle -> offline\n/);
 
     const byIdentity = await client.computeNode.uploadBatchServiceLogs("logged", node!.id!, {
       containerUrl: blobs().getContainerClient("service-logs").url,
       startTime,
-      identityReference: { resourceId: "/subscriptions/x/resourceGroups/y/providers/Microsoft.ManagedIdentity/userAssignedIdentities/pool" },
+      identityReference: {
+        resourceId: "/subscriptions/x/resourceGroups/y/providers/Microsoft.ManagedIdentity/userAssignedIdentities/pool",
+      },
     });
     expect(await blobText("service-logs", `${byIdentity.virtualDirectoryName}agent.log`)).toBe(log);
 
-    const nothingYet = await client.computeNode.uploadBatchServiceLogs("logged", node!.id!, { containerUrl: await containerWithSas("service-logs", "cw"), startTime: new Date(Date.now() + 60_000) });
+    const nothingYet = await client.computeNode.uploadBatchServiceLogs("logged", node!.id!, {
+      containerUrl: await containerWithSas("service-logs", "cw"),
+      startTime: new Date(Date.now() + 60_000),
+    });
     expect(nothingYet.numberOfFilesUploaded).toBe(0);
   });
 
@@ -292,7 +408,12 @@ describe("Batch service logs", () => {
     const { client } = service();
     const [node] = await readyPool(client, "logged-readonly");
     const readOnly = await containerWithSas("readonly-logs", "r");
-    const refused = await errorOf(() => client.computeNode.uploadBatchServiceLogs("logged-readonly", node!.id!, { containerUrl: readOnly, startTime: new Date(0) }));
+    const refused = await errorOf(() =>
+      client.computeNode.uploadBatchServiceLogs("logged-readonly", node!.id!, {
+        containerUrl: readOnly,
+        startTime: new Date(0),
+      }),
+    );
     expect(refused).toMatchObject({ status: 400, code: "InvalidPropertyValue" });
     expect(detail(refused, "Reason")).toMatch(/403/);
     const signature = new URL(readOnly).searchParams.get("sig")!;
@@ -304,7 +425,9 @@ describe("node users", () => {
   it("are refused with 501, saying why", async () => {
     const { client } = service();
     const [node] = await readyPool(client, "no-users");
-    const refused = await errorOf(() => client.computeNode.addUser("no-users", node!.id!, { name: "someone", password: "not-used-1A!" }));
+    const refused = await errorOf(() =>
+      client.computeNode.addUser("no-users", node!.id!, { name: "someone", password: "not-used-1A!" }),
+    );
     expect(refused).toMatchObject({ status: 501, code: "NotSupportedByLocalBatch" });
     expect(refused.message).toMatch(/root/);
   });

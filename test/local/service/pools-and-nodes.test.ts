@@ -8,7 +8,19 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { finished } from "node:stream/promises";
 import { ZipFile } from "yazl";
-import { addPool, bash, errorOf, pollUntil, readText, readyPool, taskFile, useGates, useService, waitForNodes, waitForTask } from "./fixture";
+import {
+  addPool,
+  bash,
+  errorOf,
+  pollUntil,
+  readText,
+  readyPool,
+  taskFile,
+  useGates,
+  useService,
+  waitForNodes,
+  waitForTask,
+} from "./fixture";
 
 // Enough process slots for every task these tests hold running at once (the cap has its own test).
 const service = useService("pools", { maxProcesses: 8 });
@@ -34,9 +46,17 @@ describe("start task", () => {
     const { client } = service();
     const nodes = await readyPool(client, "start-ok", {
       nodes: 1,
-      startTask: { commandLine: bash("echo prepared > $AZ_BATCH_NODE_SHARED_DIR/prepared; echo start task ran"), waitForSuccess: true },
+      startTask: {
+        commandLine: bash("echo prepared > $AZ_BATCH_NODE_SHARED_DIR/prepared; echo start task ran"),
+        waitForSuccess: true,
+      },
     });
-    expect(nodes[0]?.startTaskInfo).toMatchObject({ state: "completed", exitCode: 0, result: "success", retryCount: 0 });
+    expect(nodes[0]?.startTaskInfo).toMatchObject({
+      state: "completed",
+      exitCode: 0,
+      result: "success",
+      retryCount: 0,
+    });
     const startup = await client.file.getFromComputeNode("start-ok", nodes[0]!.id!, "startup/stdout.txt");
     expect(await readText(startup.readableStreamBody)).toBe("start task ran\n");
 
@@ -49,10 +69,19 @@ describe("start task", () => {
   it("puts a node whose start task fails (waitForSuccess) in starttaskfailed and schedules nothing there", async () => {
     const { client } = service();
     const nodes = await (async () => {
-      await addPool(client, "start-bad", { nodes: 1, startTask: { commandLine: bash("echo broken >&2; exit 7"), waitForSuccess: true, maxTaskRetryCount: 1 } });
+      await addPool(client, "start-bad", {
+        nodes: 1,
+        startTask: { commandLine: bash("echo broken >&2; exit 7"), waitForSuccess: true, maxTaskRetryCount: 1 },
+      });
       return waitForNodes(client, "start-bad", 1, ["starttaskfailed"]);
     })();
-    expect(nodes[0]?.startTaskInfo).toMatchObject({ state: "completed", exitCode: 7, result: "failure", retryCount: 1, failureInfo: { category: "usererror" } });
+    expect(nodes[0]?.startTaskInfo).toMatchObject({
+      state: "completed",
+      exitCode: 7,
+      result: "failure",
+      retryCount: 1,
+      failureInfo: { category: "usererror" },
+    });
 
     await client.job.add({ id: "on-bad-pool", poolInfo: { poolId: "start-bad" } });
     await client.task.add("on-bad-pool", { id: "waits", commandLine: "/bin/true" });
@@ -67,7 +96,10 @@ describe("scheduling over task slots", () => {
     await readyPool(client, "packed", { nodes: 2, taskSlotsPerNode: 4, fill: "pack" });
     const gate = gates.gate("pack");
     await client.job.add({ id: "packed-job", poolInfo: { poolId: "packed" } });
-    await client.task.addCollection("packed-job", ["a", "b", "c"].map((id) => ({ id, commandLine: gate.commandLine })));
+    await client.task.addCollection(
+      "packed-job",
+      ["a", "b", "c"].map((id) => ({ id, commandLine: gate.commandLine })),
+    );
     const placed = await pollUntil("three running tasks", async () => {
       const tasks = await client.task.list("packed-job");
       return tasks.every((t) => t.state === "running") ? tasks : undefined;
@@ -84,7 +116,10 @@ describe("scheduling over task slots", () => {
     await readyPool(client, "spread", { nodes: 2, taskSlotsPerNode: 4, fill: "spread" });
     const gate = gates.gate("spread");
     await client.job.add({ id: "spread-job", poolInfo: { poolId: "spread" } });
-    await client.task.addCollection("spread-job", ["a", "b"].map((id) => ({ id, commandLine: gate.commandLine })));
+    await client.task.addCollection(
+      "spread-job",
+      ["a", "b"].map((id) => ({ id, commandLine: gate.commandLine })),
+    );
     const placed = await pollUntil("two running tasks", async () => {
       const tasks = await client.task.list("spread-job");
       return tasks.every((t) => t.state === "running") ? tasks : undefined;
@@ -134,7 +169,8 @@ describe("resize", () => {
       { id: "one", commandLine: first.commandLine },
       { id: "two", commandLine: second.commandLine },
     ]);
-    for (const id of ["one", "two"]) await waitForTask(client, "requeue-job", id, (t) => t.state === "running", "running");
+    for (const id of ["one", "two"])
+      await waitForTask(client, "requeue-job", id, (t) => t.state === "running", "running");
 
     await client.pool.resize("requeue-pool", { targetDedicatedNodes: 1, nodeDeallocationOption: "requeue" });
     await waitForNodes(client, "requeue-pool", 1, ["running"]);
@@ -146,14 +182,17 @@ describe("resize", () => {
 
     first.open();
     second.open();
-    for (const id of ["one", "two"]) expect((await waitForTask(client, "requeue-job", id)).executionInfo?.result).toBe("success");
+    for (const id of ["one", "two"])
+      expect((await waitForTask(client, "requeue-job", id)).executionInfo?.result).toBe("success");
   });
 
   it("deletes a pool: deleting, then gone", async () => {
     const { client } = service();
     await readyPool(client, "doomed", { nodes: 1 });
     await client.pool.deleteMethod("doomed");
-    await pollUntil("the pool to be gone", async () => ((await client.pool.exists("doomed")).body === false ? true : undefined));
+    await pollUntil("the pool to be gone", async () =>
+      (await client.pool.exists("doomed")).body === false ? true : undefined,
+    );
     expect(await errorOf(() => client.pool.get("doomed"))).toMatchObject({ status: 404, code: "PoolNotFound" });
   });
 });
@@ -161,25 +200,45 @@ describe("resize", () => {
 describe("application packages", () => {
   beforeAll(async () => {
     const { cloud } = service();
-    await cloud.registerApplicationPackage("ocr-tool", "1.0", await makeZip("tool-1.0.zip", { "bin/tool.txt": "tool one" }));
-    await cloud.registerApplicationPackage("ocr-tool", "2.0", await makeZip("tool-2.0.zip", { "bin/tool.txt": "tool two" }));
+    await cloud.registerApplicationPackage(
+      "ocr-tool",
+      "1.0",
+      await makeZip("tool-1.0.zip", { "bin/tool.txt": "tool one" }),
+    );
+    await cloud.registerApplicationPackage(
+      "ocr-tool",
+      "2.0",
+      await makeZip("tool-2.0.zip", { "bin/tool.txt": "tool two" }),
+    );
   });
 
   it("lists registered applications and their versions", async () => {
     const { client } = service();
     const apps = await client.application.list();
-    expect(apps.map((a) => ({ id: a.id, versions: [...(a.versions ?? [])].sort() }))).toEqual([{ id: "ocr-tool", versions: ["1.0", "2.0"] }]);
+    expect(apps.map((a) => ({ id: a.id, versions: [...(a.versions ?? [])].sort() }))).toEqual([
+      { id: "ocr-tool", versions: ["1.0", "2.0"] },
+    ]);
     expect((await client.application.get("ocr-tool")).id).toBe("ocr-tool");
-    expect(await errorOf(() => client.application.get("no-such-app"))).toMatchObject({ status: 404, code: "ApplicationNotFound" });
+    expect(await errorOf(() => client.application.get("no-such-app"))).toMatchObject({
+      status: 404,
+      code: "ApplicationNotFound",
+    });
   });
 
   it("installs a pool's package on its nodes; tasks find it through AZ_BATCH_APP_PACKAGE_<app>_<version>", async () => {
     const { client } = service();
-    await readyPool(client, "with-app", { nodes: 1, applicationPackageReferences: [{ applicationId: "ocr-tool", version: "1.0" }] });
+    await readyPool(client, "with-app", {
+      nodes: 1,
+      applicationPackageReferences: [{ applicationId: "ocr-tool", version: "1.0" }],
+    });
     await client.job.add({ id: "app-job", poolInfo: { poolId: "with-app" } });
     await client.task.addCollection("app-job", [
       { id: "pool-package", commandLine: bash("cat $AZ_BATCH_APP_PACKAGE_ocr_tool_1_0/bin/tool.txt") },
-      { id: "task-package", commandLine: bash("cat $AZ_BATCH_APP_PACKAGE_ocr_tool_2_0/bin/tool.txt"), applicationPackageReferences: [{ applicationId: "ocr-tool", version: "2.0" }] },
+      {
+        id: "task-package",
+        commandLine: bash("cat $AZ_BATCH_APP_PACKAGE_ocr_tool_2_0/bin/tool.txt"),
+        applicationPackageReferences: [{ applicationId: "ocr-tool", version: "2.0" }],
+      },
     ]);
     await waitForTask(client, "app-job", "pool-package");
     await waitForTask(client, "app-job", "task-package");
@@ -189,13 +248,24 @@ describe("application packages", () => {
 
   it("refuses a pool or a task that names a package not registered", async () => {
     const { client } = service();
-    const pool = await errorOf(() => addPool(client, "missing-app", { nodes: 1, applicationPackageReferences: [{ applicationId: "ocr-tool", version: "9.9" }] }));
+    const pool = await errorOf(() =>
+      addPool(client, "missing-app", {
+        nodes: 1,
+        applicationPackageReferences: [{ applicationId: "ocr-tool", version: "9.9" }],
+      }),
+    );
     expect(pool.status).toBeGreaterThanOrEqual(400);
     expect(pool.code).toBe("InvalidApplicationPackageReferences");
     expect(await client.pool.exists("missing-app")).toMatchObject({ body: false });
 
     await client.job.add({ id: "missing-app-job", poolInfo: { poolId: "with-app" } });
-    const task = await errorOf(() => client.task.add("missing-app-job", { id: "t", commandLine: "/bin/true", applicationPackageReferences: [{ applicationId: "nope" }] }));
+    const task = await errorOf(() =>
+      client.task.add("missing-app-job", {
+        id: "t",
+        commandLine: "/bin/true",
+        applicationPackageReferences: [{ applicationId: "nope" }],
+      }),
+    );
     expect(task.code).toBe("InvalidApplicationPackageReferences");
   });
 });

@@ -17,11 +17,17 @@ it("with maxProcesses 1 and two idle nodes, never runs two tasks at once", async
   await client.job.add({ id: "capped-job", poolInfo: { poolId: "capped" } });
   const ids = ["t1", "t2", "t3", "t4"];
   // Each task records when it started and ended (ns since the epoch); overlapping spans would mean two ran at once.
-  await client.task.addCollection("capped-job", ids.map((id) => ({ id, commandLine: bash("date +%s%N; sleep 0.3; date +%s%N") })));
+  await client.task.addCollection(
+    "capped-job",
+    ids.map((id) => ({ id, commandLine: bash("date +%s%N; sleep 0.3; date +%s%N") })),
+  );
   const spans: [bigint, bigint][] = [];
   for (const id of ids) {
     await waitForTask(client, "capped-job", id);
-    const [start, end] = (await taskFile(client, "capped-job", id, "stdout.txt")).trim().split("\n").map((n) => BigInt(n));
+    const [start, end] = (await taskFile(client, "capped-job", id, "stdout.txt"))
+      .trim()
+      .split("\n")
+      .map((n) => BigInt(n));
     spans.push([start!, end!]);
   }
   spans.sort((a, b) => (a[0] < b[0] ? -1 : 1));
@@ -35,10 +41,16 @@ it("stops cleanly: running tasks are killed and queued ones never start", async 
   const cloud = await startLocalCloud({ dataDir, maxProcesses: 1, inMemoryStorage: true });
   const marker = `stop-marker-${process.pid}-${Date.now()}`;
   try {
-    const client = new BatchServiceClient(new BatchSharedKeyCredentials(cloud.batchAccountName, cloud.batchAccountKey), cloud.batchEndpoint);
+    const client = new BatchServiceClient(
+      new BatchSharedKeyCredentials(cloud.batchAccountName, cloud.batchAccountKey),
+      cloud.batchEndpoint,
+    );
     await readyPool(client, "stopping", { nodes: 1, taskSlotsPerNode: 3 });
     await client.job.add({ id: "stopping-job", poolInfo: { poolId: "stopping" } });
-    await client.task.addCollection("stopping-job", ["a", "b", "c"].map((id) => ({ id, commandLine: bash(`sleep 600; echo ${marker}`) })));
+    await client.task.addCollection(
+      "stopping-job",
+      ["a", "b", "c"].map((id) => ({ id, commandLine: bash(`sleep 600; echo ${marker}`) })),
+    );
     await pollUntil("one task running", async () => (processesWith(marker).length === 1 ? true : undefined));
   } finally {
     await cloud.stop();

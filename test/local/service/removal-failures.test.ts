@@ -44,7 +44,13 @@ async function lockedFiles(poolId: string, jobId: string): Promise<void> {
  * Deletes an entity whose files cannot go, waits until it says why, lets the files go (unlocks
  * `dir`) and deletes it again, waiting until it is gone. Returns the entity as it said why.
  */
-async function deleteThroughLockedFiles<T>(what: string, dir: string, del: () => Promise<unknown>, get: () => Promise<T>, reported: (entity: T) => boolean): Promise<T> {
+async function deleteThroughLockedFiles<T>(
+  what: string,
+  dir: string,
+  del: () => Promise<unknown>,
+  get: () => Promise<T>,
+  reported: (entity: T) => boolean,
+): Promise<T> {
   await del();
   const said = await pollUntil(`${what} to report its files`, async () => {
     const entity = await get();
@@ -58,27 +64,45 @@ async function deleteThroughLockedFiles<T>(what: string, dir: string, del: () =>
   return said;
 }
 
-whereFoldersLock("a pool whose files cannot be removed stays deleting, says why, and goes on a DELETE again", async () => {
-  const { client, cloud } = service();
-  await lockedFiles("locked-pool", "locked-pool-job");
-  const poolDir = path.join(cloud.dataDir, "nodes", "locked-pool");
-  const pool = await deleteThroughLockedFiles("the pool", poolDir, () => client.pool.deleteMethod("locked-pool"), () => client.pool.get("locked-pool"), (p) => (p.resizeErrors?.length ?? 0) > 0);
-  expect(pool.state).toBe("deleting");
-  expect(pool.resizeErrors?.[0]?.code).toBe("NodeFilesNotRemoved");
-  expect(pool.resizeErrors?.[0]?.message).toMatch(/could not be removed: .*locked/);
-  expect(existsSync(poolDir)).toBe(false);
-});
+whereFoldersLock(
+  "a pool whose files cannot be removed stays deleting, says why, and goes on a DELETE again",
+  async () => {
+    const { client, cloud } = service();
+    await lockedFiles("locked-pool", "locked-pool-job");
+    const poolDir = path.join(cloud.dataDir, "nodes", "locked-pool");
+    const pool = await deleteThroughLockedFiles(
+      "the pool",
+      poolDir,
+      () => client.pool.deleteMethod("locked-pool"),
+      () => client.pool.get("locked-pool"),
+      (p) => (p.resizeErrors?.length ?? 0) > 0,
+    );
+    expect(pool.state).toBe("deleting");
+    expect(pool.resizeErrors?.[0]?.code).toBe("NodeFilesNotRemoved");
+    expect(pool.resizeErrors?.[0]?.message).toMatch(/could not be removed: .*locked/);
+    expect(existsSync(poolDir)).toBe(false);
+  },
+);
 
-whereFoldersLock("a job whose files cannot be removed stays deleting, says why, and goes on a DELETE again", async () => {
-  const { client, cloud } = service();
-  await lockedFiles("job-files-pool", "locked-job");
-  const poolDir = path.join(cloud.dataDir, "nodes", "job-files-pool");
-  const job = await deleteThroughLockedFiles("the job", poolDir, () => client.job.deleteMethod("locked-job"), () => client.job.get("locked-job"), (j) => j.executionInfo?.schedulingError !== undefined);
-  expect(job.state).toBe("deleting");
-  expect(job.executionInfo?.schedulingError).toMatchObject({ category: "servererror", code: "JobFilesNotRemoved" });
-  expect(job.executionInfo?.schedulingError?.message).toMatch(/could not be removed: .*locked/);
-  // Only the job's folders went; its pool's nodes are still there.
-  const nodes = await client.computeNode.list("job-files-pool");
-  expect(nodes.length).toBe(1);
-  for (const node of nodes) expect(existsSync(path.join(poolDir, node.id!, "workitems", "locked-job"))).toBe(false);
-});
+whereFoldersLock(
+  "a job whose files cannot be removed stays deleting, says why, and goes on a DELETE again",
+  async () => {
+    const { client, cloud } = service();
+    await lockedFiles("job-files-pool", "locked-job");
+    const poolDir = path.join(cloud.dataDir, "nodes", "job-files-pool");
+    const job = await deleteThroughLockedFiles(
+      "the job",
+      poolDir,
+      () => client.job.deleteMethod("locked-job"),
+      () => client.job.get("locked-job"),
+      (j) => j.executionInfo?.schedulingError !== undefined,
+    );
+    expect(job.state).toBe("deleting");
+    expect(job.executionInfo?.schedulingError).toMatchObject({ category: "servererror", code: "JobFilesNotRemoved" });
+    expect(job.executionInfo?.schedulingError?.message).toMatch(/could not be removed: .*locked/);
+    // Only the job's folders went; its pool's nodes are still there.
+    const nodes = await client.computeNode.list("job-files-pool");
+    expect(nodes.length).toBe(1);
+    for (const node of nodes) expect(existsSync(path.join(poolDir, node.id!, "workitems", "locked-job"))).toBe(false);
+  },
+);

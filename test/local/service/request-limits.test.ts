@@ -28,8 +28,13 @@ interface Sent {
 async function postFiftyMegabytes(framing: "content-length" | "chunked", bodyBytes = FIFTY_MB): Promise<Sent> {
   const { cloud } = service();
   const url = new URL(`${cloud.batchEndpoint}/jobs?api-version=2025-06-01`);
-  const declared: Record<string, string> = framing === "chunked" ? { "Transfer-Encoding": "chunked" } : { "Content-Length": String(FIFTY_MB) };
-  const resource = new WebResource(url.toString(), "POST", undefined, undefined, { "Content-Type": "application/json; odata=minimalmetadata; charset=utf-8", "ocp-date": new Date().toUTCString(), ...declared });
+  const declared: Record<string, string> =
+    framing === "chunked" ? { "Transfer-Encoding": "chunked" } : { "Content-Length": String(FIFTY_MB) };
+  const resource = new WebResource(url.toString(), "POST", undefined, undefined, {
+    "Content-Type": "application/json; odata=minimalmetadata; charset=utf-8",
+    "ocp-date": new Date().toUTCString(),
+    ...declared,
+  });
   await new BatchSharedKeyCredentials(cloud.batchAccountName, cloud.batchAccountKey).signRequest(resource);
   const headers = Object.fromEntries(resource.headers.headersArray().map((h) => [h.name, h.value]));
   const chunk = Buffer.alloc(1024 * 1024, 0x20);

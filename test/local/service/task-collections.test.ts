@@ -28,7 +28,11 @@ describe("add collection", () => {
     ]);
     const byId = new Map((added.value ?? []).map((r) => [r.taskId, r]));
     expect(byId.size).toBe(3);
-    expect(byId.get("first-new")).toMatchObject({ status: "success", eTag: expect.any(String), location: expect.stringContaining("/jobs/idle-job/tasks/first-new") });
+    expect(byId.get("first-new")).toMatchObject({
+      status: "success",
+      eTag: expect.any(String),
+      location: expect.stringContaining("/jobs/idle-job/tasks/first-new"),
+    });
     expect(byId.get("second-new")?.status).toBe("success");
     // On the wire Batch writes the status in lower case ("clienterror"), whatever the SDK's enum says.
     expect(String(byId.get("dup")?.status).toLowerCase()).toBe("clienterror");
@@ -55,7 +59,9 @@ describe("add collection", () => {
     const reply = await raw("POST", "/jobs/idle-job/addtaskcollection", { value: tasks("over-limit-", 101) });
     expect(reply.status).toBe(400);
     expect(reply.body).toMatchObject({ code: expect.any(String), message: { value: expect.stringContaining("100") } });
-    expect(await errorOf(() => client.task.get("idle-job", "over-limit-00000"))).toMatchObject({ code: "TaskNotFound" });
+    expect(await errorOf(() => client.task.get("idle-job", "over-limit-00000"))).toMatchObject({
+      code: "TaskNotFound",
+    });
   });
 
   it("refuses a body over 1 MB with 413 RequestBodyTooLarge and adds none of it", async () => {
@@ -100,7 +106,11 @@ describe("listing many tasks", () => {
 
   it("filters on state and selects properties across pages", async () => {
     const { client } = service();
-    const active = await listAllTasks(client, "many-job", { filter: "state eq 'active'", select: "id,state", maxResults: 400 });
+    const active = await listAllTasks(client, "many-job", {
+      filter: "state eq 'active'",
+      select: "id,state",
+      maxResults: 400,
+    });
     expect(active.tasks).toHaveLength(COUNT);
     expect(active.tasks[0]).toEqual({ id: "many-00000", state: "active" });
     const completed = await listAllTasks(client, "many-job", { filter: "state eq 'completed'" });
@@ -112,7 +122,9 @@ describe("listing many tasks", () => {
   it("keeps paging exact when tasks already listed leave the filter or the job between pages", async () => {
     // A dispatcher polls `state eq 'active'` page by page while tasks complete under it.
     const { client } = service();
-    const first = await client.task.list("many-job", { taskListOptions: { filter: "state eq 'active'", maxResults: 300 } });
+    const first = await client.task.list("many-job", {
+      taskListOptions: { filter: "state eq 'active'", maxResults: 300 },
+    });
     expect(first).toHaveLength(300);
     for (const t of first.slice(0, 10)) await client.task.terminate("many-job", t.id!);
     for (const t of first.slice(10, 15)) await client.task.deleteMethod("many-job", t.id!);
@@ -148,12 +160,16 @@ describe("filtering on results", () => {
     ]);
     for (const id of ["ok-1", "ok-2", "bad-1"]) await waitForTask(client, "result-job", id);
 
-    const failed = await client.task.list("result-job", { taskListOptions: { filter: "executionInfo/result eq 'failure'", select: "id,executionInfo" } });
+    const failed = await client.task.list("result-job", {
+      taskListOptions: { filter: "executionInfo/result eq 'failure'", select: "id,executionInfo" },
+    });
     expect(failed.map((t) => t.id)).toEqual(["bad-1"]);
     expect(failed[0]?.executionInfo).toMatchObject({ result: "failure", exitCode: 1 });
     expect(failed[0]?.commandLine).toBeUndefined();
 
-    const succeeded = await client.task.list("result-job", { taskListOptions: { filter: "state eq 'completed' and executionInfo/result eq 'success'" } });
+    const succeeded = await client.task.list("result-job", {
+      taskListOptions: { filter: "state eq 'completed' and executionInfo/result eq 'success'" },
+    });
     expect(succeeded.map((t) => t.id).sort()).toEqual(["ok-1", "ok-2"]);
   });
 });

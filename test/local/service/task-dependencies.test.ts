@@ -28,7 +28,9 @@ it("refuses a task with dependsOn in a job that does not use task dependencies, 
   const { client } = service();
   await client.job.add({ id: "no-deps", poolInfo: { poolId: "deps-pool" } });
   expect((await client.job.get("no-deps")).usesTaskDependencies).toBe(false);
-  const refused = await errorOf(() => client.task.add("no-deps", { id: "after", commandLine: "/bin/true", dependsOn: { taskIds: ["before"] } }));
+  const refused = await errorOf(() =>
+    client.task.add("no-deps", { id: "after", commandLine: "/bin/true", dependsOn: { taskIds: ["before"] } }),
+  );
   expect(refused).toMatchObject({ status: 400, code: "TaskDependenciesNotSpecifiedOnJob" });
   await client.job.deleteMethod("no-deps");
 });
@@ -77,7 +79,11 @@ it("keeps the dependents of a failed task waiting (block), unless its exit condi
   await client.job.add({ id: "failing", poolInfo: { poolId: "deps-pool" }, usesTaskDependencies: true });
   await client.task.addCollection("failing", [
     { id: "breaks", commandLine: bash("exit 3") },
-    { id: "forgiven", commandLine: bash("exit 3"), exitConditions: { exitCodes: [{ code: 3, exitOptions: { dependencyAction: "satisfy" } }] } },
+    {
+      id: "forgiven",
+      commandLine: bash("exit 3"),
+      exitConditions: { exitCodes: [{ code: 3, exitOptions: { dependencyAction: "satisfy" } }] },
+    },
     { id: "blocked", commandLine: "/bin/true", dependsOn: { taskIds: ["breaks"] } },
     { id: "runs-anyway", commandLine: "/bin/true", dependsOn: { taskIds: ["forgiven"] } },
   ]);
@@ -97,7 +103,11 @@ it("keeps the dependents of a failed task waiting (block), unless its exit condi
 it("refuses a dependencyAction other than satisfy or block", async () => {
   const { client, raw } = service();
   await client.job.add({ id: "bad-action", poolInfo: { poolId: "deps-pool" }, usesTaskDependencies: true });
-  const reply = await raw("POST", "/jobs/bad-action/tasks", { id: "t", commandLine: "/bin/true", exitConditions: { default: { dependencyAction: "cancel" } } });
+  const reply = await raw("POST", "/jobs/bad-action/tasks", {
+    id: "t",
+    commandLine: "/bin/true",
+    exitConditions: { default: { dependencyAction: "cancel" } },
+  });
   expect(reply.status).toBe(400);
   expect(reply.body).toMatchObject({ code: "InvalidPropertyValue" });
 });

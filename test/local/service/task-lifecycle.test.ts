@@ -74,7 +74,11 @@ describe("execution info", () => {
     const { client } = service();
     await client.task.add(JOB, { id: "fails", commandLine: bash("exit 3") });
     const task = await waitForTask(client, JOB, "fails");
-    expect(task.executionInfo).toMatchObject({ exitCode: 3, result: "failure", failureInfo: { category: "usererror", code: expect.any(String) } });
+    expect(task.executionInfo).toMatchObject({
+      exitCode: 3,
+      result: "failure",
+      failureInfo: { category: "usererror", code: expect.any(String) },
+    });
   });
 
   it("fails a task whose program does not exist", async () => {
@@ -133,7 +137,10 @@ describe("stopping tasks", () => {
   it("reactivates a failed task, which then runs again from a clean record", async () => {
     const { client, cloud } = service();
     const marker = `reactivate-marker-${Date.now()}`;
-    await client.task.add(JOB, { id: "second-chance", commandLine: bash(`echo $AZ_BATCH_NODE_SHARED_DIR; test -f $AZ_BATCH_NODE_SHARED_DIR/${marker}`) });
+    await client.task.add(JOB, {
+      id: "second-chance",
+      commandLine: bash(`echo $AZ_BATCH_NODE_SHARED_DIR; test -f $AZ_BATCH_NODE_SHARED_DIR/${marker}`),
+    });
     const failed = await waitForTask(client, JOB, "second-chance");
     expect(failed.executionInfo?.result).toBe("failure");
 
@@ -141,7 +148,13 @@ describe("stopping tasks", () => {
     expect(sharedDir.startsWith(cloud.dataDir)).toBe(true);
     await writeFile(path.join(sharedDir, marker), "");
     await client.task.reactivate(JOB, "second-chance");
-    const again = await waitForTask(client, JOB, "second-chance", (t) => t.state === "completed" && t.executionInfo?.result === "success", "succeeded");
+    const again = await waitForTask(
+      client,
+      JOB,
+      "second-chance",
+      (t) => t.state === "completed" && t.executionInfo?.result === "success",
+      "succeeded",
+    );
     expect(again.executionInfo).toMatchObject({ exitCode: 0, retryCount: 0 });
     expect(again.executionInfo?.failureInfo).toBeUndefined();
 
@@ -174,7 +187,9 @@ describe("command line and environment", () => {
     });
     await waitForTask(client, JOB, "env");
     const out = await taskFile(client, JOB, "env", "stdout.txt");
-    const env = new Map(out.split("\n").map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
+    const env = new Map(
+      out.split("\n").map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
+    );
     const task = await client.task.get(JOB, "env");
 
     expect(env.get("FROM_JOB")).toBe("job value");

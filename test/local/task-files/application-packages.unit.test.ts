@@ -17,7 +17,11 @@ interface ZipEntry {
 
 async function makeZip(file: string, entries: ZipEntry[]): Promise<string> {
   const zip = new ZipFile();
-  for (const entry of entries) zip.addBuffer(Buffer.from(entry.content), entry.name, { compress: false, ...(entry.mode !== undefined ? { mode: entry.mode } : {}) });
+  for (const entry of entries)
+    zip.addBuffer(Buffer.from(entry.content), entry.name, {
+      compress: false,
+      ...(entry.mode !== undefined ? { mode: entry.mode } : {}),
+    });
   zip.end();
   const target = path.join(dirs.root, file);
   await finished(zip.outputStream.pipe(createWriteStream(target)));
@@ -40,7 +44,11 @@ afterEach(async () => {
 });
 
 const modeOf = async (file: string) => (await stat(file)).mode & 0o777;
-const exists = (file: string) => stat(file).then(() => true, () => false);
+const exists = (file: string) =>
+  stat(file).then(
+    () => true,
+    () => false,
+  );
 
 it("unzips nested files into <apps>/<appId>#<version>, keeping the exec bit the zip carries", async () => {
   const zip = await makeZip("worker.zip", WORKER_ZIP);
@@ -74,8 +82,18 @@ it("lets concurrent callers await the first install instead of unzipping again",
 });
 
 it("keeps versions apart", async () => {
-  const v1 = await installApplicationPackage(await makeZip("v1.zip", [{ name: "version.txt", content: "1" }]), appsDir, "ocrworker", "1");
-  const v2 = await installApplicationPackage(await makeZip("v2.zip", [{ name: "version.txt", content: "2" }]), appsDir, "ocrworker", "2");
+  const v1 = await installApplicationPackage(
+    await makeZip("v1.zip", [{ name: "version.txt", content: "1" }]),
+    appsDir,
+    "ocrworker",
+    "1",
+  );
+  const v2 = await installApplicationPackage(
+    await makeZip("v2.zip", [{ name: "version.txt", content: "2" }]),
+    appsDir,
+    "ocrworker",
+    "2",
+  );
   expect(await readFile(path.join(v1, "version.txt"), "utf8")).toBe("1");
   expect(await readFile(path.join(v2, "version.txt"), "utf8")).toBe("2");
 });
@@ -105,7 +123,9 @@ it("refuses a symbolic link entry, which could point anywhere on the node", asyn
 it("refuses a corrupt zip with ApplicationPackageError, and installs after the zip is fixed", async () => {
   const garbage = path.join(dirs.root, "garbage.zip");
   await writeFile(garbage, "this is not a zip archive at all");
-  expect(await failureOf(installApplicationPackage(garbage, appsDir, "ocrworker", "1.0"))).toMatchObject({ code: "ApplicationPackageError" });
+  expect(await failureOf(installApplicationPackage(garbage, appsDir, "ocrworker", "1.0"))).toMatchObject({
+    code: "ApplicationPackageError",
+  });
 
   const zip = await makeZip("damaged.zip", [{ name: "data.txt", content: "original content" }]);
   const bytes = await readFile(zip);
@@ -121,5 +141,7 @@ it("refuses a corrupt zip with ApplicationPackageError, and installs after the z
 
 it("refuses an application id that would leave the applications directory", async () => {
   const zip = await makeZip("worker.zip", WORKER_ZIP);
-  expect(await failureOf(installApplicationPackage(zip, appsDir, "../evil", "1"))).toMatchObject({ code: "ApplicationPackageError" });
+  expect(await failureOf(installApplicationPackage(zip, appsDir, "../evil", "1"))).toMatchObject({
+    code: "ApplicationPackageError",
+  });
 });

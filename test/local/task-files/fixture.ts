@@ -20,10 +20,16 @@ export interface SasOptions {
 }
 
 /** A real SAS query string (no "?") for a container, or for one blob in it, signed with the account key. */
-export function sasQuery(key: StorageSharedKeyCredential, { container, blob, permissions, expiresInMinutes = 60 }: SasOptions): string {
+export function sasQuery(
+  key: StorageSharedKeyCredential,
+  { container, blob, permissions, expiresInMinutes = 60 }: SasOptions,
+): string {
   const expiresOn = new Date(Date.now() + expiresInMinutes * 60_000);
   const parsed = blob ? BlobSASPermissions.parse(permissions) : ContainerSASPermissions.parse(permissions);
-  return generateBlobSASQueryParameters({ containerName: container, blobName: blob, permissions: parsed, expiresOn }, key).toString();
+  return generateBlobSASQueryParameters(
+    { containerName: container, blobName: blob, permissions: parsed, expiresOn },
+    key,
+  ).toString();
 }
 
 export interface Storage {
@@ -53,7 +59,12 @@ export async function startStorage(): Promise<Storage> {
 }
 
 /** A task directory laid out as on a node: <task>/wd is the working directory, stdout.txt sits in <task>. */
-export async function makeTaskDir(): Promise<{ root: string; taskDir: string; workingDir: string; remove(): Promise<void> }> {
+export async function makeTaskDir(): Promise<{
+  root: string;
+  taskDir: string;
+  workingDir: string;
+  remove(): Promise<void>;
+}> {
   const root = await mkdtemp(path.join(tmpdir(), "task-files-"));
   const taskDir = path.join(root, "task");
   const workingDir = path.join(taskDir, "wd");

@@ -46,10 +46,18 @@ afterEach(async () => {
 
 const writeSas = () => `${results.url}?${storage.sas({ container: results.containerName, permissions: "cw" })}`;
 
-function output(filePattern: string, options: { path?: string; condition?: OutputFile["uploadOptions"]["uploadCondition"]; containerUrl?: string } = {}): OutputFile {
+function output(
+  filePattern: string,
+  options: { path?: string; condition?: OutputFile["uploadOptions"]["uploadCondition"]; containerUrl?: string } = {},
+): OutputFile {
   return {
     filePattern,
-    destination: { container: { containerUrl: options.containerUrl ?? writeSas(), ...(options.path !== undefined ? { path: options.path } : {}) } },
+    destination: {
+      container: {
+        containerUrl: options.containerUrl ?? writeSas(),
+        ...(options.path !== undefined ? { path: options.path } : {}),
+      },
+    },
     uploadOptions: { uploadCondition: options.condition ?? "taskcompletion" },
   };
 }
@@ -61,7 +69,8 @@ async function blobNames(): Promise<string[]> {
 }
 
 const blobText = async (name: string) => (await results.getBlobClient(name).downloadToBuffer()).toString("utf8");
-const upload = (files: OutputFile[], outcome: "success" | "failure" = "success") => uploadOutputFiles(files, task.workingDir, outcome, storage.access);
+const upload = (files: OutputFile[], outcome: "success" | "failure" = "success") =>
+  uploadOutputFiles(files, task.workingDir, outcome, storage.access);
 
 describe("patterns and blob names", () => {
   it("uploads ** matches under the path as a virtual directory, keeping their relative paths and skipping dotfiles", async () => {
@@ -95,10 +104,22 @@ describe("patterns and blob names", () => {
 
   it("expands $VAR and ${VAR} from the task's environment in the pattern, as Batch does on Linux", async () => {
     const environment = { AZ_BATCH_TASK_DIR: task.taskDir, OUT: "out" };
-    await uploadOutputFiles([output("$AZ_BATCH_TASK_DIR/stdout.txt", { path: "o.txt" }), output("${AZ_BATCH_TASK_DIR}/wd/${OUT}/sub/*.txt"), output("$UNSET_VAR/*.txt")], task.workingDir, "success", storage.access, { environment });
+    await uploadOutputFiles(
+      [
+        output("$AZ_BATCH_TASK_DIR/stdout.txt", { path: "o.txt" }),
+        output("${AZ_BATCH_TASK_DIR}/wd/${OUT}/sub/*.txt"),
+        output("$UNSET_VAR/*.txt"),
+      ],
+      task.workingDir,
+      "success",
+      storage.access,
+      { environment },
+    );
     expect(await blobNames()).toEqual(["b.txt", "o.txt"]);
     expect(await blobText("o.txt")).toBe("reading 0042.7\n");
-    expect(await readFile(path.join(task.taskDir, "fileuploadout.txt"), "utf8")).toContain("No file matches the pattern $UNSET_VAR/*.txt");
+    expect(await readFile(path.join(task.taskDir, "fileuploadout.txt"), "utf8")).toContain(
+      "No file matches the pattern $UNSET_VAR/*.txt",
+    );
   });
 
   it("is not an error when a pattern matches nothing, and says so in fileuploadout.txt", async () => {

@@ -6,7 +6,9 @@ import path from "node:path";
 import { downloadResourceFiles, type ResourceFile } from "../../../local/task-files";
 import { detail, failureOf, makeTaskDir, startStorage, type Storage } from "./fixture";
 
-const IDENTITY = { resourceId: "/subscriptions/0/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/node" };
+const IDENTITY = {
+  resourceId: "/subscriptions/0/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/node",
+};
 
 let storage: Storage;
 let inputs: ContainerClient;
@@ -23,7 +25,8 @@ beforeAll(async () => {
   storage = await startStorage();
   inputs = storage.service.getContainerClient("inputs");
   await inputs.create();
-  for (const [name, content] of Object.entries(BLOBS)) await inputs.getBlockBlobClient(name).upload(content, Buffer.byteLength(content));
+  for (const [name, content] of Object.entries(BLOBS))
+    await inputs.getBlockBlobClient(name).upload(content, Buffer.byteLength(content));
 });
 
 afterAll(async () => {
@@ -40,7 +43,11 @@ afterEach(async () => {
 
 const read = (relative: string) => readFile(path.join(task.workingDir, relative), "utf8");
 const modeOf = async (relative: string) => (await stat(path.join(task.workingDir, relative))).mode & 0o777;
-const exists = (file: string) => stat(file).then(() => true, () => false);
+const exists = (file: string) =>
+  stat(file).then(
+    () => true,
+    () => false,
+  );
 const download = (files: ResourceFile[]) => downloadResourceFiles(files, task.workingDir, storage.access);
 const blobUrl = (name: string, sas?: string) => `${inputs.url}/${name}${sas ? `?${sas}` : ""}`;
 
@@ -76,7 +83,12 @@ describe("httpUrl", () => {
   });
 
   it("fails with BlobAccessDenied on an expired SAS, and keeps the SAS out of the failure record", async () => {
-    const expired = storage.sas({ container: "inputs", blob: "photos/meter-1.jpg", permissions: "r", expiresInMinutes: -5 });
+    const expired = storage.sas({
+      container: "inputs",
+      blob: "photos/meter-1.jpg",
+      permissions: "r",
+      expiresInMinutes: -5,
+    });
     const info = await failureOf(download([{ httpUrl: blobUrl("photos/meter-1.jpg", expired), filePath: "m.jpg" }]));
     expect(info).toMatchObject({ category: "usererror", code: "BlobAccessDenied" });
     expect(detail(info, "HttpStatusCode")).toBe("403");
@@ -104,12 +116,16 @@ describe("httpUrl", () => {
   });
 
   it("fails with BlobDownloadMiscError when the host cannot be reached", async () => {
-    const info = await failureOf(download([{ httpUrl: "http://127.0.0.1:1/devstoreaccount1/inputs/x", filePath: "x" }]));
+    const info = await failureOf(
+      download([{ httpUrl: "http://127.0.0.1:1/devstoreaccount1/inputs/x", filePath: "x" }]),
+    );
     expect(info.code).toBe("BlobDownloadMiscError");
   });
 
   it("does not send the service's key to a host other than its own storage", async () => {
-    const info = await failureOf(download([{ httpUrl: "http://127.0.0.2:1/otheraccount/inputs/x", filePath: "x", identityReference: IDENTITY }]));
+    const info = await failureOf(
+      download([{ httpUrl: "http://127.0.0.2:1/otheraccount/inputs/x", filePath: "x", identityReference: IDENTITY }]),
+    );
     expect(info.code).toBe("BlobAccessDenied");
     expect(detail(info, "Reason")).toContain(storage.access.blobEndpoint);
   });
@@ -118,7 +134,9 @@ describe("httpUrl", () => {
 describe("containers", () => {
   it("downloads every blob under blobPrefix from a container SAS URL, keeping blob names under filePath", async () => {
     const sas = storage.sas({ container: "inputs", permissions: "rl" });
-    await download([{ storageContainerUrl: `${inputs.url}?${sas}`, blobPrefix: "photos/", filePath: "in", fileMode: "0640" }]);
+    await download([
+      { storageContainerUrl: `${inputs.url}?${sas}`, blobPrefix: "photos/", filePath: "in", fileMode: "0640" },
+    ]);
     expect(await read("in/photos/meter-1.jpg")).toBe("jpeg one");
     expect(await read("in/photos/site-b/meter-2.jpg")).toBe("jpeg two");
     expect(await modeOf("in/photos/site-b/meter-2.jpg")).toBe(0o640);
@@ -191,14 +209,20 @@ describe("validation and local failures", () => {
     const both = await failureOf(download([{ httpUrl: url, autoStorageContainerName: "inputs", filePath: "x" }]));
     expect(detail(both, "Reason")).toBe("autoStorageContainerName and httpUrl are given together");
     expect(await failureOf(download([{ httpUrl: url }]))).toMatchObject({ code: "MissingRequiredProperty" });
-    expect(await failureOf(download([{ httpUrl: url, filePath: "x", fileMode: "rwx" }]))).toMatchObject({ code: "InvalidPropertyValue" });
-    expect(await failureOf(download([{ httpUrl: url, filePath: "x", blobPrefix: "p" }]))).toMatchObject({ code: "InvalidPropertyValue" });
+    expect(await failureOf(download([{ httpUrl: url, filePath: "x", fileMode: "rwx" }]))).toMatchObject({
+      code: "InvalidPropertyValue",
+    });
+    expect(await failureOf(download([{ httpUrl: url, filePath: "x", blobPrefix: "p" }]))).toMatchObject({
+      code: "InvalidPropertyValue",
+    });
   });
 
   it("reports ResourceDirectoryCreateFailed when the target directory cannot be created", async () => {
     await writeFile(path.join(task.workingDir, "blocked"), "a file where a directory should go");
     const sas = storage.sas({ container: "inputs", permissions: "r" });
-    const info = await failureOf(download([{ httpUrl: blobUrl("photos/meter-1.jpg", sas), filePath: "blocked/m.jpg" }]));
+    const info = await failureOf(
+      download([{ httpUrl: blobUrl("photos/meter-1.jpg", sas), filePath: "blocked/m.jpg" }]),
+    );
     expect(info.code).toBe("ResourceDirectoryCreateFailed");
   });
 });
@@ -238,14 +262,20 @@ describe("stalled downloads", () => {
 
   it("fails with BlobDownloadTimedOut when the server never answers or stops sending", async () => {
     for (const url of [`${base}/silent`, `${base}/stops`]) {
-      const info = await failureOf(downloadResourceFiles([{ httpUrl: url, filePath: "x.bin" }], task.workingDir, storage.access, { stallTimeoutMs: 300 }));
+      const info = await failureOf(
+        downloadResourceFiles([{ httpUrl: url, filePath: "x.bin" }], task.workingDir, storage.access, {
+          stallTimeoutMs: 300,
+        }),
+      );
       expect(info).toMatchObject({ category: "usererror", code: "BlobDownloadTimedOut" });
       expect(detail(info, "BlobSource")).toBe(url);
     }
   });
 
   it("lets a slow download that keeps moving finish", async () => {
-    await downloadResourceFiles([{ httpUrl: `${base}/slow`, filePath: "slow.txt" }], task.workingDir, storage.access, { stallTimeoutMs: 700 });
+    await downloadResourceFiles([{ httpUrl: `${base}/slow`, filePath: "slow.txt" }], task.workingDir, storage.access, {
+      stallTimeoutMs: 700,
+    });
     expect((await read("slow.txt")).split("\n").filter(Boolean)).toHaveLength(10);
   });
 });

@@ -39,10 +39,15 @@ async function workerZip(file: string): Promise<string> {
 }
 
 async function completed(taskId: string): Promise<BatchServiceModels.CloudTask> {
-  return pollUntil(`task ${taskId} completed`, async () => {
-    const task = await client.task.get(JOB, taskId);
-    return task.state === "completed" ? task : undefined;
-  }, TIMEOUT_MS, 200);
+  return pollUntil(
+    `task ${taskId} completed`,
+    async () => {
+      const task = await client.task.get(JOB, taskId);
+      return task.state === "completed" ? task : undefined;
+    },
+    TIMEOUT_MS,
+    200,
+  );
 }
 
 async function blobText(name: string): Promise<string> {
@@ -62,7 +67,10 @@ beforeAll(async () => {
   await inputs.getBlockBlobClient("tools/tool.sh").upload("#!/bin/sh\necho tool ran\n", 24);
   await cloud.registerApplicationPackage("ocrworker", "1.0", await workerZip(path.join(dataDir, "worker.zip")));
 
-  client = new BatchServiceClient(new BatchSharedKeyCredentials(cloud.batchAccountName, cloud.batchAccountKey), cloud.batchEndpoint);
+  client = new BatchServiceClient(
+    new BatchSharedKeyCredentials(cloud.batchAccountName, cloud.batchAccountKey),
+    cloud.batchEndpoint,
+  );
   await client.pool.add({
     id: POOL,
     vmSize: POC_POOL.vmSize,
@@ -85,13 +93,29 @@ it("downloads resource files, installs the package, runs the task and uploads it
       "/bin/sh -c 'mkdir -p out && cat in/photos/meter-1.jpg > out/copy.txt && ./tool.sh > out/tool.txt && $AZ_BATCH_APP_PACKAGE_ocrworker_1_0/bin/hello > out/hello.txt && echo finished'",
     resourceFiles: [
       { autoStorageContainerName: "inputs", blobPrefix: "photos/", filePath: "in" },
-      { httpUrl: `${inputs.url}/tools/tool.sh?${sas("inputs", "r", 60, "tools/tool.sh")}`, filePath: "tool.sh", fileMode: "0755" },
+      {
+        httpUrl: `${inputs.url}/tools/tool.sh?${sas("inputs", "r", 60, "tools/tool.sh")}`,
+        filePath: "tool.sh",
+        fileMode: "0755",
+      },
     ],
     applicationPackageReferences: [{ applicationId: "ocrworker", version: "1.0" }],
     outputFiles: [
-      { filePattern: "../std*.txt", destination: { container: { containerUrl: resultsUrl, path: "logs/good" } }, uploadOptions: { uploadCondition: "taskcompletion" } },
-      { filePattern: "out/**/*.txt", destination: { container: { containerUrl: resultsUrl, path: "good" } }, uploadOptions: { uploadCondition: "tasksuccess" } },
-      { filePattern: "out/*.txt", destination: { container: { containerUrl: resultsUrl, path: "never" } }, uploadOptions: { uploadCondition: "taskfailure" } },
+      {
+        filePattern: "../std*.txt",
+        destination: { container: { containerUrl: resultsUrl, path: "logs/good" } },
+        uploadOptions: { uploadCondition: "taskcompletion" },
+      },
+      {
+        filePattern: "out/**/*.txt",
+        destination: { container: { containerUrl: resultsUrl, path: "good" } },
+        uploadOptions: { uploadCondition: "tasksuccess" },
+      },
+      {
+        filePattern: "out/*.txt",
+        destination: { container: { containerUrl: resultsUrl, path: "never" } },
+        uploadOptions: { uploadCondition: "taskfailure" },
+      },
     ],
   });
   const task = await completed("good");
@@ -110,7 +134,12 @@ it("fails the task with BlobAccessDenied when a resource file's SAS has expired,
   await client.task.add(JOB, {
     id: "expired-input",
     commandLine: "/bin/sh -c 'echo should not run'",
-    resourceFiles: [{ httpUrl: `${inputs.url}/photos/meter-1.jpg?${sas("inputs", "r", -5, "photos/meter-1.jpg")}`, filePath: "m.jpg" }],
+    resourceFiles: [
+      {
+        httpUrl: `${inputs.url}/photos/meter-1.jpg?${sas("inputs", "r", -5, "photos/meter-1.jpg")}`,
+        filePath: "m.jpg",
+      },
+    ],
   });
   const task = await completed("expired-input");
   expect(task.executionInfo?.result).toBe("failure");
@@ -124,7 +153,11 @@ it("fails the task with FileUploadMiscError when its output destination refuses 
     id: "expired-output",
     commandLine: "/bin/sh -c 'echo result > r.txt'",
     outputFiles: [
-      { filePattern: "r.txt", destination: { container: { containerUrl: `${results.url}?${sas("results", "cw", -5)}` } }, uploadOptions: { uploadCondition: "tasksuccess" } },
+      {
+        filePattern: "r.txt",
+        destination: { container: { containerUrl: `${results.url}?${sas("results", "cw", -5)}` } },
+        uploadOptions: { uploadCondition: "tasksuccess" },
+      },
     ],
   });
   const task = await completed("expired-output");
