@@ -1,7 +1,7 @@
 /** Pools: add, get, exists, list, delete, patch, update properties, resize, autoscale switches. */
 import { acceptedFormula, acceptedInterval, DEFAULT_EVALUATION_INTERVAL } from "../autoscale-settings";
 import { inBackground } from "../background";
-import { batchError, exists, invalidProperty, missingProperty, notSupportedLocally } from "../errors";
+import { batchError, exists, invalidProperty, missingProperty } from "../errors";
 import type { Route } from "../http";
 import { imageReferenceWithDefaults, startTaskWithDefaults } from "../azure-defaults";
 import type { ApplicationPackageReference, ImageReference, NodeFillType, Pool, StartTask } from "../model";
@@ -63,8 +63,6 @@ export function poolRoutes(s: Services): Route[] {
     const vmc = body.virtualMachineConfiguration as Body | undefined;
     if (!vmc) throw missingProperty("virtualMachineConfiguration");
     const nodeAgentSKUId = requireString(vmc, "nodeAgentSKUId");
-    if (vmc.containerConfiguration)
-      throw notSupportedLocally("pool.virtualMachineConfiguration.containerConfiguration");
     // A custom image id is refused first (no such image here), then a marketplace image the list lacks.
     const virtualMachineConfiguration = vmConfigurationOf(vmc);
     checkSupportedImage(virtualMachineConfiguration.imageReference, nodeAgentSKUId);

@@ -120,6 +120,19 @@ describe("pool properties that cannot be honoured locally", () => {
     expect(error).toMatchObject({ status: 501, code: "NotSupportedByLocalBatch" });
     expect(await errorOf(() => client.pool.get("networked"))).toMatchObject({ status: 404 });
   });
+
+  it("answers a pool with a container configuration 501 (no container runtime runs here), and keeps no pool", async () => {
+    const { client } = service();
+    const error = await errorOf(() =>
+      client.pool.add({
+        id: "containers",
+        vmSize: VM_SIZE,
+        virtualMachineConfiguration: { ...IMAGE, containerConfiguration: { containerImageNames: ["ubuntu:24.04"] } },
+      }),
+    );
+    expect(error).toMatchObject({ status: 501, code: "NotSupportedByLocalBatch" });
+    expect(await errorOf(() => client.pool.get("containers"))).toMatchObject({ status: 404 });
+  });
 });
 
 describe("defaults Azure returns", () => {
