@@ -502,6 +502,15 @@ function wheelInk(strip: GrayImage, ink: Uint8Array, x0: number, x1: number, y0:
   return share > 0.45 ? NO_WHEEL : share;
 }
 
+/** The strip's grey in column u, d pixels above the digits' tops (direction -1) or below their feet (1). */
+function beyondDigits(strip: GrayImage, m: { top: Line2; bottom: Line2 }, direction: -1 | 1) {
+  const lineAt = (u: number) => (direction < 0 ? m.top.a + m.top.b * u : m.bottom.a + m.bottom.b * u);
+  return (u: number, d: number): number =>
+    strip.data[
+      Math.max(0, Math.min(strip.height - 1, Math.round(lineAt(u) + direction * d))) * strip.width + u
+    ] as number;
+}
+
 /** Digit heights from the digits' tops (or feet) to the window's edge above (or below). */
 function windowReach(
   strip: GrayImage,
@@ -511,18 +520,10 @@ function windowReach(
   direction: -1 | 1,
 ): number {
   const S = STRIP_DIGIT_HEIGHT;
-  const lineAt = (u: number) => (direction < 0 ? m.top.a + m.top.b * u : m.bottom.a + m.bottom.b * u);
+  const at = beyondDigits(strip, m, direction);
   const columns: number[] = [];
   for (let u = Math.max(0, Math.round(u0)); u <= Math.min(strip.width - 1, Math.round(u1)); u += 2) columns.push(u);
-  const levelAt = (d: number) =>
-    median(
-      columns.map(
-        (u) =>
-          strip.data[
-            Math.max(0, Math.min(strip.height - 1, Math.round(lineAt(u) + direction * d))) * strip.width + u
-          ] as number,
-      ),
-    );
+  const levelAt = (d: number) => median(columns.map((u) => at(u, d)));
   // The wheels' ground just outside the digits, and the ink's level (the digits' own rows).
   const ground = Math.max(levelAt(0.06 * S), levelAt(0.12 * S));
   const inkLevel = median(
@@ -541,8 +542,9 @@ function windowReach(
 
 /**
  * How much lighter the window is just inside its edge (`reach` digit heights from the digits'
- * tops or feet, as the row measured it) than the edge itself, over columns u0..u1: the median
- * over columns, so the strokes of a wheel turning up to the edge do not count.
+ * tops or feet, as the row measured it) than the edge itself, over columns u0..u1: the `share`
+ * quantile over columns (the median unless asked), so the strokes of a wheel turning up to the
+ * edge do not count.
  */
 function edgeStep(
   strip: GrayImage,
@@ -554,11 +556,7 @@ function edgeStep(
   share = 0.5,
 ): number {
   const S = STRIP_DIGIT_HEIGHT;
-  const lineAt = (u: number) => (direction < 0 ? m.top.a + m.top.b * u : m.bottom.a + m.bottom.b * u);
-  const at = (u: number, d: number) =>
-    strip.data[
-      Math.max(0, Math.min(strip.height - 1, Math.round(lineAt(u) + direction * d))) * strip.width + u
-    ] as number;
+  const at = beyondDigits(strip, m, direction);
   const d = reach * S + 1;
   const steps: number[] = [];
   for (let u = Math.max(0, Math.round(u0)); u <= Math.min(strip.width - 1, Math.round(u1)); u += 2) {

@@ -229,20 +229,6 @@ const EDGE_SPAN = 0.85;
 /** Digit heights a frame's bar reaches past the digits' rows, above them and below. */
 const BAR_REACH = 0.1;
 
-/** Digit heights of blank a frame's bar may show (noise, blur, a bar drawn slightly off the band's columns). */
-const BAR_BREAK = 0.1;
-
-/** Runs joined across gaps of at most `gap`. */
-function bridged(runs: [number, number][], gap: number): [number, number][] {
-  const out: [number, number][] = [];
-  for (const [a, b] of runs) {
-    const last = out[out.length - 1];
-    if (last && a - last[1] - 1 <= gap) last[1] = b;
-    else out.push([a, b]);
-  }
-  return out;
-}
-
 /** The runs of `inked` positions among 0..count-1, each as [first, last]. */
 function inkRuns(count: number, inked: (i: number) => boolean): [number, number][] {
   const runs: [number, number][] = [];
@@ -287,10 +273,7 @@ function withoutBars(
       if (x > x0 + third && x < x1 - third) continue;
       // A frame's bar runs past the digit's rows on both sides; a stroke joined to glare or to
       // the next digit's piece reaches past them on one side at most.
-      for (const [top, bottom] of bridged(
-        inkRuns(height, (y) => Boolean(mask[y * width + x])),
-        BAR_BREAK * digitHeight,
-      )) {
+      for (const [top, bottom] of inkRuns(height, (y) => Boolean(mask[y * width + x]))) {
         if (top <= above && bottom >= below) for (let y = top; y <= bottom; y++) out[y * width + x] = 0;
       }
     }
