@@ -27,6 +27,8 @@ export interface LocalCloudOptions {
   scheduleTimeScale?: number;
   /** Keep the Batch service's state in dataDir and take it up again on the next start there (see BatchServiceOptions). */
   persistState?: boolean;
+  /** See BatchServiceOptions. */
+  stateWatchMs?: number;
   log?: (line: string) => void;
 }
 
@@ -63,6 +65,7 @@ export async function startLocalCloud(opts: LocalCloudOptions = {}): Promise<Loc
       scheduleTimeScale: opts.scheduleTimeScale,
       // A temp directory is removed on stop: nothing there to take up again.
       persistState: (opts.persistState ?? false) && !ownDataDir,
+      stateWatchMs: opts.stateWatchMs,
       storage: {
         blobEndpoint: azurite.blobEndpoint,
         accountName: azurite.accountName,

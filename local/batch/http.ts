@@ -103,10 +103,10 @@ export interface HttpOptions {
   /** Log one line per request with its answer (`npm run local -- --verbose`). */
   trace?: boolean;
   /**
-   * Awaited before answering a request that may have changed something (any but GET and HEAD):
-   * what a client was told is done survives a crash right after (the state keeper's flush).
+   * Awaited before answering any request, reads too: what a client was told (a change it made,
+   * or a task it saw complete) survives a crash right after (the state keeper's flush).
    */
-  beforeChangeReply?(): Promise<void>;
+  beforeReply?(): Promise<void>;
 }
 
 export function createBatchServer(opts: HttpOptions): Server {
@@ -181,7 +181,7 @@ export function createBatchServer(opts: HttpOptions): Server {
       body,
       bodyBytes: raw.length,
     });
-    if (method !== "GET" && method !== "HEAD") await opts.beforeChangeReply?.();
+    await opts.beforeReply?.();
     send(res, requestId, req.headers, reply, method === "HEAD");
   }
 }

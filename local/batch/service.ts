@@ -55,6 +55,8 @@ export interface BatchServiceOptions {
    * the next start there (`npm run local -- --data DIR`); off, the state lives in memory only.
    */
   persistState?: boolean;
+  /** How often, with persistState, the service's own changes are written unasked (every 100 ms by default). */
+  stateWatchMs?: number;
 }
 
 export interface BatchService {
@@ -106,6 +108,7 @@ export async function startBatchService(opts: BatchServiceOptions): Promise<Batc
         baseUrl: config.baseUrl,
         revision: changeCount,
         log: config.log,
+        watchMs: opts.stateWatchMs,
       })
     : undefined;
 
@@ -115,7 +118,7 @@ export async function startBatchService(opts: BatchServiceOptions): Promise<Batc
     baseUrl: config.baseUrl,
     log: config.log,
     trace: opts.trace ?? process.env.BATCH_OCR_TRACE === "1",
-    beforeChangeReply: keeper && (() => keeper.flush()),
+    beforeReply: keeper && (() => keeper.flushIfChanged()),
     routes: [
       ...poolRoutes(services),
       ...nodeAndApplicationRoutes(services),

@@ -1,7 +1,8 @@
 /**
- * Keeps the service's state on disk (with `--data`): a change a client made is written before
- * the client hears of it (flush, awaited by the HTTP layer), and the service's own changes (tasks
- * running and ending, autoscale runs) within a fraction of a second.
+ * Keeps the service's state on disk (with `--data`): what a client is told, a change it made or
+ * a state it read, is written before the answer goes out (flush, awaited by the HTTP layer), and
+ * the service's own changes (tasks running and ending, autoscale runs) within a fraction of a
+ * second even if nobody asks.
  *
  * A snapshot (replaced atomically) and a journal of what changed since, one line per write,
  * appended and synced: a write costs what changed, not the whole state. A SIGKILL at any moment
@@ -18,7 +19,7 @@ import type { BatchState } from "./state";
 import { ChangeTracker } from "./state-changes";
 import { applicationsOf, generationOf, takeSnapshot, type SavedState } from "./state-snapshot";
 
-/** How often the service's own changes are looked for; a lost change is one a restart redoes. */
+/** How often the service's own changes are looked for; a lost change is one no client saw, and a restart redoes. */
 const WATCH_MS = 100;
 /** A journal smaller than this is never worth a new snapshot. */
 const MIN_COMPACT_BYTES = 4 * 1024 * 1024;
@@ -35,6 +36,8 @@ export interface StateKeeperOptions {
   /** Changes whenever the state does (state.changeCount). */
   revision(): bigint;
   log: Log;
+  /** How often the service's own changes are looked for (WATCH_MS by default). */
+  watchMs?: number;
 }
 
 /** The state the last run left in the data directory, if any. */
@@ -75,8 +78,17 @@ export class StateKeeper {
       this.flush().catch((err: unknown) =>
         this.options.log(`could not keep the service's state in ${this.options.dataDir}: ${describeError(err)}`),
       );
-    }, WATCH_MS);
+    }, this.options.watchMs ?? WATCH_MS);
     this.watcher.unref();
+  }
+
+  /**
+   * As flush, but free when nothing changed since the last write began: a read costs a write
+   * only when it may show a change that is not on disk yet.
+   */
+  flushIfChanged(): Promise<void> {
+    if (!this.next && this.options.revision() === this.written) return this.current.catch(() => undefined);
+    return this.flush();
   }
 
   /** Resolves once every change made before the call is on disk. */

@@ -3,7 +3,7 @@
  * the pools (autoscale settings too), nodes, jobs and tasks come back as they were, tasks that
  * were running are requeued as on a rebooted Batch node, completed ones keep their results and
  * files, and the job finishes. Also the in-process service: packages kept across a stop, and
- * nothing kept without persistence.
+ * nothing kept without persistence. A task a client saw complete is on disk by then.
  */
 import { createWriteStream, existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -13,7 +13,9 @@ import { finished } from "node:stream/promises";
 import { BatchServiceClient, BatchSharedKeyCredentials, type BatchServiceModels } from "@azure/batch";
 import { ZipFile } from "yazl";
 import { startLocalCloud, type LocalCloud } from "../../local";
-import { STATE_FILE } from "../../local/batch/state-keeper";
+import { loadSavedState, STATE_FILE } from "../../local/batch/state-keeper";
+import { restoreState } from "../../local/batch/state-snapshot";
+import { BatchState, key } from "../../local/batch/state";
 import { startLocalCli, type LocalCliProcess } from "./local-cli-process";
 import { bash, IMAGE, pollUntil, taskFile, useGates, VM_SIZE, waitForJob, waitForNodes } from "./service/fixture";
 
@@ -192,3 +194,28 @@ async function fetchApplications(cloud: LocalCloud): Promise<unknown[]> {
   const apps = await client.application.list();
   return apps.map((a) => ({ id: a.id, displayName: a.displayName, versions: a.versions }));
 }
+
+test("a task a client has seen complete is on disk when the answer arrives, before the service would have written it by itself", async () => {
+  const dataDir = path.join(work, "seen");
+  // The service's own writes held back for a minute: only what answering clients writes counts.
+  const cloud = await startLocalCloud({ dataDir, inMemoryStorage: true, persistState: true, stateWatchMs: 60_000 });
+  try {
+    const client = new BatchServiceClient(
+      new BatchSharedKeyCredentials(cloud.batchAccountName, cloud.batchAccountKey),
+      cloud.batchEndpoint,
+    );
+    await client.pool.add({ id: "p", vmSize: VM_SIZE, virtualMachineConfiguration: IMAGE, targetDedicatedNodes: 1 });
+    await client.job.add({ id: "j", poolInfo: { poolId: "p" } });
+    await client.task.add("j", { id: "t", commandLine: bash("echo done") });
+    const seen = await pollUntil("the task completed", async () => {
+      const t = await client.task.get("j", "t");
+      return t.state === "completed" ? t : undefined;
+    });
+    const saved = await loadSavedState(dataDir);
+    const onDisk = new BatchState();
+    restoreState(saved!, onDisk, cloud.batchEndpoint, dataDir, saved!.file);
+    expect(onDisk.jobTasks("j").all.get(key("t"))).toMatchObject({ state: "completed", eTag: seen.eTag });
+  } finally {
+    await cloud.stop();
+  }
+});
