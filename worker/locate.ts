@@ -567,6 +567,9 @@ function edgeStep(
   return steps.length ? quantile(steps, share) : 0;
 }
 
+/** How near (in digit heights) a digit's ink comes to the row's top or foot line (blur and play included). */
+const ROW_LINE_REACH = 0.05;
+
 type WindowCover = "inside" | "outside" | "unknown";
 
 /**
@@ -726,6 +729,38 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
     }
     return n > 0 && Math.abs(sum / n - mid) <= 0.15 * (b - a);
   };
+  /**
+   * Whether place k's ink crosses the row's top or foot line: a whole digit crosses both, a
+   * turning wheel's pieces one each, while a label beside the window (`m³`, a unit, a serial
+   * number) is smaller than the digits and floats between them.
+   */
+  const inkReachesRow = (k: number) => {
+    const [a, b] = [edge(k), edge(k + 1)];
+    const inset = 0.15 * (b - a);
+    const mid = (a + b) / 2;
+    const [x0, x1] = [Math.max(0, Math.round(a + inset)), Math.min(strip.width - 1, Math.round(b - inset))];
+    const [y0, y1] = [
+      Math.max(0, Math.round(topAt(mid) - 0.25 * S)),
+      Math.min(strip.height - 1, Math.round(bottomAt(mid) + 0.25 * S)),
+    ];
+    // A frame's edge or a separator runs the whole height: it crosses both lines and is no digit.
+    const bar = new Set<number>();
+    for (let x = x0; x <= x1; x++) {
+      let n = 0;
+      for (let y = y0; y <= y1; y++) n += ink[y * strip.width + x] as number;
+      if (n >= 0.8 * (y1 - y0 + 1)) bar.add(x);
+    }
+    const crosses = (line: number) => {
+      for (let y = Math.round(line - ROW_LINE_REACH * S); y <= Math.round(line + ROW_LINE_REACH * S); y++) {
+        if (y < 0 || y >= strip.height) continue;
+        let n = 0;
+        for (let x = x0; x <= x1; x++) if (!bar.has(x)) n += ink[y * strip.width + x] as number;
+        if (n >= 2) return true;
+      }
+      return false;
+    };
+    return crosses(topAt(mid)) || crosses(bottomAt(mid));
+  };
   /** The median grey of place k (its ink is the lesser part): the wheel's ground, or a frame's. */
   const groundAt = (k: number) => {
     const [a, b] = [edge(k), edge(k + 1)];
@@ -794,8 +829,11 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
       return windowAt(edge(k) + inset, edge(k + 1) - inset);
     };
     const wheelAt = (k: number) => {
+      if (!inkReachesRow(k)) return false;
       const share = placeInk(k);
-      if (share >= 0.5 * inkOfWhole && share <= 1.6 * inkOfWhole && inkCentred(k)) return true;
+      // Ink like a digit's on a ground unlike the wheels' is the face beside the window (its frame's edge, glare).
+      if (share >= 0.5 * inkOfWhole && share <= 1.6 * inkOfWhole && inkCentred(k))
+        return Math.abs(groundAt(k) - wheelGround) < 0.5 * contrast || placeWindow(k) === "inside";
       return share >= 0.15 * inkOfWhole && placeWindow(k) === "inside";
     };
     while (wheelAt(firstK - 1)) firstK--;
@@ -813,7 +851,10 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
       if (share <= OUTSIDE) return false;
       const window = placeWindow(k);
       if (window !== "unknown") return window === "inside";
-      return (share >= 0.15 * inkOfWhole && inkCentred(k)) || Math.abs(groundAt(k) - wheelGround) < 0.25 * contrast;
+      return (
+        (share >= 0.15 * inkOfWhole && inkCentred(k) && inkReachesRow(k)) ||
+        Math.abs(groundAt(k) - wheelGround) < 0.25 * contrast
+      );
     };
     const [before, after] = [unclear(firstK - 1), unclear(firstK + count)];
     if (before || after)
