@@ -82,6 +82,12 @@ const resultRecordSchema = z.object(
     mode: z.enum(["profile", "auto"], { error: (issue) => `must be profile or auto (got ${quoted(issue.input)})` }),
     /** Where the counter was found (absent where a profile's pixel-exact band was read, or nothing was found). */
     counter: z.optional(counterSeenSchema),
+    /**
+     * The band the worker read, as it cut it, with the edges of the cells it placed: a small JPEG
+     * (at most 200 px wide) as a `data:image/jpeg;base64,...` URI, inline so that it is written,
+     * uploaded and collected with its record or not at all. Absent where no band was found.
+     */
+    bandImage: z.optional(z.string("must be a data: URI when given")),
     timings: resultTimingsSchema,
   },
   "record is not an object",

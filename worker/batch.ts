@@ -5,16 +5,18 @@
  * whole batch showed whole). Nothing is lost: a photo that cannot be read gets an error record
  * saying why, and the rest of the batch goes on.
  */
-import { appendFile, mkdir, mkdtemp, rm } from "node:fs/promises";
+import { appendFile, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { locatesCounter, tunedBand, type MeterProfile } from "../contracts/meter-profile";
 import { RECORDS_FILE } from "../contracts/node-setup";
 import { RESULT_SCHEMA, type ResultRecord } from "../contracts/result-record";
+import { bandPicture } from "./band-picture";
 import { decideWheels, learnShapes, lookAtWheels, readPieces, type WheelsSeen } from "./by-wheel";
 import { DigitShapes } from "./digit-shapes";
 import { inspectPhotos } from "./inspect";
 import { failed, type Outcome } from "./outcome";
+import { parsePgm } from "./pgm";
 import { preparePhotos, type Prepared } from "./prepare";
 import { windowOffPhoto } from "./profile-window";
 import { extractReading } from "./reading";
@@ -128,7 +130,13 @@ export async function runBatch(options: BatchOptions): Promise<ResultRecord[]> {
           ? failed("not read")
           : "status" in seen
             ? seen
-            : decideWheels(seen, options.profile, shapes, play);
+            : {
+                ...decideWheels(seen, options.profile, shapes, play),
+                bandImage: bandPicture(
+                  seen.band,
+                  seen.counter.wheels.map((w) => [w.x0, w.x1]),
+                ),
+              };
         return record(p.photo, outcome, p.convertMs, ocrMs);
       }),
     );
@@ -146,8 +154,13 @@ async function readWhole(prepared: Prepared[], workDir: string, profile: MeterPr
     workDir,
     wordsReader(psm),
   );
-  return pages.map((page): Outcome => {
-    const rawText = page.items.map((w) => w.text).join(" ");
-    return page.error ? failed(page.error, rawText) : { ...extractReading(page.items, profile), rawText };
-  });
+  return Promise.all(
+    pages.map(async (page, i): Promise<Outcome> => {
+      const rawText = page.items.map((w) => w.text).join(" ");
+      if (page.error) return failed(page.error, rawText);
+      // The cleaned image is the band read here; Tesseract placed no cells on it.
+      const band = parsePgm(await readFile(prepared[i]?.image as string));
+      return { ...extractReading(page.items, profile), rawText, bandImage: bandPicture(band, []) };
+    }),
+  );
 }

@@ -38,6 +38,8 @@ interface Page {
 
 /** What a photo's wheels showed: where they are, what Tesseract read on them, and their shapes. */
 export interface WheelsSeen {
+  /** The band the wheels were found in (for the record's picture of it). */
+  band: GrayImage;
   counter: Counter;
   /** Where the counter was found in the photo (absent for a profile's pixel-exact band). */
   where?: CounterSeen;
@@ -113,6 +115,7 @@ export async function lookAtWheels(
         };
         const centres = wheelCentres(counter);
         return {
+          band,
           counter,
           where,
           whole: await page("whole"),

@@ -14,6 +14,9 @@ const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as
   bin: Record<string, string>;
 };
 
+/** Where the project says bugs go (package.json `bugs`), which the bug message must name. */
+const BUGS_URL = "https://github.com/batch-ocr/batch-ocr/issues";
+
 interface Run {
   code: number | null;
   stdout: string;
@@ -95,13 +98,14 @@ describe("batch-ocr, the installed command", () => {
     ]);
   });
 
-  test("a bug: the stack, the version and where to report it, exit 70", async () => {
+  test("a bug: the stack, the version and where to report it (package.json's bugs URL), exit 70", async () => {
     const run = await exitPath("const record = JSON.parse('null'); return record.status;");
     expect(run.code).toBe(BUG_EXIT);
     expect(run.stderr).toContain(
       `batch-ocr ocr: internal error, a bug in batch-ocr ${pkg.version} (not in what you did):\nTypeError: Cannot read properties of null (reading 'status')\n    at `,
     );
     expect(run.stderr).toMatch(/Please report it .*, with the command you ran and all of this output\.\n$/);
+    expect(run.stderr).toContain(`Please report it at ${BUGS_URL}, with the command you ran`);
   });
 
   test("colour only where allowed: none in a pipe, red with FORCE_COLOR, none when NO_COLOR is set as well", async () => {

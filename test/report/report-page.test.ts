@@ -124,6 +124,20 @@ describe("report.html", () => {
     await page.waitForFunction(() =>
       [...document.querySelectorAll<HTMLImageElement>("img.thumb")].every((i) => i.complete && i.naturalWidth > 0),
     );
+    // Beside each read photo's thumbnail, the band the worker read, from its record, as the browser decoded it.
+    const bands = await page.$$eval("#entries .entry", (es) =>
+      es.map((e) => {
+        const img = e.querySelector<HTMLImageElement>("figure.band img");
+        return {
+          status: (e as HTMLElement).dataset.status ?? "",
+          src: img?.getAttribute("src")?.slice(0, 22) ?? null,
+          width: img?.naturalWidth ?? 0,
+        };
+      }),
+    );
+    const read = bands.filter((b) => b.status === "ok");
+    expect(read.length).toBeGreaterThan(0);
+    for (const b of read) expect([b.src, b.width > 0 && b.width <= 200]).toEqual(["data:image/png;base64,", true]);
     const summary = Object.fromEntries(
       await page.$$eval("dl.summary div", (ds) =>
         ds.map((d) => [(d as HTMLElement).dataset.key, d.querySelector("dd")?.textContent ?? ""]),
