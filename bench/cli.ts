@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
-import { goal, type Goal } from "./goals";
+import { goal, PLAN_RSS_GROWTH, SUBMIT_PEAK_RSS_MB, type Goal } from "./goals";
 import { machineInfo, versions } from "./machine";
 import { benchOcr, type OcrResult } from "./ocr";
 import { makePhotoSet } from "./photos";
@@ -150,8 +150,14 @@ async function main(): Promise<void> {
       goal(
         `${sc?.largest.photos ?? opts.scale} photos planned+submitted, peak RSS (MB)`,
         "max",
-        300,
+        SUBMIT_PEAK_RSS_MB,
         sc?.largest.maxRssMB,
+      ),
+      goal(
+        `${sc?.planOnly[1]?.photos ?? opts.scale * 10} photos planned, peak RSS over ${sc?.planOnly[0]?.photos ?? opts.scale}'s (x)`,
+        "max",
+        PLAN_RSS_GROWTH,
+        sc?.planRssGrowth,
       ),
     ];
 
@@ -211,6 +217,14 @@ async function main(): Promise<void> {
           "",
         ]);
     if (sc) rows.push(["scale time per photo, largest ÷ smallest", fmt(sc.linearity), "", ""]);
+    if (sc)
+      for (const x of sc.planOnly)
+        rows.push([
+          `planned only ${x.photos} photos (${x.tasks} tasks)`,
+          `${fmt(x.planSeconds)} s, ${fmt(x.maxRssMB, 0)} MB`,
+          "",
+          "",
+        ]);
     for (const g of goals)
       rows.push([
         g.goal,

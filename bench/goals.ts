@@ -19,3 +19,8 @@ export function goal(name: string, kind: "min" | "max", target: number, measured
   if (!met) g.shortBy = Math.abs(measured - target) / target;
   return g;
 }
+
+/** Peak RSS of the dispatcher planning and submitting the scale section's largest count (100,000 by default). */
+export const SUBMIT_PEAK_RSS_MB = 300;
+/** Peak RSS planning ten times the photos (1,000,000 by default) over that at the largest count: at most 10 % more. */
+export const PLAN_RSS_GROWTH = 1.1;

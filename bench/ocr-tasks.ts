@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import type { BatchServiceModels } from "@azure/batch";
 import { blobNameFor } from "../tasks/photos";
-import { planTasks, type PlanOptions } from "../tasks/plan";
+import { plannedTasks, planTasks, type PlanOptions, type PlannedTask } from "../tasks/plan";
 import { buildTask } from "../tasks/task-spec";
 
 /** Content-addressed blob names as the uploader would give `count` distinct photos. */
@@ -15,11 +15,27 @@ export function syntheticBlobNames(count: number): string[] {
   );
 }
 
+/**
+ * `count` distinct content-addressed names made one at a time, already sorted (the digest is the
+ * index in hex): a photo list of any length that costs no memory to hold.
+ */
+export function* sortedSyntheticBlobNames(count: number): Generator<string, void, undefined> {
+  for (let i = 0; i < count; i++) yield blobNameFor(i.toString(16).padStart(64, "0"), `meter-${i}.jpg`);
+}
+
 export function dispatcherTasks(
   jobId: string,
   blobNames: readonly string[],
   plan: PlanOptions,
 ): BatchServiceModels.TaskAddParameter[] {
+  return [...dispatcherTaskBodies(jobId, planTasks(blobNames, plan))];
+}
+
+/** Each planned task's body, built only when the consumer asks for it, as the dispatcher submits. */
+export function* dispatcherTaskBodies(
+  jobId: string,
+  tasks: Iterable<PlannedTask>,
+): Generator<BatchServiceModels.TaskAddParameter, void, undefined> {
   const storage = {
     kind: "identity" as const,
     identityResourceId:
@@ -27,7 +43,11 @@ export function dispatcherTasks(
     imagesUrl: "http://127.0.0.1:10000/devstoreaccount1/images",
     resultsUrl: "http://127.0.0.1:10000/devstoreaccount1/results",
   };
-  return planTasks(blobNames, plan).map((t) =>
-    buildTask(t, { jobId, applicationId: "ocrworker", applicationVersion: "bench", storage, concurrency: 1 }),
-  );
+  const context = { jobId, applicationId: "ocrworker", applicationVersion: "bench", storage, concurrency: 1 };
+  for (const t of tasks) yield buildTask(t, context);
+}
+
+/** A plan streamed from names that arrive sorted and unique, for the plan-only scale measurement. */
+export function streamedPlan(count: number, plan: PlanOptions): Generator<PlannedTask, void, undefined> {
+  return plannedTasks(sortedSyntheticBlobNames(count), count, plan);
 }

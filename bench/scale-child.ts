@@ -1,43 +1,73 @@
 /**
  * One dispatcher-scale measurement in a process of its own, so its peak RSS is the dispatcher's
- * alone: plan N photos into tasks and submit them to a job on the local Batch service (a pool with
- * no nodes, so nothing runs). Prints one JSON line. The parent passes the service's address and
- * its (per-start, random) key in the environment.
+ * alone. `submit`: plan N photos into tasks as the dispatcher does (the photo list and the plan in
+ * memory, task bodies built as each chunk is sent) and submit them to a job on the local Batch
+ * service (a pool with no nodes, so nothing runs). `plan`: the photos arrive one at a time, already
+ * sorted, and every task body is built and chunked as for a call but nothing is sent: planning
+ * alone, whose memory should not grow with N. Prints one JSON line. The parent passes the service's
+ * address and its (per-start, random) key in the environment.
  */
 import { BatchServiceClient, BatchSharedKeyCredentials } from "@azure/batch";
-import { addTasks } from "../tasks/submit";
-import { dispatcherTasks, syntheticBlobNames } from "./ocr-tasks";
+import { planTasks } from "../tasks/plan";
+import { addTasks, chunkTasks } from "../tasks/submit";
+import { dispatcherTaskBodies, streamedPlan, syntheticBlobNames } from "./ocr-tasks";
+
+export type ScaleMode = "submit" | "plan";
 
 export interface ScaleSample {
+  mode: ScaleMode;
   photos: number;
   tasks: number;
   planSeconds: number;
   submitSeconds: number;
+  /** Add-collection calls made (`submit`), or the chunks that would have been sent (`plan`). */
   calls: number;
   maxRssMB: number;
 }
 
-async function main(): Promise<void> {
-  const photos = Number(process.argv[2]);
-  const jobId = process.argv[3] ?? "scale";
-  const capacity = Number(process.argv[4] ?? "8");
+function seconds(from: bigint, to: bigint): number {
+  return Number(to - from) / 1e9;
+}
+
+async function submit(photos: number, jobId: string, capacity: number): Promise<Omit<ScaleSample, "maxRssMB">> {
   const { BENCH_BATCH_ENDPOINT: endpoint, BENCH_BATCH_ACCOUNT: account, BENCH_BATCH_KEY: key } = process.env;
-  if (!Number.isInteger(photos) || !endpoint || !account || !key)
-    throw new Error("usage: scale-child PHOTOS JOB CAPACITY with BENCH_BATCH_* set");
+  if (!endpoint || !account || !key) throw new Error("scale-child submit needs BENCH_BATCH_* set");
   const client = new BatchServiceClient(new BatchSharedKeyCredentials(account, key), endpoint);
   const t0 = process.hrtime.bigint();
-  const tasks = dispatcherTasks(jobId, syntheticBlobNames(photos), { capacity });
+  const plan = planTasks(syntheticBlobNames(photos), { capacity });
   const t1 = process.hrtime.bigint();
-  const r = await addTasks(client, jobId, tasks);
+  const r = await addTasks(client, jobId, dispatcherTaskBodies(jobId, plan), { total: plan.length });
   const t2 = process.hrtime.bigint();
-  const sample: ScaleSample = {
+  return {
+    mode: "submit",
     photos,
     tasks: r.added,
-    planSeconds: Number(t1 - t0) / 1e9,
-    submitSeconds: Number(t2 - t1) / 1e9,
+    planSeconds: seconds(t0, t1),
+    submitSeconds: seconds(t1, t2),
     calls: r.calls,
-    maxRssMB: process.resourceUsage().maxRSS / 1024,
   };
+}
+
+function planOnly(photos: number, jobId: string, capacity: number): Omit<ScaleSample, "maxRssMB"> {
+  const t0 = process.hrtime.bigint();
+  let tasks = 0;
+  let chunks = 0;
+  for (const chunk of chunkTasks(dispatcherTaskBodies(jobId, streamedPlan(photos, { capacity })))) {
+    tasks += chunk.length;
+    chunks++;
+  }
+  const t1 = process.hrtime.bigint();
+  return { mode: "plan", photos, tasks, planSeconds: seconds(t0, t1), submitSeconds: 0, calls: chunks };
+}
+
+async function main(): Promise<void> {
+  const [mode, photosArg, jobId = "scale", capacityArg = "8"] = process.argv.slice(2);
+  const photos = Number(photosArg);
+  const capacity = Number(capacityArg);
+  if ((mode !== "submit" && mode !== "plan") || !Number.isInteger(photos))
+    throw new Error("usage: scale-child submit|plan PHOTOS JOB CAPACITY");
+  const measured = mode === "submit" ? await submit(photos, jobId, capacity) : planOnly(photos, jobId, capacity);
+  const sample: ScaleSample = { ...measured, maxRssMB: process.resourceUsage().maxRSS / 1024 };
   process.stdout.write(`${JSON.stringify(sample)}\n`);
 }
 

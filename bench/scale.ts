@@ -2,6 +2,7 @@
  * Scale of the dispatcher: time and peak RSS to plan and submit growing numbers of photos (no OCR:
  * the tasks point at content-addressed blob names and wait on a pool with no nodes), each size in
  * a fresh process so that RSS is the dispatcher's own. Time should grow linearly; RSS stay bounded.
+ * Then planning alone at the largest size and ten times it: its peak RSS should not grow with the count.
  */
 import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -10,7 +11,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { startLocalCloud } from "../local";
 import { batchClient, idleJob, registerBenchPackage } from "./local-batch";
-import type { ScaleSample } from "./scale-child";
+import type { ScaleMode, ScaleSample } from "./scale-child";
 
 const exec = promisify(execFile);
 
@@ -22,6 +23,10 @@ export interface ScaleResult {
   largest: ScaleSample;
   /** Seconds per 1,000 photos at the largest size over that at the smallest: 1 is perfectly linear. */
   linearity: number | null;
+  /** Planning alone (nothing sent), at the largest size and ten times it. */
+  planOnly: ScaleSample[];
+  /** Peak RSS planning ten times the photos over that at the largest size: 1 is no growth at all. */
+  planRssGrowth: number | null;
 }
 
 const CAPACITY = 8;
@@ -33,13 +38,10 @@ export async function benchScale(root: string, largest: number, log: (l: string)
   try {
     await registerBenchPackage(cloud);
     const client = batchClient(cloud);
-    const samples: ScaleSample[] = [];
-    for (const [i, photos] of sizes.entries()) {
-      const jobId = `scale-${i}`;
-      await idleJob(client, `scale-pool-${i}`, jobId);
+    const child = async (mode: ScaleMode, photos: number, jobId: string): Promise<ScaleSample> => {
       const { stdout } = await exec(
         path.join(root, "node_modules", ".bin", "tsx"),
-        [path.join(root, "bench", "scale-child.ts"), String(photos), jobId, String(CAPACITY)],
+        [path.join(root, "bench", "scale-child.ts"), mode, String(photos), jobId, String(CAPACITY)],
         {
           env: {
             ...process.env,
@@ -50,10 +52,24 @@ export async function benchScale(root: string, largest: number, log: (l: string)
           maxBuffer: 1 << 20,
         },
       );
-      const sample = JSON.parse(stdout.trim().split("\n").pop() ?? "{}") as ScaleSample;
+      return JSON.parse(stdout.trim().split("\n").pop() ?? "{}") as ScaleSample;
+    };
+    const samples: ScaleSample[] = [];
+    for (const [i, photos] of sizes.entries()) {
+      const jobId = `scale-${i}`;
+      await idleJob(client, `scale-pool-${i}`, jobId);
+      const sample = await child("submit", photos, jobId);
       samples.push(sample);
       log(
         `  ${photos} photos -> ${sample.tasks} tasks: plan ${sample.planSeconds.toFixed(2)} s, submit ${sample.submitSeconds.toFixed(2)} s in ${sample.calls} calls, peak RSS ${sample.maxRssMB.toFixed(0)} MB`,
+      );
+    }
+    const planOnly: ScaleSample[] = [];
+    for (const photos of [largest, largest * 10]) {
+      const sample = await child("plan", photos, "scale-plan");
+      planOnly.push(sample);
+      log(
+        `  ${photos} photos planned (not sent) -> ${sample.tasks} tasks in ${sample.calls} chunks: ${sample.planSeconds.toFixed(2)} s, peak RSS ${sample.maxRssMB.toFixed(0)} MB`,
       );
     }
     const perK = (s: ScaleSample) => ((s.planSeconds + s.submitSeconds) / s.photos) * 1000;
@@ -65,6 +81,8 @@ export async function benchScale(root: string, largest: number, log: (l: string)
       samples,
       largest: last,
       linearity: samples.length > 1 ? perK(last) / perK(first) : null,
+      planOnly,
+      planRssGrowth: planOnly[1]!.maxRssMB / planOnly[0]!.maxRssMB,
     };
   } finally {
     await cloud.stop();

@@ -344,22 +344,25 @@ async function submitTasks(
     return { added: 0, existed: pending.length, calls: 0, retries: 0, splits: 0 };
   }
   const storage = await taskStorage(options, jobMinutes);
-  const params = pending.map((t) =>
-    buildTask(t, {
-      jobId,
-      applicationId: outputs.applicationId,
-      applicationVersion: outputs.applicationVersion,
-      storage,
-      profileJson: options.input.profile.json,
-    }),
-  );
+  const context = {
+    jobId,
+    applicationId: outputs.applicationId,
+    applicationVersion: outputs.applicationVersion,
+    storage,
+    profileJson: options.input.profile.json,
+  };
+  // Built as the submitter takes them: only the chunks in flight are ever held as task bodies.
+  const params = (function* () {
+    for (const t of pending) yield buildTask(t, context);
+  })();
   const progress =
-    (options.progress ?? true) && params.length > MAX_TASKS_PER_CALL
-      ? createProgress({ label: "submit", total: params.length })
+    (options.progress ?? true) && pending.length > MAX_TASKS_PER_CALL
+      ? createProgress({ label: "submit", total: pending.length })
       : undefined;
   let submitted: AddTasksResult;
   try {
     submitted = await addTasks(client, jobId, params, {
+      total: pending.length,
       onProgress: (done, total) => progress?.update(done, `${done}/${total} task(s) sent`),
     });
   } finally {

@@ -45,15 +45,44 @@ export function imagesPerTask(photoCount: number, options: PlanOptions): number 
   return Math.max(1, Math.ceil(photoCount / (waves * capacity)));
 }
 
+/** The blob names once each, in sorted order: a copy sorted in place, repeats dropped as they meet. */
+export function uniqueSorted(blobNames: readonly string[]): string[] {
+  const sorted = [...blobNames].sort();
+  let kept = 0;
+  for (const name of sorted) if (kept === 0 || sorted[kept - 1] !== name) sorted[kept++] = name;
+  sorted.length = kept;
+  return sorted;
+}
+
 export function planTasks(blobNames: readonly string[], options: PlanOptions): PlannedTask[] {
-  const blobs = [...new Set(blobNames)].sort();
-  const size = imagesPerTask(blobs.length, options);
-  const tasks: PlannedTask[] = [];
-  const width = String(Math.ceil(blobs.length / size)).length;
-  for (let i = 0; i * size < blobs.length; i++) {
-    const chunk = blobs.slice(i * size, (i + 1) * size);
+  const blobs = uniqueSorted(blobNames);
+  return [...plannedTasks(blobs, blobs.length, options)];
+}
+
+/**
+ * The tasks of `count` photos whose blob names arrive sorted and unique, one task at a time: only
+ * the task being filled is held, so a caller that builds and sends each task as it comes never
+ * holds the whole plan.
+ */
+export function* plannedTasks(
+  sortedUniqueBlobs: Iterable<string>,
+  count: number,
+  options: PlanOptions,
+): Generator<PlannedTask, void, undefined> {
+  const size = imagesPerTask(count, options);
+  const width = String(Math.ceil(count / size)).length;
+  let index = 0;
+  let chunk: string[] = [];
+  const task = (): PlannedTask => {
     const digest = createHash("sha256").update(chunk.join("\n")).digest("hex").slice(0, 12);
-    tasks.push({ id: `ocr-${String(i).padStart(width, "0")}-${digest}`, blobs: chunk });
+    return { id: `ocr-${String(index++).padStart(width, "0")}-${digest}`, blobs: chunk };
+  };
+  for (const blob of sortedUniqueBlobs) {
+    chunk.push(blob);
+    if (chunk.length === size) {
+      yield task();
+      chunk = [];
+    }
   }
-  return tasks;
+  if (chunk.length > 0) yield task();
 }

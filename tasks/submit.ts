@@ -1,12 +1,12 @@
 /**
  * Creating the job and adding its tasks. Tasks go in add-collection calls of at most 100 tasks and
- * under 1 MB, several in flight; throttling and server errors are retried, a chunk the service finds
+ * under 1 MB, several in flight, each chunk taken from the caller's iterable only when a call is free
+ * to send it (so a caller that builds task bodies lazily never holds them all); throttling and server errors are retried, a chunk the service finds
  * too large is split, and a task that already exists (a resumed run) counts as added. Reusable: the
  * bench submits through `addTasks`.
  */
 import type { BatchServiceClient, BatchServiceModels } from "@azure/batch";
 import { RestError } from "@azure/ms-rest-js";
-import pLimit from "p-limit";
 
 /** Batch's limits for one add-collection call. */
 export const MAX_TASKS_PER_CALL = 100;
@@ -17,6 +17,8 @@ export interface AddTasksOptions {
   concurrency?: number;
   /** Body size a chunk is kept under (Batch refuses 1 MB and more). */
   maxBodyBytes?: number;
+  /** Tasks the iterable will give, for progress (the iterable is read only as chunks are sent). */
+  total?: number;
   /** Called after each chunk lands, with the running totals. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -37,9 +39,8 @@ export class SubmitError extends Error {
   override name = "SubmitError";
 }
 
-/** Groups tasks into chunks of at most 100 whose JSON body stays under the limit. */
-export function chunkTasks<T>(tasks: readonly T[], maxBodyBytes = MAX_BODY_BYTES): T[][] {
-  const chunks: T[][] = [];
+/** Groups tasks into chunks of at most 100 whose JSON body stays under the limit, each chunk as it fills. */
+export function* chunkTasks<T>(tasks: Iterable<T>, maxBodyBytes = MAX_BODY_BYTES): Generator<T[], void, undefined> {
   let current: T[] = [];
   let bytes = 0;
   const envelope = Buffer.byteLength('{"value":[]}');
@@ -50,15 +51,14 @@ export function chunkTasks<T>(tasks: readonly T[], maxBodyBytes = MAX_BODY_BYTES
         `a single task is ${size} bytes, over the ${maxBodyBytes}-byte limit of an add-collection call`,
       );
     if (current.length > 0 && (current.length >= MAX_TASKS_PER_CALL || envelope + bytes + size >= maxBodyBytes)) {
-      chunks.push(current);
+      yield current;
       current = [];
       bytes = 0;
     }
     current.push(task);
     bytes += size;
   }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
+  if (current.length > 0) yield current;
 }
 
 /** The add-collection reference names RequestBodyTooLarge; the 2025-06-01 spec's resource-file notes say RequestEntityTooLarge. */
@@ -72,7 +72,7 @@ function isTooLarge(err: unknown): boolean {
 export async function addTasks(
   client: BatchServiceClient,
   jobId: string,
-  tasks: readonly BatchServiceModels.TaskAddParameter[],
+  tasks: Iterable<BatchServiceModels.TaskAddParameter>,
   options: AddTasksOptions = {},
 ): Promise<AddTasksResult> {
   const result: AddTasksResult = { added: 0, existed: 0, calls: 0, retries: 0, splits: 0 };
@@ -115,18 +115,27 @@ export async function addTasks(
     }
   };
 
-  const chunks = chunkTasks(tasks, options.maxBodyBytes ?? MAX_BODY_BYTES);
-  const limit = pLimit(options.concurrency ?? 4);
+  const concurrency = Math.max(1, options.concurrency ?? 4);
+  const inFlight = new Set<Promise<void>>();
+  let failed: { error: unknown } | undefined;
   let done = 0;
-  await Promise.all(
-    chunks.map((chunk) =>
-      limit(async () => {
-        await send(chunk);
-        done += chunk.length;
-        options.onProgress?.(done, tasks.length);
-      }),
-    ),
-  );
+  for (const chunk of chunkTasks(tasks, options.maxBodyBytes ?? MAX_BODY_BYTES)) {
+    const call: Promise<void> = send(chunk)
+      .then(
+        () => {
+          done += chunk.length;
+          options.onProgress?.(done, options.total ?? done);
+        },
+        (error: unknown) => void (failed ??= { error }),
+      )
+      .finally(() => inFlight.delete(call));
+    inFlight.add(call);
+    // The next chunk is built only once a call is free; after a failure no more are sent.
+    while (inFlight.size >= concurrency && !failed) await Promise.race(inFlight);
+    if (failed) break;
+  }
+  await Promise.all(inFlight);
+  if (failed) throw failed.error;
   if (failures.length > 0) {
     throw new SubmitError(
       `${failures.length} task(s) were refused: ${failures.slice(0, 5).join("; ")}${failures.length > 5 ? "; ..." : ""}`,

@@ -45,6 +45,21 @@ describe("addTasks against a stand-in that injects faults", () => {
     expect(adds.every((r) => r.apiVersion === "2025-06-01")).toBe(true);
   });
 
+  test("task bodies are taken from the caller only as calls are free to send them, never all at once", async () => {
+    const all = tasks(1000);
+    let ahead = 0;
+    const lazily = (function* () {
+      for (const [i, t] of all.entries()) {
+        ahead = Math.max(ahead, i - standIn.tasks.size);
+        yield t;
+      }
+    })();
+    const result = await addTasks(client(), "job-6", lazily, { concurrency: 1, total: all.length });
+    expect(result.added).toBe(1000);
+    // One chunk of 100 in flight and the next one being filled: at most 200 bodies held.
+    expect(ahead).toBeLessThanOrEqual(2 * MAX_TASKS_PER_CALL);
+  });
+
   test("a chunk the service finds too large is split until it fits", async () => {
     const all = tasks(40, 2000);
     standIn.maxBodyBytes = 25_000; // about ten of these tasks per call
@@ -95,12 +110,12 @@ describe("addTasks against a stand-in that injects faults", () => {
 describe("chunkTasks", () => {
   test("at most 100 tasks and under the byte limit per chunk, order kept", () => {
     const all = tasks(450, 100);
-    const chunks = chunkTasks(all, 10_000);
+    const chunks = [...chunkTasks(all, 10_000)];
     expect(chunks.flat().map((t) => t.id)).toEqual(all.map((t) => t.id));
     for (const c of chunks) {
       expect(c.length).toBeLessThanOrEqual(100);
       expect(Buffer.byteLength(JSON.stringify({ value: c }))).toBeLessThan(10_000);
     }
-    expect(chunkTasks(tasks(250)).map((c) => c.length)).toEqual([100, 100, 50]);
+    expect([...chunkTasks(tasks(250))].map((c) => c.length)).toEqual([100, 100, 50]);
   });
 });
