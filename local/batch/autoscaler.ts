@@ -1,5 +1,6 @@
 /**
- * Autoscale as Batch runs it: samples every 30 seconds, the pool's formula evaluated at its
+ * Autoscale as Batch runs it: samples every 30 seconds (task and node counts from the service's
+ * state, resource metrics measured from the nodes' processes), the pool's formula evaluated at its
  * evaluation interval (and once when autoscale is enabled), `autoScaleRun` set from each run,
  * and the pool resized to the run's targets, removing nodes as $NodeDeallocationOption says.
  *
@@ -14,7 +15,8 @@ import { durationMs } from "./durations";
 import type { Fleet } from "./fleet";
 import type { Pool } from "./model";
 import type { NodeRemoval } from "./node-removal";
-import { poolMetrics, type PoolMetrics } from "./pool-metrics";
+import { NodeResources } from "./node-resources";
+import { nodesInPool, poolMetrics, type PoolMetrics } from "./pool-metrics";
 import { key, now, touch, type BatchState } from "./state";
 
 /** A day of samples: longer than any look-back the documentation's formulas use. */
@@ -41,13 +43,18 @@ export class Autoscaler {
   private readonly schedules = new Map<string, Schedule>();
   private readonly started = Date.now();
   private sampler: NodeJS.Timeout | undefined;
+  private readonly resources: NodeResources;
+  /** Pools whose resource sample is still being read: the next waits rather than overlapping it. */
+  private readonly measuring = new WeakSet<Pool>();
 
   constructor(
     private readonly state: BatchState,
     private readonly fleet: Fleet,
     private readonly removal: NodeRemoval,
     private readonly options: AutoscalerOptions,
-  ) {}
+  ) {
+    this.resources = new NodeResources(fleet, this.realMs(SAMPLE_PERIOD_MS));
+  }
 
   /** The formula's clock: real time, sped up by the time scale from the service's start. */
   formulaNow(): number {
@@ -100,7 +107,24 @@ export class Autoscaler {
 
   private record(pool: Pool): void {
     const at = this.formulaNow();
-    const metrics: PoolMetrics = poolMetrics(this.state, pool);
+    this.keep(pool, at, poolMetrics(this.state, pool));
+    this.measureResources(pool, at);
+  }
+
+  /** Reading /proc takes a moment; the sample keeps the time it was taken at. */
+  private measureResources(pool: Pool, at: number): void {
+    if (this.measuring.has(pool)) return;
+    this.measuring.add(pool);
+    this.resources
+      .sample(pool, nodesInPool(this.state, pool))
+      .then((metrics) => {
+        if (metrics) this.keep(pool, at, metrics);
+      })
+      .catch((err: unknown) => this.options.log(`pool ${pool.id}: resource metrics not sampled: ${describeError(err)}`))
+      .finally(() => this.measuring.delete(pool));
+  }
+
+  private keep(pool: Pool, at: number, metrics: PoolMetrics): void {
     let history = this.histories.get(pool);
     if (!history) this.histories.set(pool, (history = {}));
     for (const name of SAMPLED_VARIABLES) {

@@ -1,20 +1,20 @@
 /**
  * What the local service samples for a pool's autoscale formula: the task and node counts Batch
- * defines as service variables, read from the service's own state.
- *
- * The resource metrics ($CPUPercent, $MemoryBytes, $Disk*, $Network*, $WallClockSeconds) are not
- * sampled: local nodes share one machine's processes, so a per-node figure would be made up. A
- * formula that reads them gets Batch's InsufficientSampleData error, the same as on a pool
- * whose metrics have not arrived yet.
+ * defines as service variables, read from the service's own state. The resource metrics are
+ * measured from the nodes' processes (node-resources.ts).
  */
 import type { SampledVariable } from "../../shared/autoscale-language/vocabulary";
-import type { Pool } from "./model";
+import type { ComputeNode, Pool } from "./model";
 import { key, type BatchState } from "./state";
 
 export type PoolMetrics = Partial<Record<SampledVariable, number>>;
 
 /** Nodes that can run tasks now. */
 const USABLE = new Set(["idle", "running"]);
+
+/** The pool's nodes, those leaving it aside. */
+export const nodesInPool = (state: BatchState, pool: Pool): ComputeNode[] =>
+  [...state.poolNodes(pool.id).values()].filter((n) => n.state !== "leavingpool");
 
 export function poolMetrics(state: BatchState, pool: Pool): PoolMetrics {
   let active = 0;
@@ -30,7 +30,7 @@ export function poolMetrics(state: BatchState, pool: Pool): PoolMetrics {
       else failed++;
     }
   }
-  const nodes = [...state.poolNodes(pool.id).values()].filter((n) => n.state !== "leavingpool");
+  const nodes = nodesInPool(state, pool);
   return {
     $ActiveTasks: active,
     $RunningTasks: running,

@@ -8,6 +8,7 @@ import { open } from "node:fs/promises";
 import path from "node:path";
 import { reapOnParentDeath } from "../orphan-watch";
 import { commandLineArgv } from "./command-line";
+import { trackProcessGroup } from "./process-groups";
 
 export interface ProcessSpec {
   commandLine: string;
@@ -62,6 +63,7 @@ export function runProcess(spec: ProcessSpec): RunningProcess {
       // detached: the process leads its own group, whose id is its pid.
       const forget = proc.pid === undefined ? () => undefined : reapOnParentDeath("group", proc.pid);
       proc.once("exit", forget);
+      proc.once("exit", trackProcessGroup(spec.env.AZ_BATCH_NODE_ROOT_DIR, proc.pid));
       const timer = Number.isFinite(spec.timeoutMs)
         ? setTimeout(() => {
             timedOut = true;

@@ -8,6 +8,7 @@ import type { BatchServiceClient } from "@azure/batch";
 import { autoscaleFormula } from "../../../shared/autoscale";
 import {
   addPool,
+  bash,
   errorOf,
   gone,
   IMAGE,
@@ -215,5 +216,60 @@ describe("disableautoscale", () => {
     const pool = await client.pool.get("as-off");
     expect(pool.enableAutoScale).toBe(false);
     expect(pool.autoScaleRun).toBeUndefined();
+  });
+});
+
+describe("resource metrics measured from the nodes' processes", () => {
+  // One vCPU, so one busy process is the node's whole CPU.
+  const ONE_VCPU = "Standard_B1s";
+  const FORMULA = `
+cpu = avg($CPUPercent.GetSample(TimeInterval_Minute * 1));
+memory = avg($MemoryBytes.GetSample(TimeInterval_Minute * 1));
+$TargetDedicatedNodes = cpu > 50 ? 2 : 1;`;
+  const valueIn = (results: string | undefined, name: string): number =>
+    Number(new RegExp(`;\\$${name}=([^;]+)`).exec(results ?? "")?.[1]);
+
+  async function onePool(client: BatchServiceClient, id: string): Promise<void> {
+    await client.pool.add({
+      id,
+      vmSize: ONE_VCPU,
+      virtualMachineConfiguration: IMAGE,
+      enableAutoScale: true,
+      // Fixed, so the busy node is not joined by an idle one that would halve the average.
+      autoScaleFormula: "$TargetDedicatedNodes = 1;",
+      autoScaleEvaluationInterval: "PT5M",
+    });
+    await waitForNodes(client, id, 1);
+  }
+
+  it("a formula on $CPUPercent sees a CPU-busy task, and an idle pool reads 0", async () => {
+    const { client } = service();
+    await onePool(client, "as-cpu-busy");
+    await onePool(client, "as-cpu-idle");
+    await client.job.add({ id: "as-cpu-job", poolInfo: { poolId: "as-cpu-busy" } });
+    await client.task.add("as-cpu-job", {
+      id: "spin",
+      // Two spinning processes in the task's process group: a full vCPU even on a loaded machine.
+      commandLine: bash("(while :; do :; done) & (while :; do :; done) & wait"),
+      constraints: { maxWallClockTime: "PT2M" },
+    });
+    await waitForTask(client, "as-cpu-job", "spin", (t) => t.state === "running", "running");
+
+    const busy = await pollUntil("the formula to see the busy CPU", async () => {
+      const run = await client.pool.evaluateAutoScale("as-cpu-busy", FORMULA);
+      return run.results?.startsWith("$TargetDedicatedNodes=2;") ? run : undefined;
+    });
+    expect(busy.error).toBeUndefined();
+    expect(valueIn(busy.results, "cpu")).toBeGreaterThan(50);
+    expect(valueIn(busy.results, "memory")).toBeGreaterThan(0);
+
+    const idle = await client.pool.evaluateAutoScale("as-cpu-idle", FORMULA);
+    expect(idle.error).toBeUndefined();
+    expect(idle.results).toMatch(/^\$TargetDedicatedNodes=1;/);
+    expect(valueIn(idle.results, "cpu")).toBe(0);
+    expect(valueIn(idle.results, "memory")).toBe(0);
+
+    await client.job.terminate("as-cpu-job");
+    await waitForTask(client, "as-cpu-job", "spin");
   });
 });
