@@ -3,6 +3,7 @@
  * Azure CLI and SDKs read printed one per line, until Ctrl-C.
  */
 import { Command, InvalidArgumentError } from "commander";
+import { FAULT_NAMES_HELP, FaultSpecError, parseFaultSpec } from "./batch/fault-spec";
 import { startLocalCloud, type LocalCloud } from "./index";
 import { keepServingOnUnhandledRejections } from "./keep-serving";
 
@@ -22,6 +23,22 @@ function positive(value: string): number {
   return n;
 }
 
+function wholeNumber(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError("must be a whole number of 0 or more");
+  return Number(value);
+}
+
+/** Checked here so that a bad spec is one error, with the usage, before anything starts. */
+function faultSpec(value: string): string {
+  try {
+    parseFaultSpec(value);
+  } catch (err) {
+    if (err instanceof FaultSpecError) throw new InvalidArgumentError(err.message);
+    throw err;
+  }
+  return value;
+}
+
 interface Options {
   batchPort: number;
   blobPort: number;
@@ -29,6 +46,8 @@ interface Options {
   maxProcesses?: number;
   autoscaleTimeScale?: number;
   scheduleTimeScale?: number;
+  faults?: string;
+  faultsSeed?: number;
   verbose: boolean;
 }
 
@@ -63,6 +82,16 @@ async function main(argv: string[]): Promise<void> {
       "job schedules' recurrence intervals and start windows pass this many times faster (60: PT1M is a second)",
       positive,
     )
+    .option(
+      "--faults <spec>",
+      `inject faults into the Batch service, as name=value pairs joined by commas, e.g. throttle=0.05,error=0.02,latency=20,drop=0.01,preempt=0.1/min,bad-node=1 (${FAULT_NAMES_HELP}); each injected fault is logged`,
+      faultSpec,
+    )
+    .option(
+      "--faults-seed <n>",
+      "seed of the faults' random draws: the seed a run logs replays its decisions (default: a random seed)",
+      wholeNumber,
+    )
     .option("--verbose", "log every request with its status", false)
     .showHelpAfterError();
   program.parse(argv);
@@ -80,6 +109,8 @@ async function main(argv: string[]): Promise<void> {
       maxProcesses: opts.maxProcesses,
       autoscaleTimeScale: opts.autoscaleTimeScale,
       scheduleTimeScale: opts.scheduleTimeScale,
+      faults: opts.faults,
+      faultsSeed: opts.faultsSeed,
       // Given a data directory, a user expects to come back to it as they left it, as on Azure.
       persistState: opts.data !== undefined,
       log,

@@ -6,6 +6,7 @@
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import { startAzurite } from "./azurite";
+import { parseFaultSpec } from "./batch/fault-spec";
 import { startBatchService } from "./batch/service";
 import { makeOwnedTempDir } from "./owned-temp-dir";
 
@@ -29,6 +30,10 @@ export interface LocalCloudOptions {
   persistState?: boolean;
   /** See BatchServiceOptions. */
   stateWatchMs?: number;
+  /** Faults the Batch service injects, in `--faults` syntax (local/batch/fault-spec.ts); none by default. */
+  faults?: string;
+  /** Seed of the faults' draws: the same seed replays the same decisions. */
+  faultsSeed?: number;
   log?: (line: string) => void;
 }
 
@@ -48,6 +53,8 @@ export interface LocalCloud {
 }
 
 export async function startLocalCloud(opts: LocalCloudOptions = {}): Promise<LocalCloud> {
+  // A bad spec fails before anything starts.
+  const faults = opts.faults === undefined ? undefined : parseFaultSpec(opts.faults);
   const ownDataDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? (await makeOwnedTempDir("batch-ocr-local-"));
   const azurite = await startAzurite({
@@ -66,6 +73,8 @@ export async function startLocalCloud(opts: LocalCloudOptions = {}): Promise<Loc
       // A temp directory is removed on stop: nothing there to take up again.
       persistState: (opts.persistState ?? false) && !ownDataDir,
       stateWatchMs: opts.stateWatchMs,
+      faults,
+      faultsSeed: opts.faultsSeed,
       storage: {
         blobEndpoint: azurite.blobEndpoint,
         accountName: azurite.accountName,

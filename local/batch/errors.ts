@@ -18,6 +18,9 @@ export interface BatchErrorBody {
 }
 
 export class BatchError extends Error {
+  /** Headers the answer carries besides the usual ones (`Retry-After` on a throttled request). */
+  headers: Record<string, string> = {};
+
   constructor(
     readonly status: number,
     readonly code: string,
@@ -91,6 +94,14 @@ const CATALOGUE = {
     message: "The condition specified in the conditional header(s) was not met for a read operation.",
   },
   InternalError: { status: 500, message: "The server encountered an internal error. Please retry the request." },
+  ServerBusy: {
+    status: 503,
+    message: "The server is currently unable to receive requests. Please retry your request.",
+  },
+  TooManyRequests: {
+    status: 429,
+    message: "The server is receiving too many requests. Please retry your request after the time in Retry-After.",
+  },
   // Entities that are not there, or already are
   PoolNotFound: { status: 404, message: "The specified pool does not exist." },
   JobNotFound: { status: 404, message: "The specified job does not exist." },

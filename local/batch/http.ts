@@ -107,6 +107,11 @@ export interface HttpOptions {
    * or a task it saw complete) survives a crash right after (the state keeper's flush).
    */
   beforeReply?(): Promise<void>;
+  /**
+   * Awaited first, before authentication (fault injection, fault-http.ts): may delay the request,
+   * throw a BatchError to answer it with, or give "drop": the connection is then cut with no answer.
+   */
+  beforeHandling?(method: string, url: string): Promise<"drop" | undefined>;
 }
 
 export function createBatchServer(opts: HttpOptions): Server {
@@ -126,7 +131,7 @@ export function createBatchServer(opts: HttpOptions): Server {
         res,
         requestId,
         req.headers,
-        { status: error.status, body: error.body(opts.baseUrl(), requestId) },
+        { status: error.status, body: error.body(opts.baseUrl(), requestId), headers: error.headers },
         req.method === "HEAD",
       );
     });
@@ -136,6 +141,7 @@ export function createBatchServer(opts: HttpOptions): Server {
     const url = new URL(req.url ?? "/", "http://local");
     const rawPath = (req.url ?? "/").split("?")[0]!;
     const method = (req.method ?? "GET").toUpperCase();
+    if ((await opts.beforeHandling?.(method, rawPath)) === "drop") return void req.socket.destroy();
     authenticate({ method, rawPath, query: url.searchParams, headers: req.headers }, opts.verifiers);
 
     const version = url.searchParams.get("api-version");

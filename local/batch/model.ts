@@ -105,6 +105,7 @@ export type NodeState =
   | "starttaskfailed"
   | "leavingpool"
   | "unusable"
+  | "preempted"
   | "rebooting"
   | "reimaging"
   | "offline";

@@ -38,6 +38,7 @@ const COUNTED_AS: Record<NodeState, keyof NodeCounts> = {
   starttaskfailed: "startTaskFailed",
   leavingpool: "leavingPool",
   unusable: "unusable",
+  preempted: "preempted",
   rebooting: "rebooting",
   reimaging: "reimaging",
   offline: "offline",

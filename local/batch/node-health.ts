@@ -53,3 +53,7 @@ export async function nodeDiskFault(node: NodeDirs): Promise<ComputeNodeError | 
     await rm(probe, { force: true }).catch(() => undefined);
   }
 }
+
+/** What a node that `--faults bad-node` spoils reports: a full task disk, the commonest real cause. */
+export const injectedDiskFault = (node: NodeDirs): ComputeNodeError =>
+  nodeError("ENOSPC", path.join(node.root, "workitems"), "injected fault (--faults bad-node)");

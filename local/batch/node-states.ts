@@ -6,16 +6,20 @@
 import { nodeStateConflict } from "./errors";
 import type { ComputeNode, NodeState } from "./model";
 
-/** Every state but leavingpool may go to `starting`: a service restart boots every node again. */
+/**
+ * Every state but leavingpool may go to `starting`: a service restart boots every node again. A
+ * booted Spot node may be preempted (`--faults preempt`); it starts again when it comes back.
+ */
 const NODE_TRANSITIONS: Record<NodeState, readonly NodeState[]> = {
   creating: ["starting", "unusable", "leavingpool"],
   starting: ["waitingforstarttask", "idle", "running", "offline", "unusable", "leavingpool"],
   waitingforstarttask: ["starting", "idle", "running", "offline", "starttaskfailed", "unusable", "leavingpool"],
-  idle: ["starting", "running", "offline", "rebooting", "reimaging", "unusable", "leavingpool"],
-  running: ["starting", "idle", "offline", "rebooting", "reimaging", "unusable", "leavingpool"],
-  offline: ["starting", "idle", "running", "rebooting", "reimaging", "unusable", "leavingpool"],
+  idle: ["starting", "running", "offline", "rebooting", "reimaging", "unusable", "preempted", "leavingpool"],
+  running: ["starting", "idle", "offline", "rebooting", "reimaging", "unusable", "preempted", "leavingpool"],
+  offline: ["starting", "idle", "running", "rebooting", "reimaging", "unusable", "preempted", "leavingpool"],
   starttaskfailed: ["starting", "rebooting", "reimaging", "leavingpool"],
   unusable: ["starting", "rebooting", "reimaging", "leavingpool"],
+  preempted: ["starting", "leavingpool"],
   rebooting: ["starting", "unusable", "leavingpool"],
   reimaging: ["starting", "unusable", "leavingpool"],
   leavingpool: [],
@@ -85,6 +89,7 @@ const ALLOWED: Record<NodeOperation, readonly NodeState[]> = {
     "reimaging",
   ],
   remove: [
+    "preempted",
     "creating",
     "starting",
     "waitingforstarttask",

@@ -9,7 +9,12 @@ import type { Scheduler } from "./scheduler";
 /** Batch's options; `retaineddata` waits only for the tasks here, not for their retention to end. */
 export type VacateOption = "requeue" | "terminate" | "taskcompletion" | "retaineddata";
 
-export async function vacateNode(scheduler: Scheduler, node: ComputeNode, option: VacateOption): Promise<void> {
+/** `recover` (not a client's option): the node went bad, its tasks go elsewhere uncounted. */
+export async function vacateNode(
+  scheduler: Scheduler,
+  node: ComputeNode,
+  option: VacateOption | "recover",
+): Promise<void> {
   if (option === "taskcompletion" || option === "retaineddata") return scheduler.settledOn(node);
   await Promise.all(scheduler.tasksOn(node).map(({ job, task }) => scheduler.stop(job, task, option)));
 }

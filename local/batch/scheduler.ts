@@ -25,8 +25,12 @@ import { mayStartNow } from "./task-eligibility";
 import { jobProcessEnvironment, processFailure } from "./task-process";
 import { BatchState, key, now, transition } from "./state";
 
-/** Why a running task is being stopped, which decides the state it ends in. */
-export type StopIntent = "terminate" | "requeue" | "delete";
+/**
+ * Why a running task is being stopped, which decides the state it ends in. `recover`: its node
+ * went bad under it, so it goes back to the queue counted neither as a retry nor as a requeue
+ * (see leftBadNode).
+ */
+export type StopIntent = "terminate" | "requeue" | "delete" | "recover";
 
 interface Execution {
   node: ComputeNode;
@@ -402,14 +406,20 @@ export class Scheduler {
       );
       this.fleet.markUnusable(node, fault);
     }
+    this.recover(job, task);
+    return true;
+  }
+
+  /** Back to the queue for another node, as if it had not started there. */
+  private recover(job: Job, task: Task): void {
     delete task.executionInfo.startTime;
     this.backToQueue(job, task);
-    return true;
   }
 
   private stopped(job: Job, task: Task, intent: StopIntent): void {
     if (intent === "delete") return;
     if (intent === "requeue") return this.requeue(job, task);
+    if (intent === "recover") return this.recover(job, task);
     this.complete(job, task, { result: "failure", failureInfo: ENDED_BY_USER });
   }
 
@@ -417,8 +427,7 @@ export class Scheduler {
   requeue(job: Job, task: Task): void {
     task.executionInfo.requeueCount += 1;
     task.executionInfo.lastRequeueTime = now();
-    delete task.executionInfo.startTime;
-    this.backToQueue(job, task);
+    this.recover(job, task);
   }
 
   complete(

@@ -12,6 +12,10 @@ import type { StorageAccess } from "../task-files/types";
 import { Autoscaler } from "./autoscaler";
 import type { ServiceConfig, TaskFileOps } from "./context";
 import { Fleet } from "./fleet";
+import { FaultDice } from "./fault-dice";
+import { NodeFaults } from "./fault-nodes";
+import { requestFaults } from "./fault-http";
+import { describeFaultSpec, type FaultSpec } from "./fault-spec";
 import { createBatchServer } from "./http";
 import { startIdentityEndpoint } from "./identity-endpoint";
 import { JobPrepRelease } from "./job-prep-release";
@@ -57,6 +61,10 @@ export interface BatchServiceOptions {
   persistState?: boolean;
   /** How often, with persistState, the service's own changes are written unasked (every 100 ms by default). */
   stateWatchMs?: number;
+  /** Faults to inject (`npm run local -- --faults SPEC`, fault-spec.ts); none by default. */
+  faults?: FaultSpec;
+  /** The seed of the faults' draws, to replay a run; a random one (logged) by default. */
+  faultsSeed?: number;
 }
 
 export interface BatchService {
@@ -112,6 +120,9 @@ export async function startBatchService(opts: BatchServiceOptions): Promise<Batc
       })
     : undefined;
 
+  const faults = opts.faults && { spec: opts.faults, dice: new FaultDice(opts.faultsSeed ?? FaultDice.randomSeed()) };
+  const onRequest = faults && requestFaults(faults.spec, faults.dice, config.log);
+
   const identity = await startIdentityEndpoint();
   const server = createBatchServer({
     verifiers: { account: config.accountName, accountKey: config.accountKey, tokens: identity.tokens },
@@ -119,6 +130,7 @@ export async function startBatchService(opts: BatchServiceOptions): Promise<Batc
     log: config.log,
     trace: opts.trace ?? process.env.BATCH_OCR_TRACE === "1",
     beforeReply: keeper && (() => keeper.flushIfChanged()),
+    beforeHandling: onRequest && ((method, url) => onRequest.beforeHandling(method, url)),
     routes: [
       ...poolRoutes(services),
       ...nodeAndApplicationRoutes(services),
@@ -157,6 +169,11 @@ export async function startBatchService(opts: BatchServiceOptions): Promise<Batc
     await identity.stop();
     throw err;
   }
+  const nodeFaults = faults && new NodeFaults({ ...services, log: config.log }, faults.spec, faults.dice);
+  if (faults)
+    config.log(
+      `local Batch service: injecting faults ${describeFaultSpec(faults.spec)} (seed ${faults.dice.seed}; --faults-seed ${faults.dice.seed} replays them)`,
+    );
   config.log(`local Batch service listening on ${endpoint}`);
 
   return {
@@ -176,6 +193,7 @@ export async function startBatchService(opts: BatchServiceOptions): Promise<Batc
     },
     async stop() {
       await keeper?.close();
+      nodeFaults?.close();
       autoscaler.close();
       schedules.close();
       scheduler.close();
