@@ -46,7 +46,9 @@ async function walk(
       out.push({ name, url: urlOf(name), isDirectory: true });
       if (recursive) await walk(root, name, recursive, urlOf, out);
     } else if (entry.isFile()) {
-      const st = await lstat(path.join(root, name));
+      // A file removed since readdir saw it (its task's retention ended meanwhile) is no longer there to list.
+      const st = await lstat(path.join(root, name)).catch(() => undefined);
+      if (!st) continue;
       out.push({
         name,
         url: urlOf(name),
