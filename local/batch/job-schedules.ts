@@ -172,6 +172,14 @@ export class JobSchedules {
   private occur(schedule: JobSchedule): void {
     const clock = this.clock(schedule);
     if (schedule.state !== "active" || clock.due === undefined) return;
+    // Node rounds a timer's delay, so it may fire a millisecond before Date.now() reaches the
+    // due time: a job made then would be created before its schedule's doNotRunUntil.
+    const early = clock.due - Date.now();
+    if (early > 0) {
+      clock.timer = setTimeout(() => this.occur(schedule), early);
+      clock.timer.unref();
+      return;
+    }
     const windowEnd = clock.due + this.interval(schedule.schedule.startWindow);
     if (this.activeJobs(schedule).length > 0 && Date.now() <= windowEnd) {
       clock.timer = setTimeout(() => this.occur(schedule), RECHECK_MS);
