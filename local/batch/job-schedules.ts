@@ -164,7 +164,14 @@ export class JobSchedules {
     if (noneLeft) return this.completeWhenIdle(schedule);
     schedule.executionInfo.nextRunTime = new Date(clock.due!).toISOString();
     touch(schedule);
-    clock.timer = setTimeout(() => this.occur(schedule), Math.max(0, clock.due! - Date.now()));
+    this.occurIn(schedule, Math.max(0, clock.due! - Date.now()));
+  }
+
+  /** The schedule's one timer, which does not keep the process alive. */
+  private occurIn(schedule: JobSchedule, ms: number): void {
+    const clock = this.clock(schedule);
+    clearTimeout(clock.timer);
+    clock.timer = setTimeout(() => this.occur(schedule), ms);
     clock.timer.unref();
   }
 
@@ -175,17 +182,9 @@ export class JobSchedules {
     // Node rounds a timer's delay, so it may fire a millisecond before Date.now() reaches the
     // due time: a job made then would be created before its schedule's doNotRunUntil.
     const early = clock.due - Date.now();
-    if (early > 0) {
-      clock.timer = setTimeout(() => this.occur(schedule), early);
-      clock.timer.unref();
-      return;
-    }
+    if (early > 0) return this.occurIn(schedule, early);
     const windowEnd = clock.due + this.interval(schedule.schedule.startWindow);
-    if (this.activeJobs(schedule).length > 0 && Date.now() <= windowEnd) {
-      clock.timer = setTimeout(() => this.occur(schedule), RECHECK_MS);
-      clock.timer.unref();
-      return;
-    }
+    if (this.activeJobs(schedule).length > 0 && Date.now() <= windowEnd) return this.occurIn(schedule, RECHECK_MS);
     if (this.activeJobs(schedule).length === 0) this.createJob(schedule);
     const every = this.interval(schedule.schedule.recurrenceInterval);
     if (!Number.isFinite(every)) clock.due = undefined;
