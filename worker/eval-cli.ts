@@ -12,7 +12,7 @@ import { runBatch } from "./batch";
 import { positiveInt } from "./cli-args";
 import { EvalError, formatReport, score, truthFromCsv, truthFromName } from "./eval";
 import { drawRecordOverlays } from "./overlay";
-import { photosIn } from "../shared/photo-files";
+import { photosIn, skippedLine } from "../shared/photo-files";
 import { checkManifestPhotos, checkSeries, readSeriesManifest, seriesLine } from "../shared/series";
 
 async function main(): Promise<void> {
@@ -52,7 +52,8 @@ async function main(): Promise<void> {
     ? parseMeterProfile(JSON.parse(await readFile(opts.profile, "utf8")), opts.profile)
     : undefined;
   const truth = opts.truth ? await truthFromCsv(opts.truth) : undefined;
-  const { photos } = await photosIn(opts.input);
+  const { photos, skipped } = await photosIn(opts.input);
+  if (skipped.length > 0) process.stderr.write(`${skippedLine(opts.input, skipped)}\n`);
   if (photos.length === 0) throw new EvalError(`no photos in ${opts.input}`);
   const manifest = opts.manifest ? await readSeriesManifest(opts.manifest) : undefined;
   if (manifest)

@@ -10,7 +10,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { parseMeterProfile, type MeterProfile } from "../contracts/meter-profile";
 import { RECORDS_FILE } from "../contracts/node-setup";
 import { runBatch } from "./batch";
-import { PHOTO_EXTENSIONS, photosIn } from "../shared/photo-files";
+import { photosIn, skippedLine } from "../shared/photo-files";
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -56,11 +56,8 @@ async function main(argv: string[]): Promise<number> {
   if (inputDir) {
     const listed = await photosIn(inputDir);
     photos = listed.photos;
-    // Not silently: a photo with an unexpected extension should be noticed.
-    if (listed.skipped > 0)
-      console.error(
-        `skipped ${listed.skipped} file(s) in ${inputDir} that are not photos (${PHOTO_EXTENSIONS.join(" ")})`,
-      );
+    // Not silently: a photo with an unexpected extension, or a broken link, should be noticed.
+    if (listed.skipped.length > 0) console.error(skippedLine(inputDir, listed.skipped));
   }
   if (photos.length === 0)
     throw new Error(inputDir ? `no photos in ${inputDir}` : "no photos given (use --input DIR or list files)");
