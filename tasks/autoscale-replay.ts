@@ -98,3 +98,21 @@ export function replayFormula(options: ReplayOptions): Replay {
   }
   return { steps, dedicatedNodeHours: dedicatedMinutes / 60, lowPriorityNodeHours: lowPriorityMinutes / 60 };
 }
+
+/** The price of one node-hour of the pool's VM size, dedicated and Spot/low-priority. */
+export interface NodePrices {
+  dedicated: number;
+  lowPriority?: number;
+}
+
+/**
+ * What the node-hours cost, a floor under the bill as the node-hours are; Spot node-hours with no
+ * Spot price are left out, and `unpricedLowPriorityNodeHours` says how many.
+ */
+export function replayCost(replay: Replay, prices: NodePrices): { cost: number; unpricedLowPriorityNodeHours: number } {
+  const spotPriced = prices.lowPriority !== undefined;
+  return {
+    cost: replay.dedicatedNodeHours * prices.dedicated + replay.lowPriorityNodeHours * (prices.lowPriority ?? 0),
+    unpricedLowPriorityNodeHours: spotPriced ? 0 : replay.lowPriorityNodeHours,
+  };
+}

@@ -5,6 +5,7 @@
  * another fatal error (bad use, pool that cannot run tasks), 70 a bug (tasks/fatal-error.ts).
  */
 import path from "node:path";
+import type { BatchServiceClient } from "@azure/batch";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import type { StackOutputs } from "../contracts/stack-outputs";
 import { NOT_IN_YET, summaryTable } from "./collect";
@@ -15,6 +16,7 @@ import { prepareOutDir } from "./out-dir";
 import { outputsFromFile, outputsFromStack, projectRoot } from "./outputs";
 import { outlastOutages, resumeCommand, ServiceUnreachableError } from "./outage";
 import { fatal, packageInfo, runToExit, type FatalOptions } from "./fatal-error";
+import { followPoolBack, PoolSizeLog } from "./pool-size";
 import { describe } from "./retry";
 import { PROCESS_IO, type CommandIo } from "./terminal";
 import { PROFILE_ERROR } from "../contracts/record-errors";
@@ -195,6 +197,34 @@ async function resolveTarget(opts: CliOptions, root: string, log: (l: string) =>
   return { ...(await startLocalTarget({ projectDir: root, nodes: opts.localNodes, log })), outlivesCommand: false };
 }
 
+/** How long the in-process local cloud is kept for its pool to shrink back: two evaluations at its clock, and room. */
+const LOCAL_SCALE_DOWN_WAIT_MS = 30_000;
+
+/**
+ * The in-process local cloud stops with the command: waiting for its pool to release the nodes
+ * shows the scale-down as well as the scale-up, at a cost of seconds on its faster clock.
+ */
+async function showScaleDown(
+  client: BatchServiceClient,
+  poolSizes: PoolSizeLog,
+  target: Target,
+  pollMs: number,
+  log: (line: string) => void,
+): Promise<void> {
+  const poolId = target.outputs.poolId;
+  const seconds = LOCAL_SCALE_DOWN_WAIT_MS / 1000;
+  // The results are written and printed by now: a failed look at the pool must not fail the run.
+  const size = await followPoolBack(client, poolSizes, poolId, {
+    pollMs,
+    timeoutMs: LOCAL_SCALE_DOWN_WAIT_MS,
+    onWait: () =>
+      log(`pool ${poolId}: waiting up to ${seconds} s for autoscale to release its nodes before the local cloud stops`),
+  }).catch((err: unknown) => void log(`pool ${poolId}: its scale-down could not be followed: ${describe(err)}`));
+  const left = size ? size.dedicated + size.lowPriority : 0;
+  if (size?.autoscale && left > 0)
+    log(`pool ${poolId}: still ${left} node(s) after ${seconds} s; the local cloud stops with them`);
+}
+
 function printReport(report: DispatchReport, json: boolean, io: CommandIo): void {
   if (json) {
     io.stdout.write(
@@ -280,6 +310,9 @@ async function main(argv: string[], name: string, io: CommandIo): Promise<number
     log(
       `job ${jobId} on pool ${target.outputs.poolId} (${target.outputs.batchAccountEndpoint}; Batch auth: ${access.batch === "entra" ? "Microsoft Entra ID" : "shared key"}, storage auth: ${access.storage === "entra" ? "Microsoft Entra ID" : "shared key"})`,
     );
+    const poolSizes = new PoolSizeLog(target.outputs.poolId, log);
+    // A local cloud answers a poll in a millisecond; Azure's task counts are worth fewer calls.
+    const pollMs = (opts.poll ?? (target.outputs.location === "local" ? 0.5 : 3)) * 1000;
     const run = () =>
       runOcrJob({
         outputs: target.outputs,
@@ -293,9 +326,9 @@ async function main(argv: string[], name: string, io: CommandIo): Promise<number
         taskStorage: opts.taskStorage,
         log,
         progress: true,
-        // A local cloud answers a poll in a millisecond; Azure's task counts are worth fewer calls.
         pricePerNodeHour: opts.pricePerNodeHour,
-        pollMs: (opts.poll ?? (target.outputs.location === "local" ? 0.5 : 3)) * 1000,
+        pollMs,
+        poolSizes,
       });
     const report = await outlastOutages(run, {
       outputs: target.outputs,
@@ -316,6 +349,8 @@ async function main(argv: string[], name: string, io: CommandIo): Promise<number
       },
     });
     printReport(report, Boolean(opts.json), io);
+    if (report.outcome && !target.outlivesCommand)
+      await showScaleDown(access.batchClient, poolSizes, target, pollMs, log);
     return report.exitCode;
   } finally {
     process.off("SIGINT", onSignal);

@@ -12,6 +12,7 @@ import { RECORDS_FILE } from "../contracts/node-setup";
 import { parseResultRecords, type CounterSeen, type ResultRecord, type ResultStatus } from "../contracts/result-record";
 import { ifFound } from "./if-found";
 import type { NotReadEntry } from "./input-listing";
+import { listJobTasks } from "./job-tasks";
 import type { JobManifest } from "./manifest";
 import { BLOB_PREFIX } from "./photos";
 import { CSV_COLUMNS, csvText } from "./results-csv";
@@ -64,17 +65,9 @@ export const NOT_IN_YET = "has written no record yet";
 /** The job's tasks; none when the job is gone (deleted after an earlier collection): the records are what counts. */
 async function listTasks(client: BatchServiceClient, jobId: string): Promise<Map<string, TaskView>> {
   const tasks = new Map<string, TaskView>();
-  const first = await ifFound(
-    client.task.list(jobId, { taskListOptions: { select: "id,state,executionInfo,nodeInfo" } }),
-  );
-  if (!first) return tasks;
-  let page: BatchServiceModels.TaskListResponse = first;
-  for (;;) {
-    for (const t of page) if (t.id) tasks.set(t.id, t);
-    const next = page.odatanextLink;
-    if (!next) return tasks;
-    page = await client.task.listNext(next);
-  }
+  for (const t of (await listJobTasks(client, jobId, "id,state,executionInfo,nodeInfo")) ?? [])
+    if (t.id) tasks.set(t.id, t);
+  return tasks;
 }
 
 async function download(container: ContainerClient, blobName: string): Promise<string | undefined> {

@@ -25,6 +25,7 @@ import type { IgnoredEntry, NotReadEntry } from "./input-listing";
 import { findPhotos, inputLines, InputError, type LocalPhoto } from "./photos";
 import { planTasks, type PlannedTask } from "./plan";
 import { poolCapacity } from "./pool";
+import { PoolSizeLog } from "./pool-size";
 import { sleep } from "./retry";
 import { taskSasUrls } from "./sas";
 import { createProgress } from "./progress";
@@ -53,6 +54,8 @@ export interface DispatchOptions {
   pollMs?: number;
   /** For the report's cost estimate (`--price-per-node-hour`). */
   pricePerNodeHour?: number;
+  /** Follows the pool's size while the job runs (one of its own, logging to `log`, by default). */
+  poolSizes?: PoolSizeLog;
 }
 
 export interface DispatchReport {
@@ -184,7 +187,10 @@ export async function runOcrJob(options: DispatchOptions): Promise<DispatchRepor
     );
   }
   let submitted: AddTasksResult = { added: 0, existed: 0, calls: 0, retries: 0, splits: 0 };
+  const poolSizes = options.poolSizes ?? new PoolSizeLog(outputs.poolId, log);
   if (pending.length > 0) {
+    // The size before the tasks arrive, so that the monitor's first look already shows autoscale reacting to them.
+    if (options.wait) poolSizes.observe(await client.pool.get(outputs.poolId));
     submitted = await submitTasks(options, plan, pending);
   }
   const report: DispatchReport = {
@@ -209,6 +215,7 @@ export async function runOcrJob(options: DispatchOptions): Promise<DispatchRepor
       log,
       progress: showProgress ? monitorProgressBar : undefined,
       photos: pending.reduce((n, t) => n + t.blobs.length, 0),
+      poolSizes,
     });
     log(`job: ${report.outcome.counts.succeeded} task(s) succeeded, ${report.outcome.counts.failed} failed`);
   }

@@ -7,6 +7,7 @@
 import type { BatchServiceClient, BatchServiceModels } from "@azure/batch";
 import { badNodeLines } from "./bad-nodes";
 import { listNodes, poolProblem } from "./pool";
+import type { PoolSizeLog } from "./pool-size";
 import { createProgress, formatDuration, type Progress } from "./progress";
 import { sleep } from "./retry";
 
@@ -23,6 +24,8 @@ export interface MonitorOptions {
   log?: (line: string) => void;
   /** Photos in the tasks watched, for the photos-per-second figure. */
   photos?: number;
+  /** Where the pool's size is followed: a line each time autoscale asks for other nodes or they come and go. */
+  poolSizes?: PoolSizeLog;
 }
 
 export interface JobOutcome {
@@ -91,6 +94,7 @@ export async function waitForJob(
   const commandStart = Date.now();
   let started: number | undefined;
   const progress = options.progress?.(totalTasks);
+  const log = progress?.aboveBar ?? options.log;
   const pollMs = options.pollMs ?? 3000;
   let unusable = 0;
   const reported = new Set<string>();
@@ -104,7 +108,8 @@ export async function waitForJob(
         listNodes(client, poolId),
       ]);
       counts = taskCounts.taskCounts;
-      for (const line of badNodeLines(poolId, nodes, reported)) options.log?.(line);
+      options.poolSizes?.observe(pool, progress?.aboveBar);
+      for (const line of badNodeLines(poolId, nodes, reported)) log?.(line);
       started ??= jobStart(job, commandStart);
       const elapsed = Date.now() - started;
       progress?.update(

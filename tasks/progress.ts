@@ -2,12 +2,17 @@
  * Progress for long work: a bar on a terminal, plain throttled lines in CI logs (where a bar
  * would fill the log with carriage returns). Everything goes to stderr so stdout stays for results.
  */
-import { SingleBar, Presets } from "cli-progress";
+import { MultiBar, Presets } from "cli-progress";
 import { barAllowed } from "./terminal";
 
 export interface Progress {
   update(value: number, detail: string): void;
   stop(finalLine?: string): void;
+  /**
+   * Only while a bar is drawn: writes a line above it. A line written to the terminal directly
+   * would land on the end of the bar's line, and the bar's own redraw would not move it.
+   */
+  aboveBar?: (line: string) => void;
 }
 
 export interface ProgressOptions {
@@ -19,28 +24,34 @@ export interface ProgressOptions {
   write?: (line: string) => void;
   /** Minimum time between plain lines, unless the work is done. */
   lineIntervalMs?: number;
+  /** Where the bar is drawn (stderr by default). */
+  stream?: NodeJS.WritableStream & { isTTY?: boolean };
 }
 
 export function createProgress(options: ProgressOptions): Progress {
   const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const tty = options.tty ?? barAllowed(process.stderr);
+  const stream = options.stream ?? process.stderr;
+  const tty = options.tty ?? barAllowed(stream);
   if (tty) {
-    const bar = new SingleBar(
-      {
-        format: `${options.label} [{bar}] {percentage}% | {detail}`,
-        stream: process.stderr,
-        hideCursor: true,
-        clearOnComplete: false,
-      },
+    // A MultiBar of one bar, for its log(): SingleBar has none, and restores the cursor it saved
+    // at its start when it stops, over whatever lines were written meanwhile.
+    const bars = new MultiBar(
+      { format: `${options.label} [{bar}] {percentage}% | {detail}`, stream, hideCursor: true, clearOnComplete: false },
       Presets.shades_classic,
     );
-    bar.start(Math.max(options.total, 1), 0, { detail: "" });
+    const bar = bars.create(Math.max(options.total, 1), 0, { detail: "" });
     return {
       update: (value, detail) => bar.update(value, { detail }),
       stop: (finalLine) => {
-        bar.stop();
+        // Not drawn on a stream that is no terminal; drawn, its logged lines wait for the next
+        // redraw, which stop() alone does not do.
+        if (bars.isActive) {
+          bars.update();
+          bars.stop();
+        }
         if (finalLine) write(finalLine);
       },
+      aboveBar: (line) => bars.log(`${line}\n`),
     };
   }
   const interval = options.lineIntervalMs ?? 5000;

@@ -23,7 +23,8 @@ export interface RunStats {
 
 const MS_PER_HOUR = 3_600_000;
 
-function ms(t: Date | string | undefined): number | undefined {
+/** A time as Batch's client gives it (a Date, or a string from JSON), in ms since the epoch. */
+export function epochMs(t: Date | string | undefined): number | undefined {
   if (t === undefined) return undefined;
   const v = new Date(t).getTime();
   return Number.isFinite(v) ? v : undefined;
@@ -34,8 +35,8 @@ export function runStats(tasks: Iterable<TaskTiming>): RunStats {
   let first = Infinity;
   let last = -Infinity;
   for (const t of tasks) {
-    const start = ms(t.startTime);
-    const end = ms(t.endTime);
+    const start = epochMs(t.startTime);
+    const end = epochMs(t.endTime);
     if (start === undefined || end === undefined) continue;
     first = Math.min(first, start);
     last = Math.max(last, end);

@@ -46,6 +46,17 @@ describe("npm run ocr with no arguments", () => {
     expect(run.stdout).toContain(
       `${expected.size} photo(s): ${read} read, ${expected.size - read} unreadable, 0 failed`,
     );
+    // The dev stack's pool autoscales from zero: it grows to the work and shrinks back, and says so.
+    const order = [
+      /^pool \S+: autoscale asks for [1-9]\d* node\(s\) \(was 0 node\(s\)\)$/m,
+      /^pool \S+: 0 → [1-9]\d* node\(s\)$/m,
+      /^pool \S+: autoscale asks for 0 node\(s\) \(was [1-9]\d* node\(s\)\)$/m,
+      /^pool \S+: [1-9]\d* → 0 node\(s\)$/m,
+    ].map((line) => {
+      expect(run.stderr).toMatch(line);
+      return run.stderr.search(line);
+    });
+    expect(order).toEqual([...order].sort((a, b) => a - b));
   });
 
   // It used to report every photo "unreadable" and exit 0, as if the photos were at fault.

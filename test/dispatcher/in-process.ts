@@ -25,6 +25,6 @@ async function inProcess(
 /** `npm run ocr -- ARGS`, in-process. */
 export const ocrInProcess = (args: string[]) => inProcess("tasks/cli.ts", args, runOcrCommand);
 
-/** `npm run autoscale -- ARGS`, in-process. */
-export const autoscaleInProcess = (args: string[]) =>
-  inProcess("tasks/autoscale-cli.ts", args, (argv, io) => runAutoscale(argv, io));
+/** `npm run autoscale -- ARGS`, in-process; `env` is where it reads keys (AZURE_BATCH_ACCESS_KEY). */
+export const autoscaleInProcess = (args: string[], env: NodeJS.ProcessEnv = process.env) =>
+  inProcess("tasks/autoscale-cli.ts", args, (argv, io) => runAutoscale(argv, io, env));

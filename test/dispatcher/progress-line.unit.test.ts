@@ -1,4 +1,6 @@
-import { jobStart, progressLine } from "../../tasks/monitor";
+import type { BatchServiceClient } from "@azure/batch";
+import { jobStart, progressLine, waitForJob } from "../../tasks/monitor";
+import { PoolSizeLog } from "../../tasks/pool-size";
 
 const counts = (completed: number, total: number) => ({
   active: total - completed - 1,
@@ -43,5 +45,35 @@ describe("the progress line", () => {
     expect(jobStart({}, commandStart)).toBe(commandStart);
     expect(jobStart({ creationTime: new Date(commandStart - 60_000) }, commandStart)).toBe(commandStart - 60_000);
     expect(jobStart({ creationTime: new Date(commandStart + 60_000) }, commandStart)).toBe(commandStart);
+  });
+});
+
+describe("waitForJob's lines while the bar is drawn", () => {
+  test("the pool's size lines go above the bar, not onto its end through the command's log", async () => {
+    let polls = 0;
+    const pools = [
+      { id: "p", currentDedicatedNodes: 0, targetDedicatedNodes: 1, enableAutoScale: true },
+      { id: "p", currentDedicatedNodes: 1, targetDedicatedNodes: 1, enableAutoScale: true },
+    ];
+    const client = {
+      job: {
+        get: async () => ({ id: "j", state: "active" }),
+        getTaskCounts: async () => ({ taskCounts: counts(polls > 1 ? 1 : 0, 1) }),
+      },
+      pool: { get: async () => pools[Math.min(polls++, pools.length - 1)] },
+      computeNode: { list: async () => [{ id: "n1", state: polls > 1 ? "idle" : "starting" }] },
+    } as unknown as BatchServiceClient;
+    const logged: string[] = [];
+    const above: string[] = [];
+    const poolSizes = new PoolSizeLog("p", (line) => logged.push(line));
+    poolSizes.observe({ currentDedicatedNodes: 0, targetDedicatedNodes: 0, enableAutoScale: true });
+    await waitForJob(client, "j", "p", 1, {
+      pollMs: 1,
+      log: (line) => logged.push(line),
+      progress: () => ({ update: () => undefined, stop: () => undefined, aboveBar: (line) => above.push(line) }),
+      poolSizes,
+    });
+    expect(above).toEqual(["pool p: autoscale asks for 1 node(s) (was 0 node(s))", "pool p: 0 → 1 node(s)"]);
+    expect(logged).toEqual([]);
   });
 });
