@@ -300,7 +300,7 @@ export function findWheels(img: GrayImage, digits: number, contrast: number, lay
       (a, g) => (!a || heightOf(g) > heightOf(a) || (heightOf(g) === heightOf(a) && g.ink > a.ink) ? g : a),
       undefined,
     );
-    return { x0, x1, glyph, others: glyphs.filter((g) => g !== glyph) };
+    return { x0, x1, inner: [x0 + inset, x1 - inset] as const, glyph, others: glyphs.filter((g) => g !== glyph) };
   });
   // A fleck of a frame or of noise left in a cell whose digit the light washed out is no digit,
   // not even a sliver of one: a wheel's sliver spans the digit's strokes.
@@ -338,7 +338,8 @@ export function findWheels(img: GrayImage, digits: number, contrast: number, lay
       // with a ledge under it, must stay measured.)
       const fromBelow = g.bottom - digitHeight + 1;
       const top = g.top === 0 && Math.abs(fromBelow - refTop) < Math.abs(g.top - refTop) ? fromBelow : g.top;
-      g = narrowColumns(mask, img.width, { ...g, top, bottom: top + digitHeight, left: c.x0, right: c.x1 }, c.x0, c.x1);
+      const [left, right] = c.inner;
+      g = narrowColumns(mask, img.width, { ...g, top, bottom: top + digitHeight, left, right }, left, right);
     }
     const offset = (leaving ? g.bottom - (refTop + digitHeight - 1) : g.top - refTop) / digitHeight;
     const second = c.others

@@ -95,6 +95,20 @@ describe("finding the wheels in a band", () => {
     expect(counter.wheels.map((w) => w.offset)).toEqual([0, 0, 0, 0, 0]);
   });
 
+  test("in located cells, a digit cut to the digit height keeps to its cell's inset: a separator's shade in the margin is no part of its shape", () => {
+    const shaded = band([30, 30, undefined, 30, 30], (img) => {
+      drawBlock(img, 2, 30, 40, 46); // a wide digit, one blank column from the cell's inset
+      drawBlock(img, 2, 0, 34, 8); // a glare stripe joining it from the band's top: it is cut
+      // The separator's shade, in the cell's margin (outside its 6 px inset), over the digit's rows.
+      for (let y = 32; y <= 68; y++) for (let x = 2 * CELL + 1; x <= 2 * CELL + 5; x++) img.data[y * W + x] = 30;
+    });
+    const cells = Array.from({ length: 5 }, (_, i): [number, number] => [i * CELL, (i + 1) * CELL - 1]);
+    const counter = findWheels(shaded, 5, 0.2, { cells, digitTop: 30, digitHeight: 40 });
+    const glyph = counter.wheels[2]?.glyph;
+    expect(glyph && [glyph.top, glyph.left, glyph.right]).toEqual([30, 2 * CELL + 7, 2 * CELL + 52]);
+    expect(counter.wheels.map((w) => w.offset)).toEqual([0, 0, 0, 0, 0]);
+  });
+
   test("a fleck left where light washed a digit out is no digit: the wheel has no glyph, rather than a sliver read as one", () => {
     const flecked = band([30, undefined, 30, 30, 30], (img) => {
       for (let y = 0; y <= 5; y++) for (let x = CELL + 12; x <= CELL + 13; x++) img.data[y * W + x] = 30;
