@@ -77,6 +77,7 @@ export class NodeFaults {
   private preempt(pool: Pool, node: ComputeNode): void {
     const { fleet, scheduler, state, log } = this.parts;
     this.injected.preempted += 1;
+    node.preemptedUntil = new Date(Date.now() + this.spec.preemptedForSeconds * 1000).toISOString();
     fleet.setState(node, "preempted");
     fleet.serviceLog.record(node.id, "preempted (injected fault)");
     log(`fault: node ${node.id} of pool ${pool.id} preempted; back in ${this.spec.preemptedForSeconds} s`);
@@ -84,11 +85,7 @@ export class NodeFaults {
     scheduler.prepRelease.nodeRestarted(state.jobs.values(), node, true);
     const work = (async () => {
       await vacateNode(scheduler, node, "requeue");
-      await sleep(this.spec.preemptedForSeconds * 1000, undefined, { signal: this.closing.signal });
-      // Removed from the pool meanwhile.
-      if (node.state !== "preempted") return;
-      log(`fault: node ${node.id} of pool ${pool.id} back from preemption`);
-      await fleet.restart(pool, node, true);
+      await backFromPreemption(fleet, pool, node, log, this.closing.signal);
     })().catch((err: unknown) => {
       if (!this.closing.signal.aborted) throw err;
     });
@@ -103,4 +100,25 @@ export class NodeFaults {
     log(`fault: node ${node.id} of pool ${pool.id} unusable (${error.code}); its tasks go to other nodes`);
     inBackground(vacateNode(scheduler, node, "recover"), `node ${node.id}: gone bad`, log);
   }
+}
+
+/**
+ * Brings a preempted node back as a fresh VM (disk wiped, start task run) once its capacity is,
+ * at node.preemptedUntil, or at once if that has passed. Resolves once it has booted again, or
+ * at once if it left the pool meanwhile.
+ */
+export async function backFromPreemption(
+  fleet: Fleet,
+  pool: Pool,
+  node: ComputeNode,
+  log: Log,
+  signal?: AbortSignal,
+): Promise<void> {
+  const due = Date.parse(node.preemptedUntil ?? "");
+  // The wait keeps no process alive: a service stopped meanwhile brings the node back at its next start.
+  await sleep(Number.isNaN(due) ? 0 : Math.max(0, due - Date.now()), undefined, { signal, ref: false });
+  if (node.state !== "preempted") return;
+  delete node.preemptedUntil;
+  log(`fault: node ${node.id} of pool ${pool.id} back from preemption`);
+  await fleet.restart(pool, node, true);
 }

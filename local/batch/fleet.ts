@@ -15,7 +15,7 @@ import { bootedState, isLegalTransition } from "./node-states";
 import { runProcess } from "./process-runner";
 import type { ProcessSlots } from "./process-slots";
 import { removeFiles } from "./remove-files";
-import { BatchState, key, newNodeId, now } from "./state";
+import { BatchState, countChange, key, newNodeId, now } from "./state";
 
 /** Long enough for a polling client to see each state, short enough not to slow tests. */
 const STATE_STEP_MS = 150;
@@ -220,6 +220,7 @@ export class Fleet {
     this.serviceLog.record(node.id, `node state ${node.state} -> ${state}`);
     node.state = state;
     node.stateTransitionTime = now();
+    countChange();
   }
 
   /**

@@ -142,6 +142,11 @@ export interface ComputeNode {
   nodeAgentInfo: { version: string; lastUpdateTime: string };
   virtualMachineInfo: { imageReference: ImageReference };
   errors?: ComputeNodeError[];
+  /**
+   * Not Batch's, never sent: when a preempted node (`--faults preempt`) is due back. Kept in the
+   * state, so that a restart neither cuts the preemption short nor makes it last forever.
+   */
+  preemptedUntil?: string;
 }
 
 /** Batch's ComputeNodeError: what keeps a node from running tasks. */

@@ -74,6 +74,8 @@ export function listReply<T extends object>(
   all: Iterable<T>,
   req: BatchRequest,
   kept = true,
+  /** What of an entity a client sees; the entity itself is what keeps its place in the list. */
+  shown: (entity: T) => object = (entity) => entity,
 ): BatchReply {
   const filter = parseFilter(req.query.get("$filter"));
   const entities = [...all];
@@ -82,7 +84,7 @@ export function listReply<T extends object>(
   const select = req.query.get("$select");
   const body: Record<string, unknown> = {
     "odata.metadata": `${base}/$metadata#${metadata}`,
-    value: page.items.map((e) => applySelect(e, select)),
+    value: page.items.map((e) => applySelect(shown(e), select)),
   };
   if (page.nextToken !== undefined) {
     const next = new URLSearchParams(req.query);

@@ -9,11 +9,16 @@
  *   retryCount: Batch retries tasks after a recovery operation without spending their retries.
  * - Nodes boot again and rerun their start task ("A Task which is run when a Node joins a Pool
  *   in the Azure Batch service, or when the Compute Node is rebooted or reimaged", REST API,
- *   StartTask). An unusable node stays unusable: a reboot does not mend a bad disk.
- * - Completed tasks keep their results and their files on the node.
+ *   StartTask). An unusable node stays unusable: a reboot does not mend a bad disk. A preempted
+ *   node has no VM to reboot: it stays preempted until its capacity is back, when it was due
+ *   before the stop, and comes back as a new VM then, whether faults are injected now or not.
+ *   Batch's evictions follow Azure's capacity, which a stop of the Batch service does not give back.
+ * - Completed tasks keep their results, and their files on the node until their retentionTime,
+ *   counted from their end, is over: the removals due meanwhile happen at once.
  * - Deletions, terminations and removals that were under way finish; autoscale evaluates again.
  */
 import { inBackground } from "./background";
+import { backFromPreemption } from "./fault-nodes";
 import { setJobState } from "./job-rules";
 import type { Job } from "./model";
 import type { Services } from "./routes/services";
@@ -22,6 +27,7 @@ export function resumeAfterRestart(s: Services): void {
   for (const job of s.state.jobs.values()) {
     for (const task of s.state.jobTasks(job.id).all.values()) {
       if (task.state === "preparing" || task.state === "running") s.scheduler.requeue(job, task);
+      else if (task.state === "completed") s.scheduler.retainFiles(job, task);
     }
   }
   for (const pool of s.state.pools.values()) {
@@ -37,6 +43,12 @@ export function resumeAfterRestart(s: Services): void {
         inBackground(
           s.removal.removeNode(pool, node, "requeue"),
           `node ${node.id}: removal (after restart)`,
+          s.config.log,
+        );
+      else if (node.state === "preempted")
+        inBackground(
+          backFromPreemption(s.fleet, pool, node, s.config.log),
+          `node ${node.id}: preemption (after restart)`,
           s.config.log,
         );
       else if (node.state !== "unusable") s.fleet.rejoin(pool, node);

@@ -448,14 +448,18 @@ export class Scheduler {
     this.kick();
   }
 
-  /** Schedules removal of a completed task's directory once its retentionTime is over, as a node agent does. */
-  private retainFiles(job: Job, task: Task): void {
+  /**
+   * Schedules removal of a completed task's directory once its retentionTime, counted from the
+   * task's end, is over (at once if it already is), as a node agent does.
+   */
+  retainFiles(job: Job, task: Task): void {
     const ms = durationMs(task.constraints.retentionTime) ?? Infinity;
-    if (!task.nodeInfo || !Number.isFinite(ms) || this.closed) return;
+    const endTime = task.executionInfo.endTime;
+    if (!task.nodeInfo || endTime === undefined || !Number.isFinite(ms) || this.closed) return;
     // A failure is logged by the removal; the task's record stays as it was, files or not.
     const timer = setTimeout(
       () => inBackground(this.discardFiles(job, task), `task ${job.id}/${task.id}: retention`, this.config.log),
-      ms,
+      Math.max(0, Date.parse(endTime) + ms - Date.now()),
     );
     timer.unref();
     this.retention.set(`${key(job.id)}/${key(task.id)}`, timer);

@@ -11,10 +11,16 @@ export const now = (): string => new Date().toISOString();
 
 let etagCounter = 0n;
 /**
- * How many ETags have been issued: every change to a pool, job or task issues one, so a state
- * writer can tell whether anything changed since it last wrote without comparing the state.
+ * How many changes have been made: every change to a pool, job or task issues an ETag, and a
+ * node's state (nodes have no ETag) is counted too, so a state writer can tell whether anything
+ * changed since it last wrote without comparing the state.
  */
 export const changeCount = (): bigint => etagCounter;
+
+/** A change no ETag marks. Without it a node preempted or gone bad while no task changed was never written. */
+export function countChange(): void {
+  etagCounter += 1n;
+}
 
 /** A fresh ETag in Batch's `0x8D…` form; a counter keeps two changes in one millisecond apart. */
 export function newETag(): string {

@@ -2,8 +2,9 @@
  * `npm run local -- --data DIR` killed with SIGKILL mid-job and started again on the same DIR:
  * the pools (autoscale settings too), nodes, jobs and tasks come back as they were, tasks that
  * were running are requeued as on a rebooted Batch node, completed ones keep their results and
- * files, and the job finishes. Also the in-process service: packages kept across a stop, and
- * nothing kept without persistence. A task a client saw complete is on disk by then.
+ * files (until their retentionTime, counted from their end), and the job finishes; a preempted
+ * Spot node stays away until it was due back. Also the in-process service: packages kept across a
+ * stop, and nothing kept without persistence. A task or node state a client saw is on disk by then.
  */
 import { createWriteStream, existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -17,7 +18,18 @@ import { loadSavedState, STATE_FILE } from "../../local/batch/state-keeper";
 import { restoreState } from "../../local/batch/state-snapshot";
 import { BatchState, key } from "../../local/batch/state";
 import { startLocalCli, type LocalCliProcess } from "./local-cli-process";
-import { bash, IMAGE, pollUntil, taskFile, useGates, VM_SIZE, waitForJob, waitForNodes } from "./service/fixture";
+import {
+  bash,
+  errorOf,
+  IMAGE,
+  pollUntil,
+  taskFile,
+  useGates,
+  VM_SIZE,
+  waitForJob,
+  waitForNodes,
+  waitForTask,
+} from "./service/fixture";
 
 jest.setTimeout(180_000);
 
@@ -38,10 +50,11 @@ function killGroup(cli: LocalCliProcess): void {
   process.kill(-cli.child.pid!, "SIGKILL");
 }
 
-async function start(dataDir: string): Promise<LocalCliProcess> {
-  const cli = await startLocalCli(["--data", dataDir, "--max-processes", "4", "--autoscale-time-scale", "60"], {
-    ownProcessGroup: true,
-  });
+const sleepUntil = (time: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, time - Date.now())));
+
+async function start(dataDir: string, extraArgs: string[] = []): Promise<LocalCliProcess> {
+  const args = ["--data", dataDir, "--max-processes", "4", "--autoscale-time-scale", "60", ...extraArgs];
+  const cli = await startLocalCli(args, { ownProcessGroup: true });
   running.push(cli);
   return cli;
 }
@@ -151,6 +164,70 @@ test("a service killed mid-job comes back on the same --data with its pools, nod
   }
 });
 
+test("completed tasks' files go when their retentionTime, counted from their end, is over, though the service was killed and started again meanwhile", async () => {
+  const dataDir = path.join(work, "retention");
+  const first = await start(dataDir);
+  await first.batch.pool.add({ id: "p", vmSize: VM_SIZE, virtualMachineConfiguration: IMAGE, targetDedicatedNodes: 1 });
+  await first.batch.job.add({ id: "j", poolInfo: { poolId: "p" } });
+  // "brief" is over while the service is down; "longer" outlasts the restart.
+  const retention = { brief: 5_000, longer: 25_000 };
+  await first.batch.task.addCollection("j", [
+    { id: "brief", commandLine: bash("echo brief"), constraints: { retentionTime: "PT5S" } },
+    { id: "longer", commandLine: bash("echo longer"), constraints: { retentionTime: "PT25S" } },
+  ]);
+  const ended = {
+    brief: (await waitForTask(first.batch, "j", "brief")).executionInfo!.endTime!.getTime(),
+    longer: (await waitForTask(first.batch, "j", "longer")).executionInfo!.endTime!.getTime(),
+  };
+  killGroup(first);
+  await first.exited;
+  await sleepUntil(ended.brief + retention.brief);
+
+  const restartedAt = Date.now();
+  const second = await start(dataDir);
+  const listed = (id: string) => second.batch.file.listFromTask("j", id);
+  expect((await listed("longer")).map((f) => f.name)).toContain("stdout.txt");
+  // Listing succeeds (errorOf throws, so undefined: poll again) until the files are gone.
+  const cleanedUp = (id: string) =>
+    pollUntil(`task ${id}'s files to be cleaned up`, () => errorOf(() => listed(id)).catch(() => undefined));
+  expect(await cleanedUp("brief")).toMatchObject({ status: 409, code: "TaskFilesCleanedup" });
+  expect(await cleanedUp("longer")).toMatchObject({ status: 409, code: "TaskFilesCleanedup" });
+  expect(Date.now()).toBeGreaterThanOrEqual(ended.longer + retention.longer);
+  // Counted from the restart, the retention would end 5 s (brief's retention) later than this.
+  expect(Date.now()).toBeLessThan(restartedAt + retention.longer);
+});
+
+test("a Spot node preempted when the service was killed stays preempted until it was due back, then comes back as a new VM", async () => {
+  const dataDir = path.join(work, "preempted");
+  const preemptedFor = 20_000;
+  const first = await start(dataDir, ["--faults", `preempt=600/min,preempt-for=${preemptedFor / 1000}`]);
+  await first.batch.pool.add({
+    id: "spot",
+    vmSize: VM_SIZE,
+    virtualMachineConfiguration: IMAGE,
+    targetLowPriorityNodes: 1,
+    startTask: { commandLine: bash('echo boot >> "$AZ_BATCH_NODE_SHARED_DIR/boots"'), waitForSuccess: true },
+  });
+  const [preempted] = await waitForNodes(first.batch, "spot", 1, ["preempted"]);
+  const dueBack = preempted!.stateTransitionTime!.getTime() + preemptedFor;
+  killGroup(first);
+  await first.exited;
+  // Down for a while, so that a preemption counted from the restart would visibly end later.
+  const downFor = 8_000;
+  await sleepUntil(dueBack - preemptedFor + downFor);
+
+  // No faults now: the node comes back because it was due, not because preemption goes on.
+  const restartedAt = Date.now();
+  const second = await start(dataDir);
+  expect((await second.batch.computeNode.get("spot", preempted!.id!)).state).toBe("preempted");
+  await waitForNodes(second.batch, "spot", 1);
+  expect(Date.now()).toBeGreaterThanOrEqual(dueBack);
+  expect(Date.now()).toBeLessThan(restartedAt + preemptedFor);
+  // A new VM's disk: its start task has run once on it, not once more on the evicted VM's disk.
+  const boots = path.join(dataDir, "nodes", "spot", preempted!.id!, "shared", "boots");
+  expect(await readFile(boots, "utf8")).toBe("boot\n");
+});
+
 async function makeZip(target: string, files: Record<string, string>): Promise<string> {
   const zip = new ZipFile();
   for (const [file, content] of Object.entries(files)) zip.addBuffer(Buffer.from(content), file);
@@ -186,36 +263,54 @@ test("application packages registered in-process are there after a stop and a st
   expect(existsSync(path.join(plainDir, STATE_FILE))).toBe(false);
 });
 
-async function fetchApplications(cloud: LocalCloud): Promise<unknown[]> {
-  const client = new BatchServiceClient(
+/** A client of an in-process service. */
+const clientOf = (cloud: LocalCloud) =>
+  new BatchServiceClient(
     new BatchSharedKeyCredentials(cloud.batchAccountName, cloud.batchAccountKey),
     cloud.batchEndpoint,
   );
-  const apps = await client.application.list();
+
+async function fetchApplications(cloud: LocalCloud): Promise<unknown[]> {
+  const apps = await clientOf(cloud).application.list();
   return apps.map((a) => ({ id: a.id, displayName: a.displayName, versions: a.versions }));
 }
 
-test("a task a client has seen complete is on disk when the answer arrives, before the service would have written it by itself", async () => {
-  const dataDir = path.join(work, "seen");
-  // The service's own writes held back for a minute: only what answering clients writes counts.
+/**
+ * Runs `body` against an in-process service whose own writes are held back for a minute: only
+ * what answering clients writes counts. Resolves with the state then on disk.
+ */
+async function onDiskAfterClientsOnly(
+  dataDir: string,
+  body: (client: BatchServiceClient) => Promise<void>,
+): Promise<BatchState> {
   const cloud = await startLocalCloud({ dataDir, inMemoryStorage: true, persistState: true, stateWatchMs: 60_000 });
   try {
-    const client = new BatchServiceClient(
-      new BatchSharedKeyCredentials(cloud.batchAccountName, cloud.batchAccountKey),
-      cloud.batchEndpoint,
-    );
-    await client.pool.add({ id: "p", vmSize: VM_SIZE, virtualMachineConfiguration: IMAGE, targetDedicatedNodes: 1 });
-    await client.job.add({ id: "j", poolInfo: { poolId: "p" } });
-    await client.task.add("j", { id: "t", commandLine: bash("echo done") });
-    const seen = await pollUntil("the task completed", async () => {
-      const t = await client.task.get("j", "t");
-      return t.state === "completed" ? t : undefined;
-    });
+    await body(clientOf(cloud));
     const saved = await loadSavedState(dataDir);
-    const onDisk = new BatchState();
-    restoreState(saved!, onDisk, cloud.batchEndpoint, dataDir, saved!.file);
-    expect(onDisk.jobTasks("j").all.get(key("t"))).toMatchObject({ state: "completed", eTag: seen.eTag });
+    const state = new BatchState();
+    restoreState(saved!, state, cloud.batchEndpoint, dataDir, saved!.file);
+    return state;
   } finally {
     await cloud.stop();
   }
+}
+
+test("a task a client has seen complete is on disk when the answer arrives, before the service would have written it by itself", async () => {
+  let seen: BatchServiceModels.CloudTask | undefined;
+  const onDisk = await onDiskAfterClientsOnly(path.join(work, "seen"), async (client) => {
+    await client.pool.add({ id: "p", vmSize: VM_SIZE, virtualMachineConfiguration: IMAGE, targetDedicatedNodes: 1 });
+    await client.job.add({ id: "j", poolInfo: { poolId: "p" } });
+    await client.task.add("j", { id: "t", commandLine: bash("echo done") });
+    seen = await waitForTask(client, "j", "t");
+  });
+  expect(onDisk.jobTasks("j").all.get(key("t"))).toMatchObject({ state: "completed", eTag: seen!.eTag });
+});
+
+test("a node's state a client has seen is on disk when the answer arrives, though nodes have no ETag to mark the change", async () => {
+  let nodeId: string | undefined;
+  const onDisk = await onDiskAfterClientsOnly(path.join(work, "seen-node"), async (client) => {
+    await client.pool.add({ id: "p", vmSize: VM_SIZE, virtualMachineConfiguration: IMAGE, targetDedicatedNodes: 1 });
+    nodeId = (await waitForNodes(client, "p", 1))[0]!.id;
+  });
+  expect(onDisk.poolNodes("p").get(nodeId!)?.state).toBe("idle");
 });

@@ -1,11 +1,16 @@
 /** Compute nodes (list, get) and applications (list, get). */
 import { notFound } from "../errors";
 import type { Route } from "../http";
-import type { Application } from "../model";
+import type { Application, ComputeNode } from "../model";
 import { listReply } from "../replies";
 import { applySelect } from "../odata";
 import { key } from "../state";
 import type { Services } from "./services";
+
+/** A node as Batch describes it, without what only this service keeps about it. */
+function asSent({ preemptedUntil: _, ...node }: ComputeNode): Omit<ComputeNode, "preemptedUntil"> {
+  return node;
+}
 
 export function nodeAndApplicationRoutes(s: Services): Route[] {
   const base = () => s.config.baseUrl();
@@ -22,6 +27,8 @@ export function nodeAndApplicationRoutes(s: Services): Route[] {
           `pools/${req.params.poolId}/nodes`,
           s.state.poolNodes(s.state.pool(req.params.poolId!).id).values(),
           req,
+          true,
+          asSent,
         ),
     },
     {
@@ -33,7 +40,7 @@ export function nodeAndApplicationRoutes(s: Services): Route[] {
           status: 200,
           body: {
             "odata.metadata": `${base()}/$metadata#pools/${req.params.poolId}/nodes/@Element`,
-            ...applySelect(node, req.query.get("$select")),
+            ...applySelect(asSent(node), req.query.get("$select")),
           },
         };
       },
