@@ -24,6 +24,8 @@ const KEPT_SAMPLES = 2 * 60 * 24;
 
 /** Batch's limit on what a formula may ask for; local nodes are directories, but not unbounded. */
 const MAX_NODES = 1000;
+/** Batch refuses a pool a second enableautoscale request within this (AutoScaleTooManyRequestsToEnable). */
+const ENABLE_REQUEST_SPACING_MS = 30_000;
 
 export interface AutoscalerOptions {
   /** How many times faster than real time the formula's clock runs; 1 unless a test wants speed. */
@@ -44,6 +46,8 @@ export class Autoscaler {
   private readonly started = Date.now();
   private sampler: NodeJS.Timeout | undefined;
   private readonly resources: NodeResources;
+  /** When each pool's last enableautoscale request was granted, on the formula's clock. */
+  private readonly enableRequests = new WeakMap<Pool, number>();
   /** Pools whose resource sample is still being read: the next waits rather than overlapping it. */
   private readonly measuring = new WeakSet<Pool>();
 
@@ -63,6 +67,18 @@ export class Autoscaler {
 
   private realMs(formulaMs: number): number {
     return Math.max(1, formulaMs / this.options.timeScale);
+  }
+
+  /**
+   * Whether an enableautoscale request on the pool may go ahead now (and, if so, counts it):
+   * Batch grants one in 30 seconds a pool, on the clock its formulas see.
+   */
+  grantEnableRequest(pool: Pool): boolean {
+    const now = this.formulaNow();
+    const last = this.enableRequests.get(pool);
+    if (last !== undefined && now - last < ENABLE_REQUEST_SPACING_MS) return false;
+    this.enableRequests.set(pool, now);
+    return true;
   }
 
   /** Starts (or restarts, with a new interval or formula) the pool's evaluations; the first runs now. */

@@ -121,6 +121,12 @@ const CATALOGUE = {
   },
   PoolBeingDeleted: { status: 409, message: "The specified pool has been marked for deletion and is being reclaimed." },
   PoolBeingResized: { status: 409, message: "The specified pool is being resized." },
+  // Batch documents the code and the 30 seconds, not the status: 409, as for its other refusals
+  // of an operation at this moment (docs/fidelity.md).
+  AutoScaleTooManyRequestsToEnable: {
+    status: 409,
+    message: "Enable AutoScale requests for the same pool must be separated by at least 30 seconds.",
+  },
   AutoScalingEnabled: {
     status: 409,
     message: "The specified pool has auto scaling enabled; disable it before resizing.",

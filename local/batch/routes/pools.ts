@@ -244,6 +244,8 @@ export function poolRoutes(s: Services): Route[] {
           throw missingProperty("autoScaleFormula");
         }
         const interval = acceptedInterval(body);
+        // Counted once the request is valid: a refused formula is not an enable request granted.
+        if (!autoscaler.grantEnableRequest(pool)) throw batchError("AutoScaleTooManyRequestsToEnable");
         pool.enableAutoScale = true;
         pool.autoScaleFormula = formula;
         pool.autoScaleEvaluationInterval = interval ?? pool.autoScaleEvaluationInterval ?? DEFAULT_EVALUATION_INTERVAL;

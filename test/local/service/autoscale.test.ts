@@ -149,6 +149,29 @@ describe("periodic evaluation with the Pulumi program's formula", () => {
   });
 });
 
+describe("enableautoscale's rate", () => {
+  it("refuses a pool's second enable request within 30 seconds of the formula's clock, and grants it after", async () => {
+    const { client } = service();
+    await addPool(client, "as-often", { nodes: 0 });
+    const enable = (formula: string) => client.pool.enableAutoScale("as-often", { autoScaleFormula: formula });
+    await enable("$TargetDedicatedNodes = 0;");
+    const refused = await errorOf(() => enable("$TargetDedicatedNodes = 1;"));
+    expect(refused).toMatchObject({ status: 409, code: "AutoScaleTooManyRequestsToEnable" });
+    expect((await client.pool.get("as-often")).autoScaleFormula).toBe("$TargetDedicatedNodes = 0;");
+    // 30 seconds of the formula's clock are half a second here (time runs 60 times faster).
+    await pollUntil("the next enable request to be granted", () =>
+      enable("$TargetDedicatedNodes = 1;").then(
+        () => true,
+        (err: { code?: string }) => {
+          if (err.code === "AutoScaleTooManyRequestsToEnable") return undefined;
+          throw err;
+        },
+      ),
+    );
+    expect((await client.pool.get("as-often")).autoScaleFormula).toBe("$TargetDedicatedNodes = 1;");
+  });
+});
+
 describe("scale-down honours $NodeDeallocationOption", () => {
   async function busyPool(client: BatchServiceClient, id: string): Promise<ReturnType<typeof gates.gate>> {
     await addAutoscalePool(client, id, "$TargetDedicatedNodes = 1;");
