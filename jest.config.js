@@ -4,7 +4,8 @@
  *   process); `npm run test:unit`, the loop to run while changing code.
  * - integration: every other `*.test.ts` under test/ (Azurite, the local Batch service, ImageMagick,
  *   Tesseract, Chromium, spawned CLIs); `npm test` runs it with the unit tests.
- * - bench: test/bench/, the benchmark's smoke run (minutes); `npm run bench:check`, and CI.
+ * - bench: test/bench/, the benchmark's smoke run (minutes) and its latency proxy's test;
+ *   `npm run bench:check`, and CI.
  * @type {import('jest').Config}
  */
 const shared = {

@@ -24,3 +24,7 @@ export function goal(name: string, kind: "min" | "max", target: number, measured
 export const SUBMIT_PEAK_RSS_MB = 300;
 /** Peak RSS planning ten times the photos (1,000,000 by default) over that at the largest count: at most 10 % more. */
 export const PLAN_RSS_GROWTH = 1.1;
+/** The dispatcher's upload over one uploadFile after another, every request to storage delayed by UPLOAD_GOAL_LATENCY_MS (issue 13): at least 4x. */
+export const UPLOAD_VS_SEQUENTIAL = 4;
+/** The per-request latency the upload goal is stated at, and the bench's default. */
+export const UPLOAD_GOAL_LATENCY_MS = 20;

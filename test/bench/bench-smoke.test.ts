@@ -67,8 +67,15 @@ describe("bench --quick", () => {
       listing: { counted: number; expected: number; pages: number }[];
     };
     for (const l of sub.listing) expect(l.counted).toBe(sub.tasks);
-    const upload = results.sections.upload as SectionJson & { secondRunBytesSent: number };
+    const upload = results.sections.upload as SectionJson & {
+      secondRunBytesSent: number;
+      latencyMs: number;
+      samples: { units: number; extra?: { requests?: number } }[];
+    };
     expect(upload.secondRunBytesSent).toBe(0);
+    // Through the latency proxy by default: every photo paid the delay at least once.
+    expect(upload.latencyMs).toBe(20);
+    for (const s of upload.samples) expect(s.extra?.requests).toBeGreaterThanOrEqual(s.units);
   });
 
   it("plans and submits growing photo counts in a child process, reporting its peak memory", () => {
