@@ -29,24 +29,38 @@ beforeAll(() => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const truthOf = (photo: string) => set.photos.find((p) => p.photo === photo)?.reading;
+type Records = Awaited<ReturnType<typeof runBatch>>;
 
-/** Readings marked ok must be the truth; at least `least` of them must be ok. */
-function expectTrusted(records: Awaited<ReturnType<typeof runBatch>>, least: number): void {
+/** Readings marked ok must be the set's truth, found on the set's count of wheels; at least `least` of them must be ok. */
+function expectTrusted(records: Records, sample: SampleSet, least: number): void {
   const ok = records.filter((r) => r.status === "ok");
   for (const r of ok)
-    expect({ photo: r.photo, reading: r.reading }).toEqual({ photo: r.photo, reading: truthOf(r.photo) });
+    expect({ photo: r.photo, reading: r.reading, wheels: r.counter?.wheels }).toEqual({
+      photo: r.photo,
+      reading: sample.photos.find((p) => p.photo === r.photo)?.reading,
+      wheels: sample.digits,
+    });
   expect(ok.length).toBeGreaterThanOrEqual(least);
+}
+
+/** Twelve photos of a style drawn into `name`, read as a user without a profile would read them. */
+async function readWithoutProfile(name: string, seed: number, style: MeterStyle): Promise<[SampleSet, Records]> {
+  const sample = writeSampleSet(path.join(dir, name), 12, seed, style);
+  const records = await runBatch({
+    photos: sample.photos.map((p) => path.join(dir, name, p.photo)),
+    outDir: path.join(dir, `${name}-none`),
+    concurrency: 2,
+  });
+  return [sample, records];
 }
 
 describe("the worker locates the counter", () => {
   test("in a rough window: a loose crop, a rotation off by degrees, the digit count", async () => {
     const rough: MeterProfile = { ...set.roughProfile };
     const records = await runBatch({ photos, profile: rough, outDir: path.join(dir, "rough"), concurrency: 2 });
-    expectTrusted(records, 10);
+    expectTrusted(records, set, 10);
     // The record says where the counter was found: inside the crop, level within a few degrees of the camera's tilt.
     for (const r of records.filter((x) => x.status === "ok")) {
-      expect(r.counter?.wheels).toBe(set.digits);
       for (const [x, y] of r.counter?.corners ?? []) {
         expect(x).toBeGreaterThanOrEqual(rough.crop!.x - 1);
         expect(y).toBeGreaterThanOrEqual(rough.crop!.y - 1);
@@ -59,27 +73,13 @@ describe("the worker locates the counter", () => {
 
   test("with no profile at all: the whole photo searched, the counter's digits counted, labels beside it left out", async () => {
     const records = await runBatch({ photos, outDir: path.join(dir, "none"), concurrency: 2 });
-    expectTrusted(records, 9);
-    expect(
-      records.filter((r) => r.status === "ok").every((r) => r.mode === "auto" && r.counter?.wheels === set.digits),
-    ).toBe(true);
+    expectTrusted(records, set, 9);
+    expect(records.filter((r) => r.status === "ok").every((r) => r.mode === "auto")).toBe(true);
   });
 
   test("with no profile, a window framed on a face as light as its wheels ends at its frame: dark digits on light drums are read", async () => {
-    const light = writeSampleSet(path.join(dir, "light"), 12, 5151, styleNamed("light-wheels"));
-    const records = await runBatch({
-      photos: light.photos.map((p) => path.join(dir, "light", p.photo)),
-      outDir: path.join(dir, "light-none"),
-      concurrency: 2,
-    });
-    const ok = records.filter((r) => r.status === "ok");
-    for (const r of ok)
-      expect({ photo: r.photo, reading: r.reading }).toEqual({
-        photo: r.photo,
-        reading: light.photos.find((p) => p.photo === r.photo)?.reading,
-      });
-    expect(ok.length).toBeGreaterThanOrEqual(4);
-    expect(ok.every((r) => r.counter?.wheels === light.digits)).toBe(true);
+    const [light, records] = await readWithoutProfile("light", 5151, styleNamed("light-wheels")!);
+    expectTrusted(records, light, 4);
   }, 300_000);
 
   test("with no profile, a light unit label just right of a light frame (m³) is not taken for one more wheel", async () => {
@@ -98,21 +98,9 @@ describe("the worker locates the counter", () => {
         },
       },
     };
-    const labelled = writeSampleSet(path.join(dir, "unit"), 12, 4242, style);
-    const records = await runBatch({
-      photos: labelled.photos.map((p) => path.join(dir, "unit", p.photo)),
-      outDir: path.join(dir, "unit-none"),
-      concurrency: 2,
-    });
-    const ok = records.filter((r) => r.status === "ok");
-    for (const r of ok)
-      expect({ photo: r.photo, reading: r.reading, wheels: r.counter?.wheels }).toEqual({
-        photo: r.photo,
-        reading: labelled.photos.find((p) => p.photo === r.photo)?.reading,
-        wheels: labelled.digits,
-      });
+    const [labelled, records] = await readWithoutProfile("unit", 4242, style);
     // Counted as a seventh wheel, the label left 1 of these 12 readable.
-    expect(ok.length).toBeGreaterThanOrEqual(7);
+    expectTrusted(records, labelled, 7);
   }, 300_000);
 
   test("a large photo (searched halved) is read as at its own size, and the record says where in the photo's own pixels", async () => {
