@@ -7,10 +7,10 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 import { startAzurite } from "./azurite";
 import { parseFaultSpec } from "./batch/fault-spec";
-import { startBatchService } from "./batch/service";
+import { startBatchService, type InjectedFaults } from "./batch/service";
 import { makeOwnedTempDir } from "./owned-temp-dir";
 
-export { makeOwnedTempDir };
+export { makeOwnedTempDir, type InjectedFaults };
 
 export interface LocalCloudOptions {
   /** 0 (the default) picks a free port. */
@@ -49,6 +49,8 @@ export interface LocalCloud {
   storageConnectionString: string;
   dataDir: string;
   registerApplicationPackage(applicationId: string, version: string, zipPath: string): Promise<void>;
+  /** The Batch service's faults injected since this start, by kind. */
+  injectedFaults(): InjectedFaults;
   stop(): Promise<void>;
 }
 
@@ -93,6 +95,7 @@ export async function startLocalCloud(opts: LocalCloudOptions = {}): Promise<Loc
       storageConnectionString: azurite.connectionString,
       dataDir,
       registerApplicationPackage: batch.registerApplicationPackage,
+      injectedFaults: batch.injectedFaults,
       async stop() {
         await batch.stop();
         await azurite.stop();

@@ -25,6 +25,11 @@ export interface LocalDeployOptions {
   stack?: string;
   /** A fixed node count for the local pool; without one it autoscales with the stack's formula. */
   nodes?: number;
+  /**
+   * Spot/low-priority nodes on top of the fixed `nodes` (dedicated): the dev stack has none, but
+   * the local service's `--faults preempt` evicts only these, so a chaos run asks for some.
+   */
+  spotNodes?: number;
   log?: (line: string) => void;
   /** Where the application package zip is built. */
   packageDir: string;
@@ -49,11 +54,17 @@ function localIdentityId(poolId: string): string {
 function sizing(
   spec: PoolSpec,
   nodes: number | undefined,
+  spotNodes: number,
 ): Pick<
   BatchServiceModels.PoolAddParameter,
-  "enableAutoScale" | "autoScaleFormula" | "autoScaleEvaluationInterval" | "targetDedicatedNodes"
+  | "enableAutoScale"
+  | "autoScaleFormula"
+  | "autoScaleEvaluationInterval"
+  | "targetDedicatedNodes"
+  | "targetLowPriorityNodes"
 > {
-  if (nodes !== undefined) return { enableAutoScale: false, targetDedicatedNodes: nodes };
+  if (nodes !== undefined)
+    return { enableAutoScale: false, targetDedicatedNodes: nodes, targetLowPriorityNodes: spotNodes };
   return {
     enableAutoScale: true,
     autoScaleFormula: spec.autoScaleFormula,
@@ -61,7 +72,12 @@ function sizing(
   };
 }
 
-async function addPool(client: BatchServiceClient, spec: PoolSpec, nodes: number | undefined): Promise<void> {
+async function addPool(
+  client: BatchServiceClient,
+  spec: PoolSpec,
+  nodes: number | undefined,
+  spotNodes: number,
+): Promise<void> {
   try {
     await client.pool.add({
       id: spec.poolId,
@@ -75,7 +91,7 @@ async function addPool(client: BatchServiceClient, spec: PoolSpec, nodes: number
         maxTaskRetryCount: spec.startTask.maxTaskRetryCount,
         userIdentity: { autoUser: { scope: "pool", elevationLevel: spec.startTask.elevated ? "admin" : "nonadmin" } },
       },
-      ...sizing(spec, nodes),
+      ...sizing(spec, nodes, spotNodes),
     });
   } catch (err) {
     if (!(err instanceof RestError && err.code === "PoolExists")) throw err;
@@ -109,6 +125,9 @@ export async function deployLocalStack(cloud: LocalCloud, options: LocalDeployOp
   const cfg = loadStackConfig(stack, options.projectDir);
   const spec = poolSpec(cfg);
   const nodes = options.nodes;
+  const spotNodes = options.spotNodes ?? 0;
+  if (spotNodes > 0 && nodes === undefined)
+    throw new Error("spotNodes is for a fixed-size local pool: give nodes too (0 for Spot nodes only)");
   const pkg = await buildWorkerPackage({ outDir: options.packageDir });
   await cloud.registerApplicationPackage(cfg.applicationId, pkg.version, pkg.zipPath);
   log(`local: worker package ${cfg.applicationId} ${pkg.version} registered`);
@@ -133,7 +152,7 @@ export async function deployLocalStack(cloud: LocalCloud, options: LocalDeployOp
   const access = connect(outputs, { keys });
   for (const name of [cfg.imagesContainer, cfg.resultsContainer])
     await access.blobService.getContainerClient(name).createIfNotExists();
-  await addPool(access.batchClient, spec, nodes);
+  await addPool(access.batchClient, spec, nodes, spotNodes);
   const shape = `${spec.vmSize}, ${spec.taskSlotsPerNode} slots per node`;
   if (nodes === undefined) {
     // Like the Azure pool: no nodes until tasks are pending, then up to $maxNodes.
@@ -142,9 +161,10 @@ export async function deployLocalStack(cloud: LocalCloud, options: LocalDeployOp
     );
     return { outputs, keys };
   }
-  log(`local: pool ${spec.poolId} (${shape}) deploying ${nodes} node(s)`);
-  await waitForIdleNodes(access.batchClient, spec.poolId, nodes, options.nodeTimeoutMs ?? 120_000);
-  log(`local: pool ${spec.poolId} has ${nodes} idle node(s)`);
+  const spot = spotNodes > 0 ? ` and ${spotNodes} Spot` : "";
+  log(`local: pool ${spec.poolId} (${shape}) deploying ${nodes} node(s)${spot}`);
+  await waitForIdleNodes(access.batchClient, spec.poolId, nodes + spotNodes, options.nodeTimeoutMs ?? 120_000);
+  log(`local: pool ${spec.poolId} has ${nodes + spotNodes} idle node(s)`);
   return { outputs, keys };
 }
 

@@ -15,8 +15,8 @@ export type RequestFaultKind = "drop" | "throttle" | "error";
 export interface RequestFaults {
   /** For HttpOptions.beforeHandling. */
   beforeHandling(method: string, path: string): Promise<"drop" | undefined>;
-  /** Requests faulted so far, by kind. */
-  readonly injected: Record<RequestFaultKind, number>;
+  /** Requests faulted so far, by kind; `delayed`: requests held for the added latency. */
+  readonly injected: Record<RequestFaultKind | "delayed", number>;
 }
 
 const retryAfter = (error: BatchError, seconds: number): BatchError => {
@@ -27,7 +27,7 @@ const retryAfter = (error: BatchError, seconds: number): BatchError => {
 export function requestFaults(spec: FaultSpec, dice: FaultDice, log: (line: string) => void): RequestFaults {
   const which = dice.stream("request");
   const errorKind = dice.stream("error-kind");
-  const injected: Record<RequestFaultKind, number> = { drop: 0, throttle: 0, error: 0 };
+  const injected: Record<RequestFaultKind | "delayed", number> = { drop: 0, throttle: 0, error: 0, delayed: 0 };
   const fault = (kind: RequestFaultKind, method: string, path: string, answer: string) => {
     injected[kind] += 1;
     log(`fault: ${method} ${path}: ${answer}`);
@@ -35,7 +35,10 @@ export function requestFaults(spec: FaultSpec, dice: FaultDice, log: (line: stri
   return {
     injected,
     async beforeHandling(method, path) {
-      if (spec.latencyMs > 0) await sleep(spec.latencyMs);
+      if (spec.latencyMs > 0) {
+        injected.delayed += 1;
+        await sleep(spec.latencyMs);
+      }
       const u = which();
       if (u < spec.drop) {
         fault("drop", method, path, "connection dropped");

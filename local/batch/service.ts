@@ -75,7 +75,19 @@ export interface BatchService {
   /** Where @azure/identity's ManagedIdentityCredential gets tokens this service accepts (`IDENTITY_ENDPOINT`, `IDENTITY_HEADER`). */
   managedIdentity: { endpoint: string; header: string };
   registerApplicationPackage(applicationId: string, version: string, zipPath: string): Promise<void>;
+  /** Faults injected since this start, by kind (all 0 without `faults`): what a chaos test checks happened. */
+  injectedFaults(): InjectedFaults;
   stop(): Promise<void>;
+}
+
+export interface InjectedFaults {
+  drop: number;
+  throttle: number;
+  error: number;
+  /** Requests held for the spec's latency. */
+  delayed: number;
+  preempted: number;
+  bad: number;
 }
 
 export const DEFAULT_ACCOUNT_NAME = "localbatch";
@@ -191,6 +203,14 @@ export async function startBatchService(opts: BatchServiceOptions): Promise<Batc
       app.versions.set(version, { zipPath: stored });
       await keeper?.flush();
     },
+    injectedFaults: () => ({
+      drop: onRequest?.injected.drop ?? 0,
+      throttle: onRequest?.injected.throttle ?? 0,
+      error: onRequest?.injected.error ?? 0,
+      delayed: onRequest?.injected.delayed ?? 0,
+      preempted: nodeFaults?.injected.preempted ?? 0,
+      bad: nodeFaults?.injected.bad ?? 0,
+    }),
     async stop() {
       await keeper?.close();
       nodeFaults?.close();

@@ -5,13 +5,13 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startLocalCloud } from "../../local/index";
 import { deployLocalStack } from "../../tasks/local-target";
 import { startLocalCli, type LocalCliProcess } from "../local/local-cli-process";
 import { pollUntil, processesWith } from "../local/service/fixture";
+import { freePort } from "./free-port";
 import { ROOT, runCli } from "./run-cli";
 import { expectTrusted, resultsCsv, SAMPLES, truthRows } from "./samples";
 
@@ -28,18 +28,6 @@ afterAll(async () => {
   await Promise.all(started.map((cli) => cli.exited));
   await rm(work, { recursive: true, force: true, maxRetries: 5 });
 });
-
-/** A port free now, for the service to listen on at each of its starts. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The group's processes, from /proc (the fifth field of stat is the process group). */
 function groupMembers(group: number): number[] {
