@@ -13,7 +13,14 @@ const shared = {
   roots: ["<rootDir>/test"],
   transform: {
     "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json", isolatedModules: true }],
+    // jose ships ES modules only. Node (>= 20.19) requires them as they are, but Jest 29's own module
+    // loader cannot, so Jest alone gets them compiled to CommonJS.
+    "/node_modules/jose/.+\\.js$": [
+      "ts-jest",
+      { tsconfig: { allowJs: true, module: "commonjs", target: "ES2022", isolatedModules: true } },
+    ],
   },
+  transformIgnorePatterns: ["/node_modules/(?!jose/)"],
 };
 
 module.exports = {

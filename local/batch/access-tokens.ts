@@ -1,10 +1,11 @@
 /**
- * Access tokens the local cloud issues and later accepts: JWTs signed (HS256) with a secret that
- * exists only in this process's memory, so no token made elsewhere, or by an earlier run, gets in.
- * Checked as Batch checks an Entra ID token: signature, issuer, expiry and an audience that must
- * match Batch's exactly, trailing slash included.
+ * Access tokens the local cloud issues and later accepts: JWTs signed (HS256, by jose) with a
+ * secret that exists only in this process's memory, so no token made elsewhere, or by an earlier
+ * run, gets in. Checked as Batch checks an Entra ID token: signature, issuer, expiry, not-before
+ * and an audience that must match Batch's exactly, trailing slash included.
  */
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes } from "node:crypto";
+import { errors, jwtVerify, SignJWT, type JWTPayload } from "jose";
 
 /** The only audience the Batch data plane accepts. */
 export const BATCH_AUDIENCE = "https://batch.core.windows.net/";
@@ -14,6 +15,14 @@ export const LOCAL_ISSUER = "https://local.batch-ocr.invalid/identity/";
 
 /** Entra ID's managed-identity tokens live about a day; an hour keeps a leaked local one short-lived. */
 const LIFETIME_SECONDS = 3600;
+
+/**
+ * No leeway for clock skew: the one process that issues a token is the one that checks it, on the
+ * same clock, so any tolerance would only let an expired token in (and make the expiry untestable).
+ */
+const CLOCK_TOLERANCE_SECONDS = 0;
+
+const ALGORITHM = "HS256";
 
 export interface TokenClaims {
   aud: string;
@@ -34,9 +43,32 @@ export class TokenRefused extends Error {
   override name = "TokenRefused";
 }
 
-const HEADER = Buffer.from(JSON.stringify({ alg: "HS256", typ: "JWT" })).toString("base64url");
+const utc = (seconds: unknown) => new Date(Number(seconds) * 1000).toISOString();
 
-const utc = (seconds: number) => new Date(seconds * 1000).toISOString();
+const NOT_OURS = "The access token is not a JWT signed by this service's identity endpoint.";
+
+/** jose's verdict in Batch's words; anything jose did not refuse (a bug, not a token) passes through. */
+function refusal(err: unknown, now: number): unknown {
+  if (err instanceof errors.JWSSignatureVerificationFailed)
+    return new TokenRefused("The access token signature is invalid.");
+  if (err instanceof errors.JWTExpired)
+    return new TokenRefused(
+      `The access token expiry UTC time '${utc(err.payload.exp)}' is earlier than current UTC time '${utc(now)}'.`,
+    );
+  if (err instanceof errors.JWTClaimValidationFailed && err.reason === "check_failed") {
+    const claims: JWTPayload = err.payload;
+    if (err.claim === "iss") return new TokenRefused(`The access token is from the wrong issuer '${claims.iss}'.`);
+    if (err.claim === "nbf")
+      return new TokenRefused(`The access token is not valid before UTC time '${utc(claims.nbf)}'.`);
+    if (err.claim === "aud")
+      return new TokenRefused(
+        `The access token has been obtained from wrong audience or resource '${String(claims.aud)}'. It should exactly match (including forward slash) with one of the allowed audiences '${BATCH_AUDIENCE}'`,
+      );
+  }
+  // Malformed, another algorithm or typ, a claim missing: nothing this service's endpoint issues.
+  if (err instanceof errors.JOSEError) return new TokenRefused(NOT_OURS);
+  return err;
+}
 
 export class AccessTokens {
   private readonly secret = randomBytes(32);
@@ -46,7 +78,7 @@ export class AccessTokens {
     private readonly nowSeconds: () => number = () => Math.floor(Date.now() / 1000),
   ) {}
 
-  issue(audience: string, subject: string): IssuedToken {
+  async issue(audience: string, subject: string): Promise<IssuedToken> {
     const iat = this.nowSeconds();
     const claims: TokenClaims = {
       aud: audience,
@@ -56,39 +88,26 @@ export class AccessTokens {
       nbf: iat,
       exp: iat + LIFETIME_SECONDS,
     };
-    const body = `${HEADER}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}`;
-    return { token: `${body}.${this.sign(body).toString("base64url")}`, expiresOn: claims.exp };
+    const token = await new SignJWT({ ...claims }).setProtectedHeader({ alg: ALGORITHM, typ: "JWT" }).sign(this.secret);
+    return { token, expiresOn: claims.exp };
   }
 
-  /** The token's claims if Batch would take it; throws TokenRefused saying why not. */
-  verify(token: string): TokenClaims {
-    const parts = token.split(".");
-    if (parts.length !== 3 || parts[0] !== HEADER)
-      throw new TokenRefused("The access token is not a JWT signed by this service's identity endpoint.");
-    const [header, payload, signature] = parts as [string, string, string];
-    const expected = this.sign(`${header}.${payload}`);
-    const given = Buffer.from(signature, "base64url");
-    if (given.length !== expected.length || !timingSafeEqual(given, expected))
-      throw new TokenRefused("The access token signature is invalid.");
-    const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as TokenClaims;
-    if (claims.iss !== this.issuer)
-      throw new TokenRefused(`The access token is from the wrong issuer '${claims.iss}'.`);
+  /** The token's claims if Batch would take it; rejects with TokenRefused saying why not. */
+  async verify(token: string): Promise<TokenClaims> {
     const now = this.nowSeconds();
-    if (!(claims.exp > now))
-      throw new TokenRefused(
-        `The access token expiry UTC time '${utc(claims.exp)}' is earlier than current UTC time '${utc(now)}'.`,
-      );
-    if (!(claims.nbf <= now))
-      throw new TokenRefused(`The access token is not valid before UTC time '${utc(claims.nbf)}'.`);
-    if (claims.aud !== BATCH_AUDIENCE) {
-      throw new TokenRefused(
-        `The access token has been obtained from wrong audience or resource '${claims.aud}'. It should exactly match (including forward slash) with one of the allowed audiences '${BATCH_AUDIENCE}'`,
-      );
+    try {
+      const { payload } = await jwtVerify<TokenClaims>(token, this.secret, {
+        algorithms: [ALGORITHM],
+        typ: "JWT",
+        issuer: this.issuer,
+        audience: BATCH_AUDIENCE,
+        requiredClaims: ["sub", "iat", "nbf", "exp"],
+        currentDate: new Date(now * 1000),
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+      });
+      return payload;
+    } catch (err) {
+      throw refusal(err, now);
     }
-    return claims;
-  }
-
-  private sign(text: string): Buffer {
-    return createHmac("sha256", this.secret).update(text, "utf8").digest();
   }
 }

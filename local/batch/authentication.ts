@@ -21,13 +21,13 @@ export interface Verifiers {
 const tokenRefused = (reason: string): BatchError =>
   batchError("TokenAuthenticationFailed", { AuthenticationErrorDetail: reason });
 
-export function authenticate(req: SignedRequest, verifiers: Verifiers): Caller {
+export async function authenticate(req: SignedRequest, verifiers: Verifiers): Promise<Caller> {
   const auth = header(req.headers, "authorization");
   if (auth === "") throw sharedKeyRefused("The Authorization header is missing.");
   const bearer = /^Bearer\s+(\S+)$/i.exec(auth);
   if (bearer) {
     try {
-      return { scheme: "Bearer", subject: verifiers.tokens.verify(bearer[1]!).sub };
+      return { scheme: "Bearer", subject: (await verifiers.tokens.verify(bearer[1]!)).sub };
     } catch (err) {
       if (err instanceof TokenRefused) throw tokenRefused(err.message);
       throw err;

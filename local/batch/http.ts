@@ -142,7 +142,7 @@ export function createBatchServer(opts: HttpOptions): Server {
     const rawPath = (req.url ?? "/").split("?")[0]!;
     const method = (req.method ?? "GET").toUpperCase();
     if ((await opts.beforeHandling?.(method, rawPath)) === "drop") return void req.socket.destroy();
-    authenticate({ method, rawPath, query: url.searchParams, headers: req.headers }, opts.verifiers);
+    await authenticate({ method, rawPath, query: url.searchParams, headers: req.headers }, opts.verifiers);
 
     const version = url.searchParams.get("api-version");
     if (version === null) {

@@ -39,7 +39,7 @@ function sameSecret(given: string | string[] | undefined, secret: string): boole
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function answer(req: IncomingMessage, res: ServerResponse, header: string, tokens: AccessTokens): void {
+async function answer(req: IncomingMessage, res: ServerResponse, header: string, tokens: AccessTokens): Promise<void> {
   const url = new URL(req.url ?? "/", "http://local");
   if (req.method !== "GET" || url.pathname.replace(/\/+$/, "") !== PATH)
     return reply(res, 404, { error: "not_found", error_description: `only GET ${PATH} is served here` });
@@ -53,7 +53,7 @@ function answer(req: IncomingMessage, res: ServerResponse, header: string, token
   const resource = url.searchParams.get("resource");
   if (!resource) return reply(res, 400, { error: "invalid_request", error_description: "resource is required" });
   // Issued for the resource exactly as asked, as Entra ID does: a wrong one is Batch's to refuse.
-  const issued = tokens.issue(resource, LOCAL_IDENTITY_CLIENT_ID);
+  const issued = await tokens.issue(resource, LOCAL_IDENTITY_CLIENT_ID);
   reply(res, 200, {
     access_token: issued.token,
     expires_on: String(issued.expiresOn),
@@ -67,7 +67,12 @@ function answer(req: IncomingMessage, res: ServerResponse, header: string, token
 export async function startIdentityEndpoint(): Promise<IdentityEndpoint> {
   const header = randomBytes(32).toString("base64url");
   const tokens = new AccessTokens();
-  const server: Server = createServer((req, res) => answer(req, res, header, tokens));
+  const server: Server = createServer((req, res) => {
+    // Signing is async now: a failure must still answer, or the credential waits out its timeout.
+    void answer(req, res, header, tokens).catch((err: unknown) =>
+      reply(res, 500, { error: "server_error", error_description: (err as Error).message }),
+    );
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => resolve());

@@ -11,7 +11,7 @@ import { createHmac } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AccessTokens } from "../../../local/batch/access-tokens";
+import { AccessTokens, LOCAL_ISSUER } from "../../../local/batch/access-tokens";
 import type { StackOutputs } from "../../../contracts/stack-outputs";
 import { EntraBatchCredentials, connect } from "../../../tasks/credentials";
 import { IMAGE, VM_SIZE, bash, detail, errorOf, useService } from "./fixture";
@@ -52,6 +52,20 @@ function forgedToken(): string {
   return `${head}.${createHmac("sha256", "guessed").update(head).digest("base64url")}`;
 }
 
+/** The oldest JWT forgery: a token that says it needs no signature, with every claim Batch wants. */
+function unsignedToken(): string {
+  const now = Math.floor(Date.now() / 1000);
+  const claims = {
+    aud: "https://batch.core.windows.net/",
+    iss: LOCAL_ISSUER,
+    sub: "x",
+    iat: now,
+    nbf: now,
+    exp: now + 3600,
+  };
+  return `${base64url(JSON.stringify({ alg: "none", typ: "JWT" }))}.${base64url(JSON.stringify(claims))}.`;
+}
+
 /** @azure/identity's managed identity credential pointed at the local cloud, as App Service points it at its own endpoint. */
 function localManagedIdentity(): ManagedIdentityCredential {
   const { cloud } = service();
@@ -64,6 +78,7 @@ describe("Bearer tokens", () => {
   it.each([
     ["garbage", "not-a-real-entra-token"],
     ["a JWT signed with another key", forgedToken()],
+    ["an unsigned JWT (alg none) with the local issuer", unsignedToken()],
   ])("refuses %s with 401 AuthenticationFailed and creates no pool", async (_what, token) => {
     const { cloud } = service();
     const res = await fetch(`${cloud.batchEndpoint}/pools?${API}`, {
@@ -139,20 +154,20 @@ describe("Bearer tokens", () => {
 
 describe("token lifetime", () => {
   // An hour of waiting is not a test: the clock is the verifier's, moved past the expiry.
-  it("refuses a token of its own issuer once it has expired, and one not yet valid", () => {
+  it("refuses a token of its own issuer once it has expired, and one not yet valid", async () => {
     let now = 1_000_000;
     const tokens = new AccessTokens(undefined, () => now);
-    const { token, expiresOn } = tokens.issue("https://batch.core.windows.net/", "someone");
-    expect(tokens.verify(token).aud).toBe("https://batch.core.windows.net/");
+    const { token, expiresOn } = await tokens.issue("https://batch.core.windows.net/", "someone");
+    expect((await tokens.verify(token)).aud).toBe("https://batch.core.windows.net/");
     now = expiresOn;
-    expect(() => tokens.verify(token)).toThrow(/expiry UTC time .* is earlier than current UTC time/);
+    await expect(tokens.verify(token)).rejects.toThrow(/expiry UTC time .* is earlier than current UTC time/);
     now = 0;
-    expect(() => tokens.verify(token)).toThrow(/not valid before/);
+    await expect(tokens.verify(token)).rejects.toThrow(/not valid before/);
   });
 
-  it("refuses a token another run issued (same issuer, other secret)", () => {
-    const { token } = new AccessTokens().issue("https://batch.core.windows.net/", "someone");
-    expect(() => new AccessTokens().verify(token)).toThrow(/signature is invalid/);
+  it("refuses a token another run issued (same issuer, other secret)", async () => {
+    const { token } = await new AccessTokens().issue("https://batch.core.windows.net/", "someone");
+    await expect(new AccessTokens().verify(token)).rejects.toThrow(/signature is invalid/);
   });
 });
 
