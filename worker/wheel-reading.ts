@@ -178,8 +178,12 @@ export function readWheels(
     return readWhole(i, name, wheel, byWheel[i] ?? [], shape);
   });
   // A wheel turns only in a carry, while every wheel to its right goes from 9 to 0: one of them
-  // counted on any other digit (a 0 included: the carry is over) proves it at rest, and its offset
-  // is play. So does a 9 to its right sitting square: the carry has not begun.
+  // counted on a digit no carry passes through (1 to 8) proves it at rest, and its offset is
+  // play; so does a 9 to its right sitting square: the carry has not begun. A 0 to its right
+  // proves less: a carry about to end brings every wheel in it onto its digit together, and the
+  // 0s of the wheels to the right can measure square within the play while this one still shows
+  // its digit coming in. So a 0 only confirms a wheel that already sits nearer its digit than the
+  // threshold; one that sits lower is too close to call.
   const squareOn = new Set(
     counter.wheels.flatMap((w, i) =>
       digits[i] !== undefined &&
@@ -190,9 +194,14 @@ export function readWheels(
         : [],
     ),
   );
+  const atRest = (u: Undecided): boolean => {
+    const right = digits.slice(u.wheel + 1);
+    if (squareOn.has(u.wheel + 1) && digits[u.wheel + 1] !== "0") return true;
+    if (right.some((d) => d !== undefined && d !== "9" && d !== "0")) return true;
+    return right.includes("0") && u.offset < turnThreshold;
+  };
   for (const u of undecided) {
-    if (squareOn.has(u.wheel + 1) || digits.slice(u.wheel + 1).some((d) => d !== undefined && d !== "9"))
-      digits[u.wheel] = String(u.resting);
+    if (atRest(u)) digits[u.wheel] = String(u.resting);
     else tooClose(u);
   }
   // A wheel turns only while the wheel to its right goes from 9 to 0 (a carry): of two turning

@@ -87,6 +87,20 @@ describe("reading the wheels", () => {
     expect(readWheels([w("5"), w("3"), w("0")], [], c, PROFILE)).toMatchObject({ status: "ok", reading: "530" });
   });
 
+  test("a 0 to its right does not prove at rest a wheel whose digit sits lower than the threshold: a carry may be ending", () => {
+    // The generator's 36499 with the last wheels 0.85 through 9 to 0: wheel 2's 5 measured 0.125
+    // low, the 0s beside it measured square within the play. It was read 500.
+    const lower = PROFILE_DEFAULTS.turnThreshold + 0.03;
+    const ending = counter(wheel(glyph(10)), wheel(glyph(15), lower), wheel(glyph(11), 0.021));
+    expect(readWheels([w("4"), w("5"), w("0")], [], ending, PROFILE)).toMatchObject({
+      status: "unreadable",
+      error: expect.stringMatching(/^wheel 2 is between two digits, too close to call \("5" at offset/),
+    });
+    // A digit no carry passes through, to its right, still proves it: the carry is not ending.
+    const still = counter(wheel(glyph(10)), wheel(glyph(15), lower), wheel(glyph(10)));
+    expect(readWheels([w("4"), w("5"), w("3")], [], still, PROFILE)).toMatchObject({ status: "ok", reading: "453" });
+  });
+
   test("the batch's play widens the offsets an untuned profile refuses as too close to call", () => {
     // The last wheel's 1 sits 0.045 low: past the default's refusal band, it counts. On a meter
     // whose wheels at rest sit up to 0.07 off their row, 0.045 says nothing (the real meter's
