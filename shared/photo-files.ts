@@ -45,8 +45,7 @@ export async function photosIn(dir: string): Promise<{ photos: string[]; skipped
     if (reason === undefined) photos.push(path.join(dir, entry.name));
     else skipped.push({ name: entry.name, reason });
   }
-  const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  return { photos: photos.sort(byName), skipped: skipped.sort((a, b) => byName(a.name, b.name)) };
+  return { photos: photos.sort(), skipped: skipped.sort((a, b) => (a.name < b.name ? -1 : 1)) };
 }
 
 /** One line for the entries left out: their count, and the first few with their reasons. */

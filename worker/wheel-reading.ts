@@ -196,7 +196,7 @@ export function readWheels(
   );
   const atRest = (u: Undecided): boolean => {
     const right = digits.slice(u.wheel + 1);
-    if (squareOn.has(u.wheel + 1) && digits[u.wheel + 1] !== "0") return true;
+    if (squareOn.has(u.wheel + 1) && digits[u.wheel + 1] === "9") return true;
     if (right.some((d) => d !== undefined && d !== "9" && d !== "0")) return true;
     return right.includes("0") && u.offset < turnThreshold;
   };
