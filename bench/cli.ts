@@ -246,6 +246,10 @@ async function main(): Promise<void> {
         ]);
     if (sc) rows.push(["scale time per photo, largest ÷ smallest", fmt(sc.linearity), "", ""]);
     if (sc)
+      for (const x of sc.planLive)
+        rows.push([`planned only ${x.photos} photos, live heap`, `${fmt(x.maxLiveHeapMB, 1)} MB`, "", ""]);
+    if (sc) rows.push(["planned only, live heap growth (x)", fmt(sc.planLiveGrowth), "", ""]);
+    if (sc)
       for (const x of sc.planOnly)
         rows.push([
           `planned only ${x.photos} photos (${x.tasks} tasks)`,

@@ -2,7 +2,8 @@
  * Scale of the dispatcher: time and peak RSS to plan and submit growing numbers of photos (no OCR:
  * the tasks point at content-addressed blob names and wait on a pool with no nodes), each size in
  * a fresh process so that RSS is the dispatcher's own. Time should grow linearly; RSS stay bounded.
- * Then planning alone at the largest size and ten times it: its peak RSS should not grow with the count.
+ * Then planning alone at the largest size and ten times it: its peak RSS should not grow with the count,
+ * and neither should its live heap (weighed in separate runs, since collecting on demand changes RSS).
  */
 import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -27,6 +28,10 @@ export interface ScaleResult {
   planOnly: ScaleSample[];
   /** Peak RSS planning ten times the photos over that at the largest size: 1 is no growth at all. */
   planRssGrowth: number | null;
+  /** The same planning, weighing the live heap after full collections. */
+  planLive: ScaleSample[];
+  /** Largest live heap planning ten times the photos over that at the largest size. */
+  planLiveGrowth: number | null;
 }
 
 const CAPACITY = 8;
@@ -72,6 +77,14 @@ export async function benchScale(root: string, largest: number, log: (l: string)
         `  ${photos} photos planned (not sent) -> ${sample.tasks} tasks in ${sample.calls} chunks: ${sample.planSeconds.toFixed(2)} s, peak RSS ${sample.maxRssMB.toFixed(0)} MB`,
       );
     }
+    const planLive: ScaleSample[] = [];
+    for (const photos of [largest, largest * 10]) {
+      const sample = await child("live", photos, "scale-plan");
+      planLive.push(sample);
+      log(
+        `  ${photos} photos planned, live heap after full collections at most ${sample.maxLiveHeapMB?.toFixed(1)} MB`,
+      );
+    }
     const perK = (s: ScaleSample) => ((s.planSeconds + s.submitSeconds) / s.photos) * 1000;
     const first = samples[0]!;
     const last = samples[samples.length - 1]!;
@@ -83,6 +96,8 @@ export async function benchScale(root: string, largest: number, log: (l: string)
       linearity: samples.length > 1 ? perK(last) / perK(first) : null,
       planOnly,
       planRssGrowth: planOnly[1]!.maxRssMB / planOnly[0]!.maxRssMB,
+      planLive,
+      planLiveGrowth: (planLive[1]!.maxLiveHeapMB ?? NaN) / (planLive[0]!.maxLiveHeapMB ?? NaN),
     };
   } finally {
     await cloud.stop();

@@ -1,7 +1,7 @@
 import type { BatchServiceModels } from "@azure/batch";
 import { connect } from "../../tasks/credentials";
 import type { RetryOptions } from "../../tasks/retry";
-import { addTasks, chunkTasks, MAX_TASKS_PER_CALL } from "../../tasks/submit";
+import { addTasks, chunkTasks, MAX_BODY_BYTES, MAX_TASKS_PER_CALL, TARGET_BODY_BYTES } from "../../tasks/submit";
 import { KEY, outputsFor, startStandIn, type StandIn } from "./batch-stand-in";
 
 function tasks(n: number, padding = 0): BatchServiceModels.TaskAddParameter[] {
@@ -117,5 +117,16 @@ describe("chunkTasks", () => {
       expect(Buffer.byteLength(JSON.stringify({ value: c }))).toBeLessThan(10_000);
     }
     expect([...chunkTasks(tasks(250))].map((c) => c.length)).toEqual([100, 100, 50]);
+  });
+
+  test("by default a chunk's body stays under half of Batch's limit, and a task over that goes alone", () => {
+    // About 90 kB each, as a task of 250 photos is: five fit under 512 kB where eleven fit under 1 MB.
+    const big = tasks(12, 90_000);
+    const sizes = [...chunkTasks(big)].map((c) => Buffer.byteLength(JSON.stringify({ value: c })));
+    expect(Math.max(...sizes)).toBeLessThan(TARGET_BODY_BYTES);
+    expect(sizes).toHaveLength(3);
+    const oversized = [...tasks(1, 600_000), ...tasks(2, 10)];
+    expect([...chunkTasks(oversized)].map((c) => c.length)).toEqual([1, 2]);
+    expect(() => [...chunkTasks(tasks(1, MAX_BODY_BYTES))]).toThrow(/over the 1048576-byte limit/);
   });
 });
