@@ -2,7 +2,7 @@
  * Access tokens the local cloud issues and later accepts: JWTs signed (HS256, by jose) with a
  * secret that exists only in this process's memory, so no token made elsewhere, or by an earlier
  * run, gets in. Checked as Batch checks an Entra ID token: signature, issuer, expiry, not-before
- * and an audience that must match Batch's exactly, trailing slash included.
+ * and one audience that must match Batch's exactly, trailing slash included.
  */
 import { randomBytes } from "node:crypto";
 import { errors, jwtVerify, SignJWT, type JWTPayload } from "jose";
@@ -60,22 +60,24 @@ function refusal(err: unknown, now: number): unknown {
     if (err.claim === "iss") return new TokenRefused(`The access token is from the wrong issuer '${claims.iss}'.`);
     if (err.claim === "nbf")
       return new TokenRefused(`The access token is not valid before UTC time '${utc(claims.nbf)}'.`);
-    if (err.claim === "aud")
-      return new TokenRefused(
-        `The access token has been obtained from wrong audience or resource '${String(claims.aud)}'. It should exactly match (including forward slash) with one of the allowed audiences '${BATCH_AUDIENCE}'`,
-      );
+    if (err.claim === "aud") return wrongAudience(claims.aud);
   }
   // Malformed, another algorithm or typ, a claim missing: nothing this service's endpoint issues.
   if (err instanceof errors.JOSEError) return new TokenRefused(NOT_OURS);
   return err;
 }
 
-export class AccessTokens {
-  private readonly secret = randomBytes(32);
+const wrongAudience = (aud: unknown) =>
+  new TokenRefused(
+    `The access token has been obtained from wrong audience or resource '${String(aud)}'. It should exactly match (including forward slash) with one of the allowed audiences '${BATCH_AUDIENCE}'`,
+  );
 
+export class AccessTokens {
   constructor(
     private readonly issuer = LOCAL_ISSUER,
     private readonly nowSeconds: () => number = () => Math.floor(Date.now() / 1000),
+    /** Random per process unless a test signs its own tokens with it. */
+    private readonly secret: Uint8Array = randomBytes(32),
   ) {}
 
   async issue(audience: string, subject: string): Promise<IssuedToken> {
@@ -95,6 +97,7 @@ export class AccessTokens {
   /** The token's claims if Batch would take it; rejects with TokenRefused saying why not. */
   async verify(token: string): Promise<TokenClaims> {
     const now = this.nowSeconds();
+    let claims: TokenClaims;
     try {
       const { payload } = await jwtVerify<TokenClaims>(token, this.secret, {
         algorithms: [ALGORITHM],
@@ -105,9 +108,12 @@ export class AccessTokens {
         currentDate: new Date(now * 1000),
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
       });
-      return payload;
+      claims = payload;
     } catch (err) {
       throw refusal(err, now);
     }
+    // jose takes a list that contains the audience; an Entra ID access token names exactly one.
+    if (typeof claims.aud !== "string") throw wrongAudience(claims.aud);
+    return claims;
   }
 }

@@ -64,9 +64,8 @@ async function answer(req: IncomingMessage, res: ServerResponse, header: string,
 }
 
 /** Listens on loopback only: the header is a bearer secret, and so are the tokens it buys. */
-export async function startIdentityEndpoint(): Promise<IdentityEndpoint> {
+export async function startIdentityEndpoint(tokens = new AccessTokens()): Promise<IdentityEndpoint> {
   const header = randomBytes(32).toString("base64url");
-  const tokens = new AccessTokens();
   const server: Server = createServer((req, res) => {
     // Signing is async now: a failure must still answer, or the credential waits out its timeout.
     void answer(req, res, header, tokens).catch((err: unknown) =>

@@ -11,7 +11,9 @@ import { createHmac } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AccessTokens, LOCAL_ISSUER } from "../../../local/batch/access-tokens";
+import { SignJWT } from "jose";
+import { AccessTokens, BATCH_AUDIENCE, LOCAL_ISSUER } from "../../../local/batch/access-tokens";
+import { startIdentityEndpoint } from "../../../local/batch/identity-endpoint";
 import type { StackOutputs } from "../../../contracts/stack-outputs";
 import { EntraBatchCredentials, connect } from "../../../tasks/credentials";
 import { IMAGE, VM_SIZE, bash, detail, errorOf, useService } from "./fixture";
@@ -165,9 +167,44 @@ describe("token lifetime", () => {
     await expect(tokens.verify(token)).rejects.toThrow(/not valid before/);
   });
 
+  it("refuses a token of its own key whose audience is a list, even one that names Batch", async () => {
+    const secret = new Uint8Array(32).fill(7);
+    const now = Math.floor(Date.now() / 1000);
+    const listed = await new SignJWT({ aud: ["https://example.invalid/", BATCH_AUDIENCE], iss: LOCAL_ISSUER, sub: "x" })
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .setIssuedAt(now)
+      .setNotBefore(now)
+      .setExpirationTime(now + 60)
+      .sign(secret);
+    await expect(new AccessTokens(undefined, undefined, secret).verify(listed)).rejects.toThrow(
+      /wrong audience or resource 'https:\/\/example\.invalid\/,https:\/\/batch\.core\.windows\.net\/'/,
+    );
+  });
+
   it("refuses a token another run issued (same issuer, other secret)", async () => {
     const { token } = await new AccessTokens().issue("https://batch.core.windows.net/", "someone");
     await expect(new AccessTokens().verify(token)).rejects.toThrow(/signature is invalid/);
+  });
+});
+
+describe("identity endpoint", () => {
+  it("answers 500 server_error when it cannot sign, rather than leaving the credential waiting", async () => {
+    class BrokenSigner extends AccessTokens {
+      override issue(): Promise<never> {
+        return Promise.reject(new Error("no key to sign with"));
+      }
+    }
+    const identity = await startIdentityEndpoint(new BrokenSigner());
+    try {
+      const res = await fetch(
+        `${identity.endpoint}?api-version=2019-08-01&resource=${encodeURIComponent(BATCH_AUDIENCE)}`,
+        { headers: { "x-identity-header": identity.header }, signal: AbortSignal.timeout(5000) },
+      );
+      expect(res.status).toBe(500);
+      expect(await res.json()).toEqual({ error: "server_error", error_description: "no key to sign with" });
+    } finally {
+      await identity.stop();
+    }
   });
 });
 
