@@ -19,7 +19,7 @@ import { connect } from "../../tasks/credentials";
 import { deployLocalStack, type LocalDeployment } from "../../tasks/local-target";
 import { sleep } from "../../tasks/retry";
 import { freePort } from "./free-port";
-import { ROOT, runCli } from "./run-cli";
+import { ocrArgs, ROOT, runCli } from "./run-cli";
 import { expectTrusted, resultsCsv, SAMPLES, truthRows } from "./samples";
 
 jest.setTimeout(240_000);
@@ -172,22 +172,14 @@ test("a job under every fault, three dispatcher kills and a service restart ends
   const taskCount = Math.ceil(photos.length / IMAGES_PER_TASK);
 
   const out = path.join(work, "out");
-  const args = [
-    "--outputs",
-    outputsFile,
-    "--input",
+  const args = ocrArgs({
+    outputs: outputsFile,
     input,
-    "--profile",
-    path.join(SAMPLES, "profile.json"),
-    "--out",
+    profile: path.join(SAMPLES, "profile.json"),
     out,
-    "--job-id",
-    JOB_ID,
-    "--images-per-task",
-    String(IMAGES_PER_TASK),
-    "--poll",
-    "0.5",
-  ];
+    jobId: JOB_ID,
+    imagesPerTask: IMAGES_PER_TASK,
+  });
   const watch = new TaskWatch();
   watch.use(clientOf(first.cloud));
   try {

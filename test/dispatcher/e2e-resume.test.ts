@@ -10,7 +10,7 @@ import { startLocalCloud, type LocalCloud } from "../../local/index";
 import { connect } from "../../tasks/credentials";
 import { deployLocalStack, type LocalDeployment } from "../../tasks/local-target";
 import { addTasks, ensureJob } from "../../tasks/submit";
-import { ROOT, runCli } from "./run-cli";
+import { ocrArgs, ROOT, runCli } from "./run-cli";
 import { expectTrusted, resultsCsv, SAMPLES, truthRows } from "./samples";
 
 describe("against a local cloud that outlives the dispatcher", () => {
@@ -56,22 +56,14 @@ describe("against a local cloud that outlives the dispatcher", () => {
 
   test("stopped after upload, after planning (both SIGKILL), after submitting (--no-wait) and while waiting (SIGKILL), the same command finishes the job: nothing uploaded or added twice", async () => {
     const out = path.join(work, "out");
-    const args = [
-      "--outputs",
-      outputsFile,
-      "--input",
+    const args = ocrArgs({
+      outputs: outputsFile,
       input,
-      "--profile",
-      path.join(SAMPLES, "profile.json"),
-      "--out",
+      profile: path.join(SAMPLES, "profile.json"),
       out,
-      "--job-id",
-      "resume-1",
-      "--images-per-task",
-      "2",
-      "--poll",
-      "0.5",
-    ];
+      jobId: "resume-1",
+      imagesPerTask: 2,
+    });
 
     const first = await runCli(args, { env, killWhen: /upload: \d+ photo\(s\) sent/ });
     expect(first.signal).toBe("SIGKILL");
@@ -158,19 +150,7 @@ describe("against a local cloud that outlives the dispatcher", () => {
     });
     const outputs = path.join(work, "broken-outputs.json");
     await writeFile(outputs, JSON.stringify({ ...deployment.outputs, poolId: "broken-pool" }));
-    const args = [
-      "--outputs",
-      outputs,
-      "--input",
-      input,
-      "--out",
-      path.join(work, "out-broken"),
-      "--job-id",
-      "broken-1",
-      "--poll",
-      "0.5",
-      "--json",
-    ];
+    const args = [...ocrArgs({ outputs, input, out: path.join(work, "out-broken"), jobId: "broken-1" }), "--json"];
     const run = await runCli(args, { env });
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(

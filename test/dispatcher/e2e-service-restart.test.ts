@@ -12,7 +12,7 @@ import { deployLocalStack } from "../../tasks/local-target";
 import { startLocalCli, type LocalCliProcess } from "../local/local-cli-process";
 import { pollUntil, processesWith } from "../local/service/fixture";
 import { freePort } from "./free-port";
-import { ROOT, runCli } from "./run-cli";
+import { ocrArgs, ROOT, runCli } from "./run-cli";
 import { expectTrusted, resultsCsv, SAMPLES, truthRows } from "./samples";
 
 jest.setTimeout(300_000);
@@ -99,22 +99,14 @@ test("killed mid-job and restarted on the same --data, the local cloud lets the 
     };
   };
   const out = path.join(work, "out");
-  const args = [
-    "--outputs",
-    outputsFile,
-    "--input",
+  const args = ocrArgs({
+    outputs: outputsFile,
     input,
-    "--profile",
-    path.join(SAMPLES, "profile.json"),
-    "--out",
+    profile: path.join(SAMPLES, "profile.json"),
     out,
-    "--job-id",
-    "restart-1",
-    "--images-per-task",
-    "1",
-    "--poll",
-    "0.5",
-  ];
+    jobId: "restart-1",
+    imagesPerTask: 1,
+  });
 
   const first = await start();
   const submitted = await runCli([...args, "--no-wait"], { env: first.env });

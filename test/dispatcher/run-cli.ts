@@ -25,6 +25,29 @@ export interface CliRunOptions {
   script?: string;
 }
 
+export interface OcrArgs {
+  outputs: string;
+  input: string;
+  out: string;
+  jobId: string;
+  profile?: string;
+  imagesPerTask?: number;
+}
+
+/**
+ * `npm run ocr`'s arguments for a run against a deployed stack, polling every half second so a
+ * test waits little on a local pool. A resume is the same list again, so tests build it once.
+ */
+export function ocrArgs(a: OcrArgs): string[] {
+  return [
+    ...["--outputs", a.outputs, "--input", a.input],
+    ...(a.profile ? ["--profile", a.profile] : []),
+    ...["--out", a.out, "--job-id", a.jobId],
+    ...(a.imagesPerTask ? ["--images-per-task", String(a.imagesPerTask)] : []),
+    ...["--poll", "0.5"],
+  ];
+}
+
 export function runCli(args: string[], options: CliRunOptions = {}): Promise<CliRun> {
   return new Promise((resolve) => {
     const child = spawn(
