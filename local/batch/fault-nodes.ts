@@ -8,6 +8,8 @@
  * - a node going bad: a node running a task becomes `unusable` with a full task disk, as
  *   node-health.ts finds one, and its tasks go to healthy nodes, counted neither as retries nor
  *   as requeues. Never the last node of its pool that could run them, so a job still finishes.
+ *   The number is for the state's life: nodes spoiled before a restart on the same `--data`
+ *   count against it.
  *
  * Which node and when follow the seeded draws; the ticks follow the clock, so a replay with the
  * same seed makes the same decisions in the same order, not at the same instants.
@@ -34,7 +36,7 @@ export interface NodeFaultParts {
 }
 
 export class NodeFaults {
-  /** Nodes faulted so far. */
+  /** Nodes faulted since this start; the bad-node budget spent over restarts is state.injectedBadNodes. */
   readonly injected = { preempted: 0, bad: 0 };
   private readonly timer: NodeJS.Timeout;
   private readonly closing = new AbortController();
@@ -66,7 +68,7 @@ export class NodeFaults {
         for (const node of nodes)
           if (!node.isDedicated && isBooted(node.state) && this.preemptDraw() < this.preemptChance)
             this.preempt(pool, node);
-      if (this.injected.bad < this.spec.badNodes) {
+      if (this.parts.state.injectedBadNodes < this.spec.badNodes) {
         const canWork = (n: ComputeNode) => n.state === "idle" || n.state === "running";
         const victim = nodes.find((n) => n.state === "running" && nodes.some((o) => o !== n && canWork(o)));
         if (victim) this.spoil(pool, victim);
@@ -93,8 +95,11 @@ export class NodeFaults {
   }
 
   private spoil(pool: Pool, node: ComputeNode): void {
-    const { fleet, scheduler, log } = this.parts;
+    const { fleet, scheduler, state, log } = this.parts;
     this.injected.bad += 1;
+    // Counted, not found from the unusable nodes a restart brings back: a spoiled node rebooted
+    // to health or removed by a resize (which takes unusable nodes first) has still spent its share.
+    state.injectedBadNodes += 1;
     const error = injectedDiskFault(fleet.dirs(pool, node));
     fleet.markUnusable(node, error);
     log(`fault: node ${node.id} of pool ${pool.id} unusable (${error.code}); its tasks go to other nodes`);

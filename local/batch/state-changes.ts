@@ -18,7 +18,8 @@ export type StateChange =
   | { jobKey: string; taskGone: string }
   | { jobSchedule: JobSchedule }
   | { jobScheduleGone: string }
-  | { applications: StateSnapshot["applications"] };
+  | { applications: StateSnapshot["applications"] }
+  | { injectedBadNodes: number };
 
 interface Written {
   pools: Map<string, string>;
@@ -27,6 +28,7 @@ interface Written {
   tasks: Map<string, Map<string, string>>;
   jobSchedules: Map<string, string>;
   applications: string;
+  injectedBadNodes: number;
 }
 
 const nothingWritten = (): Written => ({
@@ -35,6 +37,7 @@ const nothingWritten = (): Written => ({
   tasks: new Map(),
   jobSchedules: new Map(),
   applications: "[]",
+  injectedBadNodes: 0,
 });
 
 export class ChangeTracker {
@@ -55,6 +58,7 @@ export class ChangeTracker {
       tasks: new Map(),
       jobSchedules: new Map(),
       applications: JSON.stringify(applications),
+      injectedBadNodes: state.injectedBadNodes,
     };
     for (const [poolKey, pool] of state.pools) {
       const record = { pool, nodes: [...state.poolNodes(pool.id).values()] };
@@ -88,6 +92,8 @@ export class ChangeTracker {
     for (const scheduleKey of this.written.jobSchedules.keys())
       if (!state.jobSchedules.has(scheduleKey)) changes.push({ jobScheduleGone: scheduleKey });
     if (next.applications !== this.written.applications) changes.push({ applications });
+    if (next.injectedBadNodes !== this.written.injectedBadNodes)
+      changes.push({ injectedBadNodes: next.injectedBadNodes });
     return { changes, commit: () => (this.written = next) };
   }
 }
@@ -120,6 +126,8 @@ export function applyChanges(
       state.jobSchedules.set(key(change.jobSchedule.id), change.jobSchedule);
     } else if ("jobScheduleGone" in change) {
       state.jobSchedules.delete(change.jobScheduleGone);
+    } else if ("injectedBadNodes" in change) {
+      state.injectedBadNodes = change.injectedBadNodes;
     } else {
       restoreApplications(change.applications);
     }

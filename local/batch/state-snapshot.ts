@@ -1,8 +1,9 @@
 /**
  * The local Batch service's state as one JSON document and back: pools (autoscale settings and
- * last run included), their nodes, jobs, tasks (state, executionInfo, retries) and the
- * application registry, with ETags and lastModified as they were. The account has no
- * certificates to keep: pools that reference some are refused (see routes/pools.ts).
+ * last run included), their nodes, jobs, tasks (state, executionInfo, retries), the
+ * application registry and the bad-node fault's budget spent, with ETags and lastModified as
+ * they were. The account has no certificates to keep: pools that reference some are refused
+ * (see routes/pools.ts).
  */
 import path from "node:path";
 import type { ComputeNode, Job, JobSchedule, Pool, Task } from "./model";
@@ -23,6 +24,8 @@ export interface StateSnapshot {
   jobSchedules?: JobSchedule[];
   /** Package paths are relative to the data directory, which may have been moved. */
   applications: { id: string; versions: { version: string; zipPath: string }[] }[];
+  /** Absent in files written before it was kept. */
+  injectedBadNodes?: number;
 }
 
 export function applicationsOf(state: BatchState, dataDir: string): StateSnapshot["applications"] {
@@ -41,6 +44,7 @@ export function takeSnapshot(state: BatchState, baseUrl: string, dataDir: string
     jobs: [...state.jobs.values()].map((job) => ({ job, tasks: [...state.jobTasks(job.id).all.values()] })),
     jobSchedules: [...state.jobSchedules.values()],
     applications: applicationsOf(state, dataDir),
+    injectedBadNodes: state.injectedBadNodes,
   };
 }
 
@@ -115,6 +119,7 @@ export function restoreState(
   }
   for (const schedule of snapshot.jobSchedules ?? []) state.jobSchedules.set(key(schedule.id), schedule);
   restoreApplications(snapshot.applications);
+  state.injectedBadNodes = snapshot.injectedBadNodes ?? 0;
   for (const changes of journal) applyChanges(state, changes, restoreApplications);
   // Active tasks wait in the order they were added; a retried one loses its place at the back.
   for (const [jobKey, tasks] of state.tasks) {

@@ -1,7 +1,7 @@
 /**
  * Everything the local Batch service knows, in memory: pools and their nodes, jobs and their
- * tasks, and the application registry. Ids are looked up case-insensitively and kept as written,
- * as Batch does.
+ * tasks, the application registry, and what injected faults have spent of their budget. Ids
+ * are looked up case-insensitively and kept as written, as Batch does.
  */
 import { randomBytes } from "node:crypto";
 import { batchError, notFound } from "./errors";
@@ -73,6 +73,11 @@ export class BatchState {
   readonly jobSchedules = new Map<string, JobSchedule>();
   /** applicationId (lower case) → { id as registered, versions } */
   readonly applications = new Map<string, { id: string; versions: Map<string, ApplicationVersion> }>();
+  /**
+   * Nodes `--faults bad-node` has spoiled in this state's life, restarts included: a budget kept
+   * with the nodes it spoiled, or each start on the same data would spoil as many again.
+   */
+  injectedBadNodes = 0;
 
   pool(id: string): Pool {
     const pool = this.pools.get(key(id));

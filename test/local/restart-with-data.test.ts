@@ -3,8 +3,9 @@
  * the pools (autoscale settings too), nodes, jobs and tasks come back as they were, tasks that
  * were running are requeued as on a rebooted Batch node, completed ones keep their results and
  * files (until their retentionTime, counted from their end), and the job finishes; a preempted
- * Spot node stays away until it was due back. Also the in-process service: packages kept across a
- * stop, and nothing kept without persistence. A task or node state a client saw is on disk by then.
+ * Spot node stays away until it was due back, and nodes `--faults bad-node=N` spoiled count
+ * against its N. Also the in-process service: packages kept across a stop, and nothing kept
+ * without persistence. A task or node state a client saw is on disk by then.
  */
 import { createWriteStream, existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -226,6 +227,59 @@ test("a Spot node preempted when the service was killed stays preempted until it
   // A new VM's disk: its start task has run once on it, not once more on the evicted VM's disk.
   const boots = path.join(dataDir, "nodes", "spot", preempted!.id!, "shared", "boots");
   expect(await readFile(boots, "utf8")).toBe("boot\n");
+});
+
+test("a node --faults bad-node=1 spoiled before a restart on the same data counts against the 1: no other node goes bad after it", async () => {
+  const options = {
+    dataDir: path.join(work, "bad-node"),
+    inMemoryStorage: true,
+    persistState: true,
+    maxProcesses: 4,
+    faults: "bad-node=1",
+    faultsSeed: 1234,
+  };
+  // Tasks long enough that every node that takes one runs through the fault's checks (once a second).
+  const addTasks = async (client: BatchServiceClient, jobId: string, count: number) => {
+    await client.job.add({ id: jobId, poolInfo: { poolId: "p" } });
+    await client.task.addCollection(
+      jobId,
+      Array.from({ length: count }, (_, i) => ({ id: `t${i}`, commandLine: bash("sleep 2") })),
+    );
+  };
+  const unusable = async (client: BatchServiceClient) =>
+    (await client.computeNode.list("p")).filter((n) => n.state === "unusable").map((n) => n.id);
+
+  const first = await startLocalCloud(options);
+  let spoiled: (string | undefined)[];
+  try {
+    const client = clientOf(first);
+    await client.pool.add({ id: "p", vmSize: VM_SIZE, virtualMachineConfiguration: IMAGE, targetDedicatedNodes: 3 });
+    await waitForNodes(client, "p", 3);
+    await addTasks(client, "before", 1);
+    spoiled = await pollUntil("a node gone bad", async () => {
+      const ids = await unusable(client);
+      return ids.length > 0 ? ids : undefined;
+    });
+  } finally {
+    await first.stop();
+  }
+  expect(spoiled).toHaveLength(1);
+
+  const second = await startLocalCloud(options);
+  try {
+    const client = clientOf(second);
+    // With the task requeued by the stop, both healthy nodes run at once: either could be spoiled.
+    await addTasks(client, "after", 2);
+    await Promise.all([
+      waitForTask(client, "before", "t0"),
+      waitForTask(client, "after", "t0"),
+      waitForTask(client, "after", "t1"),
+    ]);
+    expect(await unusable(client)).toEqual(spoiled);
+    expect(second.injectedFaults().bad).toBe(0);
+  } finally {
+    await second.stop();
+  }
 });
 
 async function makeZip(target: string, files: Record<string, string>): Promise<string> {

@@ -79,6 +79,23 @@ test("journal lines after the snapshot are replayed in order; a torn last line i
   expect(again.job("j").url).toBe("http://127.0.0.1:3333/jobs/j");
 });
 
+test("the nodes the bad-node fault spoiled are kept through a journal line and the next start's snapshot", async () => {
+  const state = new BatchState();
+  const keeper = keeperOf(state);
+  await keeper.begin(0);
+  state.injectedBadNodes = 1;
+  // No entity changed with it: the fault counts a change when it marks the node unusable.
+  newETag();
+  await keeper.close();
+  const restored = await reload(BASE);
+  expect(restored.injectedBadNodes).toBe(1);
+
+  const next = keeperOf(restored);
+  await next.begin(1);
+  await next.close();
+  expect((await reload(BASE)).injectedBadNodes).toBe(1);
+});
+
 test("a state file this service did not write stops the start, saying what to do", async () => {
   await appendFile(path.join(dataDir, STATE_FILE), "not json");
   await expect(loadSavedState(dataDir)).rejects.toThrow(/is not a state this service wrote .*move it away/);
