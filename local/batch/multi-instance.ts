@@ -22,7 +22,7 @@ import { invalidProperty } from "./errors";
 import type { ComputeNode, MultiInstanceSettings, NameValue, Pool, SubtaskInformation, Task } from "./model";
 import { processFailure } from "./task-process";
 import { runProcess, type ProcessOutcome, type RunningProcess } from "./process-runner";
-import { now } from "./state";
+import { now, type SubtaskRecords } from "./state";
 import { checkResourceFiles } from "./task-file-rules";
 import { asBody, optionalInt, requireString, type Body } from "./validate";
 import type { TaskDirs } from "./node-layout";
@@ -83,6 +83,8 @@ export interface GroupContext {
   /** The environment a task process sees on a node (node-layout's taskEnvironment), with extra settings before the task's own. */
   environmentOn(instance: InstanceNode, extra: readonly NameValue[]): NodeJS.ProcessEnv;
   timeoutMs: number;
+  /** Where the run's subtasks are kept, and written with the service's state. */
+  records: SubtaskRecords;
 }
 
 /** Whether the service runs as root: Open MPI refuses to start there unless told, and local tasks run as the service's user (on Batch, a non-root task user). */
@@ -110,6 +112,7 @@ export class InstanceGroup {
       state: "preparing",
       stateTransitionTime: now(),
     }));
+    ctx.records.set(task, this.subtasks);
   }
 
   get nodes(): ComputeNode[] {
@@ -160,7 +163,8 @@ export class InstanceGroup {
    */
   async coordinate(): Promise<{ outcome: ProcessOutcome; failureInfo?: TaskFailureInfo } | undefined> {
     const commandLine = this.task.multiInstanceSettings!.coordinationCommandLine;
-    for (const sub of this.subtasks) this.setState(sub, "running", { startTime: now() });
+    for (const sub of this.subtasks) setState(sub, "running", { startTime: now() });
+    this.ctx.records.changed(this.task);
     const outcomes = await Promise.all(
       this.instances.map(async (instance, index) => {
         // The primary's own stdout.txt is its command's; its coordination output goes beside it.
@@ -179,7 +183,8 @@ export class InstanceGroup {
         this.running.delete(process);
         const sub = this.subtasks[index - 1];
         if (sub && outcome.exitCode !== undefined) sub.exitCode = outcome.exitCode;
-        if (sub && outcome.exitCode !== 0) this.end(sub, "failure", processFailure(outcome));
+        if (sub && outcome.exitCode !== 0) endSubtask(sub, "failure", processFailure(outcome));
+        if (sub) this.ctx.records.changed(this.task);
         return outcome;
       }),
     );
@@ -190,34 +195,13 @@ export class InstanceGroup {
   /** The primary's command has ended (or the task stopped): the subtasks end with it. */
   finish(result: "success" | "failure"): void {
     this.kill();
-    for (const sub of this.subtasks)
-      if (sub.state !== "completed") this.end(sub, result === "success" || sub.exitCode === 0 ? "success" : "failure");
+    endSubtasks(this.subtasks, result);
+    this.ctx.records.changed(this.task);
   }
 
   kill(): void {
     this.killed = true;
     for (const process of this.running) process.kill();
-  }
-
-  private end(sub: SubtaskInformation, result: "success" | "failure", failureInfo?: TaskFailureInfo): void {
-    this.setState(sub, "completed", { endTime: now(), result, ...(failureInfo ? { failureInfo } : {}) });
-  }
-
-  private setState(
-    sub: SubtaskInformation,
-    state: SubtaskInformation["state"],
-    fields: Partial<SubtaskInformation>,
-  ): void {
-    Object.assign(
-      sub,
-      {
-        previousState: sub.state,
-        previousStateTransitionTime: sub.stateTransitionTime,
-        state,
-        stateTransitionTime: now(),
-      },
-      fields,
-    );
   }
 
   /**
@@ -247,15 +231,33 @@ export class InstanceGroup {
   }
 }
 
-/** The last run's subtasks of each multi-instance task, for `subtasksinfo`. */
-export class SubtaskRecords {
-  private readonly byTask = new WeakMap<Task, SubtaskInformation[]>();
+/**
+ * Ends the subtasks a run left under way, once the run is over (also a run the service's stop cut
+ * short, see restart-recovery.ts): one whose coordination command had succeeded succeeded,
+ * whatever became of the primary's command.
+ */
+export function endSubtasks(subtasks: readonly SubtaskInformation[], result: "success" | "failure"): void {
+  for (const sub of subtasks)
+    if (sub.state !== "completed") endSubtask(sub, result === "success" || sub.exitCode === 0 ? "success" : "failure");
+}
 
-  set(task: Task, subtasks: SubtaskInformation[]): void {
-    this.byTask.set(task, subtasks);
-  }
+function endSubtask(sub: SubtaskInformation, result: "success" | "failure", failureInfo?: TaskFailureInfo): void {
+  setState(sub, "completed", { endTime: now(), result, ...(failureInfo ? { failureInfo } : {}) });
+}
 
-  of(task: Task): SubtaskInformation[] {
-    return this.byTask.get(task) ?? [];
-  }
+function setState(
+  sub: SubtaskInformation,
+  state: SubtaskInformation["state"],
+  fields: Partial<SubtaskInformation>,
+): void {
+  Object.assign(
+    sub,
+    {
+      previousState: sub.state,
+      previousStateTransitionTime: sub.stateTransitionTime,
+      state,
+      stateTransitionTime: now(),
+    },
+    fields,
+  );
 }

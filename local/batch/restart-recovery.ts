@@ -7,6 +7,10 @@
  *   processes and requeue the Tasks. The Tasks will run again when a Compute Node is available",
  *   Batch REST API, Compute Node - Reboot). The requeue is counted in requeueCount, not
  *   retryCount: Batch retries tasks after a recovery operation without spending their retries.
+ *   The subtasks of a multi-instance task's run end with it, as when one of its nodes reboots
+ *   while the service runs: a subtask whose coordination command had succeeded succeeded, the
+ *   others failed, with no exit code (no process was seen to end). They stay the task's last run
+ *   until it runs again.
  * - Nodes boot again and rerun their start task ("A Task which is run when a Node joins a Pool
  *   in the Azure Batch service, or when the Compute Node is rebooted or reimaged", REST API,
  *   StartTask). An unusable node stays unusable: a reboot does not mend a bad disk. A preempted
@@ -21,13 +25,17 @@ import { inBackground } from "./background";
 import { backFromPreemption } from "./fault-nodes";
 import { setJobState } from "./job-rules";
 import type { Job } from "./model";
+import { endSubtasks } from "./multi-instance";
 import type { Services } from "./routes/services";
 
 export function resumeAfterRestart(s: Services): void {
   for (const job of s.state.jobs.values()) {
     for (const task of s.state.jobTasks(job.id).all.values()) {
-      if (task.state === "preparing" || task.state === "running") s.scheduler.requeue(job, task);
-      else if (task.state === "completed") s.scheduler.retainFiles(job, task);
+      if (task.state === "preparing" || task.state === "running") {
+        endSubtasks(s.state.subtasks.of(task), "failure");
+        s.state.subtasks.changed(task);
+        s.scheduler.requeue(job, task);
+      } else if (task.state === "completed") s.scheduler.retainFiles(job, task);
     }
   }
   for (const pool of s.state.pools.values()) {

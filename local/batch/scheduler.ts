@@ -14,7 +14,7 @@ import type { Fleet, InstalledPackage } from "./fleet";
 import type { JobPrepRelease } from "./job-prep-release";
 import type { JobRules } from "./job-rules";
 import type { ComputeNode, Job, Pool, Task, TaskState } from "./model";
-import { InstanceGroup, placeInstances, SubtaskRecords } from "./multi-instance";
+import { InstanceGroup, placeInstances } from "./multi-instance";
 import { nodeDiskFault } from "./node-health";
 import { bootedState, isBooted } from "./node-states";
 import { jobDir, nodeDirs, taskDirs, type TaskDirs } from "./node-layout";
@@ -58,7 +58,6 @@ export class Scheduler {
   private closed = false;
   /** Timers that remove completed tasks' directories when their retentionTime is over. */
   private readonly retention = new Map<string, NodeJS.Timeout>();
-  readonly subtasks = new SubtaskRecords();
   rules!: JobRules;
   prepRelease!: JobPrepRelease;
 
@@ -208,10 +207,11 @@ export class Scheduler {
       pool,
       dirs: taskDirs(this.fleet.dirs(pool, node), job.id, task.id),
     }));
-    const group = new InstanceGroup(task, instances, {
+    return new InstanceGroup(task, instances, {
       files: this.files,
       storage: this.config.storage,
       timeoutMs: durationMs(task.constraints.maxWallClockTime) ?? Infinity,
+      records: this.state.subtasks,
       environmentOn: (instance, extra) =>
         jobProcessEnvironment(this.config, this.fleet, {
           pool,
@@ -223,8 +223,6 @@ export class Scheduler {
           settings: [...extra, ...(job.commonEnvironmentSettings ?? []), ...(task.environmentSettings ?? [])],
         }),
     });
-    this.subtasks.set(task, group.subtasks);
-    return group;
   }
 
   /** Fails the task (as `code`) if its task or working directory has been replaced by a link to elsewhere. */
@@ -487,7 +485,7 @@ export class Scheduler {
   async discardFiles(job: Job, task: Task): Promise<string | undefined> {
     this.forgetRetention(job, task);
     // A multi-instance task has files on each of its subtasks' nodes too.
-    const places = [task.nodeInfo, ...this.subtasks.of(task).map((sub) => sub.nodeInfo)].filter(
+    const places = [task.nodeInfo, ...this.state.subtasks.of(task).map((sub) => sub.nodeInfo)].filter(
       (info) => info !== undefined,
     );
     const removals = places.map((info) =>

@@ -1,11 +1,12 @@
 /**
  * What changed in the service's state since it was last written, so that a write costs what
  * changed rather than everything: with 10,000 tasks a whole snapshot per added collection took
- * 20 s of 21 to submit them. Tasks are compared by ETag (every task change issues one); pools
+ * 20 s of 21 to submit them. Tasks are compared by ETag (every task change issues one), and a
+ * multi-instance task's subtasks by their stamp (they change without the task's ETag); pools
  * (whose node counts and allocation state change without one), their nodes, jobs and the
  * application registry are few and compared whole.
  */
-import type { ComputeNode, Job, JobSchedule, Pool, Task } from "./model";
+import type { ComputeNode, Job, JobSchedule, Pool, SubtaskInformation, Task } from "./model";
 import { BatchState, key } from "./state";
 import type { StateSnapshot } from "./state-snapshot";
 
@@ -14,7 +15,11 @@ export type StateChange =
   | { poolGone: string }
   | { job: Job }
   | { jobGone: string }
-  | { jobKey: string; task: Task }
+  /**
+   * A multi-instance task's subtasks go with every record of it: replaying one replaces the task,
+   * and its subtasks are kept by the task. Absent in lines written before they were kept.
+   */
+  | { jobKey: string; task: Task; subtasks?: SubtaskInformation[] }
   | { jobKey: string; taskGone: string }
   | { jobSchedule: JobSchedule }
   | { jobScheduleGone: string }
@@ -24,7 +29,7 @@ export type StateChange =
 interface Written {
   pools: Map<string, string>;
   jobs: Map<string, string>;
-  /** job key → task key → ETag written */
+  /** job key → task key → ETag written (and the stamp of a multi-instance task's subtasks) */
   tasks: Map<string, Map<string, string>>;
   jobSchedules: Map<string, string>;
   applications: string;
@@ -75,8 +80,11 @@ export class ChangeTracker {
       const etags = new Map<string, string>();
       const tasks = state.jobTasks(job.id).all;
       for (const [taskKey, task] of tasks) {
-        etags.set(taskKey, task.eTag);
-        if (writtenTasks?.get(taskKey) !== task.eTag) changes.push({ jobKey, task });
+        const kept = state.subtasks.record(task);
+        const mark = kept ? `${task.eTag} ${kept.stamp}` : task.eTag;
+        etags.set(taskKey, mark);
+        if (writtenTasks?.get(taskKey) !== mark)
+          changes.push({ jobKey, task, ...(kept ? { subtasks: kept.subtasks } : {}) });
       }
       for (const taskKey of writtenTasks?.keys() ?? [])
         if (!tasks.has(taskKey)) changes.push({ jobKey, taskGone: taskKey });
@@ -120,6 +128,7 @@ export function applyChanges(
       state.tasks.delete(change.jobGone);
     } else if ("task" in change) {
       state.jobTasks(change.jobKey).all.set(key(change.task.id), change.task);
+      if (change.subtasks) state.subtasks.set(change.task, change.subtasks);
     } else if ("taskGone" in change) {
       state.tasks.get(change.jobKey)?.all.delete(change.taskGone);
     } else if ("jobSchedule" in change) {

@@ -1,12 +1,12 @@
 /**
  * The local Batch service's state as one JSON document and back: pools (autoscale settings and
- * last run included), their nodes, jobs, tasks (state, executionInfo, retries), the
- * application registry and the bad-node fault's budget spent, with ETags and lastModified as
- * they were. The account has no certificates to keep: pools that reference some are refused
- * (see routes/pools.ts).
+ * last run included), their nodes, jobs, tasks (state, executionInfo, retries, a multi-instance
+ * task's subtasks), the application registry and the bad-node fault's budget spent, with ETags
+ * and lastModified as they were. The account has no certificates to keep: pools that reference
+ * some are refused (see routes/pools.ts).
  */
 import path from "node:path";
-import type { ComputeNode, Job, JobSchedule, Pool, Task } from "./model";
+import type { ComputeNode, Job, JobSchedule, Pool, SubtaskInformation, Task } from "./model";
 import { applyChanges, type StateChange } from "./state-changes";
 import { BatchState, key } from "./state";
 
@@ -19,13 +19,22 @@ export interface StateSnapshot {
   /** The endpoint the URLs in the entities name; the next start listens elsewhere and rewrites them. */
   baseUrl: string;
   pools: { pool: Pool; nodes: ComputeNode[] }[];
-  jobs: { job: Job; tasks: Task[] }[];
+  jobs: { job: Job; tasks: Task[]; subtasks?: KeptSubtasks[] }[];
   /** Absent in files written before job schedules existed. */
   jobSchedules?: JobSchedule[];
   /** Package paths are relative to the data directory, which may have been moved. */
   applications: { id: string; versions: { version: string; zipPath: string }[] }[];
   /** Absent in files written before it was kept. */
   injectedBadNodes?: number;
+}
+
+/**
+ * A multi-instance task's subtasks, beside the tasks rather than in them: Batch serves them apart.
+ * Absent in files written before they were kept, and for jobs with no multi-instance run.
+ */
+export interface KeptSubtasks {
+  taskKey: string;
+  subtasks: SubtaskInformation[];
 }
 
 export function applicationsOf(state: BatchState, dataDir: string): StateSnapshot["applications"] {
@@ -41,7 +50,14 @@ export function takeSnapshot(state: BatchState, baseUrl: string, dataDir: string
     generation,
     baseUrl,
     pools: [...state.pools.values()].map((pool) => ({ pool, nodes: [...state.poolNodes(pool.id).values()] })),
-    jobs: [...state.jobs.values()].map((job) => ({ job, tasks: [...state.jobTasks(job.id).all.values()] })),
+    jobs: [...state.jobs.values()].map((job) => {
+      const tasks = state.jobTasks(job.id).all;
+      const subtasks = [...tasks].flatMap(([taskKey, task]): KeptSubtasks[] => {
+        const record = state.subtasks.record(task);
+        return record ? [{ taskKey, subtasks: record.subtasks }] : [];
+      });
+      return { job, tasks: [...tasks.values()], ...(subtasks.length > 0 ? { subtasks } : {}) };
+    }),
     jobSchedules: [...state.jobSchedules.values()],
     applications: applicationsOf(state, dataDir),
     injectedBadNodes: state.injectedBadNodes,
@@ -112,10 +128,14 @@ export function restoreState(
     const poolNodes = state.poolNodes(pool.id);
     for (const node of nodes) poolNodes.set(node.id, node);
   }
-  for (const { job, tasks } of snapshot.jobs) {
+  for (const { job, tasks, subtasks } of snapshot.jobs) {
     state.jobs.set(key(job.id), job);
     const jobTasks = state.jobTasks(job.id);
     for (const task of tasks) jobTasks.all.set(key(task.id), task);
+    for (const kept of subtasks ?? []) {
+      const task = jobTasks.all.get(kept.taskKey);
+      if (task) state.subtasks.set(task, kept.subtasks);
+    }
   }
   for (const schedule of snapshot.jobSchedules ?? []) state.jobSchedules.set(key(schedule.id), schedule);
   restoreApplications(snapshot.applications);

@@ -1,11 +1,12 @@
 /**
  * Everything the local Batch service knows, in memory: pools and their nodes, jobs and their
- * tasks, the application registry, and what injected faults have spent of their budget. Ids
- * are looked up case-insensitively and kept as written, as Batch does.
+ * tasks (with the subtasks of multi-instance tasks), the application registry, and what injected
+ * faults have spent of their budget. Ids are looked up case-insensitively and kept as written, as
+ * Batch does.
  */
 import { randomBytes } from "node:crypto";
 import { batchError, notFound } from "./errors";
-import type { ComputeNode, Job, JobSchedule, Pool, Task } from "./model";
+import type { ComputeNode, Job, JobSchedule, Pool, SubtaskInformation, Task } from "./model";
 
 export const now = (): string => new Date().toISOString();
 
@@ -65,12 +66,45 @@ export interface ApplicationVersion {
   zipPath: string;
 }
 
+/**
+ * The subtasks of each multi-instance task's last run, for `subtasksinfo`. They are not part of
+ * the task's record (Batch serves them apart) and change without its ETag, so each change is
+ * stamped for the state writer, and counted as a change.
+ */
+export class SubtaskRecords {
+  /** Keyed by the task itself: a deleted task's subtasks go with it. */
+  private readonly byTask = new WeakMap<Task, { subtasks: SubtaskInformation[]; stamp: number }>();
+  private stamps = 0;
+
+  set(task: Task, subtasks: SubtaskInformation[]): void {
+    this.byTask.set(task, { subtasks, stamp: ++this.stamps });
+    countChange();
+  }
+
+  /** After the task's subtasks were changed in place. */
+  changed(task: Task): void {
+    const record = this.byTask.get(task);
+    if (record) record.stamp = ++this.stamps;
+    countChange();
+  }
+
+  of(task: Task): SubtaskInformation[] {
+    return this.byTask.get(task)?.subtasks ?? [];
+  }
+
+  /** Undefined for a task that has not run as a multi-instance task; the stamp differs after each change. */
+  record(task: Task): Readonly<{ subtasks: SubtaskInformation[]; stamp: number }> | undefined {
+    return this.byTask.get(task);
+  }
+}
+
 export class BatchState {
   readonly pools = new Map<string, Pool>();
   readonly nodes = new Map<string, Map<string, ComputeNode>>();
   readonly jobs = new Map<string, Job>();
   readonly tasks = new Map<string, JobTasks>();
   readonly jobSchedules = new Map<string, JobSchedule>();
+  readonly subtasks = new SubtaskRecords();
   /** applicationId (lower case) → { id as registered, versions } */
   readonly applications = new Map<string, { id: string; versions: Map<string, ApplicationVersion> }>();
   /**

@@ -214,7 +214,7 @@ export function taskRoutes(s: Services): Route[] {
         const { task } = taskOf(req);
         return {
           status: 200,
-          body: { "odata.metadata": `${base()}/$metadata#subtaskinformations`, value: s.scheduler.subtasks.of(task) },
+          body: { "odata.metadata": `${base()}/$metadata#subtaskinformations`, value: s.state.subtasks.of(task) },
         };
       },
     },
