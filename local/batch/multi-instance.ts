@@ -108,6 +108,8 @@ export class InstanceGroup {
         affinityId: instance.node.affinityId,
         nodeUrl: instance.node.url,
         nodeId: instance.node.id,
+        // The same directory on the subtask's own node, whose file API serves it.
+        taskRootDirectoryUrl: `${instance.node.url}/files/${task.nodeInfo!.taskRootDirectory}`,
       },
       state: "preparing",
       stateTransitionTime: now(),

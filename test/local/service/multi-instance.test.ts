@@ -77,6 +77,8 @@ describe("multi-instance tasks", () => {
     expect(new Set([primary.id, ...subtaskNodes]).size).toBe(3);
     for (const sub of subtasks.value!) {
       expect(sub).toMatchObject({ state: "completed", exitCode: 0, result: "success" });
+      const node = nodes.find((n) => n.id === sub.nodeInfo!.nodeId)!;
+      expect(sub.nodeInfo!.taskRootDirectoryUrl).toBe(`${node.url}/files/workitems/mi-job/job-1/all-three`);
       // Each subtask's coordination ran on its own node, in its own directory.
       const sharedDir = path.join(
         service().cloud.dataDir,
