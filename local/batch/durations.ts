@@ -38,13 +38,15 @@ function parse(text: string): Span | undefined {
   return { seconds, fraction };
 }
 
-/** Milliseconds, Infinity for Batch's "unlimited" (or past what a timer can wait), undefined when the text is not a duration. */
+/**
+ * Milliseconds, Infinity for Batch's "unlimited", undefined when the text is not a duration. Many
+ * (a P30D retentionTime) are longer than one Node timer waits: long-timer.ts waits for them.
+ */
 export function durationMs(text: string): number | undefined {
   if (text === UNLIMITED) return Infinity;
   const span = parse(text);
   if (!span) return undefined;
-  const ms = (span.seconds + Number(`0.${span.fraction || "0"}`)) * 1000;
-  return ms >= 2 ** 31 ? Infinity : ms;
+  return (span.seconds + Number(`0.${span.fraction || "0"}`)) * 1000;
 }
 
 /** The duration as Batch returns it after storing it (days, hours, minutes, seconds; `PT0S` for zero); undefined when it is not one. */

@@ -5,10 +5,10 @@
  * ServerBusy with `Retry-After`), or handled. A faulted request never reaches a route, so it
  * changes nothing: a client may send it again.
  */
-import { setTimeout as sleep } from "node:timers/promises";
 import { batchError, type BatchError } from "./errors";
 import type { FaultDice } from "./fault-dice";
 import type { FaultSpec } from "./fault-spec";
+import { waitLong } from "./long-timer";
 
 export type RequestFaultKind = "drop" | "throttle" | "error";
 
@@ -37,7 +37,7 @@ export function requestFaults(spec: FaultSpec, dice: FaultDice, log: (line: stri
     async beforeHandling(method, path) {
       if (spec.latencyMs > 0) {
         injected.delayed += 1;
-        await sleep(spec.latencyMs);
+        await waitLong(spec.latencyMs);
       }
       const u = which();
       if (u < spec.drop) {

@@ -14,11 +14,11 @@
  * Which node and when follow the seeded draws; the ticks follow the clock, so a replay with the
  * same seed makes the same decisions in the same order, not at the same instants.
  */
-import { setTimeout as sleep } from "node:timers/promises";
 import { inBackground, type Log } from "./background";
 import type { Draw, FaultDice } from "./fault-dice";
 import type { FaultSpec } from "./fault-spec";
 import type { Fleet } from "./fleet";
+import { waitLong } from "./long-timer";
 import type { ComputeNode, Pool } from "./model";
 import { injectedDiskFault } from "./node-health";
 import { isBooted } from "./node-states";
@@ -121,7 +121,7 @@ export async function backFromPreemption(
 ): Promise<void> {
   const due = Date.parse(node.preemptedUntil ?? "");
   // The wait keeps no process alive: a service stopped meanwhile brings the node back at its next start.
-  await sleep(Number.isNaN(due) ? 0 : Math.max(0, due - Date.now()), undefined, { signal, ref: false });
+  await waitLong(Number.isNaN(due) ? 0 : Math.max(0, due - Date.now()), signal);
   if (node.state !== "preempted") return;
   delete node.preemptedUntil;
   log(`fault: node ${node.id} of pool ${pool.id} back from preemption`);

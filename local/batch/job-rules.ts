@@ -6,6 +6,7 @@
 import { inBackground, type Log } from "./background";
 import { durationMs } from "./durations";
 import { endsJob } from "./job-manager";
+import { setLongTimeout, type LongTimer } from "./long-timer";
 import type { Job, JobState, Task } from "./model";
 import type { Scheduler } from "./scheduler";
 import { BatchState, key, now, transition } from "./state";
@@ -24,7 +25,7 @@ function jobActionFor(task: Task): "none" | "disable" | "terminate" {
 }
 
 export class JobRules {
-  private readonly wallClockTimers = new Map<string, NodeJS.Timeout>();
+  private readonly wallClockTimers = new Map<string, LongTimer>();
   /** Jobs whose deletion runs now: a second DELETE meanwhile does not start another. */
   private readonly deleting = new Set<Job>();
 
@@ -53,8 +54,7 @@ export class JobRules {
     const limit = durationMs(job.constraints?.maxWallClockTime ?? "") ?? Infinity;
     if (!Number.isFinite(limit)) return;
     const left = Math.max(0, limit - (Date.now() - Date.parse(job.creationTime)));
-    const timer = setTimeout(() => this.terminateLater(job, "MaxWallClockTimeExpiry"), left);
-    timer.unref();
+    const timer = setLongTimeout(() => this.terminateLater(job, "MaxWallClockTimeExpiry"), left);
     this.wallClockTimers.set(key(job.id), timer);
   }
 
@@ -143,7 +143,7 @@ export class JobRules {
   }
 
   private clearTimer(job: Job): void {
-    clearTimeout(this.wallClockTimers.get(key(job.id)));
+    this.wallClockTimers.get(key(job.id))?.clear();
     this.wallClockTimers.delete(key(job.id));
   }
 }

@@ -12,6 +12,7 @@
 import type { Log } from "./background";
 import { inBackground } from "./background";
 import { durationMs } from "./durations";
+import { setLongTimeout, type LongTimer } from "./long-timer";
 import type { Job, JobSchedule, JobScheduleState } from "./model";
 
 export type { JobSchedule };
@@ -33,7 +34,7 @@ const RECHECK_MS = 200;
 const jobIdOf = (schedule: JobSchedule, n: number): string => `${schedule.id}:job-${n}`;
 
 interface Clock {
-  timer?: NodeJS.Timeout;
+  timer?: LongTimer;
   /** When the occurrence now due (or next) was due, in ms. */
   due?: number;
 }
@@ -128,7 +129,7 @@ export class JobSchedules {
 
   close(): void {
     this.closed = true;
-    for (const clock of this.clocks.values()) clearTimeout(clock.timer);
+    for (const clock of this.clocks.values()) clock.timer?.clear();
   }
 
   private clock(schedule: JobSchedule): Clock {
@@ -139,7 +140,7 @@ export class JobSchedules {
 
   private stopClock(schedule: JobSchedule): void {
     const clock = this.clock(schedule);
-    clearTimeout(clock.timer);
+    clock.timer?.clear();
     delete clock.timer;
     delete schedule.executionInfo.nextRunTime;
     touch(schedule);
@@ -157,7 +158,7 @@ export class JobSchedules {
   /** Sets nextRunTime and the timer for the occurrence due next, or completes the schedule if none is left. */
   private arm(schedule: JobSchedule): void {
     const clock = this.clock(schedule);
-    clearTimeout(clock.timer);
+    clock.timer?.clear();
     if (this.closed || schedule.state !== "active") return;
     const after = schedule.schedule.doNotRunAfter ? Date.parse(schedule.schedule.doNotRunAfter) : Infinity;
     const noneLeft = clock.due === undefined || clock.due > after;
@@ -170,9 +171,8 @@ export class JobSchedules {
   /** The schedule's one timer, which does not keep the process alive. */
   private occurIn(schedule: JobSchedule, ms: number): void {
     const clock = this.clock(schedule);
-    clearTimeout(clock.timer);
-    clock.timer = setTimeout(() => this.occur(schedule), ms);
-    clock.timer.unref();
+    clock.timer?.clear();
+    clock.timer = setLongTimeout(() => this.occur(schedule), ms);
   }
 
   /** An occurrence is due: create its job, or wait for the previous one within the start window. */

@@ -8,6 +8,7 @@ import { open } from "node:fs/promises";
 import path from "node:path";
 import { reapOnParentDeath } from "../orphan-watch";
 import { commandLineArgv } from "./command-line";
+import { setLongTimeout } from "./long-timer";
 import { trackProcessGroup } from "./process-groups";
 
 export interface ProcessSpec {
@@ -65,18 +66,18 @@ export function runProcess(spec: ProcessSpec): RunningProcess {
       proc.once("exit", forget);
       proc.once("exit", trackProcessGroup(spec.env.AZ_BATCH_NODE_ROOT_DIR, proc.pid));
       const timer = Number.isFinite(spec.timeoutMs)
-        ? setTimeout(() => {
+        ? setLongTimeout(() => {
             timedOut = true;
             killGroup();
           }, spec.timeoutMs)
         : undefined;
       return await new Promise<ProcessOutcome>((resolve) => {
         proc.once("error", (err) => {
-          if (timer) clearTimeout(timer);
+          timer?.clear();
           resolve({ startError: `${program}: ${err.message}`, timedOut, killed });
         });
         proc.once("exit", (code, signal) => {
-          if (timer) clearTimeout(timer);
+          timer?.clear();
           // A killed process has no code; 137 is what a node agent reports for SIGKILL.
           resolve({ exitCode: code ?? (signal === "SIGKILL" ? 137 : 1), timedOut, killed });
         });

@@ -13,6 +13,7 @@ import { durationMs } from "./durations";
 import type { Fleet, InstalledPackage } from "./fleet";
 import type { JobPrepRelease } from "./job-prep-release";
 import type { JobRules } from "./job-rules";
+import { setLongTimeout, type LongTimer } from "./long-timer";
 import type { ComputeNode, Job, Pool, Task, TaskState } from "./model";
 import { InstanceGroup, placeInstances } from "./multi-instance";
 import { nodeDiskFault } from "./node-health";
@@ -57,7 +58,7 @@ export class Scheduler {
   private pending = false;
   private closed = false;
   /** Timers that remove completed tasks' directories when their retentionTime is over. */
-  private readonly retention = new Map<string, NodeJS.Timeout>();
+  private readonly retention = new Map<string, LongTimer>();
   rules!: JobRules;
   prepRelease!: JobPrepRelease;
 
@@ -85,7 +86,7 @@ export class Scheduler {
    */
   close(): void {
     this.closed = true;
-    for (const timer of this.retention.values()) clearTimeout(timer);
+    for (const timer of this.retention.values()) timer.clear();
     this.retention.clear();
   }
 
@@ -180,7 +181,7 @@ export class Scheduler {
     const execution: Execution = { node, pool };
     const execKey = `${key(job.id)}/${key(task.id)}`;
     // A reactivated task runs again: the files of its last run are no longer due for removal.
-    clearTimeout(this.retention.get(execKey));
+    this.retention.get(execKey)?.clear();
     this.retention.delete(execKey);
     this.executions.set(execKey, execution);
     this.fleet.serviceLog.record(node.id, `task ${job.id}/${task.id} started`);
@@ -455,11 +456,10 @@ export class Scheduler {
     const endTime = task.executionInfo.endTime;
     if (!task.nodeInfo || endTime === undefined || !Number.isFinite(ms) || this.closed) return;
     // A failure is logged by the removal; the task's record stays as it was, files or not.
-    const timer = setTimeout(
+    const timer = setLongTimeout(
       () => inBackground(this.discardFiles(job, task), `task ${job.id}/${task.id}: retention`, this.config.log),
       Math.max(0, Date.parse(endTime) + ms - Date.now()),
     );
-    timer.unref();
     this.retention.set(`${key(job.id)}/${key(task.id)}`, timer);
   }
 
@@ -474,7 +474,7 @@ export class Scheduler {
 
   private forgetRetention(job: Job, task: Task): void {
     const execKey = `${key(job.id)}/${key(task.id)}`;
-    clearTimeout(this.retention.get(execKey));
+    this.retention.get(execKey)?.clear();
     this.retention.delete(execKey);
   }
 

@@ -20,8 +20,10 @@ describe("normalisedDuration", () => {
     expect(durationMs(text)).toBeUndefined();
   });
 
-  it("reads years and months as 365 and 30 days, and anything past a timer's reach as unlimited", () => {
-    expect(durationMs("P1Y")).toBe(Infinity);
+  it("reads years and months as 365 and 30 days, also past what one Node timer can wait", () => {
+    expect(durationMs("P1Y")).toBe(365 * 86_400_000);
+    expect(durationMs("P1M")).toBe(30 * 86_400_000);
+    expect(durationMs(UNLIMITED)).toBe(Infinity);
     expect(durationMs("PT1M30S")).toBe(90_000);
     expect(durationMs("P1DT0.25S")).toBe(86_400_250);
   });
