@@ -12,7 +12,7 @@ import { locatesCounter, tunedBand, type MeterProfile } from "../contracts/meter
 import { RECORDS_FILE } from "../contracts/node-setup";
 import { RESULT_SCHEMA, type ResultRecord } from "../contracts/result-record";
 import { bandPicture } from "./band-picture";
-import { decideWheels, learnShapes, lookAtWheels, readPieces, type WheelsSeen } from "./by-wheel";
+import { decideWheels, learnShapes, lookAtWheels, readPieces } from "./by-wheel";
 import { DigitShapes } from "./digit-shapes";
 import { inspectPhotos } from "./inspect";
 import { failed, type Outcome } from "./outcome";
@@ -20,6 +20,7 @@ import { parsePgm } from "./pgm";
 import { preparePhotos, type Prepared } from "./prepare";
 import { windowOffPhoto } from "./profile-window";
 import { extractReading } from "./reading";
+import type { WheelsSeen } from "./see-wheels";
 import { readImages, wordsReader } from "./tesseract";
 import { typefaceShapes } from "./typeface-shapes";
 import { wheelPlay } from "./wheel-reading";

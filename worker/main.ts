@@ -6,6 +6,7 @@
  */
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
+import { isMainThread } from "node:worker_threads";
 import { Command, InvalidArgumentError } from "commander";
 import { parseMeterProfile, type MeterProfile } from "../contracts/meter-profile";
 import { RECORDS_FILE } from "../contracts/node-setup";
@@ -78,10 +79,12 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(`worker: ${(err as Error).message}`);
-    process.exit(1);
-  },
-);
+// The bundle is also what the wheel threads run (wheel-threads.ts): they have no command line.
+if (isMainThread)
+  main(process.argv).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      console.error(`worker: ${(err as Error).message}`);
+      process.exit(1);
+    },
+  );
