@@ -1,11 +1,11 @@
 /**
  * Reading a counter with a known number of wheels, in two steps. Per shard, in a thread of its
- * own: each photo's wheels are found in its band, their digits composed into lines for Tesseract,
- * and the shapes of whole digits and of turning wheels' pieces kept (see-wheels.ts). Then, for the whole batch: the digits Tesseract read
- * with confidence teach what each digit looks like on this meter, and every photo is decided
- * wheel by wheel (wheel-reading.ts).
+ * own: each photo's wheels are found in its band, their digits composed into lines for
+ * Tesseract, and the shapes of whole digits and of turning wheels' pieces kept (see-wheels.ts).
+ * Then, for the whole batch: the digits Tesseract read with confidence teach what each digit
+ * looks like on this meter, and every photo is decided wheel by wheel (wheel-reading.ts).
  */
-import { type MeterProfile } from "../contracts/meter-profile";
+import type { MeterProfile } from "../contracts/meter-profile";
 import { DigitShapes, type Shape } from "./digit-shapes";
 import { failed, type Outcome } from "./outcome";
 import type { Prepared } from "./prepare";
@@ -15,7 +15,7 @@ import { charsReader, readImages, type Char } from "./tesseract";
 import { seeWheelsInThread } from "./wheel-threads";
 import { charsByWheel, readWheels } from "./wheel-reading";
 
-/** The first step, for one shard of photos (in a thread of its own): one Tesseract run reads its whole digits. */
+/** The first step, for one shard of photos: its wheels seen in a thread, then one Tesseract run reads its whole digits. */
 export async function lookAtWheels(
   prepared: Prepared[],
   workDir: string,
