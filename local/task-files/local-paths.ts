@@ -77,6 +77,9 @@ export async function realDirectoryUnder(base: string, dir: string): Promise<str
 
 /** Whether `dir` exists but not as itself: it, or a directory on its way from `base`, is now a link. */
 export async function swappedForLink(base: string, dir: string): Promise<boolean> {
-  if ((await lstat(dir).catch(() => undefined)) === undefined) return false;
-  return (await realDirectoryUnder(base, dir)) === undefined;
+  const exists = async () => (await lstat(dir).catch(() => undefined)) !== undefined;
+  if (!(await exists())) return false;
+  if ((await realDirectoryUnder(base, dir)) !== undefined) return false;
+  // A directory removed since the first look (its task's retention ended) has no real path either.
+  return exists();
 }

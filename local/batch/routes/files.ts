@@ -4,7 +4,7 @@
  * segment (`wd%2Fa%20b.txt`) and are answered from real paths inside the task's (or node's)
  * directory only: a task runs as the service's user and can plant links to anywhere.
  */
-import { constants, existsSync } from "node:fs";
+import { constants } from "node:fs";
 import { lstat, open, readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { batchError, notFound } from "../errors";
@@ -148,8 +148,10 @@ export function fileRoutes(s: Services): Route[] {
     const unavailable = () => batchError("TaskFilesUnavailable");
     if (!info || !pool || !node) throw unavailable();
     const root = taskDirs(nodeDirs(s.config.dataDir, pool.id, node.id), job.id, task.id).taskDir;
-    if (task.state === "completed" && !existsSync(root)) throw batchError("TaskFilesCleanedup");
-    return { root: await realRoot(s.config.dataDir, root, unavailable), url: task.url };
+    const real = await realRoot(s.config.dataDir, root, unavailable);
+    // Looked for after the check, so that a cleanup that ends during it still says cleaned up.
+    if (real === undefined && task.state === "completed") throw batchError("TaskFilesCleanedup");
+    return { root: real, url: task.url };
   };
 
   const nodeFiles = async (req: BatchRequest): Promise<FileOwner> => {
