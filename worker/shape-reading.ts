@@ -101,26 +101,38 @@ export function matchWhole(shape: Shape, shapes: DigitShapes): ShapeRead | undef
     const m = mismatch(shape, known);
     return m.sum / Math.max(1, m.n);
   });
-  const known = scores.filter((s) => s !== undefined).length;
-  if (known === 10) return bestOf(scores);
-  if (known < 2) return undefined;
-  const best = bestOf(scores.map((s) => s ?? Infinity));
-  return best && { ...best, partial: true };
+  return bestKnown(scores);
 }
 
-/** The best pair of digits for the pieces, or undefined when a digit it needs has no shape. */
+/**
+ * The best pair of digits for the pieces. Where the batch has not shown every digit, the best of
+ * the pairs whose shapes it knows, marked `partial`: a pair it cannot score could match better
+ * still, so such a read only confirms what Tesseract read of a piece (see wheel-reading.ts).
+ */
 export function matchPieces(pieces: Pieces, shapes: DigitShapes): ShapeRead | undefined {
-  const scores: number[] = [];
+  const scores: (number | undefined)[] = [];
   for (let d = 0; d < 10; d++) {
     const above = shapes.shape(d);
     const below = shapes.shape((d + 1) % 10);
-    if ((pieces.upper && !above) || (pieces.lower && !below)) return undefined;
+    if ((pieces.upper && !above) || (pieces.lower && !below)) {
+      scores.push(undefined);
+      continue;
+    }
     const u = pieces.upper && above ? mismatch(pieces.upper, above) : { sum: 0, n: 0 };
     const l = pieces.lower && below ? mismatch(pieces.lower, below) : { sum: 0, n: 0 };
     // A sliver of a few rows says little; pieces weigh by how much of them shows.
     scores.push((u.sum + l.sum) / Math.max(1, u.n + l.n));
   }
-  return bestOf(scores);
+  return bestKnown(scores);
+}
+
+/** The best of all ten, or, where some are unknown, the best of the known ones marked `partial`. */
+function bestKnown(scores: (number | undefined)[]): ShapeRead | undefined {
+  const known = scores.filter((s) => s !== undefined).length;
+  if (known === 10) return bestOf(scores);
+  if (known < 2) return undefined;
+  const best = bestOf(scores.map((s) => s ?? Infinity));
+  return best && { ...best, partial: true };
 }
 
 /** The digit of the lowest mismatch, and by how much it beats the runner-up; undefined if any is unknown. */

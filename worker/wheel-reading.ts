@@ -133,8 +133,12 @@ export function readWheels(
     digits[i] = String(wheel.offset > turnThreshold ? (digit + 9) % 10 : digit);
   };
 
+  /** Wheels read by the shapes of their pieces. */
+  const turning = new Set<number>();
+
   /** A wheel caught between two digits, by the shapes of its pieces. */
   const readTurning = (i: number, name: string, wheel: Wheel & { glyph: Glyph }, pair: ShapeRead) => {
+    turning.add(i);
     confidences.push(pair.confidence);
     const lowerIsMain = wheel.second ? wheel.second.top < wheel.glyph.top : wheel.offset > 0;
     if (lowerIsMain && Math.abs(wheel.offset - turnThreshold) <= margin)
@@ -146,36 +150,52 @@ export function readWheels(
   /**
    * A wheel caught between two digits where the batch has not shown every digit's shape: part
    * of a digit can pass for another (the foot of a 3 for a 5), with Tesseract sure of it, so it
-   * counts only when the digit above and the one below are read as consecutive digits.
+   * counts only when the digit above and the one below are read as consecutive digits, or when
+   * one piece's reading names the very pair that the pieces' shapes, among the pairs the batch
+   * knows, match best (`pair`, partial).
    */
-  const readPair = (i: number, name: string, wheel: Wheel & { glyph: Glyph }, read: Word[], other: Word[]) => {
-    if (read.length !== 1) return problems.push(unrecognised(name, read));
-    const c = read[0] as Word;
-    if (!wheel.second || other.length !== 1)
+  const readPair = (
+    i: number,
+    name: string,
+    wheel: Wheel & { glyph: Glyph },
+    read: Word[],
+    other: Word[],
+    pair: ShapeRead | undefined,
+  ) => {
+    const c = read.length === 1 ? (read[0] as Word) : undefined;
+    const o = wheel.second && other.length === 1 ? (other[0] as Word) : undefined;
+    const mainIsUpper = wheel.second ? wheel.glyph.top < wheel.second.top : wheel.offset < 0;
+    // What Tesseract read of the digit above and the one below.
+    const [upper, lower] = c && o ? (mainIsUpper ? [c, o] : [o, c]).map((word) => Number(word.text)) : [];
+    if (c && o && upper !== undefined && (upper + 1) % 10 === lower) {
+      confidences.push(Math.min(c.conf, o.conf) / 100);
+      digits[i] = String(upper);
+      return;
+    }
+    // Tesseract is no judge of pieces, and shapes read among some pairs only never vouch alone;
+    // but a piece read as the digit of the very pair the shapes match best is two readers agreeing.
+    const agrees = (word: Word | undefined, upper: boolean) =>
+      word !== undefined && (Number(word.text) + (upper ? 0 : 9)) % 10 === pair?.digit;
+    if (pair?.partial && pair.confidence >= minConfidence && (agrees(c, mainIsUpper) || agrees(o, !mainIsUpper)))
+      return readTurning(i, name, wheel, pair);
+    if (!c) return problems.push(unrecognised(name, read));
+    if (!o)
       return problems.push(`${name} is between two digits: "${c.text}" is cut by the window and nothing confirms it`);
-    const o = other[0] as Word;
-    const [upper, lower] =
-      wheel.second.top < wheel.glyph.top ? [Number(o.text), Number(c.text)] : [Number(c.text), Number(o.text)];
-    if ((upper + 1) % 10 !== lower)
-      return problems.push(`${name} is between two digits, read as ${upper} above ${lower}`);
-    confidences.push(Math.min(c.conf, o.conf) / 100);
-    digits[i] = String(upper);
+    return problems.push(`${name} is between two digits, read as ${upper} above ${lower}`);
   };
 
-  /** Wheels read by the shapes of their pieces. */
-  const turning = new Set<number>();
   counter.wheels.forEach((wheel, i) => {
     const name = `wheel ${i + 1}`;
     if (!wheel.glyph) return problems.push(`${name} shows no digit`);
     const glyphed = { ...wheel, glyph: wheel.glyph };
     // A turning wheel's shape read is of its pieces; a whole digit's, of the digit.
     const shape = byShape[i];
-    if (betweenDigits(wheel, counter) && shape) {
-      turning.add(i);
-      return readTurning(i, name, glyphed, shape);
-    }
-    if (needsPair(wheel, counter)) return readPair(i, name, glyphed, byWheel[i] ?? [], secondByWheel[i] ?? []);
-    return readWhole(i, name, wheel, byWheel[i] ?? [], shape);
+    const between = betweenDigits(wheel, counter);
+    if (between && shape && !shape.partial) return readTurning(i, name, glyphed, shape);
+    if (needsPair(wheel, counter))
+      return readPair(i, name, glyphed, byWheel[i] ?? [], secondByWheel[i] ?? [], between ? shape : undefined);
+    // Pieces read among some pairs say nothing of a digit read whole.
+    return readWhole(i, name, wheel, byWheel[i] ?? [], between ? undefined : shape);
   });
   // A wheel turns only in a carry, while every wheel to its right goes from 9 to 0: one of them
   // counted on a digit no carry passes through (1 to 8) proves it at rest, and its offset is

@@ -67,13 +67,36 @@ describe("digit shapes", () => {
     }
   });
 
-  test("until the batch has shown every digit, pieces are not read by shape and a whole digit's shape is only partial", () => {
+  test("until the batch has shown every digit, shapes are read only among the digits and pairs it knows: partial", () => {
     const partial = new DigitShapes();
     drawn.slice(0, 9).forEach((shape, d) => partial.add(d, shape));
     expect(partial.missing()).toEqual([9]);
     // Among the digits shown, a 3 looks like a 3; a digit never shown could look more like it still.
     expect(matchWhole(drawn[3] as Shape, partial)).toMatchObject({ digit: 3, partial: true });
-    expect(matchPieces({ upper: rows(drawn[3] as Shape, 20, SHAPE_H - 1) }, partial)).toBeUndefined();
+    const pieces = (d: number) => ({
+      upper: rows(drawn[d] as Shape, 20, SHAPE_H - 1),
+      lower: rows(drawn[(d + 1) % 10] as Shape, 0, 19),
+    });
+    expect(matchPieces(pieces(3), partial)).toMatchObject({ digit: 3, partial: true });
+    // The pairs with the 9, (8, 9) and (9, 0), cannot be scored: their pieces read as some known pair.
+    expect(matchPieces(pieces(8), partial)?.digit).not.toBe(8);
+    // With fewer than two pairs known, nothing is read.
+    const few = new DigitShapes();
+    [0, 1].forEach((d) => few.add(d, drawn[d] as Shape));
+    expect(matchPieces(pieces(0), few)).toBeUndefined();
+  });
+
+  test("a batch learns no shape for a digit whose examples disagree: a 5 misread as a 3 does not teach the 3", () => {
+    // Every digit shown twice, with a little noise: examples of one digit sit close together.
+    const noisy = (shape: Shape, seed: number) => shape.map((v, i) => v + 0.02 * Math.sin(seed * 7.1 + i * 1.3));
+    const examples = [0, 1, 2, 4, 7, 9].flatMap((d) =>
+      [1, 2].map((k) => ({ digit: d, shape: noisy(drawn[d] as Shape, d * 3 + k) })),
+    );
+    const withThrees = (second: Shape) =>
+      DigitShapes.learnt([...examples, { digit: 3, shape: noisy(drawn[3] as Shape, 1) }, { digit: 3, shape: second }]);
+    expect(withThrees(noisy(drawn[3] as Shape, 2)).missing()).toEqual([5, 6, 8]);
+    // Tesseract read the batch's only 5 as a 3, sure of it: no 3 is known, so neither can vouch.
+    expect(withThrees(noisy(drawn[5] as Shape, 2)).missing()).toEqual([3, 5, 6, 8]);
   });
 
   test("a typeface ImageMagick cannot draw is refused, naming it", async () => {

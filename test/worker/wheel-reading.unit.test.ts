@@ -148,6 +148,37 @@ describe("reading the wheels", () => {
     });
   });
 
+  test("part of a digit also counts when one piece's reading names the pair that the known shapes match best", () => {
+    // The foot of a 0 (read as a 3, as Tesseract reads a U) above the head of a 1 coming in; the
+    // batch has shown 0 to 3 and 5 whole, so its shapes score only some pairs: (0, 1) wins there.
+    const c = counter(wheel(glyph(10)), wheel(glyph(10)), wheel(glyph(0, 24), -0.5, glyph(28, 20)));
+    const known = (digit: number, confidence = 0.7) => [undefined, undefined, { digit, confidence, partial: true }];
+    expect(readWheels([w("3"), w("0"), w("3", 20)], [[], [], w("1", 34)], c, PROFILE, known(0))).toMatchObject({
+      status: "ok",
+      reading: "300",
+      confidence: 0.7,
+    });
+    // The digit coming in alone, cut by the window (no second piece), read as the 1 of the same pair.
+    const cut = counter(wheel(glyph(10)), wheel(glyph(10)), wheel(glyph(14, 26), 0.3));
+    expect(readWheels([w("3"), w("0"), w("1", 99)], [], cut, PROFILE, known(0))).toMatchObject({
+      status: "ok",
+      reading: "300",
+    });
+    // No piece read as a digit of that pair: the shapes alone do not vouch (an unscored pair could win).
+    expect(readWheels([w("3"), w("0"), w("7", 90)], [], cut, PROFILE, known(0))).toMatchObject({
+      status: "unreadable",
+      error: 'wheel 3 is between two digits: "7" is cut by the window and nothing confirms it',
+    });
+    expect(readWheels([w("3"), w("0"), []], [[], [], w("4", 90)], c, PROFILE, known(0))).toMatchObject({
+      status: "unreadable",
+      error: "wheel 3: no digit recognised",
+    });
+    // Agreeing, but the known pairs barely tell one from the next.
+    expect(readWheels([w("3"), w("0"), w("1", 99)], [], cut, PROFILE, known(0, 0.4))).toMatchObject({
+      status: "unreadable",
+    });
+  });
+
   test("a blank wheel, an unread wheel, two characters on a wheel, low confidence: unreadable with the reason", () => {
     const square = () => wheel(glyph(10));
     expect(readWheels([w("1"), [], w("2")], [], counter(square(), wheel(undefined), square()), PROFILE).error).toBe(
