@@ -174,9 +174,16 @@ export function readWheels(
     }
     // Tesseract is no judge of pieces, and shapes read among some pairs only never vouch alone;
     // but a piece read as the digit of the very pair the shapes match best is two readers agreeing.
+    // Both pieces must show: a lone glyph taken for a digit coming in may be a square digit the
+    // row was not found level with (a thin 1 on a meter the row was mislocated on read as 0 so).
     const agrees = (word: Word | undefined, upper: boolean) =>
       word !== undefined && (Number(word.text) + (upper ? 0 : 9)) % 10 === pair?.digit;
-    if (pair?.partial && pair.confidence >= minConfidence && (agrees(c, mainIsUpper) || agrees(o, !mainIsUpper)))
+    if (
+      wheel.second &&
+      pair?.partial &&
+      pair.confidence >= minConfidence &&
+      (agrees(c, mainIsUpper) || agrees(o, !mainIsUpper))
+    )
       return readTurning(i, name, wheel, pair);
     if (!c) return problems.push(unrecognised(name, read));
     if (!o)
