@@ -734,9 +734,11 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
    * turning wheel's pieces one each, while a label beside the window (`m³`, a unit, a serial
    * number) is smaller than the digits and floats between them.
    */
-  const inkReachesRow = (k: number) => {
+  const inkReachesRow = (k: number) => rowLinesCrossed(k, 0.15).some(Boolean);
+  /** Whether place k's ink, between its sides' `insetShare`, crosses the row's top line and its foot line. */
+  const rowLinesCrossed = (k: number, insetShare: number): [boolean, boolean] => {
     const [a, b] = [edge(k), edge(k + 1)];
-    const inset = 0.15 * (b - a);
+    const inset = insetShare * (b - a);
     const mid = (a + b) / 2;
     const [x0, x1] = [Math.max(0, Math.round(a + inset)), Math.min(strip.width - 1, Math.round(b - inset))];
     const [y0, y1] = [
@@ -759,7 +761,7 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
       }
       return false;
     };
-    return crosses(topAt(mid)) || crosses(bottomAt(mid));
+    return [crosses(topAt(mid)), crosses(bottomAt(mid))];
   };
   /** The median grey of place k (its ink is the lesser part): the wheel's ground, or a frame's. */
   const groundAt = (k: number) => {
@@ -849,6 +851,16 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
     const unclear = (k: number) => {
       const share = placeInk(k);
       if (share <= OUTSIDE) return false;
+      // A whole digit's worth of ink in the place's middle half, crossing both row lines, is a
+      // digit whatever the window's edges seem to say: glare over the frame hides them (01643
+      // read 0164 so), and a frame's edge, a label or a dial's face does not look like this.
+      if (
+        share >= 0.5 * inkOfWhole &&
+        share <= 1.6 * inkOfWhole &&
+        inkCentred(k) &&
+        rowLinesCrossed(k, 0.3).every(Boolean)
+      )
+        return true;
       const window = placeWindow(k);
       if (window !== "unknown") return window === "inside";
       return (
