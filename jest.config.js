@@ -12,7 +12,7 @@ const shared = {
   testEnvironment: "node",
   roots: ["<rootDir>/test"],
   transform: {
-    "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json", isolatedModules: true }],
+    "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }],
     // jose ships ES modules only. Node (>= 20.19) requires them as they are, but Jest 29's own module
     // loader cannot, so Jest alone gets them compiled to CommonJS.
     "/node_modules/jose/.+\\.js$": [
