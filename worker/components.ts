@@ -140,15 +140,13 @@ export function labelBlobs(mask: Uint8Array, width: number, height: number): { b
   for (let i = 0; i < runs.count; i++) {
     const r = runs.root(i);
     // Roots come first in their piece, so a root's label is set before any run that points to it.
+    const y = runs.y[i] as number;
     if (r === i) {
-      const y = runs.y[i] as number;
       blobs.push({ label: blobs.length + 1, left: width, top: y, right: -1, bottom: y, area: 0 });
       labelOf[i] = blobs.length;
-    }
-    const label = labelOf[r] as number;
-    labelOf[i] = label;
+    } else labelOf[i] = labelOf[r] as number;
+    const label = labelOf[i] as number;
     const blob = blobs[label - 1] as Blob;
-    const y = runs.y[i] as number;
     const x0 = runs.x0[i] as number;
     const x1 = runs.x1[i] as number;
     blob.area += x1 - x0 + 1;

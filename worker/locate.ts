@@ -830,11 +830,14 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
       const inset = 0.15 * (edge(k + 1) - edge(k));
       return windowAt(edge(k) + inset, edge(k + 1) - inset);
     };
+    /** About a whole digit's ink (`share`, placeInk's), in the middle of place k. */
+    const digitsWorth = (k: number, share: number) =>
+      share >= 0.5 * inkOfWhole && share <= 1.6 * inkOfWhole && inkCentred(k);
     const wheelAt = (k: number) => {
       if (!inkReachesRow(k)) return false;
       const share = placeInk(k);
       // Ink like a digit's on a ground unlike the wheels' is the face beside the window (its frame's edge, glare).
-      if (share >= 0.5 * inkOfWhole && share <= 1.6 * inkOfWhole && inkCentred(k))
+      if (digitsWorth(k, share))
         return Math.abs(groundAt(k) - wheelGround) < 0.5 * contrast || placeWindow(k) === "inside";
       return share >= 0.15 * inkOfWhole && placeWindow(k) === "inside";
     };
@@ -854,13 +857,7 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
       // A whole digit's worth of ink in the place's middle half, crossing both row lines, is a
       // digit whatever the window's edges seem to say: glare over the frame hides them (01643
       // read 0164 so), and a frame's edge, a label or a dial's face does not look like this.
-      if (
-        share >= 0.5 * inkOfWhole &&
-        share <= 1.6 * inkOfWhole &&
-        inkCentred(k) &&
-        rowLinesCrossed(k, 0.3).every(Boolean)
-      )
-        return true;
+      if (digitsWorth(k, share) && rowLinesCrossed(k, 0.3).every(Boolean)) return true;
       const window = placeWindow(k);
       if (window !== "unknown") return window === "inside";
       return (
