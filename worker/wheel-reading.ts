@@ -130,11 +130,14 @@ export function readWheels(
     if (Math.abs(wheel.offset - turnThreshold) <= margin)
       return undecided.push({ wheel: i, name, offset: wheel.offset, digit, resting: digit });
     // The digit is still coming in from below: the wheel has not reached it yet.
+    if (wheel.offset > turnThreshold) stillTurning.add(i);
     digits[i] = String(wheel.offset > turnThreshold ? (digit + 9) % 10 : digit);
   };
 
   /** Wheels read by the shapes of their pieces. */
   const turning = new Set<number>();
+  /** Wheels counted on the digit they are leaving: caught between two, not yet on the next. */
+  const stillTurning = new Set<number>();
 
   /** A wheel caught between two digits, by the shapes of its pieces. */
   const readTurning = (i: number, name: string, wheel: Wheel & { glyph: Glyph }, pair: ShapeRead) => {
@@ -144,7 +147,9 @@ export function readWheels(
     if (lowerIsMain && Math.abs(wheel.offset - turnThreshold) <= margin)
       return undecided.push({ wheel: i, name, offset: wheel.offset, resting: (pair.digit + 1) % 10 });
     // The digit coming in is almost square: the wheel counts as on it.
-    digits[i] = String(lowerIsMain && wheel.offset < turnThreshold ? (pair.digit + 1) % 10 : pair.digit);
+    const arrived = lowerIsMain && wheel.offset < turnThreshold;
+    if (!arrived) stillTurning.add(i);
+    digits[i] = String(arrived ? (pair.digit + 1) % 10 : pair.digit);
   };
 
   /**
@@ -169,6 +174,7 @@ export function readWheels(
     const [upper, lower] = c && o ? (mainIsUpper ? [c, o] : [o, c]).map((word) => Number(word.text)) : [];
     if (c && o && upper !== undefined && (upper + 1) % 10 === lower) {
       confidences.push(Math.min(c.conf, o.conf) / 100);
+      stillTurning.add(i);
       digits[i] = String(upper);
       return;
     }
@@ -234,10 +240,17 @@ export function readWheels(
   // A wheel turns only while the wheel to its right goes from 9 to 0 (a carry): of two turning
   // wheels side by side, the right one is leaving a 9, whatever its pieces look like.
   const moving = (i: number) => turning.has(i) || Math.abs(counter.wheels[i]?.offset ?? 0) > CARRY_OFFSET;
+  // So a wheel counted on the digit it is leaving has a 9 to its right, however square that
+  // wheel's next digit looks: under glare, or at the end of a carry, one wheel of it can measure
+  // arrived while its neighbour measures still coming in, and the two cannot both be right.
   if (problems.length === 0) {
     for (let i = 0; i + 1 < counter.wheels.length; i++) {
       if (moving(i) && moving(i + 1) && digits[i + 1] !== "9")
         problems.push(`wheel ${i + 2} turns with wheel ${i + 1} (a carry) but reads ${digits[i + 1]}, not 9`);
+      else if (stillTurning.has(i) && digits[i + 1] !== "9")
+        problems.push(
+          `wheel ${i + 1} has not reached ${(Number(digits[i]) + 1) % 10}, so wheel ${i + 2} is leaving a 9, but it reads ${digits[i + 1]}`,
+        );
     }
   }
 

@@ -52,6 +52,26 @@ describe("reading the wheels", () => {
     });
   });
 
+  test("a wheel counted on the digit it is leaving needs a 9 to its right, however square that wheel looks", () => {
+    const threshold = PROFILE_DEFAULTS.turnThreshold;
+    // Wheel 2's 4 still coming in (a glare stripe lowers its top, or a carry is ending) beside a
+    // square 2 or a 0 that measures arrived: wheel 2 cannot turn unless wheel 3 leaves a 9.
+    const c = counter(wheel(glyph(10)), wheel(glyph(20), threshold + 0.1), wheel(glyph(10)));
+    expect(readWheels([w("4"), w("4"), w("2")], [], c, PROFILE)).toMatchObject({
+      status: "unreadable",
+      reading: null,
+      error: "wheel 2 has not reached 4, so wheel 3 is leaving a 9, but it reads 2",
+    });
+    expect(readWheels([w("5"), w("1"), w("0")], [], c, PROFILE)).toMatchObject({
+      status: "unreadable",
+      error: "wheel 2 has not reached 1, so wheel 3 is leaving a 9, but it reads 0",
+    });
+    // The same wheel beside a 9 is a carry under way, and the last wheel is free to turn alone.
+    expect(readWheels([w("4"), w("4"), w("9")], [], c, PROFILE)).toMatchObject({ status: "ok", reading: "439" });
+    const last = counter(wheel(glyph(10)), wheel(glyph(10)), wheel(glyph(20), threshold + 0.1));
+    expect(readWheels([w("4"), w("4"), w("3")], [], last, PROFILE)).toMatchObject({ status: "ok", reading: "442" });
+  });
+
   test("right at the turn threshold the wheel is too close to call", () => {
     const c = counter(wheel(glyph(10)), wheel(glyph(10)), wheel(glyph(14), PROFILE_DEFAULTS.turnThreshold));
     expect(readWheels([w("1"), w("3"), w("5")], [], c, PROFILE)).toMatchObject({
