@@ -9,6 +9,7 @@ import { PROFILE_DEFAULTS, tunedBand, type MeterProfile } from "../contracts/met
 import type { CounterSeen } from "../contracts/result-record";
 import { inkByLevels, levelsOf, type Levels } from "./digit-shapes";
 import { findCounter, searchRegion } from "./find-counter";
+import { withoutGlareStripes } from "./glare-stripes";
 import { NO_ROW } from "./locate";
 import { failed, unreadable, type Outcome } from "./outcome";
 import { encodePgm, parsePnm, type GrayAndRed, type GrayImage } from "./pgm";
@@ -72,9 +73,14 @@ function wheelsIn(
         : `${NO_ROW} in the photo: give a profile with a crop around the counter`,
     );
   }
-  const { band, cells, digitTop, digitHeight, corners, skew } = found.located;
+  const { cells, digitTop, digitHeight, corners, skew } = found.located;
+  const drawn = found.located.band;
+  // Glare stripes narrower than the background's closing would join the digits' ink.
+  const drawnLevels = levelsOf(drawn);
+  const stripes = withoutGlareStripes(drawn, drawnLevels, digitTop, digitHeight);
+  const band = stripes.band;
   // A located band's ink is measured as its shapes are, against each pixel's own surroundings.
-  const levels = levelsOf(band);
+  const levels = stripes.lines ? levelsOf(band) : drawnLevels;
   return {
     band,
     levels,
