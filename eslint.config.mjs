@@ -61,7 +61,8 @@ const notYet = Object.entries(NOT_YET).map(([folder, rules]) => ({
 const TOOLS = ["bench", "scripts", "test"];
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "dist/**", "build/**", "**/*.js", "**/*.mjs"] },
+  // .exp/ holds a checkout's own experiment scripts (gitignored, outside tsconfig): not the project's code.
+  { ignores: ["node_modules/**", "dist/**", "build/**", ".exp/**", "**/*.js", "**/*.mjs"] },
   js.configs.recommended,
   // Type-aware: the rules that need the types (promises, unsafe any, awaits) see the whole tree.
   ...tseslint.configs.recommendedTypeChecked,
