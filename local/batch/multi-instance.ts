@@ -90,6 +90,9 @@ export interface GroupContext {
 /** Whether the service runs as root: Open MPI refuses to start there unless told, and local tasks run as the service's user (on Batch, a non-root task user). */
 const runsAsRoot = () => process.getuid?.() === 0;
 
+/** An instance's temporary directory, in its task directory (removed with it). */
+const instanceTmp = (dirs: TaskDirs) => path.join(dirs.taskDir, "tmp");
+
 /** The instances of one run of a multi-instance task: index 0 is the primary, the others its subtasks. */
 export class InstanceGroup {
   readonly subtasks: SubtaskInformation[];
@@ -134,6 +137,10 @@ export class InstanceGroup {
       { name: "OMPI_MCA_plm_rsh_agent", value: path.join(this.instances[0]!.dirs.taskDir, NODE_SHELL) },
       { name: "OMPI_MCA_btl_tcp_if_include", value: "lo" },
       { name: "OMPI_MCA_oob_tcp_if_include", value: "lo" },
+      // Every Batch node has a /tmp of its own; here they share the host's, and Open MPI's
+      // daemons of one job, one per node, race to create the same session directory in it
+      // ("mkdir ... File exists", exit 213). Each instance's temporary files stay in its task.
+      { name: "TMPDIR", value: instanceTmp(mine.dirs) },
     ];
     if (runsAsRoot())
       settings.push(
@@ -148,6 +155,7 @@ export class InstanceGroup {
     await Promise.all(
       this.instances.map(async ({ dirs }) => {
         await makeDirectory(dirs.workingDir);
+        await makeDirectory(instanceTmp(dirs));
         await this.ctx.files.downloadResourceFiles(
           this.task.multiInstanceSettings?.commonResourceFiles ?? [],
           dirs.taskDir,

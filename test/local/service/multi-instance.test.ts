@@ -34,7 +34,7 @@ beforeAll(async () => {
 
 /** Each instance writes what it saw into the shared directory of its node, named by its node's address. */
 const COORDINATION = bash(
-  'env | grep -E "^AZ_BATCH_(HOST_LIST|NODE_LIST|MASTER_NODE|IS_CURRENT_NODE_MASTER|NODE_ID|TASK_SHARED_DIR)=" | sort > "$AZ_BATCH_TASK_SHARED_DIR/coordination.env"',
+  'env | grep -E "^(AZ_BATCH_(HOST_LIST|NODE_LIST|MASTER_NODE|IS_CURRENT_NODE_MASTER|NODE_ID|TASK_SHARED_DIR)|TMPDIR)=" | sort > "$AZ_BATCH_TASK_SHARED_DIR/coordination.env"',
 );
 
 const envOf = (text: string): Record<string, string> =>
@@ -96,7 +96,11 @@ describe("multi-instance tasks", () => {
         AZ_BATCH_IS_CURRENT_NODE_MASTER: "false",
         AZ_BATCH_TASK_SHARED_DIR: sharedDir,
         AZ_BATCH_HOST_LIST: hostList.join(","),
+        // Each node's temporary files in a directory of its own, as each Batch node has its own
+        // /tmp: sharing the host's, Open MPI's daemons raced to create one session directory.
+        TMPDIR: path.join(sharedDir, "tmp"),
       });
+      expect(seen.TMPDIR).not.toBe(primaryEnv.TMPDIR);
     }
   });
 
