@@ -8,6 +8,8 @@
  */
 import type { Levels } from "./digit-shapes";
 import type { GrayImage } from "./pgm";
+import { percentile } from "./resample";
+import { inkRuns } from "./wheels";
 
 /** Darkness (0 ground, 1 the strokes' black) below which a pixel is ground, and above which it is a stroke. */
 const GROUND = 0.2;
@@ -42,7 +44,7 @@ export function withoutGlareStripes(band: GrayImage, levels: Levels, digitTop: n
   const ground = (x: number, y: number) =>
     levels.background[Math.floor(y / levels.step) * levels.columns + Math.floor(x / levels.step)] as number;
   // Strokes: the band's darkest values (a white stroke under glare stays white, so black here).
-  const strokeLevel = percentileOf(data, 0.02);
+  const strokeLevel = percentile(band, 0.02);
   const darkness = new Float32Array(width * height);
   for (let y = 0; y < height; y++)
     for (let x = 0; x < width; x++) {
@@ -60,15 +62,13 @@ export function withoutGlareStripes(band: GrayImage, levels: Levels, digitTop: n
   const onStripe = (xc: number, slope: number) => {
     // A stripe crosses the whole band: a line cut off by the band's side says nothing.
     if (!inside(xc, slope)) return false;
-    // Most lines miss a stripe in the window above the digits: they are rejected there first.
-    let greyTop = 0;
-    for (let y = 0; y < digitTop - 1; y++) if (grey(darkness[y * width + lineX(xc, slope, y)] as number)) greyTop++;
-    if (greyTop < 0.8 * above) return false;
     let dark = 0;
     let greyAbove = 0;
     let greyBelow = 0;
     let greyDigits = 0;
     for (let y = 0; y < height; y++) {
+      // Most lines miss a stripe in the window above the digits: they are rejected there first.
+      if (y === digitTop - 1 && greyAbove < 0.8 * above) return false;
       const d = darkness[y * width + lineX(xc, slope, y)] as number;
       if (d >= GROUND) dark++;
       if (!grey(d)) continue;
@@ -76,21 +76,15 @@ export function withoutGlareStripes(band: GrayImage, levels: Levels, digitTop: n
       else if (y > digitEnd) greyBelow++;
       else greyDigits++;
     }
-    return (
-      dark >= 0.9 * height &&
-      greyAbove >= 0.8 * above &&
-      greyBelow >= 0.8 * below &&
-      greyDigits >= 0.4 * (height - margins.length)
-    );
+    return dark >= 0.9 * height && greyBelow >= 0.8 * below && greyDigits >= 0.4 * (height - margins.length);
   };
   const reach = Math.max(2, Math.round(0.4 * digitHeight));
-  const out = new Uint8Array(data);
+  let out: Uint8Array | undefined;
   let lines = 0;
   for (const slope of SLOPES) {
     const side = Math.ceil(Math.abs(slope) * mid);
-    const passing: number[] = [];
-    for (let xc = -side; xc < width + side; xc++) if (onStripe(xc, slope)) passing.push(xc);
-    for (const [first, last] of runsOf(passing)) {
+    for (const [from, to] of inkRuns(width + 2 * side, (i) => onStripe(i - side, slope))) {
+      const [first, last] = [from - side, to - side];
       // A stripe is a bar narrower than the background's closing (a wider one is followed by the
       // background and harms nothing), lying on lighter ground either side: a wheel's shading
       // or a glare spot's slope is not painted out.
@@ -100,6 +94,7 @@ export function withoutGlareStripes(band: GrayImage, levels: Levels, digitTop: n
       const bar = marginDarkness((first + last) / 2, slope);
       const sides = [first - pad, last + pad].filter((xc) => inside(xc, slope));
       if (sides.length < 2 || sides.some((xc) => marginDarkness(xc, slope) > 0.5 * bar)) continue;
+      out ??= new Uint8Array(data);
       for (let xc = first; xc <= last; xc++) {
         lines++;
         // Along the line, the stripe's own grey is the lightest value near each row (strokes are
@@ -118,29 +113,5 @@ export function withoutGlareStripes(band: GrayImage, levels: Levels, digitTop: n
       }
     }
   }
-  if (lines === 0) return { band, lines };
-  return { band: { ...band, data: out }, lines };
-}
-
-/** Runs of consecutive integers in an ascending list, each as [first, last]. */
-function runsOf(values: number[]): [number, number][] {
-  const runs: [number, number][] = [];
-  for (const v of values) {
-    const run = runs[runs.length - 1];
-    if (run && v === run[1] + 1) run[1] = v;
-    else runs.push([v, v]);
-  }
-  return runs;
-}
-
-/** The value below which `share` of the pixels lie, by a histogram of the 256 grey levels. */
-function percentileOf(data: Uint8Array, share: number): number {
-  const counts = new Uint32Array(256);
-  for (const v of data) counts[v] = (counts[v] as number) + 1;
-  let seen = 0;
-  for (let v = 0; v < 256; v++) {
-    seen += counts[v] as number;
-    if (seen > share * data.length) return v;
-  }
-  return 255;
+  return out ? { band: { ...band, data: out }, lines } : { band, lines: 0 };
 }

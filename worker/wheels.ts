@@ -230,7 +230,7 @@ const EDGE_SPAN = 0.85;
 const BAR_REACH = 0.1;
 
 /** The runs of `inked` positions among 0..count-1, each as [first, last]. */
-function inkRuns(count: number, inked: (i: number) => boolean): [number, number][] {
+export function inkRuns(count: number, inked: (i: number) => boolean): [number, number][] {
   const runs: [number, number][] = [];
   let start = -1;
   for (let i = 0; i <= count; i++) {
