@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   const opts = new Command()
     .name(process.env.BATCH_OCR_COMMAND ?? "npm run eval --")
     .description(
-      "Reads a folder of photos with the OCR worker and reports exact, unreadable and wrong readings (integer part).",
+      "Reads a folder of photos with the OCR worker and reports exact, unreadable and wrong readings (integer part), and the coverage (accepted of all) and precision (exact of accepted) of the readings it marked ok.",
     )
     .requiredOption("--input <dir>", "folder of photos")
     .option("--profile <file>", "meter profile JSON (without one the whole photo is searched)")

@@ -1,7 +1,8 @@
 /**
  * The accuracy report: runs the worker over a folder of photos with known readings and counts
  * exact readings (integer part), unreadable photos, and wrong readings — the ones that matter,
- * since the worker marked them `ok`.
+ * since the worker marked them `ok` — and, as meter-reading papers report them, the precision of
+ * the readings accepted beside their coverage.
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
@@ -44,6 +45,12 @@ export interface EvalReport {
   wrong: number;
   errors: number;
   noTruth: number;
+  /** Readings marked `ok`, of the photos with a known reading: exact + wrong. */
+  accepted: number;
+  /** Exact ÷ accepted: how far an `ok` can be trusted (null when nothing was accepted). */
+  precision: number | null;
+  /** Accepted ÷ the photos with a known reading (null when there are none). */
+  coverage: number | null;
   misses: {
     photo: string;
     truth: number;
@@ -62,6 +69,9 @@ export function score(records: ResultRecord[], truthOf: (photo: string) => numbe
     wrong: 0,
     errors: 0,
     noTruth: 0,
+    accepted: 0,
+    precision: null,
+    coverage: null,
     misses: [],
   };
   for (const r of records) {
@@ -86,18 +96,24 @@ export function score(records: ResultRecord[], truthOf: (photo: string) => numbe
       error: r.error,
     });
   }
+  const scored = report.photos - report.noTruth;
+  report.accepted = report.exact + report.wrong;
+  report.precision = report.accepted > 0 ? report.exact / report.accepted : null;
+  report.coverage = scored > 0 ? report.accepted / scored : null;
   return report;
 }
 
 export function formatReport(report: EvalReport, seconds: number): string {
   const scored = report.photos - report.noTruth;
   const pct = (n: number) => (scored === 0 ? "-" : `${((100 * n) / scored).toFixed(1)}%`);
+  const share = (r: number | null) => (r === null ? "-" : `${(100 * r).toFixed(1)}%`);
   const lines = [
     `photos        ${report.photos}${report.noTruth ? ` (${report.noTruth} without a known reading, not scored)` : ""}`,
     `exact         ${report.exact}  (${pct(report.exact)})`,
     `unreadable    ${report.unreadable}  (${pct(report.unreadable)})`,
     `wrong         ${report.wrong}  (${pct(report.wrong)})  <- marked ok but not the reading`,
     `errors        ${report.errors}`,
+    `accepted      ${report.accepted}  (coverage ${share(report.coverage)}; precision ${share(report.precision)}: exact of accepted)`,
     `time          ${seconds.toFixed(1)} s (${(report.photos / Math.max(seconds, 1e-9)).toFixed(1)} photos/s)`,
   ];
   if (report.misses.length > 0) {

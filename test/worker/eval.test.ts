@@ -3,7 +3,7 @@ import path from "node:path";
 import { RESULT_SCHEMA, type ResultRecord } from "../../contracts/result-record";
 import { readFileSync } from "node:fs";
 import { parse } from "csv-parse/sync";
-import { score, truthFromName, type EvalReport } from "../../worker/eval";
+import { formatReport, score, truthFromName, type EvalReport } from "../../worker/eval";
 
 const ROOT = path.join(__dirname, "..", "..");
 
@@ -40,6 +40,17 @@ describe("accuracy report", () => {
       (p) => ({ a: 530, b: 530, c: 530, d: 530 })[p],
     );
     expect(report).toMatchObject({ photos: 5, exact: 1, wrong: 1, unreadable: 1, errors: 1, noTruth: 1 });
+    // Of the 4 with a known reading, 2 were accepted (marked ok), and 1 of those was right.
+    expect(report).toMatchObject({ accepted: 2, coverage: 0.5, precision: 0.5 });
+    expect(formatReport(report, 1)).toMatch(
+      /^accepted {6}2 {2}\(coverage 50\.0%; precision 50\.0%: exact of accepted\)$/m,
+    );
+    // Nothing accepted: no precision to speak of.
+    expect(score([rec("c", "unreadable", null)], () => 530)).toMatchObject({
+      accepted: 0,
+      coverage: 0,
+      precision: null,
+    });
     expect(report.misses.map((m) => m.photo)).toEqual(["b", "c", "d"]);
   });
 
