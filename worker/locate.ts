@@ -763,6 +763,27 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
     };
     return [crosses(topAt(mid)), crosses(bottomAt(mid))];
   };
+  /**
+   * The share of ink in place k's middle between the row's top and foot lines, leaving out
+   * columns of ink that run down all of it: a digit's strokes, but not a frame's side or a
+   * separator, nor the frame's bars above and below the digits.
+   */
+  const coreInk = (k: number) => {
+    const [a, b] = [edge(k), edge(k + 1)];
+    const inset = 0.15 * (b - a);
+    const mid = (a + b) / 2;
+    const [x0, x1] = [Math.max(0, Math.round(a + inset)), Math.min(strip.width - 1, Math.round(b - inset))];
+    const [y0, y1] = [Math.max(0, Math.round(topAt(mid))), Math.min(strip.height - 1, Math.round(bottomAt(mid)))];
+    let n = 0;
+    let all = 0;
+    for (let x = x0; x <= x1; x++) {
+      let column = 0;
+      for (let y = y0; y <= y1; y++) column += ink[y * strip.width + x] as number;
+      all += y1 - y0 + 1;
+      if (column < 0.8 * (y1 - y0 + 1)) n += column;
+    }
+    return all > 0 ? n / all : 0;
+  };
   /** The median grey of place k (its ink is the lesser part): the wheel's ground, or a frame's. */
   const groundAt = (k: number) => {
     const [a, b] = [edge(k), edge(k + 1)];
@@ -818,6 +839,7 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
     // as a whole digit, in their middle (the two pieces of a wheel turning between two digits),
     // or any ink inside the window: a thin 1 has too little ink to pass for a digit by its share.
     const inkOfWhole = median(m.indexes.map((k) => placeInk(k)));
+    const coreOfWhole = median(m.indexes.map((k) => coreInk(k)));
     const wheelGround = median(m.indexes.map((k) => groundAt(k)));
     const contrast = Math.max(1, wheelGround - inkLevelOf());
     const windowAt = windowCover(
@@ -837,8 +859,12 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
       if (!inkReachesRow(k)) return false;
       const share = placeInk(k);
       // Ink like a digit's on a ground unlike the wheels' is the face beside the window (its frame's edge, glare).
-      if (digitsWorth(k, share))
-        return Math.abs(groundAt(k) - wheelGround) < 0.5 * contrast || placeWindow(k) === "inside";
+      if (digitsWorth(k, share)) {
+        if (placeWindow(k) === "inside") return true;
+        // On a ground like the wheels' (light wheels beside a light dial face), ink beyond the
+        // window's end is its frame: bars above, below and at the side, none between the lines.
+        return Math.abs(groundAt(k) - wheelGround) < 0.5 * contrast && coreInk(k) >= 0.3 * coreOfWhole;
+      }
       return share >= 0.15 * inkOfWhole && placeWindow(k) === "inside";
     };
     while (wheelAt(firstK - 1)) firstK--;

@@ -82,6 +82,20 @@ describe("the worker locates the counter", () => {
     expectTrusted(records, light, 4);
   }, 300_000);
 
+  test("with no profile, the dark frame's end of a light-wheel window on a light dial is not taken for one more wheel", async () => {
+    // Photo 4 of the light-wheels style's seed 5: 15707 in a dark frame on a dial as light as the
+    // wheels; past the 7, the frame's side and its bars above and below the digits made a sixth
+    // place of a digit's ink on the wheels' ground, and the photo was refused: wheel 6 shows no digit.
+    const sample = writeSampleSet(path.join(dir, "frame-end"), 4, 5, styleNamed("light-wheels")!);
+    const photo = sample.photos[3]!;
+    expect(photo.reading).toBe("15707");
+    const [record] = await runBatch({
+      photos: [path.join(dir, "frame-end", photo.photo)],
+      outDir: path.join(dir, "frame-end-none"),
+    });
+    expect(record).toMatchObject({ status: "ok", reading: "15707", counter: { wheels: 5 } });
+  }, 300_000);
+
   test("with no profile, a light unit label just right of a light frame (m³) is not taken for one more wheel", async () => {
     // Classic's counter on a dark face with a light frame: inverted, the label is as dark as the digits.
     const classic = styleNamed("classic")!;
