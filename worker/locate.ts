@@ -809,49 +809,64 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
           if (ink[y * strip.width + x]) values.push(strip.data[y * strip.width + x] as number);
     return values.length ? median(values) : 0;
   };
+  const inkOfWhole = median(m.indexes.map((k) => placeInk(k)));
+  const wheelGround = median(m.indexes.map((k) => groundAt(k)));
+  const contrast = Math.max(1, wheelGround - inkLevelOf());
+  // Measured once, and only where a place beside the row is in question.
+  let windowAt: ReturnType<typeof windowCover> | undefined;
+  const placeWindow = (k: number) => {
+    windowAt ??= windowCover(
+      strip,
+      m,
+      m.indexes.map((j) => [edge(j), edge(j + 1)] as const),
+      contrast,
+    );
+    const inset = 0.15 * (edge(k + 1) - edge(k));
+    return windowAt(edge(k) + inset, edge(k + 1) - inset);
+  };
   let firstK = 0;
   let count = known;
   if (options.digits !== undefined && known > options.digits) {
     // The profile counts the integer wheels; decimal wheels follow them on the right.
     count = options.digits;
   } else if (options.digits !== undefined) {
-    // The places left over go where the row shows ink: wheels turning between two digits.
+    // The places left over go where the row shows ink (wheels turning between two digits), and
+    // first where the window runs on: a label past its end (m³) may show more ink than a digit
+    // under glare at its other end.
     const spareWheels = options.digits - known;
-    let bestScore = -Infinity;
+    /** How much more the window says a place is in it than not: -1, 0 or 1 (see windowCover). */
+    const windowSays = (k: number) => ({ inside: 1, unknown: 0, outside: -1 })[placeWindow(k)];
+    /** placeInk's, but a place the window runs on over is a wheel, however dark glare makes it. */
+    const spareInk = (k: number) => {
+      const share = placeInk(k);
+      return share === NO_WHEEL && placeWindow(k) === "inside" ? 0 : share;
+    };
+    let best: { ink: number; score: number } | undefined;
     for (let left = 0; left <= spareWheels; left++) {
-      let s = 0;
-      for (let k = -left; k < 0; k++) s += placeInk(k);
-      for (let k = known; k < known + spareWheels - left; k++) s += placeInk(k);
-      if (s > bestScore) {
-        bestScore = s;
+      const places = [
+        ...Array.from({ length: left }, (_, i) => -left + i),
+        ...Array.from({ length: spareWheels - left }, (_, i) => known + i),
+      ];
+      const ink = places.reduce((sum, k) => sum + spareInk(k), 0);
+      // Ink decides only between arrangements the window cannot tell apart.
+      const score = ink < 0 ? ink : ink + places.reduce((sum, k) => sum + windowSays(k), 0);
+      if (!best || score > best.score) {
+        best = { ink, score };
         firstK = -left;
       }
     }
-    if (bestScore <= OUTSIDE)
+    if (!best || best.ink <= OUTSIDE)
       return {
         ok: false,
         reason: `counter not found inside the crop: widen it (${options.digits} wheels do not fit in it)`,
       };
-    if (bestScore < 0) return { ok: false, reason: `${known} digit cells found, the profile says ${options.digits}` };
+    if (best.ink < 0) return { ok: false, reason: `${known} digit cells found, the profile says ${options.digits}` };
     count = options.digits;
   } else {
     // Without a digit count, the row runs on while the places beside it show about as much ink
     // as a whole digit, in their middle (the two pieces of a wheel turning between two digits),
     // or any ink inside the window: a thin 1 has too little ink to pass for a digit by its share.
-    const inkOfWhole = median(m.indexes.map((k) => placeInk(k)));
     const coreOfWhole = median(m.indexes.map((k) => coreInk(k)));
-    const wheelGround = median(m.indexes.map((k) => groundAt(k)));
-    const contrast = Math.max(1, wheelGround - inkLevelOf());
-    const windowAt = windowCover(
-      strip,
-      m,
-      m.indexes.map((k) => [edge(k), edge(k + 1)] as const),
-      contrast,
-    );
-    const placeWindow = (k: number) => {
-      const inset = 0.15 * (edge(k + 1) - edge(k));
-      return windowAt(edge(k) + inset, edge(k + 1) - inset);
-    };
     /** About a whole digit's ink (`share`, placeInk's), in the middle of place k. */
     const digitsWorth = (k: number, share: number) =>
       share >= 0.5 * inkOfWhole && share <= 1.6 * inkOfWhole && inkCentred(k);
