@@ -87,6 +87,8 @@ export interface ShapeRead {
   confidence: number;
   /** Read among the digits the batch has shown only (see matchWhole). */
   partial?: boolean;
+  /** A whole digit: the digits whose shapes the batch cannot tell from this one's (see DigitShapes.confusableWith). */
+  confusable?: number[];
 }
 
 /**
@@ -101,7 +103,9 @@ export function matchWhole(shape: Shape, shapes: DigitShapes): ShapeRead | undef
     const m = mismatch(shape, known);
     return m.sum / Math.max(1, m.n);
   });
-  return bestKnown(scores);
+  const best = bestKnown(scores);
+  const confusable = best && shapes.confusableWith(best.digit);
+  return best && confusable?.length ? { ...best, confusable } : best;
 }
 
 /**

@@ -111,8 +111,13 @@ export function readWheels(
     const sure = clear?.partial ? undefined : clear;
     // A shape that wins clearly among all ten digits outweighs Tesseract: where the two disagreed
     // so, on every set (a serif 5 read as 9 or 3, a 5 over a ledge as 8, a 4 under glare as 1),
-    // the shape was right 60 times and Tesseract never (docs/worker.md).
-    const overruled = c !== undefined && sure !== undefined && Number(c.text) !== sure.digit;
+    // the shape was right 60 times and Tesseract never (docs/worker.md). Not where the batch's
+    // shapes of the two digits lie too near to tell apart: Tesseract has taught one the other's.
+    const overruled =
+      c !== undefined &&
+      sure !== undefined &&
+      Number(c.text) !== sure.digit &&
+      !sure.confusable?.includes(Number(c.text));
     if (c && clear && !overruled && Number(c.text) !== clear.digit && c.conf / 100 >= minConfidence) {
       return problems.push(`${name} reads "${c.text}" but its shape is a ${clear.digit}'s`);
     }

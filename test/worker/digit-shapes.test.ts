@@ -99,6 +99,29 @@ describe("digit shapes", () => {
     expect(withThrees(noisy(drawn[5] as Shape, 2)).missing()).toEqual([3, 5, 6, 8]);
   });
 
+  test("two digits whose shapes lie as near as one digit's examples do are confusable: Tesseract has taught one the other's look", () => {
+    const noisy = (shape: Shape, seed: number) => shape.map((v, i) => v + 0.02 * Math.sin(seed * 7.1 + i * 1.3));
+    const examples = [0, 1, 2, 3, 4, 5, 7, 8, 9].flatMap((d) =>
+      [1, 2].map((k) => ({ digit: d, shape: noisy(drawn[d] as Shape, d * 3 + k) })),
+    );
+    // Blurred 0s Tesseract read as 6s: like each other, and nearer the 0s than to any real 6.
+    const blurredZero = (drawn[0] as Shape).map((v) => v + 0.015);
+    const sixes = [1, 2].map((k) => ({ digit: 6, shape: noisy(blurredZero, 40 + k) }));
+    const shapes = DigitShapes.learnt([...examples, ...sixes]);
+    expect(shapes.missing()).toEqual([]);
+    expect(shapes.confusableWith(6)).toEqual([0]);
+    expect(shapes.confusableWith(0)).toEqual([6]);
+    expect(shapes.confusableWith(5)).toEqual([]);
+    expect(matchWhole(noisy(blurredZero, 50), shapes)).toMatchObject({ digit: 6, confusable: [0] });
+    // Learnt as they should be, and drawn from the typeface, the ten are told apart.
+    const right = DigitShapes.learnt([
+      ...examples,
+      ...[1, 2].map((k) => ({ digit: 6, shape: noisy(drawn[6] as Shape, k) })),
+    ]);
+    expect([0, 1, 2, 3, 4, 5, 6, 7, 8, 9].flatMap((d) => right.confusableWith(d))).toEqual([]);
+    expect(DigitShapes.of(drawn).confusableWith(6)).toEqual([]);
+  });
+
   test("a typeface ImageMagick cannot draw is refused, naming it", async () => {
     await expect(typefaceShapes("No-Such-Typeface-Bold", dir)).rejects.toThrow(
       /cannot draw digits in typeface "No-Such-Typeface-Bold"/,

@@ -275,6 +275,15 @@ describe("reading the wheels", () => {
           undefined,
         ]),
       ).toMatchObject({ status: "unreadable", error: 'wheel 2 reads "9" but its shape is a 4\'s' });
+      // Nor where the batch's shapes of the two digits are too alike to tell apart (blurred 0s
+      // that Tesseract read as 6s taught the 6 a 0's look).
+      expect(
+        readWheels([w("0"), w("0", 96), w("2")], [], c, PROFILE, [
+          undefined,
+          { digit: 6, confidence: 0.8, confusable: [0, 8] },
+          undefined,
+        ]),
+      ).toMatchObject({ status: "unreadable", error: 'wheel 2 reads "0" but its shape is a 6\'s' });
       // Nor does a shape that wins by little overrule anything.
       expect(
         readWheels([w("0"), w("9", 96), w("2")], [], c, PROFILE, [undefined, { digit: 4, confidence: 0.4 }, undefined]),
