@@ -234,6 +234,7 @@ export class DigitShapes {
   private readonly means: (Shape | undefined)[] = new Array(10).fill(undefined);
   /** The batch's typical distance between an example and its digit's other examples (learnt shapes only). */
   private typical = Infinity;
+  private readonly confusable: (number[] | undefined)[] = new Array(10).fill(undefined);
 
   add(digit: number, shape: Shape): void {
     const sum = this.sums[digit] as Float64Array;
@@ -241,6 +242,7 @@ export class DigitShapes {
       sum[i] = (sum[i] as number) + (Number.isNaN(shape[i]) ? 0 : (shape[i] as number));
     this.counts[digit] = (this.counts[digit] as number) + 1;
     this.means[digit] = undefined;
+    this.confusable.fill(undefined);
   }
 
   /** Digits with no shape yet. */
@@ -297,12 +299,18 @@ export class DigitShapes {
    * for shapes drawn from a typeface): a shape preferring one of them to another says little.
    */
   confusableWith(digit: number): number[] {
+    const known = this.confusable[digit];
+    if (known) return known;
     const own = this.shape(digit);
-    if (!own || !Number.isFinite(this.typical)) return [];
-    return Array.from({ length: 10 }, (_, d) => d).filter((d) => {
-      const other = d === digit ? undefined : this.shape(d);
-      return other !== undefined && distance(own, other) < TOLD_APART * this.typical;
-    });
+    const found =
+      own && Number.isFinite(this.typical)
+        ? Array.from({ length: 10 }, (_, d) => d).filter((d) => {
+            const other = d === digit ? undefined : this.shape(d);
+            return other !== undefined && distance(own, other) < TOLD_APART * this.typical;
+          })
+        : [];
+    this.confusable[digit] = found;
+    return found;
   }
 
   /** Shapes of all ten digits from elsewhere (drawn in the meter's typeface). */
