@@ -709,25 +709,43 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
     const mid = (a + b) / 2;
     return wheelInk(strip, ink, a + inset, b - inset, topAt(mid) - 0.25 * S, bottomAt(mid) + 0.25 * S);
   };
+  /**
+   * Place k's strip pixels: its columns between its sides' `insetShare`, its rows from `margin`
+   * digit heights above the row's top line to as far below its foot line, clamped to the strip.
+   */
+  const placeBox = (k: number, insetShare: number, margin: number) => {
+    const [a, b] = [edge(k), edge(k + 1)];
+    const inset = insetShare * (b - a);
+    const mid = (a + b) / 2;
+    return {
+      mid,
+      span: b - a,
+      x0: Math.max(0, Math.round(a + inset)),
+      x1: Math.min(strip.width - 1, Math.round(b - inset)),
+      y0: Math.max(0, Math.round(topAt(mid) - margin * S)),
+      y1: Math.min(strip.height - 1, Math.round(bottomAt(mid) + margin * S)),
+    };
+  };
+  /** Ink pixels in column x, rows y0..y1. */
+  const columnInk = (x: number, y0: number, y1: number) => {
+    let n = 0;
+    for (let y = y0; y <= y1; y++) n += ink[y * strip.width + x] as number;
+    return n;
+  };
   /** Whether the ink of place k lies in its middle (not at one side: a frame, a label's edge). */
   const inkCentred = (k: number) => {
-    const [a, b] = [edge(k), edge(k + 1)];
-    const mid = (a + b) / 2;
-    const [y0, y1] = [
-      Math.max(0, Math.round(topAt(mid) - 0.25 * S)),
-      Math.min(strip.height - 1, Math.round(bottomAt(mid) + 0.25 * S)),
-    ];
+    const { mid, span, x0, x1, y0, y1 } = placeBox(k, 0, 0.25);
     let sum = 0;
     let n = 0;
     for (let y = y0; y <= y1; y++) {
-      for (let x = Math.max(0, Math.round(a)); x <= Math.min(strip.width - 1, Math.round(b)); x++) {
+      for (let x = x0; x <= x1; x++) {
         if (ink[y * strip.width + x]) {
           sum += x;
           n++;
         }
       }
     }
-    return n > 0 && Math.abs(sum / n - mid) <= 0.15 * (b - a);
+    return n > 0 && Math.abs(sum / n - mid) <= 0.15 * span;
   };
   /**
    * Whether place k's ink crosses the row's top or foot line: a whole digit crosses both, a
@@ -737,21 +755,10 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
   const inkReachesRow = (k: number) => rowLinesCrossed(k, 0.15).some(Boolean);
   /** Whether place k's ink, between its sides' `insetShare`, crosses the row's top line and its foot line. */
   const rowLinesCrossed = (k: number, insetShare: number): [boolean, boolean] => {
-    const [a, b] = [edge(k), edge(k + 1)];
-    const inset = insetShare * (b - a);
-    const mid = (a + b) / 2;
-    const [x0, x1] = [Math.max(0, Math.round(a + inset)), Math.min(strip.width - 1, Math.round(b - inset))];
-    const [y0, y1] = [
-      Math.max(0, Math.round(topAt(mid) - 0.25 * S)),
-      Math.min(strip.height - 1, Math.round(bottomAt(mid) + 0.25 * S)),
-    ];
+    const { mid, x0, x1, y0, y1 } = placeBox(k, insetShare, 0.25);
     // A frame's edge or a separator runs the whole height: it crosses both lines and is no digit.
     const bar = new Set<number>();
-    for (let x = x0; x <= x1; x++) {
-      let n = 0;
-      for (let y = y0; y <= y1; y++) n += ink[y * strip.width + x] as number;
-      if (n >= 0.8 * (y1 - y0 + 1)) bar.add(x);
-    }
+    for (let x = x0; x <= x1; x++) if (columnInk(x, y0, y1) >= 0.8 * (y1 - y0 + 1)) bar.add(x);
     const crosses = (line: number) => {
       for (let y = Math.round(line - ROW_LINE_REACH * S); y <= Math.round(line + ROW_LINE_REACH * S); y++) {
         if (y < 0 || y >= strip.height) continue;
@@ -769,16 +776,11 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
    * separator, nor the frame's bars above and below the digits.
    */
   const coreInk = (k: number) => {
-    const [a, b] = [edge(k), edge(k + 1)];
-    const inset = 0.15 * (b - a);
-    const mid = (a + b) / 2;
-    const [x0, x1] = [Math.max(0, Math.round(a + inset)), Math.min(strip.width - 1, Math.round(b - inset))];
-    const [y0, y1] = [Math.max(0, Math.round(topAt(mid))), Math.min(strip.height - 1, Math.round(bottomAt(mid)))];
+    const { x0, x1, y0, y1 } = placeBox(k, 0.15, 0);
     let n = 0;
     let all = 0;
     for (let x = x0; x <= x1; x++) {
-      let column = 0;
-      for (let y = y0; y <= y1; y++) column += ink[y * strip.width + x] as number;
+      const column = columnInk(x, y0, y1);
       all += y1 - y0 + 1;
       if (column < 0.8 * (y1 - y0 + 1)) n += column;
     }
@@ -786,15 +788,10 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
   };
   /** The median grey of place k (its ink is the lesser part): the wheel's ground, or a frame's. */
   const groundAt = (k: number) => {
-    const [a, b] = [edge(k), edge(k + 1)];
-    const mid = (a + b) / 2;
+    const { x0, x1, y0, y1 } = placeBox(k, 0, 0);
     const values: number[] = [];
-    for (
-      let y = Math.max(0, Math.round(topAt(mid)));
-      y <= Math.min(strip.height - 1, Math.round(bottomAt(mid)));
-      y += 2
-    ) {
-      for (let x = Math.max(0, Math.round(a)); x <= Math.min(strip.width - 1, Math.round(b)); x += 2) {
+    for (let y = y0; y <= y1; y += 2) {
+      for (let x = x0; x <= x1; x += 2) {
         if (!strip.outside?.[y * strip.width + x]) values.push(strip.data[y * strip.width + x] as number);
       }
     }

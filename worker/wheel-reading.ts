@@ -106,6 +106,8 @@ export function readWheels(
   /** A square (or nearly square) wheel: Tesseract's digit, with its shape as a second opinion. */
   const readWhole = (i: number, name: string, wheel: Wheel, read: Word[], shape: ShapeRead | undefined) => {
     const c = read.length === 1 ? (read[0] as Word) : undefined;
+    /** The digit Tesseract read. */
+    const said = c && Number(c.text);
     const clear = shape && shape.confidence >= minConfidence ? shape : undefined;
     // A shape read among the digits the batch has shown only contradicts; it never vouches.
     const sure = clear?.partial ? undefined : clear;
@@ -114,16 +116,13 @@ export function readWheels(
     // the shape was right 60 times and Tesseract never (docs/worker.md). Not where the batch's
     // shapes of the two digits lie too near to tell apart: Tesseract has taught one the other's.
     const overruled =
-      c !== undefined &&
-      sure !== undefined &&
-      Number(c.text) !== sure.digit &&
-      !sure.confusable?.includes(Number(c.text));
-    if (c && clear && !overruled && Number(c.text) !== clear.digit && c.conf / 100 >= minConfidence) {
+      said !== undefined && sure !== undefined && said !== sure.digit && !sure.confusable?.includes(said);
+    if (c && clear && !overruled && said !== clear.digit && c.conf / 100 >= minConfidence) {
       return problems.push(`${name} reads "${c.text}" but its shape is a ${clear.digit}'s`);
     }
     // Even a shape that wins by little is evidence: a confident misreading under glare or blur
     // is a digit whose shape looks more like another's.
-    if (c && shape && !overruled && Number(c.text) !== shape.digit)
+    if (c && shape && !overruled && said !== shape.digit)
       return problems.push(`${name} reads "${c.text}" but its shape is more like a ${shape.digit}'s`);
     let digit: number;
     if (c && !overruled) {
