@@ -26,6 +26,13 @@ export const NO_ROW = "no row of digits found";
 const RED_WHEEL = 30;
 /** Fewest wheels a counter found without a digit count may have. */
 const MIN_FREE_WHEELS = 4;
+/**
+ * Least ink, as a share of a whole digit's, that a place beyond the row on the wheels' ground
+ * must show in its middle to be a wheel that may be turning: the bare window left of the real
+ * meter's first wheel shows none (its `m³`, right of the last, shows up to 0.6 of a digit's
+ * ink, but at the place's side).
+ */
+const TRACE_OF_INK = 0.05;
 /** Digit height in the strip the row is measured in. */
 const STRIP_DIGIT_HEIGHT = 48;
 
@@ -887,8 +894,10 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
       return { ok: false, reason: `only ${count} wheels found: give the counter's digits in a profile` };
     // Where the window runs on past the row, the count is not known. Where its edges do not say,
     // a place with some ink in its middle, too little for a wheel, may be the last wheel turning
-    // (it shows a sliver of each digit), and a place whose ground is the wheels' own may be more
-    // window. Beyond the window's end, ink is a label and a light ground the dial's face.
+    // (it shows a sliver of each digit), and so may a fainter trace of ink there on the wheels'
+    // own ground. A place of bare window shows no digit at all: it is the window's margin (the
+    // real meter's runs on past both ends of its row). Beyond the window's end, ink is a label
+    // and a light ground the dial's face.
     const unclear = (k: number) => {
       const share = placeInk(k);
       if (share <= OUTSIDE) return false;
@@ -898,10 +907,9 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
       if (digitsWorth(k, share) && rowLinesCrossed(k, 0.3).every(Boolean)) return true;
       const window = placeWindow(k);
       if (window !== "unknown") return window === "inside";
-      return (
-        (share >= 0.15 * inkOfWhole && inkCentred(k) && inkReachesRow(k)) ||
-        Math.abs(groundAt(k) - wheelGround) < 0.25 * contrast
-      );
+      if (!inkCentred(k)) return false;
+      if (share >= 0.15 * inkOfWhole && inkReachesRow(k)) return true;
+      return share >= TRACE_OF_INK * inkOfWhole && Math.abs(groundAt(k) - wheelGround) < 0.25 * contrast;
     };
     const [before, after] = [unclear(firstK - 1), unclear(firstK + count)];
     if (before || after)

@@ -130,6 +130,20 @@ describe("the worker locates the counter", () => {
     expectTrusted(records, labelled, 7);
   }, 300_000);
 
+  test("with no profile, bare window beyond the row (a window wider than its wheels by more than a wheel) is not taken for one more wheel", async () => {
+    // The real meter's window runs on past its first and last wheels, as dark as they are and
+    // with nothing on it there: each end was taken for a wheel that might show a digit, and every
+    // photo was refused "the wheel after the 5 found is unclear".
+    const classic = styleNamed("classic")!;
+    const wide: MeterStyle = {
+      ...classic,
+      name: "classic-wide-window",
+      look: { ...classic.look, window: { ...classic.look.window, frame: 100 } },
+    };
+    const { reading, record } = await readDrawn("wide", 1, 4242, wide);
+    expect(record).toMatchObject({ status: "ok", reading, counter: { wheels: 5 } });
+  }, 300_000);
+
   test("with no profile, a last wheel turning under glare, where the frame's edges do not show, is not left out of the row", async () => {
     // Photo 56 of the heldout style's seed 113: 01643, the 3 turning to a 4 under a glare spot that
     // washes out the frame; the row ended after the 4 and the photo read 0164.
