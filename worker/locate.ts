@@ -33,6 +33,11 @@ const MIN_FREE_WHEELS = 4;
  * ink, but at the place's side).
  */
 const TRACE_OF_INK = 0.05;
+/**
+ * Least height of a wheel's ink, in digit heights, where the window does not say a place is in
+ * it: wheels beyond a row measured 0.96–1.58, the heldout style's m³ beyond its frame 0.44–0.65.
+ */
+const LEAST_WHEEL_HEIGHT = 0.8;
 /** Digit height in the strip the row is measured in. */
 const STRIP_DIGIT_HEIGHT = 48;
 
@@ -760,12 +765,17 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
    * number) is smaller than the digits and floats between them.
    */
   const inkReachesRow = (k: number) => rowLinesCrossed(k, 0.15).some(Boolean);
+  /** The columns x0..x1 whose ink runs down nearly all of rows y0..y1: a frame's edge, a separator. */
+  const barsIn = (x0: number, x1: number, y0: number, y1: number) => {
+    const bar = new Set<number>();
+    for (let x = x0; x <= x1; x++) if (columnInk(x, y0, y1) >= 0.8 * (y1 - y0 + 1)) bar.add(x);
+    return bar;
+  };
   /** Whether place k's ink, between its sides' `insetShare`, crosses the row's top line and its foot line. */
   const rowLinesCrossed = (k: number, insetShare: number): [boolean, boolean] => {
     const { mid, x0, x1, y0, y1 } = placeBox(k, insetShare, 0.25);
     // A frame's edge or a separator runs the whole height: it crosses both lines and is no digit.
-    const bar = new Set<number>();
-    for (let x = x0; x <= x1; x++) if (columnInk(x, y0, y1) >= 0.8 * (y1 - y0 + 1)) bar.add(x);
+    const bar = barsIn(x0, x1, y0, y1);
     const crosses = (line: number) => {
       for (let y = Math.round(line - ROW_LINE_REACH * S); y <= Math.round(line + ROW_LINE_REACH * S); y++) {
         if (y < 0 || y >= strip.height) continue;
@@ -792,6 +802,22 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
       if (column < 0.8 * (y1 - y0 + 1)) n += column;
     }
     return all > 0 ? n / all : 0;
+  };
+  /**
+   * How many digit heights place k's ink spans from its top to its foot, between its sides'
+   * 0.15 and leaving out bars that run its whole height: a whole digit spans one, a turning
+   * wheel's two pieces (from the row's top line to its foot line) as much or more.
+   */
+  const inkHeight = (k: number) => {
+    const { x0, x1, y0, y1 } = placeBox(k, 0.15, 0.25);
+    const bar = barsIn(x0, x1, y0, y1);
+    let [first, last] = [-1, -1];
+    for (let y = y0; y <= y1; y++) {
+      let n = 0;
+      for (let x = x0; x <= x1; x++) if (!bar.has(x)) n += ink[y * strip.width + x] as number;
+      if (n >= 2) [first, last] = [first < 0 ? y : first, y];
+    }
+    return first < 0 ? 0 : (last - first + 1) / S;
   };
   /** The median grey of place k (its ink is the lesser part): the wheel's ground, or a frame's. */
   const groundAt = (k: number) => {
@@ -881,8 +907,13 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
       if (digitsWorth(k, share)) {
         if (placeWindow(k) === "inside") return true;
         // On a ground like the wheels' (light wheels beside a light dial face), ink beyond the
-        // window's end is its frame: bars above, below and at the side, none between the lines.
-        return Math.abs(groundAt(k) - wheelGround) < 0.5 * contrast && coreInk(k) >= 0.3 * coreOfWhole;
+        // window's end is its frame (bars above, below and at the side, none between the lines)
+        // or a label, smaller than the digits: m³ spans about half their height.
+        return (
+          Math.abs(groundAt(k) - wheelGround) < 0.5 * contrast &&
+          coreInk(k) >= 0.3 * coreOfWhole &&
+          inkHeight(k) >= LEAST_WHEEL_HEIGHT
+        );
       }
       return share >= 0.15 * inkOfWhole && placeWindow(k) === "inside";
     };

@@ -144,6 +144,15 @@ describe("the worker locates the counter", () => {
     expect(record).toMatchObject({ status: "ok", reading, counter: { wheels: 5 } });
   }, 300_000);
 
+  test("with no profile, a unit label past the window's end on a ground like the wheels' (m³, half a digit high) is not taken for one more wheel", async () => {
+    // Photo 7 of the heldout style's seed 157: 4135734, m³ on the dial just past the light
+    // frame. Its ink crosses the row's top line and lies on a ground near the wheels' grey, so it
+    // was taken for an eighth wheel turning, and the photo was refused: "5" cut by the window.
+    const { reading, record } = await readDrawn("unit-past-frame", 7, 157, styleNamed("heldout")!);
+    expect(reading).toBe("4135734");
+    expect(record).toMatchObject({ status: "ok", reading: "4135734", counter: { wheels: 7 } });
+  }, 300_000);
+
   test("with no profile, a last wheel turning under glare, where the frame's edges do not show, is not left out of the row", async () => {
     // Photo 56 of the heldout style's seed 113: 01643, the 3 turning to a 4 under a glare spot that
     // washes out the frame; the row ended after the 4 and the photo read 0164.
