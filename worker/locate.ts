@@ -765,24 +765,29 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
    * number) is smaller than the digits and floats between them.
    */
   const inkReachesRow = (k: number) => rowLinesCrossed(k, 0.15).some(Boolean);
-  /** The columns x0..x1 whose ink runs down nearly all of rows y0..y1: a frame's edge, a separator. */
-  const barsIn = (x0: number, x1: number, y0: number, y1: number) => {
+  /** Whether a column's `inkCount` runs down nearly all of rows y0..y1: a frame's edge, a separator, a bar. */
+  const runsDown = (inkCount: number, y0: number, y1: number) => inkCount >= 0.8 * (y1 - y0 + 1);
+  /**
+   * Whether a row of columns x0..x1 shows ink (2 pixels or more), leaving out the columns whose
+   * ink runs down nearly all of rows y0..y1: a frame's edge or a separator is no digit.
+   */
+  const inkedRows = (x0: number, x1: number, y0: number, y1: number) => {
     const bar = new Set<number>();
-    for (let x = x0; x <= x1; x++) if (columnInk(x, y0, y1) >= 0.8 * (y1 - y0 + 1)) bar.add(x);
-    return bar;
+    for (let x = x0; x <= x1; x++) if (runsDown(columnInk(x, y0, y1), y0, y1)) bar.add(x);
+    return (y: number) => {
+      let n = 0;
+      for (let x = x0; x <= x1; x++) if (!bar.has(x)) n += ink[y * strip.width + x] as number;
+      return n >= 2;
+    };
   };
   /** Whether place k's ink, between its sides' `insetShare`, crosses the row's top line and its foot line. */
   const rowLinesCrossed = (k: number, insetShare: number): [boolean, boolean] => {
     const { mid, x0, x1, y0, y1 } = placeBox(k, insetShare, 0.25);
     // A frame's edge or a separator runs the whole height: it crosses both lines and is no digit.
-    const bar = barsIn(x0, x1, y0, y1);
+    const inked = inkedRows(x0, x1, y0, y1);
     const crosses = (line: number) => {
-      for (let y = Math.round(line - ROW_LINE_REACH * S); y <= Math.round(line + ROW_LINE_REACH * S); y++) {
-        if (y < 0 || y >= strip.height) continue;
-        let n = 0;
-        for (let x = x0; x <= x1; x++) if (!bar.has(x)) n += ink[y * strip.width + x] as number;
-        if (n >= 2) return true;
-      }
+      for (let y = Math.round(line - ROW_LINE_REACH * S); y <= Math.round(line + ROW_LINE_REACH * S); y++)
+        if (y >= 0 && y < strip.height && inked(y)) return true;
       return false;
     };
     return [crosses(topAt(mid)), crosses(bottomAt(mid))];
@@ -799,7 +804,7 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
     for (let x = x0; x <= x1; x++) {
       const column = columnInk(x, y0, y1);
       all += y1 - y0 + 1;
-      if (column < 0.8 * (y1 - y0 + 1)) n += column;
+      if (!runsDown(column, y0, y1)) n += column;
     }
     return all > 0 ? n / all : 0;
   };
@@ -810,13 +815,9 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
    */
   const inkHeight = (k: number) => {
     const { x0, x1, y0, y1 } = placeBox(k, 0.15, 0.25);
-    const bar = barsIn(x0, x1, y0, y1);
+    const inked = inkedRows(x0, x1, y0, y1);
     let [first, last] = [-1, -1];
-    for (let y = y0; y <= y1; y++) {
-      let n = 0;
-      for (let x = x0; x <= x1; x++) if (!bar.has(x)) n += ink[y * strip.width + x] as number;
-      if (n >= 2) [first, last] = [first < 0 ? y : first, y];
-    }
+    for (let y = y0; y <= y1; y++) if (inked(y)) [first, last] = [first < 0 ? y : first, y];
     return first < 0 ? 0 : (last - first + 1) / S;
   };
   /** The median grey of place k (its ink is the lesser part): the wheel's ground, or a frame's. */
@@ -938,9 +939,8 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
       if (digitsWorth(k, share) && rowLinesCrossed(k, 0.3).every(Boolean)) return true;
       const window = placeWindow(k);
       if (window !== "unknown") return window === "inside";
-      if (!inkCentred(k)) return false;
-      if (share >= 0.15 * inkOfWhole && inkReachesRow(k)) return true;
-      return share >= TRACE_OF_INK * inkOfWhole && Math.abs(groundAt(k) - wheelGround) < 0.25 * contrast;
+      if (share < TRACE_OF_INK * inkOfWhole || !inkCentred(k)) return false;
+      return (share >= 0.15 * inkOfWhole && inkReachesRow(k)) || Math.abs(groundAt(k) - wheelGround) < 0.25 * contrast;
     };
     const [before, after] = [unclear(firstK - 1), unclear(firstK + count)];
     if (before || after)
