@@ -1,7 +1,15 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { DigitShapes, levelsOf, sampleShape, SHAPE_H, SHAPE_W, type Shape } from "../../worker/digit-shapes";
+import {
+  DigitShapes,
+  inkByLevels,
+  levelsOf,
+  sampleShape,
+  SHAPE_H,
+  SHAPE_W,
+  type Shape,
+} from "../../worker/digit-shapes";
 import { blankImage } from "../../worker/pgm";
 import { matchPieces, matchWhole } from "../../worker/shape-reading";
 import { typefaceShapes } from "../../worker/typeface-shapes";
@@ -41,6 +49,30 @@ describe("digit shapes", () => {
     const inClear = sampleShape(img, levels, 154, 20, 40);
     expect(Math.abs(mean(underGlare) - mean(inClear))).toBeLessThan(0.02);
     expect(mean(inClear)).toBeGreaterThan(0.15);
+  });
+
+  test("a digit greyed by a reflection is still ink; a faint smudge there, or the shade at a frame's foot, is not", () => {
+    const [w, h] = [280, 80];
+    const img = blankImage(w, h);
+    // Inverted band: the wheels' ground at 200, a reflection brightening it to 254, shade beyond.
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) img.data[y * w + x] = x < 140 ? 200 : x < 240 ? 254 : 190;
+    const bar = (left: number, width: number, value: number) => {
+      for (let y = 20; y < 60; y++) for (let x = left; x < left + width; x++) img.data[y * w + x] = value;
+    };
+    for (let left = 10; left <= 110; left += 20) bar(left, 6, 0);
+    bar(160, 6, 170); // a digit the reflection greys to a third of the band's contrast
+    bar(200, 6, 214); // a smudge on the reflection
+    bar(255, 3, 105); // the shade at the foot of a frame
+    const mask = inkByLevels(img, levelsOf(img));
+    const share = (left: number) => {
+      let n = 0;
+      for (let y = 25; y < 55; y++) for (let x = left + 1; x < left + 3; x++) n += mask[y * w + x] as number;
+      return n / 60;
+    };
+    expect(share(50)).toBeGreaterThan(0.9);
+    expect(share(160)).toBeGreaterThan(0.9);
+    expect(share(200)).toBeLessThan(0.05);
+    expect(share(255)).toBeLessThan(0.05);
   });
 
   test("the typeface's ten digits are told apart, each matching itself by a wide margin", () => {
