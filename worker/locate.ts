@@ -744,18 +744,21 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
     for (let y = y0; y <= y1; y++) n += ink[y * strip.width + x] as number;
     return n;
   };
-  /** Whether the ink of place k lies in its middle (not at one side: a frame, a label's edge). */
-  const inkCentred = (k: number) => {
+  /** Whether a column's `inkCount` runs down nearly all of rows y0..y1: a frame's edge, a separator, a bar. */
+  const runsDown = (inkCount: number, y0: number, y1: number) => inkCount >= 0.8 * (y1 - y0 + 1);
+  /**
+   * Whether the ink of place k lies in its middle (not at one side: a frame, a label's edge);
+   * `besideBars` leaves out the columns whose ink runs down the whole place (a frame's edge).
+   */
+  const inkCentred = (k: number, besideBars = false) => {
     const { mid, span, x0, x1, y0, y1 } = placeBox(k, 0, 0.25);
     let sum = 0;
     let n = 0;
-    for (let y = y0; y <= y1; y++) {
-      for (let x = x0; x <= x1; x++) {
-        if (ink[y * strip.width + x]) {
-          sum += x;
-          n++;
-        }
-      }
+    for (let x = x0; x <= x1; x++) {
+      const column = columnInk(x, y0, y1);
+      if (besideBars && runsDown(column, y0, y1)) continue;
+      sum += x * column;
+      n += column;
     }
     return n > 0 && Math.abs(sum / n - mid) <= 0.15 * span;
   };
@@ -765,8 +768,6 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
    * number) is smaller than the digits and floats between them.
    */
   const inkReachesRow = (k: number) => rowLinesCrossed(k, 0.15).some(Boolean);
-  /** Whether a column's `inkCount` runs down nearly all of rows y0..y1: a frame's edge, a separator, a bar. */
-  const runsDown = (inkCount: number, y0: number, y1: number) => inkCount >= 0.8 * (y1 - y0 + 1);
   /**
    * Whether a row of columns x0..x1 shows ink (2 pixels or more), leaving out the columns whose
    * ink runs down nearly all of rows y0..y1: a frame's edge or a separator is no digit.
@@ -939,7 +940,8 @@ export function locateCounter(src: GrayImage, options: LocateOptions): LocateRes
       if (digitsWorth(k, share) && rowLinesCrossed(k, 0.3).every(Boolean)) return true;
       const window = placeWindow(k);
       if (window !== "unknown") return window === "inside";
-      if (share < TRACE_OF_INK * inkOfWhole || !inkCentred(k)) return false;
+      // Beside the frame's edge: it would draw a last wheel's slivers of ink off the middle.
+      if (share < TRACE_OF_INK * inkOfWhole || !inkCentred(k, true)) return false;
       return (share >= 0.15 * inkOfWhole && inkReachesRow(k)) || Math.abs(groundAt(k) - wheelGround) < 0.25 * contrast;
     };
     const [before, after] = [unclear(firstK - 1), unclear(firstK + count)];
