@@ -73,6 +73,24 @@ export const meterProfileSchema = z
        */
       turnThreshold: z.optional(z.number("must be between 0 and 1 (digit heights)").check(z.gt(0), z.lt(1))),
       /**
+       * The pointer dial the last integer wheel turns with, one revolution per digit (a water
+       * meter's ×0.1 dial), in pixels of the photo as displayed: the centre of its pointer's hub
+       * and the radius of its ring of figures. Where the last wheel's digit sits almost square, its
+       * place cannot say whether the digit has just arrived or is still coming in; the pointer
+       * (found by its red) says it: near 0, arrived; near 9, still coming in. Only for a wheel that
+       * turns on with the dial (not one that jumps at its 0), and only where each wheel is read on
+       * its own.
+       */
+      tenthsDial: z.optional(
+        z.object(
+          {
+            centre: pointSchema,
+            radius: z.number("must be a radius in pixels, 4 or more").check(z.minimum(4)),
+          },
+          "must be {centre: [x, y], radius}",
+        ),
+      ),
+      /**
        * How much darker than its surroundings (a share, 0..1) a pixel must be to count as a digit's
        * ink, on the inverted band. Higher ignores more glare and shadow, lower keeps more of faint or
        * thin digits. Only used where each wheel is read on its own.

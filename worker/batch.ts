@@ -22,6 +22,7 @@ import { windowOffPhoto } from "./profile-window";
 import { extractReading } from "./reading";
 import type { WheelsSeen } from "./see-wheels";
 import { readImages, wordsReader } from "./tesseract";
+import { readTenthsDial, type DialRead } from "./tenths-dial";
 import { typefaceShapes } from "./typeface-shapes";
 import { wheelPlay } from "./wheel-reading";
 
@@ -111,8 +112,14 @@ export async function runBatch(options: BatchOptions): Promise<ResultRecord[]> {
         const seen = byWheel
           ? await lookAtWheels(readable, workDir, options.profile)
           : await readWhole(readable, workDir, options.profile);
+        const dial = options.profile?.tenthsDial;
+        const dials = await Promise.all(
+          readable.map((p): Promise<DialRead | undefined> =>
+            dial && p.dial ? readTenthsDial(p.dial, dial) : Promise.resolve(undefined),
+          ),
+        );
         const ocrMs = (Date.now() - t0) / Math.max(1, readable.length);
-        return readable.map((p, i) => ({ prepared: p, seen: seen[i], ocrMs }));
+        return readable.map((p, i) => ({ prepared: p, seen: seen[i], dial: dials[i], ocrMs }));
       }),
     );
     const photos = looked.flat();
@@ -126,13 +133,13 @@ export async function runBatch(options: BatchOptions): Promise<ResultRecord[]> {
     if (shapes.missing().length > 0) await readPieces(wheelsSeen, workDir, shards);
     const play = wheelPlay(wheelsSeen.map((s) => s.counter));
     await emit(
-      photos.map(({ prepared: p, seen, ocrMs }) => {
+      photos.map(({ prepared: p, seen, dial, ocrMs }) => {
         const outcome: Outcome = !seen
           ? failed("not read")
           : "status" in seen
             ? seen
             : {
-                ...decideWheels(seen, options.profile, shapes, play),
+                ...decideWheels(seen, options.profile, shapes, play, dial),
                 bandImage: bandPicture(
                   seen.band,
                   seen.counter.wheels.map((w) => [w.x0, w.x1]),

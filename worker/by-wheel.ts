@@ -12,6 +12,7 @@ import type { Prepared } from "./prepare";
 import type { Page, WheelsSeen } from "./see-wheels";
 import { matchPieces, matchWhole } from "./shape-reading";
 import { charsReader, readImages, type Char } from "./tesseract";
+import { levelled, type DialRead } from "./tenths-dial";
 import { seeWheelsInThread } from "./wheel-threads";
 import { charsByWheel, readWheels } from "./wheel-reading";
 
@@ -88,8 +89,11 @@ export function decideWheels(
   meter: MeterProfile | undefined,
   shapes: DigitShapes,
   play?: number,
+  dial?: DialRead,
 ): Outcome {
   const { byWheel, secondByWheel } = charsOf(seen);
+  // A band cut as the profile says is levelled by its rotation; a located one, by its skew.
+  const tenths = dial && levelled(dial, seen.where?.skew ?? -(meter?.rotate ?? 0));
   const shapeReads = seen.counter.wheels.map((_, i) => {
     const pieces = seen.pieceShapes[i];
     const whole = seen.wholeShapes[i];
@@ -99,20 +103,21 @@ export function decideWheels(
   });
   // What Tesseract read per wheel, "_" where nothing (or its page was not read); a wheel's second
   // digit after a slash; what its shapes say after a tilde (for a turning wheel, the digit
-  // leaving at the top).
+  // leaving at the top); at the end, the turn the tenths dial shows, where the profile gives one.
   const hasSecond = (i: number) => (seen.pieces?.line.secondSpans[i]?.[0] ?? -1) !== -1;
-  const rawText = byWheel
-    .map(
-      (chars, i) =>
-        (chars.map((c) => c.text).join("") || "_") +
-        (hasSecond(i) ? `/${secondByWheel[i]?.map((c) => c.text).join("") || "_"}` : "") +
-        (shapeReads[i] ? `~${shapeReads[i]?.digit}` : ""),
-    )
-    .join(" ");
+  const rawText =
+    byWheel
+      .map(
+        (chars, i) =>
+          (chars.map((c) => c.text).join("") || "_") +
+          (hasSecond(i) ? `/${secondByWheel[i]?.map((c) => c.text).join("") || "_"}` : "") +
+          (shapeReads[i] ? `~${shapeReads[i]?.digit}` : ""),
+      )
+      .join(" ") + (tenths ? ` tenths ${"turn" in tenths ? tenths.turn : "?"}` : "");
   const pageError = seen.whole?.error ?? seen.pieces?.error;
   if (pageError) return failed(pageError, rawText);
   return {
-    ...readWheels(byWheel, secondByWheel, seen.counter, meter ?? {}, shapeReads, play),
+    ...readWheels(byWheel, secondByWheel, seen.counter, meter ?? {}, shapeReads, play, tenths),
     rawText,
     ...(seen.where ? { counter: seen.where } : {}),
   };

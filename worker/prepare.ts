@@ -9,6 +9,7 @@ import path from "node:path";
 import { PROFILE_DEFAULTS, tunedBand, type MeterProfile, type Point } from "../contracts/meter-profile";
 import { run } from "./exec";
 import { searchRegion } from "./find-counter";
+import { dialRegion } from "./tenths-dial";
 
 export const CHUNK = 16;
 
@@ -86,6 +87,8 @@ export interface Prepared {
   photo: string;
   /** The cleaned image (PGM). */
   image?: string;
+  /** The profile's tenths dial, cut out in colour (PPM). */
+  dial?: string;
   error?: string;
   convertMs: number;
 }
@@ -104,13 +107,39 @@ export function corruptionOf(photo: string, stderr: string): string | undefined 
     .trim();
 }
 
+/** The tenths dial's part of the photo, in colour, written beside the cleaned image from the same decode. */
+function dialOps(profile: MeterProfile | undefined, file: string): string[] {
+  if (!profile?.tenthsDial) return [];
+  const { x, y, size } = dialRegion(profile.tenthsDial);
+  return [
+    "-auto-orient",
+    "(",
+    "+clone",
+    "-crop",
+    `${size}x${size}+${x}+${y}`,
+    "+repage",
+    "-depth",
+    "8",
+    "-write",
+    file,
+    "+delete",
+    ")",
+  ];
+}
+
+const dialFile = (image: string) => image.replace(/\.p[gp]m$/, ".dial.ppm");
+
 async function convertChunk(
   photos: string[],
   images: string[],
   ops: string[],
+  profile: MeterProfile | undefined,
 ): Promise<{ code: number; stderr: string }> {
   const args: string[] = [];
-  photos.forEach((p, i) => args.push("(", `${p}[0]`, ...ops, "-write", images[i] as string, "+delete", ")"));
+  photos.forEach((p, i) => {
+    const image = images[i] as string;
+    args.push("(", `${p}[0]`, ...dialOps(profile, dialFile(image)), ...ops, "-write", image, "+delete", ")");
+  });
   // Every photo was written and deleted inside its parentheses; a 1x1 canvas gives convert an image to discard.
   args.push("xc:", "null:");
   return run("convert", args);
@@ -123,13 +152,14 @@ export async function preparePhotos(
   firstIndex = 0,
 ): Promise<Prepared[]> {
   const ops = tunedBand(profile) ? cleanOps(profile) : searchOps(profile);
+  const dialOf = (image: string) => (profile?.tenthsDial ? { dial: dialFile(image) } : {});
   const kind = inColour(profile) ? "ppm" : "pgm";
   const out: Prepared[] = [];
   for (let start = 0; start < photos.length; start += CHUNK) {
     const chunk = photos.slice(start, start + CHUNK);
     const images = chunk.map((_, i) => path.join(workDir, `${firstIndex + start + i}.${kind}`));
     const began = Date.now();
-    const { code, stderr } = await convertChunk(chunk, images, ops);
+    const { code, stderr } = await convertChunk(chunk, images, ops, profile);
     if (code === 0) {
       const each = (Date.now() - began) / chunk.length;
       chunk.forEach((photo, i) => {
@@ -137,14 +167,14 @@ export async function preparePhotos(
         out.push(
           corrupt
             ? { photo, error: `corrupt image: ${corrupt}`, convertMs: each }
-            : { photo, image: images[i] as string, convertMs: each },
+            : { photo, image: images[i] as string, ...dialOf(images[i] as string), convertMs: each },
         );
       });
       continue;
     }
     for (const [i, photo] of chunk.entries()) {
       const t0 = Date.now();
-      const single = await convertChunk([photo], [images[i] as string], ops);
+      const single = await convertChunk([photo], [images[i] as string], ops, profile);
       const message = single.stderr
         .split("\n")
         .find((l) => l.trim() !== "")
@@ -157,7 +187,7 @@ export async function preparePhotos(
       }
       out.push(
         single.code === 0
-          ? { photo, image: images[i] as string, convertMs: Date.now() - t0 }
+          ? { photo, image: images[i] as string, ...dialOf(images[i] as string), convertMs: Date.now() - t0 }
           : { photo, error: `cannot convert: ${message ?? "ImageMagick failed"}`, convertMs: Date.now() - t0 },
       );
     }

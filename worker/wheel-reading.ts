@@ -7,6 +7,7 @@ import { PROFILE_DEFAULTS, type MeterProfile } from "../contracts/meter-profile"
 import type { Reading } from "./reading";
 import type { Char, Word } from "./tesseract";
 import type { ShapeRead } from "./shape-reading";
+import type { DialRead } from "./tenths-dial";
 import { betweenDigits, needsPair, type Counter, type Glyph, type Line, type Wheel } from "./wheels";
 
 /**
@@ -42,6 +43,27 @@ export function wheelPlay(counters: Counter[]): number | undefined {
 
 /** Digit heights off the row beyond which a wheel is turning, whatever else it shows. */
 const CARRY_OFFSET = 0.15;
+
+/**
+ * Where the tenths dial's pointer says the last wheel's digit has arrived (up to this share of a
+ * turn past its 0) and where that it is still coming in (from this share): far apart, so a camera's
+ * tilt misjudged by degrees or a dial read a figure off changes nothing.
+ */
+const DIAL_ARRIVED = 0.25;
+const DIAL_COMING = 0.75;
+/** From here on, a digit coming in sits within a tenth of a turn of square: its place cannot tell it arrived. */
+const DIAL_NEAR = 0.9;
+/**
+ * Within this share of a turn of the dial's 0 the dial cannot say which side of it the pointer
+ * is: it read the real meter's 27 dials within 0.026 of their readings' decimals (median 0.008).
+ */
+const DIAL_EDGE = 0.03;
+
+/** What the tenths dial at `turn` says of the last wheel's digit, where it can say. */
+function dialSays(turn: number | undefined): "arrived" | "coming" | undefined {
+  if (turn === undefined || turn < DIAL_EDGE || turn > 1 - DIAL_EDGE) return undefined;
+  return turn <= DIAL_ARRIVED ? "arrived" : turn >= DIAL_COMING ? "coming" : undefined;
+}
 
 /** A wheel whose digit sits where it may or may not count yet: `resting`, its digit if it is still. */
 interface Undecided {
@@ -80,7 +102,8 @@ const unrecognised = (name: string, read: Word[]) =>
  * (the other digit of a wheel caught between two), nothing where there is none; `byShape`: each
  * wheel read by shape (a whole digit, or a turning wheel's pieces; see shape-reading.ts), where
  * the batch knows every digit's shape; `play`: the batch's wheelPlay, which widens the offsets
- * refused as too close to call where the profile sets no turnThreshold.
+ * refused as too close to call where the profile sets no turnThreshold; `tenths`: the turn the
+ * profile's tenths dial shows (levelled), which decides whether the last wheel's digit has arrived.
  */
 export function readWheels(
   byWheel: Word[][],
@@ -89,16 +112,22 @@ export function readWheels(
   profile: MeterProfile,
   byShape: (ShapeRead | undefined)[] = [],
   play?: number,
+  tenths?: DialRead,
 ): Reading {
   const minConfidence = profile.minConfidence ?? PROFILE_DEFAULTS.minConfidence;
   const turnThreshold = profile.turnThreshold ?? PROFILE_DEFAULTS.turnThreshold;
   const margin = profile.turnThreshold === undefined ? Math.max(UNTUNED_TURN_MARGIN, play ?? 0) : TURN_MARGIN;
-  const tooClose = ({ name, offset, digit }: Undecided) =>
+  const tooClose = ({ wheel, name, offset, digit }: Undecided, dial?: string) =>
     problems.push(
-      `${name} is between two digits, too close to call (${digit === undefined ? "" : `"${digit}" `}at offset ${offset}${profile.turnThreshold === undefined ? `; set turnThreshold if this meter's digits count from ${offset > turnThreshold ? "that low" : "that high"}` : ""})`,
+      `${name} is between two digits, too close to call (${digit === undefined ? "" : `"${digit}" `}at offset ${offset}${dial ? `; ${dial}` : profile.turnThreshold === undefined ? `; set turnThreshold if this meter's digits count from ${offset > turnThreshold ? "that low" : "that high"}${wheel === counter.wheels.length - 1 ? ", or give the tenthsDial it turns with" : ""}` : ""})`,
     );
   /** By wheel: its digit as it counts. */
   const digits: string[] = [];
+  /**
+   * By wheel: whether it counts as on the digit it shows most of, a whole digit or one coming in
+   * from below (true), or on the digit before it (false); unset where the digit leaving at the top is the one shown most.
+   */
+  const onMain: boolean[] = [];
   const undecided: Undecided[] = [];
   const confidences: number[] = [];
   const problems: string[] = [];
@@ -139,6 +168,7 @@ export function readWheels(
       return undecided.push({ wheel: i, name, offset: wheel.offset, digit, resting: digit });
     // The digit is still coming in from below: the wheel has not reached it yet.
     if (wheel.offset > turnThreshold) stillTurning.add(i);
+    onMain[i] = wheel.offset <= turnThreshold;
     digits[i] = String(wheel.offset > turnThreshold ? (digit + 9) % 10 : digit);
   };
 
@@ -157,6 +187,7 @@ export function readWheels(
     // The digit coming in is almost square: the wheel counts as on it.
     const arrived = lowerIsMain && wheel.offset < turnThreshold;
     if (!arrived) stillTurning.add(i);
+    if (lowerIsMain) onMain[i] = arrived;
     digits[i] = String(arrived ? (pair.digit + 1) % 10 : pair.digit);
   };
 
@@ -183,6 +214,7 @@ export function readWheels(
     if (c && o && upper !== undefined && (upper + 1) % 10 === lower) {
       confidences.push(Math.min(c.conf, o.conf) / 100);
       stillTurning.add(i);
+      if (!mainIsUpper) onMain[i] = false;
       digits[i] = String(upper);
       return;
     }
@@ -241,9 +273,52 @@ export function readWheels(
     if (right.some((d) => d !== undefined && d !== "9" && d !== "0")) return true;
     return right.includes("0") && u.offset < turnThreshold;
   };
+  const last = counter.wheels.length - 1;
+  const dialTurn = tenths && "turn" in tenths ? tenths.turn : undefined;
+  const said = dialSays(dialTurn);
+  /**
+   * The dial says the last wheel's `shown` digit is still coming in: the wheel counts the digit
+   * before it. Not where that takes it back over a 9 (it shows 0): then the wheels before it end
+   * a carry with it, and their places cannot say which of them have arrived either.
+   */
+  const stillComing = (shown: number) => {
+    if (shown === 0)
+      return problems.push(
+        `wheel ${last + 1} is ending a carry (the tenths dial at ${dialTurn} says its 0 is still coming in): the wheels before it cannot be told`,
+      );
+    digits[last] = String(shown - 1);
+    stillTurning.add(last);
+    onMain[last] = false;
+  };
   for (const u of undecided) {
-    if (atRest(u)) digits[u.wheel] = String(u.resting);
+    const byDial = u.wheel === last ? said : undefined;
+    if (atRest(u) || byDial === "arrived") {
+      digits[u.wheel] = String(u.resting);
+      onMain[u.wheel] = true;
+    } else if (byDial === "coming") stillComing(u.resting);
+    else if (u.wheel === last && tenths)
+      tooClose(
+        u,
+        "turn" in tenths
+          ? `the tenths dial shows ${tenths.turn}, ${dialTurn !== undefined && dialTurn > DIAL_ARRIVED && dialTurn < DIAL_COMING ? "mid-turn" : "too near its 0 to say"}`
+          : tenths.error,
+      );
     else tooClose(u);
+  }
+  // A last wheel counted on its digit, nearly square, while the dial is within a tenth of a turn
+  // of it: the digit is still coming in, which its place alone cannot tell. Farther from it, or a
+  // digit counted as coming in while the dial says it has arrived, and the two disagree.
+  if (said && digits[last] !== undefined && onMain[last] !== undefined) {
+    const shown = onMain[last] ? Number(digits[last]) : (Number(digits[last]) + 1) % 10;
+    if (said === "coming" && onMain[last] && dialTurn !== undefined && dialTurn >= DIAL_NEAR) stillComing(shown);
+    else if (said === "coming" && onMain[last])
+      problems.push(
+        `wheel ${last + 1} counts as on ${shown}, but the tenths dial (at ${dialTurn}) says ${shown} is still coming in`,
+      );
+    else if (said === "arrived" && !onMain[last])
+      problems.push(
+        `wheel ${last + 1} counts as still coming to ${shown}, but the tenths dial (at ${dialTurn}) says it has arrived`,
+      );
   }
   // A wheel turns only while the wheel to its right goes from 9 to 0 (a carry): of two turning
   // wheels side by side, the right one is leaving a 9, whatever its pieces look like.

@@ -40,4 +40,14 @@ describe("meter profiles for the worker", () => {
       "q.json: corners must be four [x, y] points (top-left, top-right, bottom-right, bottom-left); turnThreshold must be between 0 and 1 (digit heights); inkContrast must be from 0 to below 1; typeface must be a font name or font file; give crop or corners, not both",
     );
   });
+
+  test("a tenths dial needs its centre as a point and a radius of a few pixels at least", () => {
+    expect(() => parseMeterProfile({ tenthsDial: { centre: [10], radius: 2 } }, "d.json")).toThrow(
+      "d.json: tenthsDial.centre must be an [x, y] point (two numbers ≥ 0); tenthsDial.radius must be a radius in pixels, 4 or more",
+    );
+    expect(parseMeterProfile({ tenthsDial: { centre: [452, 360], radius: 45 } }, "d.json").tenthsDial).toEqual({
+      centre: [452, 360],
+      radius: 45,
+    });
+  });
 });
