@@ -17,6 +17,7 @@ import {
   meterOutline,
   PHOTO_H,
   PHOTO_W,
+  subDialIn,
   windowOutline,
   type Camera,
   type MeterLook,
@@ -38,6 +39,8 @@ export interface RoughProfile {
   rotate: number;
   digits: number;
   invert: boolean;
+  /** Where the user sees the ×0.1 dial, clicked by eye: its centre a few pixels off, its radius a tenth. */
+  tenthsDial?: { centre: Point; radius: number };
 }
 
 export type SampleSpec = MeterPhotoSpec & {
@@ -146,6 +149,14 @@ function setUp(style: MeterStyle, seed: number) {
     digits,
     invert: look.invert,
   };
+  const dial = subDialIn(look, camera, digits);
+  if (dial) {
+    const guess = (c: number) => Math.max(0, Math.round((c + d.between(-4, 4)) * 10) / 10);
+    roughProfile.tenthsDial = {
+      centre: [guess(dial.centre[0]), guess(dial.centre[1])],
+      radius: Math.round(dial.radius * d.between(0.9, 1.1) * 10) / 10,
+    };
+  }
   return { look, camera, digits, roughProfile };
 }
 

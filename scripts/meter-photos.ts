@@ -324,7 +324,15 @@ export function lookProfile(look: MeterLook, camera: Camera, digits: number): Me
       [left, bottom],
     ] as Point[]
   ).map((p) => round1(toPhoto(p))) as [Point, Point, Point, Point];
-  return { corners, invert: look.invert, digits, inkContrast: look.inkContrast, typeface: look.wheels.font.name };
+  const tenthsDial = subDialIn(look, camera, digits);
+  return {
+    corners,
+    invert: look.invert,
+    digits,
+    inkContrast: look.inkContrast,
+    typeface: look.wheels.font.name,
+    ...(tenthsDial ? { tenthsDial } : {}),
+  };
 }
 
 /** The whole counter window's corners in the photo (decimal wheels and frame included), as drawn. */
@@ -335,6 +343,23 @@ export function windowOutline(look: MeterLook, camera: Camera, digits: number): 
 /** Where a point given in pixels of the drawn window lands in the photo. */
 export function windowPoint(look: MeterLook, camera: Camera, digits: number, p: Point): Point {
   return cameraTransform(camera, layout(look, digits))(p);
+}
+
+/** Where the small pointer dial (if the look has one) lands in the photo: its centre and radius. */
+export function subDialIn(
+  look: MeterLook,
+  camera: Camera,
+  digits: number,
+): { centre: Point; radius: number } | undefined {
+  const dial = look.plate?.subDial;
+  if (!dial) return undefined;
+  const lay = layout(look, digits);
+  const toPhoto = cameraTransform(camera, lay);
+  const [ax, ay] = ANCHORS[dial.from];
+  const at: Point = [ax * lay.width + dial.at[0], ay * lay.height + dial.at[1]];
+  const centre = toPhoto(at);
+  const rim = toPhoto([at[0], at[1] - dial.radius]);
+  return { centre: round1(centre), radius: Math.round(Math.hypot(rim[0] - centre[0], rim[1] - centre[1]) * 10) / 10 };
 }
 
 /** The corners of everything drawn around the window (the label plate, or the window without one), for fitting a meter into the photo. */

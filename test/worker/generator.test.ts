@@ -51,7 +51,10 @@ describe("the sample generator", () => {
         JSON.parse(readFileSync(path.join(out, "rough-profile.json"), "utf8")),
         "rough-profile.json",
       );
-      expect(Object.keys(rough)).toEqual(["crop", "rotate", "digits", "invert"]);
+      // A look with a ×0.1 dial also says where the dial is, as a user would read it off a photo.
+      const dial = style.look.plate?.subDial ? ["tenthsDial"] : [];
+      expect(Object.keys(rough)).toEqual(["crop", "rotate", "digits", "invert", ...dial]);
+      expect(Object.keys(profile).includes("tenthsDial")).toBe(dial.length > 0);
       expect(profile.typeface).toBe(style.look.wheels.font.name);
       expect(profile.invert).toBe(style.look.invert);
       expect(rough.invert).toBe(style.look.invert);
