@@ -34,10 +34,8 @@ export interface Levels {
    * of a glare spot the background falls almost to the ink's level, and its noise would read as ink.
    */
   minContrast: number;
-  /** The darkest pixel within the closing's reach, on the background's grid: a stroke's own ink. */
-  strokes: Float32Array;
-  /** The band's typical background brightness (its median). */
-  ground: number;
+  /** On the background's grid, the contrast a pixel's darkness is measured against (see contrastOf). */
+  contrast: Float64Array;
 }
 
 export function levelsOf(img: GrayImage, radius = Math.max(4, Math.round(img.height / 10))): Levels {
@@ -55,11 +53,13 @@ export function levelsOf(img: GrayImage, radius = Math.max(4, Math.round(img.hei
   const { grid, columns, rows } = halve(img);
   const r = Math.max(2, Math.round(radius / step));
   const background = negate(dilateSquare(negate(dilateSquare(grid, columns, rows, r)), columns, rows, r));
+  // The darkest pixel within the closing's reach: a stroke's own ink.
   const strokes = negate(dilateSquare(negate(grid), columns, rows, r));
   const ink = inkN ? inkSum / inkN : 0;
   const ground = median(background);
-  const typical = ground - ink;
-  return { background, step, columns, ink, minContrast: Math.max(1, typical / 2), strokes, ground };
+  const minContrast = Math.max(1, (ground - ink) / 2);
+  const contrast = contrastOf(background, strokes, { ground, ink, minContrast });
+  return { background, step, columns, ink, minContrast, contrast };
 }
 
 /** Levels of a clean drawing: black ink on pure white, nothing to measure out. */
@@ -70,8 +70,7 @@ export function cleanLevels(img: GrayImage): Levels {
     columns: img.width,
     ink: 0,
     minContrast: 1,
-    strokes: new Float32Array(img.width * img.height),
-    ground: 255,
+    contrast: new Float64Array(img.width * img.height).fill(255),
   };
 }
 
@@ -89,18 +88,28 @@ const FAINT_STROKES = 0.4;
 const REFLECTED = 0.1;
 
 /**
- * The contrast a pixel's darkness is measured against, at `cell` of the background's grid. A
- * reflection brightens the ground it greys the ink on, so where the ground is brighter than the
- * band's typical ground, a stroke is measured against the darkest ink near it, not the band's.
- * Shade darkens the ground, and a shaded ground's darkest is the shade at a frame's foot, not a
- * stroke: there the band's ink stays the measure.
+ * The contrast a pixel's darkness is measured against, per cell of the background's grid (with
+ * `strokes`, the darkest pixel near each; `ground`, the band's median background). A reflection
+ * brightens the ground it greys the ink on, so where the ground is brighter than the band's
+ * typical ground, a stroke is measured against the darkest ink near it, not the band's. Shade
+ * darkens the ground, and a shaded ground's darkest is the shade at a frame's foot, not a stroke:
+ * there the band's ink stays the measure.
  */
-function contrastAt(levels: Levels, cell: number): number {
-  const bg = levels.background[cell] as number;
-  const full = Math.max(levels.minContrast, bg - levels.ink);
-  if (bg <= levels.ground + REFLECTED * levels.minContrast) return full;
-  const local = bg - (levels.strokes[cell] as number);
-  return local >= 2 * FAINT_STROKES * levels.minContrast ? Math.min(full, local) : full;
+function contrastOf(
+  background: Float32Array,
+  strokes: Float32Array,
+  band: { ground: number; ink: number; minContrast: number },
+): Float64Array {
+  const { ground, ink, minContrast } = band;
+  const contrast = new Float64Array(background.length);
+  for (let cell = 0; cell < background.length; cell++) {
+    const bg = background[cell] as number;
+    const full = Math.max(minContrast, bg - ink);
+    const local = bg - (strokes[cell] as number);
+    const reflected = bg > ground + REFLECTED * minContrast && local >= 2 * FAINT_STROKES * minContrast;
+    contrast[cell] = reflected ? Math.min(full, local) : full;
+  }
+  return contrast;
 }
 
 /** The band at half resolution (means of 2×2 pixels). */
@@ -205,7 +214,7 @@ export function inkByLevels(img: GrayImage, levels: Levels): Uint8Array {
       const cell = row + Math.floor(x / levels.step);
       const bg = levels.background[cell] as number;
       const v = img.data[y * img.width + x] as number;
-      if ((bg - v) / contrastAt(levels, cell) >= 0.5) mask[y * img.width + x] = 1;
+      if ((bg - v) / (levels.contrast[cell] as number) >= 0.5) mask[y * img.width + x] = 1;
     }
   }
   return mask;
@@ -242,7 +251,7 @@ export function sampleShape(
       const v = (at(x0, y0) * (1 - fx) + at(x1, y0) * fx) * (1 - fy) + (at(x0, y1) * (1 - fx) + at(x1, y1) * fx) * fy;
       const cell = Math.floor(y / levels.step) * levels.columns + Math.floor(x / levels.step);
       const bg = levels.background[cell] as number;
-      shape[r * SHAPE_W + c] = inkness((bg - v) / contrastAt(levels, cell));
+      shape[r * SHAPE_W + c] = inkness((bg - v) / (levels.contrast[cell] as number));
     }
   }
   return shape;

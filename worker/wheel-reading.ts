@@ -300,7 +300,7 @@ export function readWheels(
       tooClose(
         u,
         "turn" in tenths
-          ? `the tenths dial shows ${tenths.turn}, ${dialTurn !== undefined && dialTurn > DIAL_ARRIVED && dialTurn < DIAL_COMING ? "mid-turn" : "too near its 0 to say"}`
+          ? `the tenths dial shows ${tenths.turn}, ${tenths.turn > DIAL_ARRIVED && tenths.turn < DIAL_COMING ? "mid-turn" : "too near its 0 to say"}`
           : tenths.error,
       );
     else tooClose(u);
